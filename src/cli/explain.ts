@@ -1,0 +1,68 @@
+// Why: `explain`: a readable account of why one connection is allowed or denied at one step.
+import { compile, describePeer, describeSelector, explainCell, type DirectionDecision, type Model } from '../evaluator/index.js'
+import type { Target } from '../model/cluster.js'
+import { targetId } from '../model/cluster.js'
+import type { Scenario } from '../model/scenario.js'
+import { UsageError } from '../errors.js'
+import { stepStates } from '../scenario/apply-actions.js'
+import { intendedVerdict } from '../compare/intent.js'
+
+/** Finds a step by name, or by 1-based number. */
+export function findStep(s: Scenario, step: string): number {
+  const byName = s.steps.findIndex((x) => x.name === step)
+  if (byName >= 0) return byName
+  const n = Number(step)
+  if (Number.isInteger(n) && n >= 1 && n <= s.steps.length) return n - 1
+  throw new UsageError(`no step "${step}" in scenario ${s.name}; steps: ${s.steps.map((x, i) => `${i + 1}:${x.name}`).join(', ')}`)
+}
+
+function describeRulePort(model: Model, policy: string, dir: 'ingress' | 'egress', rule: number, port: number): string {
+  const p = model.policies.find((x) => x.id === policy)!
+  const r = (dir === 'ingress' ? p.ingress : p.egress)[rule]
+  const rp = r.ports![port]
+  return `${rp.protocol ?? 'TCP'} ${rp.port ?? 'any'}${rp.endPort ? `-${rp.endPort}` : ''}`
+}
+
+function describeDirection(model: Model, d: DirectionDecision, peer: string): string[] {
+  const what = d.direction === 'egress' ? `egress of ${d.endpoint}` : `ingress of ${d.endpoint}`
+  if (!d.applicable) return [`${what}: external host, no policy applies: allowed`]
+  if (d.isolatedBy.length === 0) return [`${what}: not isolated (no policy selects it for ${d.direction === 'egress' ? 'Egress' : 'Ingress'}): allowed`]
+  const lines = [`${what}: isolated by ${d.isolatedBy.join(', ')}`]
+  for (const id of d.isolatedBy) {
+    const checks = d.checks.filter((c) => c.ref.policy === id)
+    if (checks.length === 0) lines.push(`  ${id}: has no ${d.direction} rules, so it allows nothing`)
+    const policy = model.policies.find((x) => x.id === id)!
+    for (const c of checks) {
+      const rule = (d.direction === 'ingress' ? policy.ingress : policy.egress)[c.ref.rule]
+      const peers = rule.peers === null ? `any ${d.direction === 'ingress' ? 'source' : 'destination'}` : c.peerMatched ? `peer ${c.ref.peer} (${describePeer(rule.peers[c.ref.peer!].peer)}) selects ${peer}` : `no peer selects ${peer} (${rule.peers.map((p) => describePeer(p.peer)).join('; ')})`
+      const ports = rule.ports === null ? 'any port' : c.portMatched ? `port ${c.ref.port} (${describeRulePort(model, id, d.direction, c.ref.rule, c.ref.port!)}) matches` : `no port matches (${rule.ports.map((p) => `${p.protocol ?? 'TCP'} ${p.port ?? 'any'}${p.endPort ? `-${p.endPort}` : ''}`).join(', ')})`
+      lines.push(`  ${id} ${d.direction} rule ${c.ref.rule}: ${peers}; ${ports}${c.peerMatched && c.portMatched ? ' -> allows' : ''}`)
+    }
+  }
+  lines.push(d.allowedBy ? `  => allowed by ${d.allowedBy.policy} ${d.direction} rule ${d.allowedBy.rule}` : '  => no rule allows it: denied')
+  return lines
+}
+
+/** The explanation as text. Throws UsageError for unknown endpoints. */
+export function renderExplain(s: Scenario, stepArg: string, from: string, to: string, target: Target): string {
+  const si = findStep(s, stepArg)
+  const state = stepStates(s)[si]
+  const model = compile(state)
+  for (const id of [from, to]) {
+    if (!model.byId.has(id)) throw new UsageError(`unknown endpoint "${id}"; known: ${model.endpoints.map((e) => e.id).join(', ')}`)
+  }
+  if (model.byId.get(from)!.kind === 'external' && model.byId.get(to)!.kind === 'external') throw new UsageError('both ends are external hosts; NetworkPolicy says nothing about that traffic')
+  const x = explainCell(model, from, to, target)
+  const step = s.steps[si]
+  const lines = [`${from} -> ${to} on ${targetId(target)} at step ${si + 1} "${step.name}" of ${s.name}: ${x.verdict.toUpperCase()}`, '']
+  if (x.reason === 'self') lines.push('a pod can always reach itself; policies do not apply', '')
+  lines.push(...describeDirection(model, x.egress, to), '', ...describeDirection(model, x.ingress, from))
+  const pods = [model.byId.get(from)!, model.byId.get(to)!].filter((e) => e.kind === 'pod')
+  if (pods.length) {
+    lines.push('', 'labels:')
+    for (const p of pods) lines.push(`  ${p.id} ${describeSelector({ matchLabels: p.labels })} in namespace ${describeSelector({ matchLabels: state.namespaces.find((n) => n.name === p.namespace)?.labels ?? {} })}`)
+  }
+  const intended = intendedVerdict(step.expect, from, to, target)
+  if (intended) lines.push('', `intent (expect): ${intended}${intended === x.verdict ? ' (agrees)' : ' (CONTRADICTS the prediction: the policy does not do what its author meant)'}`)
+  return lines.join('\n') + '\n'
+}

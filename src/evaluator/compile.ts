@@ -1,0 +1,178 @@
+// Why: precompute, once per cluster state, which endpoints each policy and each peer selects,
+// so prediction costs pods x targets, never pods^2 x policies.
+import type { ContainerPort, Labels, Target } from '../model/cluster.js'
+import { podId } from '../model/cluster.js'
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from '../model/policy.js'
+import { policyId } from '../model/policy.js'
+import type { ClusterState } from '../model/state.js'
+import { Bitset } from './bitset.js'
+import { type Address, compileIPBlock, matchIPBlock, parseAddress } from './ip.js'
+import { matchesSelector } from './selectors.js'
+
+/** A pod or an external host: a row and a column of every table. */
+export interface Endpoint {
+  readonly id: string
+  readonly index: number
+  readonly kind: 'pod' | 'external'
+  readonly namespace?: string
+  readonly labels: Labels
+  readonly address: Address | undefined
+  readonly ports: readonly ContainerPort[]
+}
+
+export interface CompiledPeer {
+  readonly peer: NetworkPolicyPeer
+  readonly members: Bitset
+}
+
+export interface CompiledRule {
+  readonly index: number
+  /** null: the rule names no peers, so every source/destination matches. */
+  readonly peers: readonly CompiledPeer[] | null
+  /** null: the rule names no ports, so every port matches. */
+  readonly ports: readonly NetworkPolicyPort[] | null
+  /** Union of the peers' members (null when peers is null). */
+  readonly members: Bitset | null
+}
+
+export interface CompiledPolicy {
+  readonly id: string
+  readonly policy: NetworkPolicy
+  readonly types: ReadonlySet<PolicyType>
+  readonly ingress: readonly CompiledRule[]
+  readonly egress: readonly CompiledRule[]
+}
+
+export interface Model {
+  readonly endpoints: readonly Endpoint[]
+  readonly podCount: number
+  readonly policies: readonly CompiledPolicy[]
+  /** Per pod index: policies that select it with Ingress in their types. */
+  readonly ingressPolicies: readonly (readonly number[])[]
+  /** Per pod index: policies that select it with Egress in their types. */
+  readonly egressPolicies: readonly (readonly number[])[]
+  readonly byId: ReadonlyMap<string, Endpoint>
+  readonly all: Bitset
+}
+
+/** The API server's defaulting: Ingress always; Egress when egress rules are present. */
+export function effectivePolicyTypes(policy: NetworkPolicy): Set<PolicyType> {
+  const declared = policy.spec.policyTypes
+  if (declared && declared.length > 0) return new Set(declared)
+  const types = new Set<PolicyType>(['Ingress'])
+  if (policy.spec.egress && policy.spec.egress.length > 0) types.add('Egress')
+  return types
+}
+
+/** Builds the model. Inputs must be validated (scenario/ does that); IPs that do not parse never match an ipBlock. */
+export function compile(state: ClusterState): Model {
+  const nsLabels = new Map(state.namespaces.map((n) => [n.name, n.labels]))
+  const endpoints: Endpoint[] = []
+  for (const p of state.pods) {
+    endpoints.push({ id: podId(p), index: endpoints.length, kind: 'pod', namespace: p.namespace, labels: p.labels, address: safeAddress(p.ip), ports: p.ports })
+  }
+  const podCount = endpoints.length
+  for (const e of state.externals) {
+    endpoints.push({ id: e.name, index: endpoints.length, kind: 'external', labels: {}, address: safeAddress(e.ip), ports: e.ports })
+  }
+  const size = endpoints.length
+  const pods = endpoints.slice(0, podCount)
+  const podsByNs = new Map<string, Endpoint[]>()
+  for (const p of pods) {
+    const list = podsByNs.get(p.namespace!) ?? []
+    list.push(p)
+    podsByNs.set(p.namespace!, list)
+  }
+
+  // Selectors repeat a lot across policies: memoise namespace-selector results by their JSON.
+  const nsSelectorCache = new Map<string, string[]>()
+  const matchingNamespaces = (sel: NetworkPolicyPeer['namespaceSelector']): string[] => {
+    const key = JSON.stringify(sel)
+    let hit = nsSelectorCache.get(key)
+    if (!hit) {
+      hit = state.namespaces.filter((n) => matchesSelector(sel!, n.labels)).map((n) => n.name)
+      nsSelectorCache.set(key, hit)
+    }
+    return hit
+  }
+
+  const peerMembers = (peer: NetworkPolicyPeer, policyNs: string): Bitset => {
+    const members = new Bitset(size)
+    if (peer.ipBlock) {
+      const block = compileIPBlock(peer.ipBlock)
+      for (const ep of endpoints) if (ep.address && matchIPBlock(block, ep.address) === 'inside') members.add(ep.index)
+      return members
+    }
+    if (!peer.podSelector && !peer.namespaceSelector) return members
+    const namespaces = peer.namespaceSelector ? matchingNamespaces(peer.namespaceSelector) : [policyNs]
+    for (const ns of namespaces) {
+      for (const p of podsByNs.get(ns) ?? []) {
+        if (!peer.podSelector || matchesSelector(peer.podSelector, p.labels)) members.add(p.index)
+      }
+    }
+    return members
+  }
+
+  const compileRules = (rules: readonly { from?: readonly NetworkPolicyPeer[]; to?: readonly NetworkPolicyPeer[]; ports?: readonly NetworkPolicyPort[] }[] | undefined, ns: string, dir: 'from' | 'to'): CompiledRule[] =>
+    (rules ?? []).map((rule, index) => {
+      const list = rule[dir]
+      const peers = list && list.length > 0 ? list.map((peer) => ({ peer, members: peerMembers(peer, ns) })) : null
+      let members: Bitset | null = null
+      if (peers) {
+        members = new Bitset(size)
+        for (const p of peers) members.orWith(p.members)
+      }
+      return { index, peers, ports: rule.ports && rule.ports.length > 0 ? rule.ports : null, members }
+    })
+
+  const policies: CompiledPolicy[] = []
+  const ingressPolicies: number[][] = pods.map(() => [])
+  const egressPolicies: number[][] = pods.map(() => [])
+  for (const policy of state.policies) {
+    const ns = policy.metadata.namespace
+    const types = effectivePolicyTypes(policy)
+    const index = policies.length
+    policies.push({
+      id: policyId(policy),
+      policy,
+      types,
+      ingress: types.has('Ingress') ? compileRules(policy.spec.ingress, ns, 'from') : [],
+      egress: types.has('Egress') ? compileRules(policy.spec.egress, ns, 'to') : [],
+    })
+    for (const p of podsByNs.get(ns) ?? []) {
+      if (!matchesSelector(policy.spec.podSelector, p.labels)) continue
+      if (types.has('Ingress')) ingressPolicies[p.index].push(index)
+      if (types.has('Egress')) egressPolicies[p.index].push(index)
+    }
+  }
+  return { endpoints, podCount, policies, ingressPolicies, egressPolicies, byId: new Map(endpoints.map((e) => [e.id, e])), all: Bitset.full(size) }
+}
+
+function safeAddress(ip: string): Address | undefined {
+  try {
+    return parseAddress(ip)
+  } catch {
+    return undefined
+  }
+}
+
+/** The endpoints whose container ports let `rulePort` match `target` (named ports resolve per destination). */
+export function destinationsForPort(model: Model, rulePort: NetworkPolicyPort, target: Target, cache: Map<string, Bitset>): Bitset {
+  const protocol = rulePort.protocol ?? 'TCP'
+  if (protocol !== target.protocol) return new Bitset(model.endpoints.length)
+  if (typeof rulePort.port !== 'string') {
+    const end = rulePort.endPort ?? rulePort.port
+    if (rulePort.port === undefined || (target.port >= rulePort.port && target.port <= end!)) return model.all
+    return new Bitset(model.endpoints.length)
+  }
+  const key = `${rulePort.port}/${protocol}/${target.port}`
+  let hit = cache.get(key)
+  if (!hit) {
+    hit = new Bitset(model.endpoints.length)
+    for (const ep of model.endpoints) {
+      if (ep.kind === 'pod' && ep.ports.some((cp) => cp.name === rulePort.port && cp.protocol === protocol && cp.port === target.port)) hit.add(ep.index)
+    }
+    cache.set(key, hit)
+  }
+  return hit
+}

@@ -1,0 +1,101 @@
+// Why: the evaluator explains itself: which policies isolate each end, and which rule (if any) allowed it.
+import type { Target } from '../model/cluster.js'
+import type { NetworkPolicyPeer } from '../model/policy.js'
+import type { CompiledRule, Endpoint, Model } from './compile.js'
+import { portMatches } from './ports.js'
+import type { Verdict } from './predict.js'
+
+export type Direction = 'ingress' | 'egress'
+
+/** Points at one rule, peer and port of one policy (indices are 0-based, as in the YAML). */
+export interface RuleRef {
+  readonly kind: 'NetworkPolicy'
+  readonly policy: string
+  readonly direction: Direction
+  readonly rule: number
+  /** null: the rule has no peers (all match). */
+  readonly peer: number | null
+  /** null: the rule has no ports (all match). */
+  readonly port: number | null
+}
+
+/** How one rule of an isolating policy fared against the connection. */
+export interface RuleCheck {
+  readonly ref: RuleRef
+  readonly peerMatched: boolean
+  readonly portMatched: boolean
+}
+
+/** The decision of one direction (egress of the source, ingress of the destination). */
+export interface DirectionDecision {
+  readonly direction: Direction
+  readonly endpoint: string
+  /** false when the endpoint is an external host: no policy applies to it. */
+  readonly applicable: boolean
+  /** Policies selecting the endpoint with this direction in their types (empty: not isolated). */
+  readonly isolatedBy: readonly string[]
+  readonly allowed: boolean
+  readonly allowedBy?: RuleRef
+  readonly checks: readonly RuleCheck[]
+}
+
+export interface Explanation {
+  readonly from: string
+  readonly to: string
+  readonly target: Target
+  readonly verdict: Verdict
+  readonly reason: 'self' | 'policies'
+  readonly egress: DirectionDecision
+  readonly ingress: DirectionDecision
+}
+
+function decide(model: Model, direction: Direction, self: Endpoint, peer: Endpoint, target: Target, dest: Endpoint): DirectionDecision {
+  if (self.kind !== 'pod') return { direction, endpoint: self.id, applicable: false, isolatedBy: [], allowed: true, checks: [] }
+  const indices = direction === 'ingress' ? model.ingressPolicies[self.index] : model.egressPolicies[self.index]
+  const checks: RuleCheck[] = []
+  let allowedBy: RuleRef | undefined
+  for (const pi of indices) {
+    const policy = model.policies[pi]
+    const rules: readonly CompiledRule[] = direction === 'ingress' ? policy.ingress : policy.egress
+    for (const rule of rules) {
+      const peerIndex = rule.peers === null ? null : rule.peers.findIndex((p) => p.members.has(peer.index))
+      const portIndex = rule.ports === null ? null : rule.ports.findIndex((p) => portMatches(p, target, dest.kind === 'pod' ? dest.ports : undefined))
+      const peerMatched = peerIndex === null || peerIndex >= 0
+      const portMatched = portIndex === null || portIndex >= 0
+      const ref: RuleRef = { kind: 'NetworkPolicy', policy: policy.id, direction, rule: rule.index, peer: peerIndex === null || peerIndex < 0 ? null : peerIndex, port: portIndex === null || portIndex < 0 ? null : portIndex }
+      checks.push({ ref, peerMatched, portMatched })
+      if (peerMatched && portMatched && !allowedBy) allowedBy = ref
+    }
+  }
+  const isolatedBy = indices.map((i) => model.policies[i].id)
+  return { direction, endpoint: self.id, applicable: true, isolatedBy, allowed: isolatedBy.length === 0 || allowedBy !== undefined, allowedBy, checks }
+}
+
+/** Explains one cell. Throws if an id is unknown (callers validate ids first). */
+export function explainCell(model: Model, from: string, to: string, target: Target): Explanation {
+  const src = model.byId.get(from)
+  const dst = model.byId.get(to)
+  if (!src || !dst) throw new Error(`unknown endpoint ${src ? to : from}`)
+  const egress = decide(model, 'egress', src, dst, target, dst)
+  const ingress = decide(model, 'ingress', dst, src, target, dst)
+  if (src.index === dst.index) return { from, to, target, verdict: 'allow', reason: 'self', egress, ingress }
+  return { from, to, target, verdict: egress.allowed && ingress.allowed ? 'allow' : 'deny', reason: 'policies', egress, ingress }
+}
+
+/** A short human description of a peer, for explanations. */
+export function describePeer(peer: NetworkPolicyPeer): string {
+  const parts: string[] = []
+  if (peer.namespaceSelector) parts.push(`namespaceSelector ${describeSelector(peer.namespaceSelector)}`)
+  if (peer.podSelector) parts.push(`podSelector ${describeSelector(peer.podSelector)}`)
+  if (peer.ipBlock) parts.push(`ipBlock ${peer.ipBlock.cidr}${peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(',')}` : ''}`)
+  return parts.join(' AND ')
+}
+
+/** `{app=web, tier in (a,b)}`; `{}` selects everything. */
+export function describeSelector(sel: NonNullable<NetworkPolicyPeer['podSelector']>): string {
+  const terms = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`)
+  for (const e of sel.matchExpressions ?? []) {
+    terms.push(e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${e.operator === 'In' ? 'in' : 'notin'} (${(e.values ?? []).join(',')})`)
+  }
+  return `{${terms.join(', ')}}`
+}

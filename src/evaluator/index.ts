@@ -1,0 +1,5 @@
+// Why: the evaluator's public surface (pure: imports nothing that touches the outside world).
+export { compile, effectivePolicyTypes, type Endpoint, type Model } from './compile.js'
+export { predict, predictModel, type Verdict } from './predict.js'
+export { explainCell, describePeer, describeSelector, type Explanation, type DirectionDecision, type RuleRef } from './explain.js'
+export { matchesSelector } from './selectors.js'

@@ -1,0 +1,78 @@
+// Why: the predicted connectivity matrix for every source x destination x target, from the compiled model.
+import type { Target } from '../model/cluster.js'
+import type { ClusterState } from '../model/state.js'
+import { TruthTable } from '../model/truth-table.js'
+import { Bitset } from './bitset.js'
+import { type Model, compile, destinationsForPort } from './compile.js'
+import { portMatches } from './ports.js'
+
+export type Verdict = 'allow' | 'deny'
+
+/** Sources allowed into pod `podIndex` on `target`; null means the pod is not isolated for ingress. */
+export function ingressAllowed(model: Model, podIndex: number, target: Target): Bitset | null {
+  const policies = model.ingressPolicies[podIndex]
+  if (policies.length === 0) return null
+  const dest = model.endpoints[podIndex]
+  const allowed = new Bitset(model.endpoints.length)
+  for (const pi of policies) {
+    for (const rule of model.policies[pi].ingress) {
+      if (rule.ports && !rule.ports.some((p) => portMatches(p, target, dest.ports))) continue
+      if (!rule.members) return model.all
+      allowed.orWith(rule.members)
+    }
+  }
+  return allowed
+}
+
+/** Destinations pod `podIndex` may reach on `target`; null means the pod is not isolated for egress. */
+export function egressAllowed(model: Model, podIndex: number, target: Target, namedCache: Map<string, Bitset>): Bitset | null {
+  const policies = model.egressPolicies[podIndex]
+  if (policies.length === 0) return null
+  const allowed = new Bitset(model.endpoints.length)
+  for (const pi of policies) {
+    for (const rule of model.policies[pi].egress) {
+      const peers = rule.members ?? model.all
+      if (!rule.ports) {
+        allowed.orWith(peers)
+        continue
+      }
+      for (const port of rule.ports) {
+        const dests = destinationsForPort(model, port, target, namedCache)
+        allowed.orWith(dests === model.all ? peers : peers.and(dests))
+      }
+    }
+  }
+  return allowed
+}
+
+/** Predicts every cell; external-to-external cells do not exist (undefined). */
+export function predictModel(model: Model, targets: readonly Target[]): TruthTable<Verdict> {
+  const ids = model.endpoints.map((e) => e.id)
+  const table = new TruthTable<Verdict>(ids, ids, targets)
+  const n = model.endpoints.length
+  const pods = model.podCount
+  targets.forEach((target, ti) => {
+    const namedCache = new Map<string, Bitset>()
+    const ingress: (Bitset | null)[] = []
+    for (let d = 0; d < pods; d++) ingress.push(ingressAllowed(model, d, target))
+    for (let s = 0; s < n; s++) {
+      const egress = s < pods ? egressAllowed(model, s, target, namedCache) : null
+      for (let d = 0; d < n; d++) {
+        if (s >= pods && d >= pods) continue
+        if (s === d) {
+          table.setAt(s, d, ti, 'allow')
+          continue
+        }
+        const inSet = d < pods ? ingress[d] : null
+        const ok = (egress === null || egress.has(d)) && (inSet === null || inSet.has(s))
+        table.setAt(s, d, ti, ok ? 'allow' : 'deny')
+      }
+    }
+  })
+  return table
+}
+
+/** Compiles the state and predicts the matrix for `targets`. */
+export function predict(state: ClusterState, targets: readonly Target[]): TruthTable<Verdict> {
+  return predictModel(compile(state), targets)
+}

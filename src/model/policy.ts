@@ -1,0 +1,61 @@
+// Why: networking.k8s.io/v1 NetworkPolicy, as the API defines it (after validation, before defaulting).
+import type { Labels, Protocol } from './cluster.js'
+
+export interface LabelSelectorRequirement {
+  readonly key: string
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'
+  readonly values?: readonly string[]
+}
+
+export interface LabelSelector {
+  readonly matchLabels?: Labels
+  readonly matchExpressions?: readonly LabelSelectorRequirement[]
+}
+
+export interface IPBlock {
+  readonly cidr: string
+  readonly except?: readonly string[]
+}
+
+export interface NetworkPolicyPeer {
+  readonly podSelector?: LabelSelector
+  readonly namespaceSelector?: LabelSelector
+  readonly ipBlock?: IPBlock
+}
+
+export interface NetworkPolicyPort {
+  readonly protocol?: Protocol
+  readonly port?: number | string
+  readonly endPort?: number
+}
+
+export interface NetworkPolicyIngressRule {
+  readonly from?: readonly NetworkPolicyPeer[]
+  readonly ports?: readonly NetworkPolicyPort[]
+}
+
+export interface NetworkPolicyEgressRule {
+  readonly to?: readonly NetworkPolicyPeer[]
+  readonly ports?: readonly NetworkPolicyPort[]
+}
+
+export type PolicyType = 'Ingress' | 'Egress'
+
+export interface NetworkPolicySpec {
+  readonly podSelector: LabelSelector
+  readonly policyTypes?: readonly PolicyType[]
+  readonly ingress?: readonly NetworkPolicyIngressRule[]
+  readonly egress?: readonly NetworkPolicyEgressRule[]
+}
+
+export interface NetworkPolicy {
+  readonly apiVersion: 'networking.k8s.io/v1'
+  readonly kind: 'NetworkPolicy'
+  readonly metadata: { readonly name: string; readonly namespace: string; readonly labels?: Labels; readonly annotations?: Labels }
+  readonly spec: NetworkPolicySpec
+}
+
+/** `namespace/name` of a policy, as reports print it. */
+export function policyId(p: NetworkPolicy): string {
+  return `${p.metadata.namespace}/${p.metadata.name}`
+}

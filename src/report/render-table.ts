@@ -1,0 +1,31 @@
+// Why: a truth table as text, in the style of the Kubernetes e2e netpol output (rows: sources; columns: destinations).
+import type { Target } from '../model/cluster.js'
+import { targetId } from '../model/cluster.js'
+import type { TruthTable } from '../model/truth-table.js'
+import { MISMATCH_MARK } from './glyphs.js'
+
+export interface TableOptions {
+  /** Glyph of a cell. */
+  readonly glyph: (value: unknown) => string
+  /** True marks the cell as a mismatch. */
+  readonly mismatch?: (from: string, to: string, target: Target) => boolean
+}
+
+/** Renders one target of a table; cells that do not exist print blank. */
+export function renderTarget<T>(table: TruthTable<T>, ti: number, opts: TableOptions): string {
+  const target = table.targets[ti]
+  const rowHead = Math.max(1, ...table.sources.map((s) => s.length))
+  const widths = table.destinations.map((d) => Math.max(d.length, 2))
+  const lines: string[] = []
+  lines.push(['-'.padEnd(rowHead), ...table.destinations.map((d, i) => d.padEnd(widths[i]))].join('  ').trimEnd())
+  table.sources.forEach((src, si) => {
+    const cells = table.destinations.map((dst, di) => {
+      const v = table.getAt(si, di, ti)
+      if (v === undefined) return ''.padEnd(widths[di])
+      const mark = opts.mismatch?.(src, dst, target) ? MISMATCH_MARK : ''
+      return (opts.glyph(v) + mark).padEnd(widths[di])
+    })
+    lines.push([src.padEnd(rowHead), ...cells].join('  ').trimEnd())
+  })
+  return `${targetId(target)}\n${lines.join('\n')}\n`
+}

@@ -1,0 +1,40 @@
+// Why: what the API server does with a step's actions, as a pure function over ClusterState.
+import type { Action, Scenario } from '../model/scenario.js'
+import type { ClusterState } from '../model/state.js'
+import { assertNever } from '../util/assert-never.js'
+
+/** The cluster a scenario starts from: its namespaces, pods and externals, no policies. */
+export function initialState(s: Scenario): ClusterState {
+  return { namespaces: s.namespaces, pods: s.pods, externals: s.externals, policies: [] }
+}
+
+/** Applies one action (apply replaces a policy of the same namespace/name, keeping its place). */
+export function applyAction(state: ClusterState, action: Action): ClusterState {
+  switch (action.kind) {
+    case 'apply-policy': {
+      const { namespace, name } = action.policy.metadata
+      const i = state.policies.findIndex((p) => p.metadata.namespace === namespace && p.metadata.name === name)
+      const policies = [...state.policies]
+      if (i >= 0) policies[i] = action.policy
+      else policies.push(action.policy)
+      return { ...state, policies }
+    }
+    case 'delete-policy':
+      return { ...state, policies: state.policies.filter((p) => !(p.metadata.namespace === action.namespace && p.metadata.name === action.name)) }
+    case 'set-pod-labels':
+      return { ...state, pods: state.pods.map((p) => (p.namespace === action.namespace && p.name === action.pod ? { ...p, labels: action.labels } : p)) }
+    case 'set-namespace-labels':
+      return { ...state, namespaces: state.namespaces.map((n) => (n.name === action.namespace ? { ...n, labels: action.labels } : n)) }
+    default:
+      return assertNever(action, 'action')
+  }
+}
+
+/** The cluster state after each step, in order. */
+export function stepStates(s: Scenario): ClusterState[] {
+  let state = initialState(s)
+  return s.steps.map((step) => {
+    for (const a of step.actions) state = applyAction(state, a)
+    return state
+  })
+}

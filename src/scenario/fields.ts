@@ -1,0 +1,136 @@
+// Why: the API server's syntax rules for names, labels, ports and CIDRs, as reusable zod schemas.
+import { z } from 'zod'
+import { closest, distance } from 'fastest-levenshtein'
+import ipaddr from 'ipaddr.js'
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
+const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/
+const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/
+
+/** Returns why `s` is not a DNS-1123 label, or undefined. */
+export function dns1123LabelError(s: string): string | undefined {
+  if (s.length > 63) return 'must be at most 63 characters'
+  if (!DNS1123_LABEL.test(s)) return "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit"
+  return undefined
+}
+
+export function dns1123SubdomainError(s: string): string | undefined {
+  if (s.length > 253) return 'must be at most 253 characters'
+  if (!DNS1123_SUBDOMAIN.test(s)) return "must be a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+  return undefined
+}
+
+/** Label keys: optional DNS-1123 subdomain prefix and '/', then a name of at most 63 characters. */
+export function labelKeyError(key: string): string | undefined {
+  const parts = key.split('/')
+  if (parts.length > 2) return `label key "${key}" has more than one '/'`
+  const name = parts[parts.length - 1]
+  if (parts.length === 2) {
+    if (parts[0] === '') return `label key "${key}" has an empty prefix`
+    const e = dns1123SubdomainError(parts[0])
+    if (e) return `label key prefix "${parts[0]}" ${e}`
+  }
+  if (name.length === 0 || name.length > 63) return `label key name "${name}" must be 1 to 63 characters`
+  if (!QUALIFIED_NAME.test(name)) return `label key "${key}" must consist of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`
+  return undefined
+}
+
+export function labelValueError(value: string): string | undefined {
+  if (value.length > 63) return `label value "${value}" must be at most 63 characters`
+  if (!LABEL_VALUE.test(value)) return `label value "${value}" must be empty or alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`
+  return undefined
+}
+
+/** IANA_SVC_NAME: at most 15 characters, lowercase alphanumerics and '-', at least one letter, no '--'. */
+export function portNameError(name: string): string | undefined {
+  if (name.length > 15) return `port name "${name}" must be at most 15 characters`
+  if (!IANA_SVC_NAME.test(name)) return `port name "${name}" must be lowercase letters, digits and '-', not starting or ending with '-'`
+  if (name.includes('--')) return `port name "${name}" must not contain '--'`
+  if (!/[a-z]/.test(name)) return `port name "${name}" must contain at least one letter`
+  return undefined
+}
+
+/** Validates `a.b.c.d/n` or an IPv6 CIDR; host bits may be set. */
+export function cidrError(s: string): string | undefined {
+  try {
+    ipaddr.parseCIDR(s)
+    return undefined
+  } catch {
+    return `"${s}" is not a valid CIDR (expected e.g. 10.0.0.0/16 or fd00::/64)`
+  }
+}
+
+export function ipError(s: string): string | undefined {
+  return ipaddr.isValid(s) && !s.includes('/') ? undefined : `"${s}" is not a valid IP address`
+}
+
+/** A string checked by a `...Error` function. */
+export function checked(fn: (s: string) => string | undefined) {
+  return z.string().superRefine((s, ctx) => {
+    const e = fn(s)
+    if (e) ctx.addIssue({ code: 'custom', message: e })
+  })
+}
+
+/** Labels: string keys and string values, each checked as the API server does. */
+export const labels = z.record(z.string(), z.string({ error: (i) => `label values must be strings (got ${typeof i.input}); quote it` })).superRefine((obj, ctx) => {
+  for (const [k, v] of Object.entries(obj)) {
+    const ke = labelKeyError(k)
+    if (ke) ctx.addIssue({ code: 'custom', message: ke, path: [k] })
+    else if (typeof v === 'string') {
+      const ve = labelValueError(v)
+      if (ve) ctx.addIssue({ code: 'custom', message: ve, path: [k] })
+    }
+  }
+})
+
+export const protocol = z.enum(['TCP', 'UDP', 'SCTP'], { error: (i) => `protocol must be TCP, UDP or SCTP (got ${JSON.stringify(i.input)})` })
+
+export const portNumber = z
+  .number({ error: (i) => `port must be a number from 1 to 65535 (got ${JSON.stringify(i.input)})` })
+  .int({ error: 'port must be a whole number' })
+  .min(1, { error: 'port must be from 1 to 65535' })
+  .max(65535, { error: 'port must be from 1 to 65535' })
+
+/** Marks the issue produced for a field the schema does not know, with the names it does know. */
+const UNKNOWN_FIELD = 'unknown field'
+
+/** An object schema that reports every unknown field (with a "did you mean" hint) instead of dropping it. */
+export function strictObject<S extends z.ZodRawShape>(shape: S) {
+  const known = Object.keys(shape)
+  return z.object(shape).catchall(
+    z.unknown().superRefine((_v, ctx) => {
+      ctx.addIssue({ code: 'custom', message: UNKNOWN_FIELD, params: { known } })
+    }),
+  )
+}
+
+/** The hint for an unknown field named `field` among `known` names. */
+export function didYouMean(field: string, known: readonly string[]): string {
+  if (known.length === 0) return 'no fields are allowed here'
+  const best = closest(field, known as string[])
+  const near = best && distance(field.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(best.length / 3))
+  return near ? `did you mean \`${best}\`?` : `known fields: ${known.join(', ')}`
+}
+
+/** Converts zod issues into (path, message, hint) triples relative to a base path. */
+export function zodIssues(error: z.ZodError, base: readonly (string | number)[] = []): { path: (string | number)[]; message: string; hint?: string }[] {
+  return error.issues.flatMap((issue) => {
+    const path = [...base, ...(issue.path as (string | number)[])]
+    if (issue.code === 'custom' && issue.message === UNKNOWN_FIELD) {
+      const known = ((issue as { params?: { known?: string[] } }).params?.known ?? []) as string[]
+      const field = String(path[path.length - 1])
+      return [{ path, message: `unknown field "${field}"`, hint: didYouMean(field, known) }]
+    }
+    if (issue.code === 'invalid_union' && 'errors' in issue) {
+      return [{ path, message: issue.message === 'Invalid input' ? 'invalid value' : issue.message }]
+    }
+    return [{ path, message: cleanMessage(issue.message) }]
+  })
+}
+
+function cleanMessage(m: string): string {
+  return m.replace(/^Invalid input: expected (\w+), received undefined$/, 'is required ($1)').replace(/^Invalid input: /, '')
+}
