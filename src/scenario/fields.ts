@@ -124,6 +124,10 @@ export function zodIssues(error: z.ZodError, base: readonly (string | number)[] 
       const field = String(path[path.length - 1])
       return [{ path, message: `unknown field "${field}"`, hint: didYouMean(field, known) }]
     }
+    if (issue.code === 'invalid_key') {
+      const inner = (issue as { issues?: { message: string }[] }).issues ?? []
+      return [{ path, message: `invalid name "${String(path[path.length - 1])}": ${inner.map((x) => x.message).join('; ') || 'not allowed here'}` }]
+    }
     if (issue.code === 'invalid_union' && 'errors' in issue) {
       return [{ path, message: issue.message === 'Invalid input' ? 'invalid value' : issue.message }]
     }

@@ -56,7 +56,7 @@ const expectRule = strictObject({
 })
 
 const step = strictObject({
-  name: z.string({ error: 'step name is required' }).min(1, { error: 'step name must not be empty' }),
+  name: z.string({ error: (i) => (i.input === undefined ? 'step name is required' : 'step name must be a string') }).min(1, { error: 'step name must not be empty' }),
   description: z.string().optional(),
   apply: z.array(z.unknown()).optional(),
   delete: z.array(strictObject({ namespace: checked(dns1123LabelError), name: z.string().min(1) })).optional(),
@@ -70,14 +70,14 @@ const step = strictObject({
 })
 
 export const scenarioSchema = strictObject({
-  name: z.string({ error: 'name is required' }).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, { error: "name may contain letters, digits, '-', '_' and '.' only" }),
+  name: z.string({ error: (i) => (i.input === undefined ? 'name is required' : 'name must be a string') }).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, { error: "name may contain letters, digits, '-', '_' and '.' only" }),
   description: z.string().optional(),
   tags: z.array(z.string()).optional(),
   podCIDR: checked(cidrError).optional(),
-  namespaces: z.record(checked(dns1123LabelError), namespace.nullable(), { error: 'namespaces is required (a map of namespace name to its labels and pods)' }),
+  namespaces: z.record(checked(dns1123LabelError), namespace.nullable(), { error: (i) => (i.input === undefined ? 'namespaces is required (a map of namespace name to its labels and pods)' : undefined) }),
   externals: z.record(checked(dns1123LabelError), external).optional(),
   probe: probeSchema.optional(),
-  steps: z.array(step, { error: 'steps is required (a list of steps)' }).min(1, { error: 'a scenario needs at least one step' }),
+  steps: z.array(step, { error: (i) => (i.input === undefined ? 'steps is required (a list of steps)' : undefined) }).min(1, { error: 'a scenario needs at least one step' }),
 })
 
 export type RawScenario = z.infer<typeof scenarioSchema>

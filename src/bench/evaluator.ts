@@ -1,0 +1,67 @@
+// Why: `npm run bench` part 1: evaluator speed and memory against the targets of the foundation issue.
+import { writeFileSync, mkdirSync } from 'node:fs'
+import { predict } from '../evaluator/index.js'
+import { predictScenario, renderPredictJson } from '../cli/predict.js'
+import type { Target } from '../model/cluster.js'
+import { generateCluster, generateScenario } from './generate.js'
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}
+
+function time(fn: () => unknown): number {
+  const t0 = process.hrtime.bigint()
+  fn()
+  return Number(process.hrtime.bigint() - t0) / 1e6
+}
+
+export function benchEvaluator() {
+  const targets4: Target[] = [{ port: 80, protocol: 'TCP' }, { port: 81, protocol: 'TCP' }, { port: 80, protocol: 'UDP' }, { port: 53, protocol: 'UDP' }]
+  const big = generateCluster({ pods: 1000, namespaces: 50, policies: 500, targets: targets4 })
+  const rssBefore = process.memoryUsage().rss
+  const runs: number[] = []
+  let cells = 0
+  for (let i = 0; i < 5; i++) {
+    runs.push(
+      time(() => {
+        const table = predict(big, targets4)
+        cells = table.sources.length * table.destinations.length * table.targets.length
+      }),
+    )
+  }
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024
+  const large = { cells, runsMs: runs.map((x) => +x.toFixed(1)), medianMs: +median(runs).toFixed(1), targetMs: 1000, peakRssMiB: +peakRssMiB.toFixed(0), rssBeforeMiB: +(rssBefore / 1048576).toFixed(0), targetMiB: 1024 }
+
+  const targets2: Target[] = [{ port: 80, protocol: 'TCP' }, { port: 81, protocol: 'TCP' }]
+  const scenario = generateScenario({ pods: 300, namespaces: 20, policies: 200, targets: targets2 })
+  const jsonRuns: number[] = []
+  const baseRuns: number[] = []
+  let bytes = 0
+  for (let i = 0; i < 5; i++) {
+    jsonRuns.push(time(() => (bytes = renderPredictJson(scenario, predictScenario(scenario)).length)))
+    // Baseline: node merely building and serialising the same cells (the verdicts are arbitrary).
+    baseRuns.push(
+      time(() => {
+        const ids = scenario.pods.map((p) => `${p.namespace}/${p.name}`)
+        const out = []
+        for (const t of targets2) for (const from of ids) for (const to of ids) out.push({ from, to, port: t.port, protocol: t.protocol, verdict: from.length > to.length ? 'allow' : 'deny' })
+        JSON.stringify({ scenario: scenario.name, steps: [{ name: 'all policies', cells: out }] })
+      }),
+    )
+  }
+  const json = { cells: scenario.pods.length ** 2 * 2, bytes, medianMs: +median(jsonRuns).toFixed(1), baselineMedianMs: +median(baseRuns).toFixed(1), ratio: +(median(jsonRuns) / median(baseRuns)).toFixed(2), targetRatio: 3 }
+  return { large, predictJson: json }
+}
+
+/** Runs the evaluator benchmark, prints it, and writes reports/bench/evaluator.json. */
+export function main(): void {
+  const result = { when: new Date().toISOString(), node: process.version, ...benchEvaluator() }
+  const l = result.large
+  const j = result.predictJson
+  console.log(`evaluator: 1000 pods / 50 namespaces / 500 policies / 4 targets = ${l.cells} cells: median ${l.medianMs} ms (target <= 1000 ms), peak RSS ${l.peakRssMiB} MiB (target <= 1024 MiB)`)
+  console.log(`predict --output json: 300 pods / 200 policies / 2 targets = ${j.cells} cells: ${j.medianMs} ms vs baseline ${j.baselineMedianMs} ms = ${j.ratio}x (target <= 3x)`)
+  mkdirSync('reports/bench', { recursive: true })
+  writeFileSync('reports/bench/evaluator.json', JSON.stringify(result, null, 2) + '\n')
+  console.log('written: reports/bench/evaluator.json')
+}

@@ -1,0 +1,4 @@
+// Why: `npm run bench`: every benchmark, numbers printed and written under reports/bench/.
+import { main as evaluator } from './evaluator.js'
+
+evaluator()

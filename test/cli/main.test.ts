@@ -1,0 +1,87 @@
+// The command line: exit codes, the predict JSON contract, explain output, usage errors.
+import t from 'tap'
+import { main } from '../../src/cli/main.js'
+
+async function run(args: string[]) {
+  let out = ''
+  let err = ''
+  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s) })
+  return { code, out, err }
+}
+
+const SCENARIO = 'scenarios/basics/allow-web-to-customer.yaml'
+
+t.test('predict --output json follows ARCHITECTURE.md 3.3', async (t) => {
+  const r = await run(['predict', SCENARIO, '--output', 'json'])
+  t.equal(r.code, 0, r.err)
+  const doc = JSON.parse(r.out)
+  t.equal(doc.scenario, 'allow-web-to-customer')
+  t.same(doc.steps.map((s: { name: string }) => s.name), ['baseline', 'isolate customer', 'database only from customer'])
+  const cells = doc.steps[1].cells
+  // 3 pods + 1 external, 2 targets: 4*4 - 1 (external to itself) = 15 cells per target.
+  t.equal(cells.length, 30)
+  t.same(Object.keys(cells[0]), ['from', 'to', 'port', 'protocol', 'verdict'])
+  t.notOk(cells.some((c: { from: string; to: string }) => c.from === 'orders-db' && c.to === 'orders-db'), 'no external to external cell')
+  const find = (from: string, to: string, port: number) => cells.find((c: { from: string; to: string; port: number }) => c.from === from && c.to === to && c.port === port)?.verdict
+  t.equal(find('prod/web', 'prod/customer', 80), 'allow')
+  t.equal(find('dev/tester', 'prod/customer', 80), 'deny')
+  t.equal(find('orders-db', 'prod/customer', 80), 'deny')
+  t.equal(find('prod/customer', 'prod/customer', 3306), 'allow', 'a pod reaches itself')
+})
+
+t.test('predict exits 1 when a prediction contradicts intent', async (t) => {
+  const dir = t.testdir({
+    's.yaml': `name: wrong-intent
+namespaces: {x: {pods: {a: {}, b: {}}}}
+steps:
+  - name: deny
+    apply:
+      - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: d, namespace: x}, spec: {podSelector: {}}}
+    expect: {default: allow}
+`,
+  })
+  const r = await run(['predict', `${dir}/s.yaml`])
+  t.equal(r.code, 1)
+  t.match(r.err, /intent violation: wrong-intent step "deny": x\/a -> x\/b 80\/TCP: expected allow, policies deny/)
+  t.match(r.out, /X\*/, 'the table marks the contradiction')
+})
+
+t.test('bad input exits 2 with file:line and path, no stack trace', async (t) => {
+  const dir = t.testdir({ 'bad.yaml': 'name: x\nnamespaces: {a: {pods: {p: {lables: {}}}}}\nsteps: [{name: s}]\n' })
+  for (const cmd of ['validate', 'predict']) {
+    const r = await run([cmd, `${dir}/bad.yaml`])
+    t.equal(r.code, 2, cmd)
+    t.match(r.err, /bad\.yaml:2:\d+: namespaces\.a\.pods\.p\.lables: unknown field "lables" \(did you mean `labels`\?\)/)
+    t.notMatch(r.err, /at .*\.js:\d+/, 'no stack trace')
+  }
+  const missing = await run(['predict', 'no/such/file.yaml'])
+  t.equal(missing.code, 2)
+  t.match(missing.err, /no\/such\/file\.yaml: no such file or folder/)
+})
+
+t.test('validate reports success', async (t) => {
+  const r = await run(['validate', 'scenarios/basics'])
+  t.equal(r.code, 0)
+  t.match(r.out, /ok: 1 scenario valid/)
+})
+
+t.test('explain tells which rule decided', async (t) => {
+  const r = await run(['explain', SCENARIO, '--step', 'isolate customer', '--from', 'prod/web', '--to', 'prod/customer', '--port', '80'])
+  t.equal(r.code, 0, r.err)
+  t.match(r.out, /ALLOW/)
+  t.match(r.out, /allowed by prod\/customer-from-web ingress rule 0/)
+  const denied = await run(['explain', SCENARIO, '--step', '3', '--from', 'prod/web', '--to', 'orders-db', '--port', '80'])
+  t.match(denied.out, /DENY/)
+  t.match(denied.out, /egress of prod\/web: isolated by prod\/egress-db/)
+  t.match(denied.out, /no rule allows it: denied/)
+})
+
+t.test('usage errors exit 2', async (t) => {
+  t.equal((await run(['explain', SCENARIO, '--step', '9', '--from', 'prod/web', '--to', 'prod/customer', '--port', '80'])).code, 2)
+  t.equal((await run(['explain', SCENARIO, '--step', '1', '--from', 'prod/nobody', '--to', 'prod/customer', '--port', '80'])).code, 2)
+  t.equal((await run(['explain', SCENARIO, '--step', '1', '--from', 'prod/web', '--to', 'prod/customer', '--port', '99999'])).code, 2)
+  t.equal((await run(['predict', SCENARIO, '--output', 'xml'])).code, 2)
+  t.equal((await run(['frobnicate'])).code, 2)
+  t.equal((await run([])).code, 2)
+  t.equal((await run(['--help'])).code, 0)
+})

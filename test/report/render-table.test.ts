@@ -1,0 +1,16 @@
+// The predict table output is stable (snapshot) and marks contradictions.
+import t from 'tap'
+import { predictScenario, renderPredictTable } from '../../src/cli/predict.js'
+import { loadScenarios } from '../../src/scenario/load.js'
+
+t.test('predict table for the seed scenario', async (t) => {
+  const [s] = loadScenarios(['scenarios/basics/allow-web-to-customer.yaml'])
+  t.matchSnapshot(renderPredictTable(s, predictScenario(s)))
+})
+
+t.test('predict table for an upstream case', async (t) => {
+  const [s] = loadScenarios(['scenarios/upstream/egress-denied-client-side.yaml'])
+  const text = renderPredictTable(s, predictScenario(s))
+  t.matchSnapshot(text)
+  t.notMatch(text, /[.X]\*/, 'no cell is marked as contradicting intent')
+})
