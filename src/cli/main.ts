@@ -6,6 +6,7 @@ import { loadScenarios } from '../scenario/load.js'
 import { renderExplain } from './explain.js'
 import { intentViolations, predictScenario, renderPredictJson, renderPredictTable } from './predict.js'
 import { registerRunCommands } from './run-commands.js'
+import { VERSION } from '../version.js'
 
 /** Where the CLI writes; tests pass their own. */
 export interface Io {
@@ -21,7 +22,7 @@ export const processIo: Io = {
 function buildProgram(io: Io, setCode: (n: number) => void): Command {
   const program = new Command('netpol-harness')
     .description('Proves a CNI enforces Kubernetes NetworkPolicy exactly as written: predicts the connectivity matrix, probes it with real connections, and flags every disagreement.')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()

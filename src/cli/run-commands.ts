@@ -1,5 +1,123 @@
-// Why: commands that touch a cluster (run, cleanup); registered separately to keep main.ts small.
-import type { Command } from 'commander'
+// Why: commands that touch a cluster: `run` (scenarios against a driver) and `cleanup` (leftovers).
+import { Option, type Command } from 'commander'
+import { InfraError, UsageError } from '../errors.js'
+import type { Driver } from '../drivers/driver.js'
+import { LocalDriver } from '../drivers/local/index.js'
+import { cleanupSessions } from '../drivers/local/cleanup.js'
+import { defaultExec } from '../drivers/local/exec.js'
+import type { Faults } from '../drivers/local/compile-nft.js'
+import { runScenarios } from '../runner/run.js'
+import { DEFAULT_RUN_OPTIONS } from '../runner/run-step.js'
+import { parseDuration } from '../scenario/scenario-schema.js'
+import { loadScenarios } from '../scenario/load.js'
+import { writeReports } from '../report/write.js'
 import type { Io } from './main.js'
+import { chooseDriver } from './choose-driver.js'
+import { Progress } from './progress.js'
 
-export function registerRunCommands(_program: Command, _io: Io, _setCode: (n: number) => void): void {}
+interface RunFlags {
+  driver: 'local' | 'kind' | 'kube' | 'auto'
+  reportDir: string
+  settle: string
+  reprobes: string
+  nodes: string
+  fault: string[]
+  quiet?: boolean
+}
+
+function positiveInt(name: string, v: string, min = 0): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be a whole number >= ${min} (got ${v})`)
+  return n
+}
+
+/** `skip-policy=ns/name` (repeatable): deliberate dataplane bugs for self-validation. */
+export function parseFaults(specs: readonly string[]): Faults {
+  const skip: string[] = []
+  for (const spec of specs) {
+    const m = /^skip-policy=([^/]+\/[^/]+)$/.exec(spec)
+    if (!m) throw new UsageError(`unknown --fault "${spec}" (known: skip-policy=<namespace>/<name>)`)
+    skip.push(m[1])
+  }
+  return { skipPolicies: skip }
+}
+
+function makeRunId(): string {
+  const d = new Date()
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}-${Math.random().toString(16).slice(2, 6)}`
+}
+
+export function registerRunCommands(program: Command, io: Io, setCode: (n: number) => void): void {
+  program
+    .command('run')
+    .description('run scenarios against a cluster: apply each step, predict, probe with real connections, compare, and write reports')
+    .argument('[paths...]', 'scenario files or folders', ['scenarios/'])
+    .addOption(new Option('--driver <driver>', 'local (network namespaces + nftables), kind, kube, or auto').choices(['local', 'kind', 'kube', 'auto']).default('auto'))
+    .option('--report-dir <dir>', 'where reports go (a folder per run id)', 'reports')
+    .option('--settle <duration>', 'how long probe rounds may repeat until observation equals prediction', '30s')
+    .option('--reprobes <n>', 'how many times a remaining disagreement is probed again (stable vs flaky)', '3')
+    .option('--nodes <n>', 'local driver: number of nodes pods are spread over', '2')
+    .option('--fault <spec>', 'local driver: inject a dataplane bug to prove detection, e.g. skip-policy=ns/name (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('-q, --quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      `
+Reports: <report-dir>/<run-id>/report.json (versioned), junit.xml, report.md, report.html.
+Exit codes: 0 all cells agree; 1 fail-open, fail-closed, flaky or intent violation; 2 bad input; 3 infrastructure
+or probe failure; 130 interrupted (everything created was removed).
+
+Examples:
+  netpol-harness run                                  # every scenario under scenarios/, driver chosen automatically
+  netpol-harness run scenarios/upstream --driver local --settle 10s
+  netpol-harness run s.yaml --fault skip-policy=prod/deny    # prove that a broken dataplane is caught`,
+    )
+    .action(async (paths: string[], flags: RunFlags) => {
+      const settleMs = parseDuration(flags.settle)
+      if (settleMs === undefined) throw new UsageError(`--settle: invalid duration "${flags.settle}" (use e.g. 10s, 500ms)`)
+      const opts = { ...DEFAULT_RUN_OPTIONS, settleMs, reprobes: positiveInt('--reprobes', flags.reprobes) }
+      const nodes = positiveInt('--nodes', flags.nodes, 1)
+      const faults = parseFaults(flags.fault)
+      const scenarios = loadScenarios(paths) // validates everything before anything is created
+      const driverName = await chooseDriver(flags.driver)
+      const progress = new Progress(io, !flags.quiet)
+      const makeDriver = (): Driver => {
+        if (driverName === 'local') return new LocalDriver({ nodes, faults, log: (l) => progress.log(l) })
+        throw new InfraError(`the ${driverName} driver is not available in this version`, { hint: 'use --driver local' })
+      }
+      const ac = new AbortController()
+      let signalCode = 0
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (ac.signal.aborted) return
+        signalCode = sig === 'SIGINT' ? 130 : 143
+        progress.log(`${sig}: stopping and removing everything this run created...`)
+        ac.abort()
+      }
+      process.on('SIGINT', onSignal)
+      process.on('SIGTERM', onSignal)
+      try {
+        const runId = makeRunId()
+        const report = await runScenarios(scenarios, makeDriver, runId, opts, ac.signal, {
+          scenarioStart: (s, i, n) => progress.scenario(s, i, n),
+          step: (_s, p) => progress.step(p),
+          scenarioEnd: (r) => progress.scenarioDone(r),
+          log: (l) => progress.log(l),
+        })
+        const dir = writeReports(report, flags.reportDir)
+        progress.summary(report, dir)
+        setCode(signalCode || report.summary.exitCode)
+      } finally {
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
+      }
+    })
+
+  program
+    .command('cleanup')
+    .description('remove network namespaces, processes and nft tables left by local-driver runs that did not finish')
+    .option('--all', 'also remove those of runs that are still going (they will fail)')
+    .action(async (flags: { all?: boolean }) => {
+      const removed = await cleanupSessions(defaultExec, { includeAlive: !!flags.all })
+      io.out(removed.length ? `removed ${removed.length} namespaces: ${removed.join(' ')}\n` : 'nothing to clean up\n')
+    })
+}

@@ -1,0 +1,52 @@
+// Why: the one place that judges: intent vs prediction, prediction vs observation, stable vs flaky.
+import type { Verdict } from '../evaluator/predict.js'
+import type { Classification, ObservationResult } from '../model/observation.js'
+import type { IntentVerdict } from '../model/scenario.js'
+import { assertNever } from '../util/assert-never.js'
+
+/** Does one observation agree with the prediction? */
+export type Agreement = 'agree' | 'fail-open' | 'fail-closed' | 'probe-error' | 'not-probed'
+
+/**
+ * allowed vs deny is fail-open; blocked vs allow is fail-closed. A refused connection means something
+ * answered with a reset: it counts as not connected (a REJECT-style CNI), but where policy allows the
+ * connection it means the probe server was not there, a probe error.
+ */
+export function agreement(prediction: Verdict, observed: ObservationResult): Agreement {
+  switch (observed) {
+    case 'allowed':
+      return prediction === 'allow' ? 'agree' : 'fail-open'
+    case 'blocked':
+      return prediction === 'deny' ? 'agree' : 'fail-closed'
+    case 'refused':
+      return prediction === 'deny' ? 'agree' : 'probe-error'
+    case 'error':
+      return 'probe-error'
+    case 'skipped':
+    case 'unsupported':
+      return 'not-probed'
+    default:
+      return assertNever(observed, 'observation')
+  }
+}
+
+export interface CellJudgement {
+  readonly classification: Classification
+  readonly intentViolation: boolean
+}
+
+/**
+ * Final judgement of a cell from its last observation and the re-probes of a disagreement.
+ * `history` is every agreement seen after the step settled (the last round and the re-probes).
+ */
+export function judgeCell(intent: IntentVerdict | undefined, prediction: Verdict, observed: ObservationResult, history: readonly Agreement[]): CellJudgement {
+  const intentViolation = intent !== undefined && intent !== prediction
+  if (observed === 'skipped') return { classification: 'skipped', intentViolation }
+  if (observed === 'unsupported') return { classification: intentViolation ? 'intent-violation' : 'unsupported', intentViolation }
+  const bad = history.filter((a) => a !== 'agree')
+  if (bad.length === 0) return { classification: intentViolation ? 'intent-violation' : 'match', intentViolation }
+  if (bad.length < history.length) return { classification: 'flaky', intentViolation }
+  const last = bad[bad.length - 1]
+  const classification: Classification = last === 'fail-open' ? 'fail-open' : last === 'fail-closed' ? 'fail-closed' : 'probe-error'
+  return { classification, intentViolation }
+}

@@ -1,0 +1,26 @@
+// Why: the JSON-lines protocol between the harness and the per-pod agents (one message per line on stdio).
+import type { Protocol } from '../../model/cluster.js'
+import type { RawOutcome } from '../../model/observation.js'
+
+export type { RawOutcome }
+
+export interface ListenSpec {
+  readonly port: number
+  readonly protocol: Protocol
+}
+
+/** One connection to attempt; `key` comes back with the result. */
+export interface ConnectSpec {
+  readonly key: string
+  readonly ip: string
+  readonly port: number
+  readonly protocol: Protocol
+}
+
+export type AgentCommand =
+  | { readonly cmd: 'serve'; readonly id: number; readonly identity: string; readonly listen: readonly ListenSpec[] }
+  | { readonly cmd: 'probe'; readonly id: number; readonly timeoutMs: number; readonly connect: readonly ConnectSpec[] }
+
+export type AgentReply =
+  | { readonly id: number; readonly ok: true; readonly results?: readonly RawOutcome[] }
+  | { readonly id: number; readonly ok: false; readonly error: string }

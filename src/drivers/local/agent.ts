@@ -1,0 +1,111 @@
+// Why: the process that lives in one pod's network namespace: it serves every probe target with the pod's
+// identity and, on command, connects to many targets in parallel (one command per source pod per round).
+// Started as `ip netns exec <ns> node agent.js`; speaks JSON lines on stdin/stdout; exits when stdin closes.
+import { createServer, Socket } from 'node:net'
+import { createSocket } from 'node:dgram'
+import { createInterface } from 'node:readline'
+import type { AgentCommand, AgentReply, ConnectSpec, ListenSpec, RawOutcome } from './agent-protocol.js'
+
+let identity = ''
+
+function reply(r: AgentReply): void {
+  process.stdout.write(JSON.stringify(r) + '\n')
+}
+
+function listen(spec: ListenSpec): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (spec.protocol === 'TCP') {
+      const server = createServer((sock) => {
+        sock.on('error', () => {})
+        sock.end(identity + '\n')
+      })
+      server.on('error', reject)
+      server.listen({ port: spec.port, host: '0.0.0.0' }, () => resolve())
+    } else if (spec.protocol === 'UDP') {
+      const sock = createSocket('udp4')
+      sock.on('message', (_msg, rinfo) => sock.send(identity + '\n', rinfo.port, rinfo.address))
+      sock.on('error', reject)
+      sock.bind(spec.port, '0.0.0.0', () => resolve())
+    } else resolve() // SCTP: no socket support here; the driver reports it unsupported.
+  })
+}
+
+function connectTcp(c: ConnectSpec, timeoutMs: number): Promise<RawOutcome> {
+  return new Promise((resolve) => {
+    const start = performance.now()
+    const sock = new Socket()
+    let data = ''
+    let done = false
+    const finish = (o: Omit<RawOutcome, 'key' | 'latencyMs'>) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      sock.destroy()
+      resolve({ key: c.key, latencyMs: +(performance.now() - start).toFixed(2), ...o })
+    }
+    const timer = setTimeout(() => finish(data ? { outcome: 'connected', answeredBy: data.trim() } : { outcome: 'timeout' }), timeoutMs)
+    sock.on('data', (d) => {
+      data += d.toString()
+      if (data.includes('\n')) finish({ outcome: 'connected', answeredBy: data.trim() })
+    })
+    sock.on('end', () => finish(data ? { outcome: 'connected', answeredBy: data.trim() } : { outcome: 'error', detail: 'connection closed without a reply' }))
+    sock.on('error', (e: NodeJS.ErrnoException) => finish(e.code === 'ECONNREFUSED' ? { outcome: 'refused', detail: e.code } : { outcome: 'error', detail: e.code ?? e.message }))
+    sock.connect({ host: c.ip, port: c.port })
+  })
+}
+
+function connectUdp(c: ConnectSpec, timeoutMs: number): Promise<RawOutcome> {
+  return new Promise((resolve) => {
+    const start = performance.now()
+    const sock = createSocket(c.ip.includes(':') ? 'udp6' : 'udp4')
+    let done = false
+    const finish = (o: Omit<RawOutcome, 'key' | 'latencyMs'>) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      try {
+        sock.close()
+      } catch {}
+      resolve({ key: c.key, latencyMs: +(performance.now() - start).toFixed(2), ...o })
+    }
+    const timer = setTimeout(() => finish({ outcome: 'timeout' }), timeoutMs)
+    sock.on('message', (msg) => finish({ outcome: 'connected', answeredBy: msg.toString().trim() }))
+    sock.on('error', (e: NodeJS.ErrnoException) => finish(e.code === 'ECONNREFUSED' ? { outcome: 'refused', detail: e.code } : { outcome: 'error', detail: e.code ?? e.message }))
+    sock.connect(c.port, c.ip, () => sock.send('probe\n'))
+  })
+}
+
+async function handle(cmd: AgentCommand): Promise<void> {
+  switch (cmd.cmd) {
+    case 'serve':
+      identity = cmd.identity
+      try {
+        await Promise.all(cmd.listen.map(listen))
+        reply({ id: cmd.id, ok: true })
+      } catch (e) {
+        reply({ id: cmd.id, ok: false, error: (e as Error).message })
+      }
+      return
+    case 'probe': {
+      const results = await Promise.all(
+        cmd.connect.map((c) => (c.protocol === 'TCP' ? connectTcp(c, cmd.timeoutMs) : c.protocol === 'UDP' ? connectUdp(c, cmd.timeoutMs) : Promise.resolve<RawOutcome>({ key: c.key, outcome: 'error', latencyMs: 0, detail: 'SCTP is not supported by the local agent' }))),
+      )
+      reply({ id: cmd.id, ok: true, results })
+      return
+    }
+  }
+}
+
+const rl = createInterface({ input: process.stdin })
+rl.on('line', (line) => {
+  if (!line.trim()) return
+  let cmd: AgentCommand
+  try {
+    cmd = JSON.parse(line)
+  } catch {
+    reply({ id: -1, ok: false, error: `bad command: ${line.slice(0, 80)}` })
+    return
+  }
+  void handle(cmd)
+})
+rl.on('close', () => process.exit(0))

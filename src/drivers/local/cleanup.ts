@@ -1,0 +1,54 @@
+// Why: nothing left behind: remove our namespaces (and the processes in them) for dead or given sessions.
+import { readdirSync, rmSync } from 'node:fs'
+import type { Exec } from './exec.js'
+import { OWNER_DIR, PREFIX, sessionAlive, sessionOf } from './names.js'
+
+/** Names of every network namespace on the machine. */
+export async function listNamespaces(exec: Exec): Promise<string[]> {
+  const r = await exec('ip', ['netns', 'list'])
+  if (r.exitCode !== 0) return []
+  return r.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean)
+}
+
+/** Kills every process inside `ns`, then deletes it. */
+export async function removeNamespace(exec: Exec, ns: string): Promise<void> {
+  const pids = await exec('ip', ['netns', 'pids', ns])
+  for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL')
+    } catch {}
+  }
+  await exec('ip', ['netns', 'del', ns])
+}
+
+/**
+ * Removes namespaces of sessions whose owner is gone (a crashed or killed run), or of `only` when given
+ * (even if alive: used by the driver for its own session). Returns the namespaces removed.
+ */
+export async function cleanupSessions(exec: Exec, opts: { only?: string; includeAlive?: boolean } = {}): Promise<string[]> {
+  const removed: string[] = []
+  const all = (await listNamespaces(exec)).filter((ns) => ns.startsWith(PREFIX))
+  const sids = new Set(all.map(sessionOf).filter((s): s is string => !!s))
+  for (const sid of sids) {
+    if (opts.only && sid !== opts.only) continue
+    if (!opts.only && !opts.includeAlive && sessionAlive(sid)) continue
+    const mine = all.filter((ns) => sessionOf(ns) === sid)
+    // Pods and externals first, then nodes and the fabric (their links go with them).
+    mine.sort((a, b) => rank(a) - rank(b))
+    await Promise.all(mine.map((ns) => removeNamespace(exec, ns)))
+    removed.push(...mine)
+    rmSync(`${OWNER_DIR}/${sid}.pid`, { force: true })
+  }
+  // Owner files of sessions with no namespace left.
+  try {
+    for (const f of readdirSync(OWNER_DIR)) {
+      const sid = f.replace(/\.pid$/, '')
+      if (!sids.has(sid) && !sessionAlive(sid)) rmSync(`${OWNER_DIR}/${f}`, { force: true })
+    }
+  } catch {}
+  return removed
+}
+
+function rank(ns: string): number {
+  return /-[pe]\d+$/.test(ns) ? 0 : 1
+}

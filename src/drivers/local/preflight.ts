@@ -1,0 +1,20 @@
+// Why: say exactly what is missing before touching anything (root, ip, nft, network namespaces).
+import { InfraError } from '../../errors.js'
+import type { Exec } from './exec.js'
+
+/** Versions of the tools found; throws InfraError (exit 3) naming what to install. */
+export async function preflight(exec: Exec): Promise<Record<string, string>> {
+  if (process.getuid && process.getuid() !== 0) throw new InfraError('the local driver needs root (it creates network namespaces and nftables rules)', { hint: 'run as root, or use --driver kind' })
+  const missing: string[] = []
+  const versions: Record<string, string> = {}
+  const ip = await exec('ip', ['-V']).catch(() => undefined)
+  if (!ip || ip.exitCode !== 0) missing.push('iproute2')
+  else versions.iproute2 = ip.stdout.trim()
+  const nft = await exec('nft', ['--version']).catch(() => undefined)
+  if (!nft || nft.exitCode !== 0) missing.push('nftables')
+  else versions.nftables = nft.stdout.trim()
+  if (missing.length) throw new InfraError(`the local driver needs ${missing.join(' and ')}`, { hint: `apt-get install ${missing.join(' ')}` })
+  const kernel = await exec('uname', ['-r'])
+  versions.kernel = kernel.stdout.trim()
+  return versions
+}

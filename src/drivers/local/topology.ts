@@ -1,0 +1,114 @@
+// Why: lay out a scenario as Linux network namespaces in Calico's routed model: one per pod, one per node
+// (its pods' router, where their policy chains live), one per external host, and a bridge fabric.
+import pLimit from 'p-limit'
+import ipaddr from 'ipaddr.js'
+import { InfraError } from '../../errors.js'
+import type { Scenario } from '../../model/scenario.js'
+import type { Exec } from './exec.js'
+import { nsName } from './names.js'
+
+export const GATEWAY = '169.254.1.1'
+const FABRIC_NET = '169.254.200'
+
+export interface NodePlan {
+  readonly name: string
+  readonly index: number
+  readonly ns: string
+  readonly fabricIp: string
+}
+
+export interface EndpointPlan {
+  readonly id: string
+  readonly ns: string
+  readonly ip: string
+  /** For pods: the node and the node-side interface (where its policy chains hook). */
+  readonly node?: NodePlan
+  readonly hostIf?: string
+}
+
+export interface TopologyPlan {
+  readonly sid: string
+  readonly fabricNs: string
+  readonly nodes: readonly NodePlan[]
+  readonly pods: readonly EndpointPlan[]
+  readonly externals: readonly EndpointPlan[]
+}
+
+/** Pure: where everything goes. Pods pinned with `node:` go there; the rest are spread over `nodeCount` nodes. */
+export function planTopology(s: Scenario, sid: string, nodeCount: number): TopologyPlan {
+  const names: string[] = []
+  for (let i = 1; i <= nodeCount; i++) names.push(`node-${i}`)
+  for (const p of s.pods) if (p.node && !names.includes(p.node)) names.push(p.node)
+  const nodes = names.map((name, index) => ({ name, index, ns: nsName.node(sid, index), fabricIp: `${FABRIC_NET}.${index + 1}` }))
+  let rr = 0
+  const pods = s.pods.map((p, i) => {
+    const node = p.node ? nodes.find((n) => n.name === p.node)! : nodes[rr++ % nodeCount]
+    return { id: `${p.namespace}/${p.name}`, ns: nsName.pod(sid, i), ip: p.ip, node, hostIf: `vp${i}` }
+  })
+  const externals = s.externals.map((e, i) => ({ id: e.name, ns: nsName.external(sid, i), ip: e.ip }))
+  return { sid, fabricNs: nsName.fabric(sid), nodes, pods, externals }
+}
+
+/** Throws when the local driver cannot lay this scenario out. */
+export function checkPlan(plan: TopologyPlan): void {
+  const v6 = [...plan.pods, ...plan.externals].filter((e) => ipaddr.parse(e.ip).kind() === 'ipv6')
+  if (v6.length) throw new InfraError(`the local driver supports IPv4 addresses only (${v6.map((e) => `${e.id} ${e.ip}`).join(', ')})`, { hint: 'use the kind or kube driver for IPv6 scenarios' })
+  if (plan.nodes.length > 250) throw new InfraError('the local driver supports at most 250 nodes')
+}
+
+async function batch(exec: Exec, ns: string | undefined, lines: string[]): Promise<void> {
+  const args = ns ? ['-n', ns, '-batch', '-'] : ['-batch', '-']
+  const r = await exec('ip', args, { input: lines.join('\n') + '\n' })
+  if (r.exitCode !== 0) throw new InfraError(`ip ${args.join(' ')} failed: ${r.stderr || r.stdout}`)
+}
+
+async function sysctl(exec: Exec, ns: string, settings: string[]): Promise<void> {
+  const r = await exec('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', ...settings])
+  if (r.exitCode !== 0) throw new InfraError(`sysctl in ${ns} failed: ${r.stderr}`)
+}
+
+/** Every namespace the plan creates. */
+export function planNamespaces(plan: TopologyPlan): string[] {
+  return [plan.fabricNs, ...plan.nodes.map((n) => n.ns), ...plan.pods.map((p) => p.ns), ...plan.externals.map((e) => e.ns)]
+}
+
+/** Creates the namespaces, links, addresses and routes. On failure the caller removes what exists. */
+export async function buildTopology(plan: TopologyPlan, exec: Exec): Promise<void> {
+  await batch(exec, undefined, planNamespaces(plan).map((ns) => `netns add ${ns}`))
+  const limit = pLimit(8)
+  const noRp = ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']
+
+  // The fabric: a bridge; nodes and externals plug into it.
+  await batch(exec, plan.fabricNs, ['link set lo up', 'link add br0 type bridge', 'link set br0 up'])
+
+  await Promise.all(
+    plan.nodes.map((node) =>
+      limit(async () => {
+        const lines = ['link set lo up', `link add fab0 type veth peer name f${node.index} netns ${plan.fabricNs}`, 'link set fab0 up', `addr add ${node.fabricIp}/24 dev fab0`]
+        for (const p of plan.pods) {
+          if (p.node === node) {
+            lines.push(`link add ${p.hostIf} type veth peer name eth0 netns ${p.ns}`, `link set ${p.hostIf} up`, `addr add ${GATEWAY}/32 dev ${p.hostIf}`, `route add ${p.ip}/32 dev ${p.hostIf}`)
+          } else lines.push(`route add ${p.ip}/32 via ${p.node!.fabricIp} dev fab0`)
+        }
+        for (const e of plan.externals) lines.push(`route add ${e.ip}/32 dev fab0`)
+        await batch(exec, node.ns, lines)
+        await sysctl(exec, node.ns, ['net.ipv4.ip_forward=1', ...noRp])
+      }),
+    ),
+  )
+  await batch(exec, plan.fabricNs, [
+    ...plan.nodes.flatMap((n) => [`link set f${n.index} master br0`, `link set f${n.index} up`]),
+    ...plan.externals.flatMap((e, i) => [`link add x${i} type veth peer name eth0 netns ${e.ns}`, `link set x${i} master br0`, `link set x${i} up`]),
+  ])
+  await Promise.all([
+    ...plan.pods.map((p) =>
+      limit(() => batch(exec, p.ns, ['link set lo up', 'link set eth0 up', `addr add ${p.ip}/32 dev eth0`, `route add ${GATEWAY} dev eth0 scope link`, `route add default via ${GATEWAY} dev eth0`])),
+    ),
+    ...plan.externals.map((e) =>
+      limit(async () => {
+        await batch(exec, e.ns, ['link set lo up', 'link set eth0 up', `addr add ${e.ip}/32 dev eth0`, `route add ${FABRIC_NET}.0/24 dev eth0`, ...plan.pods.map((p) => `route add ${p.ip}/32 via ${p.node!.fabricIp} dev eth0`)])
+        await sysctl(exec, e.ns, noRp)
+      }),
+    ),
+  ])
+}

@@ -1,0 +1,27 @@
+// Why: turn what an agent saw into an observation; pure, and it judges nothing about policy.
+import type { ObservationResult, RawOutcome } from '../model/observation.js'
+import { assertNever } from '../util/assert-never.js'
+
+export interface Observed {
+  readonly result: ObservationResult
+  readonly latencyMs: number
+  readonly answeredBy?: string
+  readonly detail?: string
+}
+
+/** `expected` is the destination's identity: a reply from anyone else is an error, never "allowed". */
+export function classifyOutcome(raw: RawOutcome, expected: string): Observed {
+  const base = { latencyMs: raw.latencyMs, ...(raw.answeredBy ? { answeredBy: raw.answeredBy } : {}) }
+  switch (raw.outcome) {
+    case 'connected':
+      return raw.answeredBy === expected ? { result: 'allowed', ...base } : { result: 'error', ...base, detail: `answered by ${raw.answeredBy ?? 'nobody'}, expected ${expected}` }
+    case 'timeout':
+      return { result: 'blocked', ...base }
+    case 'refused':
+      return { result: 'refused', ...base, detail: raw.detail ?? 'connection refused' }
+    case 'error':
+      return { result: 'error', ...base, detail: raw.detail ?? 'error' }
+    default:
+      return assertNever(raw.outcome, 'probe outcome')
+  }
+}

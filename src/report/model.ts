@@ -1,0 +1,87 @@
+// Why: the run report, the public, versioned JSON contract (ARCHITECTURE.md 3.4). Add fields; never change them.
+import type { Protocol } from '../model/cluster.js'
+import type { Attempt, Classification, ObservationResult } from '../model/observation.js'
+import type { IntentVerdict } from '../model/scenario.js'
+
+export const SCHEMA_VERSION = 1
+
+export interface CellReport {
+  readonly from: string
+  readonly to: string
+  readonly port: number
+  readonly protocol: Protocol
+  /** What the scenario's author meant (absent when the step says nothing about the cell). */
+  readonly intent?: IntentVerdict
+  readonly prediction: 'allow' | 'deny'
+  readonly observation: {
+    readonly result: ObservationResult
+    readonly latencyMs?: number
+    readonly answeredBy?: string
+    readonly detail?: string
+    /** Every attempt: one per probe round, then the re-probes of a disagreement. */
+    readonly attempts: readonly Attempt[]
+  }
+  readonly classification: Classification
+  readonly intentViolation: boolean
+  /** Milliseconds from the step's changes being accepted to the first round from which the cell agreed. */
+  readonly timeToEnforceMs: number | null
+  /** The evaluator's account, for cells that are not a plain match. */
+  readonly explanation?: string
+}
+
+export type Counts = Readonly<Record<Classification, number>>
+
+export interface StepReport {
+  readonly index: number
+  readonly name: string
+  readonly targets: readonly { port: number; protocol: Protocol }[]
+  readonly timeoutMs: number
+  /** Milliseconds the driver took to accept the step's changes. */
+  readonly applyMs: number
+  readonly rounds: number
+  readonly converged: boolean
+  /** Milliseconds from the changes being accepted to the round where every cell agreed; null if never. */
+  readonly timeToEnforceMs: number | null
+  readonly durationMs: number
+  readonly counts: Counts
+  readonly cells: readonly CellReport[]
+}
+
+export interface ScenarioReport {
+  readonly name: string
+  readonly file: string
+  readonly description?: string
+  readonly tags: readonly string[]
+  readonly setupMs: number
+  readonly durationMs: number
+  readonly steps: readonly StepReport[]
+  /** Set when the scenario could not finish (infrastructure failure). */
+  readonly error?: string
+}
+
+export interface Summary {
+  readonly scenarios: number
+  readonly steps: number
+  readonly cells: number
+  readonly counts: Counts
+  readonly probesPerSecond: number
+  readonly exitCode: number
+}
+
+export interface RunReport {
+  readonly schemaVersion: typeof SCHEMA_VERSION
+  readonly runId: string
+  readonly startedAt: string
+  readonly finishedAt: string
+  readonly durationMs: number
+  readonly harness: { readonly name: 'netpol-harness'; readonly version: string; readonly node: string }
+  readonly driver: { readonly name: string; readonly cni: string; readonly versions: Readonly<Record<string, string>> }
+  readonly options: { readonly settleMs: number; readonly reprobes: number; readonly roundIntervalMs: number }
+  readonly summary: Summary
+  readonly scenarios: readonly ScenarioReport[]
+  readonly diagnostics: readonly string[]
+}
+
+export function emptyCounts(): Record<Classification, number> {
+  return { match: 0, 'fail-open': 0, 'fail-closed': 0, 'intent-violation': 0, flaky: 0, unsupported: 0, skipped: 0, 'probe-error': 0 }
+}

@@ -1,0 +1,50 @@
+// Why: JUnit XML for CI systems: one testcase per scenario step; a failure lists every disagreeing cell.
+import type { CellReport, RunReport } from './model.js'
+
+export function xmlEscape(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+}
+
+/** One line per problem cell: what was predicted, seen and meant, and why the evaluator thinks so. */
+export function cellLine(c: CellReport): string {
+  const seen = `${c.observation.result}${c.observation.answeredBy && c.observation.result !== 'allowed' ? ` (answered by ${c.observation.answeredBy})` : ''}${c.observation.detail ? ` [${c.observation.detail}]` : ''}`
+  const intent = c.intentViolation ? `, intent ${c.intent} but policies ${c.prediction}` : ''
+  return `${c.classification}: ${c.from} -> ${c.to} ${c.port}/${c.protocol}: predicted ${c.prediction}, observed ${seen}${intent}${c.explanation ? ` -- ${c.explanation}` : ''}`
+}
+
+const FAILING = new Set(['fail-open', 'fail-closed', 'intent-violation', 'flaky', 'probe-error'])
+
+export function renderJunit(r: RunReport): string {
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>']
+  let tests = 0
+  let failures = 0
+  let errors = 0
+  const suites: string[] = []
+  for (const s of r.scenarios) {
+    const cases: string[] = []
+    let sf = 0
+    let se = 0
+    for (const st of s.steps) {
+      const bad = st.cells.filter((c) => FAILING.has(c.classification) || c.intentViolation)
+      const name = xmlEscape(`step ${st.index + 1}: ${st.name}`)
+      const time = (st.durationMs / 1000).toFixed(3)
+      if (bad.length === 0) cases.push(`    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}"/>`)
+      else {
+        sf++
+        const kinds = [...new Set(bad.map((c) => c.classification))].join(', ')
+        cases.push(`    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}">`, `      <failure message="${xmlEscape(`${bad.length} disagreeing cells (${kinds})`)}" type="${xmlEscape(kinds)}">${xmlEscape(bad.map(cellLine).join('\n'))}</failure>`, '    </testcase>')
+      }
+    }
+    if (s.error) {
+      se++
+      cases.push(`    <testcase classname="${xmlEscape(s.name)}" name="setup" time="${(s.setupMs / 1000).toFixed(3)}">`, `      <error message="${xmlEscape(s.error)}"/>`, '    </testcase>')
+    }
+    const n = s.steps.length + (s.error ? 1 : 0)
+    tests += n
+    failures += sf
+    errors += se
+    suites.push(`  <testsuite name="${xmlEscape(s.name)}" tests="${n}" failures="${sf}" errors="${se}" skipped="0" time="${(s.durationMs / 1000).toFixed(3)}" timestamp="${r.startedAt.replace(/Z$/, '')}">`, ...cases, '  </testsuite>')
+  }
+  out.push(`<testsuites name="netpol-harness ${xmlEscape(r.runId)}" tests="${tests}" failures="${failures}" errors="${errors}" time="${(r.durationMs / 1000).toFixed(3)}">`, ...suites, '</testsuites>', '')
+  return out.join('\n')
+}

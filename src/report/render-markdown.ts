@@ -1,0 +1,49 @@
+// Why: a report people can read in a terminal or a pull request: summary, then per step truth tables.
+import { TruthTable } from '../model/truth-table.js'
+import type { ObservationResult } from '../model/observation.js'
+import { GLYPH } from './glyphs.js'
+import type { RunReport, StepReport } from './model.js'
+import { renderTarget } from './render-table.js'
+import { cellLine } from './render-junit.js'
+
+/** The observed truth table of a step, with disagreements marked `*`. */
+export function observedTables(st: StepReport): string {
+  const ids = [...new Set(st.cells.flatMap((c) => [c.from, c.to]))]
+  const table = new TruthTable<ObservationResult>(ids, ids, st.targets)
+  const bad = new Set<string>()
+  for (const c of st.cells) {
+    const ti = st.targets.findIndex((t) => t.port === c.port && t.protocol === c.protocol)
+    table.setAt(ids.indexOf(c.from), ids.indexOf(c.to), ti, c.observation.result)
+    if (c.classification !== 'match' && c.classification !== 'skipped' && c.classification !== 'unsupported') bad.add(`${c.from}|${c.to}|${c.port}/${c.protocol}`)
+  }
+  return st.targets.map((_, ti) => renderTarget(table, ti, { glyph: (v) => GLYPH[v as ObservationResult], mismatch: (f, t, tg) => bad.has(`${f}|${t}|${tg.port}/${tg.protocol}`) })).join('\n')
+}
+
+export function renderMarkdown(r: RunReport): string {
+  const c = r.summary.counts
+  const verdict = r.summary.exitCode === 0 ? 'PASS' : r.summary.exitCode === 1 ? 'FAIL (disagreements)' : r.summary.exitCode === 130 ? 'INTERRUPTED' : 'ERROR (infrastructure)'
+  const lines = [
+    `# netpol-harness run ${r.runId}: ${verdict}`,
+    '',
+    `Driver: ${r.driver.name} (${r.driver.cni}); ${Object.entries(r.driver.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `Harness ${r.harness.version} on Node ${r.harness.node}; ${r.summary.scenarios} scenarios, ${r.summary.steps} steps, ${r.summary.cells} cells in ${(r.durationMs / 1000).toFixed(1)} s (${r.summary.probesPerSecond} probes/s).`,
+    '',
+    '| match | fail-open | fail-closed | intent-violation | flaky | probe-error | unsupported | skipped |',
+    '|---|---|---|---|---|---|---|---|',
+    `| ${c.match} | ${c['fail-open']} | ${c['fail-closed']} | ${c['intent-violation']} | ${c.flaky} | ${c['probe-error']} | ${c.unsupported} | ${c.skipped} |`,
+    '',
+    'Glyphs: `.` allowed, `X` blocked, `R` refused, `!` error, `-` skipped, `?` unsupported; `*` marks a cell that disagrees.',
+    '',
+  ]
+  if (r.diagnostics.length) lines.push('## Diagnostics', '', ...r.diagnostics.map((d) => `- ${d}`), '')
+  for (const s of r.scenarios) {
+    lines.push(`## ${s.name}`, '', `${s.file}${s.description ? `: ${s.description}` : ''}`, '')
+    if (s.error) lines.push(`**Error:** ${s.error}`, '')
+    for (const st of s.steps) {
+      const problems = st.cells.filter((x) => x.classification !== 'match' && x.classification !== 'skipped' && x.classification !== 'unsupported')
+      lines.push(`### Step ${st.index + 1}: ${st.name}`, '', `${st.rounds} rounds, ${st.converged ? `converged; time to enforce ${st.timeToEnforceMs} ms` : '**did not converge**'}; ${problems.length} disagreeing cells.`, '', '```', observedTables(st), '```', '')
+      if (problems.length) lines.push(...problems.map((x) => `- ${cellLine(x)}`), '')
+    }
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,89 @@
+// Why: run every scenario against a fresh driver, in order, and assemble the versioned run report.
+import type { Driver } from '../drivers/driver.js'
+import { HarnessError } from '../errors.js'
+import type { Scenario } from '../model/scenario.js'
+import { CLASSIFICATIONS, DISAGREEMENTS } from '../model/observation.js'
+import { type RunReport, type ScenarioReport, SCHEMA_VERSION, emptyCounts } from '../report/model.js'
+import { type RunOptions, type StepProgress, runStep } from './run-step.js'
+import { VERSION } from '../version.js'
+
+export interface RunEvents {
+  scenarioStart?(s: Scenario, index: number, total: number): void
+  step?(s: Scenario, p: StepProgress): void
+  scenarioEnd?(r: ScenarioReport): void
+  log?(line: string): void
+}
+
+/** Exit code of a finished run (ARCHITECTURE.md 3.1). */
+export function exitCodeOf(scenarios: readonly ScenarioReport[], diagnostics: readonly string[]): number {
+  if (scenarios.some((s) => s.error) || diagnostics.length) return 3
+  const counts = emptyCounts()
+  for (const s of scenarios) for (const st of s.steps) for (const c of CLASSIFICATIONS) counts[c] += st.counts[c]
+  if (CLASSIFICATIONS.some((c) => DISAGREEMENTS.has(c) && counts[c] > 0)) return 1
+  if (counts['probe-error'] > 0) return 3
+  return 0
+}
+
+export async function runScenarios(scenarios: readonly Scenario[], makeDriver: () => Driver, runId: string, opts: RunOptions, signal: AbortSignal, events: RunEvents = {}): Promise<RunReport> {
+  const startedAt = new Date()
+  const t0 = performance.now()
+  const results: ScenarioReport[] = []
+  const diagnostics: string[] = []
+  let driverInfo: Driver['info'] = { name: 'local', cni: 'unknown', versions: {} }
+  let probes = 0
+  for (const [i, s] of scenarios.entries()) {
+    if (signal.aborted) break
+    events.scenarioStart?.(s, i, scenarios.length)
+    const driver = makeDriver()
+    const started = performance.now()
+    const steps = []
+    let error: string | undefined
+    let setupMs = 0
+    try {
+      await driver.up(s, signal)
+      driverInfo = driver.info
+      setupMs = Math.round(performance.now() - started)
+      for (let k = 0; k < s.steps.length; k++) {
+        const r = await runStep(driver, s, k, opts, signal, (p) => events.step?.(s, p))
+        probes += r.cells.reduce((n, c) => n + c.observation.attempts.length, 0)
+        steps.push(r)
+      }
+    } catch (e) {
+      if (signal.aborted) error = 'interrupted'
+      else {
+        error = e instanceof HarnessError ? e.message : `unexpected: ${(e as Error)?.stack ?? e}`
+        diagnostics.push(`${s.name}: ${error}${e instanceof HarnessError && 'hint' in e && e.hint ? ` (hint: ${e.hint})` : ''}`)
+      }
+    } finally {
+      await driver.down().catch((e) => diagnostics.push(`${s.name}: cleanup failed: ${(e as Error).message}`))
+    }
+    const report: ScenarioReport = { name: s.name, file: s.file, ...(s.description ? { description: s.description } : {}), tags: s.tags, setupMs, durationMs: Math.round(performance.now() - started), steps, ...(error ? { error } : {}) }
+    results.push(report)
+    events.scenarioEnd?.(report)
+    // An environment problem (no root, no nft) will not go away for the next scenario.
+    if (error && steps.length === 0 && setupMs === 0) break
+  }
+  const counts = emptyCounts()
+  for (const s of results) for (const st of s.steps) for (const c of CLASSIFICATIONS) counts[c] += st.counts[c]
+  const durationMs = Math.round(performance.now() - t0)
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    runId,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationMs,
+    harness: { name: 'netpol-harness', version: VERSION, node: process.version },
+    driver: { name: driverInfo.name, cni: driverInfo.cni, versions: driverInfo.versions },
+    options: { settleMs: opts.settleMs, reprobes: opts.reprobes, roundIntervalMs: opts.roundIntervalMs },
+    summary: {
+      scenarios: results.length,
+      steps: results.reduce((n, s) => n + s.steps.length, 0),
+      cells: results.reduce((n, s) => n + s.steps.reduce((m, st) => m + st.cells.length, 0), 0),
+      counts,
+      probesPerSecond: durationMs > 0 ? +((probes * 1000) / durationMs).toFixed(1) : 0,
+      exitCode: signal.aborted ? 130 : exitCodeOf(results, diagnostics),
+    },
+    scenarios: results,
+    diagnostics,
+  }
+}
