@@ -1,11 +1,20 @@
 // Why: start, talk to and stop the per-pod agent processes (one long-lived process per namespace).
 import { execa, type ResultPromise } from 'execa'
 import { createInterface } from 'node:readline'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { InfraError } from '../../errors.js'
 import type { AgentCommand, AgentReply } from './agent-protocol.js'
 
-const AGENT = fileURLToPath(new URL('./agent.js', import.meta.url))
+/** The compiled agent: beside this file when running from dist/, else in dist/ (tests run the sources). */
+function agentPath(): string {
+  const beside = fileURLToPath(new URL('./agent.js', import.meta.url))
+  if (existsSync(beside)) return beside
+  const built = fileURLToPath(new URL('../../../dist/src/drivers/local/agent.js', import.meta.url))
+  if (existsSync(built)) return built
+  throw new InfraError('the local agent is not built', { hint: 'run npm run build' })
+}
+const AGENT = agentPath()
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never
 

@@ -68,7 +68,7 @@ export class LocalDriver implements Driver {
         }),
       ),
     )
-    this.opts.log?.(`topology up: ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+    this.opts.log?.(`topology up (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   }
 
   /** Compiles the desired state and programs every node whose ruleset changed, each in one nft transaction. */

@@ -1,0 +1,48 @@
+// The local CNI's compiler: rulesets per node that nft itself accepts (checked with `nft -c`, nothing applied).
+import t from 'tap'
+import { execa } from 'execa'
+import { compileRulesets } from '../../../src/drivers/local/compile-nft.js'
+import { planTopology } from '../../../src/drivers/local/topology.js'
+import { stepStates } from '../../../src/scenario/apply-actions.js'
+import { loadScenarios } from '../../../src/scenario/load.js'
+
+const [s] = loadScenarios(['test/fixtures/scenarios/local-mix.yaml'])
+const plan = planTopology(s, 'abcdef', 2)
+const states = stepStates(s)
+
+t.test('topology plan: pods spread over two nodes, names within 15 characters', async (t) => {
+  t.same(plan.nodes.map((n) => n.name), ['node-1', 'node-2'])
+  t.same(plan.pods.map((p) => p.node!.name), ['node-1', 'node-2', 'node-1', 'node-2', 'node-1'])
+  t.ok([...plan.pods, ...plan.externals].every((e) => e.ns.startsWith('nph-abcdef-')))
+})
+
+t.test('rulesets follow the policies', async (t) => {
+  const step2 = compileRulesets(states[1], plan)
+  const node1 = step2.get(plan.nodes[0].ns)!
+  t.match(node1, /oifname "vp0" jump to-vp0/, 'app/web is isolated for ingress')
+  t.match(node1, /ip saddr 198\.51\.100\.0\/24 meta l4proto tcp th dport 80 accept/, 'ipBlock ingress to web')
+  t.notMatch(node1, /jump from-/, 'no egress isolation yet')
+  const node2 = step2.get(plan.nodes[1].ns)!
+  t.match(node2, /chain to-vp1 \{[^}]*ip saddr \{ [\d.]+ \} meta l4proto tcp th dport 80 accept/, 'named port http resolved to 80 on api')
+  t.match(node2, /meta l4proto udp th dport 53 accept/, 'named UDP port dns resolved to 53')
+  const step3 = compileRulesets(states[2], plan).get(plan.nodes[0].ns)!
+  t.match(step3, /ip daddr 172\.16\.32\.0\/24 ip daddr != \{ 172\.16\.32\.128\/25 \} meta l4proto tcp th dport 5432 return/, 'except kept')
+  t.match(step3, /jump from-vp0/)
+})
+
+t.test('the skip-policy fault removes exactly that policy', async (t) => {
+  const ok = compileRulesets(states[1], plan).get(plan.nodes[0].ns)!
+  const broken = compileRulesets(states[1], plan, { skipPolicies: ['app/web-from-outside'] }).get(plan.nodes[0].ns)!
+  t.match(ok, /198\.51\.100\.0\/24/)
+  t.notMatch(broken, /198\.51\.100\.0\/24/)
+})
+
+const canNft = process.getuid?.() === 0 && (await execa('nft', ['--version'], { reject: false })).exitCode === 0
+t.test('nft accepts every ruleset of every step (nft -c: check only)', { skip: canNft ? false : 'needs root and nft (apt-get install nftables)' }, async (t) => {
+  for (const [i, st] of states.entries()) {
+    for (const [ns, script] of compileRulesets(st, plan)) {
+      const r = await execa('nft', ['-c', '-f', '-'], { input: script, reject: false })
+      t.equal(r.exitCode, 0, `step ${i + 1} ${ns}: ${r.stderr}`)
+    }
+  }
+})

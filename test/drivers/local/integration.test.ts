@@ -1,0 +1,142 @@
+// The local driver for real: network namespaces, nftables, real TCP/UDP connections (CI runs as root here).
+import t from 'tap'
+import { execa } from 'execa'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { main } from '../../../src/cli/main.js'
+import type { RunReport } from '../../../src/report/model.js'
+
+const FIXTURE = 'test/fixtures/scenarios/local-mix.yaml'
+const BIN = 'dist/src/cli/bin.js'
+
+async function canRun(): Promise<string | false> {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces and nftables)'
+  for (const [tool, arg] of [['ip', '-V'], ['nft', '--version']]) {
+    const r = await execa(tool, [arg], { reject: false })
+    if (r.exitCode !== 0) return `needs ${tool} (apt-get install iproute2 nftables)`
+  }
+  return false
+}
+const skip = await canRun()
+
+async function runCli(args: string[]) {
+  let err = ''
+  const code = await main(args, { out: () => {}, err: (s) => void (err += s) })
+  return { code, err }
+}
+
+function readReport(dir: string): RunReport {
+  const [run] = readdirSync(dir)
+  return JSON.parse(readFileSync(join(dir, run, 'report.json'), 'utf8'))
+}
+
+async function namespacesOf(sid: string): Promise<string[]> {
+  const r = await execa('ip', ['netns', 'list'], { reject: false })
+  return r.stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`nph-${sid}-`))
+}
+
+t.test('allow, deny, ipBlock with externals, named ports, relabels: the run agrees everywhere', { skip }, async (t) => {
+  const dir = t.testdir()
+  const r = await runCli(['run', FIXTURE, '--driver', 'local', '--report-dir', dir, '--settle', '10s'])
+  t.equal(r.code, 0, r.err)
+  const report = readReport(dir)
+  t.equal(report.schemaVersion, 1)
+  t.equal(report.driver.name, 'local')
+  t.ok(report.driver.versions.nftables, 'nft version recorded')
+  const c = report.summary.counts
+  t.equal(c['fail-open'] + c['fail-closed'] + c['intent-violation'] + c.flaky + c['probe-error'], 0)
+  t.ok(c.match > 600, `${c.match} cells matched`)
+  const steps = report.scenarios[0].steps
+  t.equal(steps.length, 5)
+  t.ok(steps.every((s) => s.converged && s.timeToEnforceMs !== null))
+  // Real observations: blocked cells timed out, allowed cells were answered by the right pod.
+  const step2 = steps[1].cells
+  const denied = step2.find((x) => x.from === 'ops/tool' && x.to === 'app/api' && x.port === 80)!
+  t.equal(denied.prediction, 'deny')
+  t.equal(denied.observation.result, 'blocked')
+  const allowed = step2.find((x) => x.from === 'app/web' && x.to === 'app/api' && x.port === 53 && x.protocol === 'UDP')!
+  t.equal(allowed.observation.result, 'allowed')
+  t.equal(allowed.observation.answeredBy, 'app/api')
+  const ext = step2.find((x) => x.from === 'ext-client' && x.to === 'app/web' && x.port === 80)!
+  t.equal(ext.observation.result, 'allowed', 'ingress from an external through ipBlock')
+  const hidden = steps[2].cells.find((x) => x.from === 'app/web' && x.to === 'ext-hidden' && x.port === 5432)!
+  t.equal(hidden.observation.result, 'blocked', 'except carved out of the egress ipBlock')
+  for (const f of ['junit.xml', 'report.md', 'report.html']) t.ok(existsSync(join(dir, report.runId, f)), f)
+  const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.err)?.[1]
+  t.ok(sid, 'the run names its namespaces')
+  t.same(await namespacesOf(sid!), [], 'nothing left behind')
+})
+
+t.test('a dataplane that skips a policy is caught as fail-open, exit 1', { skip }, async (t) => {
+  const dir = t.testdir()
+  const r = await runCli(['run', FIXTURE, '--driver', 'local', '--report-dir', dir, '--settle', '2s', '--reprobes', '2', '--fault', 'skip-policy=app/default-deny'])
+  t.equal(r.code, 1)
+  const report = readReport(dir)
+  t.ok(report.summary.counts['fail-open'] > 0)
+  const cell = report.scenarios[0].steps[1].cells.find((x) => x.from === 'ops/tool' && x.to === 'app/db' && x.port === 80)!
+  t.equal(cell.classification, 'fail-open')
+  t.equal(cell.observation.result, 'allowed')
+  t.match(cell.explanation, /isolated by app\/default-deny; no rule allows it/)
+  t.equal(cell.observation.attempts.length, report.scenarios[0].steps[1].rounds + 2, 'every round and re-probe recorded')
+  const junit = readFileSync(join(dir, report.runId, 'junit.xml'), 'utf8')
+  t.match(junit, /<failure message="\d+ disagreeing cells \(fail-open\)"/)
+  t.match(junit, /fail-open: ops\/tool -&gt; app\/db 80\/TCP: predicted deny, observed allowed/)
+})
+
+/** Starts the CLI as a child process and resolves with its session id once it probes. */
+function startRun(args: string[]) {
+  const child = execa(process.execPath, [BIN, 'run', ...args], { reject: false, all: true, buffer: true })
+  const ready = new Promise<string>((resolve, reject) => {
+    let text = ''
+    let sid = ''
+    child.all!.on('data', (d) => {
+      text += d.toString()
+      sid ||= /namespaces nph-([0-9a-f]{6})-/.exec(text)?.[1] ?? ''
+      if (sid && /round \d+/.test(text)) resolve(sid)
+    })
+    void child.then(() => reject(new Error(`exited before probing: ${text}`)))
+  })
+  return { child, ready }
+}
+
+t.test('Ctrl-C mid-run leaves no namespace, process or nft table behind', { skip: skip || (!existsSync(BIN) && 'needs npm run build') }, async (t) => {
+  const dir = t.testdir()
+  const { child, ready } = startRun(['scenarios/upstream', '--driver', 'local', '--report-dir', dir])
+  const sid = await ready
+  t.ok((await namespacesOf(sid)).length > 0, 'namespaces exist while running')
+  child.kill('SIGINT')
+  const r = await child
+  t.equal(r.exitCode, 130)
+  t.same(await namespacesOf(sid), [])
+  const ps = await execa('pgrep', ['-f', `nph-${sid}`], { reject: false })
+  t.equal(ps.stdout.trim(), '', 'no process of the run is left')
+  const tables = await execa('nft', ['list', 'tables'], { reject: false })
+  t.notMatch(tables.stdout, /nph/, 'no nft table in the root namespace')
+  t.equal(readReport(dir).summary.exitCode, 130, 'the partial report says interrupted')
+})
+
+t.test('after a crash (kill -9), cleanup removes what the run left', { skip: skip || (!existsSync(BIN) && 'needs npm run build') }, async (t) => {
+  const { child, ready } = startRun(['scenarios/basics', '--driver', 'local', '--report-dir', t.testdir()])
+  const sid = await ready
+  child.kill('SIGKILL')
+  await child
+  t.ok((await namespacesOf(sid)).length > 0, 'a killed run cannot clean up after itself')
+  const r = await runCli(['cleanup'])
+  t.equal(r.code, 0)
+  t.same(await namespacesOf(sid), [])
+  t.equal((await execa('pgrep', ['-f', `nph-${sid}`], { reject: false })).stdout.trim(), '')
+})
+
+t.test('bad input exits 2 before anything is created', async (t) => {
+  const dir = t.testdir({ 'bad.yaml': 'name: x\nnamespaces: {a: {}}\nsteps: [{name: s, apply: [{kind: Pod}]}]\n' })
+  const r = await runCli(['run', join(dir, 'bad.yaml'), '--driver', 'local', '--report-dir', join(dir, 'out')])
+  t.equal(r.code, 2)
+  t.match(r.err, /kind must be NetworkPolicy/)
+  t.notOk(existsSync(join(dir, 'out')), 'no report, no run')
+})
+
+t.test('drivers that are not available exit 3 with a hint', async (t) => {
+  const r = await runCli(['run', 'scenarios/basics', '--driver', 'kind', '--report-dir', t.testdir()])
+  t.equal(r.code, 3)
+  t.match(r.err, /kind driver is not available/)
+})

@@ -1,0 +1,122 @@
+// The round logic with a scripted driver (no network): convergence, time-to-enforce, flaky, stable faults.
+import t from 'tap'
+import type { Driver, ProbeConnection } from '../../src/drivers/driver.js'
+import type { RawOutcome } from '../../src/model/observation.js'
+import type { Scenario } from '../../src/model/scenario.js'
+import type { ClusterState } from '../../src/model/state.js'
+import { applyAction, initialState } from '../../src/scenario/apply-actions.js'
+import { parseScenario } from '../../src/scenario/parse.js'
+import { runStep } from '../../src/runner/run-step.js'
+
+const TEXT = `name: s
+namespaces: {x: {pods: {a: {}, b: {}}}}
+externals: {ext: {ip: 192.0.2.1, ports: [{port: 443}]}}
+probe: {targets: [{port: 80}, {port: 80, protocol: SCTP}], timeout: 100ms}
+steps:
+  - name: deny b
+    apply:
+      - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: d, namespace: x}, spec: {podSelector: {}}}
+`
+
+function scenario(): Scenario {
+  const r = parseScenario(TEXT, 's.yaml', () => undefined)
+  if (!r.ok) throw new Error(JSON.stringify(r.problems))
+  return r.scenario
+}
+
+/** Answers every connection by `decide(conn, round)`: true = the destination answers, false = timeout. */
+class ScriptedDriver implements Driver {
+  info = { name: 'local' as const, cni: 'scripted', versions: {} }
+  rounds = 0
+  private st: ClusterState
+  constructor(s: Scenario, private readonly decide: (c: ProbeConnection, round: number) => boolean | 'wrong') {
+    this.st = initialState(s)
+  }
+  async up() {}
+  async apply(actions: Scenario['steps'][number]['actions']) {
+    for (const a of actions) this.st = applyAction(this.st, a)
+  }
+  state() {
+    return this.st
+  }
+  unsupported(target: { protocol: string }) {
+    return target.protocol === 'SCTP' ? 'no SCTP here' : undefined
+  }
+  async probe(conns: readonly ProbeConnection[]): Promise<RawOutcome[]> {
+    this.rounds++
+    return conns.map((c) => {
+      const d = this.decide(c, this.rounds)
+      return d === 'wrong' ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: 'someone/else' } : d ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: c.to } : { key: c.key, outcome: 'timeout', latencyMs: 100 }
+    })
+  }
+  async down() {}
+}
+
+const opts = { settleMs: 2000, reprobes: 3, roundIntervalMs: 10 }
+const signal = new AbortController().signal
+/** What a correct CNI does for this scenario: x pods accept only from themselves. */
+const correct = (c: ProbeConnection) => !c.to.startsWith('x/') || c.from === c.to
+
+t.test('a correct dataplane converges in one round', async (t) => {
+  const s = scenario()
+  const d = new ScriptedDriver(s, correct)
+  const r = await runStep(d, s, 0, opts, signal)
+  t.equal(r.rounds, 1)
+  t.equal(r.converged, true)
+  t.equal(r.counts['fail-open'] + r.counts['fail-closed'] + r.counts.flaky, 0)
+  t.equal(r.counts.unsupported, 8, 'SCTP cells are unsupported, not probed')
+  t.equal(r.counts.skipped, 2, 'the external only serves 443')
+  t.ok(r.cells.every((c) => c.observation.result !== 'skipped' || c.to === 'ext'))
+})
+
+t.test('late enforcement: time-to-enforce is the first agreeing round', async (t) => {
+  const s = scenario()
+  const d = new ScriptedDriver(s, (c, round) => (round < 3 ? true : correct(c)))
+  const r = await runStep(d, s, 0, opts, signal)
+  t.equal(r.rounds, 3)
+  t.equal(r.converged, true)
+  const cell = r.cells.find((c) => c.from === 'x/b' && c.to === 'x/a' && c.protocol === 'TCP')!
+  t.equal(cell.classification, 'match')
+  t.equal(cell.observation.attempts.length, 3)
+  t.same(cell.observation.attempts.map((a) => a.result), ['allowed', 'allowed', 'blocked'])
+  t.equal(cell.timeToEnforceMs, cell.observation.attempts[2].atMs, 'the cell agreed from round 3 on')
+  t.equal(r.timeToEnforceMs, cell.observation.attempts[2].atMs, 'the step converged in round 3')
+  t.ok(cell.observation.attempts[2].atMs >= cell.observation.attempts[1].atMs)
+})
+
+t.test('a stable fail-open is reported after settling and re-probing', async (t) => {
+  const s = scenario()
+  const d = new ScriptedDriver(s, () => true)
+  const r = await runStep(d, s, 0, { ...opts, settleMs: 100 }, signal)
+  t.equal(r.converged, false)
+  t.equal(r.timeToEnforceMs, null)
+  const bad = r.cells.filter((c) => c.classification === 'fail-open')
+  t.equal(bad.length, 4, 'x/a<-x/b, x/b<-x/a, x/a<-ext, x/b<-ext')
+  t.match(bad[0].explanation, /isolated by x\/d; no rule allows it/)
+  t.ok(bad.every((c) => c.observation.attempts.length === r.rounds + 3), 'three re-probes')
+})
+
+t.test('a cell that flips during re-probes is flaky', async (t) => {
+  const s = scenario()
+  let n = 0
+  // ext -> x/a alternates; x/a -> x/b always fails open, so the step never converges and both get re-probed.
+  const d = new ScriptedDriver(s, (c) => (c.from === 'ext' && c.to === 'x/a' ? n++ % 2 === 0 : c.from === 'x/a' && c.to === 'x/b' ? true : correct(c)))
+  const r = await runStep(d, s, 0, { ...opts, settleMs: 50 }, signal)
+  t.equal(r.converged, false)
+  const cell = r.cells.find((c) => c.from === 'ext' && c.to === 'x/a' && c.protocol === 'TCP')!
+  t.equal(cell.classification, 'flaky')
+  t.equal(r.counts.flaky, 1)
+  t.equal(r.cells.find((c) => c.from === 'x/a' && c.to === 'x/b' && c.protocol === 'TCP')?.classification, 'fail-open')
+})
+
+t.test('a reply from the wrong pod is a probe error, not allowed', async (t) => {
+  const s = scenario()
+  const d = new ScriptedDriver(s, (c) => (c.from === 'x/a' && c.to === 'ext' ? 'wrong' : correct(c)))
+  const r = await runStep(d, s, 0, { ...opts, settleMs: 50 }, signal)
+  t.equal(r.cells.find((c) => c.from === 'x/a' && c.to === 'ext')?.classification, 'skipped', 'ext:80 is not served, so never probed')
+  const d2 = new ScriptedDriver(s, (c) => (c.from === 'ext' && c.to === 'x/a' ? 'wrong' : correct(c)))
+  const r2 = await runStep(d2, scenario(), 0, { ...opts, settleMs: 50 }, signal)
+  const cell = r2.cells.find((c) => c.from === 'ext' && c.to === 'x/a' && c.protocol === 'TCP')!
+  t.equal(cell.observation.result, 'error')
+  t.equal(cell.classification, 'probe-error')
+})
