@@ -5,6 +5,7 @@ import type { Protocol } from '../model/cluster.js'
 import { loadScenarios } from '../scenario/load.js'
 import { renderExplain } from './explain.js'
 import { intentViolations, predictScenario, renderPredictJson, renderPredictTable } from './predict.js'
+import { registerLintCommand } from './lint.js'
 import { registerRunCommands } from './run-commands.js'
 import { VERSION } from '../version.js'
 
@@ -84,6 +85,7 @@ Examples:
     })
 
   registerRunCommands(program, io, setCode)
+  registerLintCommand(program, io, setCode)
   return program
 }
 

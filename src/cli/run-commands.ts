@@ -10,6 +10,7 @@ import { runScenarios } from '../runner/run.js'
 import { DEFAULT_RUN_OPTIONS } from '../runner/run-step.js'
 import { parseDuration } from '../scenario/scenario-schema.js'
 import { loadScenarios } from '../scenario/load.js'
+import { selectByTags, tagSet } from '../scenario/select.js'
 import { writeReports } from '../report/write.js'
 import type { Io } from './main.js'
 import { chooseDriver } from './choose-driver.js'
@@ -22,6 +23,8 @@ interface RunFlags {
   reprobes: string
   nodes: string
   fault: string[]
+  tags: string[]
+  skip: string[]
   quiet?: boolean
 }
 
@@ -59,6 +62,8 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
     .option('--reprobes <n>', 'how many times a remaining disagreement is probed again (stable vs flaky)', '3')
     .option('--nodes <n>', 'local driver: number of nodes pods are spread over', '2')
     .option('--fault <spec>', 'local driver: inject a dataplane bug to prove detection, e.g. skip-policy=ns/name (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--tags <tags>', 'run only scenarios with at least one of these tags (comma-separated, repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--skip <tags>', 'leave out scenarios with any of these tags (comma-separated, repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('-q, --quiet', 'no progress output')
     .addHelpText(
       'after',
@@ -70,6 +75,7 @@ or probe failure; 130 interrupted (everything created was removed).
 Examples:
   netpol-harness run                                  # every scenario under scenarios/, driver chosen automatically
   netpol-harness run scenarios/upstream --driver local --settle 10s
+  netpol-harness run --tags egress,dns --skip slow     # select scenarios by tag
   netpol-harness run s.yaml --fault skip-policy=prod/deny    # prove that a broken dataplane is caught`,
     )
     .action(async (paths: string[], flags: RunFlags) => {
@@ -78,7 +84,9 @@ Examples:
       const opts = { ...DEFAULT_RUN_OPTIONS, settleMs, reprobes: positiveInt('--reprobes', flags.reprobes) }
       const nodes = positiveInt('--nodes', flags.nodes, 1)
       const faults = parseFaults(flags.fault)
-      const scenarios = loadScenarios(paths) // validates everything before anything is created
+      const loaded = loadScenarios(paths) // validates everything before anything is created
+      const scenarios = selectByTags(loaded, tagSet(flags.tags), tagSet(flags.skip))
+      if (scenarios.length === 0) throw new UsageError(`no scenario left after --tags/--skip (tags present: ${[...new Set(loaded.flatMap((s) => s.tags))].sort().join(', ') || 'none'})`)
       const driverName = await chooseDriver(flags.driver)
       const progress = new Progress(io, !flags.quiet)
       const makeDriver = (): Driver => {

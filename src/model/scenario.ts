@@ -18,9 +18,16 @@ export interface ProbeSpec {
   readonly timeoutMs: number
 }
 
+/** Where an object was written: its file, the YAML document's index in that file, and the path inside it. */
+export interface SourceRef {
+  readonly file: string
+  readonly doc: number
+  readonly path: readonly (string | number)[]
+}
+
 /** One change a step makes to the cluster, applied in order. */
 export type Action =
-  | { readonly kind: 'apply-policy'; readonly policy: NetworkPolicy }
+  | { readonly kind: 'apply-policy'; readonly policy: NetworkPolicy; readonly source?: SourceRef }
   | { readonly kind: 'delete-policy'; readonly namespace: string; readonly name: string }
   | { readonly kind: 'set-pod-labels'; readonly namespace: string; readonly pod: string; readonly labels: Labels }
   | { readonly kind: 'set-namespace-labels'; readonly namespace: string; readonly labels: Labels }

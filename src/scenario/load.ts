@@ -32,17 +32,18 @@ export function expandPaths(paths: readonly string[], problems: Problem[]): stri
 }
 
 /** Relative to the working directory when inside it, else absolute. */
-function displayPath(file: string): string {
+export function displayPath(file: string): string {
   const rel = relative(process.cwd(), file)
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : resolve(file)
 }
 
 /** Policy files referenced from scenarios live beside them; a folder scan skips files that are not scenarios. */
-function looksLikeScenario(text: string): boolean {
+export function looksLikeScenario(text: string): boolean {
   return /^(name|steps|namespaces):/m.test(text)
 }
 
-function readText(path: string): string | undefined {
+/** The file's text, or undefined when it cannot be read. */
+export function readText(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8')
   } catch {

@@ -25,16 +25,18 @@ interface LocatedPolicy {
   readonly policy: NetworkPolicy
   readonly source: SourceDoc
   readonly path: Path
+  /** Index of the YAML document in `source.file`. */
+  readonly doc: number
 }
 
 /** Validates one NetworkPolicy value found at `path` of `source`. */
-function checkPolicy(value: unknown, source: SourceDoc, path: Path, problems: Problem[]): LocatedPolicy | undefined {
+function checkPolicy(value: unknown, source: SourceDoc, path: Path, problems: Problem[], doc = 0): LocatedPolicy | undefined {
   const r = networkPolicySchema.safeParse(value)
   if (!r.success) {
     for (const i of zodIssues(r.error, path)) problems.push(problemAt(source, i.path, i.message, i.hint))
     return undefined
   }
-  return { policy: r.data as unknown as NetworkPolicy, source, path }
+  return { policy: r.data as unknown as NetworkPolicy, source, path, doc }
 }
 
 /** Policies of one `apply` entry: inline, or every document of `{file: path}` relative to the scenario. */
@@ -60,7 +62,7 @@ function resolveApply(entry: unknown, source: SourceDoc, path: Path, readText: R
   problems.push(...stream.problems)
   if (stream.docs.length === 0 && stream.problems.length === 0) problems.push({ file, line: 1, message: 'the file holds no YAML document' })
   return stream.docs.flatMap((d) => {
-    const p = checkPolicy(d.value, d.source, [], problems)
+    const p = checkPolicy(d.value, d.source, [], problems, d.index)
     return p ? [p] : []
   })
 }
@@ -174,7 +176,7 @@ function build(raw: RawScenario, source: SourceDoc, stepPolicies: LocatedPolicy[
       const ns = lp.policy.metadata.namespace
       if (!nsNames.has(ns)) problems.push(problemAt(lp.source, [...lp.path, 'metadata', 'namespace'], `namespace "${ns}" is not declared in the scenario's namespaces`))
       live.add(`${ns}/${lp.policy.metadata.name}`)
-      actions.push({ kind: 'apply-policy', policy: lp.policy })
+      actions.push({ kind: 'apply-policy', policy: lp.policy, source: { file: lp.source.file, doc: lp.doc, path: lp.path } })
     }
     s.delete?.forEach((d, di) => {
       const key = `${d.namespace}/${d.name}`

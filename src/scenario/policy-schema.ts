@@ -22,11 +22,19 @@ export const labelSelector = strictObject({
   matchExpressions: z.array(selectorRequirement).optional(),
 })
 
-const ipBlock = strictObject({
+/** Options for the few checks `lint` turns into findings instead of input errors. */
+export interface PolicySchemaOptions {
+  /** The API server rejects an `except` outside its `cidr`; lint reports it as a finding instead. */
+  readonly exceptInsideCidr: boolean
+  /** Scenarios must name the namespace; plain manifests may leave it to `kubectl -n` (lint assumes `default`). */
+  readonly namespaceRequired: boolean
+}
+
+const ipBlockOf = (opts: PolicySchemaOptions) => strictObject({
   cidr: checked(cidrError),
   except: z.array(checked(cidrError)).optional(),
 }).superRefine((b, ctx) => {
-  if (cidrError(b.cidr)) return
+  if (!opts.exceptInsideCidr || cidrError(b.cidr)) return
   const outer = parseCidr(b.cidr)
   b.except?.forEach((ex, i) => {
     if (cidrError(ex)) return
@@ -34,10 +42,10 @@ const ipBlock = strictObject({
   })
 })
 
-const peer = strictObject({
+const peerOf = (opts: PolicySchemaOptions) => strictObject({
   podSelector: labelSelector.optional(),
   namespaceSelector: labelSelector.optional(),
-  ipBlock: ipBlock.optional(),
+  ipBlock: ipBlockOf(opts).optional(),
 }).superRefine((p, ctx) => {
   const selectors = (p.podSelector ? 1 : 0) + (p.namespaceSelector ? 1 : 0)
   if (!p.ipBlock && selectors === 0) ctx.addIssue({ code: 'custom', message: 'a peer must set podSelector, namespaceSelector or ipBlock' })
@@ -55,31 +63,36 @@ const policyPort = strictObject({
   else if (p.endPort < p.port) ctx.addIssue({ code: 'custom', path: ['endPort'], message: `endPort (${p.endPort}) must be greater than or equal to port (${p.port})` })
 })
 
-const ingressRule = strictObject({ from: z.array(peer).optional(), ports: z.array(policyPort).optional() })
-const egressRule = strictObject({ to: z.array(peer).optional(), ports: z.array(policyPort).optional() })
+const specOf = (opts: PolicySchemaOptions) => {
+  const peer = peerOf(opts)
+  const ingressRule = strictObject({ from: z.array(peer).optional(), ports: z.array(policyPort).optional() })
+  const egressRule = strictObject({ to: z.array(peer).optional(), ports: z.array(policyPort).optional() })
+  return strictObject({
+    podSelector: labelSelector,
+    policyTypes: z
+      .array(z.enum(['Ingress', 'Egress'], { error: (i) => `policyTypes entries must be Ingress or Egress (got ${JSON.stringify(i.input)})` }))
+      .max(2, { error: 'policyTypes has at most two entries' })
+      .optional()
+      .superRefine((types, ctx) => {
+        if (types && new Set(types).size !== types.length) ctx.addIssue({ code: 'custom', message: 'policyTypes has a duplicate entry' })
+      }),
+    ingress: z.array(ingressRule).optional(),
+    egress: z.array(egressRule).optional(),
+  })
+}
 
-const spec = strictObject({
-  podSelector: labelSelector,
-  policyTypes: z
-    .array(z.enum(['Ingress', 'Egress'], { error: (i) => `policyTypes entries must be Ingress or Egress (got ${JSON.stringify(i.input)})` }))
-    .max(2, { error: 'policyTypes has at most two entries' })
-    .optional()
-    .superRefine((types, ctx) => {
-      if (types && new Set(types).size !== types.length) ctx.addIssue({ code: 'custom', message: 'policyTypes has a duplicate entry' })
-    }),
-  ingress: z.array(ingressRule).optional(),
-  egress: z.array(egressRule).optional(),
-})
-
-/** A networking.k8s.io/v1 NetworkPolicy; `metadata.namespace` is required in scenarios. */
-export const networkPolicySchema = strictObject({
+/** A networking.k8s.io/v1 NetworkPolicy schema with the given options. */
+export const makeNetworkPolicySchema = (opts: PolicySchemaOptions) => strictObject({
   apiVersion: z.literal('networking.k8s.io/v1', { error: (i) => `apiVersion must be networking.k8s.io/v1 (got ${JSON.stringify(i.input)})` }),
   kind: z.literal('NetworkPolicy', { error: (i) => `kind must be NetworkPolicy (got ${JSON.stringify(i.input)})` }),
   metadata: strictObject({
     name: checked(dns1123SubdomainError),
-    namespace: checked(dns1123LabelError),
+    namespace: opts.namespaceRequired ? checked(dns1123LabelError) : checked(dns1123LabelError).default('default'),
     labels: labels.optional(),
     annotations: z.record(z.string(), z.string()).optional(),
   }),
-  spec,
+  spec: specOf(opts),
 })
+
+/** A NetworkPolicy as the API server validates it; `metadata.namespace` is required in scenarios. */
+export const networkPolicySchema = makeNetworkPolicySchema({ exceptInsideCidr: true, namespaceRequired: true })

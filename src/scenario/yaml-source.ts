@@ -22,15 +22,15 @@ export function parseYaml(text: string, file: string): { source: SourceDoc; valu
 }
 
 /** Parses a multi-document stream (`---` separated); empty documents are skipped. */
-export function parseYamlStream(text: string, file: string): { docs: { source: SourceDoc; value: unknown }[]; problems: Problem[] } {
+export function parseYamlStream(text: string, file: string): { docs: { source: SourceDoc; value: unknown; index: number }[]; problems: Problem[] } {
   const lines = new LineCounter()
   const all = parseAllDocuments(text, { ...OPTIONS, lineCounter: lines })
   const problems: Problem[] = []
-  const docs: { source: SourceDoc; value: unknown }[] = []
-  for (const doc of Array.isArray(all) ? all : [all]) {
+  const docs: { source: SourceDoc; value: unknown; index: number }[] = []
+  for (const [index, doc] of (Array.isArray(all) ? all : [all]).entries()) {
     const source = { file, doc: doc as Document, lines }
     problems.push(...yamlProblems(source))
-    if (doc.errors.length === 0 && doc.contents !== null) docs.push({ source, value: doc.toJS() })
+    if (doc.errors.length === 0 && doc.contents !== null) docs.push({ source, value: doc.toJS(), index })
   }
   return { docs, problems }
 }
