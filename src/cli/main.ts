@@ -6,6 +6,7 @@ import { loadScenarios } from '../scenario/load.js'
 import { renderExplain } from './explain.js'
 import { intentViolations, predictScenario, renderPredictJson, renderPredictTable } from './predict.js'
 import { registerLintCommand } from './lint.js'
+import { registerReportCommands } from './report-commands.js'
 import { registerRunCommands } from './run-commands.js'
 import { VERSION } from '../version.js'
 
@@ -86,6 +87,7 @@ Examples:
 
   registerRunCommands(program, io, setCode)
   registerLintCommand(program, io, setCode)
+  registerReportCommands(program, io, setCode)
   return program
 }
 

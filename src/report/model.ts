@@ -31,6 +31,29 @@ export interface CellReport {
 
 export type Counts = Readonly<Record<Classification, number>>
 
+/** A window during a fault when observation disagreed with prediction the same way. */
+export interface DisagreementWindow {
+  readonly kind: 'fail-open' | 'fail-closed'
+  /** Milliseconds since the step's changes were accepted. */
+  readonly startMs: number
+  readonly endMs: number
+  /** How many cells disagreed at some point in the window. */
+  readonly cells: number
+}
+
+/** A fault injected during a step (chaos steps) and what continuous probing saw meanwhile. */
+export interface ChaosReport {
+  readonly action: string
+  readonly target?: string
+  readonly startMs: number
+  readonly endMs: number
+  /** From the fault's end to agreement again; null if it never came back. */
+  readonly recoveryMs: number | null
+  readonly windows: readonly DisagreementWindow[]
+  /** maxFailOpen / maxFailClosed / maxRecovery checks, when the scenario states them. */
+  readonly invariants?: readonly { readonly name: string; readonly limitMs: number; readonly observedMs: number | null; readonly passed: boolean }[]
+}
+
 export interface StepReport {
   readonly index: number
   readonly name: string
@@ -45,6 +68,8 @@ export interface StepReport {
   readonly durationMs: number
   readonly counts: Counts
   readonly cells: readonly CellReport[]
+  /** Faults injected during the step, if it is a chaos step. */
+  readonly chaos?: readonly ChaosReport[]
 }
 
 export interface ScenarioReport {

@@ -1,18 +1,115 @@
-// Why: a self-contained page (no network access) with the same content as the Markdown report.
-import type { RunReport } from './model.js'
-import { renderMarkdown } from './render-markdown.js'
-import { xmlEscape } from './render-junit.js'
+// Why: the page nightly users read: truth tables with disagreements highlighted and explained, time-to-enforce
+// charts, chaos timelines, intent violations and versions; one self-contained file (pure renderer).
+import { targetId } from '../model/cluster.js'
+import { GLYPH, MISMATCH_MARK } from './glyphs.js'
+import { barChart, esc, page } from './html-kit.js'
+import type { CellReport, ChaosReport, RunReport, ScenarioReport, StepReport } from './model.js'
+
+const PROBLEM = new Set(['fail-open', 'fail-closed', 'flaky', 'probe-error', 'intent-violation'])
+const isProblem = (c: CellReport) => PROBLEM.has(c.classification) || c.intentViolation
+
+/** The verdict of a run as a word and a CSS class. */
+export function verdictOf(exitCode: number): { word: string; cls: string } {
+  if (exitCode === 0) return { word: 'PASS', cls: 'pass' }
+  if (exitCode === 1) return { word: 'FAIL', cls: 'fail' }
+  if (exitCode === 130 || exitCode === 143) return { word: 'INTERRUPTED', cls: 'error' }
+  return { word: 'ERROR', cls: 'error' }
+}
+
+/** Everything known about a cell, for its tooltip and click panel. */
+function cellStory(c: CellReport): string {
+  const o = c.observation
+  const lines = [
+    `${c.from} -> ${c.to} ${c.port}/${c.protocol}: ${c.classification}`,
+    `intent: ${c.intent ?? '(none)'}   prediction: ${c.prediction}   observed: ${o.result}${o.answeredBy ? ` (answered by ${o.answeredBy})` : ''}${o.latencyMs !== undefined ? ` in ${o.latencyMs} ms` : ''}`,
+    `time to enforce: ${c.timeToEnforceMs === null ? 'never agreed' : `${c.timeToEnforceMs} ms`}`,
+  ]
+  if (o.detail) lines.push(`detail: ${o.detail}`)
+  if (c.explanation) lines.push(`why (evaluator): ${c.explanation}`)
+  if (o.attempts.length) {
+    lines.push(`attempts (${o.attempts.length}):`)
+    for (const a of o.attempts.slice(-12)) lines.push(`  round ${a.round} at ${a.atMs} ms: ${a.result}${a.answeredBy ? ` by ${a.answeredBy}` : ''}${a.latencyMs !== undefined ? ` ${a.latencyMs} ms` : ''}${a.detail ? ` [${a.detail}]` : ''}`)
+  }
+  return lines.join('\n')
+}
+
+/** One truth table per target: sources as rows, destinations as columns, the observed glyph in each cell. */
+function truthTables(st: StepReport): string {
+  const ids = [...new Set(st.cells.flatMap((c) => [c.from, c.to]))]
+  return st.targets
+    .map((t) => {
+      const byKey = new Map(st.cells.filter((c) => c.port === t.port && c.protocol === t.protocol).map((c) => [`${c.from}|${c.to}`, c]))
+      const head = `<thead><tr><th>${esc(targetId(t))}</th>${ids.map((id) => `<th>${esc(id)}</th>`).join('')}</tr></thead>`
+      const rows = ids.map((from) => {
+        const tds = ids.map((to) => {
+          const c = byKey.get(`${from}|${to}`)
+          if (!c) return '<td class="r-skipped"></td>'
+          const bad = isProblem(c)
+          return `<td class="r-${c.observation.result}${bad ? ' bad' : ''}" title="${esc(cellStory(c))}">${GLYPH[c.observation.result]}${bad ? MISMATCH_MARK : ''}</td>`
+        })
+        return `<tr><th>${esc(from)}</th>${tds.join('')}</tr>`
+      })
+      return `<table class="tt" data-target="${esc(targetId(t))}">${head}<tbody>${rows.join('')}</tbody></table>`
+    })
+    .join('')
+}
+
+/** A fault's timeline: the fault span, fail-open (red) and fail-closed (orange) windows, and recovery. */
+export function chaosTimeline(ch: ChaosReport): string {
+  const end = Math.max(ch.endMs + (ch.recoveryMs ?? 0), ...ch.windows.map((w) => w.endMs), 1) * 1.05
+  const w = 640
+  const x = (ms: number) => 10 + ((w - 20) * ms) / end
+  const rect = (a: number, b: number, y: number, hgt: number, fill: string, title: string) => `<rect x="${x(a).toFixed(1)}" y="${y}" width="${Math.max(2, x(b) - x(a)).toFixed(1)}" height="${hgt}" fill="${fill}"><title>${esc(title)}</title></rect>`
+  const parts = [
+    rect(ch.startMs, ch.endMs, 8, 14, '#8c959f', `${ch.action}${ch.target ? ` on ${ch.target}` : ''}: ${ch.startMs}-${ch.endMs} ms`),
+    ...ch.windows.map((win) => rect(win.startMs, win.endMs, 28, 14, win.kind === 'fail-open' ? '#cf222e' : '#bc4c00', `${win.kind}: ${win.startMs}-${win.endMs} ms (${win.endMs - win.startMs} ms), ${win.cells} cells`)),
+  ]
+  if (ch.recoveryMs !== null) parts.push(`<line x1="${x(ch.endMs + ch.recoveryMs).toFixed(1)}" y1="4" x2="${x(ch.endMs + ch.recoveryMs).toFixed(1)}" y2="46" stroke="#1a7f37" stroke-width="2"><title>agreement again ${ch.recoveryMs} ms after the fault ended</title></line>`)
+  const label = `${ch.action}${ch.target ? ` on ${ch.target}` : ''}: ${ch.windows.filter((w) => w.kind === 'fail-open').length} fail-open, ${ch.windows.filter((w) => w.kind === 'fail-closed').length} fail-closed windows; recovery ${ch.recoveryMs === null ? 'never' : `${ch.recoveryMs} ms`}`
+  const inv = ch.invariants?.length ? `<ul>${ch.invariants.map((i) => `<li class="${i.passed ? '' : 'bad'}">${esc(`${i.name} <= ${i.limitMs} ms: observed ${i.observedMs ?? 'never'} ms, ${i.passed ? 'ok' : 'VIOLATED'}`)}</li>`).join('')}</ul>` : ''
+  return `<div class="chaos"><div>${esc(label)}</div><svg class="timeline" role="img" width="${w}" height="60" viewBox="0 0 ${w} 60" xmlns="http://www.w3.org/2000/svg"><line x1="10" y1="50" x2="${w - 10}" y2="50" stroke="#d0d7de"/>${parts.join('')}<text x="10" y="59">0</text><text x="${w - 10}" y="59" text-anchor="end">${Math.round(end)} ms</text></svg>${inv}</div>`
+}
+
+function problemTable(cells: readonly { s: string; st: string; c: CellReport }[], caption: string): string {
+  if (cells.length === 0) return ''
+  const rows = cells.slice(0, 500).map(({ s, st, c }) => `<tr><td>${esc(s)}</td><td>${esc(st)}</td><td>${esc(`${c.from} -> ${c.to}`)}</td><td>${c.port}/${c.protocol}</td><td>${c.intent ?? ''}</td><td>${c.prediction}</td><td>${c.observation.result}</td><td><b>${c.classification}</b></td><td>${esc(c.explanation ?? '')}</td></tr>`)
+  return `<h2>${esc(caption)} (${cells.length})</h2><table class="problems"><thead><tr><th>scenario</th><th>step</th><th>cell</th><th>target</th><th>intent</th><th>prediction</th><th>observed</th><th>classification</th><th>why</th></tr></thead><tbody>${rows.join('')}</tbody></table>${cells.length > 500 ? `<p class="mute">first 500 shown; report.json has all</p>` : ''}`
+}
+
+function scenarioSection(s: ScenarioReport): string {
+  const chart = s.steps.length ? `<h3>Time to enforce per step</h3>${barChart(s.steps.map((st) => ({ label: `${st.index + 1}. ${st.name}`, value: st.timeToEnforceMs, note: `${st.rounds} rounds` })), 'ms', 'chart tte')}` : ''
+  const steps = s.steps.map((st) => {
+    const bad = st.cells.filter(isProblem).length
+    const meta = `${st.rounds} rounds; ${st.converged ? `time to enforce ${st.timeToEnforceMs} ms` : '<b>did not converge</b>'}; ${bad} disagreeing cells; apply ${st.applyMs} ms; timeout ${st.timeoutMs} ms`
+    const chaos = st.chaos?.length ? `<h4>Faults</h4>${st.chaos.map(chaosTimeline).join('')}` : ''
+    return `<details class="step"${bad || st.chaos?.length ? ' open' : ''}><summary><b>Step ${st.index + 1}: ${esc(st.name)}</b> <span class="mute">${meta}</span></summary>${chaos}<div class="tables">${truthTables(st)}</div></details>`
+  })
+  return `<section class="scenario"><h2 id="${esc(s.name)}">${esc(s.name)}</h2><p class="mute">${esc(s.file)}${s.description ? ` — ${esc(s.description)}` : ''}${s.tags.length ? ` · tags: ${esc(s.tags.join(', '))}` : ''}</p>${s.error ? `<p class="pill error">${esc(s.error)}</p>` : ''}${chart}${steps.join('')}</section>`
+}
 
 export function renderHtml(r: RunReport): string {
-  const body = renderMarkdown(r)
-    .split('\n```\n')
-    .map((part, i) => (i % 2 === 1 ? `<pre>${xmlEscape(part.replace(/^```\n?/, ''))}</pre>` : xmlEscape(part.replace(/^```$/m, '')).replace(/^### (.*)$/gm, '<h3>$1</h3>').replace(/^## (.*)$/gm, '<h2>$1</h2>').replace(/^# (.*)$/gm, '<h1>$1</h1>').replace(/^- (.*)$/gm, '<li>$1</li>')))
-    .join('\n')
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>netpol-harness ${xmlEscape(r.runId)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:80em;margin:2em auto;padding:0 1em}pre{background:#f6f8fa;padding:.8em;overflow-x:auto;line-height:1.25}li{font-family:monospace;white-space:pre-wrap}</style>
-</head><body>
-<div style="white-space:pre-wrap">${body}</div>
-</body></html>
-`
+  const v = verdictOf(r.summary.exitCode)
+  const c = r.summary.counts
+  const versions = [
+    ['harness', `${r.harness.name} ${r.harness.version}`],
+    ['node', r.harness.node],
+    ['driver', r.driver.name],
+    ['CNI', r.driver.cni],
+    ...Object.entries(r.driver.versions).filter(([k, val]) => !(k === 'node' && val === r.harness.node)),
+    ['settle / re-probes', `${r.options.settleMs} ms / ${r.options.reprobes}`],
+  ]
+  const countCells = (Object.keys(c) as (keyof typeof c)[]).map((k) => `<td class="${c[k] && k !== 'match' && k !== 'skipped' && k !== 'unsupported' ? 'bad' : ''}"><div class="num">${c[k]}</div><div class="mute">${k}</div></td>`)
+  const all = r.scenarios.flatMap((s) => s.steps.flatMap((st) => st.cells.map((cell) => ({ s: s.name, st: `${st.index + 1}. ${st.name}`, c: cell }))))
+  const body = [
+    `<h1>netpol-harness run ${esc(r.runId)} <span class="pill ${v.cls}">${v.word}</span></h1>`,
+    `<p>${r.summary.scenarios} scenarios, ${r.summary.steps} steps, ${r.summary.cells} cells in ${(r.durationMs / 1000).toFixed(1)} s (${r.summary.probesPerSecond} probes/s); started ${esc(r.startedAt)}.</p>`,
+    `<table class="counts"><tr>${countCells.join('')}</tr></table>`,
+    `<h2>Versions</h2><table class="versions">${versions.map(([k, val]) => `<tr><th>${esc(k)}</th><td>${esc(val)}</td></tr>`).join('')}</table>`,
+    r.diagnostics.length ? `<h2>Diagnostics</h2><ul>${r.diagnostics.map((d) => `<li><pre>${esc(d)}</pre></li>`).join('')}</ul>` : '',
+    problemTable(all.filter((x) => x.c.intentViolation), 'Intent violations: policies that do not do what their author meant'),
+    problemTable(all.filter((x) => PROBLEM.has(x.c.classification) && x.c.classification !== 'intent-violation'), 'Disagreements between prediction and observation'),
+    `<h2>Scenarios</h2><p class="mute">Glyphs: <code>.</code> allowed, <code>X</code> blocked, <code>R</code> refused, <code>!</code> error, <code>-</code> skipped, <code>?</code> unsupported; a red outline and <code>*</code> mark a disagreement. Hover or click a cell for the evaluator's explanation and every attempt.</p>`,
+    ...r.scenarios.map(scenarioSection),
+  ]
+  return page(`netpol-harness ${r.runId}: ${v.word}`, body.join('\n'))
 }

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { main } from '../../../src/cli/main.js'
 import type { RunReport } from '../../../src/report/model.js'
+import { reportSchemaErrors } from '../../helpers/schema.js'
 
 const FIXTURE = 'test/fixtures/scenarios/local-mix.yaml'
 const BIN = 'dist/src/cli/bin.js'
@@ -26,7 +27,7 @@ async function runCli(args: string[]) {
 }
 
 function readReport(dir: string): RunReport {
-  const [run] = readdirSync(dir)
+  const [run] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
   return JSON.parse(readFileSync(join(dir, run, 'report.json'), 'utf8'))
 }
 
@@ -41,6 +42,8 @@ t.test('allow, deny, ipBlock with externals, named ports, relabels: the run agre
   t.equal(r.code, 0, r.err)
   const report = readReport(dir)
   t.equal(report.schemaVersion, 1)
+  t.same(reportSchemaErrors(report), [], 'report.json follows docs/report.schema.json')
+  t.ok(existsSync(join(dir, 'history.json')) && existsSync(join(dir, 'index.html')), 'the run is added to the history')
   t.equal(report.driver.name, 'local')
   t.ok(report.driver.versions.nftables, 'nft version recorded')
   const c = report.summary.counts
@@ -72,6 +75,7 @@ t.test('a dataplane that skips a policy is caught as fail-open, exit 1', { skip 
   const r = await runCli(['run', FIXTURE, '--driver', 'local', '--report-dir', dir, '--settle', '2s', '--reprobes', '2', '--fault', 'skip-policy=app/default-deny'])
   t.equal(r.code, 1)
   const report = readReport(dir)
+  t.same(reportSchemaErrors(report), [], 'a failing report follows the schema too')
   t.ok(report.summary.counts['fail-open'] > 0)
   const cell = report.scenarios[0].steps[1].cells.find((x) => x.from === 'ops/tool' && x.to === 'app/db' && x.port === 80)!
   t.equal(cell.classification, 'fail-open')

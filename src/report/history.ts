@@ -1,0 +1,70 @@
+// Why: the nightly history: one small entry per run (pure), appended by the writer, read by the index page.
+import type { Counts, RunReport } from './model.js'
+
+export interface HistoryScenario {
+  readonly name: string
+  readonly status: 'pass' | 'fail' | 'error'
+  /** The slowest step's time to enforce; null when a step never converged. */
+  readonly timeToEnforceMs: number | null
+  readonly disagreements: number
+}
+
+export interface HistoryEntry {
+  readonly runId: string
+  readonly startedAt: string
+  readonly durationMs: number
+  readonly exitCode: number
+  readonly driver: string
+  readonly cni: string
+  readonly versions: Readonly<Record<string, string>>
+  readonly cells: number
+  readonly probesPerSecond: number
+  readonly counts: Counts
+  readonly scenarios: readonly HistoryScenario[]
+}
+
+export interface History {
+  readonly schemaVersion: 1
+  readonly runs: readonly HistoryEntry[]
+}
+
+export const EMPTY_HISTORY: History = { schemaVersion: 1, runs: [] }
+
+const DISAGREE = new Set(['fail-open', 'fail-closed', 'flaky', 'intent-violation'])
+
+/** The history entry of one run. */
+export function historyEntry(r: RunReport): HistoryEntry {
+  return {
+    runId: r.runId,
+    startedAt: r.startedAt,
+    durationMs: r.durationMs,
+    exitCode: r.summary.exitCode,
+    driver: r.driver.name,
+    cni: r.driver.cni,
+    versions: r.driver.versions,
+    cells: r.summary.cells,
+    probesPerSecond: r.summary.probesPerSecond,
+    counts: r.summary.counts,
+    scenarios: r.scenarios.map((s) => {
+      const disagreements = s.steps.reduce((n, st) => n + st.cells.filter((c) => DISAGREE.has(c.classification) || c.intentViolation).length, 0)
+      const ttes = s.steps.map((st) => st.timeToEnforceMs)
+      return { name: s.name, status: s.error ? 'error' : disagreements ? 'fail' : 'pass', timeToEnforceMs: ttes.some((x) => x === null) ? null : Math.max(0, ...(ttes as number[])), disagreements }
+    }),
+  }
+}
+
+/** Adds (or replaces) a run, keeping runs in start order. */
+export function withRun(h: History, e: HistoryEntry): History {
+  return { schemaVersion: 1, runs: [...h.runs.filter((r) => r.runId !== e.runId), e].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.runId.localeCompare(b.runId)) }
+}
+
+/** Parses history.json leniently: a missing or unreadable file starts a new history. */
+export function parseHistory(text: string | undefined): History {
+  if (!text) return EMPTY_HISTORY
+  try {
+    const h = JSON.parse(text) as History
+    return h && h.schemaVersion === 1 && Array.isArray(h.runs) ? h : EMPTY_HISTORY
+  } catch {
+    return EMPTY_HISTORY
+  }
+}

@@ -1,0 +1,33 @@
+// Why: where existing reports enter again (`report`, `compare`): find and read report.json files.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { InputError } from '../errors.js'
+import { type RunReport, SCHEMA_VERSION } from './model.js'
+
+/** Reads a run's report.json, given the file or the run's folder; bad input becomes InputError. */
+export function readRunReport(path: string): RunReport {
+  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'report.json') : path
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    throw new InputError([{ file, message: 'no report.json here (give a run folder such as reports/20261124-101500-ab12, or its report.json)' }])
+  }
+  let r: RunReport
+  try {
+    r = JSON.parse(text)
+  } catch (e) {
+    throw new InputError([{ file, message: `not JSON: ${(e as Error).message}` }])
+  }
+  if (!r || r.schemaVersion !== SCHEMA_VERSION || !Array.isArray(r.scenarios)) throw new InputError([{ file, path: 'schemaVersion', message: `not a netpol-harness report of schema version ${SCHEMA_VERSION}` }])
+  return r
+}
+
+/** Every run folder under `dir` that holds a report.json, oldest run id first. */
+export function listRunDirs(dir: string): string[] {
+  if (!existsSync(dir)) throw new InputError([{ file: dir, message: 'no such folder' }])
+  return readdirSync(dir)
+    .sort()
+    .map((n) => join(dir, n))
+    .filter((p) => statSync(p).isDirectory() && existsSync(join(p, 'report.json')))
+}
