@@ -7,6 +7,7 @@ import { renderExplain } from './explain.js'
 import { intentViolations, predictScenario, renderPredictJson, renderPredictTable } from './predict.js'
 import { registerLintCommand } from './lint.js'
 import { registerReportCommands } from './report-commands.js'
+import { registerSelftestCommand } from './selftest.js'
 import { registerRunCommands } from './run-commands.js'
 import { VERSION } from '../version.js'
 
@@ -88,6 +89,7 @@ Examples:
   registerRunCommands(program, io, setCode)
   registerLintCommand(program, io, setCode)
   registerReportCommands(program, io, setCode)
+  registerSelftestCommand(program, io, setCode)
   return program
 }
 

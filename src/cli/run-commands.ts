@@ -5,7 +5,7 @@ import type { Driver } from '../drivers/driver.js'
 import { LocalDriver } from '../drivers/local/index.js'
 import { cleanupSessions } from '../drivers/local/cleanup.js'
 import { defaultExec } from '../drivers/local/exec.js'
-import type { Faults } from '../drivers/local/compile-nft.js'
+import { FAULT_MODES, type FaultMode, type Faults } from '../drivers/local/compile-nft.js'
 import { runScenarios } from '../runner/run.js'
 import { DEFAULT_RUN_OPTIONS } from '../runner/run-step.js'
 import { parseDuration } from '../scenario/scenario-schema.js'
@@ -34,15 +34,22 @@ function positiveInt(name: string, v: string, min = 0): number {
   return n
 }
 
-/** `skip-policy=ns/name` (repeatable): deliberate dataplane bugs for self-validation. */
+/** `--fault` specs (repeatable): deliberate dataplane bugs for self-validation (docs/selftest.md). */
 export function parseFaults(specs: readonly string[]): Faults {
-  const skip: string[] = []
+  const skipPolicies: string[] = []
+  const modes: FaultMode[] = []
+  let lateMs: number | undefined
   for (const spec of specs) {
-    const m = /^skip-policy=([^/]+\/[^/]+)$/.exec(spec)
-    if (!m) throw new UsageError(`unknown --fault "${spec}" (known: skip-policy=<namespace>/<name>)`)
-    skip.push(m[1])
+    const skip = /^skip-policy=([^/]+\/[^/]+)$/.exec(spec)
+    const late = /^late-programming=(.+)$/.exec(spec)
+    if (skip) skipPolicies.push(skip[1])
+    else if (late) {
+      lateMs = parseDuration(late[1])
+      if (lateMs === undefined) throw new UsageError(`--fault ${spec}: invalid duration (use e.g. 3s)`)
+    } else if ((FAULT_MODES as readonly string[]).includes(spec)) modes.push(spec as FaultMode)
+    else throw new UsageError(`unknown --fault "${spec}" (known: skip-policy=<namespace>/<name>, late-programming=<duration>, ${FAULT_MODES.join(', ')})`)
   }
-  return { skipPolicies: skip }
+  return { skipPolicies, modes, ...(lateMs !== undefined ? { lateMs } : {}) }
 }
 
 function makeRunId(): string {
@@ -61,7 +68,7 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
     .option('--settle <duration>', 'how long probe rounds may repeat until observation equals prediction', '30s')
     .option('--reprobes <n>', 'how many times a remaining disagreement is probed again (stable vs flaky)', '3')
     .option('--nodes <n>', 'local driver: number of nodes pods are spread over', '2')
-    .option('--fault <spec>', 'local driver: inject a dataplane bug to prove detection, e.g. skip-policy=ns/name (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--fault <spec>', `local driver: inject a dataplane bug to prove detection (repeatable): skip-policy=ns/name, late-programming=5s, ${FAULT_MODES.join(', ')}`, (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--tags <tags>', 'run only scenarios with at least one of these tags (comma-separated, repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--skip <tags>', 'leave out scenarios with any of these tags (comma-separated, repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('-q, --quiet', 'no progress output')

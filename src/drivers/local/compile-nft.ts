@@ -8,10 +8,29 @@ import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort
 import type { ClusterState } from '../../model/state.js'
 import type { TopologyPlan } from './topology.js'
 
+/** Bug classes real CNIs have shipped (see docs/selftest.md), each one switch of this compiler or the driver. */
+export const FAULT_MODES = [
+  'ignore-except',
+  'ignore-end-port',
+  'named-port-any-protocol',
+  'peer-selectors-or',
+  'forget-egress-isolation',
+  'wrong-namespace',
+  'drop-udp-rules',
+  'ipblock-skips-pods',
+  'policy-types-ingress-only',
+  'stale-labels',
+] as const
+export type FaultMode = (typeof FAULT_MODES)[number]
+
 /** Deliberate dataplane bugs, for proving that the harness catches them (one switch each). */
 export interface Faults {
   /** Never program these policies (`namespace/name`). */
   readonly skipPolicies?: readonly string[]
+  /** Bug classes to reproduce. */
+  readonly modes?: readonly FaultMode[]
+  /** Program every change this many milliseconds late (the driver, not the compiler). */
+  readonly lateMs?: number
 }
 
 export const TABLE = 'nph'
@@ -63,7 +82,7 @@ function inCidr(ip: string, cidr: string): boolean {
 }
 
 /** Builds the nft rules of one pod's chain. `dir` is 'to' (ingress: remote = saddr) or 'from' (egress: remote = daddr). */
-function chainRules(pod: PodInfo, dir: 'to' | 'from', policies: readonly NetworkPolicy[], pods: readonly PodInfo[], nsLabels: ReadonlyMap<string, Labels>): string[] {
+function chainRules(pod: PodInfo, dir: 'to' | 'from', policies: readonly NetworkPolicy[], pods: readonly PodInfo[], nsLabels: ReadonlyMap<string, Labels>, bug: ReadonlySet<FaultMode>): string[] {
   const verdict = dir === 'to' ? 'accept' : 'return'
   const remote = dir === 'to' ? 'saddr' : 'daddr'
   const out: string[] = []
@@ -76,13 +95,16 @@ function chainRules(pod: PodInfo, dir: 'to' | 'from', policies: readonly Network
       for (const peer of peers) {
         if (peer.ipBlock) {
           const cidr = normalizeCidr(peer.ipBlock.cidr)
-          const except = (peer.ipBlock.except ?? []).map(normalizeCidr)
-          matches.push({ addr: { kind: 'cidr', cidr, except }, candidates: pods.filter((p) => inCidr(p.ip, cidr) && !except.some((e) => inCidr(p.ip, e))) })
+          const except = bug.has('ignore-except') ? [] : (peer.ipBlock.except ?? []).map(normalizeCidr)
+          // The bug: pod addresses are carved out of ipBlocks (as CNIs that match ipBlock only outside the cluster do).
+          const podIps = bug.has('ipblock-skips-pods') ? pods.map((p) => `${p.ip}/${p.ip.includes(':') ? 128 : 32}`) : []
+          matches.push({ addr: { kind: 'cidr', cidr, except: [...except, ...podIps] }, candidates: pods.filter((p) => inCidr(p.ip, cidr) && !except.some((e) => inCidr(p.ip, e))) })
           continue
         }
         const podOk = peer.podSelector ? selectorPredicate(peer.podSelector) : () => true
         const nsOk: (ns: string) => boolean = peer.namespaceSelector ? ((pred) => (ns: string) => pred(nsLabels.get(ns) ?? {}))(selectorPredicate(peer.namespaceSelector)) : (ns) => ns === policy.metadata.namespace
-        const selected = pods.filter((p) => nsOk(p.namespace) && podOk(p.labels))
+        const both = peer.podSelector && peer.namespaceSelector
+        const selected = pods.filter((p) => (both && bug.has('peer-selectors-or') ? nsOk(p.namespace) || (p.namespace === policy.metadata.namespace && podOk(p.labels)) : nsOk(p.namespace) && podOk(p.labels)))
         matches.push({ addr: { kind: 'ips', ips: selected.map((p) => p.ip) }, candidates: selected })
       }
       const ports: readonly NetworkPolicyPort[] = rule.ports ?? []
@@ -94,12 +116,13 @@ function chainRules(pod: PodInfo, dir: 'to' | 'from', policies: readonly Network
         }
         for (const p of ports) {
           const proto = (p.protocol ?? 'TCP').toLowerCase()
+          if (proto === 'udp' && bug.has('drop-udp-rules')) continue
           if (p.port === undefined) out.push(`${addrExpr(m.addr, remote)} meta l4proto ${proto} ${verdict}`.trim())
-          else if (typeof p.port === 'number') out.push(`${addrExpr(m.addr, remote)} meta l4proto ${proto} th dport ${p.endPort ? `${p.port}-${p.endPort}` : p.port} ${verdict}`.trim())
+          else if (typeof p.port === 'number') out.push(`${addrExpr(m.addr, remote)} meta l4proto ${proto} th dport ${p.endPort && !bug.has('ignore-end-port') ? `${p.port}-${p.endPort}` : p.port} ${verdict}`.trim())
           else {
             // Named port: resolved on the destination pod. Ingress: this pod. Egress: each selected pod.
             const name = p.port
-            const resolve = (target: PodInfo) => target.ports.find((cp) => cp.name === name && cp.protocol.toLowerCase() === proto)?.port
+            const resolve = (target: PodInfo) => target.ports.find((cp) => cp.name === name && (bug.has('named-port-any-protocol') || cp.protocol.toLowerCase() === proto))?.port
             if (dir === 'to') {
               const n = resolve(pod)
               if (n !== undefined) out.push(`${addrExpr(m.addr, remote)} meta l4proto ${proto} th dport ${n} ${verdict}`.trim())
@@ -132,15 +155,17 @@ function addrExpr(m: AddrMatch, field: 'saddr' | 'daddr'): string {
 }
 
 /** Does this policy isolate for ingress / egress? (The API server's defaulting of policyTypes.) */
-function isolates(policy: NetworkPolicy): { ingress: boolean; egress: boolean } {
+function isolates(policy: NetworkPolicy, bug: ReadonlySet<FaultMode>): { ingress: boolean; egress: boolean } {
   const types = policy.spec.policyTypes
-  if (types && types.length) return { ingress: types.includes('Ingress'), egress: types.includes('Egress') }
-  return { ingress: true, egress: (policy.spec.egress?.length ?? 0) > 0 }
+  const egressOk = !bug.has('forget-egress-isolation')
+  if (types && types.length) return { ingress: types.includes('Ingress'), egress: egressOk && types.includes('Egress') }
+  return { ingress: true, egress: egressOk && !bug.has('policy-types-ingress-only') && (policy.spec.egress?.length ?? 0) > 0 }
 }
 
 /** One atomic nft script per node namespace (replaces the node's whole table). */
 export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults: Faults = {}): Map<string, string> {
   const skip = new Set(faults.skipPolicies ?? [])
+  const bug = new Set(faults.modes ?? [])
   const nsLabels = new Map(state.namespaces.map((n) => [n.name, n.labels]))
   const pods: PodInfo[] = state.pods.map((p) => {
     const pl = plan.pods.find((x) => x.id === `${p.namespace}/${p.name}`)!
@@ -153,16 +178,16 @@ export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults:
     const jumpsTo: string[] = []
     const chains: string[] = []
     for (const pod of pods.filter((p) => p.node === node.ns)) {
-      const selecting = policies.filter((pol) => pol.metadata.namespace === pod.namespace && selectorPredicate(pol.spec.podSelector)(pod.labels))
-      const ingress = selecting.filter((pol) => isolates(pol).ingress)
-      const egress = selecting.filter((pol) => isolates(pol).egress)
+      const selecting = policies.filter((pol) => (pol.metadata.namespace === pod.namespace || bug.has('wrong-namespace')) && selectorPredicate(pol.spec.podSelector)(pod.labels))
+      const ingress = selecting.filter((pol) => isolates(pol, bug).ingress)
+      const egress = selecting.filter((pol) => isolates(pol, bug).egress)
       if (egress.length) {
         jumpsFrom.push(`    iifname "${pod.hostIf}" jump from-${pod.hostIf}`)
-        chains.push(`  chain from-${pod.hostIf} {\n${[...chainRules(pod, 'from', egress, pods, nsLabels), 'drop'].map((r) => `    ${r}`).join('\n')}\n  }`)
+        chains.push(`  chain from-${pod.hostIf} {\n${[...chainRules(pod, 'from', egress, pods, nsLabels, bug), 'drop'].map((r) => `    ${r}`).join('\n')}\n  }`)
       }
       if (ingress.length) {
         jumpsTo.push(`    oifname "${pod.hostIf}" jump to-${pod.hostIf}`)
-        chains.push(`  chain to-${pod.hostIf} {\n${[...chainRules(pod, 'to', ingress, pods, nsLabels), 'drop'].map((r) => `    ${r}`).join('\n')}\n  }`)
+        chains.push(`  chain to-${pod.hostIf} {\n${[...chainRules(pod, 'to', ingress, pods, nsLabels, bug), 'drop'].map((r) => `    ${r}`).join('\n')}\n  }`)
       }
     }
     const forward = ['  chain forward {', '    type filter hook forward priority 0; policy accept;', '    ct state established,related accept', ...jumpsFrom, ...jumpsTo, '  }']

@@ -32,6 +32,9 @@ export class LocalDriver implements Driver {
   private agents = new Map<string, Agent>()
   private programmed = new Map<string, string>()
   private claimed = false
+  /** The state at `up`: what a dataplane with stale labels keeps using. */
+  private initial?: ClusterState
+  private late?: { timer: NodeJS.Timeout; error?: unknown }
 
   constructor(private readonly opts: LocalDriverOptions = {}) {
     this.exec = opts.exec ?? defaultExec
@@ -48,6 +51,7 @@ export class LocalDriver implements Driver {
     this.claimed = true
     this.plan = plan
     this.current = initialState(scenario)
+    this.initial = this.current
     const t0 = Date.now()
     await buildTopology(plan, this.exec)
     signal.throwIfAborted()
@@ -73,7 +77,13 @@ export class LocalDriver implements Driver {
 
   /** Compiles the desired state and programs every node whose ruleset changed, each in one nft transaction. */
   private async program(): Promise<void> {
-    const rulesets = compileRulesets(this.current!, this.plan!, this.opts.faults)
+    let state = this.current!
+    if (this.opts.faults?.modes?.includes('stale-labels')) {
+      // The bug: label changes never reach the dataplane.
+      const was = new Map(this.initial!.pods.map((p) => [`${p.namespace}/${p.name}`, p.labels]))
+      state = { ...state, namespaces: this.initial!.namespaces, pods: state.pods.map((p) => ({ ...p, labels: was.get(`${p.namespace}/${p.name}`) ?? p.labels })) }
+    }
+    const rulesets = compileRulesets(state, this.plan!, this.opts.faults)
     await Promise.all(
       [...rulesets].map(async ([ns, script]) => {
         if (this.programmed.get(ns) === script) return
@@ -86,8 +96,14 @@ export class LocalDriver implements Driver {
 
   async apply(actions: readonly Action[]): Promise<void> {
     if (!this.current) throw new InfraError('apply before up')
+    if (this.late?.error) throw this.late.error
     for (const a of actions) this.current = applyAction(this.current, a)
-    await this.program()
+    const lateMs = this.opts.faults?.lateMs ?? 0
+    if (lateMs <= 0) return this.program()
+    // The bug: changes are accepted at once but reach the dataplane late.
+    if (this.late) clearTimeout(this.late.timer)
+    const late: { timer: NodeJS.Timeout; error?: unknown } = { timer: setTimeout(() => void this.program().catch((e) => (late.error = e)), lateMs) }
+    this.late = late
   }
 
   state(): ClusterState {
@@ -118,6 +134,7 @@ export class LocalDriver implements Driver {
   }
 
   async down(): Promise<void> {
+    if (this.late) clearTimeout(this.late.timer)
     await Promise.all([...this.agents.values()].map((a) => a.stop()))
     this.agents.clear()
     if (this.claimed) {

@@ -46,3 +46,12 @@ t.test('nft accepts every ruleset of every step (nft -c: check only)', { skip: c
     }
   }
 })
+
+t.test('each fault mode changes the rules the way its bug class does', async (t) => {
+  const node = (i: number, modes: Parameters<typeof compileRulesets>[2]) => compileRulesets(states[i], plan, modes).get(plan.nodes[0].ns)!
+  t.notMatch(node(2, { modes: ['ignore-except'] }), /!= \{ 172\.16\.32\.128\/25 \}/, 'ignore-except drops the except')
+  t.notMatch(node(2, { modes: ['forget-egress-isolation'] }), /jump from-/, 'forget-egress-isolation: no egress chain')
+  t.notMatch(compileRulesets(states[1], plan, { modes: ['drop-udp-rules'] }).get(plan.nodes[1].ns)!, /l4proto udp/, 'drop-udp-rules: no UDP accept')
+  t.match(node(1, { modes: ['ipblock-skips-pods'] }), /ip saddr 198\.51\.100\.0\/24 ip saddr != \{ [\d./, ]+ \}/, 'ipblock-skips-pods carves pods out')
+  t.equal(node(1, { modes: [] }), node(1, {}), 'no mode, no change')
+})

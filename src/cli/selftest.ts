@@ -1,0 +1,83 @@
+// Why: `netpol-harness selftest`: run the suite against the local dataplane with each known CNI bug switched on,
+// and show which scenario and step caught it. A mode nobody catches is a gap in the scenarios.
+import type { Command } from 'commander'
+import { UsageError } from '../errors.js'
+import { FAULT_MODES, type Faults } from '../drivers/local/compile-nft.js'
+import { LocalDriver } from '../drivers/local/index.js'
+import { runScenarios } from '../runner/run.js'
+import { DEFAULT_RUN_OPTIONS } from '../runner/run-step.js'
+import { loadScenarios } from '../scenario/load.js'
+import { parseDuration } from '../scenario/scenario-schema.js'
+import { writeText } from '../report/write.js'
+import type { Io } from './main.js'
+import { parseFaults } from './run-commands.js'
+
+export interface Detection {
+  readonly mode: string
+  readonly detected: boolean
+  readonly scenario?: string
+  readonly step?: string
+  readonly classification?: string
+  readonly cells?: number
+  readonly scenariosRun: number
+}
+
+const CAUGHT = new Set(['fail-open', 'fail-closed', 'flaky'])
+
+/** Every fault mode, with a late-programming delay long enough to exceed a short settle. */
+export const SELFTEST_MODES: readonly string[] = [...FAULT_MODES, 'late-programming=3s']
+
+export function registerSelftestCommand(program: Command, io: Io, setCode: (n: number) => void): void {
+  program
+    .command('selftest')
+    .description('prove the suite catches known CNI bug classes: run it against the local dataplane with each bug switched on')
+    .argument('[paths...]', 'scenario files or folders', ['scenarios/'])
+    .option('--modes <list>', `comma-separated fault modes (default: all: ${SELFTEST_MODES.join(', ')})`)
+    .option('--out <file>', 'where the table goes as JSON', 'reports/selftest.json')
+    .option('--settle <duration>', 'settle time per step (a late-programming fault must outlast it)', '1s')
+    .action(async (paths: string[], flags: { modes?: string; out: string; settle: string }) => {
+      const modes = flags.modes ? flags.modes.split(',').map((m) => m.trim()).filter(Boolean) : [...SELFTEST_MODES]
+      const faultsOf = new Map<string, Faults>(modes.map((m) => [m, parseFaults([m])]))
+      const settleMs = parseDuration(flags.settle)
+      if (settleMs === undefined) throw new UsageError(`--settle: invalid duration ${flags.settle}`)
+      const scenarios = loadScenarios(paths)
+      const opts = { ...DEFAULT_RUN_OPTIONS, settleMs, reprobes: 1 }
+      const ac = new AbortController()
+      const stop = () => ac.abort()
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+      const rows: Detection[] = []
+      try {
+        for (const mode of modes) {
+          let row: Detection = { mode, detected: false, scenariosRun: 0 }
+          for (const [i, s] of scenarios.entries()) {
+            if (ac.signal.aborted) break
+            const r = await runScenarios([s], () => new LocalDriver({ faults: faultsOf.get(mode) }), `selftest-${i}`, opts, ac.signal)
+            const step = r.scenarios[0]?.steps.find((st) => st.cells.some((c) => CAUGHT.has(c.classification)))
+            row = { ...row, scenariosRun: i + 1 }
+            if (step) {
+              const bad = step.cells.filter((c) => CAUGHT.has(c.classification))
+              row = { ...row, detected: true, scenario: s.name, step: step.name, classification: [...new Set(bad.map((c) => c.classification))].join(', '), cells: bad.length }
+              break
+            }
+          }
+          rows.push(row)
+          io.err(`${row.detected ? 'caught ' : 'MISSED '} ${mode.padEnd(26)} ${row.detected ? `by ${row.scenario} / ${row.step}: ${row.cells} ${row.classification} cells` : `by none of ${row.scenariosRun} scenarios`}\n`)
+        }
+      } finally {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+      }
+      io.out(renderSelftest(rows))
+      writeText(flags.out, JSON.stringify({ generatedAt: new Date().toISOString(), modes: rows }, null, 2) + '\n')
+      if (ac.signal.aborted) setCode(130)
+      else if (rows.some((r) => !r.detected)) setCode(1)
+    })
+}
+
+/** The table as Markdown: fault mode, detected, by which scenario and step, classification. */
+export function renderSelftest(rows: readonly Detection[]): string {
+  const lines = ['| fault mode | detected | scenario | step | classification |', '|---|---|---|---|---|']
+  for (const r of rows) lines.push(`| ${r.mode} | ${r.detected ? 'yes' : '**no**'} | ${r.scenario ?? ''} | ${r.step ?? ''} | ${r.detected ? `${r.classification} (${r.cells} cells)` : ''} |`)
+  return lines.join('\n') + '\n'
+}
