@@ -43,9 +43,14 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
       const scenarios = loadScenarios(paths)
       const opts = { ...DEFAULT_RUN_OPTIONS, settleMs, reprobes: 1 }
       const ac = new AbortController()
-      const stop = () => ac.abort()
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
+      // process.on, not once: execa's exit hook re-raises a signal nobody else listens to any more.
+      let signalCode = 0
+      const stop = (sig: NodeJS.Signals) => {
+        signalCode ||= sig === 'SIGINT' ? 130 : 143
+        ac.abort()
+      }
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
       const rows: Detection[] = []
       try {
         for (const mode of modes) {
@@ -70,7 +75,7 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
       }
       io.out(renderSelftest(rows))
       writeText(flags.out, JSON.stringify({ generatedAt: new Date().toISOString(), modes: rows }, null, 2) + '\n')
-      if (ac.signal.aborted) setCode(130)
+      if (ac.signal.aborted) setCode(signalCode || 130)
       else if (rows.some((r) => !r.detected)) setCode(1)
     })
 }
