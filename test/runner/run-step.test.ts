@@ -28,6 +28,8 @@ function scenario(): Scenario {
 class ScriptedDriver implements Driver {
   info = { name: 'local' as const, cni: 'scripted', versions: {} }
   rounds = 0
+  /** Connections in the current probe call. */
+  batch = 0
   private st: ClusterState
   constructor(s: Scenario, private readonly decide: (c: ProbeConnection, round: number) => boolean | 'wrong') {
     this.st = initialState(s)
@@ -44,6 +46,7 @@ class ScriptedDriver implements Driver {
   }
   async probe(conns: readonly ProbeConnection[]): Promise<RawOutcome[]> {
     this.rounds++
+    this.batch = conns.length
     return conns.map((c) => {
       const d = this.decide(c, this.rounds)
       return d === 'wrong' ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: 'someone/else' } : d ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: c.to } : { key: c.key, outcome: 'timeout', latencyMs: 100 }
@@ -98,9 +101,11 @@ t.test('a stable fail-open is reported after settling and re-probing', async (t)
 
 t.test('a cell that flips during re-probes is flaky', async (t) => {
   const s = scenario()
-  let n = 0
-  // ext -> x/a alternates; x/a -> x/b always fails open, so the step never converges and both get re-probed.
-  const d = new ScriptedDriver(s, (c) => (c.from === 'ext' && c.to === 'x/a' ? n++ % 2 === 0 : c.from === 'x/a' && c.to === 'x/b' ? true : correct(c)))
+  // ext -> x/a fails open in every round, then alternates during the re-probes (a re-probe batch holds only the
+  // disagreeing cells); x/a -> x/b always fails open, so the step never converges and both get re-probed.
+  // Deterministic whatever the number of rounds that fit in the settle time.
+  let reprobe = 0
+  const d = new ScriptedDriver(s, (c) => (c.from === 'ext' && c.to === 'x/a' ? (d.batch > 2 ? true : reprobe++ % 2 === 1) : c.from === 'x/a' && c.to === 'x/b' ? true : correct(c)))
   const r = await runStep(d, s, 0, { ...opts, settleMs: 50 }, signal)
   t.equal(r.converged, false)
   const cell = r.cells.find((c) => c.from === 'ext' && c.to === 'x/a' && c.protocol === 'TCP')!
