@@ -105,7 +105,7 @@ t.test('a cell that flips during re-probes is flaky', async (t) => {
   // disagreeing cells); x/a -> x/b always fails open, so the step never converges and both get re-probed.
   // Deterministic whatever the number of rounds that fit in the settle time.
   let reprobe = 0
-  const d = new ScriptedDriver(s, (c) => (c.from === 'ext' && c.to === 'x/a' ? (d.batch > 2 ? true : reprobe++ % 2 === 1) : c.from === 'x/a' && c.to === 'x/b' ? true : correct(c)))
+  const d: ScriptedDriver = new ScriptedDriver(s, (c): boolean => (c.from === 'ext' && c.to === 'x/a' ? (d.batch > 2 ? true : reprobe++ % 2 === 1) : c.from === 'x/a' && c.to === 'x/b' ? true : correct(c)))
   const r = await runStep(d, s, 0, { ...opts, settleMs: 50 }, signal)
   t.equal(r.converged, false)
   const cell = r.cells.find((c) => c.from === 'ext' && c.to === 'x/a' && c.protocol === 'TCP')!
