@@ -22,6 +22,7 @@ interface RunFlags {
   settle: string
   reprobes: string
   nodes: string
+  resync: string
   fault: string[]
   tags: string[]
   skip: string[]
@@ -39,17 +40,23 @@ export function parseFaults(specs: readonly string[]): Faults {
   const skipPolicies: string[] = []
   const modes: FaultMode[] = []
   let lateMs: number | undefined
+  let lossPercent: number | undefined
   for (const spec of specs) {
     const skip = /^skip-policy=([^/]+\/[^/]+)$/.exec(spec)
     const late = /^late-programming=(.+)$/.exec(spec)
+    const loss = /^packet-loss=(\d+(?:\.\d+)?)%?$/.exec(spec)
     if (skip) skipPolicies.push(skip[1])
+    else if (loss) {
+      lossPercent = Number(loss[1])
+      if (lossPercent > 100) throw new UsageError(`--fault ${spec}: a percentage from 0 to 100`)
+    }
     else if (late) {
       lateMs = parseDuration(late[1])
       if (lateMs === undefined) throw new UsageError(`--fault ${spec}: invalid duration (use e.g. 3s)`)
     } else if ((FAULT_MODES as readonly string[]).includes(spec)) modes.push(spec as FaultMode)
-    else throw new UsageError(`unknown --fault "${spec}" (known: skip-policy=<namespace>/<name>, late-programming=<duration>, ${FAULT_MODES.join(', ')})`)
+    else throw new UsageError(`unknown --fault "${spec}" (known: skip-policy=<namespace>/<name>, late-programming=<duration>, packet-loss=<percent>, ${FAULT_MODES.join(', ')})`)
   }
-  return { skipPolicies, modes, ...(lateMs !== undefined ? { lateMs } : {}) }
+  return { skipPolicies, modes, ...(lateMs !== undefined ? { lateMs } : {}), ...(lossPercent !== undefined ? { lossPercent } : {}) }
 }
 
 function makeRunId(): string {
@@ -68,7 +75,8 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
     .option('--settle <duration>', 'how long probe rounds may repeat until observation equals prediction', '30s')
     .option('--reprobes <n>', 'how many times a remaining disagreement is probed again (stable vs flaky)', '3')
     .option('--nodes <n>', 'local driver: number of nodes pods are spread over', '2')
-    .option('--fault <spec>', `local driver: inject a dataplane bug to prove detection (repeatable): skip-policy=ns/name, late-programming=5s, ${FAULT_MODES.join(', ')}`, (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--resync <duration>', 'local driver: how often each node agent re-programs its rules in full (repairs flushed rules)', '2s')
+    .option('--fault <spec>', `local driver: inject a dataplane bug to prove detection, or bad network (repeatable): skip-policy=ns/name, late-programming=5s, packet-loss=10, ${FAULT_MODES.join(', ')}`, (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--tags <tags>', 'run only scenarios with at least one of these tags (comma-separated, repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--skip <tags>', 'leave out scenarios with any of these tags (comma-separated, repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('-q, --quiet', 'no progress output')
@@ -91,13 +99,15 @@ Examples:
       const opts = { ...DEFAULT_RUN_OPTIONS, settleMs, reprobes: positiveInt('--reprobes', flags.reprobes) }
       const nodes = positiveInt('--nodes', flags.nodes, 1)
       const faults = parseFaults(flags.fault)
+      const resyncMs = parseDuration(flags.resync)
+      if (resyncMs === undefined) throw new UsageError(`--resync: invalid duration "${flags.resync}"`)
       const loaded = loadScenarios(paths) // validates everything before anything is created
       const scenarios = selectByTags(loaded, tagSet(flags.tags), tagSet(flags.skip))
       if (scenarios.length === 0) throw new UsageError(`no scenario left after --tags/--skip (tags present: ${[...new Set(loaded.flatMap((s) => s.tags))].sort().join(', ') || 'none'})`)
       const driverName = await chooseDriver(flags.driver)
       const progress = new Progress(io, !flags.quiet)
       const makeDriver = (): Driver => {
-        if (driverName === 'local') return new LocalDriver({ nodes, faults, log: (l) => progress.log(l) })
+        if (driverName === 'local') return new LocalDriver({ nodes, faults, resyncMs, log: (l) => progress.log(l) })
         throw new InfraError(`the ${driverName} driver is not available in this version`, { hint: 'use --driver local' })
       }
       const ac = new AbortController()

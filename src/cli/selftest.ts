@@ -10,6 +10,7 @@ import { loadScenarios } from '../scenario/load.js'
 import { parseDuration } from '../scenario/scenario-schema.js'
 import { writeText } from '../report/write.js'
 import type { Io } from './main.js'
+import { invariantLines } from '../report/render-junit.js'
 import { parseFaults } from './run-commands.js'
 
 export interface Detection {
@@ -58,11 +59,12 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
           for (const [i, s] of scenarios.entries()) {
             if (ac.signal.aborted) break
             const r = await runScenarios([s], () => new LocalDriver({ faults: faultsOf.get(mode) }), `selftest-${i}`, opts, ac.signal)
-            const step = r.scenarios[0]?.steps.find((st) => st.cells.some((c) => CAUGHT.has(c.classification)))
+            const step = r.scenarios[0]?.steps.find((st) => st.cells.some((c) => CAUGHT.has(c.classification)) || invariantLines(st).length > 0)
             row = { ...row, scenariosRun: i + 1 }
             if (step) {
               const bad = step.cells.filter((c) => CAUGHT.has(c.classification))
-              row = { ...row, detected: true, scenario: s.name, step: step.name, classification: [...new Set(bad.map((c) => c.classification))].join(', '), cells: bad.length }
+              const broken = (step.chaos ?? []).flatMap((ch) => (ch.invariants ?? []).filter((x) => !x.passed).map((x) => `${x.name} violated (${x.observedMs ?? 'never'} ms)`))
+              row = { ...row, detected: true, scenario: s.name, step: step.name, classification: [...new Set(bad.map((c) => c.classification)), ...broken].join(', '), cells: bad.length }
               break
             }
           }
@@ -83,6 +85,6 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
 /** The table as Markdown: fault mode, detected, by which scenario and step, classification. */
 export function renderSelftest(rows: readonly Detection[]): string {
   const lines = ['| fault mode | detected | scenario | step | classification |', '|---|---|---|---|---|']
-  for (const r of rows) lines.push(`| ${r.mode} | ${r.detected ? 'yes' : '**no**'} | ${r.scenario ?? ''} | ${r.step ?? ''} | ${r.detected ? `${r.classification} (${r.cells} cells)` : ''} |`)
+  for (const r of rows) lines.push(`| ${r.mode} | ${r.detected ? 'yes' : '**no**'} | ${r.scenario ?? ''} | ${r.step ?? ''} | ${r.detected ? `${r.classification}${r.cells ? ` (${r.cells} cells)` : ''}` : ''} |`)
   return lines.join('\n') + '\n'
 }

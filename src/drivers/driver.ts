@@ -1,6 +1,6 @@
 // Why: what the runner needs from any cluster (local namespaces, kind, an existing cluster).
 import type { Target } from '../model/cluster.js'
-import type { Action, Scenario } from '../model/scenario.js'
+import type { Action, ChaosAction, Scenario } from '../model/scenario.js'
 import type { ClusterState } from '../model/state.js'
 import type { RawOutcome } from '../model/observation.js'
 
@@ -20,6 +20,9 @@ export interface DriverInfo {
   readonly versions: Readonly<Record<string, string>>
 }
 
+/** Faults a driver performs itself; relabels and policy churn go through `apply` and need no driver support. */
+export type InfraChaos = Exclude<ChaosAction, { action: 'relabel' | 'policy-churn' }>
+
 export interface Driver {
   readonly info: DriverInfo
   /** Creates the scenario's namespaces, pods, externals and probe servers. */
@@ -32,6 +35,10 @@ export interface Driver {
   probe(connections: readonly ProbeConnection[], timeoutMs: number, signal: AbortSignal): Promise<RawOutcome[]>
   /** Targets this driver cannot probe at all (reported `unsupported`). */
   unsupported(target: Target): string | undefined
+  /** Why this driver cannot inject a fault (reported `unsupported`), or undefined. */
+  chaosUnsupported(action: InfraChaos): string | undefined
+  /** Injects a fault and resolves when it is over (the agent back, the node up, the loss lifted). */
+  chaos(action: InfraChaos, signal: AbortSignal): Promise<void>
   /** Removes everything `up` created. Safe to call twice. */
   down(): Promise<void>
 }

@@ -51,11 +51,46 @@ export interface Expect {
   readonly rules: readonly ExpectRule[]
 }
 
+/** `all` or a node name (`node-1`, or a name pods are pinned to). */
+export type NodeRef = string
+
+/** A fault injected while a step is probed continuously (a tagged union: every driver handles each or says unsupported). */
+export type ChaosAction =
+  | { readonly action: 'restart-agent'; readonly node: NodeRef; readonly downForMs: number }
+  | { readonly action: 'flush-dataplane'; readonly node: NodeRef }
+  | { readonly action: 'recreate-pod'; readonly namespace: string; readonly pod: string }
+  | { readonly action: 'relabel'; readonly change: Extract<Action, { kind: 'set-pod-labels' | 'set-namespace-labels' }> }
+  | { readonly action: 'restart-node'; readonly node: NodeRef; readonly downForMs: number }
+  | { readonly action: 'policy-churn'; readonly policies: readonly NetworkPolicy[]; readonly times: number; readonly intervalMs: number }
+  | { readonly action: 'packet-loss'; readonly node: NodeRef; readonly percent: number; readonly forMs: number }
+
+/** How a chaos step probes while the faults last and until agreement returns. */
+export interface DuringSpec {
+  readonly intervalMs: number
+  /** Timeout of one sample connection. */
+  readonly timeoutMs: number
+  /** How long after the faults end agreement may take before the step gives up. */
+  readonly settleMs: number
+  /** Cells sampled (`from`/`to` patterns, optional port/protocol); all cells when empty. */
+  readonly cells: readonly { readonly from: EndpointPattern; readonly to: EndpointPattern; readonly port?: number; readonly protocol?: Protocol }[]
+}
+
+/** Limits for a chaos step; absent ones are not checked, but maxFailOpen defaults to 0. */
+export interface Invariants {
+  readonly maxFailOpenMs?: number
+  readonly maxFailClosedMs?: number
+  readonly maxRecoveryMs?: number
+}
+
 export interface Step {
   readonly name: string
   readonly actions: readonly Action[]
   readonly probe: ProbeSpec
   readonly expect?: Expect
+  /** Faults injected, in order, after the step's actions (chaos steps). */
+  readonly chaos?: readonly ChaosAction[]
+  readonly during?: DuringSpec
+  readonly invariants?: Invariants
 }
 
 export interface Scenario {
@@ -68,4 +103,6 @@ export interface Scenario {
   readonly externals: readonly External[]
   readonly probe: ProbeSpec
   readonly steps: readonly Step[]
+  /** Where pod addresses come from (a recreated pod gets a new one from here). */
+  readonly podCIDR?: string
 }

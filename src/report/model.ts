@@ -50,7 +50,9 @@ export interface ChaosReport {
   /** From the fault's end to agreement again; null if it never came back. */
   readonly recoveryMs: number | null
   readonly windows: readonly DisagreementWindow[]
-  /** maxFailOpen / maxFailClosed / maxRecovery checks, when the scenario states them. */
+  /** Set when the driver cannot inject this fault; nothing else is then meaningful. */
+  readonly unsupported?: string
+  /** maxFailOpen (always, default 0) / maxFailClosed / maxRecovery (when the scenario states them). */
   readonly invariants?: readonly { readonly name: string; readonly limitMs: number; readonly observedMs: number | null; readonly passed: boolean }[]
 }
 

@@ -1,5 +1,5 @@
 // Why: JUnit XML for CI systems: one testcase per scenario step; a failure lists every disagreeing cell.
-import type { CellReport, RunReport } from './model.js'
+import type { CellReport, RunReport, StepReport } from './model.js'
 
 export function xmlEscape(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
@@ -10,6 +10,11 @@ export function cellLine(c: CellReport): string {
   const seen = `${c.observation.result}${c.observation.answeredBy && c.observation.result !== 'allowed' ? ` (answered by ${c.observation.answeredBy})` : ''}${c.observation.detail ? ` [${c.observation.detail}]` : ''}`
   const intent = c.intentViolation ? `, intent ${c.intent} but policies ${c.prediction}` : ''
   return `${c.classification}: ${c.from} -> ${c.to} ${c.port}/${c.protocol}: predicted ${c.prediction}, observed ${seen}${intent}${c.explanation ? ` -- ${c.explanation}` : ''}`
+}
+
+/** One line per violated chaos invariant of a step. */
+export function invariantLines(st: StepReport): string[] {
+  return (st.chaos ?? []).flatMap((ch) => (ch.invariants ?? []).filter((i) => !i.passed).map((i) => `invariant ${i.name} violated during ${ch.action}${ch.target ? ` on ${ch.target}` : ''}: limit ${i.limitMs} ms, observed ${i.observedMs === null ? 'never recovered' : `${i.observedMs} ms`}`))
 }
 
 const FAILING = new Set(['fail-open', 'fail-closed', 'intent-violation', 'flaky', 'probe-error'])
@@ -28,11 +33,15 @@ export function renderJunit(r: RunReport): string {
       const bad = st.cells.filter((c) => FAILING.has(c.classification) || c.intentViolation)
       const name = xmlEscape(`step ${st.index + 1}: ${st.name}`)
       const time = (st.durationMs / 1000).toFixed(3)
-      if (bad.length === 0) cases.push(`    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}"/>`)
+      const broken = invariantLines(st)
+      if (broken.length && bad.length === 0) {
+        sf++
+        cases.push(`    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}">`, `      <failure message="${xmlEscape(`${broken.length} chaos invariants violated`)}" type="invariant">${xmlEscape(broken.join('\n'))}</failure>`, '    </testcase>')
+      } else if (bad.length === 0) cases.push(`    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}"/>`)
       else {
         sf++
         const kinds = [...new Set(bad.map((c) => c.classification))].join(', ')
-        cases.push(`    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}">`, `      <failure message="${xmlEscape(`${bad.length} disagreeing cells (${kinds})`)}" type="${xmlEscape(kinds)}">${xmlEscape(bad.map(cellLine).join('\n'))}</failure>`, '    </testcase>')
+        cases.push(`    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}">`, `      <failure message="${xmlEscape(`${bad.length} disagreeing cells (${kinds})${broken.length ? `, ${broken.length} chaos invariants violated` : ''}`)}" type="${xmlEscape(kinds)}">${xmlEscape([...broken, ...bad.map(cellLine)].join('\n'))}</failure>`, '    </testcase>')
       }
     }
     if (s.error) {

@@ -42,6 +42,12 @@ export function renderMarkdown(r: RunReport): string {
     for (const st of s.steps) {
       const problems = st.cells.filter((x) => x.classification !== 'match' && x.classification !== 'skipped' && x.classification !== 'unsupported')
       lines.push(`### Step ${st.index + 1}: ${st.name}`, '', `${st.rounds} rounds, ${st.converged ? `converged; time to enforce ${st.timeToEnforceMs} ms` : '**did not converge**'}; ${problems.length} disagreeing cells.`, '', '```', observedTables(st), '```', '')
+      for (const ch of st.chaos ?? []) {
+        const windows = ch.windows.map((w) => `${w.kind} ${w.startMs}-${w.endMs} ms (${w.cells} cells)`).join(', ') || 'no disagreement window'
+        lines.push(`- chaos ${ch.action}${ch.target ? ` on ${ch.target}` : ''} at ${ch.startMs}-${ch.endMs} ms: ${ch.unsupported ? `unsupported (${ch.unsupported})` : `${windows}; recovery ${ch.recoveryMs === null ? 'never' : `${ch.recoveryMs} ms`}`}`)
+        for (const i of ch.invariants ?? []) lines.push(`  - ${i.name} <= ${i.limitMs} ms: observed ${i.observedMs ?? 'never'} ms, ${i.passed ? 'ok' : '**violated**'}`)
+      }
+      if (st.chaos?.length) lines.push('')
       if (problems.length) lines.push(...problems.map((x) => `- ${cellLine(x)}`), '')
     }
   }

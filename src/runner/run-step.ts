@@ -10,6 +10,8 @@ import { intendedVerdict } from '../compare/intent.js'
 import { classifyOutcome } from '../probe/classify.js'
 import { type CellReport, type StepReport, emptyCounts } from '../report/model.js'
 import { explanationText } from '../report/explain-text.js'
+import { runChaos } from './chaos.js'
+import { sleep } from '../util/sleep.js'
 
 export interface RunOptions {
   /** How long rounds may repeat until observation equals prediction. */
@@ -45,23 +47,12 @@ interface Cell {
   last?: Agreement
 }
 
-/** Waits `ms`, or less if the run is interrupted. */
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve()
-    const done = () => {
-      clearTimeout(t)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const t = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
-
-export async function runStep(driver: Driver, scenario: Scenario, index: number, opts: RunOptions, signal: AbortSignal, progress?: (p: StepProgress) => void): Promise<StepReport> {
+export async function runStep(driver: Driver, scenario: Scenario, index: number, opts: RunOptions, signal: AbortSignal, progress?: (p: StepProgress) => void, log?: (line: string) => void): Promise<StepReport> {
   const step: Step = scenario.steps[index]
   const started = performance.now()
   await driver.apply(step.actions, signal)
+  // A chaos step: faults with continuous probing first; then the matrix must settle as in any step.
+  const chaos = step.chaos?.length ? await runChaos(driver, scenario, step, signal, log) : undefined
   const applied = performance.now()
   const state = driver.state()
   const model = compile(state)
@@ -160,5 +151,6 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
     durationMs: Math.round(performance.now() - started),
     counts,
     cells: reports,
+    ...(chaos ? { chaos } : {}),
   }
 }

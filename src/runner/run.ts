@@ -20,6 +20,7 @@ export function exitCodeOf(scenarios: readonly ScenarioReport[], diagnostics: re
   const counts = emptyCounts()
   for (const s of scenarios) for (const st of s.steps) for (const c of CLASSIFICATIONS) counts[c] += st.counts[c]
   if (CLASSIFICATIONS.some((c) => DISAGREEMENTS.has(c) && counts[c] > 0)) return 1
+  if (scenarios.some((s) => s.steps.some((st) => st.chaos?.some((ch) => ch.invariants?.some((i) => !i.passed))))) return 1
   if (counts['probe-error'] > 0) return 3
   return 0
 }
@@ -44,7 +45,7 @@ export async function runScenarios(scenarios: readonly Scenario[], makeDriver: (
       driverInfo = driver.info
       setupMs = Math.round(performance.now() - started)
       for (let k = 0; k < s.steps.length; k++) {
-        const r = await runStep(driver, s, k, opts, signal, (p) => events.step?.(s, p))
+        const r = await runStep(driver, s, k, opts, signal, (p) => events.step?.(s, p), events.log)
         probes += r.cells.reduce((n, c) => n + c.observation.attempts.length, 0)
         steps.push(r)
       }

@@ -4,14 +4,15 @@ import { posix, dirname, join } from 'node:path'
 import type { ContainerPort, Labels, Namespace, Protocol, Target } from '../model/cluster.js'
 import { NAMESPACE_NAME_LABEL } from '../model/cluster.js'
 import type { NetworkPolicy } from '../model/policy.js'
-import type { Action, Expect, PodSpec, ProbeSpec, Scenario, Step } from '../model/scenario.js'
+import type { Action, ChaosAction, DuringSpec, Expect, Invariants, PodSpec, ProbeSpec, Scenario, Step } from '../model/scenario.js'
 import type { Problem } from '../errors.js'
 import { allocateAddresses } from './addresses.js'
 import { zodIssues } from './fields.js'
 import { networkPolicySchema } from './policy-schema.js'
-import { type RawProbe, type RawScenario, parseDuration, scenarioSchema } from './scenario-schema.js'
+import { type RawProbe, type RawScenario, type RawStep, parseDuration, parseDuration0, scenarioSchema } from './scenario-schema.js'
 import { type Path, type SourceDoc, parseYaml, parseYamlStream, problemAt } from './yaml-source.js'
 import { patternMatchesAny } from './patterns.js'
+import { assertNever } from '../util/assert-never.js'
 
 export const DEFAULT_POD_CIDR = '10.244.0.0/16'
 export const DEFAULT_PROBE: ProbeSpec = { targets: [{ port: 80, protocol: 'TCP' }], timeoutMs: 1000 }
@@ -107,17 +108,27 @@ export function parseScenario(text: string, file: string, readText: ReadText): P
   // Policies are validated even when the scenario's shape has problems, so all are reported at once.
   const rawSteps = (value as { steps?: unknown }).steps
   const stepPolicies: LocatedPolicy[][] = []
+  const churnPolicies: LocatedPolicy[][][] = []
   if (Array.isArray(rawSteps)) {
     rawSteps.forEach((s, si) => {
       const apply = s && typeof s === 'object' ? (s as { apply?: unknown }).apply : undefined
       stepPolicies.push(Array.isArray(apply) ? apply.flatMap((entry, ai) => resolveApply(entry, source, ['steps', si, 'apply', ai], readText, problems)) : [])
+      const chaos = s && typeof s === 'object' ? (s as { chaos?: unknown }).chaos : undefined
+      churnPolicies.push(
+        Array.isArray(chaos)
+          ? chaos.map((c, ci) => {
+              const churn = c && typeof c === 'object' && (c as { action?: unknown }).action === 'policy-churn' ? (c as { apply?: unknown }).apply : undefined
+              return Array.isArray(churn) ? churn.flatMap((entry, ai) => resolveApply(entry, source, ['steps', si, 'chaos', ci, 'apply', ai], readText, problems)) : []
+            })
+          : [],
+      )
     })
   }
   if (!r.success || problems.length) return { ok: false, problems }
-  return build(r.data, source, stepPolicies, problems)
+  return build(r.data, source, stepPolicies, churnPolicies, problems)
 }
 
-function build(raw: RawScenario, source: SourceDoc, stepPolicies: LocatedPolicy[][], problems: Problem[]): ParseResult {
+function build(raw: RawScenario, source: SourceDoc, stepPolicies: LocatedPolicy[][], churnPolicies: LocatedPolicy[][][], problems: Problem[]): ParseResult {
   const at = (path: Path, message: string, hint?: string) => problems.push(problemAt(source, path, message, hint))
 
   const namespaces: Namespace[] = Object.entries(raw.namespaces).map(([name, ns]) => {
@@ -162,6 +173,7 @@ function build(raw: RawScenario, source: SourceDoc, stepPolicies: LocatedPolicy[
     ports: p.ports ? p.ports.map((cp) => ({ ...(cp.name ? { name: cp.name } : {}), port: cp.port, protocol: (cp.protocol ?? 'TCP') as Protocol })) : defaultPorts,
   }))
   const podKeys = new Set(pods.map((p) => `${p.namespace}/${p.name}`))
+  const nodeNames = new Set(pods.flatMap((p) => (p.node ? [p.node] : [])))
   const endpointIds = [...podKeys, ...externals.map((e) => e.name)]
   for (const e of externals) if (podKeys.has(e.name) || nsNames.has(e.name)) at(['externals', e.name], `external "${e.name}" has the name of a namespace; pick another`)
 
@@ -203,11 +215,71 @@ function build(raw: RawScenario, source: SourceDoc, stepPolicies: LocatedPolicy[
       })
       expect = { ...(s.expect.default ? { default: s.expect.default } : {}), rules: (s.expect.rules ?? []).map((r) => ({ ...r, protocol: r.protocol as Protocol | undefined })) }
     }
-    return { name: s.name, actions, probe: stepProbes[si], ...(expect ? { expect } : {}) }
+    const chaos = buildChaos(s, si, churnPolicies[si] ?? [], { podKeys, nsNames, nodeNames, at })
+    if (!s.chaos && (s.during || s.invariants)) at(['steps', si, s.during ? 'during' : 'invariants'], `${s.during ? 'during' : 'invariants'} needs a chaos list in the same step`)
+    s.during?.cells?.forEach((c, ci) => {
+      for (const side of ['from', 'to'] as const) if (!patternMatchesAny(c[side], endpointIds)) at(['steps', si, 'during', 'cells', ci, side], `"${c[side]}" matches no pod or external`)
+    })
+    const during: DuringSpec | undefined = chaos ? { intervalMs: parseDuration(s.during?.interval ?? '200ms')!, timeoutMs: parseDuration(s.during?.timeout ?? '500ms')!, settleMs: parseDuration(s.during?.settle ?? '30s')!, cells: (s.during?.cells ?? []).map((c) => ({ from: c.from, to: c.to, ...(c.port ? { port: c.port } : {}), ...(c.protocol ? { protocol: c.protocol as Protocol } : {}) })) } : undefined
+    const inv = s.invariants
+    const invariants: Invariants | undefined = inv ? { ...(inv.maxFailOpen !== undefined ? { maxFailOpenMs: parseDuration0(inv.maxFailOpen) } : {}), ...(inv.maxFailClosed !== undefined ? { maxFailClosedMs: parseDuration0(inv.maxFailClosed) } : {}), ...(inv.maxRecovery !== undefined ? { maxRecoveryMs: parseDuration0(inv.maxRecovery) } : {}) } : undefined
+    return { name: s.name, actions, probe: stepProbes[si], ...(expect ? { expect } : {}), ...(chaos ? { chaos, during, ...(invariants ? { invariants } : {}) } : {}) }
   })
   if (problems.length) return { ok: false, problems }
   return {
     ok: true,
-    scenario: { name: raw.name, file: source.file, ...(raw.description ? { description: raw.description } : {}), tags: raw.tags ?? [], namespaces, pods, externals, probe: scenarioProbe, steps },
+    scenario: { name: raw.name, file: source.file, ...(raw.description ? { description: raw.description } : {}), tags: raw.tags ?? [], namespaces, pods, externals, probe: scenarioProbe, steps, podCIDR: raw.podCIDR ?? DEFAULT_POD_CIDR },
   }
+}
+
+interface ChaosContext {
+  readonly podKeys: ReadonlySet<string>
+  readonly nsNames: ReadonlySet<string>
+  /** Node names pods are pinned to; `node-N` and `all` are always accepted. */
+  readonly nodeNames: ReadonlySet<string>
+  readonly at: (path: Path, message: string, hint?: string) => void
+}
+
+/** A step's chaos list as tagged actions, with references checked. */
+function buildChaos(s: RawStep, si: number, churn: LocatedPolicy[][], ctx: ChaosContext): ChaosAction[] | undefined {
+  if (!s.chaos) return undefined
+  const node = (n: string, path: Path) => {
+    if (n !== 'all' && !/^node-\d+$/.test(n) && !ctx.nodeNames.has(n)) ctx.at(path, `unknown node "${n}"`, 'use all, node-1, node-2, ... or a node pods are pinned to')
+    return n
+  }
+  return s.chaos.map((c, ci): ChaosAction => {
+    const path: Path = ['steps', si, 'chaos', ci]
+    switch (c.action) {
+      case 'restart-agent':
+        return { action: c.action, node: node(c.node, [...path, 'node']), downForMs: parseDuration(c.downFor)! }
+      case 'flush-dataplane':
+        return { action: c.action, node: node(c.node, [...path, 'node']) }
+      case 'restart-node':
+        return { action: c.action, node: node(c.node, [...path, 'node']), downForMs: parseDuration(c.downFor)! }
+      case 'packet-loss':
+        return { action: c.action, node: node(c.node, [...path, 'node']), percent: c.percent, forMs: parseDuration(c.for)! }
+      case 'recreate-pod': {
+        if (!ctx.podKeys.has(c.pod)) ctx.at([...path, 'pod'], `no pod "${c.pod}"`)
+        const [namespace, pod] = c.pod.split('/')
+        return { action: c.action, namespace, pod }
+      }
+      case 'relabel': {
+        if (!!c.pod === !!c.namespace) ctx.at(path, 'relabel needs exactly one of pod or namespace')
+        if (c.pod || !c.namespace) {
+          const [namespace, pod] = (c.pod ?? '/').split('/')
+          if (c.pod && !ctx.podKeys.has(c.pod)) ctx.at([...path, 'pod'], `no pod "${c.pod}"`)
+          return { action: c.action, change: { kind: 'set-pod-labels', namespace, pod, labels: c.labels } }
+        }
+        const ns = c.namespace
+        if (!ctx.nsNames.has(ns)) ctx.at([...path, 'namespace'], `no namespace "${ns}"`)
+        return { action: c.action, change: { kind: 'set-namespace-labels', namespace: ns, labels: { ...c.labels, [NAMESPACE_NAME_LABEL]: ns } } }
+      }
+      case 'policy-churn': {
+        for (const lp of churn[ci] ?? []) if (!ctx.nsNames.has(lp.policy.metadata.namespace)) ctx.at([...path, 'apply'], `namespace "${lp.policy.metadata.namespace}" is not declared in the scenario's namespaces`)
+        return { action: c.action, policies: (churn[ci] ?? []).map((lp) => lp.policy), times: c.times, intervalMs: parseDuration(c.interval)! }
+      }
+      default:
+        return assertNever(c, 'chaos action')
+    }
+  })
 }

@@ -17,6 +17,16 @@ const duration = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
   if (parseDuration(v) === undefined) ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)} (use e.g. 500ms, 1s, 2m)` })
 })
 
+/** A duration that may be zero (limits such as maxFailOpen: 0). */
+const duration0 = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+  if (v !== 0 && v !== '0' && !/^0+(ms|s|m)$/.test(String(v)) && parseDuration(v) === undefined) ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)} (use e.g. 0, 500ms, 2s)` })
+})
+
+/** Milliseconds of a duration that may be zero. */
+export function parseDuration0(v: string | number): number {
+  return v === 0 || /^0+(ms|s|m)?$/.test(String(v).trim()) ? 0 : parseDuration(v)!
+}
+
 const containerPort = strictObject({ name: checked(portNameError).optional(), port: portNumber, protocol: protocol.optional() })
 const target = strictObject({ port: portNumber, protocol: protocol.optional() })
 
@@ -55,6 +65,30 @@ const expectRule = strictObject({
   verdict: z.enum(['allow', 'deny'], { error: (i) => `verdict must be allow or deny (got ${JSON.stringify(i.input)})` }),
 })
 
+const nodeRef = z.string().min(1)
+const chaosAction = z.discriminatedUnion(
+  'action',
+  [
+    strictObject({ action: z.literal('restart-agent'), node: nodeRef.default('all'), downFor: duration.default('2s') }),
+    strictObject({ action: z.literal('flush-dataplane'), node: nodeRef.default('all') }),
+    strictObject({ action: z.literal('recreate-pod'), pod: z.string().regex(/^[^/]+\/[^/]+$/, { error: 'pod must be namespace/name' }) }),
+    strictObject({ action: z.literal('relabel'), pod: z.string().regex(/^[^/]+\/[^/]+$/, { error: 'pod must be namespace/name' }).optional(), namespace: checked(dns1123LabelError).optional(), labels: labels }),
+    strictObject({ action: z.literal('restart-node'), node: nodeRef, downFor: duration.default('2s') }),
+    strictObject({ action: z.literal('policy-churn'), apply: z.array(z.unknown()).min(1, { error: 'policy-churn needs policies under apply' }), times: z.number().int().min(1).max(1000).default(10), interval: duration.default('100ms') }),
+    strictObject({ action: z.literal('packet-loss'), node: nodeRef.default('all'), percent: z.number().min(0).max(100), for: duration.default('5s') }),
+  ],
+  { error: (i) => (i.code === 'invalid_union' ? `unknown chaos action ${JSON.stringify((i.input as { action?: unknown })?.action)} (known: restart-agent, flush-dataplane, recreate-pod, relabel, restart-node, policy-churn, packet-loss)` : undefined) },
+)
+
+const during = strictObject({
+  interval: duration.default('200ms'),
+  timeout: duration.default('500ms'),
+  settle: duration.default('30s'),
+  cells: z.array(strictObject({ from: z.string().min(1), to: z.string().min(1), port: portNumber.optional(), protocol: protocol.optional() })).optional(),
+})
+
+const invariants = strictObject({ maxFailOpen: duration0.optional(), maxFailClosed: duration0.optional(), maxRecovery: duration0.optional() })
+
 const step = strictObject({
   name: z.string({ error: (i) => (i.input === undefined ? 'step name is required' : 'step name must be a string') }).min(1, { error: 'step name must not be empty' }),
   description: z.string().optional(),
@@ -67,6 +101,9 @@ const step = strictObject({
     default: z.enum(['allow', 'deny'], { error: (i) => `default must be allow or deny (got ${JSON.stringify(i.input)})` }).optional(),
     rules: z.array(expectRule).optional(),
   }).optional(),
+  chaos: z.array(chaosAction).min(1, { error: 'chaos must list at least one action' }).optional(),
+  during: during.optional(),
+  invariants: invariants.optional(),
 })
 
 export const scenarioSchema = strictObject({

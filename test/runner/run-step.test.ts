@@ -52,6 +52,10 @@ class ScriptedDriver implements Driver {
       return d === 'wrong' ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: 'someone/else' } : d ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: c.to } : { key: c.key, outcome: 'timeout', latencyMs: 100 }
     })
   }
+  chaosUnsupported() {
+    return undefined
+  }
+  async chaos() {}
   async down() {}
 }
 

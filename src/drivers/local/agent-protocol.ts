@@ -19,7 +19,7 @@ export interface ConnectSpec {
 
 export type AgentCommand =
   | { readonly cmd: 'serve'; readonly id: number; readonly identity: string; readonly listen: readonly ListenSpec[] }
-  | { readonly cmd: 'probe'; readonly id: number; readonly timeoutMs: number; readonly connect: readonly ConnectSpec[] }
+  | { readonly cmd: 'probe'; readonly id: number; readonly timeoutMs: number; readonly connect: readonly ConnectSpec[]; readonly attempts?: number }
 
 export type AgentReply =
   | { readonly id: number; readonly ok: true; readonly results?: readonly RawOutcome[] }

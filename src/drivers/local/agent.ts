@@ -75,6 +75,43 @@ function connectUdp(c: ConnectSpec, timeoutMs: number): Promise<RawOutcome> {
   })
 }
 
+function connectOnce(c: ConnectSpec, timeoutMs: number): Promise<RawOutcome> {
+  if (c.protocol === 'TCP') return connectTcp(c, timeoutMs)
+  if (c.protocol === 'UDP') return connectUdp(c, timeoutMs)
+  return Promise.resolve({ key: c.key, outcome: 'error', latencyMs: 0, detail: 'SCTP is not supported by the local agent' })
+}
+
+/**
+ * Hedged connection: a new attempt starts every timeout/attempts while none has answered, all within the one
+ * timeout. A lost SYN or datagram then costs one hedge, not a false "blocked"; a blocked connection still
+ * costs one timeout. The first definite answer (connected, refused, error) wins.
+ */
+function connect(c: ConnectSpec, timeoutMs: number, attempts: number): Promise<RawOutcome> {
+  if (attempts <= 1) return connectOnce(c, timeoutMs)
+  return new Promise((resolve) => {
+    const start = performance.now()
+    let pending = 0
+    let launched = 0
+    let done = false
+    const timers: NodeJS.Timeout[] = []
+    const launch = (i: number) => {
+      if (done) return
+      pending++
+      launched++
+      void connectOnce(c, timeoutMs - (performance.now() - start)).then((o) => {
+        pending--
+        if (done) return
+        if (o.outcome !== 'timeout' || (pending === 0 && launched === attempts)) {
+          done = true
+          timers.forEach(clearTimeout)
+          resolve({ ...o, latencyMs: +(performance.now() - start).toFixed(2), ...(i > 0 ? { detail: [o.detail, `attempt ${i + 1}`].filter(Boolean).join(', ') } : {}) })
+        }
+      })
+    }
+    for (let i = 0; i < attempts; i++) timers.push(setTimeout(() => launch(i), (i * timeoutMs) / attempts))
+  })
+}
+
 async function handle(cmd: AgentCommand): Promise<void> {
   switch (cmd.cmd) {
     case 'serve':
@@ -87,9 +124,7 @@ async function handle(cmd: AgentCommand): Promise<void> {
       }
       return
     case 'probe': {
-      const results = await Promise.all(
-        cmd.connect.map((c) => (c.protocol === 'TCP' ? connectTcp(c, cmd.timeoutMs) : c.protocol === 'UDP' ? connectUdp(c, cmd.timeoutMs) : Promise.resolve<RawOutcome>({ key: c.key, outcome: 'error', latencyMs: 0, detail: 'SCTP is not supported by the local agent' }))),
-      )
+      const results = await Promise.all(cmd.connect.map((c) => connect(c, cmd.timeoutMs, cmd.attempts ?? 1)))
       reply({ id: cmd.id, ok: true, results })
       return
     }

@@ -20,6 +20,8 @@ export const FAULT_MODES = [
   'ipblock-skips-pods',
   'policy-types-ingress-only',
   'stale-labels',
+  'stale-addresses',
+  'fail-open-on-restart',
 ] as const
 export type FaultMode = (typeof FAULT_MODES)[number]
 
@@ -29,8 +31,10 @@ export interface Faults {
   readonly skipPolicies?: readonly string[]
   /** Bug classes to reproduce. */
   readonly modes?: readonly FaultMode[]
-  /** Program every change this many milliseconds late (the driver, not the compiler). */
+  /** Program every change this many milliseconds late (the agent, not the compiler). */
   readonly lateMs?: number
+  /** Random loss on every node for the whole run, in percent (not a bug: the network being bad). */
+  readonly lossPercent?: number
 }
 
 export const TABLE = 'nph'

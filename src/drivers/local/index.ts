@@ -5,18 +5,26 @@ import type { Target } from '../../model/cluster.js'
 import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
-import type { Driver, DriverInfo, ProbeConnection } from '../driver.js'
+import type { Driver, DriverInfo, InfraChaos, ProbeConnection } from '../driver.js'
 import type { ConnectSpec, RawOutcome } from './agent-protocol.js'
 import { Agent } from './agents.js'
 import { cleanupSessions } from './cleanup.js'
-import { type Faults, compileRulesets } from './compile-nft.js'
+import type { Faults } from './compile-nft.js'
+import { LocalDataplane } from './dataplane.js'
+import { allocateAddresses } from '../../scenario/addresses.js'
+import { assertNever } from '../../util/assert-never.js'
+import { sleep } from '../../util/sleep.js'
 import { type Exec, defaultExec } from './exec.js'
 import { claimSession, newSessionId, releaseSession } from './names.js'
 import { preflight } from './preflight.js'
-import { type TopologyPlan, buildTopology, checkPlan, planTopology } from './topology.js'
+import { type EndpointPlan, type TopologyPlan, buildTopology, checkPlan, planTopology, rebuildPod, restartNodeLinks } from './topology.js'
 
 export interface LocalDriverOptions {
   readonly nodes?: number
+  /** Hedged attempts per connection within one timeout, so a lost packet is not a blocked verdict (default 3). */
+  readonly attempts?: number
+  /** How often each node agent re-programs its rules in full, repairing flushes (default 2 s; 0 never). */
+  readonly resyncMs?: number
   readonly faults?: Faults
   readonly exec?: Exec
   /** Progress lines (topology up, agents started). */
@@ -30,11 +38,13 @@ export class LocalDriver implements Driver {
   private plan?: TopologyPlan
   private current?: ClusterState
   private agents = new Map<string, Agent>()
-  private programmed = new Map<string, string>()
   private claimed = false
-  /** The state at `up`: what a dataplane with stale labels keeps using. */
-  private initial?: ClusterState
-  private late?: { timer: NodeJS.Timeout; error?: unknown }
+  private dataplane?: LocalDataplane
+  private scenario?: Scenario
+  /** Every address ever given to a pod in this cluster (a recreated pod never gets an old one back). */
+  private used = new Set<string>()
+  /** Pods being deleted and created again: their probes fail as a real pod's would, without failing the run. */
+  private recreating = new Set<string>()
 
   constructor(private readonly opts: LocalDriverOptions = {}) {
     this.exec = opts.exec ?? defaultExec
@@ -51,11 +61,13 @@ export class LocalDriver implements Driver {
     this.claimed = true
     this.plan = plan
     this.current = initialState(scenario)
-    this.initial = this.current
+    this.scenario = scenario
+    for (const e of [...scenario.pods, ...scenario.externals]) this.used.add(e.ip)
     const t0 = Date.now()
     await buildTopology(plan, this.exec)
     signal.throwIfAborted()
-    await this.program()
+    this.dataplane = new LocalDataplane(plan, () => this.current!, this.current, { exec: this.exec, resyncMs: this.opts.resyncMs ?? 2000, faults: this.opts.faults })
+    await this.dataplane.start()
     // One agent per pod and per external: it serves the probe targets and probes on command.
     const servePorts = (id: string): { port: number; protocol: Target['protocol'] }[] => {
       const pod = scenario.pods.find((p) => `${p.namespace}/${p.name}` === id)
@@ -63,47 +75,89 @@ export class LocalDriver implements Driver {
       return all.filter((t) => t.protocol !== 'SCTP').map((t) => ({ port: t.port, protocol: t.protocol }))
     }
     const limit = pLimit(8)
-    await Promise.all(
-      [...plan.pods, ...plan.externals].map((e) =>
-        limit(async () => {
-          const agent = new Agent(e.ns)
-          this.agents.set(e.id, agent)
-          await agent.send({ cmd: 'serve', identity: e.id, listen: servePorts(e.id) }, 15000)
-        }),
-      ),
-    )
+    this.servePorts = servePorts
+    await Promise.all([...plan.pods, ...plan.externals].map((e) => limit(() => this.startAgent(e))))
     this.opts.log?.(`topology up (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   }
 
-  /** Compiles the desired state and programs every node whose ruleset changed, each in one nft transaction. */
-  private async program(): Promise<void> {
-    let state = this.current!
-    if (this.opts.faults?.modes?.includes('stale-labels')) {
-      // The bug: label changes never reach the dataplane.
-      const was = new Map(this.initial!.pods.map((p) => [`${p.namespace}/${p.name}`, p.labels]))
-      state = { ...state, namespaces: this.initial!.namespaces, pods: state.pods.map((p) => ({ ...p, labels: was.get(`${p.namespace}/${p.name}`) ?? p.labels })) }
-    }
-    const rulesets = compileRulesets(state, this.plan!, this.opts.faults)
-    await Promise.all(
-      [...rulesets].map(async ([ns, script]) => {
-        if (this.programmed.get(ns) === script) return
-        const r = await this.exec('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: script })
-        if (r.exitCode !== 0) throw new InfraError(`nft failed in ${ns}: ${r.stderr}\n--- ruleset ---\n${script}`)
-        this.programmed.set(ns, script)
-      }),
-    )
+  private servePorts: (id: string) => { port: number; protocol: Target['protocol'] }[] = () => []
+
+  /** Starts the serving and probing agent of a pod or external. */
+  private async startAgent(e: EndpointPlan): Promise<void> {
+    const agent = new Agent(e.ns)
+    this.agents.set(e.id, agent)
+    await agent.send({ cmd: 'serve', identity: e.id, listen: this.servePorts(e.id) }, 15000)
   }
 
   async apply(actions: readonly Action[]): Promise<void> {
-    if (!this.current) throw new InfraError('apply before up')
-    if (this.late?.error) throw this.late.error
+    if (!this.current || !this.dataplane) throw new InfraError('apply before up')
     for (const a of actions) this.current = applyAction(this.current, a)
-    const lateMs = this.opts.faults?.lateMs ?? 0
-    if (lateMs <= 0) return this.program()
-    // The bug: changes are accepted at once but reach the dataplane late.
-    if (this.late) clearTimeout(this.late.timer)
-    const late: { timer: NodeJS.Timeout; error?: unknown } = { timer: setTimeout(() => void this.program().catch((e) => (late.error = e)), lateMs) }
-    this.late = late
+    await this.dataplane.changed()
+  }
+
+  chaosUnsupported(): string | undefined {
+    return undefined
+  }
+
+  async chaos(action: InfraChaos, signal: AbortSignal): Promise<void> {
+    const dp = this.dataplane
+    if (!dp || !this.plan || !this.current) throw new InfraError('chaos before up')
+    const wait = (ms: number) => sleep(ms, signal)
+    switch (action.action) {
+      case 'restart-agent': {
+        const nodes = dp.nodes(action.node)
+        nodes.forEach((ns) => dp.stopAgent(ns))
+        await wait(action.downForMs)
+        await Promise.all(nodes.map((ns) => dp.startAgent(ns)))
+        return
+      }
+      case 'flush-dataplane':
+        await Promise.all(dp.nodes(action.node).map((ns) => dp.flush(ns)))
+        return
+      case 'packet-loss': {
+        const nodes = dp.nodes(action.node)
+        await Promise.all(nodes.map((ns) => dp.setLoss(ns, action.percent)))
+        await wait(action.forMs)
+        await Promise.all(nodes.map((ns) => dp.setLoss(ns, this.opts.faults?.lossPercent ?? 0)))
+        return
+      }
+      case 'restart-node': {
+        const plan = this.plan
+        const nodes = dp.nodes(action.node).map((ns) => plan.nodes.find((n) => n.ns === ns)!)
+        const ipOf = (p: EndpointPlan) => this.current!.pods.find((x) => `${x.namespace}/${x.name}` === p.id)?.ip ?? p.ip
+        await Promise.all(nodes.map((n) => restartNodeLinks(plan, n, this.exec, action.downForMs, ipOf, signal)))
+        return
+      }
+      case 'recreate-pod':
+        return this.recreatePod(`${action.namespace}/${action.pod}`)
+      default:
+        return assertNever(action, 'chaos action')
+    }
+  }
+
+  /** Deletes a pod and creates it again with the same labels and a new address, as a Deployment would. */
+  private async recreatePod(id: string): Promise<void> {
+    const plan = this.plan!
+    const p = plan.pods.find((x) => x.id === id)
+    const pod = this.current!.pods.find((x) => `${x.namespace}/${x.name}` === id)
+    if (!p || !pod) throw new InfraError(`no pod ${id}`)
+    const [newIp] = allocateAddresses(this.scenario?.podCIDR ?? '10.244.0.0/16', 1, this.used)
+    this.used.add(newIp)
+    this.recreating.add(id)
+    try {
+      await this.agents.get(id)?.stop()
+      // Delete the veth from the node's side first: a namespace's deletion frees its links only lazily.
+      const link = await this.exec('ip', ['-n', p.node!.ns, 'link', 'del', p.hostIf!])
+      if (link.exitCode !== 0) throw new InfraError(`could not delete ${p.hostIf} in ${p.node!.ns}: ${link.stderr}`)
+      const del = await this.exec('ip', ['netns', 'del', p.ns])
+      if (del.exitCode !== 0) throw new InfraError(`could not delete ${p.ns}: ${del.stderr}`)
+      await rebuildPod(plan, p, pod.ip, newIp, this.exec)
+      this.current = { ...this.current!, pods: this.current!.pods.map((x) => (x === pod ? { ...x, ip: newIp } : x)) }
+      await this.startAgent(p)
+    } finally {
+      this.recreating.delete(id)
+    }
+    await this.dataplane!.changed()
   }
 
   state(): ClusterState {
@@ -124,17 +178,24 @@ export class LocalDriver implements Driver {
     }
     const results = await Promise.all(
       [...bySource].map(async ([from, connect]) => {
+        const gone = (): RawOutcome[] => connect.map((c) => ({ key: c.key, outcome: 'error', latencyMs: 0, detail: `${from} is being recreated` }))
         const agent = this.agents.get(from)
+        if (this.recreating.has(from)) return gone()
         if (!agent) throw new InfraError(`no agent for ${from}`)
-        const r = await agent.send({ cmd: 'probe', timeoutMs, connect }, timeoutMs + 10000)
-        return r.results ?? []
+        try {
+          const r = await agent.send({ cmd: 'probe', timeoutMs, connect, attempts: this.opts.attempts ?? 3 }, timeoutMs + 10000)
+          return r.results ?? []
+        } catch (e) {
+          if (this.recreating.has(from)) return gone()
+          throw e
+        }
       }),
     )
     return results.flat()
   }
 
   async down(): Promise<void> {
-    if (this.late) clearTimeout(this.late.timer)
+    this.dataplane?.close()
     await Promise.all([...this.agents.values()].map((a) => a.stop()))
     this.agents.clear()
     if (this.claimed) {

@@ -1,0 +1,147 @@
+// Why: the local CNI agent, one per node as calico-node is: it programs the node's nftables from the desired
+// state, resyncs periodically (repairing flushed rules), can be stopped and started (rules stay while it is
+// down; changes made meanwhile land when it returns), and injects packet loss. Faults switch on known bugs.
+import { InfraError } from '../../errors.js'
+import type { ClusterState } from '../../model/state.js'
+import { type Faults, TABLE, compileRulesets } from './compile-nft.js'
+import type { Exec } from './exec.js'
+import type { TopologyPlan } from './topology.js'
+
+const LOSS_TABLE = 'nphloss'
+
+/** How long an agent with the fail-open-on-restart bug leaves its node unprogrammed after starting. */
+export const FAIL_OPEN_RESTART_MS = 1500
+
+export interface DataplaneOptions {
+  readonly exec: Exec
+  /** Periodic full re-programming of every running node agent (0: never). */
+  readonly resyncMs: number
+  readonly faults?: Faults
+}
+
+export class LocalDataplane {
+  private readonly programmed = new Map<string, string>()
+  private readonly stopped = new Set<string>()
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private resyncTimer?: NodeJS.Timeout
+  private lateTimer?: NodeJS.Timeout
+  private error?: unknown
+  private busy: Promise<void> = Promise.resolve()
+
+  /** `desired` is what the API server holds now; `initial` is the state at start (for the stale-labels bug). */
+  constructor(
+    private readonly plan: TopologyPlan,
+    private readonly desired: () => ClusterState,
+    private readonly initial: ClusterState,
+    private readonly opts: DataplaneOptions,
+  ) {}
+
+  private has(mode: NonNullable<Faults['modes']>[number]): boolean {
+    return !!this.opts.faults?.modes?.includes(mode)
+  }
+
+  /** The state the (possibly buggy) agent compiles from. */
+  private view(): ClusterState {
+    let state = this.desired()
+    if (this.has('stale-labels')) {
+      const was = new Map(this.initial.pods.map((p) => [`${p.namespace}/${p.name}`, p.labels]))
+      state = { ...state, namespaces: this.initial.namespaces, pods: state.pods.map((p) => ({ ...p, labels: was.get(`${p.namespace}/${p.name}`) ?? p.labels })) }
+    }
+    if (this.has('stale-addresses')) {
+      const was = new Map(this.initial.pods.map((p) => [`${p.namespace}/${p.name}`, p.ip]))
+      state = { ...state, pods: state.pods.map((p) => ({ ...p, ip: was.get(`${p.namespace}/${p.name}`) ?? p.ip })) }
+    }
+    return state
+  }
+
+  /** Programs every running node whose ruleset changed (or all of them, `force`), each in one nft transaction. */
+  sync(force = false): Promise<void> {
+    const run = async () => {
+      const rulesets = compileRulesets(this.view(), this.plan, this.opts.faults)
+      await Promise.all(
+        [...rulesets].map(async ([ns, script]) => {
+          if (this.stopped.has(ns) || (!force && this.programmed.get(ns) === script)) return
+          const r = await this.opts.exec('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: script })
+          if (r.exitCode !== 0) throw new InfraError(`nft failed in ${ns}: ${r.stderr}\n--- ruleset ---\n${script}`)
+          this.programmed.set(ns, script)
+        }),
+      )
+    }
+    // One transaction at a time per dataplane: a resync never interleaves with a change.
+    const next = this.busy.then(run, run)
+    this.busy = next.catch(() => {})
+    return next
+  }
+
+  /** First programming, then periodic resyncs. */
+  async start(): Promise<void> {
+    await this.sync(true)
+    if (this.opts.faults?.lossPercent) await Promise.all(this.plan.nodes.map((n) => this.setLoss(n.ns, this.opts.faults!.lossPercent!)))
+    if (this.opts.resyncMs > 0) this.resyncTimer = setInterval(() => void this.sync(true).catch((e) => (this.error ??= e)), this.opts.resyncMs)
+  }
+
+  /** The API server accepted a change: the agents program it (late, with the late-programming bug). */
+  async changed(): Promise<void> {
+    if (this.error) throw this.error
+    const lateMs = this.opts.faults?.lateMs ?? 0
+    if (lateMs <= 0) return this.sync()
+    if (this.lateTimer) clearTimeout(this.lateTimer)
+    this.lateTimer = setTimeout(() => void this.sync().catch((e) => (this.error ??= e)), lateMs)
+  }
+
+  /** Node namespaces an action names: `all`, or the node's name. */
+  nodes(ref: string): string[] {
+    const list = ref === 'all' ? this.plan.nodes : this.plan.nodes.filter((n) => n.name === ref)
+    if (list.length === 0) throw new InfraError(`no node "${ref}" in this cluster (nodes: ${this.plan.nodes.map((n) => n.name).join(', ')})`)
+    return list.map((n) => n.ns)
+  }
+
+  /** Stops a node's agent: what it programmed stays in place. */
+  stopAgent(ns: string): void {
+    this.stopped.add(ns)
+  }
+
+  /** Starts a node's agent again: it programs the current desired state at once (a buggy one fails open first). */
+  async startAgent(ns: string): Promise<void> {
+    if (this.has('fail-open-on-restart')) {
+      await this.nft(ns, `flush table inet ${TABLE}\n`)
+      this.programmed.delete(ns)
+      await new Promise<void>((resolve) => this.later(resolve, FAIL_OPEN_RESTART_MS))
+    }
+    this.stopped.delete(ns)
+    this.programmed.delete(ns)
+    await this.sync()
+  }
+
+  /** Removes every rule of a node's table, as `nft flush` by hand would; the agent's resync repairs it. */
+  async flush(ns: string): Promise<void> {
+    await this.nft(ns, `flush table inet ${TABLE}\n`)
+  }
+
+  /** Random loss of `percent` % of forwarded packets on a node (0 removes it). */
+  async setLoss(ns: string, percent: number): Promise<void> {
+    const body = percent > 0 ? `table inet ${LOSS_TABLE} {\n  chain loss {\n    type filter hook forward priority -10; policy accept;\n    numgen random mod 100 < ${Math.round(percent)} drop\n  }\n}\n` : ''
+    await this.nft(ns, `table inet ${LOSS_TABLE}\ndelete table inet ${LOSS_TABLE}\n${body}`)
+  }
+
+  private async nft(ns: string, script: string): Promise<void> {
+    const r = await this.opts.exec('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: script })
+    if (r.exitCode !== 0) throw new InfraError(`nft failed in ${ns}: ${r.stderr}`)
+  }
+
+  private later(fn: () => void, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t)
+      fn()
+    }, ms)
+    this.timers.add(t)
+  }
+
+  /** Stops every timer; the namespaces (and their tables) are removed by the driver. */
+  close(): void {
+    if (this.resyncTimer) clearInterval(this.resyncTimer)
+    if (this.lateTimer) clearTimeout(this.lateTimer)
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+  }
+}

@@ -1,0 +1,145 @@
+// Why: a chaos step's fault phase: probe chosen cells continuously while each fault runs and until agreement
+// returns, then judge the samples (windows, recovery, invariants) with the pure functions of compare/.
+import type { Driver, InfraChaos, ProbeConnection } from '../drivers/driver.js'
+import { compile, predictModel } from '../evaluator/index.js'
+import { targetId } from '../model/cluster.js'
+import type { ChaosAction, Scenario, Step } from '../model/scenario.js'
+import type { ClusterState } from '../model/state.js'
+import { type Sample, type SampleState, checkInvariants, recoveryAfter, sampleState, windowsOf } from '../compare/chaos-windows.js'
+import { classifyOutcome } from '../probe/classify.js'
+import { patternMatches } from '../scenario/patterns.js'
+import type { ChaosReport } from '../report/model.js'
+import { assertNever } from '../util/assert-never.js'
+import { sleep } from '../util/sleep.js'
+
+function describe(a: ChaosAction): { action: string; target?: string } {
+  switch (a.action) {
+    case 'restart-agent':
+    case 'flush-dataplane':
+    case 'restart-node':
+    case 'packet-loss':
+      return { action: a.action, target: a.node }
+    case 'recreate-pod':
+      return { action: a.action, target: `${a.namespace}/${a.pod}` }
+    case 'relabel':
+      return { action: a.action, target: a.change.kind === 'set-pod-labels' ? `${a.change.namespace}/${a.change.pod}` : a.change.namespace }
+    case 'policy-churn':
+      return { action: a.action, target: `${a.policies.length} policies x ${a.times}` }
+    default:
+      return assertNever(a, 'chaos action')
+  }
+}
+
+/** Performs one fault: relabels and churn through `apply`, the rest by the driver. */
+async function perform(driver: Driver, a: ChaosAction, signal: AbortSignal): Promise<void> {
+  if (a.action === 'relabel') return driver.apply([a.change], signal)
+  if (a.action === 'policy-churn') {
+    for (let i = 0; i < a.times && !signal.aborted; i++) {
+      await driver.apply(a.policies.map((policy) => ({ kind: 'apply-policy' as const, policy })), signal)
+      await sleep(a.intervalMs, signal)
+      await driver.apply(a.policies.map((p) => ({ kind: 'delete-policy' as const, namespace: p.metadata.namespace, name: p.metadata.name })), signal)
+      await sleep(a.intervalMs, signal)
+    }
+    // The known end state: the set applied.
+    return driver.apply(a.policies.map((policy) => ({ kind: 'apply-policy' as const, policy })), signal)
+  }
+  return driver.chaos(a as InfraChaos, signal)
+}
+
+/** Runs a step's faults with continuous probing; returns one report per fault. */
+export async function runChaos(driver: Driver, scenario: Scenario, step: Step, signal: AbortSignal, log?: (line: string) => void): Promise<ChaosReport[]> {
+  const during = step.during!
+  const actions = step.chaos ?? []
+  const targets = step.probe.targets.filter((t) => !driver.unsupported(t))
+  // The sampled cells: chosen by the `during.cells` patterns (all when none), probeable ones only.
+  const externals = new Map(scenario.externals.map((e) => [e.name, e]))
+  const ids = [...scenario.pods.map((p) => `${p.namespace}/${p.name}`), ...scenario.externals.map((e) => e.name)]
+  const cells: { from: string; to: string; target: (typeof targets)[number] }[] = []
+  for (const from of ids) for (const to of ids) for (const target of targets) {
+    if (from === to || (externals.has(from) && externals.has(to))) continue
+    const ext = externals.get(to)
+    if (ext && !ext.ports.some((p) => p.port === target.port && p.protocol === target.protocol)) continue
+    if (during.cells.length && !during.cells.some((c) => patternMatches(c.from, from) && patternMatches(c.to, to) && (c.port === undefined || c.port === target.port) && (c.protocol === undefined || c.protocol === target.protocol))) continue
+    cells.push({ from, to, target })
+  }
+
+  const t0 = performance.now()
+  const now = () => Math.round(performance.now() - t0)
+  const samples: Sample[] = []
+  const inflight = new Set<Promise<void>>()
+  // Enforcing a change takes a moment (that is time-to-enforce, measured by the step's rounds): samples that
+  // start within one interval of a change of the cluster, or straddle one, are not judged.
+  let seen: ClusterState = driver.state()
+  let changedAt = -Infinity
+  const takeSample = async () => {
+    const atMs = now()
+    const before: ClusterState = driver.state()
+    if (before !== seen) {
+      seen = before
+      changedAt = atMs
+    }
+    const settled = atMs - changedAt >= during.intervalMs
+    const table = predictModel(compile(before), targets)
+    const addr = new Map<string, string>([...before.pods.map((p) => [`${p.namespace}/${p.name}`, p.ip] as const), ...before.externals.map((e) => [e.name, e.ip] as const)])
+    const conns: ProbeConnection[] = cells.map((c) => ({ key: `${c.from}|${c.to}|${targetId(c.target)}`, from: c.from, to: c.to, ip: addr.get(c.to)!, target: c.target }))
+    const byKey = new Map(conns.map((c, i) => [c.key, cells[i]]))
+    const raws = await driver.probe(conns, during.timeoutMs, signal)
+    // A sample that straddles a change of the cluster (relabel, recreated pod, churn) has no single prediction.
+    if (driver.state() !== before || !settled) return
+    const states = new Map<string, SampleState>()
+    for (const raw of raws) {
+      const c = byKey.get(raw.key)
+      if (!c) continue
+      const predicted = table.get(c.from, c.to, c.target)
+      if (!predicted) continue
+      states.set(raw.key, sampleState(predicted, classifyOutcome(raw, c.to).result))
+    }
+    samples.push({ atMs, cells: states })
+  }
+  let sampling = true
+  let samplingError: unknown
+  const sampler = (async () => {
+    while (sampling && !signal.aborted) {
+      const p = takeSample().catch((e) => void (samplingError ??= e))
+      inflight.add(p)
+      void p.finally(() => inflight.delete(p))
+      await sleep(during.intervalMs, signal)
+    }
+  })()
+
+  const spans: { a: ChaosAction; startMs: number; endMs: number; unsupported?: string }[] = []
+  try {
+    await sleep(2 * during.intervalMs, signal) // a baseline before the first fault
+    for (const a of actions) {
+      const unsupported = a.action === 'relabel' || a.action === 'policy-churn' ? undefined : driver.chaosUnsupported(a)
+      const startMs = now()
+      if (!unsupported) {
+        log?.(`  chaos: ${a.action}${describe(a).target ? ` ${describe(a).target}` : ''}`)
+        await perform(driver, a, signal)
+      }
+      spans.push({ a, startMs, endMs: now(), ...(unsupported ? { unsupported } : {}) })
+    }
+    // Keep sampling until everything agrees again (two clean samples in a row) or the settle time is over.
+    const lastEnd = spans.length ? spans[spans.length - 1].endMs : 0
+    while (!signal.aborted && now() - lastEnd < during.settleMs) {
+      await sleep(during.intervalMs, signal)
+      if (recoveryAfter([...samples].sort((x, y) => x.atMs - y.atMs), lastEnd) !== null) break
+    }
+  } finally {
+    sampling = false
+    await sampler
+    await Promise.all([...inflight])
+  }
+  signal.throwIfAborted()
+  if (samplingError) throw samplingError
+  samples.sort((x, y) => x.atMs - y.atMs)
+  const windows = windowsOf(samples, during.intervalMs)
+  return spans.map((span, i) => {
+    const next = spans[i + 1]?.startMs ?? Infinity
+    const mine = windows.filter((w) => w.startMs >= (i === 0 ? 0 : span.startMs) && w.startMs < next)
+    const recoveryMs = recoveryAfter(samples, span.endMs)
+    const d = describe(span.a)
+    if (span.unsupported) return { ...d, startMs: span.startMs, endMs: span.endMs, recoveryMs: null, windows: [], unsupported: span.unsupported }
+    return { ...d, startMs: span.startMs, endMs: span.endMs, recoveryMs, windows: mine, invariants: checkInvariants(step.invariants, mine, recoveryMs) }
+  })
+}

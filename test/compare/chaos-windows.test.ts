@@ -1,0 +1,49 @@
+// Judging continuous probing during faults: windows, confirmation of fail-closed, recovery, invariants.
+import t from 'tap'
+import { type Sample, type SampleState, checkInvariants, confirmed, recoveryAfter, sampleState, windowsOf } from '../../src/compare/chaos-windows.js'
+
+/** Samples every 100 ms from a string per cell: `.` agree, `O` fail-open, `C` fail-closed, `!` other. */
+function samples(cells: Record<string, string>): Sample[] {
+  const n = Math.max(...Object.values(cells).map((s) => s.length))
+  const map: Record<string, SampleState> = { '.': 'agree', O: 'fail-open', C: 'fail-closed', '!': 'other' }
+  return Array.from({ length: n }, (_, i) => ({ atMs: i * 100, cells: new Map(Object.entries(cells).map(([k, s]) => [k, map[s[i] ?? '.']])) }))
+}
+
+t.test('sample states', async (t) => {
+  t.equal(sampleState('deny', 'allowed'), 'fail-open')
+  t.equal(sampleState('allow', 'blocked'), 'fail-closed')
+  t.equal(sampleState('allow', 'refused'), 'fail-closed')
+  t.equal(sampleState('deny', 'refused'), 'agree')
+  t.equal(sampleState('allow', 'error'), 'other')
+})
+
+t.test('a single fail-closed sample is a lost packet, two in a row are an outage', async (t) => {
+  const s = confirmed(samples({ a: '.C.CC.' }))
+  t.same(s.map((x) => x.cells.get('a')), ['agree', 'agree', 'agree', 'fail-closed', 'fail-closed', 'agree'])
+  t.same(windowsOf(samples({ a: '..C...' }), 100), [], 'no window from one lost packet')
+})
+
+t.test('fail-open counts at once; windows span their samples and count cells', async (t) => {
+  const w = windowsOf(samples({ a: '..OO...', b: '...O...', c: '.....CC' }), 100)
+  t.same(w, [
+    { kind: 'fail-open', startMs: 200, endMs: 400, cells: 2 },
+    { kind: 'fail-closed', startMs: 500, endMs: 700, cells: 1 },
+  ])
+})
+
+t.test('recovery: from a time to two clean samples in a row', async (t) => {
+  const s = samples({ a: '..OOO.C.....', b: '............' })
+  t.equal(recoveryAfter(s, 300), 200, 'first clean pair after 300 ms starts at 500 ms (the lone C is a lost packet)')
+  t.equal(recoveryAfter(samples({ a: 'OOOO' }), 0), null, 'never')
+})
+
+t.test('invariants', async (t) => {
+  const w = windowsOf(samples({ a: '.OO..CC...' }), 100)
+  t.same(checkInvariants(undefined, w, 100).map((i) => [i.name, i.passed]), [['maxFailOpen', false]], 'maxFailOpen defaults to 0')
+  t.same(checkInvariants({ maxFailOpenMs: 200, maxFailClosedMs: 100, maxRecoveryMs: 50 }, w, 100).map((i) => [i.name, i.observedMs, i.passed]), [
+    ['maxFailOpen', 200, true],
+    ['maxFailClosed', 200, false],
+    ['maxRecovery', 100, false],
+  ])
+  t.same(checkInvariants({ maxRecoveryMs: 1000 }, [], null).find((i) => i.name === 'maxRecovery')?.passed, false, 'never recovering fails maxRecovery')
+})
