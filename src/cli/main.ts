@@ -8,6 +8,7 @@ import { intentViolations, predictScenario, renderPredictJson, renderPredictTabl
 import { registerLintCommand } from './lint.js'
 import { registerReportCommands } from './report-commands.js'
 import { registerSelftestCommand } from './selftest.js'
+import { registerClusterCommand } from './cluster-command.js'
 import { registerRunCommands } from './run-commands.js'
 import { VERSION } from '../version.js'
 
@@ -90,6 +91,7 @@ Examples:
   registerLintCommand(program, io, setCode)
   registerReportCommands(program, io, setCode)
   registerSelftestCommand(program, io, setCode)
+  registerClusterCommand(program, io, setCode)
   return program
 }
 

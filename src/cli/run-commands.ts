@@ -1,10 +1,10 @@
 // Why: commands that touch a cluster: `run` (scenarios against a driver) and `cleanup` (leftovers).
 import { Option, type Command } from 'commander'
-import { InfraError, UsageError } from '../errors.js'
+import { UsageError } from '../errors.js'
 import type { Driver } from '../drivers/driver.js'
 import { LocalDriver } from '../drivers/local/index.js'
 import { cleanupSessions } from '../drivers/local/cleanup.js'
-import { defaultExec } from '../drivers/local/exec.js'
+import { defaultExec } from '../drivers/exec.js'
 import { FAULT_MODES, type FaultMode, type Faults } from '../drivers/local/compile-nft.js'
 import { runScenarios } from '../runner/run.js'
 import { DEFAULT_RUN_OPTIONS } from '../runner/run-step.js'
@@ -14,9 +14,13 @@ import { selectByTags, tagSet } from '../scenario/select.js'
 import { writeReports } from '../report/write.js'
 import type { Io } from './main.js'
 import { chooseDriver } from './choose-driver.js'
+import { type ClusterFlags, addClusterOptions, kindOptions } from './cluster-options.js'
+import { KindCluster, KindDriver } from '../drivers/kind/index.js'
+import { KubeDriver } from '../drivers/kube/index.js'
+import { clientNodeApi } from '../drivers/kube/client-node-api.js'
 import { Progress } from './progress.js'
 
-interface RunFlags {
+interface RunFlags extends ClusterFlags {
   driver: 'local' | 'kind' | 'kube' | 'auto'
   reportDir: string
   settle: string
@@ -66,7 +70,7 @@ function makeRunId(): string {
 }
 
 export function registerRunCommands(program: Command, io: Io, setCode: (n: number) => void): void {
-  program
+  const run = program
     .command('run')
     .description('run scenarios against a cluster: apply each step, predict, probe with real connections, compare, and write reports')
     .argument('[paths...]', 'scenario files or folders', ['scenarios/'])
@@ -80,6 +84,8 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
     .option('--tags <tags>', 'run only scenarios with at least one of these tags (comma-separated, repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--skip <tags>', 'leave out scenarios with any of these tags (comma-separated, repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('-q, --quiet', 'no progress output')
+  addClusterOptions(run)
+  run
     .addHelpText(
       'after',
       `
@@ -106,10 +112,21 @@ Examples:
       if (scenarios.length === 0) throw new UsageError(`no scenario left after --tags/--skip (tags present: ${[...new Set(loaded.flatMap((s) => s.tags))].sort().join(', ') || 'none'})`)
       const driverName = await chooseDriver(flags.driver)
       const progress = new Progress(io, !flags.quiet)
-      const makeDriver = (): Driver => {
-        if (driverName === 'local') return new LocalDriver({ nodes, faults, resyncMs, log: (l) => progress.log(l) })
-        throw new InfraError(`the ${driverName} driver is not available in this version`, { hint: 'use --driver local' })
-      }
+      const runId = makeRunId()
+      const log = (l: string) => progress.log(l)
+      // Kubernetes label values: the run id without its dashes.
+      const labelId = runId.replace(/[^a-z0-9]/g, '')
+      let cluster: KindCluster | undefined
+      let makeDriver: () => Driver
+      if (driverName === 'kind') {
+        const o = { ...kindOptions(flags, parseDuration), exec: defaultExec, api: (ctx: string) => clientNodeApi(ctx), runId: labelId, keep: !!flags.keep, log }
+        const kind = new KindCluster(o)
+        cluster = kind
+        makeDriver = () => new KindDriver(o, kind)
+      } else if (driverName === 'kube') {
+        const api = clientNodeApi(flags.context)
+        makeDriver = () => new KubeDriver({ api, runId: labelId, createdByUs: false, allowExisting: !!flags.allowExistingCluster, log })
+      } else makeDriver = () => new LocalDriver({ nodes, faults, resyncMs, log })
       const ac = new AbortController()
       let signalCode = 0
       const onSignal = (sig: NodeJS.Signals) => {
@@ -121,7 +138,6 @@ Examples:
       process.on('SIGINT', onSignal)
       process.on('SIGTERM', onSignal)
       try {
-        const runId = makeRunId()
         const report = await runScenarios(scenarios, makeDriver, runId, opts, ac.signal, {
           scenarioStart: (s, i, n) => progress.scenario(s, i, n),
           step: (_s, p) => progress.step(p),
@@ -132,6 +148,7 @@ Examples:
         progress.summary(report, dir)
         setCode(signalCode || report.summary.exitCode)
       } finally {
+        await cluster?.close().catch((e: Error) => progress.log(`could not delete the kind cluster: ${e.message}`))
         process.off('SIGINT', onSignal)
         process.off('SIGTERM', onSignal)
       }

@@ -18,6 +18,8 @@ export interface DriverInfo {
   readonly name: 'local' | 'kind' | 'kube'
   readonly cni: string
   readonly versions: Readonly<Record<string, string>>
+  /** Seconds per setup phase (kind: create, images, Calico install, ready), when the driver built a cluster. */
+  readonly timings?: Readonly<Record<string, number>>
 }
 
 /** Faults a driver performs itself; relabels and policy churn go through `apply` and need no driver support. */
@@ -39,6 +41,8 @@ export interface Driver {
   chaosUnsupported(action: InfraChaos): string | undefined
   /** Injects a fault and resolves when it is over (the agent back, the node up, the loss lifted). */
   chaos(action: InfraChaos, signal: AbortSignal): Promise<void>
+  /** What to put in the report when a scenario failed (logs, events); optional. */
+  diagnostics?(): Promise<string[]>
   /** Removes everything `up` created. Safe to call twice. */
   down(): Promise<void>
 }

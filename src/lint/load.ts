@@ -4,7 +4,7 @@ import type { ContainerPort, Labels, Protocol } from '../model/cluster.js'
 import { NAMESPACE_NAME_LABEL } from '../model/cluster.js'
 import type { NetworkPolicy } from '../model/policy.js'
 import type { Scenario, SourceRef } from '../model/scenario.js'
-import { applyAction, initialState } from '../scenario/apply-actions.js'
+import { applyAction, chaosEffects, initialState } from '../scenario/apply-actions.js'
 import { zodIssues } from '../scenario/fields.js'
 import { displayPath, expandPaths, looksLikeScenario, readText, sortProblems } from '../scenario/load.js'
 import { parseScenario } from '../scenario/parse.js'
@@ -31,7 +31,7 @@ export function scenarioGroup(s: Scenario): LintGroup {
   const sources = new Map<string, SourceRef>()
   let state = initialState(s)
   const sets: LintSet[] = s.steps.map((step) => {
-    for (const a of step.actions) {
+    for (const a of [...step.actions, ...chaosEffects(step.chaos)]) {
       if (a.kind === 'apply-policy' && a.source) sources.set(`${a.policy.metadata.namespace}/${a.policy.metadata.name}`, a.source)
       state = applyAction(state, a)
     }

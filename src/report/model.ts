@@ -102,7 +102,7 @@ export interface RunReport {
   readonly finishedAt: string
   readonly durationMs: number
   readonly harness: { readonly name: 'netpol-harness'; readonly version: string; readonly node: string }
-  readonly driver: { readonly name: string; readonly cni: string; readonly versions: Readonly<Record<string, string>> }
+  readonly driver: { readonly name: string; readonly cni: string; readonly versions: Readonly<Record<string, string>>; readonly timings?: Readonly<Record<string, number>> }
   readonly options: { readonly settleMs: number; readonly reprobes: number; readonly roundIntervalMs: number }
   readonly summary: Summary
   readonly scenarios: readonly ScenarioReport[]

@@ -96,6 +96,7 @@ export function renderHtml(r: RunReport): string {
     ['driver', r.driver.name],
     ['CNI', r.driver.cni],
     ...Object.entries(r.driver.versions).filter(([k, val]) => !(k === 'node' && val === r.harness.node)),
+    ...Object.entries(r.driver.timings ?? {}).map(([k, v]) => [`setup: ${k}`, `${v} s`]),
     ['settle / re-probes', `${r.options.settleMs} ms / ${r.options.reprobes}`],
   ]
   const countCells = (Object.keys(c) as (keyof typeof c)[]).map((k) => `<td class="${c[k] && k !== 'match' && k !== 'skipped' && k !== 'unsupported' ? 'bad' : ''}"><div class="num">${c[k]}</div><div class="mute">${k}</div></td>`)

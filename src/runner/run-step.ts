@@ -73,8 +73,7 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
   const probed = cells.filter((c) => c.conn)
   const byKey = new Map(probed.map((c) => [c.conn!.key, c]))
 
-  const probeRound = async (round: number, which: Cell[]) => {
-    const atMs = Math.round(performance.now() - applied)
+  const probeOnce = async (round: number, which: Cell[], atMs: number) => {
     const raws = await driver.probe(which.map((c) => c.conn!), step.probe.timeoutMs, signal)
     for (const raw of raws) {
       const cell = byKey.get(raw.key)
@@ -85,6 +84,14 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
       if (cell.last === 'agree') cell.agreeSinceMs ??= atMs
       else cell.agreeSinceMs = null
     }
+  }
+  // A connection that should pass but timed out is probed once more before the round counts it: a lost packet
+  // must not pass for enforcement (a denied connection that succeeded needs no second look: loss cannot do that).
+  const probeRound = async (round: number, which: Cell[]) => {
+    const atMs = Math.round(performance.now() - applied)
+    await probeOnce(round, which, atMs)
+    const doubt = which.filter((c) => c.last === 'fail-closed')
+    if (doubt.length) await probeOnce(round, doubt, Math.round(performance.now() - applied))
     return atMs
   }
 

@@ -54,6 +54,7 @@ export async function runScenarios(scenarios: readonly Scenario[], makeDriver: (
       else {
         error = e instanceof HarnessError ? e.message : `unexpected: ${(e as Error)?.stack ?? e}`
         diagnostics.push(`${s.name}: ${error}${e instanceof HarnessError && 'hint' in e && e.hint ? ` (hint: ${e.hint})` : ''}`)
+        if (driver.diagnostics) diagnostics.push(...(await Promise.resolve().then(() => driver.diagnostics!()).catch((d: Error) => [`diagnostics failed: ${d.message}`])).map((d) => `${s.name}: ${d}`))
       }
     } finally {
       await driver.down().catch((e) => diagnostics.push(`${s.name}: cleanup failed: ${(e as Error).message}`))
@@ -74,7 +75,7 @@ export async function runScenarios(scenarios: readonly Scenario[], makeDriver: (
     finishedAt: new Date().toISOString(),
     durationMs,
     harness: { name: 'netpol-harness', version: VERSION, node: process.version },
-    driver: { name: driverInfo.name, cni: driverInfo.cni, versions: driverInfo.versions },
+    driver: { name: driverInfo.name, cni: driverInfo.cni, versions: driverInfo.versions, ...(driverInfo.timings ? { timings: driverInfo.timings } : {}) },
     options: { settleMs: opts.settleMs, reprobes: opts.reprobes, roundIntervalMs: opts.roundIntervalMs },
     summary: {
       scenarios: results.length,

@@ -1,5 +1,5 @@
 // Why: what the API server does with a step's actions, as a pure function over ClusterState.
-import type { Action, Scenario } from '../model/scenario.js'
+import type { Action, ChaosAction, Scenario } from '../model/scenario.js'
 import type { ClusterState } from '../model/state.js'
 import { assertNever } from '../util/assert-never.js'
 
@@ -30,11 +30,20 @@ export function applyAction(state: ClusterState, action: Action): ClusterState {
   }
 }
 
-/** The cluster state after each step, in order. */
+/** What a step's chaos leaves behind in the API: relabels, and policy churn's final set (faults leave nothing). */
+export function chaosEffects(chaos: readonly ChaosAction[] | undefined): Action[] {
+  return (chaos ?? []).flatMap((c): Action[] => {
+    if (c.action === 'relabel') return [c.change]
+    if (c.action === 'policy-churn') return c.policies.map((policy) => ({ kind: 'apply-policy', policy }))
+    return []
+  })
+}
+
+/** The cluster state after each step (its actions, then its chaos), in order. */
 export function stepStates(s: Scenario): ClusterState[] {
   let state = initialState(s)
   return s.steps.map((step) => {
-    for (const a of step.actions) state = applyAction(state, a)
+    for (const a of [...step.actions, ...chaosEffects(step.chaos)]) state = applyAction(state, a)
     return state
   })
 }

@@ -1,6 +1,6 @@
 // Why: nothing left behind: remove our namespaces (and the processes in them) for dead or given sessions.
 import { readdirSync, rmSync } from 'node:fs'
-import type { Exec } from './exec.js'
+import type { Exec } from '../exec.js'
 import { OWNER_DIR, PREFIX, sessionAlive, sessionOf } from './names.js'
 
 /** Names of every network namespace on the machine. */

@@ -4,7 +4,7 @@
 import { InfraError } from '../../errors.js'
 import type { ClusterState } from '../../model/state.js'
 import { type Faults, TABLE, compileRulesets } from './compile-nft.js'
-import type { Exec } from './exec.js'
+import type { Exec } from '../exec.js'
 import type { TopologyPlan } from './topology.js'
 
 const LOSS_TABLE = 'nphloss'

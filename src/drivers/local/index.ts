@@ -5,6 +5,7 @@ import type { Target } from '../../model/cluster.js'
 import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
+import { uniqueTargets } from '../../scenario/targets.js'
 import type { Driver, DriverInfo, InfraChaos, ProbeConnection } from '../driver.js'
 import type { ConnectSpec, RawOutcome } from './agent-protocol.js'
 import { Agent } from './agents.js'
@@ -14,7 +15,7 @@ import { LocalDataplane } from './dataplane.js'
 import { allocateAddresses } from '../../scenario/addresses.js'
 import { assertNever } from '../../util/assert-never.js'
 import { sleep } from '../../util/sleep.js'
-import { type Exec, defaultExec } from './exec.js'
+import { type Exec, defaultExec } from '../exec.js'
 import { claimSession, newSessionId, releaseSession } from './names.js'
 import { preflight } from './preflight.js'
 import { type EndpointPlan, type TopologyPlan, buildTopology, checkPlan, planTopology, rebuildPod, restartNodeLinks } from './topology.js'
@@ -204,10 +205,4 @@ export class LocalDriver implements Driver {
       this.claimed = false
     }
   }
-}
-
-function uniqueTargets(s: Scenario): Target[] {
-  const seen = new Map<string, Target>()
-  for (const t of [...s.probe.targets, ...s.steps.flatMap((st) => st.probe.targets)]) seen.set(`${t.port}/${t.protocol}`, t)
-  return [...seen.values()]
 }

@@ -1,6 +1,6 @@
 // Why: say exactly what is missing before touching anything (root, ip, nft, network namespaces).
 import { InfraError } from '../../errors.js'
-import type { Exec } from './exec.js'
+import type { Exec } from '../exec.js'
 
 /** Versions of the tools found; throws InfraError (exit 3) naming what to install. */
 export async function preflight(exec: Exec): Promise<Record<string, string>> {

@@ -4,7 +4,7 @@ import pLimit from 'p-limit'
 import ipaddr from 'ipaddr.js'
 import { InfraError } from '../../errors.js'
 import type { Scenario } from '../../model/scenario.js'
-import type { Exec } from './exec.js'
+import type { Exec } from '../exec.js'
 import { nsName } from './names.js'
 import { sleep } from '../../util/sleep.js'
 

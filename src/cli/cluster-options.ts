@@ -1,0 +1,46 @@
+// Why: the kind/kube options shared by `run` and `cluster`, and building those drivers from them.
+import { Option, type Command } from 'commander'
+import { UsageError } from '../errors.js'
+import { fileURLToPath } from 'node:url'
+import { DEFAULT_CALICO, CALICO_RELEASES } from '../drivers/kind/calico.js'
+import type { KindOptions } from '../drivers/kind/cluster.js'
+
+export interface ClusterFlags {
+  name: string
+  workers: string
+  calicoVersion: string
+  dataplane: 'iptables' | 'nftables'
+  kindImage?: string
+  wait: string
+  keep?: boolean
+  context?: string
+  allowExistingCluster?: boolean
+}
+
+/** The project root: where manifests/ is vendored (dist/src/cli -> root, or src/cli under tsx). */
+export function projectRoot(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url))
+  return here.includes('/dist/src/') ? here.replace(/\/dist\/src\/.*$/, '') : here.replace(/\/src\/.*$/, '')
+}
+
+export function addClusterOptions(cmd: Command): Command {
+  return cmd
+    .option('--name <name>', 'kind: cluster name (reused when it exists and is healthy)', 'netpol-harness')
+    .option('--workers <n>', 'kind: worker nodes besides the control plane', '2')
+    .addOption(new Option('--calico-version <v>', 'kind: pinned Calico release').choices(CALICO_RELEASES.map((r) => r.version)).default(DEFAULT_CALICO))
+    .addOption(new Option('--dataplane <d>', 'kind: Calico dataplane (nftables also puts kube-proxy in nftables mode)').choices(['iptables', 'nftables']).default('iptables'))
+    .option('--kind-image <image>', 'kind: kindest/node image (pin it with its sha256); default: kind\'s own')
+    .option('--wait <duration>', 'kind: how long each readiness wait may take', '300s')
+    .option('--keep', 'kind: keep the cluster after the run (the next run reuses it)')
+    .option('--context <name>', 'kube: the kubeconfig context to use (default: the current one)')
+    .option('--allow-existing-cluster', 'kube: run in a cluster netpol-harness did not create (it only touches namespaces it labels)')
+}
+
+export function kindOptions(f: ClusterFlags, parseDuration: (s: string) => number | undefined): KindOptions {
+  const workers = Number(f.workers)
+  if (!Number.isInteger(workers) || workers < 1 || workers > 10) throw new UsageError(`--workers must be 1-10 (got ${f.workers})`)
+  const waitMs = parseDuration(f.wait)
+  if (waitMs === undefined) throw new UsageError(`--wait: invalid duration ${f.wait}`)
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(f.name)) throw new UsageError(`--name must be lowercase letters, digits and '-' (got ${f.name})`)
+  return { name: f.name, workers, calicoVersion: f.calicoVersion, dataplane: f.dataplane, ...(f.kindImage ? { image: f.kindImage } : {}), waitSeconds: Math.ceil(waitMs / 1000), root: projectRoot() }
+}

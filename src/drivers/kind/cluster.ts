@@ -1,0 +1,220 @@
+// Why: create or reuse a kind cluster with Calico, wait for it the right way (rollout status, never
+// `kind create cluster --wait`), check that no kindnet runs, delete it; and print all of that as a plan.
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { InfraError, UsageError } from '../../errors.js'
+import type { Exec } from '../exec.js'
+import { AGNHOST_IMAGE } from '../kube/manifests.js'
+import { type CalicoRelease, calicoImages, calicoRelease, felixEnv, manifestPath, manifestUrl, patchCalicoManifest, CALICO_RELEASES } from './calico.js'
+import { kindConfig } from './config.js'
+
+export interface KindOptions {
+  readonly name: string
+  readonly workers: number
+  readonly calicoVersion: string
+  readonly dataplane: 'iptables' | 'nftables'
+  /** kindest/node image (with its sha256), or kind's default. */
+  readonly image?: string
+  /** Seconds each readiness wait may take. */
+  readonly waitSeconds: number
+  /** The project root (where manifests/ lives). */
+  readonly root: string
+}
+
+/** One step of bringing the cluster up, as the dry run prints it and `up` runs it. */
+export interface PlanStep {
+  readonly what: string
+  readonly argv: readonly string[]
+  /** Text sent on stdin (the kind config is passed as a file; the manifest on stdin). */
+  readonly stdin?: string
+}
+
+export const context = (name: string) => `kind-${name}`
+
+export function release(o: KindOptions): CalicoRelease {
+  const r = calicoRelease(o.calicoVersion)
+  if (!r) throw new UsageError(`unknown --calico-version ${o.calicoVersion} (pinned: ${CALICO_RELEASES.map((x) => x.version).join(', ')})`)
+  return r
+}
+
+/** The commands, in order; `configFile` is where the kind config is written. */
+export function planUp(o: KindOptions, configFile: string): PlanStep[] {
+  const r = release(o)
+  const kc = ['kubectl', '--context', context(o.name)]
+  const images = [...calicoImages(r), AGNHOST_IMAGE]
+  return [
+    { what: 'create the cluster (no --wait: without a CNI its nodes cannot be Ready)', argv: ['kind', 'create', 'cluster', '--name', o.name, '--config', configFile, ...(o.image ? ['--image', o.image] : [])] },
+    ...images.map((img) => ({ what: `preload ${img} if present locally (pulls must not eat probe timeouts)`, argv: ['kind', 'load', 'docker-image', img, '--name', o.name] })),
+    { what: `install Calico ${r.version} (create, not apply: the CRDs are too large for apply)`, argv: [...kc, 'create', '-f', '-'], stdin: `<${manifestPath(r.version)}, with calico-node env ${Object.entries(felixEnv(o)).map(([k, v]) => `${k}=${v}`).join(' ')}>` },
+    { what: 'wait for calico-node on every node', argv: [...kc, '-n', 'kube-system', 'rollout', 'status', 'daemonset/calico-node', `--timeout=${o.waitSeconds}s`] },
+    { what: 'wait for calico-kube-controllers', argv: [...kc, '-n', 'kube-system', 'rollout', 'status', 'deployment/calico-kube-controllers', `--timeout=${o.waitSeconds}s`] },
+    { what: 'wait for every node to be Ready', argv: [...kc, 'wait', '--for=condition=Ready', 'nodes', '--all', `--timeout=${o.waitSeconds}s`] },
+    { what: 'check that no kindnet DaemonSet runs (it would enforce policy instead of Calico)', argv: [...kc, '-n', 'kube-system', 'get', 'daemonset', 'kindnet', '--ignore-not-found', '-o', 'name'] },
+  ]
+}
+
+/** The dry-run text: the kind config, every command, the manifest and its patches. Touches nothing. */
+export function renderPlan(o: KindOptions): string {
+  const r = release(o)
+  const vendored = existsSync(join(o.root, manifestPath(r.version)))
+  const lines = [
+    `# netpol-harness cluster up --driver kind --dry-run`,
+    `# cluster ${o.name} (context ${context(o.name)}), ${o.workers} workers, Calico ${r.version} (${o.dataplane} dataplane)`,
+    '',
+    '## kind config',
+    kindConfig(o),
+    '## Calico manifest',
+    `${manifestPath(r.version)}: ${vendored ? 'vendored' : `not vendored yet; fetched on first use from ${manifestUrl(r.version)} (npm run vendor:calico -- ${r.version})`}`,
+    `images (pinned to ${r.version}): ${calicoImages(r).join(', ')}`,
+    `calico-node env set: ${Object.entries(felixEnv(o)).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    `probe image: ${AGNHOST_IMAGE}`,
+    '',
+    '## commands (an existing healthy cluster of that name is reused instead)',
+    ...planUp(o, '<temp>/kind-config.yaml').flatMap((s, i) => [`${i + 1}. ${s.what}`, `   ${s.argv.join(' ')}${s.stdin ? ` < ${s.stdin}` : ''}`]),
+    '',
+    `## at the end (unless --keep)`,
+    `   kind delete cluster --name ${o.name}`,
+    '',
+  ]
+  return lines.join('\n')
+}
+
+/** Reads the vendored manifest; fetches and vendors it (with its sha256 beside it) when missing. */
+export async function calicoManifest(o: KindOptions, fetchText: (url: string) => Promise<string> = defaultFetch): Promise<string> {
+  const r = release(o)
+  const file = join(o.root, manifestPath(r.version))
+  const sumFile = `${file}.sha256`
+  let text: string
+  if (existsSync(file)) text = readFileSync(file, 'utf8')
+  else {
+    text = await fetchText(manifestUrl(r.version)).catch((e: Error) => {
+      throw new InfraError(`Calico ${r.version} is not vendored and could not be fetched: ${e.message}`, { hint: `on a machine with network access: npm run vendor:calico -- ${r.version}, then copy ${manifestPath(r.version)}` })
+    })
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, text)
+  }
+  const sum = createHash('sha256').update(text).digest('hex')
+  if (existsSync(sumFile)) {
+    const want = readFileSync(sumFile, 'utf8').trim().split(/\s+/)[0]
+    if (want !== sum) throw new InfraError(`${manifestPath(r.version)} does not match its recorded sha256 (${want}), got ${sum}`)
+  } else writeFileSync(sumFile, `${sum}  calico.yaml\n`)
+  try {
+    return patchCalicoManifest(text, r, o)
+  } catch (e) {
+    throw new InfraError(`${manifestPath(r.version)}: ${(e as Error).message}`)
+  }
+}
+
+async function defaultFetch(url: string): Promise<string> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(60000) })
+  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`)
+  return res.text()
+}
+
+/** Diagnostics worth having when Calico does not come up (best effort; failures are noted, not thrown). */
+export async function calicoDiagnostics(exec: Exec, name: string): Promise<string[]> {
+  const kc = ['--context', context(name)]
+  const runs: [string, string[]][] = [
+    ['calico-node logs', [...kc, '-n', 'kube-system', 'logs', '-l', 'k8s-app=calico-node', '--all-containers', '--tail=80', '--prefix']],
+    ['calico pods', [...kc, '-n', 'kube-system', 'describe', 'pods', '-l', 'k8s-app=calico-node']],
+    ['events', [...kc, 'get', 'events', '-A', '--sort-by=.lastTimestamp']],
+    ['Felix configuration', [...kc, 'get', 'felixconfigurations.crd.projectcalico.org', '-o', 'yaml']],
+  ]
+  const out: string[] = []
+  for (const [title, args] of runs) {
+    const r = await exec('kubectl', args).catch((e: Error) => ({ exitCode: 1, stdout: '', stderr: e.message }))
+    out.push(`--- ${title} ---\n${(r.exitCode === 0 ? r.stdout : r.stderr).split('\n').slice(-80).join('\n')}`)
+  }
+  return out
+}
+
+export interface UpResult {
+  readonly reused: boolean
+  /** Seconds per phase: create, images, calico, ready. */
+  readonly timings: Record<string, number>
+}
+
+/** Is a cluster of that name there, with every node Ready and calico-node fully rolled out? */
+export async function status(exec: Exec, name: string): Promise<{ exists: boolean; healthy: boolean; detail: string }> {
+  const kind = await exec('kind', ['version'])
+  if (kind.exitCode !== 0) throw new InfraError('the kind driver needs kind, which is not installed here', { hint: 'install kind (https://kind.sigs.k8s.io) and Docker, or use --driver local' })
+  const docker = await exec('docker', ['info'])
+  if (docker.exitCode !== 0) throw new InfraError(`the kind driver needs a working Docker engine: ${(docker.stderr || docker.stdout).trim().split('\n')[0]}`, { hint: 'start Docker (and make sure it can pull kindest/node), or use --driver local' })
+  const clusters = await exec('kind', ['get', 'clusters'])
+  if (clusters.exitCode !== 0) throw new InfraError(`kind get clusters failed: ${clusters.stderr}`, { hint: 'is Docker running?' })
+  if (!clusters.stdout.split('\n').map((l) => l.trim()).includes(name)) return { exists: false, healthy: false, detail: `no kind cluster named ${name}` }
+  const nodes = await exec('kubectl', ['--context', context(name), 'get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'])
+  const notReady = nodes.stdout.split('\n').filter((l) => l.includes('=') && !l.endsWith('=True'))
+  const ds = await exec('kubectl', ['--context', context(name), '-n', 'kube-system', 'get', 'daemonset', 'calico-node', '-o', 'jsonpath={.status.numberReady}/{.status.desiredNumberScheduled}'])
+  const [ready, want] = ds.stdout.split('/').map(Number)
+  const healthy = nodes.exitCode === 0 && notReady.length === 0 && ds.exitCode === 0 && want > 0 && ready === want
+  return { exists: true, healthy, detail: healthy ? `${want} nodes Ready, calico-node ${ready}/${want}` : `nodes not Ready: ${notReady.join(', ') || 'none'}; calico-node ${ds.exitCode === 0 ? ds.stdout : 'missing'}` }
+}
+
+/** Creates (or reuses a healthy) cluster with Calico; throws InfraError with diagnostics when Calico never gets ready. */
+export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, manifest: () => Promise<string> = () => calicoManifest(o)): Promise<UpResult> {
+  const st = await status(exec, o.name)
+  if (st.exists && st.healthy) {
+    log(`reusing kind cluster ${o.name} (${st.detail})`)
+    return { reused: true, timings: {} }
+  }
+  if (st.exists) {
+    log(`kind cluster ${o.name} is not healthy (${st.detail}); recreating it`)
+    await must(exec, ['kind', 'delete', 'cluster', '--name', o.name])
+  }
+  const patched = await manifest() // before creating anything: a missing manifest must not leave a cluster behind
+  const dir = mkdtempSync(join(tmpdir(), 'nph-kind-'))
+  const configFile = join(dir, 'kind-config.yaml')
+  writeFileSync(configFile, kindConfig(o))
+  const timings: Record<string, number> = {}
+  const phase = async <T>(name: string, fn: () => Promise<T>) => {
+    const t0 = performance.now()
+    const r = await fn()
+    timings[name] = +((performance.now() - t0) / 1000).toFixed(1)
+    return r
+  }
+  try {
+    const steps = planUp(o, configFile)
+    const [create, ...rest] = steps
+    const loads = rest.filter((s) => s.argv[1] === 'load')
+    const [install, ...waits] = rest.filter((s) => s.argv[1] !== 'load')
+    const kindnetCheck = waits.pop()!
+    await phase('createCluster', () => must(exec, create.argv))
+    await phase('loadImages', async () => {
+      for (const s of loads) {
+        const img = s.argv[3]
+        const present = await exec('docker', ['image', 'inspect', img])
+        if (present.exitCode === 0) await must(exec, s.argv)
+        else log(`image ${img} is not present locally; nodes will pull it`)
+      }
+    })
+    await phase('installCalico', () => must(exec, install.argv, patched))
+    try {
+      await phase('calicoReady', async () => {
+        for (const s of waits) await must(exec, s.argv)
+      })
+    } catch (e) {
+      const diag = await calicoDiagnostics(exec, o.name)
+      throw new InfraError(`Calico did not become ready within ${o.waitSeconds} s: ${(e as Error).message}\n${diag.join('\n')}`, { hint: 'see docs/kind.md (troubleshooting); keep the cluster with --keep to look at it' })
+    }
+    const kindnet = await must(exec, kindnetCheck.argv)
+    if (kindnet.trim()) throw new InfraError(`a kindnet DaemonSet is running in cluster ${o.name}: it would enforce NetworkPolicy instead of Calico`, { hint: 'the kind config must set networking.disableDefaultCNI: true' })
+    log(`kind cluster ${o.name} up with Calico ${o.calicoVersion}: ${Object.entries(timings).map(([k, v]) => `${k} ${v} s`).join(', ')}`)
+    return { reused: false, timings }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Deletes the cluster (a missing one is fine). */
+export async function down(exec: Exec, name: string): Promise<void> {
+  await must(exec, ['kind', 'delete', 'cluster', '--name', name])
+}
+
+async function must(exec: Exec, argv: readonly string[], input?: string): Promise<string> {
+  const r = await exec(argv[0], argv.slice(1), input !== undefined ? { input } : undefined)
+  if (r.exitCode !== 0) throw new InfraError(`${argv.join(' ')} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').slice(-15).join('\n')}`)
+  return r.stdout
+}

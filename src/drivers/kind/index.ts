@@ -1,0 +1,95 @@
+// Why: the `kind` driver, the production path: a kind cluster with Calico (created or reused), then the kube
+// driver on its context, with node access through Docker for faults and external hosts.
+import type { Action, Scenario } from '../../model/scenario.js'
+import type { ClusterState } from '../../model/state.js'
+import type { Target } from '../../model/cluster.js'
+import type { Driver, DriverInfo, InfraChaos, ProbeConnection } from '../driver.js'
+import type { Exec } from '../exec.js'
+import type { KubeApi } from '../kube/api.js'
+import { KubeDriver } from '../kube/index.js'
+import type { RawOutcome } from '../local/agent-protocol.js'
+import { type KindOptions, context, down, up } from './cluster.js'
+import { KindNodes } from './nodes.js'
+import { CALICO_POD_SUBNET } from './config.js'
+
+export interface KindDriverOptions extends KindOptions {
+  readonly exec: Exec
+  /** Builds the API client for the cluster's context (the real client, or a fake in tests). */
+  readonly api: (context: string) => KubeApi
+  readonly runId: string
+  /** Keep the cluster after the run (it is reused by the next one). */
+  readonly keep: boolean
+  readonly log?: (line: string) => void
+}
+
+/** One cluster for the whole run: the first scenario creates (or reuses) it; `close` deletes it if it was created. */
+export class KindCluster {
+  private started?: Promise<{ timings: Record<string, number>; reused: boolean }>
+  constructor(private readonly o: KindDriverOptions) {}
+
+  ensure(): Promise<{ timings: Record<string, number>; reused: boolean }> {
+    this.started ??= up(this.o.exec, this.o, this.o.log ?? (() => {}))
+    return this.started
+  }
+
+  /** Deletes the cluster if this run created it (a reused cluster stays, as does any with --keep). */
+  async close(): Promise<void> {
+    if (!this.started || this.o.keep) return
+    const r = await this.started.catch(() => undefined)
+    if (!r || r.reused) return
+    this.o.log?.(`deleting kind cluster ${this.o.name} (--keep keeps it)`)
+    await down(this.o.exec, this.o.name)
+  }
+}
+
+export class KindDriver implements Driver {
+  info: DriverInfo
+  private kube?: KubeDriver
+  private readonly nodes: KindNodes
+
+  constructor(
+    private readonly o: KindDriverOptions,
+    private readonly cluster: KindCluster,
+  ) {
+    this.info = { name: 'kind', cni: `calico ${o.calicoVersion} (${o.dataplane})`, versions: { calico: o.calicoVersion, dataplane: o.dataplane } }
+    this.nodes = new KindNodes(o.exec, o.name, o.runId, o.dataplane)
+  }
+
+  async up(scenario: Scenario, signal: AbortSignal): Promise<void> {
+    const { timings, reused } = await this.cluster.ensure()
+    const kind = await this.o.exec('kind', ['version'])
+    this.kube = new KubeDriver({ api: this.o.api(context(this.o.name)), runId: this.o.runId, createdByUs: true, nodes: this.nodes, log: this.o.log, info: { name: 'kind', cni: this.info.cni }, requestIpsIn: CALICO_POD_SUBNET })
+    await this.kube.up(scenario, signal)
+    this.info = { ...this.info, versions: { ...this.info.versions, ...this.kube.info.versions, kind: kind.stdout.trim(), cluster: reused ? `reused ${this.o.name}` : `created ${this.o.name}` }, ...(Object.keys(timings).length ? { timings } : {}) }
+  }
+
+  private k(): KubeDriver {
+    if (!this.kube) throw new Error('kind driver used before up')
+    return this.kube
+  }
+
+  apply(actions: readonly Action[]): Promise<void> {
+    return this.k().apply(actions)
+  }
+  state(): ClusterState {
+    return this.k().state()
+  }
+  probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
+    return this.k().probe(connections, timeoutMs)
+  }
+  unsupported(_t: Target): string | undefined {
+    return undefined
+  }
+  chaosUnsupported(action: InfraChaos): string | undefined {
+    return this.k().chaosUnsupported(action)
+  }
+  chaos(action: InfraChaos, signal: AbortSignal): Promise<void> {
+    return this.k().chaos(action, signal)
+  }
+  async diagnostics(): Promise<string[]> {
+    return this.kube ? this.kube.diagnostics() : []
+  }
+  async down(): Promise<void> {
+    await this.kube?.down()
+  }
+}

@@ -1,0 +1,43 @@
+// Why: the few Kubernetes operations the kube driver needs, as an interface, so tests inject a fake client.
+import type { NetworkPolicy } from '../../model/policy.js'
+
+export interface PodInfo {
+  readonly name: string
+  readonly namespace: string
+  readonly phase: string
+  readonly ready: boolean
+  readonly ip?: string
+  readonly node?: string
+  readonly labels: Readonly<Record<string, string>>
+}
+
+export interface ExecResult {
+  readonly stdout: string
+  readonly stderr: string
+  /** The remote command's exit code; undefined when the exec itself failed (see `error`). */
+  readonly exitCode?: number
+  readonly error?: string
+}
+
+export interface KubeApi {
+  /** The context the client talks to. */
+  readonly context: string
+  serverVersion(): Promise<string>
+  listNamespaces(labelSelector?: string): Promise<{ name: string; labels: Record<string, string> }[]>
+  createNamespace(name: string, labels: Record<string, string>): Promise<void>
+  /** Merge-patches labels (null removes a key). */
+  patchNamespaceLabels(name: string, labels: Record<string, string | null>): Promise<void>
+  deleteNamespace(name: string): Promise<void>
+  createPod(namespace: string, manifest: object): Promise<void>
+  getPod(namespace: string, name: string): Promise<PodInfo | undefined>
+  listPods(namespace: string, labelSelector?: string): Promise<PodInfo[]>
+  deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void>
+  patchPodLabels(namespace: string, name: string, labels: Record<string, string | null>): Promise<void>
+  /** Server-side apply with field manager netpol-harness. */
+  applyPolicy(policy: NetworkPolicy): Promise<void>
+  deletePolicy(namespace: string, name: string): Promise<void>
+  /** One exec into a container; never throws for a failing command or a failed exec. */
+  exec(namespace: string, pod: string, container: string, command: readonly string[], timeoutMs: number): Promise<ExecResult>
+  podLogs(namespace: string, pod: string, container: string | undefined, tailLines: number): Promise<string>
+  events(namespace: string): Promise<string[]>
+}

@@ -1,0 +1,120 @@
+// Why: KubeApi over the official client (@kubernetes/client-node): the only file that talks to an API server.
+import { Writable } from 'node:stream'
+import * as k8s from '@kubernetes/client-node'
+import { InfraError } from '../../errors.js'
+import type { NetworkPolicy } from '../../model/policy.js'
+import type { ExecResult, KubeApi, PodInfo } from './api.js'
+
+const FIELD_MANAGER = 'netpol-harness'
+
+function podInfo(p: k8s.V1Pod): PodInfo {
+  return {
+    name: p.metadata?.name ?? '',
+    namespace: p.metadata?.namespace ?? '',
+    phase: p.status?.phase ?? 'Unknown',
+    ready: !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    ...(p.status?.podIP ? { ip: p.status.podIP } : {}),
+    ...(p.spec?.nodeName ? { node: p.spec.nodeName } : {}),
+    labels: p.metadata?.labels ?? {},
+  }
+}
+
+const notFound = (e: unknown) => (e as { code?: number })?.code === 404
+
+/** A client for `context` from the default kubeconfig (KUBECONFIG or ~/.kube/config). */
+export function clientNodeApi(context?: string): KubeApi {
+  const kc = new k8s.KubeConfig()
+  kc.loadFromDefault()
+  if (context) {
+    if (!kc.getContexts().some((c) => c.name === context)) throw new InfraError(`no context "${context}" in the kubeconfig (contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`)
+    kc.setCurrentContext(context)
+  }
+  const core = kc.makeApiClient(k8s.CoreV1Api)
+  const objects = k8s.KubernetesObjectApi.makeApiClient(kc)
+  const version = kc.makeApiClient(k8s.VersionApi)
+  const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)
+  const exec = new k8s.Exec(kc)
+  return {
+    context: kc.getCurrentContext(),
+    async serverVersion() {
+      return (await version.getCode()).gitVersion
+    },
+    async listNamespaces(labelSelector) {
+      const list = await core.listNamespace(labelSelector ? { labelSelector } : {})
+      return list.items.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {} }))
+    },
+    async createNamespace(name, labels) {
+      await core.createNamespace({ body: { metadata: { name, labels } } })
+    },
+    async patchNamespaceLabels(name, labels) {
+      await core.patchNamespace({ name, body: { metadata: { labels } } }, merge)
+    },
+    async deleteNamespace(name) {
+      await core.deleteNamespace({ name }).catch((e) => {
+        if (!notFound(e)) throw e
+      })
+    },
+    async createPod(namespace, manifest) {
+      await core.createNamespacedPod({ namespace, body: manifest as k8s.V1Pod })
+    },
+    async getPod(namespace, name) {
+      try {
+        return podInfo(await core.readNamespacedPod({ namespace, name }))
+      } catch (e) {
+        if (notFound(e)) return undefined
+        throw e
+      }
+    },
+    async listPods(namespace, labelSelector) {
+      return (await core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) })).items.map(podInfo)
+    },
+    async deletePod(namespace, name, gracePeriodSeconds) {
+      await core.deleteNamespacedPod({ namespace, name, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}) }).catch((e) => {
+        if (!notFound(e)) throw e
+      })
+    },
+    async patchPodLabels(namespace, name, labels) {
+      await core.patchNamespacedPod({ namespace, name, body: { metadata: { labels } } }, merge)
+    },
+    async applyPolicy(policy: NetworkPolicy) {
+      await objects.patch(policy as unknown as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)
+    },
+    async deletePolicy(namespace, name) {
+      await objects.delete({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace, name } }).catch((e) => {
+        if (!notFound(e)) throw e
+      })
+    },
+    exec(namespace, pod, container, command, timeoutMs): Promise<ExecResult> {
+      return new Promise((resolve) => {
+        let stdout = ''
+        let stderr = ''
+        let settled = false
+        const done = (r: ExecResult) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          resolve(r)
+        }
+        const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _enc, cb) => (add(chunk.toString()), cb()) })
+        const timer = setTimeout(() => done({ stdout, stderr, error: `exec did not finish within ${timeoutMs} ms` }), timeoutMs)
+        exec
+          .exec(namespace, pod, container, [...command], sink((s) => (stdout += s)), sink((s) => (stderr += s)), null, false, (status) => {
+            if (status.status === 'Success') done({ stdout, stderr, exitCode: 0 })
+            else {
+              const code = Number(status.details?.causes?.find((c) => c.reason === 'ExitCode')?.message)
+              done(Number.isInteger(code) ? { stdout, stderr, exitCode: code } : { stdout, stderr, error: status.message ?? 'exec failed' })
+            }
+          })
+          .then((ws) => ws.on('close', () => setTimeout(() => done({ stdout, stderr, error: 'exec stream closed without a status' }), 1000)))
+          .catch((e: Error) => done({ stdout, stderr, error: e.message }))
+      })
+    },
+    async podLogs(namespace, pod, container, tailLines) {
+      return core.readNamespacedPodLog({ namespace, name: pod, ...(container ? { container } : {}), tailLines })
+    },
+    async events(namespace) {
+      const list = await core.listNamespacedEvent({ namespace })
+      return list.items.map((e) => `${e.lastTimestamp ?? e.eventTime ?? ''} ${e.type} ${e.involvedObject?.kind}/${e.involvedObject?.name}: ${e.reason} ${e.message ?? ''}`.trim())
+    },
+  }
+}

@@ -1,0 +1,276 @@
+// Why: the `kube` driver: a real cluster through the Kubernetes API. Namespaces and agnhost probe pods labelled
+// with the run id, policies by server-side apply, labels patched, pod IPs read back; ONE exec per source pod
+// per round. Used directly (`--driver kube`, an existing cluster) and by the kind driver.
+import { InfraError, UsageError } from '../../errors.js'
+import type { Target } from '../../model/cluster.js'
+import { NAMESPACE_NAME_LABEL } from '../../model/cluster.js'
+import type { Action, Scenario } from '../../model/scenario.js'
+import type { ClusterState } from '../../model/state.js'
+import { applyAction, initialState } from '../../scenario/apply-actions.js'
+import { uniqueTargets } from '../../scenario/targets.js'
+import { assertNever } from '../../util/assert-never.js'
+import { inRange, parseAddress, parseCidr } from '../../evaluator/ip.js'
+import { sleep } from '../../util/sleep.js'
+import type { Driver, DriverInfo, InfraChaos, ProbeConnection } from '../driver.js'
+import type { ConnectSpec, RawOutcome } from '../local/agent-protocol.js'
+import type { KubeApi } from './api.js'
+import { POD_LABEL, RUN_LABEL, podManifest, probeContainer } from './manifests.js'
+import { parseProbeOutput, probeCommand } from './probe-script.js'
+
+/** What only a driver with access to the nodes can do (kind: Docker), and the external hosts. */
+export interface NodeAccess {
+  /** The real node name of a scenario node reference (`node-1` ...), for nodeSelectors and faults. */
+  nodeName(ref: string): string
+  nodeNames(): Promise<string[]>
+  chaos(action: Extract<InfraChaos, { action: 'flush-dataplane' | 'restart-node' | 'packet-loss' }>, signal: AbortSignal): Promise<void>
+  chaosUnsupported(action: InfraChaos): string | undefined
+  /** Creates the scenario's external hosts at their declared addresses; returns their probe runner. */
+  upExternals(s: Scenario, serves: (name: string) => Target[]): Promise<void>
+  /** Runs the probe script in an external host. */
+  execExternal(name: string, command: readonly string[], timeoutMs: number): Promise<{ stdout: string; stderr: string; exitCode?: number; error?: string }>
+  downExternals(): Promise<void>
+  diagnostics(): Promise<string[]>
+}
+
+export interface KubeDriverOptions {
+  readonly api: KubeApi
+  readonly runId: string
+  /** True when the harness created this cluster (kind); otherwise `allowExisting` must be set. */
+  readonly createdByUs: boolean
+  readonly allowExisting?: boolean
+  readonly nodes?: NodeAccess
+  readonly info?: Partial<DriverInfo>
+  readonly podReadyTimeoutMs?: number
+  /** Ask Calico for each pod's scenario address when it lies in this subnet (kind: the cluster's pod subnet). */
+  readonly requestIpsIn?: string
+  readonly log?: (line: string) => void
+}
+
+/** Where Calico's agent runs: the manifest install uses kube-system, the operator calico-system. */
+const CALICO_NAMESPACES = ['kube-system', 'calico-system']
+
+export class KubeDriver implements Driver {
+  info: DriverInfo
+  private current?: ClusterState
+  private scenario?: Scenario
+  private created = new Set<string>()
+  private containers = new Map<string, string>()
+
+  constructor(private readonly opts: KubeDriverOptions) {
+    this.info = { name: 'kube', cni: 'unknown', versions: {}, ...opts.info }
+  }
+
+  private get api(): KubeApi {
+    return this.opts.api
+  }
+
+  async up(scenario: Scenario, signal: AbortSignal): Promise<void> {
+    if (!this.opts.createdByUs && !this.opts.allowExisting) {
+      throw new UsageError(`refusing to use context "${this.api.context}": netpol-harness did not create this cluster; pass --allow-existing-cluster to run there anyway (it only creates and deletes namespaces labelled ${RUN_LABEL})`)
+    }
+    if (scenario.externals.length && !this.opts.nodes) throw new InfraError(`scenario ${scenario.name} has external hosts, which the kube driver cannot create on an arbitrary cluster`, { hint: 'use --driver kind, or drop the externals' })
+    this.info = { ...this.info, versions: { ...this.info.versions, kubernetes: await this.api.serverVersion() } }
+    this.scenario = scenario
+    // Namespaces: ours from a crashed run are removed; anyone else's are never touched.
+    const existing = new Map((await this.api.listNamespaces()).map((n) => [n.name, n.labels]))
+    for (const ns of scenario.namespaces) {
+      const labels = existing.get(ns.name)
+      if (!labels) continue
+      if (!labels[RUN_LABEL]) throw new InfraError(`namespace ${ns.name} already exists in context ${this.api.context} and was not created by netpol-harness`, { hint: 'rename the scenario namespace or delete it yourself' })
+      this.opts.log?.(`removing namespace ${ns.name} left by run ${labels[RUN_LABEL]}`)
+      await this.api.deleteNamespace(ns.name)
+      await this.waitGone(ns.name, signal)
+    }
+    for (const ns of scenario.namespaces) {
+      await this.api.createNamespace(ns.name, { ...ns.labels, [RUN_LABEL]: this.opts.runId })
+      this.created.add(ns.name)
+    }
+    const serves = uniqueTargets(scenario)
+    for (const p of scenario.pods) {
+      const manifest = podManifest({ ...p, ...(p.node ? { node: this.opts.nodes?.nodeName(p.node) ?? p.node } : {}) }, serves, this.opts.runId, this.wantsIp(p.ip))
+      this.containers.set(`${p.namespace}/${p.name}`, probeContainer(manifest))
+      await this.api.createPod(p.namespace, manifest)
+    }
+    if (this.opts.nodes) await this.opts.nodes.upExternals(scenario, (name) => scenario.externals.find((e) => e.name === name)!.ports.map((cp) => ({ port: cp.port, protocol: cp.protocol })))
+    const ips = await this.waitReady(scenario, signal)
+    this.current = { ...initialState(scenario), pods: scenario.pods.map((p) => ({ ...p, ...ips.get(`${p.namespace}/${p.name}`)! })) }
+    this.opts.log?.(`pods ready in context ${this.api.context}: ${scenario.pods.length} pods, ${scenario.externals.length} externals`)
+  }
+
+  private wantsIp(ip: string): boolean {
+    if (!this.opts.requestIpsIn) return false
+    try {
+      return inRange(parseAddress(ip), parseCidr(this.opts.requestIpsIn))
+    } catch {
+      return false
+    }
+  }
+
+  /** Polls until every probe pod is Ready; returns their IPs and nodes. */
+  private async waitReady(s: Scenario, signal: AbortSignal): Promise<Map<string, { ip: string; node?: string }>> {
+    const deadline = Date.now() + (this.opts.podReadyTimeoutMs ?? 180000)
+    const out = new Map<string, { ip: string; node?: string }>()
+    while (!signal.aborted) {
+      for (const p of s.pods) {
+        const key = `${p.namespace}/${p.name}`
+        if (out.has(key)) continue
+        const info = await this.api.getPod(p.namespace, p.name)
+        if (info?.ready && info.ip) out.set(key, { ip: info.ip, ...(info.node ? { node: info.node } : {}) })
+      }
+      if (out.size === s.pods.length) return out
+      if (Date.now() > deadline) {
+        const waiting = s.pods.filter((p) => !out.has(`${p.namespace}/${p.name}`)).map((p) => `${p.namespace}/${p.name}`)
+        const events = (await Promise.all([...new Set(waiting.map((w) => w.split('/')[0]))].map((ns) => this.api.events(ns)))).flat().slice(-20)
+        throw new InfraError(`probe pods not Ready after ${Math.round((this.opts.podReadyTimeoutMs ?? 180000) / 1000)} s: ${waiting.join(', ')}\n${events.join('\n')}`, { hint: 'is the agnhost image loaded (kind load docker-image) and is the CNI ready?' })
+      }
+      await sleep(500, signal)
+    }
+    signal.throwIfAborted()
+    return out
+  }
+
+  private async waitGone(ns: string, signal: AbortSignal): Promise<void> {
+    for (let i = 0; i < 240 && !signal.aborted; i++) {
+      if (!(await this.api.listNamespaces()).some((n) => n.name === ns)) return
+      await sleep(500, signal)
+    }
+    throw new InfraError(`namespace ${ns} is still terminating after 2 minutes`)
+  }
+
+  async apply(actions: readonly Action[]): Promise<void> {
+    if (!this.current) throw new InfraError('apply before up')
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'apply-policy':
+          await this.api.applyPolicy(a.policy)
+          break
+        case 'delete-policy':
+          await this.api.deletePolicy(a.namespace, a.name)
+          break
+        case 'set-pod-labels': {
+          const pod = this.current.pods.find((p) => p.namespace === a.namespace && p.name === a.pod)!
+          await this.api.patchPodLabels(a.namespace, a.pod, replaceLabels(pod.labels, a.labels, { [RUN_LABEL]: this.opts.runId, [POD_LABEL]: a.pod }))
+          break
+        }
+        case 'set-namespace-labels': {
+          const ns = this.current.namespaces.find((n) => n.name === a.namespace)!
+          await this.api.patchNamespaceLabels(a.namespace, replaceLabels(ns.labels, a.labels, { [RUN_LABEL]: this.opts.runId, [NAMESPACE_NAME_LABEL]: a.namespace }))
+          break
+        }
+        default:
+          assertNever(a, 'action')
+      }
+      this.current = applyAction(this.current, a)
+    }
+  }
+
+  state(): ClusterState {
+    if (!this.current) throw new InfraError('state before up')
+    return this.current
+  }
+
+  unsupported(): string | undefined {
+    return undefined
+  }
+
+  async probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
+    const bySource = new Map<string, (ConnectSpec & { to: string })[]>()
+    for (const c of connections) bySource.set(c.from, [...(bySource.get(c.from) ?? []), { key: c.key, ip: c.ip, port: c.target.port, protocol: c.target.protocol, to: c.to }])
+    const results = await Promise.all(
+      [...bySource].map(async ([from, conns]) => {
+        const command = probeCommand(conns, timeoutMs)
+        const budget = timeoutMs + 15000
+        const pod = this.current!.pods.find((p) => `${p.namespace}/${p.name}` === from)
+        const r = pod ? await this.api.exec(pod.namespace, pod.name, this.containers.get(from)!, command, budget) : await this.opts.nodes!.execExternal(from, command, budget)
+        // A failed exec is a probe error for every connection of that pod, never a blocked connection.
+        if (r.error !== undefined || r.exitCode === undefined) return conns.map((c): RawOutcome => ({ key: c.key, outcome: 'error', latencyMs: 0, detail: `exec in ${from} failed: ${r.error ?? r.stderr}` }))
+        return parseProbeOutput(conns, r.stdout, (c) => (c as (typeof conns)[number]).to)
+      }),
+    )
+    return results.flat()
+  }
+
+  chaosUnsupported(action: InfraChaos): string | undefined {
+    if (action.action === 'restart-agent' || action.action === 'recreate-pod') return undefined
+    return this.opts.nodes ? this.opts.nodes.chaosUnsupported(action) : `${action.action} needs access to the nodes (the kind driver has it; an existing cluster does not)`
+  }
+
+  async chaos(action: InfraChaos, signal: AbortSignal): Promise<void> {
+    switch (action.action) {
+      case 'restart-agent':
+        return this.restartCalicoNode(action.node, signal)
+      case 'recreate-pod':
+        return this.recreatePod(action.namespace, action.pod, signal)
+      case 'flush-dataplane':
+      case 'restart-node':
+      case 'packet-loss':
+        if (!this.opts.nodes) throw new InfraError(`${action.action} is not supported by this driver`)
+        return this.opts.nodes.chaos(action, signal)
+      default:
+        return assertNever(action, 'chaos action')
+    }
+  }
+
+  /** Deletes calico-node pods (on one node or all) and waits for their replacements to be Ready. */
+  private async restartCalicoNode(ref: string, signal: AbortSignal): Promise<void> {
+    const node = ref === 'all' ? undefined : (this.opts.nodes?.nodeName(ref) ?? ref)
+    let ns = ''
+    let victims: { name: string; node?: string }[] = []
+    for (const candidate of CALICO_NAMESPACES) {
+      const pods = await this.api.listPods(candidate, 'k8s-app=calico-node')
+      if (pods.length) {
+        ns = candidate
+        victims = pods.filter((p) => !node || p.node === node)
+        break
+      }
+    }
+    if (!victims.length) throw new InfraError(`no calico-node pod found${node ? ` on ${node}` : ''} (looked in ${CALICO_NAMESPACES.join(', ')})`)
+    await Promise.all(victims.map((v) => this.api.deletePod(ns, v.name, 0)))
+    const gone = new Set(victims.map((v) => v.name))
+    const nodes = new Set(victims.map((v) => v.node))
+    const deadline = Date.now() + 180000
+    while (!signal.aborted && Date.now() < deadline) {
+      const pods = await this.api.listPods(ns, 'k8s-app=calico-node')
+      const fresh = pods.filter((p) => !gone.has(p.name) && nodes.has(p.node) && p.ready)
+      if (fresh.length >= victims.length) return
+      await sleep(500, signal)
+    }
+    signal.throwIfAborted()
+    throw new InfraError(`calico-node did not come back Ready within 3 minutes on ${[...nodes].join(', ')}`)
+  }
+
+  /** Deletes a probe pod and creates it again (same labels); its new IP is read back. */
+  private async recreatePod(namespace: string, name: string, signal: AbortSignal): Promise<void> {
+    const spec = this.scenario!.pods.find((p) => p.namespace === namespace && p.name === name)!
+    const current = this.current!.pods.find((p) => p.namespace === namespace && p.name === name)!
+    await this.api.deletePod(namespace, name, 0)
+    for (let i = 0; i < 240 && !signal.aborted && (await this.api.getPod(namespace, name)); i++) await sleep(250, signal)
+    await this.api.createPod(namespace, podManifest({ ...spec, labels: current.labels, ...(spec.node ? { node: this.opts.nodes?.nodeName(spec.node) ?? spec.node } : {}) }, uniqueTargets(this.scenario!), this.opts.runId))
+    const ips = await this.waitReady({ ...this.scenario!, pods: [spec] }, signal)
+    const fresh = ips.get(`${namespace}/${name}`)!
+    this.current = { ...this.current!, pods: this.current!.pods.map((p) => (p === current ? { ...p, ...fresh } : p)) }
+  }
+
+  /** Diagnostics for the report when something failed: events of our namespaces, and the node side if known. */
+  async diagnostics(): Promise<string[]> {
+    const out: string[] = []
+    for (const ns of this.created) out.push(...(await this.api.events(ns).catch(() => [])).slice(-20).map((e) => `${ns}: ${e}`))
+    if (this.opts.nodes) out.push(...(await this.opts.nodes.diagnostics().catch((e) => [`diagnostics failed: ${(e as Error).message}`])))
+    return out
+  }
+
+  /** Deletes only the namespaces this run created (they carry its run id), and the external hosts. */
+  async down(): Promise<void> {
+    const mine = (await this.api.listNamespaces(`${RUN_LABEL}=${this.opts.runId}`).catch(() => [])).map((n) => n.name)
+    await Promise.all(mine.map((n) => this.api.deleteNamespace(n).catch(() => {})))
+    this.created.clear()
+    await this.opts.nodes?.downExternals()
+  }
+}
+
+/** A label patch that replaces all labels but the harness's own (null removes a key). */
+export function replaceLabels(old: Readonly<Record<string, string>>, next: Readonly<Record<string, string>>, keep: Readonly<Record<string, string>>): Record<string, string | null> {
+  const patch: Record<string, string | null> = {}
+  for (const k of Object.keys(old)) if (!(k in next) && !(k in keep)) patch[k] = null
+  return { ...patch, ...next, ...keep }
+}

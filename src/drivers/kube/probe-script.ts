@@ -1,0 +1,47 @@
+// Why: ONE exec per source pod per round: a POSIX sh script that runs `agnhost connect` for every target in
+// parallel and prints one result line each; and the parser of its output (both pure).
+import type { ConnectSpec, RawOutcome } from '../local/agent-protocol.js'
+import { parseAddress } from '../../evaluator/ip.js'
+
+/** Refuses anything that is not an address, a port and a protocol: nothing from input reaches the shell unchecked. */
+function checked(c: ConnectSpec): ConnectSpec {
+  parseAddress(c.ip)
+  if (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535) throw new Error(`bad port ${c.port}`)
+  if (!['TCP', 'UDP', 'SCTP'].includes(c.protocol)) throw new Error(`bad protocol ${c.protocol}`)
+  return c
+}
+
+/** `sh -c` argv: each connection in the background, then `wait`; lines `@@<index> <exit> <ms> <output…>`. */
+export function probeCommand(conns: readonly ConnectSpec[], timeoutMs: number, agnhost = '/agnhost'): string[] {
+  const secs = Math.max(1, Math.ceil(timeoutMs / 1000))
+  const jobs = conns.map((raw, i) => {
+    const c = checked(raw)
+    const host = c.ip.includes(':') ? `[${c.ip}]` : c.ip
+    // Latency is not measured inside the pod (busybox date has no sub-second format): 0 means unknown.
+    return `( o=$(${agnhost} connect ${host}:${c.port} --timeout=${secs}s --protocol=${c.protocol.toLowerCase()} 2>&1); r=$?; echo "@@${i} $r 0 $(echo "$o" | tr '\\n' ' ')" ) &`
+  })
+  return ['/bin/sh', '-c', [...jobs, 'wait'].join('\n')]
+}
+
+/** Maps agnhost connect's exit code and stderr prefix to an outcome (TIMEOUT, REFUSED, DNS/OTHER/UNKNOWN). */
+export function parseProbeOutput(conns: readonly ConnectSpec[], stdout: string, expected: (c: ConnectSpec) => string): RawOutcome[] {
+  const seen = new Map<number, RawOutcome>()
+  for (const line of stdout.split('\n')) {
+    const m = /^@@(\d+) (\d+) (-?\d+) ?(.*)$/.exec(line.trim())
+    if (!m) continue
+    const i = Number(m[1])
+    const c = conns[i]
+    if (!c) continue
+    const code = Number(m[2])
+    const latencyMs = Math.max(0, Number(m[3]))
+    const text = m[4].trim()
+    let o: RawOutcome
+    // agnhost connect does not report who answered: the pod is known by the address connected to.
+    if (code === 0) o = { key: c.key, outcome: 'connected', latencyMs, answeredBy: expected(c), detail: 'identity by address' }
+    else if (text.startsWith('TIMEOUT')) o = { key: c.key, outcome: 'timeout', latencyMs }
+    else if (text.startsWith('REFUSED')) o = { key: c.key, outcome: 'refused', latencyMs, detail: text }
+    else o = { key: c.key, outcome: 'error', latencyMs, detail: text || `exit ${code}` }
+    seen.set(i, o)
+  }
+  return conns.map((c, i) => seen.get(i) ?? { key: c.key, outcome: 'error', latencyMs: 0, detail: 'no result line from the probe script' })
+}

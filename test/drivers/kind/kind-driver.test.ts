@@ -1,0 +1,92 @@
+// The kind driver end to end with fakes: one cluster for the run (created, then deleted unless --keep), the
+// kube driver on its context, external hosts as containers at their addresses, node faults through Docker,
+// and Ctrl-C removing what was created.
+import t from 'tap'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { defaultExec } from '../../../src/drivers/exec.js'
+import { KindCluster, KindDriver, type KindDriverOptions } from '../../../src/drivers/kind/index.js'
+import { runScenarios } from '../../../src/runner/run.js'
+import { DEFAULT_RUN_OPTIONS } from '../../../src/runner/run-step.js'
+import { loadScenarios } from '../../../src/scenario/load.js'
+import { FakeKube } from '../../helpers/fake-kube.js'
+
+process.env.PATH = `${resolve('test/fixtures/fake-bin')}:${process.env.PATH}`
+const MINI = readFileSync('test/fixtures/calico-mini.yaml', 'utf8')
+
+function setup(t: { testdir: () => string }, keep = false) {
+  const dir = t.testdir()
+  Object.assign(process.env, { FAKE_DIR: dir, FAKE_NAME: 'nph' })
+  delete process.env.FAKE_CLUSTERS
+  const apis: FakeKube[] = []
+  const o: KindDriverOptions = { name: 'nph', workers: 2, calicoVersion: 'v3.30.7', dataplane: 'iptables', waitSeconds: 5, root: dir, exec: defaultExec, api: (ctx) => {
+    const api = new FakeKube()
+    api.context = ctx
+    apis.push(api)
+    return api
+  }, runId: 'r9', keep }
+  // The manifest comes from the fixture (a real run vendors calico.yaml).
+  mkdirSync(join(dir, 'manifests/calico/v3.30.7'), { recursive: true })
+  writeFileSync(join(dir, 'manifests/calico/v3.30.7/calico.yaml'), MINI)
+  const calls = () => (existsSync(join(dir, 'calls.log')) ? readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n') : [])
+  return { o, apis, calls, dir }
+}
+
+t.test('a run: cluster once, scenarios on its context, externals at their addresses, cluster deleted at the end', async (t) => {
+  const { o, apis, calls, dir } = setup(t)
+  const kind = new KindCluster(o)
+  const scenarios = loadScenarios(['scenarios/basics', 'scenarios/egress/egress-to-database-subnet.yaml'])
+  const report = await runScenarios(scenarios, () => new KindDriver(o, kind), 'run', { ...DEFAULT_RUN_OPTIONS, settleMs: 200, reprobes: 0, roundIntervalMs: 10 }, new AbortController().signal)
+  await kind.close()
+  const c = calls()
+  t.equal(c.filter((x) => x.startsWith('kind create cluster')).length, 1, 'one cluster for both scenarios')
+  t.equal(apis[0].context, 'kind-nph')
+  t.equal(report.driver.name, 'kind')
+  t.equal(report.driver.versions.calico, 'v3.30.7')
+  t.ok(report.driver.timings && 'installCalico' in report.driver.timings, 'install timings in the report')
+  t.ok(c.some((x) => x === 'docker network create --subnet 172.16.32.0/24 --label netpol-harness.io/run=r9 nph-r9-x0'), 'a network for the external subnet')
+  t.ok(c.some((x) => x.startsWith('docker run -d --name nph-r9-orders-db --label netpol-harness.io/run=r9 --network nph-r9-x0 --ip 172.16.32.10 --cap-add NET_ADMIN -e SERVE_TCP_PORT_3306=orders-db')), 'the external at its declared address, serving its port')
+  t.ok(c.some((x) => x.startsWith('docker exec nph-r9-orders-db ip route add 10.244.0.0/16 via')), 'routed to the pod CIDR through a node')
+  t.ok(c.some((x) => x.startsWith('docker ps -aq --filter label=netpol-harness.io/run=r9')), 'externals removed by label')
+  t.equal(c[c.length - 1], 'kind delete cluster --name nph', 'the cluster is deleted at the end')
+  t.ok(apis.every((a) => a.namespaces.size === 0), 'every namespace removed')
+})
+
+t.test('--keep keeps the cluster; node faults go through Docker', async (t) => {
+  const { o, calls } = setup(t, true)
+  const kind = new KindCluster({ ...o, keep: true })
+  const d = new KindDriver(o, kind)
+  const [s] = loadScenarios(['scenarios/chaos/restart-node.yaml'])
+  const signal = new AbortController().signal
+  await d.up(s, signal)
+  await d.chaos({ action: 'flush-dataplane', node: 'node-2' }, signal)
+  await d.chaos({ action: 'restart-node', node: 'node-1', downForMs: 2000 }, signal)
+  await d.chaos({ action: 'packet-loss', node: 'all', percent: 10, forMs: 10 }, signal)
+  await d.down()
+  await kind.close()
+  const c = calls()
+  t.ok(c.some((x) => x.startsWith('docker exec nph-worker2 sh -c for t in filter raw mangle nat; do iptables-save')), 'flush of Calico chains on worker2')
+  t.ok(c.includes('docker restart --time 2 nph-worker'), 'node-1 is the first worker')
+  t.ok(c.includes('kubectl --context kind-nph wait --for=condition=Ready node/nph-worker --timeout=180s'))
+  t.ok(c.includes('docker exec nph-worker tc qdisc replace dev eth0 root netem loss 10%') && c.includes('docker exec nph-worker2 tc qdisc del dev eth0 root'), 'netem on every worker, then removed')
+  t.notOk(c.includes('kind delete cluster --name nph'), '--keep')
+})
+
+t.test('Ctrl-C mid-run: namespaces and cluster removed', async (t) => {
+  const { o, apis, calls } = setup(t)
+  const kind = new KindCluster(o)
+  const ac = new AbortController()
+  const [s] = loadScenarios(['scenarios/upstream/default-deny-all.yaml'])
+  const slow = new KindDriver(o, kind)
+  const probe = slow.probe.bind(slow)
+  slow.probe = async (c, ms) => {
+    ac.abort()
+    return probe(c, ms)
+  }
+  const report = await runScenarios([s], () => slow, 'run', { ...DEFAULT_RUN_OPTIONS, settleMs: 200, reprobes: 0, roundIntervalMs: 10 }, ac.signal)
+  await kind.close()
+  t.equal(report.summary.exitCode, 130)
+  t.equal(report.scenarios[0].error, 'interrupted')
+  t.same([...apis[0].namespaces.keys()], [], 'namespaces of the run deleted')
+  t.equal(calls().at(-1), 'kind delete cluster --name nph')
+})

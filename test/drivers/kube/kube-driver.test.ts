@@ -1,0 +1,118 @@
+// The kube driver against an in-memory API: namespaces and pods labelled with the run, IPs read back,
+// server-side apply, label patches, ONE exec per source pod per round, safety, cleanup, chaos.
+import t from 'tap'
+import { KubeDriver, replaceLabels } from '../../../src/drivers/kube/index.js'
+import { RUN_LABEL } from '../../../src/drivers/kube/manifests.js'
+import { compile, predictModel } from '../../../src/evaluator/index.js'
+import { UsageError, InfraError } from '../../../src/errors.js'
+import { runScenarios } from '../../../src/runner/run.js'
+import { DEFAULT_RUN_OPTIONS } from '../../../src/runner/run-step.js'
+import { loadScenarios } from '../../../src/scenario/load.js'
+import { FakeKube } from '../../helpers/fake-kube.js'
+
+const [scenario] = loadScenarios(['scenarios/upstream/allow-from-namespace-selector.yaml'])
+const signal = new AbortController().signal
+const driver = (api: FakeKube, extra = {}) => new KubeDriver({ api, runId: 'r1', createdByUs: false, allowExisting: true, podReadyTimeoutMs: 5000, requestIpsIn: '10.244.0.0/16', ...extra })
+
+t.test('refuses a cluster it did not create unless allowed, before touching it', async (t) => {
+  const api = new FakeKube()
+  await t.rejects(driver(api, { allowExisting: false }).up(scenario, signal), UsageError)
+  t.same(api.calls, [])
+})
+
+t.test('up: labelled namespaces, agnhost pods per target, the scenario addresses, IPs read back', async (t) => {
+  const api = new FakeKube()
+  const d = driver(api)
+  await d.up(scenario, signal)
+  t.same([...api.namespaces.keys()], ['x', 'y', 'z'])
+  t.equal(api.namespaces.get('x')![RUN_LABEL], 'r1')
+  const pod = api.pods.get('x/a')!.manifest as unknown as { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: { containers: { name: string; command: string[]; ports: { name: string }[] }[] } }
+  t.same(pod.spec.containers.map((c) => c.name), ['cont-80-tcp', 'cont-81-tcp'])
+  t.same(pod.spec.containers[0].command, ['/agnhost', 'serve-hostname', '--tcp', '--http=false', '--port', '80'])
+  t.equal(pod.spec.containers[0].ports[0].name, 'serve-80-tcp')
+  t.equal(pod.metadata.labels.pod, 'a')
+  const want = scenario.pods.find((p) => p.namespace === 'x' && p.name === 'a')!.ip
+  t.equal(pod.metadata.annotations['cni.projectcalico.org/ipAddrs'], JSON.stringify([want]), 'Calico is asked for the scenario address')
+  t.equal(d.state().pods.find((p) => p.name === 'a' && p.namespace === 'x')!.ip, want, 'the state carries the address read back')
+  t.equal(d.info.versions.kubernetes, 'v1.35.0-fake')
+})
+
+t.test('a namespace someone else owns stops the run; our own leftovers are removed', async (t) => {
+  const api = new FakeKube()
+  api.namespaces.set('y', { team: 'theirs' })
+  await t.rejects(driver(api).up(scenario, signal), InfraError)
+  t.notOk(api.calls.some((c) => c.op === 'deleteNamespace'), 'never deletes what is not ours')
+  const api2 = new FakeKube()
+  api2.namespaces.set('y', { [RUN_LABEL]: 'old-run' })
+  await driver(api2).up(scenario, signal)
+  t.ok(api2.calls.some((c) => c.op === 'deleteNamespace' && c.args[0] === 'y'), 'a crashed run of ours is cleaned up')
+})
+
+t.test('apply: server-side apply, label patches that replace and keep our labels', async (t) => {
+  const api = new FakeKube()
+  const d = driver(api)
+  await d.up(scenario, signal)
+  await d.apply(scenario.steps[1].actions)
+  t.ok(api.policies.size > 0, 'policies applied')
+  await d.apply([{ kind: 'set-pod-labels', namespace: 'x', pod: 'a', labels: { app: 'new' } }])
+  t.same(api.pods.get('x/a')!.info.labels, { app: 'new', [RUN_LABEL]: 'r1', 'netpol-harness.io/pod': 'a' })
+  await d.apply([{ kind: 'set-namespace-labels', namespace: 'y', labels: { 'kubernetes.io/metadata.name': 'y', env: 'qa' } }])
+  t.same(api.namespaces.get('y'), { [RUN_LABEL]: 'r1', 'kubernetes.io/metadata.name': 'y', env: 'qa' })
+  t.same(replaceLabels({ a: '1', b: '2' }, { a: '3' }, { keep: 'k' }), { b: null, a: '3', keep: 'k' })
+})
+
+t.test('probe: one exec per source pod per round; exec failures are probe errors, never blocked', async (t) => {
+  const api = new FakeKube()
+  const d = driver(api)
+  await d.up(scenario, signal)
+  api.connects = (_from, _ip, port) => (port === 81 ? 'timeout' : true)
+  api.execFails.add('z/c')
+  const state = d.state()
+  const conns = state.pods.flatMap((from) => state.pods.flatMap((to) => [80, 81].map((port) => ({ key: `${from.name}${from.namespace}|${to.namespace}/${to.name}|${port}`, from: `${from.namespace}/${from.name}`, to: `${to.namespace}/${to.name}`, ip: to.ip, target: { port, protocol: 'TCP' as const } }))))
+  api.calls = []
+  const out = await d.probe(conns, 1000)
+  t.equal(api.calls.filter((c) => c.op === 'exec').length, 9, 'nine source pods, nine execs for 162 connections')
+  const byKey = new Map(out.map((o) => [o.key, o]))
+  const ok = conns.find((c) => c.from === 'x/a' && c.target.port === 80)!
+  t.same([byKey.get(ok.key)!.outcome, byKey.get(ok.key)!.answeredBy], ['connected', ok.to])
+  t.equal(byKey.get(conns.find((c) => c.from === 'x/a' && c.target.port === 81)!.key)!.outcome, 'timeout')
+  const failed = out.filter((o) => o.key.startsWith('cz|'))
+  t.ok(failed.length === 18 && failed.every((o) => o.outcome === 'error' && /exec in z\/c failed: container not found/.test(o.detail ?? '')))
+})
+
+t.test('a whole run through the fake: a correct CNI agrees, a CNI that ignores policies fails open', async (t) => {
+  const perfect = (api: FakeKube, d: KubeDriver) => (from: string, ip: string, port: number) => {
+    const state = d.state()
+    const to = state.pods.find((p) => p.ip === ip)!
+    const table = predictModel(compile({ ...state, policies: [...api.policies.values()] }), [{ port, protocol: 'TCP' }])
+    return table.get(from, `${to.namespace}/${to.name}`, { port, protocol: 'TCP' }) === 'allow' ? true : ('timeout' as const)
+  }
+  for (const [name, broken] of [['correct', false], ['ignores policies', true]] as const) {
+    const api = new FakeKube()
+    const report = await runScenarios([scenario], () => {
+      const d = driver(api)
+      api.connects = broken ? () => true : perfect(api, d)
+      return d
+    }, 'run', { ...DEFAULT_RUN_OPTIONS, settleMs: 300, reprobes: 1, roundIntervalMs: 10 }, signal)
+    const c = report.summary.counts
+    if (broken) t.ok(c['fail-open'] > 0 && report.summary.exitCode === 1, `${name}: fail-open found`)
+    else t.same([c['fail-open'], c['fail-closed'], report.summary.exitCode], [0, 0, 0], `${name}: everything agrees`)
+    t.same([...api.namespaces.keys()], [], `${name}: every namespace of the run deleted`)
+  }
+})
+
+t.test('restart-agent deletes calico-node pods and waits for their replacements', async (t) => {
+  const api = new FakeKube()
+  const d = driver(api)
+  await d.up(scenario, signal)
+  for (const n of ['cn-1', 'cn-2']) api.pods.set(`kube-system/${n}`, { manifest: { metadata: { name: n, labels: {} }, spec: { containers: [] } }, polls: 0, info: { name: n, namespace: 'kube-system', phase: 'Running', ready: true, node: n === 'cn-1' ? 'w1' : 'w2', labels: { 'k8s-app': 'calico-node' } } })
+  const origDelete = api.deletePod.bind(api)
+  api.deletePod = async (ns: string, name: string) => {
+    await origDelete(ns, name)
+    if (ns === 'kube-system') setTimeout(() => api.pods.set(`kube-system/${name}-new`, { manifest: { metadata: { name: `${name}-new`, labels: {} }, spec: { containers: [] } }, polls: 0, info: { name: `${name}-new`, namespace: 'kube-system', phase: 'Running', ready: true, node: 'w1', labels: { 'k8s-app': 'calico-node' } } }), 300)
+  }
+  await d.chaos({ action: 'restart-agent', node: 'w1', downForMs: 0 }, signal)
+  t.same(api.calls.filter((c) => c.op === 'deletePod').map((c) => c.args[1]), ['cn-1'], 'only the agent on that node')
+  t.ok(api.pods.has('kube-system/cn-1-new'))
+  t.match(d.chaosUnsupported({ action: 'packet-loss', node: 'all', percent: 5, forMs: 100 }), /needs access to the nodes/)
+})

@@ -1,0 +1,51 @@
+// The one-exec probe script, run for real by sh against a stub agnhost that answers like agnhost connect.
+import t from 'tap'
+import { execa } from 'execa'
+import { chmodSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseProbeOutput, probeCommand } from '../../../src/drivers/kube/probe-script.js'
+
+const conns = [
+  { key: 'a', ip: '10.244.0.10', port: 80, protocol: 'TCP' as const },
+  { key: 'b', ip: '10.244.0.11', port: 81, protocol: 'UDP' as const },
+  { key: 'c', ip: '10.244.0.12', port: 82, protocol: 'TCP' as const },
+  { key: 'd', ip: 'fd00::5', port: 83, protocol: 'SCTP' as const },
+]
+
+t.test('all connections in one sh process, in parallel, each outcome parsed', async (t) => {
+  const dir = t.testdir()
+  const stub = join(dir, 'agnhost')
+  // Like agnhost connect: exit 0 on success, else exit 1 with a category prefix on stderr.
+  writeFileSync(stub, `#!/bin/sh
+echo "$@" >> ${dir}/calls
+sleep 0.3
+case "$2" in
+  10.244.0.10:80) exit 0 ;;
+  10.244.0.11:81) echo "TIMEOUT: read udp: i/o timeout" >&2; exit 1 ;;
+  10.244.0.12:82) echo "REFUSED: dial tcp: connection refused" >&2; exit 1 ;;
+  *) echo "OTHER: no route to host" >&2; exit 1 ;;
+esac
+`)
+  chmodSync(stub, 0o755)
+  const argv = probeCommand(conns, 1500, stub)
+  t.equal(argv[0], '/bin/sh')
+  const t0 = performance.now()
+  const r = await execa(argv[0], argv.slice(1))
+  t.ok(performance.now() - t0 < 1000, 'the four 0.3 s connects ran in parallel')
+  const out = parseProbeOutput(conns, r.stdout, (c) => `dest-${c.key}`)
+  t.same(out.map((o) => [o.key, o.outcome, o.answeredBy ?? '']), [['a', 'connected', 'dest-a'], ['b', 'timeout', ''], ['c', 'refused', ''], ['d', 'error', '']])
+  t.match(out[3].detail, /OTHER: no route to host/)
+  const calls = (await execa('sort', [join(dir, 'calls')])).stdout
+  t.match(calls, /connect 10\.244\.0\.10:80 --timeout=2s --protocol=tcp/)
+  t.match(calls, /connect \[fd00::5\]:83 --timeout=2s --protocol=sctp/)
+})
+
+t.test('nothing unchecked reaches the shell', async (t) => {
+  t.throws(() => probeCommand([{ key: 'x', ip: '1.2.3.4; rm -rf /', port: 80, protocol: 'TCP' }], 1000))
+  t.throws(() => probeCommand([{ key: 'x', ip: '1.2.3.4', port: 0, protocol: 'TCP' }], 1000))
+})
+
+t.test('a missing result line is an error, not a verdict', async (t) => {
+  const out = parseProbeOutput(conns.slice(0, 2), '@@0 0 0 \n', (c) => c.key)
+  t.same(out.map((o) => o.outcome), ['connected', 'error'])
+})

@@ -1,0 +1,32 @@
+// The real thing: kind + Calico, the basics and a chaos scenario, with real agnhost probes. Runs only where
+// `kind` and a working Docker engine are present (`npm run test:e2e`, the nightly workflow); says why otherwise.
+import t from 'tap'
+import { execa } from 'execa'
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+async function why(): Promise<string | false> {
+  const kind = await execa('kind', ['version'], { reject: false })
+  if (kind.exitCode !== 0) return 'kind is not installed (https://kind.sigs.k8s.io); this end-to-end test needs kind and Docker'
+  const docker = await execa('docker', ['info'], { reject: false, timeout: 20000 })
+  if (docker.exitCode !== 0) return `Docker is not working here (docker info: ${(docker.stderr || docker.stdout).trim().split('\n')[0]})`
+  if (process.env.NPH_E2E !== '1') return 'set NPH_E2E=1 to create a kind cluster (npm run test:e2e does); it takes several minutes'
+  return false
+}
+const skip = await why()
+if (skip) console.error(`# kind e2e skipped: ${skip}`)
+
+t.test('kind + Calico: the basics agree, an agent restart keeps enforcing', { skip, timeout: 45 * 60000 }, async (t) => {
+  const dir = t.testdir()
+  const calico = process.env.NPH_CALICO ?? 'v3.30.7'
+  const dataplane = process.env.NPH_DATAPLANE ?? 'iptables'
+  const r = await execa(process.execPath, ['dist/src/cli/bin.js', 'run', 'scenarios/basics', 'scenarios/chaos/restart-agent.yaml', '--driver', 'kind', '--calico-version', calico, '--dataplane', dataplane, '--report-dir', dir, '--name', 'nph-e2e'], { reject: false, all: true })
+  t.equal(r.exitCode, 0, r.all)
+  const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
+  const report = JSON.parse(readFileSync(join(dir, id, 'report.json'), 'utf8'))
+  t.equal(report.driver.name, 'kind')
+  t.ok(report.driver.timings.installCalico > 0, 'install timings recorded')
+  t.equal(report.summary.counts['fail-open'], 0)
+  const clusters = await execa('kind', ['get', 'clusters'])
+  t.notMatch(clusters.stdout, /^nph-e2e$/m, 'the cluster is deleted after the run')
+})

@@ -1,0 +1,109 @@
+// An in-memory Kubernetes API for the kube driver's tests: namespaces, pods that become Ready with an IP,
+// policies, calico-node pods, and exec that answers the probe script like agnhost connect would, decided by
+// a `connects` function (the fake CNI).
+import type { ExecResult, KubeApi, PodInfo } from '../../src/drivers/kube/api.js'
+import type { NetworkPolicy } from '../../src/model/policy.js'
+
+export interface FakeCall {
+  readonly op: string
+  readonly args: unknown[]
+}
+
+interface FakePodManifest {
+  metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> }
+  spec: { containers: { name: string }[] }
+}
+
+export class FakeKube implements KubeApi {
+  context = 'fake-context'
+  calls: FakeCall[] = []
+  namespaces = new Map<string, Record<string, string>>()
+  pods = new Map<string, { manifest: FakePodManifest; info: PodInfo; polls: number }>()
+  policies = new Map<string, NetworkPolicy>()
+  nextIp = 100
+  /** The fake CNI: may `from` (a pod id) reach `ip:port/proto`? true, 'timeout', 'refused'. */
+  connects: (from: string, ip: string, port: number, proto: string) => true | 'timeout' | 'refused' = () => true
+  execFails = new Set<string>()
+
+  private log(op: string, ...args: unknown[]) {
+    this.calls.push({ op, args })
+  }
+
+  async serverVersion() {
+    return 'v1.35.0-fake'
+  }
+  async listNamespaces(labelSelector?: string) {
+    const [k, v] = labelSelector?.split('=') ?? []
+    return [...this.namespaces].filter(([, l]) => !k || l[k] === v).map(([name, labels]) => ({ name, labels }))
+  }
+  async createNamespace(name: string, labels: Record<string, string>) {
+    this.log('createNamespace', name, labels)
+    this.namespaces.set(name, { ...labels, 'kubernetes.io/metadata.name': name })
+  }
+  async patchNamespaceLabels(name: string, labels: Record<string, string | null>) {
+    this.log('patchNamespaceLabels', name, labels)
+    const cur = { ...this.namespaces.get(name)! }
+    for (const [k, v] of Object.entries(labels)) v === null ? delete cur[k] : (cur[k] = v)
+    this.namespaces.set(name, cur)
+  }
+  async deleteNamespace(name: string) {
+    this.log('deleteNamespace', name)
+    this.namespaces.delete(name)
+    for (const k of [...this.pods.keys()]) if (k.startsWith(`${name}/`)) this.pods.delete(k)
+  }
+  async createPod(namespace: string, manifest: object) {
+    this.log('createPod', namespace, manifest)
+    const m = manifest as FakePodManifest
+    const wanted = m.metadata.annotations?.['cni.projectcalico.org/ipAddrs']
+    const ip = wanted ? JSON.parse(wanted)[0] : `10.99.0.${this.nextIp++}`
+    this.pods.set(`${namespace}/${m.metadata.name}`, { manifest: m, polls: 0, info: { name: m.metadata.name, namespace, phase: 'Pending', ready: false, labels: m.metadata.labels, ip } })
+  }
+  async getPod(namespace: string, name: string) {
+    const p = this.pods.get(`${namespace}/${name}`)
+    if (!p) return undefined
+    // Ready on the second look, as a real pod is after its containers start.
+    if (++p.polls >= 2) p.info = { ...p.info, phase: 'Running', ready: true, node: 'fake-worker' }
+    return p.info
+  }
+  async listPods(namespace: string, labelSelector?: string) {
+    const [k, v] = labelSelector?.split('=') ?? []
+    return [...this.pods.values()].filter((p) => p.info.namespace === namespace && (!k || p.info.labels[k] === v)).map((p) => p.info)
+  }
+  async deletePod(namespace: string, name: string) {
+    this.log('deletePod', namespace, name)
+    this.pods.delete(`${namespace}/${name}`)
+  }
+  async patchPodLabels(namespace: string, name: string, labels: Record<string, string | null>) {
+    this.log('patchPodLabels', namespace, name, labels)
+    const p = this.pods.get(`${namespace}/${name}`)!
+    const cur = { ...p.info.labels }
+    for (const [k, v] of Object.entries(labels)) v === null ? delete cur[k] : (cur[k] = v)
+    p.info = { ...p.info, labels: cur }
+  }
+  async applyPolicy(policy: NetworkPolicy) {
+    this.log('applyPolicy', policy)
+    this.policies.set(`${policy.metadata.namespace}/${policy.metadata.name}`, policy)
+  }
+  async deletePolicy(namespace: string, name: string) {
+    this.log('deletePolicy', namespace, name)
+    this.policies.delete(`${namespace}/${name}`)
+  }
+  async exec(namespace: string, pod: string, container: string, command: readonly string[]): Promise<ExecResult> {
+    this.log('exec', namespace, pod, container, command)
+    if (this.execFails.has(`${namespace}/${pod}`)) return { stdout: '', stderr: '', error: 'container not found' }
+    // Answer each `agnhost connect` line of the script as agnhost would.
+    const lines = command[2].split('\n').flatMap((line) => {
+      const m = /connect \[?([^\]\s]+?)\]?:(\d+) --timeout=\d+s --protocol=(\w+).*echo "@@(\d+)/.exec(line)
+      if (!m) return []
+      const r = this.connects(`${namespace}/${pod}`, m[1], Number(m[2]), m[3])
+      return [r === true ? `@@${m[4]} 0 0 ` : r === 'timeout' ? `@@${m[4]} 1 0 TIMEOUT: i/o timeout` : `@@${m[4]} 1 0 REFUSED: connection refused`]
+    })
+    return { stdout: lines.join('\n') + '\n', stderr: '', exitCode: 0 }
+  }
+  async podLogs() {
+    return 'fake logs'
+  }
+  async events(namespace: string) {
+    return [`Normal Pod/x in ${namespace}: Scheduled`]
+  }
+}
