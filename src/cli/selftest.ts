@@ -63,13 +63,13 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
             row = { ...row, scenariosRun: i + 1 }
             if (step) {
               const bad = step.cells.filter((c) => CAUGHT.has(c.classification))
-              const broken = (step.chaos ?? []).flatMap((ch) => (ch.invariants ?? []).filter((x) => !x.passed).map((x) => `${x.name} violated (${x.observedMs ?? 'never'} ms)`))
+              const broken = (step.chaos ?? []).flatMap((ch) => (ch.invariants ?? []).filter((x) => !x.passed).map((x) => `${x.name} violated (${x.observedMs === null ? 'never recovered' : `${x.observedMs} ms`})`))
               row = { ...row, detected: true, scenario: s.name, step: step.name, classification: [...new Set(bad.map((c) => c.classification)), ...broken].join(', '), cells: bad.length }
               break
             }
           }
           rows.push(row)
-          io.err(`${row.detected ? 'caught ' : 'MISSED '} ${mode.padEnd(26)} ${row.detected ? `by ${row.scenario} / ${row.step}: ${row.cells} ${row.classification} cells` : `by none of ${row.scenariosRun} scenarios`}\n`)
+          io.err(`${row.detected ? 'caught ' : 'MISSED '} ${mode.padEnd(26)} ${row.detected ? `by ${row.scenario} / ${row.step}: ${caughtAs(row)}` : `by none of ${row.scenariosRun} scenarios`}\n`)
         }
       } finally {
         process.off('SIGINT', stop)
@@ -82,9 +82,14 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
     })
 }
 
+/** How a mode was caught: the classifications and violated invariants, with the count of disagreeing cells. */
+function caughtAs(r: Detection): string {
+  return `${r.classification}${r.cells ? ` (${r.cells} cells)` : ''}`
+}
+
 /** The table as Markdown: fault mode, detected, by which scenario and step, classification. */
 export function renderSelftest(rows: readonly Detection[]): string {
   const lines = ['| fault mode | detected | scenario | step | classification |', '|---|---|---|---|---|']
-  for (const r of rows) lines.push(`| ${r.mode} | ${r.detected ? 'yes' : '**no**'} | ${r.scenario ?? ''} | ${r.step ?? ''} | ${r.detected ? `${r.classification}${r.cells ? ` (${r.cells} cells)` : ''}` : ''} |`)
+  for (const r of rows) lines.push(`| ${r.mode} | ${r.detected ? 'yes' : '**no**'} | ${r.scenario ?? ''} | ${r.step ?? ''} | ${r.detected ? caughtAs(r) : ''} |`)
   return lines.join('\n') + '\n'
 }

@@ -15,7 +15,7 @@ table.tt{font-family:ui-monospace,monospace;font-size:12px}table.tt td{width:1.6
 table.tt th{font-weight:400;font-size:11px;white-space:nowrap}table.tt thead th{writing-mode:vertical-rl;transform:rotate(180deg);max-height:10em}
 .r-allowed{background:#dafbe1}.r-blocked{background:#eaeef2}.r-refused{background:#fff1e5}.r-error{background:#ffebe9;color:var(--bad)}
 .r-skipped{background:#fff;color:#aaa}.r-unsupported{background:#ddf4ff;color:#0969da}
-td.bad{outline:2px solid var(--bad);outline-offset:-2px;font-weight:700;color:var(--bad)}
+td.bad{outline:2px solid var(--bad);outline-offset:-2px;font-weight:700;color:var(--bad)}li.bad{color:var(--bad);font-weight:700}
 details{margin:.4em 0}summary{cursor:pointer}.mute{color:var(--mute)}.tables{display:flex;flex-wrap:wrap;gap:1.5em}
 #detail{position:fixed;right:1em;bottom:1em;max-width:40em;max-height:40vh;overflow:auto;background:#fff;border:1px solid var(--line);box-shadow:0 2px 8px #0003;padding:.6em .8em;white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:12px;display:none}
 svg text{font-family:system-ui,sans-serif;font-size:11px;fill:#1f2328}

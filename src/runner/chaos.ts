@@ -7,6 +7,7 @@ import type { ChaosAction, Scenario, Step } from '../model/scenario.js'
 import type { ClusterState } from '../model/state.js'
 import { type Sample, type SampleState, checkInvariants, recoveryAfter, sampleState, windowsOf } from '../compare/chaos-windows.js'
 import { classifyOutcome } from '../probe/classify.js'
+import { notProbed } from '../probe/not-probed.js'
 import { patternMatches } from '../scenario/patterns.js'
 import type { ChaosReport } from '../report/model.js'
 import { assertNever } from '../util/assert-never.js'
@@ -50,18 +51,13 @@ async function perform(driver: Driver, a: ChaosAction, signal: AbortSignal): Pro
 export async function runChaos(driver: Driver, scenario: Scenario, step: Step, signal: AbortSignal, log?: (line: string) => void): Promise<ChaosReport[]> {
   const during = step.during!
   const actions = step.chaos ?? []
-  const targets = step.probe.targets.filter((t) => !driver.unsupported(t))
+  const targets = step.probe.targets
   // The sampled cells: chosen by the `during.cells` patterns (all when none), probeable ones only.
   const externals = new Map(scenario.externals.map((e) => [e.name, e]))
-  const ids = [...scenario.pods.map((p) => `${p.namespace}/${p.name}`), ...scenario.externals.map((e) => e.name)]
-  const cells: { from: string; to: string; target: (typeof targets)[number] }[] = []
-  for (const from of ids) for (const to of ids) for (const target of targets) {
-    if (from === to || (externals.has(from) && externals.has(to))) continue
-    const ext = externals.get(to)
-    if (ext && !ext.ports.some((p) => p.port === target.port && p.protocol === target.protocol)) continue
-    if (during.cells.length && !during.cells.some((c) => patternMatches(c.from, from) && patternMatches(c.to, to) && (c.port === undefined || c.port === target.port) && (c.protocol === undefined || c.protocol === target.protocol))) continue
-    cells.push({ from, to, target })
-  }
+  const cells = [...predictModel(compile(driver.state()), targets).entries()]
+    .filter((c) => !notProbed(driver.unsupported(c.target), externals.get(c.to), c.target))
+    .filter((c) => during.cells.length === 0 || during.cells.some((p) => patternMatches(p.from, c.from) && patternMatches(p.to, c.to) && (p.port === undefined || p.port === c.target.port) && (p.protocol === undefined || p.protocol === c.target.protocol)))
+    .map((c) => ({ from: c.from, to: c.to, target: c.target }))
 
   const t0 = performance.now()
   const now = () => Math.round(performance.now() - t0)
@@ -114,7 +110,8 @@ export async function runChaos(driver: Driver, scenario: Scenario, step: Step, s
       const unsupported = a.action === 'relabel' || a.action === 'policy-churn' ? undefined : driver.chaosUnsupported(a)
       const startMs = now()
       if (!unsupported) {
-        log?.(`  chaos: ${a.action}${describe(a).target ? ` ${describe(a).target}` : ''}`)
+        const d = describe(a)
+        log?.(`  chaos: ${d.action}${d.target ? ` ${d.target}` : ''}`)
         await perform(driver, a, signal)
       }
       spans.push({ a, startMs, endMs: now(), ...(unsupported ? { unsupported } : {}) })

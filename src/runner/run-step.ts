@@ -8,6 +8,7 @@ import type { Scenario, Step } from '../model/scenario.js'
 import { type Agreement, agreement, judgeCell } from '../compare/compare.js'
 import { intendedVerdict } from '../compare/intent.js'
 import { classifyOutcome } from '../probe/classify.js'
+import { notProbed } from '../probe/not-probed.js'
 import { type CellReport, type StepReport, emptyCounts } from '../report/model.js'
 import { explanationText } from '../report/explain-text.js'
 import { runChaos } from './chaos.js'
@@ -63,11 +64,9 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
 
   const cells: Cell[] = []
   for (const c of table.entries()) {
-    const ext = externals.get(c.to)
-    const unsupported = driver.unsupported(c.target)
     const base = { from: c.from, to: c.to, target: c.target, prediction: c.value, intent: intendedVerdict(step.expect, c.from, c.to, c.target), attempts: [], agreeSinceMs: null }
-    if (unsupported) cells.push({ ...base, notProbed: { result: 'unsupported', detail: unsupported } })
-    else if (ext && !ext.ports.some((p) => p.port === c.target.port && p.protocol === c.target.protocol)) cells.push({ ...base, notProbed: { result: 'skipped', detail: `${c.to} does not serve ${targetId(c.target)}` } })
+    const skip = notProbed(driver.unsupported(c.target), externals.get(c.to), c.target)
+    if (skip) cells.push({ ...base, notProbed: skip })
     else cells.push({ ...base, conn: { key: `${c.from}|${c.to}|${targetId(c.target)}`, from: c.from, to: c.to, ip: addr.get(c.to)!, target: c.target } })
   }
   const probed = cells.filter((c) => c.conn)

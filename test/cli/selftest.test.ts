@@ -28,6 +28,15 @@ t.test('quick subset: every mode is caught, with scenario, step and classificati
   t.match(out, /\| ignore-except \| yes \| local-mix \|/)
 })
 
+t.test('an agent that fails open while restarting is caught by the chaos scenario', { skip, timeout: 120000 }, async (t) => {
+  const dir = t.testdir()
+  const code = await main(['selftest', 'scenarios/chaos/restart-agent.yaml', '--modes', 'fail-open-on-restart', '--out', join(dir, 'o.json')], { out: () => {}, err: () => {} })
+  t.equal(code, 0)
+  const [row] = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')).modes
+  t.equal(row.step, 'agents restart')
+  t.match(row.classification, /maxFailOpen violated \(\d+ ms\)/)
+})
+
 t.test('a mode nobody catches exits 1', { skip, timeout: 120000 }, async (t) => {
   // Only baseline steps: nothing is isolated, so no dataplane bug can show.
   const dir = t.testdir({ 's.yaml': 'name: open\nnamespaces: {x: {pods: {a: {}, b: {}}}}\nsteps: [{name: baseline, expect: {default: allow}}]\n' })
