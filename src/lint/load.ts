@@ -6,7 +6,7 @@ import type { NetworkPolicy } from '../model/policy.js'
 import type { Scenario, SourceRef } from '../model/scenario.js'
 import { applyAction, chaosEffects, initialState } from '../scenario/apply-actions.js'
 import { zodIssues } from '../scenario/fields.js'
-import { displayPath, expandPaths, looksLikeScenario, readText, sortProblems } from '../scenario/load.js'
+import { looksLikeScenario, readInputs, readText, sortProblems } from '../scenario/load.js'
 import { parseScenario } from '../scenario/parse.js'
 import { makeNetworkPolicySchema } from '../scenario/policy-schema.js'
 import { type SourceDoc, locate, parseYamlStream, problemAt } from '../scenario/yaml-source.js'
@@ -105,13 +105,7 @@ export function loadLintInput(paths: readonly string[]): LintInput {
   const groups: LintGroup[] = []
   const manifests: { file: string; text: string }[] = []
   let scenarios = 0
-  for (const file of expandPaths(paths, problems)) {
-    const shown = displayPath(file)
-    const text = readText(file)
-    if (text === undefined) {
-      problems.push({ file: shown, message: 'cannot read the file' })
-      continue
-    }
+  for (const { shown, text } of readInputs(paths, problems)) {
     if (looksLikeScenario(text)) {
       const r = parseScenario(text, shown, readText)
       if (!r.ok) problems.push(...r.problems)

@@ -51,6 +51,19 @@ export function readText(path: string): string | undefined {
   }
 }
 
+/** Every YAML file under `paths` with its text (shown relative to the working directory); unreadable ones become problems. */
+export function readInputs(paths: readonly string[], problems: Problem[]): { path: string; shown: string; text: string }[] {
+  return expandPaths(paths, problems).flatMap((path) => {
+    const shown = displayPath(path)
+    const text = readText(path)
+    if (text === undefined) {
+      problems.push({ file: shown, message: 'cannot read the file' })
+      return []
+    }
+    return [{ path, shown, text }]
+  })
+}
+
 /**
  * Loads scenarios from files and folders. In folders, YAML files that are not scenarios (referenced policy
  * files) are skipped; named files must be scenarios. Throws InputError with every problem found.
@@ -60,13 +73,7 @@ export function loadScenarios(paths: readonly string[]): Scenario[] {
   const explicit = new Set(paths)
   const scenarios: Scenario[] = []
   const names = new Map<string, string>()
-  for (const file of expandPaths(paths, problems)) {
-    const shown = displayPath(file)
-    const text = readText(file)
-    if (text === undefined) {
-      problems.push({ file: shown, message: 'cannot read the file' })
-      continue
-    }
+  for (const { path: file, shown, text } of readInputs(paths, problems)) {
     if (!explicit.has(file) && !looksLikeScenario(text)) continue
     const r = parseScenario(text, shown, readText)
     if (!r.ok) {

@@ -99,9 +99,9 @@ export class KindNodes implements NodeAccess {
   async execExternal(name: string, command: readonly string[], timeoutMs: number) {
     const container = this.externals.get(name)
     if (!container) return { stdout: '', stderr: '', error: `no container for external ${name}` }
-    const r = await this.exec('docker', ['exec', container, ...command]).catch((e: Error) => ({ exitCode: -1, stdout: '', stderr: e.message }))
-    void timeoutMs
-    return r.exitCode === -1 ? { stdout: '', stderr: r.stderr, error: r.stderr } : { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }
+    const r = await this.exec('docker', ['exec', container, ...command], { timeoutMs })
+    // docker exec exits 125-127 when it could not run the command at all: an exec failure, not a probe result.
+    return r.exitCode >= 125 ? { stdout: r.stdout, stderr: r.stderr, error: r.stderr || `docker exec exited ${r.exitCode}` } : { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }
   }
 
   /** Removes every container and network of this run (found by label, so a crashed run's too when asked). */
