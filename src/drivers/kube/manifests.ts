@@ -19,7 +19,8 @@ export function serverContainer(t: Target, declaredName?: string) {
     ...base,
     command: ['/agnhost', 'serve-hostname', `--${proto(t.protocol)}`, '--http=false', '--port', String(t.port)],
     // Ready only once the server listens: probes never race a starting container.
-    readinessProbe: t.protocol === 'TCP' ? { tcpSocket: { port: t.port }, periodSeconds: 1 } : { exec: { command: ['/bin/sh', '-c', `netstat -lun | grep -q ':${t.port} '`] }, periodSeconds: 1 },
+    // UDP has no socket probe: agnhost itself asks the server (serve-hostname answers any datagram).
+    readinessProbe: t.protocol === 'TCP' ? { tcpSocket: { port: t.port }, periodSeconds: 1 } : { exec: { command: ['/agnhost', 'connect', `127.0.0.1:${t.port}`, '--protocol=udp', '--timeout=1s'] }, periodSeconds: 2, timeoutSeconds: 2 },
   }
 }
 
