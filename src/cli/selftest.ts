@@ -26,7 +26,7 @@ export interface Detection {
 const CAUGHT = new Set(['fail-open', 'fail-closed', 'flaky'])
 
 /** Every fault mode, with a late-programming delay long enough to exceed a short settle. */
-export const SELFTEST_MODES: readonly string[] = [...FAULT_MODES, 'late-programming=3s']
+const SELFTEST_MODES: readonly string[] = [...FAULT_MODES, 'late-programming=3s']
 
 export function registerSelftestCommand(program: Command, io: Io, setCode: (n: number) => void): void {
   program

@@ -26,7 +26,7 @@ export function selectedWorkloads(set: LintSet, policy: NetworkPolicy): LintWork
 }
 
 /** Labels that satisfy a selector: a stand-in pod for a policy when no pods are known. */
-export function representativeLabels(s: LabelSelector): Labels {
+function representativeLabels(s: LabelSelector): Labels {
   const out: Record<string, string> = { ...(s.matchLabels ?? {}) }
   for (const r of s.matchExpressions ?? []) {
     if (r.operator === 'In') out[r.key] = r.values![0]

@@ -32,7 +32,7 @@ export function expandPaths(paths: readonly string[], problems: Problem[]): stri
 }
 
 /** Relative to the working directory when inside it, else absolute. */
-export function displayPath(file: string): string {
+function displayPath(file: string): string {
   const rel = relative(process.cwd(), file)
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : resolve(file)
 }

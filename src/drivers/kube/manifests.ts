@@ -25,7 +25,7 @@ export function serverContainer(t: Target, declaredName?: string) {
 }
 
 /** Calico IPAM gives a pod the address this annotation names (when it lies in a pool). */
-export const CALICO_IP_ANNOTATION = 'cni.projectcalico.org/ipAddrs'
+const CALICO_IP_ANNOTATION = 'cni.projectcalico.org/ipAddrs'
 
 /**
  * The pod manifest of a scenario pod: labels, the run label, one server container per port it serves, and
