@@ -53,3 +53,6 @@ export class InfraError extends HarnessError {
     this.hint = options?.hint
   }
 }
+
+/** The environment cannot run any scenario (no root, no tools, no cluster, no permission): the run stops. Exit 3. */
+export class EnvironmentError extends InfraError {}

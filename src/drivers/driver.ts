@@ -35,6 +35,12 @@ export interface Driver {
   state(): ClusterState
   /** Runs one probe round: one command per source, every connection of a source in parallel. Never throws for a blocked connection. */
   probe(connections: readonly ProbeConnection[], timeoutMs: number, signal: AbortSignal): Promise<RawOutcome[]>
+  /**
+   * Has the driver seen `destination`'s server listening on `target` (pods: a readiness check per port; externals:
+   * checked after start)? Only then is a refused connection evidence of a REJECT rule; otherwise it means nothing
+   * was there, a probe error. Absent: nothing is known to listen.
+   */
+  listening?(destination: string, target: Target): boolean
   /** Targets this driver cannot probe at all (reported `unsupported`). */
   unsupported(target: Target): string | undefined
   /** Why this driver cannot inject a fault (reported `unsupported`), or undefined. */

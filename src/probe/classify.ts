@@ -9,8 +9,12 @@ export interface Observed {
   readonly detail?: string
 }
 
-/** `expected` is the destination's identity: a reply from anyone else is an error, never "allowed". */
-export function classifyOutcome(raw: RawOutcome, expected: string): Observed {
+/**
+ * `expected` is the destination's identity: a reply from anyone else is an error, never "allowed". A refusal counts
+ * (as a REJECT-style block) only when the destination is known to listen there (`listening`); a refusal from a port
+ * nobody was seen serving says the server is missing, not that policy denied, so it is an error naming the destination.
+ */
+export function classifyOutcome(raw: RawOutcome, expected: string, listening: boolean): Observed {
   const base = { latencyMs: raw.latencyMs, ...(raw.answeredBy ? { answeredBy: raw.answeredBy } : {}) }
   switch (raw.outcome) {
     case 'connected':
@@ -18,6 +22,7 @@ export function classifyOutcome(raw: RawOutcome, expected: string): Observed {
     case 'timeout':
       return { result: 'blocked', ...base }
     case 'refused':
+      if (!listening) return { result: 'error', ...base, detail: `refused by ${expected}, whose server on this port was never seen listening: ${raw.detail ?? 'connection refused'}` }
       return { result: 'refused', ...base, detail: raw.detail ?? 'connection refused' }
     case 'error':
       return { result: 'error', ...base, detail: raw.detail ?? 'error' }

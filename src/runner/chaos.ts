@@ -88,7 +88,7 @@ export async function runChaos(driver: Driver, scenario: Scenario, step: Step, s
       if (!c) continue
       const predicted = table.get(c.from, c.to, c.target)
       if (!predicted) continue
-      states.set(raw.key, sampleState(predicted, classifyOutcome(raw, c.to).result))
+      states.set(raw.key, sampleState(predicted, classifyOutcome(raw, c.to, driver.listening?.(c.to, c.target) ?? false).result))
     }
     samples.push({ atMs, cells: states })
   }

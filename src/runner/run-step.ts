@@ -77,7 +77,7 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
     for (const raw of raws) {
       const cell = byKey.get(raw.key)
       if (!cell) continue
-      const o = classifyOutcome(raw, cell.to)
+      const o = classifyOutcome(raw, cell.to, driver.listening?.(cell.to, cell.target) ?? false)
       cell.attempts.push({ round, atMs, ...o })
       cell.last = agreement(cell.prediction, o.result)
       if (cell.last === 'agree') cell.agreeSinceMs ??= atMs

@@ -1,6 +1,6 @@
 // Why: run every scenario against a fresh driver, in order, and assemble the versioned run report.
 import type { Driver } from '../drivers/driver.js'
-import { HarnessError } from '../errors.js'
+import { EnvironmentError, HarnessError, UsageError } from '../errors.js'
 import type { Scenario } from '../model/scenario.js'
 import { CLASSIFICATIONS, DISAGREEMENTS } from '../model/observation.js'
 import { type RunReport, type ScenarioReport, SCHEMA_VERSION, emptyCounts } from '../report/model.js'
@@ -40,6 +40,7 @@ export async function runScenarios(scenarios: readonly Scenario[], makeDriver: (
     const steps = []
     let error: string | undefined
     let setupMs = 0
+    let fatal = false
     try {
       await driver.up(s, signal)
       driverInfo = driver.info
@@ -52,6 +53,7 @@ export async function runScenarios(scenarios: readonly Scenario[], makeDriver: (
     } catch (e) {
       if (signal.aborted) error = 'interrupted'
       else {
+        fatal = e instanceof EnvironmentError || e instanceof UsageError
         error = e instanceof HarnessError ? e.message : `unexpected: ${(e as Error)?.stack ?? e}`
         diagnostics.push(`${s.name}: ${error}${e instanceof HarnessError && 'hint' in e && e.hint ? ` (hint: ${e.hint})` : ''}`)
         if (driver.diagnostics) diagnostics.push(...(await Promise.resolve().then(() => driver.diagnostics!()).catch((d: Error) => [`diagnostics failed: ${d.message}`])).map((d) => `${s.name}: ${d}`))
@@ -62,9 +64,13 @@ export async function runScenarios(scenarios: readonly Scenario[], makeDriver: (
     const report: ScenarioReport = { name: s.name, file: s.file, ...(s.description ? { description: s.description } : {}), tags: s.tags, setupMs, durationMs: Math.round(performance.now() - started), steps, ...(error ? { error } : {}) }
     results.push(report)
     events.scenarioEnd?.(report)
-    // An environment problem (no root, no nft) will not go away for the next scenario.
-    if (error && steps.length === 0 && setupMs === 0) break
+    // A scenario that failed is reported and the run goes on; an environment that cannot run anything (no root,
+    // no nft, no cluster, a refused context) will not get better for the next scenario.
+    if (fatal) break
   }
+  // Every scenario given is in the report: those never started say why.
+  const stopped = signal.aborted ? 'interrupted' : results.at(-1)?.error
+  for (const s of scenarios.slice(results.length)) results.push({ name: s.name, file: s.file, ...(s.description ? { description: s.description } : {}), tags: s.tags, setupMs: 0, durationMs: 0, steps: [], error: `not run: ${stopped ?? 'the run stopped'}` })
   const counts = emptyCounts()
   for (const s of results) for (const st of s.steps) for (const c of CLASSIFICATIONS) counts[c] += st.counts[c]
   const durationMs = Math.round(performance.now() - t0)

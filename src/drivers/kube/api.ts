@@ -36,6 +36,8 @@ export interface KubeApi {
   /** Server-side apply with field manager netpol-harness. */
   applyPolicy(policy: NetworkPolicy): Promise<void>
   deletePolicy(namespace: string, name: string): Promise<void>
+  /** CIDRs of Calico's IPPools (crd.projectcalico.org/v1), where the cni.projectcalico.org/ipAddrs annotation may ask for an address; [] without Calico. */
+  calicoIpPools?(): Promise<string[]>
   /** One exec into a container; never throws for a failing command or a failed exec. */
   exec(namespace: string, pod: string, container: string, command: readonly string[], timeoutMs: number): Promise<ExecResult>
   podLogs(namespace: string, pod: string, container: string | undefined, tailLines: number): Promise<string>

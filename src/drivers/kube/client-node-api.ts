@@ -19,6 +19,16 @@ function podInfo(p: k8s.V1Pod): PodInfo {
   }
 }
 
+/**
+ * The scenario's object (API field names) in client-node's typed model, which `patch` serializes back to the API's
+ * names (client-node src/object.ts patch: ObjectSerializer.serialize(spec, type)). Passing the plain object straight in loses every field the model renames: NetworkPolicy ingress `from` is
+ * `_from` in V1NetworkPolicyIngressRule (`from` is reserved in its generator), so `from` was silently dropped.
+ */
+function toModel(obj: object): k8s.KubernetesObject {
+  // client-node's public `loadYaml` is the documented way in: it deserializes by apiVersion/kind (JSON is YAML).
+  return k8s.loadYaml<k8s.KubernetesObject>(JSON.stringify(obj))
+}
+
 const notFound = (e: unknown) => (e as { code?: number })?.code === 404
 
 /** A client for `context` from the default kubeconfig (KUBECONFIG or ~/.kube/config). */
@@ -34,6 +44,7 @@ export function clientNodeApi(context?: string): KubeApi {
   const version = kc.makeApiClient(k8s.VersionApi)
   const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)
   const exec = new k8s.Exec(kc)
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi)
   return {
     context: kc.getCurrentContext(),
     async serverVersion() {
@@ -77,7 +88,12 @@ export function clientNodeApi(context?: string): KubeApi {
       await core.patchNamespacedPod({ namespace, name, body: { metadata: { labels } } }, merge)
     },
     async applyPolicy(policy: NetworkPolicy) {
-      await objects.patch(policy as unknown as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)
+      await objects.patch(toModel(policy), undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)
+    },
+    async calicoIpPools() {
+      // Calico's IPPool resource (docs.tigera.io calico reference/resources/ippool): spec.cidr, spec.disabled.
+      const list = (await custom.listClusterCustomObject({ group: 'crd.projectcalico.org', version: 'v1', plural: 'ippools' })) as { items?: { spec?: { cidr?: string; disabled?: boolean } }[] }
+      return (list.items ?? []).filter((p) => p.spec?.cidr && !p.spec.disabled).map((p) => p.spec!.cidr!)
     },
     async deletePolicy(namespace, name) {
       await objects.delete({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace, name } }).catch((e) => {

@@ -29,6 +29,8 @@ export interface NodeAccess {
   /** Runs the probe script in an external host. */
   execExternal(name: string, command: readonly string[], timeoutMs: number): Promise<{ stdout: string; stderr: string; exitCode?: number; error?: string }>
   downExternals(): Promise<void>
+  /** Was the external's server seen listening on `target` after it started? */
+  listening?(external: string, target: Target): boolean
   diagnostics(): Promise<string[]>
 }
 
@@ -41,8 +43,11 @@ export interface KubeDriverOptions {
   readonly nodes?: NodeAccess
   readonly info?: Partial<DriverInfo>
   readonly podReadyTimeoutMs?: number
-  /** Ask Calico for each pod's scenario address when it lies in this subnet (kind: the cluster's pod subnet). */
-  readonly requestIpsIn?: string
+  /**
+   * Ask Calico for each pod's scenario address when it lies in one of these subnets (kind: the cluster's pod subnet).
+   * Unset: the cluster's Calico IP pools, when the API has them (an existing cluster).
+   */
+  readonly requestIpsIn?: string | readonly string[]
   readonly log?: (line: string) => void
 }
 
@@ -54,6 +59,11 @@ export class KubeDriver implements Driver {
   private current?: ClusterState
   private scenario?: Scenario
   private created = new Set<string>()
+  private pools?: string[]
+  /** Namespaces that exist on every cluster or belong to someone else (kube-system, default): used, never created, relabelled or deleted. */
+  private foreign = new Map<string, Record<string, string>>()
+  /** Policies applied in foreign namespaces: deleted one by one at `down` (there is no namespace of ours to delete). */
+  private foreignPolicies = new Set<string>()
   private containers = new Map<string, string>()
 
   constructor(private readonly opts: KubeDriverOptions) {
@@ -71,17 +81,27 @@ export class KubeDriver implements Driver {
     if (scenario.externals.length && !this.opts.nodes) throw new InfraError(`scenario ${scenario.name} has external hosts, which the kube driver cannot create on an arbitrary cluster`, { hint: 'use --driver kind, or drop the externals' })
     this.info = { ...this.info, versions: { ...this.info.versions, kubernetes: await this.api.serverVersion() } }
     this.scenario = scenario
-    // Namespaces: ours from a crashed run are removed; anyone else's are never touched.
+    this.pools ??= this.opts.requestIpsIn !== undefined ? [this.opts.requestIpsIn].flat() : ((await this.api.calicoIpPools?.().catch(() => [])) ?? [])
+    const assigned = scenario.pods.filter((p) => !this.wantsIp(p.ip))
+    if (assigned.length) this.opts.log?.(`${scenario.name}: ${assigned.length} of ${scenario.pods.length} pods get a cluster-assigned address (their scenario address is in no Calico IP pool${this.pools.length ? `: ${this.pools.join(', ')}` : ''}); predictions use the assigned addresses, ipBlock intents may not hold`)
+    // Namespaces: ours from a crashed run are removed; anyone else's (kube-system, default, a team's) are used as
+    // they are, with their labels, and only our own pods and policies in them are ever touched.
     const existing = new Map((await this.api.listNamespaces()).map((n) => [n.name, n.labels]))
     for (const ns of scenario.namespaces) {
       const labels = existing.get(ns.name)
       if (!labels) continue
-      if (!labels[RUN_LABEL]) throw new InfraError(`namespace ${ns.name} already exists in context ${this.api.context} and was not created by netpol-harness`, { hint: 'rename the scenario namespace or delete it yourself' })
+      if (!labels[RUN_LABEL]) {
+        const differ = Object.entries(ns.labels).filter(([k, v]) => labels[k] !== v)
+        if (differ.length) throw new InfraError(`namespace ${ns.name} already exists in context ${this.api.context} and was not created by netpol-harness; the scenario gives it labels it does not have (${differ.map(([k, v]) => `${k}=${v}`).join(', ')}; it has ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'})`, { hint: 'netpol-harness never relabels a namespace it did not create: use its real labels in the scenario, or another namespace name' })
+        this.foreign.set(ns.name, labels)
+        continue
+      }
       this.opts.log?.(`removing namespace ${ns.name} left by run ${labels[RUN_LABEL]}`)
       await this.api.deleteNamespace(ns.name)
       await this.waitGone(ns.name, signal)
     }
     for (const ns of scenario.namespaces) {
+      if (this.foreign.has(ns.name)) continue
       await this.api.createNamespace(ns.name, { ...ns.labels, [RUN_LABEL]: this.opts.runId })
       this.created.add(ns.name)
     }
@@ -89,21 +109,38 @@ export class KubeDriver implements Driver {
     for (const p of scenario.pods) {
       const manifest = podManifest({ ...p, ...(p.node ? { node: this.opts.nodes?.nodeName(p.node) ?? p.node } : {}) }, serves, this.opts.runId, this.wantsIp(p.ip))
       this.containers.set(`${p.namespace}/${p.name}`, probeContainer(manifest))
+      if (this.foreign.has(p.namespace)) await this.removeLeftoverPod(p.namespace, p.name, signal)
       await this.api.createPod(p.namespace, manifest)
     }
     if (this.opts.nodes) await this.opts.nodes.upExternals(scenario, (name) => scenario.externals.find((e) => e.name === name)!.ports.map((cp) => ({ port: cp.port, protocol: cp.protocol })))
     const ips = await this.waitReady(scenario, signal)
-    this.current = { ...initialState(scenario), pods: scenario.pods.map((p) => ({ ...p, ...ips.get(`${p.namespace}/${p.name}`)! })) }
+    const initial = initialState(scenario)
+    this.current = {
+      ...initial,
+      // A foreign namespace is predicted with the labels it really has (the scenario's are a subset of them).
+      namespaces: initial.namespaces.map((n) => (this.foreign.has(n.name) ? { ...n, labels: this.foreign.get(n.name)! } : n)),
+      pods: scenario.pods.map((p) => ({ ...p, ...ips.get(`${p.namespace}/${p.name}`)! })),
+    }
     this.opts.log?.(`pods ready in context ${this.api.context}: ${scenario.pods.length} pods, ${scenario.externals.length} externals`)
   }
 
+  /** A pod of ours left in a foreign namespace by a crashed run is deleted; a pod of that name we do not own stops the scenario. */
+  private async removeLeftoverPod(namespace: string, name: string, signal: AbortSignal): Promise<void> {
+    const old = await this.api.getPod(namespace, name)
+    if (!old) return
+    if (!old.labels[RUN_LABEL]) throw new InfraError(`pod ${namespace}/${name} already exists in context ${this.api.context} and was not created by netpol-harness`, { hint: 'rename the scenario pod' })
+    await this.api.deletePod(namespace, name, 0)
+    for (let i = 0; i < 240 && !signal.aborted && (await this.api.getPod(namespace, name)); i++) await sleep(250, signal)
+  }
+
   private wantsIp(ip: string): boolean {
-    if (!this.opts.requestIpsIn) return false
-    try {
-      return inRange(parseAddress(ip), parseCidr(this.opts.requestIpsIn))
-    } catch {
-      return false
-    }
+    return (this.pools ?? []).some((cidr) => {
+      try {
+        return inRange(parseAddress(ip), parseCidr(cidr))
+      } catch {
+        return false
+      }
+    })
   }
 
   /** Polls until every probe pod is Ready; returns their IPs and nodes. */
@@ -143,6 +180,7 @@ export class KubeDriver implements Driver {
       switch (a.kind) {
         case 'apply-policy':
           await this.api.applyPolicy(a.policy)
+          if (this.foreign.has(a.policy.metadata.namespace)) this.foreignPolicies.add(`${a.policy.metadata.namespace}/${a.policy.metadata.name}`)
           break
         case 'delete-policy':
           await this.api.deletePolicy(a.namespace, a.name)
@@ -153,6 +191,7 @@ export class KubeDriver implements Driver {
           break
         }
         case 'set-namespace-labels': {
+          if (this.foreign.has(a.namespace)) throw new InfraError(`will not relabel namespace ${a.namespace}: netpol-harness did not create it`, { hint: 'relabel a namespace the scenario creates' })
           const ns = this.current.namespaces.find((n) => n.name === a.namespace)!
           await this.api.patchNamespaceLabels(a.namespace, replaceLabels(ns.labels, a.labels, { [RUN_LABEL]: this.opts.runId, [NAMESPACE_NAME_LABEL]: a.namespace }))
           break
@@ -171,6 +210,14 @@ export class KubeDriver implements Driver {
 
   unsupported(): string | undefined {
     return undefined
+  }
+
+  /** Pods: Ready means every server container passed its readiness check on its port; externals: as the node side checked. */
+  listening(destination: string, target: Target): boolean {
+    const pod = this.current?.pods.find((p) => `${p.namespace}/${p.name}` === destination)
+    // SCTP containers (porter) carry no readiness check, so Ready says nothing about them.
+    if (pod) return target.protocol !== 'SCTP' && this.scenario !== undefined && uniqueTargets(this.scenario).some((t) => t.port === target.port && t.protocol === target.protocol)
+    return this.opts.nodes?.listening?.(destination, target) ?? false
   }
 
   async probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
@@ -245,7 +292,7 @@ export class KubeDriver implements Driver {
     const current = this.current!.pods.find((p) => p.namespace === namespace && p.name === name)!
     await this.api.deletePod(namespace, name, 0)
     for (let i = 0; i < 240 && !signal.aborted && (await this.api.getPod(namespace, name)); i++) await sleep(250, signal)
-    await this.api.createPod(namespace, podManifest({ ...spec, labels: current.labels, ...(spec.node ? { node: this.opts.nodes?.nodeName(spec.node) ?? spec.node } : {}) }, uniqueTargets(this.scenario!), this.opts.runId))
+    await this.api.createPod(namespace, podManifest({ ...spec, labels: current.labels, ...(spec.node ? { node: this.opts.nodes?.nodeName(spec.node) ?? spec.node } : {}) }, uniqueTargets(this.scenario!), this.opts.runId, this.wantsIp(spec.ip)))
     const ips = await this.waitReady({ ...this.scenario!, pods: [spec] }, signal)
     const fresh = ips.get(`${namespace}/${name}`)!
     this.current = { ...this.current!, pods: this.current!.pods.map((p) => (p === current ? { ...p, ...fresh } : p)) }
@@ -259,8 +306,15 @@ export class KubeDriver implements Driver {
     return out
   }
 
-  /** Deletes only the namespaces this run created (they carry its run id), and the external hosts. */
+  /** Deletes only the namespaces this run created (they carry its run id), its pods and policies in foreign namespaces, and the external hosts. */
   async down(): Promise<void> {
+    for (const id of this.foreignPolicies) await this.api.deletePolicy(id.split('/')[0], id.split('/')[1]).catch(() => {})
+    for (const ns of this.foreign.keys()) {
+      const pods = await this.api.listPods(ns, `${RUN_LABEL}=${this.opts.runId}`).catch(() => [])
+      await Promise.all(pods.map((p) => this.api.deletePod(ns, p.name, 0).catch(() => {})))
+    }
+    this.foreignPolicies.clear()
+    this.foreign.clear()
     const mine = (await this.api.listNamespaces(`${RUN_LABEL}=${this.opts.runId}`).catch(() => [])).map((n) => n.name)
     await Promise.all(mine.map((n) => this.api.deleteNamespace(n).catch(() => {})))
     this.created.clear()

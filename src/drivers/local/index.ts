@@ -83,6 +83,11 @@ export class LocalDriver implements Driver {
 
   private servePorts: (id: string) => { port: number; protocol: Target['protocol'] }[] = () => []
 
+  /** Every agent answered `serve` only once all its sockets were bound, so what it serves is known to listen. */
+  listening(destination: string, target: Target): boolean {
+    return this.agents.has(destination) && this.servePorts(destination).some((t) => t.port === target.port && t.protocol === target.protocol)
+  }
+
   /** Starts the serving and probing agent of a pod or external. */
   private async startAgent(e: EndpointPlan): Promise<void> {
     const agent = new Agent(e.ns)

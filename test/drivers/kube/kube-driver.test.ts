@@ -116,3 +116,50 @@ t.test('restart-agent deletes calico-node pods and waits for their replacements'
   t.ok(api.pods.has('kube-system/cn-1-new'))
   t.match(d.chaosUnsupported({ action: 'packet-loss', node: 'all', percent: 5, forMs: 100 }), /needs access to the nodes/)
 })
+
+// Issue 12, defect 3. Upstream fact: every cluster has the namespaces default, kube-system, kube-public and
+// kube-node-lease, created by the API server's system namespaces controller with only the label
+// kubernetes.io/metadata.name (kubernetes/kubernetes pkg/controlplane/controller/systemnamespaces; the label is set on
+// every namespace by the NamespaceDefaultLabelName admission, KEP-2161).
+const [dns] = loadScenarios(['scenarios/egress/dns-under-default-deny.yaml'])
+const withSystemNamespaces = () => {
+  const api = new FakeKube()
+  for (const n of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) api.namespaces.set(n, { 'kubernetes.io/metadata.name': n })
+  return api
+}
+
+t.test('a namespace that exists on every cluster (kube-system) is used, never created, relabelled or deleted', async (t) => {
+  const api = withSystemNamespaces()
+  const d = driver(api)
+  await d.up(dns, signal)
+  t.notOk(api.calls.some((c) => c.op === 'createNamespace' && c.args[0] === 'kube-system'), 'kube-system is not created')
+  t.ok(api.pods.has('kube-system/coredns'), 'our probe pod runs in it')
+  t.same(d.state().namespaces.find((n) => n.name === 'kube-system')!.labels, { 'kubernetes.io/metadata.name': 'kube-system' }, 'predicted with its real labels')
+  await d.apply([{ kind: 'apply-policy', policy: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'kube-system' }, spec: { podSelector: {} } } as never }])
+  await t.rejects(d.apply([{ kind: 'set-namespace-labels', namespace: 'kube-system', labels: { x: 'y' } }]), /will not relabel namespace kube-system/)
+  await d.down()
+  t.ok(api.namespaces.has('kube-system'), 'kube-system is still there')
+  t.notOk(api.calls.some((c) => c.op === 'deleteNamespace' && c.args[0] === 'kube-system'), 'never deleted')
+  t.notOk(api.pods.has('kube-system/coredns'), 'our pod in it is deleted')
+  t.ok(api.calls.some((c) => c.op === 'deletePolicy' && c.args[0] === 'kube-system' && c.args[1] === 'p'), 'our policy in it is deleted')
+  t.same([...api.namespaces.keys()].sort(), ['default', 'kube-node-lease', 'kube-public', 'kube-system'], 'only the cluster\'s own namespaces remain')
+})
+
+t.test('a scenario that cannot come up is reported and the run goes on with the next one', async (t) => {
+  const api = withSystemNamespaces()
+  const [teams] = loadScenarios(['scenarios/isolation/namespace-isolation.yaml'])
+  api.namespaces.set('team-a', { 'kubernetes.io/metadata.name': 'team-a', team: 'theirs' }) // someone else's namespace, other labels
+  const report = await runScenarios([teams, dns], () => driver(api), 'run', { ...DEFAULT_RUN_OPTIONS, settleMs: 300, reprobes: 1, roundIntervalMs: 10 }, signal)
+  t.same(report.scenarios.map((s) => s.name), [teams.name, dns.name], 'both scenarios are in the report')
+  t.match(report.scenarios[0].error, /namespace team-a already exists .* not created by netpol-harness; the scenario gives it labels it does not have/)
+  t.ok(report.scenarios[1].steps.length === dns.steps.length && !report.scenarios[1].error, 'the next scenario ran every step')
+  t.equal(report.summary.exitCode, 3, 'a scenario that could not run is an infrastructure failure')
+})
+
+t.test('an environment that cannot work stops the run, and every scenario not run is still listed', async (t) => {
+  const api = new FakeKube()
+  const report = await runScenarios([scenario, dns], () => driver(api, { allowExisting: false }), 'run', DEFAULT_RUN_OPTIONS, signal)
+  t.same(report.scenarios.map((s) => [s.name, s.steps.length]), [[scenario.name, 0], [dns.name, 0]])
+  t.match(report.scenarios[1].error, /^not run: refusing to use context/)
+  t.same(api.calls, [], 'nothing touched')
+})

@@ -1,0 +1,121 @@
+// What leaves the process: the real @kubernetes/client-node request path (KubeConfig, generated API classes,
+// ObjectSerializer, HTTP) against a local socket that records every request. No fake KubeApi: this is the layer
+// where client-node's typed model renames `from` to `_from` and silently drops the plain key.
+import t, { type Test } from 'tap'
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { clientNodeApi } from '../../../src/drivers/kube/client-node-api.js'
+import { podManifest } from '../../../src/drivers/kube/manifests.js'
+import type { NetworkPolicy } from '../../../src/model/policy.js'
+
+interface Seen {
+  readonly method: string
+  readonly url: string
+  readonly contentType: string
+  readonly body: unknown
+}
+
+/** A stand-in API server on 127.0.0.1: answers every request with the object it was sent (as apply/create do). */
+async function recordingServer(t: Test): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = []
+  const server = createServer((req: IncomingMessage, res) => {
+    let text = ''
+    req.on('data', (c) => (text += c))
+    req.on('end', () => {
+      const body = text ? JSON.parse(text) : undefined
+      // KubernetesObjectApi asks discovery where a kind lives before it patches (client-node src/object.ts
+      // resource()); the API server answers GET /apis/<group>/<version> with an APIResourceList.
+      if (req.method === 'GET' && req.url === '/apis/networking.k8s.io/v1') {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'networking.k8s.io/v1', resources: [{ name: 'networkpolicies', singularName: 'networkpolicy', namespaced: true, kind: 'NetworkPolicy', verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }] }))
+        return
+      }
+      seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body })
+      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(body ?? { kind: 'Status', status: 'Success' }))
+    })
+  })
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  t.teardown(() => new Promise<void>((ok) => server.close(() => ok())))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen }
+}
+
+/** A kubeconfig naming the recording server, selected through KUBECONFIG as kubectl and client-node read it. */
+function kubeconfig(t: Test, server: string): void {
+  const file = join(t.testdir(), 'config')
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'wire', cluster: { server, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'wire', user: { token: 'test' } }],
+      contexts: [{ name: 'wire', context: { cluster: 'wire', user: 'wire' } }],
+      'current-context': 'wire',
+    }),
+  )
+  const before = process.env.KUBECONFIG
+  process.env.KUBECONFIG = file
+  t.teardown(() => (before === undefined ? delete process.env.KUBECONFIG : (process.env.KUBECONFIG = before)))
+}
+
+// Every field the scenario format lets a policy carry, in the API's own (wire) spelling.
+const policy = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'wire', namespace: 'prod', labels: { team: 'a' } },
+  spec: {
+    podSelector: { matchLabels: { app: 'db' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['x', 'y'] }] },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [
+      {
+        from: [
+          { namespaceSelector: { matchLabels: { env: 'prod' } }, podSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] } },
+          { ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } },
+        ],
+        ports: [{ protocol: 'TCP', port: 8080, endPort: 8090 }, { protocol: 'UDP', port: 'dns' }],
+      },
+      {},
+    ],
+    egress: [{ to: [{ podSelector: {} }, { ipBlock: { cidr: '192.168.0.0/16' } }], ports: [{ port: 'http' }] }],
+  },
+} as unknown as NetworkPolicy
+
+t.test('applyPolicy sends the policy field for field (from, to, except, endPort, named ports, policyTypes)', async (t) => {
+  const { url, seen } = await recordingServer(t)
+  kubeconfig(t, url)
+  await clientNodeApi('wire').applyPolicy(policy)
+  t.equal(seen.length, 1)
+  t.equal(seen[0].method, 'PATCH')
+  t.match(seen[0].url, /^\/apis\/networking\.k8s\.io\/v1\/namespaces\/prod\/networkpolicies\/wire\?/)
+  t.match(seen[0].url, /fieldManager=netpol-harness/)
+  t.equal(seen[0].contentType, 'application/apply-patch+yaml', 'server-side apply')
+  t.same(seen[0].body, policy, 'the wire body equals the scenario object, ingress `from` included')
+})
+
+t.test('createPod and the namespace calls send the manifest unchanged', async (t) => {
+  const { url, seen } = await recordingServer(t)
+  kubeconfig(t, url)
+  const api = clientNodeApi('wire')
+  const manifest = podManifest(
+    { namespace: 'prod', name: 'web', labels: { app: 'web' }, ip: '10.244.1.5', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] },
+    [{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }],
+    'run1',
+    true,
+  )
+  await api.createPod('prod', manifest)
+  await api.createNamespace('prod', { env: 'prod' })
+  await api.patchNamespaceLabels('prod', { env: null, team: 'a' })
+  await api.patchPodLabels('prod', 'web', { app: 'api' })
+  t.same(
+    seen.map((s) => `${s.method} ${s.url.split('?')[0]}`),
+    ['POST /api/v1/namespaces/prod/pods', 'POST /api/v1/namespaces', 'PATCH /api/v1/namespaces/prod', 'PATCH /api/v1/namespaces/prod/pods/web'],
+  )
+  t.same(seen[0].body, manifest, 'the pod manifest, containers, probes and annotations included')
+  t.same(seen[1].body, { metadata: { name: 'prod', labels: { env: 'prod' } } })
+  t.same(seen[2].body, { metadata: { labels: { env: null, team: 'a' } } }, 'null removes a label in a merge patch')
+  t.equal(seen[2].contentType, 'application/merge-patch+json')
+  t.same(seen[3].body, { metadata: { labels: { app: 'api' } } })
+})
