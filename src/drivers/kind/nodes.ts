@@ -7,7 +7,7 @@ import { sleep } from '../../util/sleep.js'
 import type { InfraChaos } from '../driver.js'
 import type { Exec } from '../exec.js'
 import type { NodeAccess } from '../kube/index.js'
-import { AGNHOST_IMAGE, RUN_LABEL } from '../kube/manifests.js'
+import { AGNHOST_IMAGE, RUN_LABEL, serverCommand } from '../kube/manifests.js'
 import { calicoDiagnostics, context } from './cluster.js'
 import { CALICO_POD_SUBNET, workerName } from './config.js'
 
@@ -19,6 +19,8 @@ export class KindNodes implements NodeAccess {
   private netem: boolean | undefined
   private readonly externals = new Map<string, string>()
   private readonly networks: string[] = []
+  /** `external|port/PROTO` of every server seen answering after its container started. */
+  private readonly verified = new Set<string>()
 
   constructor(
     private readonly exec: Exec,
@@ -52,10 +54,18 @@ export class KindNodes implements NodeAccess {
       case 'flush-dataplane':
         await Promise.all(nodes.map((n) => this.run(['docker', 'exec', n, 'sh', '-c', this.dataplane === 'nftables' ? FLUSH_NFT : FLUSH_IPTABLES])))
         return
-      case 'restart-node':
-        await Promise.all(nodes.map((n) => this.run(['docker', 'restart', '--time', String(Math.max(0, Math.round(action.downForMs / 1000))), n])))
-        await Promise.all(nodes.map((n) => this.run(['kubectl', '--context', context(this.cluster), 'wait', '--for=condition=Ready', `node/${n}`, '--timeout=180s'])))
+      case 'restart-node': {
+        // `docker restart --time N` is a stop grace period, not downtime (docker docs, container restart), and the
+        // node's Ready condition stays True for node-monitor-grace-period (40 s) after the kubelet stops, so neither
+        // says the node was down. The node is stopped at once, kept down for downFor, started, and counted back only
+        // once its kubelet posts a Ready heartbeat newer than the start.
+        await Promise.all(nodes.map((n) => this.run(['docker', 'stop', '--time', '0', n])))
+        await sleep(action.downForMs, signal)
+        const startedAt = Date.now()
+        await Promise.all(nodes.map((n) => this.run(['docker', 'start', n])))
+        await Promise.all(nodes.map((n) => this.readyAfter(n, startedAt, signal)))
         return
+      }
       case 'packet-loss':
         await Promise.all(nodes.map((n) => this.run(['docker', 'exec', n, 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', 'loss', `${action.percent}%`])))
         await sleep(action.forMs, signal)
@@ -87,13 +97,47 @@ export class KindNodes implements NodeAccess {
       for (const name of names) {
         const e = s.externals.find((x) => x.name === name)!
         const container = `nph-${this.runId}-${name}`
-        const ports = serves(name)
-        const env = ports.flatMap((t) => ['-e', `SERVE_${t.protocol === 'TCP' ? 'TCP_' : t.protocol === 'SCTP' ? 'SCTP_' : 'UDP_'}PORT_${t.port}=${name}`])
-        await this.run(['docker', 'run', '-d', '--name', container, '--label', `${RUN_LABEL}=${this.runId}`, '--network', network, '--ip', e.ip, '--cap-add', 'NET_ADMIN', ...env, AGNHOST_IMAGE, 'porter'])
+        const { script, env } = externalServers(serves(name), name)
+        await this.run(['docker', 'run', '-d', '--name', container, '--label', `${RUN_LABEL}=${this.runId}`, '--network', network, '--ip', e.ip, '--cap-add', 'NET_ADMIN', ...env, '--entrypoint', '/bin/sh', AGNHOST_IMAGE, '-c', script])
         await this.run(['docker', 'exec', container, 'ip', 'route', 'add', CALICO_POD_SUBNET, 'via', gw])
         this.externals.set(name, container)
+        await this.verifyServing(name, container, serves(name))
       }
     }
+  }
+
+  /** Waits (3 min at most) for the node's Ready condition to be True with a heartbeat after `sinceMs`. */
+  private async readyAfter(node: string, sinceMs: number, signal: AbortSignal): Promise<void> {
+    const deadline = Date.now() + 180000
+    while (Date.now() < deadline) {
+      const out = await this.run(['kubectl', '--context', context(this.cluster), 'get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}']).catch(() => '')
+      const [status, beat] = out.trim().split(' ')
+      // Heartbeats have whole-second resolution (RFC 3339): allow the second the node was started in.
+      if (status === 'True' && Date.parse(beat) >= Math.floor(sinceMs / 1000) * 1000) return
+      await sleep(1000, signal)
+    }
+    throw new InfraError(`node ${node} did not report Ready within 3 minutes of its restart`)
+  }
+
+  /** Asks each TCP/UDP server of an external, from inside its container, until it answers (agnhost connect, 20 s at most). */
+  private async verifyServing(name: string, container: string, ports: readonly Target[]): Promise<void> {
+    for (const t of ports.filter((p) => p.protocol !== 'SCTP')) {
+      let last = ''
+      for (let i = 0; i < 20; i++) {
+        const r = await this.exec('docker', ['exec', container, '/agnhost', 'connect', `127.0.0.1:${t.port}`, `--protocol=${t.protocol.toLowerCase()}`, '--timeout=1s'], { timeoutMs: 10000 })
+        if (r.exitCode === 0) {
+          this.verified.add(`${name}|${t.port}/${t.protocol}`)
+          break
+        }
+        last = (r.stderr || r.stdout).trim()
+        await sleep(1000)
+      }
+      if (!this.verified.has(`${name}|${t.port}/${t.protocol}`)) throw new InfraError(`external ${name} does not serve ${t.port}/${t.protocol} (agnhost connect from inside its container: ${last})`, { hint: `docker logs ${container}` })
+    }
+  }
+
+  listening(external: string, t: Target): boolean {
+    return this.verified.has(`${external}|${t.port}/${t.protocol}`)
   }
 
   async execExternal(name: string, command: readonly string[], timeoutMs: number) {
@@ -115,6 +159,7 @@ export class KindNodes implements NodeAccess {
       await this.exec('docker', ['network', 'rm', id])
     }
     this.externals.clear()
+    this.verified.clear()
   }
 
   diagnostics(): Promise<string[]> {
@@ -126,4 +171,21 @@ export class KindNodes implements NodeAccess {
     if (r.exitCode !== 0) throw new InfraError(`${argv.join(' ')} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`)
     return r.stdout
   }
+}
+
+/**
+ * One agnhost server per declared port in one container (one address): serve-hostname for TCP and UDP, porter for SCTP,
+ * as the pinned agnhost reads them (see AGNHOST_IMAGE). The script holds only checked port numbers and fixed words.
+ */
+export function externalServers(ports: readonly Target[], identity: string): { script: string; env: string[] } {
+  const env: string[] = []
+  const jobs: string[] = []
+  for (const t of ports) {
+    if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new InfraError(`bad port ${t.port}`)
+    const c = serverCommand(t, identity)
+    if (c.env.length) env.push(...c.env.flatMap((e) => ['-e', `${e.name}=${e.value}`]))
+    if (t.protocol !== 'SCTP') jobs.push(`${c.command.join(' ')} &`)
+  }
+  if (ports.some((t) => t.protocol === 'SCTP')) jobs.push('/agnhost porter &')
+  return { script: [...jobs, 'wait'].join('\n'), env }
 }

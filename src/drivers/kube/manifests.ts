@@ -2,7 +2,12 @@
 import type { Protocol, Target } from '../../model/cluster.js'
 import type { PodSpec } from '../../model/scenario.js'
 
-/** Pinned agnhost (serve-hostname, porter, connect); preloaded into kind so pulls never eat probe timeouts. */
+/**
+ * Pinned agnhost (serve-hostname, porter, connect); preloaded into kind so pulls never eat probe timeouts. Facts of
+ * this version (kubernetes test/images/agnhost at 2.56) the servers rely on: `serve-hostname --tcp|--udp --http=false
+ * --port N` answers TCP connections and UDP datagrams with the hostname; `porter` reads only SERVE_PORT_<n> (HTTP on
+ * TCP), SERVE_TLS_PORT_<n> and SERVE_SCTP_PORT_<n> (SERVE_TCP_PORT_/SERVE_UDP_PORT_ came with kubernetes#135911, 2.60).
+ */
 export const AGNHOST_IMAGE = 'registry.k8s.io/e2e-test-images/agnhost:2.56'
 /** Every object the harness creates carries this label with the run id; only such objects are ever deleted. */
 export const RUN_LABEL = 'netpol-harness.io/run'
@@ -11,13 +16,19 @@ export const POD_LABEL = 'netpol-harness.io/pod'
 
 const proto = (p: Protocol) => p.toLowerCase()
 
+/** The server command for one port in the pinned agnhost: serve-hostname for TCP and UDP, porter for SCTP (env). */
+export function serverCommand(t: Target, identity: string): { command: string[]; env: { name: string; value: string }[] } {
+  if (t.protocol === 'SCTP') return { command: ['/agnhost', 'porter'], env: [{ name: `SERVE_SCTP_PORT_${t.port}`, value: identity }] }
+  return { command: ['/agnhost', 'serve-hostname', `--${proto(t.protocol)}`, '--http=false', '--port', String(t.port)], env: [] }
+}
+
 /** One container per (port, protocol), named `cont-<port>-<proto>`, its port `serve-<port>-<proto>` (as the e2e suite). */
 export function serverContainer(t: Target, declaredName?: string) {
   const base = { name: `cont-${t.port}-${proto(t.protocol)}`, image: AGNHOST_IMAGE, imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: t.port, protocol: t.protocol, name: declaredName ?? `serve-${t.port}-${proto(t.protocol)}` }] }
-  if (t.protocol === 'SCTP') return { ...base, command: ['/agnhost', 'porter'], env: [{ name: `SERVE_SCTP_PORT_${t.port}`, value: 'foo' }] }
+  if (t.protocol === 'SCTP') return { ...base, ...serverCommand(t, 'foo') }
   return {
     ...base,
-    command: ['/agnhost', 'serve-hostname', `--${proto(t.protocol)}`, '--http=false', '--port', String(t.port)],
+    command: serverCommand(t, '').command,
     // Ready only once the server listens: probes never race a starting container.
     // UDP has no socket probe: agnhost itself asks the server (serve-hostname answers any datagram).
     readinessProbe: t.protocol === 'TCP' ? { tcpSocket: { port: t.port }, periodSeconds: 1 } : { exec: { command: ['/agnhost', 'connect', `127.0.0.1:${t.port}`, '--protocol=udp', '--timeout=1s'] }, periodSeconds: 2, timeoutSeconds: 2 },

@@ -13,17 +13,23 @@ function checked(c: ConnectSpec): ConnectSpec {
 
 /** `sh -c` argv: each connection in the background, then `wait`; lines `@@<index> <exit> <ms> <output…>`. */
 export function probeCommand(conns: readonly ConnectSpec[], timeoutMs: number, agnhost = '/agnhost'): string[] {
-  const secs = Math.max(1, Math.ceil(timeoutMs / 1000))
+  // agnhost connect's --timeout is a Go duration (connect.go: Flags().DurationVar(&timeout, "timeout", ...)), so
+  // 300ms is exact; rounding up to whole seconds made every denied cell wait up to a second longer than asked.
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new Error(`bad timeout ${timeoutMs}`)
   const jobs = conns.map((raw, i) => {
     const c = checked(raw)
     const host = c.ip.includes(':') ? `[${c.ip}]` : c.ip
     // Latency is not measured inside the pod (busybox date has no sub-second format): 0 means unknown.
-    return `( o=$(${agnhost} connect ${host}:${c.port} --timeout=${secs}s --protocol=${c.protocol.toLowerCase()} 2>&1); r=$?; echo "@@${i} $r 0 $(echo "$o" | tr '\\n' ' ')" ) &`
+    return `( o=$(${agnhost} connect ${host}:${c.port} --timeout=${timeoutMs}ms --protocol=${c.protocol.toLowerCase()} 2>&1); r=$?; echo "@@${i} $r 0 $(echo "$o" | tr '\\n' ' ')" ) &`
   })
   return ['/bin/sh', '-c', [...jobs, 'wait'].join('\n')]
 }
 
-/** Maps agnhost connect's exit code and stderr prefix to an outcome (TIMEOUT, REFUSED, DNS/OTHER/UNKNOWN). */
+/**
+ * Maps agnhost connect's exit code and stderr prefix to an outcome. kubernetes test/images/agnhost/connect/connect.go:
+ * exit 0 connected; exit 1 with a stderr line starting TIMEOUT, REFUSED, DNS, OTHER or UNKNOWN. UDP sends
+ * "hostname\n" and needs a reply; with no server, the ICMP port-unreachable surfaces as "connection refused" (REFUSED).
+ */
 export function parseProbeOutput(conns: readonly ConnectSpec[], stdout: string, expected: (c: ConnectSpec) => string): RawOutcome[] {
   const seen = new Map<number, RawOutcome>()
   for (const line of stdout.split('\n')) {

@@ -36,13 +36,15 @@ esac
   t.same(out.map((o) => [o.key, o.outcome, o.answeredBy ?? '']), [['a', 'connected', 'dest-a'], ['b', 'timeout', ''], ['c', 'refused', ''], ['d', 'error', '']])
   t.match(out[3].detail, /OTHER: no route to host/)
   const calls = (await execa('sort', [join(dir, 'calls')])).stdout
-  t.match(calls, /connect 10\.244\.0\.10:80 --timeout=2s --protocol=tcp/)
-  t.match(calls, /connect \[fd00::5\]:83 --timeout=2s --protocol=sctp/)
+  // agnhost connect --timeout is a Go time.Duration flag (connect.go DurationVar): the exact milliseconds asked for.
+  t.match(calls, /connect 10\.244\.0\.10:80 --timeout=1500ms --protocol=tcp/)
+  t.match(calls, /connect \[fd00::5\]:83 --timeout=1500ms --protocol=sctp/)
 })
 
 t.test('nothing unchecked reaches the shell', async (t) => {
   t.throws(() => probeCommand([{ key: 'x', ip: '1.2.3.4; rm -rf /', port: 80, protocol: 'TCP' }], 1000))
   t.throws(() => probeCommand([{ key: 'x', ip: '1.2.3.4', port: 0, protocol: 'TCP' }], 1000))
+  t.throws(() => probeCommand([{ key: 'x', ip: '1.2.3.4', port: 80, protocol: 'TCP' }], 2.5), /bad timeout/)
 })
 
 t.test('a missing result line is an error, not a verdict', async (t) => {
