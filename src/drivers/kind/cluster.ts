@@ -154,7 +154,8 @@ export async function status(exec: Exec, name: string): Promise<{ exists: boolea
 }
 
 /** Creates (or reuses a healthy) cluster with Calico; throws InfraError with diagnostics when Calico never gets ready. */
-export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, manifest: () => Promise<string> = () => calicoManifest(o)): Promise<UpResult> {
+/** `onCreated` is called as soon as a cluster exists that this call created, so a failure after it can still delete it. */
+export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, manifest: () => Promise<string> = () => calicoManifest(o), onCreated: () => void = () => {}): Promise<UpResult> {
   const st = await status(exec, o.name)
   if (st.exists && st.healthy) {
     log(`reusing kind cluster ${o.name} (${st.detail})`)
@@ -181,7 +182,12 @@ export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, m
     const loads = rest.filter((s) => s.argv[1] === 'load')
     const [install, ...waits] = rest.filter((s) => s.argv[1] !== 'load')
     const kindnetCheck = waits.pop()!
-    await phase('createCluster', () => must(exec, create.argv))
+    await phase('createCluster', async () => {
+      // kind create cluster can leave a half-made cluster behind when it fails (kind deletes it only on success or
+      // with --retain unset at the end of create): either way, delete is safe to run on a name that does not exist.
+      onCreated()
+      await must(exec, create.argv)
+    })
     await phase('loadImages', async () => {
       for (const s of loads) {
         const img = s.argv[3]

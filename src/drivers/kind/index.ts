@@ -25,18 +25,19 @@ export interface KindDriverOptions extends KindOptions {
 /** One cluster for the whole run: the first scenario creates (or reuses) it; `close` deletes it if it was created. */
 export class KindCluster {
   private started?: Promise<{ timings: Record<string, number>; reused: boolean }>
+  private created = false
   constructor(private readonly o: KindDriverOptions) {}
 
   ensure(): Promise<{ timings: Record<string, number>; reused: boolean }> {
-    this.started ??= up(this.o.exec, this.o, this.o.log ?? (() => {}))
+    this.started ??= up(this.o.exec, this.o, this.o.log ?? (() => {}), undefined, () => (this.created = true))
     return this.started
   }
 
-  /** Deletes the cluster if this run created it (a reused cluster stays, as does any with --keep). */
+  /** Deletes the cluster if this run created it, also when bringing it up failed (a reused cluster stays, as does any with --keep). */
   async close(): Promise<void> {
     if (!this.started || this.o.keep) return
-    const r = await this.started.catch(() => undefined)
-    if (!r || r.reused) return
+    await this.started.catch(() => undefined)
+    if (!this.created) return
     this.o.log?.(`deleting kind cluster ${this.o.name} (--keep keeps it)`)
     await down(this.o.exec, this.o.name)
   }

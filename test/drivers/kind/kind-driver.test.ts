@@ -98,3 +98,24 @@ t.test('Ctrl-C mid-run: namespaces and cluster removed', async (t) => {
   t.same([...apis[0].namespaces.keys()], [], 'namespaces of the run deleted')
   t.equal(calls().at(-1), 'kind delete cluster --name nph')
 })
+
+// Issue 12, defect 5: docs/kind.md promises that a run deletes the cluster it created; a bring-up that failed after
+// `kind create cluster` (Calico never rolled out: kubectl rollout status exits 1 on its timeout) left it behind.
+t.test('a cluster this run created is deleted when Calico never gets ready; a reused one is kept', async (t) => {
+  const { o, calls } = setup(t)
+  process.env.FAKE_CALICO = 'never'
+  t.teardown(() => void delete process.env.FAKE_CALICO)
+  const kind = new KindCluster(o)
+  await t.rejects(kind.ensure(), /Calico did not become ready/)
+  await kind.close()
+  t.ok(calls().includes('kind create cluster --name nph --config ' + calls().find((c) => c.startsWith('kind create cluster'))!.split('--config ')[1]))
+  t.equal(calls().at(-1), 'kind delete cluster --name nph', 'the half-made cluster is deleted')
+  const reused = setup(t)
+  process.env.FAKE_CLUSTERS = 'nph'
+  process.env.FAKE_HEALTHY = 'yes'
+  t.teardown(() => void (delete process.env.FAKE_CLUSTERS, delete process.env.FAKE_HEALTHY))
+  const k2 = new KindCluster(reused.o)
+  await k2.ensure()
+  await k2.close()
+  t.notOk(reused.calls().some((c) => c.startsWith('kind delete')), 'a reused cluster stays')
+})
