@@ -93,7 +93,7 @@ export class FakeKube implements KubeApi {
     if (this.execFails.has(`${namespace}/${pod}`)) return { stdout: '', stderr: '', error: 'container not found' }
     // Answer each `agnhost connect` line of the script as agnhost would.
     const lines = command[2].split('\n').flatMap((line) => {
-      const m = /connect \[?([^\]\s]+?)\]?:(\d+) --timeout=\d+s --protocol=(\w+).*echo "@@(\d+)/.exec(line)
+      const m = /connect \[?([^\]\s]+?)\]?:(\d+) --timeout=\d+ms --protocol=(\w+).*echo "@@(\d+)/.exec(line)
       if (!m) return []
       const r = this.connects(`${namespace}/${pod}`, m[1], Number(m[2]), m[3])
       return [r === true ? `@@${m[4]} 0 0 ` : r === 'timeout' ? `@@${m[4]} 1 0 TIMEOUT: i/o timeout` : `@@${m[4]} 1 0 REFUSED: connection refused`]
