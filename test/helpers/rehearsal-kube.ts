@@ -1,140 +1,194 @@
-// A Kubernetes API for rehearsing the kube driver on the whole scenario library, backed by the local driver: the
-// objects the kube driver creates become a real network-namespace "cluster", its policies are enforced by the local
-// nftables dataplane, and its probe script runs for real inside the source pod's namespace, against a stand-in for
-// `agnhost connect` that keeps that command's contract (test/fixtures/agnhost/connect.c). Verdicts are observed.
-// Each behaviour below that the kube driver relies on follows the API server or Calico, cited where it is encoded.
+// Why: a Kubernetes API for rehearsing the kube driver on the whole scenario library, backed by the local driver.
+// The objects the kube driver creates become a real network-namespace "cluster" (with the labels the API holds),
+// its policies are enforced by the local nftables dataplane, and its probe script runs for real inside the source
+// pod's namespace against a stand-in for `agnhost connect` (test/fixtures/agnhost/connect.c). Verdicts are
+// observed, never scripted. Each API behaviour the kube driver relies on is cited where it is encoded.
 import { execa } from 'execa'
 import type { ExecResult, KubeApi, PodInfo } from '../../src/drivers/kube/api.js'
 import type { NodeAccess } from '../../src/drivers/kube/index.js'
-import { POD_LABEL, RUN_LABEL } from '../../src/drivers/kube/manifests.js'
+import { type Exec, defaultExec } from '../../src/drivers/exec.js'
 import { LocalDriver } from '../../src/drivers/local/index.js'
+import { sessionOf } from '../../src/drivers/local/names.js'
+import { type TopologyPlan, planTopology } from '../../src/drivers/local/topology.js'
 import type { Target } from '../../src/model/cluster.js'
 import type { NetworkPolicy } from '../../src/model/policy.js'
 import type { Action, Scenario } from '../../src/model/scenario.js'
+import { allocateAddresses } from '../../src/scenario/addresses.js'
 
-/** Namespaces every cluster has, each with only the kubernetes.io/metadata.name label (kube-apiserver's system namespaces controller; KEP-2161 label). */
+/**
+ * Namespaces every cluster has before anyone creates one, each labelled only kubernetes.io/metadata.name=<name>.
+ * kubernetes/kubernetes pkg/controlplane/controller/systemnamespaces (v1.35): the apiserver creates kube-system,
+ * kube-public and kube-node-lease (metav1.NamespaceSystem/NamespacePublic/corev1.NamespaceNodeLease) and the
+ * kubernetes service controller creates "default"; the NamespaceDefaultLabelName admission (KEP-2161, GA in 1.22,
+ * "Well-Known Labels" docs: kubernetes.io/metadata.name) sets that one label on every namespace.
+ */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease']
 
-/** An API error as client-node throws it: an ApiException with the HTTP status in `code` (409 AlreadyExists, 404 NotFound). */
+/** Calico's pod annotation asking IPAM for given addresses (docs.tigera.io, "Use a specific IP address with a pod": a JSON list). */
+export const CALICO_IP_ANNOTATION = 'cni.projectcalico.org/ipAddrs'
+
+/** Where the fake's IPAM puts a pod that asks for no address (a block of its own, clear of every scenario address). */
+const FALLBACK_POOL = '10.245.0.0/16'
+
+/** Polls a created pod stays Pending before it reports Ready (the kubelet starts containers, then probes them). */
+const POLLS_TO_READY = 2
+
+/** An error as client-node throws it: ApiException with the HTTP status in `code` (409 AlreadyExists, 404 NotFound). */
 function apiError(code: number, message: string): Error {
   return Object.assign(new Error(`HTTP-Code: ${code} Message: ${message}`), { code })
 }
 
-const HARNESS_LABELS = new Set([RUN_LABEL, POD_LABEL, 'kubernetes.io/metadata.name'])
-const userLabels = (l: Record<string, string>) => Object.fromEntries(Object.entries(l).filter(([k]) => !HARNESS_LABELS.has(k)))
-const patched = (cur: Record<string, string>, patch: Record<string, string | null>) => {
+/** A JSON merge patch of labels (RFC 7386: null deletes the key), as the kube driver sends. */
+function patched(cur: Record<string, string>, patch: Record<string, string | null>): Record<string, string> {
   const out = { ...cur }
   for (const [k, v] of Object.entries(patch)) v === null ? delete out[k] : (out[k] = v)
   return out
 }
 
+const selects = (labels: Record<string, string>, selector?: string) => {
+  if (!selector) return true
+  const [k, v] = selector.split('=')
+  return labels[k] === v
+}
+
+interface FakePod {
+  labels: Record<string, string>
+  ip: string
+  polls: number
+}
+
+/** Options of the rehearsal API. */
+export interface RehearsalOptions {
+  /** The compiled agnhost stand-in: replaces `/agnhost` in the probe script. */
+  readonly agnhost: string
+  readonly signal: AbortSignal
+  /** Node count of the local cluster (the kind default config has one control plane and one worker). */
+  readonly nodes?: number
+}
+
+/** The fake API server plus its node side, for one scenario. */
 export class RehearsalKube implements KubeApi {
   readonly context = 'rehearsal'
   readonly local: LocalDriver
-  private readonly namespaces = new Map<string, Record<string, string>>(SYSTEM_NAMESPACES.map((n) => [n, { 'kubernetes.io/metadata.name': n }]))
-  private readonly pods = new Map<string, { labels: Record<string, string>; polls: number }>()
-  private started?: Promise<void>
-  /** calico-node pod generation per node. */
-  private readonly agents = new Map([['node-1', 0], ['node-2', 0]])
   /** The shell script of every exec, for assertions. */
   readonly scripts: string[] = []
+  /** Every exec result, for assertions (exit codes seen). */
+  readonly exitCodes = new Map<number, number>()
+  private sid?: string
+  private plan?: TopologyPlan
+  private started?: Promise<void>
+  private readonly namespaces = new Map<string, Record<string, string>>(SYSTEM_NAMESPACES.map((n) => [n, { 'kubernetes.io/metadata.name': n }]))
+  private readonly pods = new Map<string, FakePod>()
+  /** calico-node pod generation per node (a DaemonSet's replacement pod gets a new name). */
+  private readonly agents = new Map<string, number>()
 
   constructor(
     private readonly scenario: Scenario,
-    private readonly agnhost: string,
-    private readonly signal: AbortSignal,
+    private readonly opts: RehearsalOptions,
   ) {
-    this.local = new LocalDriver({ nodes: 2 })
+    // The local driver's session id names its namespaces (nph-<sid>-p<i>); it is read off the batch that creates
+    // them (topology.ts buildTopology: `ip -batch -` with "netns add <ns>" lines), not off cleanup of old runs.
+    const exec: Exec = (file, args, o) => {
+      const added = /^netns add (\S+)/m.exec(o?.input ?? '')?.[1]
+      if (file === 'ip' && added) this.sid ??= sessionOf(added)
+      return defaultExec(file, args, o)
+    }
+    this.local = new LocalDriver({ nodes: opts.nodes ?? 2, exec })
+    for (let i = 1; i <= (opts.nodes ?? 2); i++) this.agents.set(`node-${i}`, 0)
   }
 
   async serverVersion() {
     return 'v1.35.0-rehearsal'
   }
   async listNamespaces(labelSelector?: string) {
-    const [k, v] = labelSelector?.split('=') ?? []
-    return [...this.namespaces].filter(([, l]) => !k || l[k] === v).map(([name, labels]) => ({ name, labels }))
+    return [...this.namespaces].filter(([, l]) => selects(l, labelSelector)).map(([name, labels]) => ({ name, labels }))
   }
   async createNamespace(name: string, labels: Record<string, string>) {
+    // The API server answers 409 AlreadyExists for a name that exists (apimachinery StatusReasonAlreadyExists).
     if (this.namespaces.has(name)) throw apiError(409, `namespaces "${name}" already exists`)
-    // The API server adds kubernetes.io/metadata.name=<name> to every namespace (NamespaceDefaultLabelName).
+    // NamespaceDefaultLabelName: the API server sets kubernetes.io/metadata.name=<name>, overriding any value given.
     this.namespaces.set(name, { ...labels, 'kubernetes.io/metadata.name': name })
   }
   async patchNamespaceLabels(name: string, labels: Record<string, string | null>) {
-    const next = patched(this.namespaces.get(name)!, labels)
+    const cur = this.namespaces.get(name)
+    if (!cur) throw apiError(404, `namespaces "${name}" not found`)
+    const next = { ...patched(cur, labels), 'kubernetes.io/metadata.name': name }
     this.namespaces.set(name, next)
-    await this.toLocal({ kind: 'set-namespace-labels', namespace: name, labels: { ...userLabels(next), 'kubernetes.io/metadata.name': name } })
+    await this.toLocal({ kind: 'set-namespace-labels', namespace: name, labels: next })
   }
   async deleteNamespace(name: string) {
     this.namespaces.delete(name)
     for (const k of [...this.pods.keys()]) if (k.startsWith(`${name}/`)) this.pods.delete(k)
   }
   async createPod(namespace: string, manifest: object) {
-    const m = manifest as { metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> } }
+    const m = manifest as { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> } }
     const id = `${namespace}/${m.metadata.name}`
     if (!this.namespaces.has(namespace)) throw apiError(404, `namespaces "${namespace}" not found`)
     if (this.pods.has(id)) throw apiError(409, `pods "${m.metadata.name}" already exists`)
-    const want = m.metadata.annotations?.['cni.projectcalico.org/ipAddrs']
-    const declared = this.scenario.pods.find((p) => `${p.namespace}/${p.name}` === id)
-    // Calico's IPAM honours cni.projectcalico.org/ipAddrs (a JSON list) when the address lies in a pool; the
-    // rehearsal's pool is the scenario's own addresses, so a pod asked for anything else would never start.
-    if (!want || !declared || JSON.parse(want)[0] !== declared.ip) throw new Error(`rehearsal: pod ${id} must ask for its scenario address ${declared?.ip} (got ${want})`)
-    this.pods.set(id, { labels: m.metadata.labels, polls: 0 })
+    const asked = m.metadata.annotations?.[CALICO_IP_ANNOTATION]
+    const taken = new Set([...this.pods.values()].map((p) => p.ip))
+    let ip = asked ? (JSON.parse(asked) as string[])[0] : allocateAddresses(FALLBACK_POOL, 1, taken)[0]
+    // Calico IPAM refuses an address already in use; the pod would never start (CNI ADD fails).
+    if (taken.has(ip)) throw new Error(`rehearsal: ${id} asks for ${ip}, already assigned`)
+    if (this.started) {
+      // Created again after a delete (recreate-pod): the local driver rebuilds the pod's namespace. It always
+      // gives a fresh address, where Calico would honour the annotation; the kube driver reads the IP back.
+      await this.started
+      await this.local.chaos({ action: 'recreate-pod', namespace, pod: m.metadata.name }, this.opts.signal)
+      ip = this.local.state().pods.find((p) => `${p.namespace}/${p.name}` === id)!.ip
+    }
+    this.pods.set(id, { labels: { ...(m.metadata.labels ?? {}) }, ip, polls: 0 })
   }
   async getPod(namespace: string, name: string): Promise<PodInfo | undefined> {
-    const p = this.pods.get(`${namespace}/${name}`)
+    const id = `${namespace}/${name}`
+    const p = this.pods.get(id)
     if (!p) return undefined
-    // The node side comes up once every pod of the scenario exists (the kube driver creates them all first).
-    if (this.pods.size === this.scenario.pods.length) this.started ??= this.local.up(this.scenario, this.signal)
+    // The node side comes up once every pod of the scenario exists (the kube driver creates them all, then polls).
+    if (!this.started && this.scenario.pods.every((s) => this.pods.has(`${s.namespace}/${s.name}`))) this.started = this.startLocal()
+    if (!this.started) return { name, namespace, phase: 'Pending', ready: false, labels: p.labels }
     await this.started
-    const declared = this.scenario.pods.find((s) => s.namespace === namespace && s.name === name)!
-    const pod = this.local.state().pods.find((s) => s.namespace === namespace && s.name === name)
-    // Pending, then Ready on a later look, as a real pod is once its readiness checks pass.
-    const ready = this.started !== undefined && ++p.polls >= 2
-    return { name, namespace, phase: ready ? 'Running' : 'Pending', ready, labels: p.labels, ...(ready ? { ip: pod?.ip ?? declared.ip, node: declared.node ?? 'node-1' } : {}) }
+    // Pending, then Running and Ready on a later look, as a real pod once its containers pass readiness checks.
+    const ready = ++p.polls > POLLS_TO_READY
+    const node = this.plan!.pods.find((e) => e.id === id)!.node!.name
+    return { name, namespace, phase: ready ? 'Running' : 'Pending', ready, labels: p.labels, node, ...(ready ? { ip: p.ip } : {}) }
   }
   async listPods(namespace: string, labelSelector?: string) {
-    const [k, v] = labelSelector?.split('=') ?? []
-    // Calico's manifest install runs calico-node as a DaemonSet in kube-system, pods labelled k8s-app=calico-node.
-    if (namespace === 'kube-system' && labelSelector === 'k8s-app=calico-node') return [...this.agents].map(([node, gen]) => ({ name: `calico-node-${node}-${gen}`, namespace, phase: 'Running', ready: true, node, labels: { 'k8s-app': 'calico-node' } }))
+    // Calico's manifest install runs calico-node as a DaemonSet in kube-system, its pods labelled k8s-app=calico-node
+    // (projectcalico/calico manifests/calico.yaml).
+    if (namespace === 'kube-system' && labelSelector === 'k8s-app=calico-node') {
+      return [...this.agents].map(([node, gen]): PodInfo => ({ name: `calico-node-${node}-${gen}`, namespace, phase: 'Running', ready: true, node, labels: { 'k8s-app': 'calico-node' } }))
+    }
     const out: PodInfo[] = []
-    for (const [id, p] of this.pods) if (id.startsWith(`${namespace}/`) && (!k || p.labels[k] === v)) out.push((await this.getPod(namespace, id.split('/')[1]))!)
+    for (const [id, p] of this.pods) if (id.startsWith(`${namespace}/`) && selects(p.labels, labelSelector)) out.push((await this.getPod(namespace, id.slice(namespace.length + 1)))!)
     return out
   }
   async deletePod(namespace: string, name: string) {
-    const agent = /^calico-node-(node-\d+)-\d+$/.exec(name)
-    if (namespace === 'kube-system' && agent) {
-      // The DaemonSet controller replaces a deleted calico-node pod at once: the node's agent restarts (a new name).
-      await this.local.chaos({ action: 'restart-agent', node: agent[1], downForMs: 0 }, this.signal)
+    const agent = /^calico-node-(.+)-\d+$/.exec(name)
+    if (namespace === 'kube-system' && agent && this.agents.has(agent[1])) {
+      // The DaemonSet controller replaces a deleted calico-node pod: the node's agent restarts under a new name.
+      await this.local.chaos({ action: 'restart-agent', node: agent[1], downForMs: 0 }, this.opts.signal)
       this.agents.set(agent[1], this.agents.get(agent[1])! + 1)
       return
     }
     this.pods.delete(`${namespace}/${name}`)
   }
   async patchPodLabels(namespace: string, name: string, labels: Record<string, string | null>) {
-    const p = this.pods.get(`${namespace}/${name}`)!
+    const p = this.pods.get(`${namespace}/${name}`)
+    if (!p) throw apiError(404, `pods "${name}" not found`)
     p.labels = patched(p.labels, labels)
-    await this.toLocal({ kind: 'set-pod-labels', namespace, pod: name, labels: userLabels(p.labels) })
+    await this.toLocal({ kind: 'set-pod-labels', namespace, pod: name, labels: p.labels })
   }
   async applyPolicy(policy: NetworkPolicy) {
+    if (!this.namespaces.has(policy.metadata.namespace)) throw apiError(404, `namespaces "${policy.metadata.namespace}" not found`)
     await this.toLocal({ kind: 'apply-policy', policy })
   }
   async deletePolicy(namespace: string, name: string) {
-    if (!this.local.state().policies.some((p) => p.metadata.namespace === namespace && p.metadata.name === name)) return
+    // client-node-api.ts swallows 404 for a policy that is already gone; so does this.
     await this.toLocal({ kind: 'delete-policy', namespace, name })
   }
-  /** Runs the kube driver's probe script inside the pod's network namespace, /agnhost being the stand-in. */
-  async exec(namespace: string, pod: string, _container: string, command: readonly string[]): Promise<ExecResult> {
-    return this.execIn(`${namespace}/${pod}`, command)
-  }
-  async execIn(endpoint: string, command: readonly string[]): Promise<ExecResult> {
-    const ns = this.local.netnsOf(endpoint)
-    if (!ns) return { stdout: '', stderr: '', error: `container not found (${endpoint})` }
-    const argv = command.map((a) => a.split('/agnhost connect').join(`${this.agnhost} connect`))
-    this.scripts.push(argv.join(' '))
-    const r = await execa('ip', ['netns', 'exec', ns, ...argv], { reject: false, timeout: 60000 })
-    // client-node's Exec reports the remote exit status on the status channel: Success, or Failure with
-    // details.causes[{reason: "ExitCode", message: "<n>"}] (apimachinery metav1.Status; client-go remotecommand).
-    return typeof r.exitCode === 'number' ? { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode } : { stdout: r.stdout, stderr: r.stderr, error: r.shortMessage }
+  async exec(namespace: string, pod: string, _container: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    if (!this.pods.has(`${namespace}/${pod}`)) return { stdout: '', stderr: '', error: `pods "${pod}" not found` }
+    return this.execIn(`${namespace}/${pod}`, command, timeoutMs)
   }
   async podLogs() {
     return ''
@@ -143,7 +197,46 @@ export class RehearsalKube implements KubeApi {
     return []
   }
 
+  /** Runs the kube driver's probe script inside an endpoint's network namespace, `/agnhost` being the stand-in. */
+  private async execIn(endpoint: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    await this.started
+    const ns = [...(this.plan?.pods ?? []), ...(this.plan?.externals ?? [])].find((e) => e.id === endpoint)?.ns
+    if (!ns) return { stdout: '', stderr: '', error: `container not found (${endpoint})` }
+    const argv = command.map((a) => a.split('/agnhost connect').join(`${this.opts.agnhost} connect`))
+    this.scripts.push(command.join(' '))
+    const r = await execa('ip', ['netns', 'exec', ns, ...argv], { reject: false, timeout: timeoutMs })
+    if (r.timedOut) return { stdout: r.stdout, stderr: r.stderr, error: `exec did not finish within ${timeoutMs} ms` }
+    // The exec status channel carries a metav1.Status: "Success", or "Failure" with reason NonZeroExitCode and
+    // details.causes[{reason: "ExitCode", message: "<n>"}] (kubernetes/client-go tools/remotecommand/v4.go
+    // errorDecoderV4; apimachinery pkg/util/remotecommand/constants.go). client-node-api.ts decodes it to exitCode.
+    if (typeof r.exitCode !== 'number') return { stdout: r.stdout, stderr: r.stderr, error: r.shortMessage }
+    this.exitCodes.set(r.exitCode, (this.exitCodes.get(r.exitCode) ?? 0) + 1)
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }
+  }
+
+  /** Is this network namespace one of this rehearsal's local cluster? */
+  ownsNetns(ns: string): boolean {
+    return this.sid !== undefined && sessionOf(ns) === this.sid
+  }
+
+  /** Brings the local cluster up with exactly what the API holds: its namespace labels, pod labels and addresses. */
+  private async startLocal(): Promise<void> {
+    const s = this.scenario
+    const local: Scenario = {
+      ...s,
+      namespaces: s.namespaces.map((n) => ({ ...n, labels: this.namespaces.get(n.name) ?? n.labels })),
+      pods: s.pods.map((p) => {
+        const api = this.pods.get(`${p.namespace}/${p.name}`)!
+        return { ...p, labels: api.labels, ip: api.ip }
+      }),
+    }
+    await this.local.up(local, this.opts.signal)
+    if (!this.sid) throw new Error('rehearsal: the local driver ran no command naming its session')
+    this.plan = planTopology(local, this.sid, this.opts.nodes ?? 2)
+  }
+
   private async toLocal(a: Action): Promise<void> {
+    if (!this.started) return
     await this.started
     await this.local.apply([a])
   }
@@ -152,14 +245,18 @@ export class RehearsalKube implements KubeApi {
   nodes(): NodeAccess {
     return {
       nodeName: (ref) => ref,
-      nodeNames: async () => ['node-1', 'node-2'],
-      chaos: (action, signal) => this.local.chaos(action, signal),
+      nodeNames: async () => [...this.agents.keys()],
+      chaos: async (action, signal) => {
+        await this.started
+        await this.local.chaos(action, signal)
+      },
       chaosUnsupported: () => this.local.chaosUnsupported(),
+      // The local driver creates the externals (at their declared addresses) with the pods.
       upExternals: async () => {},
-      execExternal: (name, command) => this.execIn(name, command),
+      execExternal: (name, command, timeoutMs) => this.execIn(name, command, timeoutMs),
       downExternals: async () => {},
-      diagnostics: async () => [],
       listening: (external: string, t: Target) => this.local.listening(external, t),
+      diagnostics: async () => [],
     }
   }
 }

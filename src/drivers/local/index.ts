@@ -83,11 +83,6 @@ export class LocalDriver implements Driver {
 
   private servePorts: (id: string) => { port: number; protocol: Target['protocol'] }[] = () => []
 
-  /** The network namespace of a pod (`ns/name`) or external, to run a command inside it (the kube-path rehearsal does). */
-  netnsOf(endpoint: string): string | undefined {
-    return [...(this.plan?.pods ?? []), ...(this.plan?.externals ?? [])].find((e) => e.id === endpoint)?.ns
-  }
-
   /** Every agent answered `serve` only once all its sockets were bound, so what it serves is known to listen. */
   listening(destination: string, target: Target): boolean {
     return this.agents.has(destination) && this.servePorts(destination).some((t) => t.port === target.port && t.protocol === target.protocol)
