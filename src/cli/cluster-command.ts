@@ -8,6 +8,7 @@ import { parseDuration } from '../scenario/scenario-schema.js'
 import { type ClusterFlags, addClusterOptions, kindOptions } from './cluster-options.js'
 import type { Io } from './main.js'
 
+/** Registers `cluster up|down|status`. */
 export function registerClusterCommand(program: Command, io: Io, setCode: (n: number) => void): void {
   const cmd = program
     .command('cluster')
@@ -43,6 +44,7 @@ Examples:
     } else {
       const r = await up(defaultExec, o, (l) => io.err(l + '\n'))
       io.out(`${r.reused ? 'reused' : 'created'} kind cluster ${o.name} (context kind-${o.name})${Object.keys(r.timings).length ? `: ${Object.entries(r.timings).map(([k, v]) => `${k} ${v} s`).join(', ')}` : ''}\n`)
+      io.out(`Calico ${r.calico.version}: ${r.calico.manifest}; Felix ${r.calico.felix}\n`)
     }
   })
 }

@@ -20,13 +20,16 @@ t.test('kind + Calico: the basics agree, an agent restart keeps enforcing', { sk
   const dir = t.testdir()
   const calico = process.env.NPH_CALICO ?? 'v3.30.7'
   const dataplane = process.env.NPH_DATAPLANE ?? 'iptables'
-  const r = await execa(process.execPath, ['dist/src/cli/bin.js', 'run', 'scenarios/basics', 'scenarios/chaos/restart-agent.yaml', '--driver', 'kind', '--calico-version', calico, '--dataplane', dataplane, '--report-dir', dir, '--name', 'nph-e2e'], { reject: false, all: true })
+  const image = process.env.NPH_KIND_IMAGE ? ['--kind-image', process.env.NPH_KIND_IMAGE] : []
+  const r = await execa(process.execPath, ['dist/src/cli/bin.js', 'run', 'scenarios/basics', 'scenarios/chaos/restart-agent.yaml', '--driver', 'kind', '--calico-version', calico, '--dataplane', dataplane, '--report-dir', dir, '--name', 'nph-e2e', ...image], { reject: false, all: true })
   t.equal(r.exitCode, 0, r.all)
   const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
   const report = JSON.parse(readFileSync(join(dir, id, 'report.json'), 'utf8'))
   t.equal(report.driver.name, 'kind')
   t.ok(report.driver.timings.installCalico > 0, 'install timings recorded')
   t.equal(report.summary.counts['fail-open'], 0)
+  t.equal(report.driver.versions.calico, calico)
+  t.match(report.driver.versions.calicoManifest, /sha256:[0-9a-f]{64}$/, 'the installed manifest is recorded with its hash')
   const clusters = await execa('kind', ['get', 'clusters'])
   t.notMatch(clusters.stdout, /^nph-e2e$/m, 'the cluster is deleted after the run')
 })

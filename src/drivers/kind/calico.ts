@@ -1,20 +1,23 @@
-// Why: the pinned Calico releases, where their vendored manifests live, and the patches applied before install
-// (pure but for reading and vendoring the manifest file).
+// Why: the pinned Calico releases, where their manifests live, the patches applied before install and the check that
+// a running calico-node is the one asked for (pure).
 import { parseAllDocuments } from 'yaml'
 
+/** A pinned Calico release. */
 export interface CalicoRelease {
   readonly version: string
   /** Registry of the three images in calico.yaml (moved to quay.io in 3.31). */
   readonly registry: 'docker.io' | 'quay.io'
 }
 
-/** Current patch releases of the two latest manifest-route minors (see ../shared/reference/calico-on-kind.md). */
+/** Current patch releases of the two latest minors installable from the plain manifest (manifests/calico.yaml of the tag). */
 export const CALICO_RELEASES: readonly CalicoRelease[] = [
   { version: 'v3.30.7', registry: 'docker.io' },
   { version: 'v3.31.7', registry: 'quay.io' },
 ]
+/** The release used without --calico-version. */
 export const DEFAULT_CALICO = 'v3.30.7'
 
+/** The pinned release of that version, if it is one. */
 export function calicoRelease(version: string): CalicoRelease | undefined {
   return CALICO_RELEASES.find((r) => r.version === version)
 }
@@ -34,13 +37,38 @@ export function manifestUrl(version: string): string {
   return `https://raw.githubusercontent.com/projectcalico/calico/${version}/manifests/calico.yaml`
 }
 
+/** What the patch depends on. */
 export interface CalicoPatch {
   readonly dataplane: 'iptables' | 'nftables'
 }
 
-/** The calico-node environment the harness sets: XDP off on kind, the chosen dataplane. */
+/**
+ * How often Felix re-reads its tables and repairs them, in seconds. Felix's defaults are IptablesRefreshInterval
+ * `seconds;180` and NftablesRefreshInterval `seconds;180` (projectcalico/calico felix/config/config_params.go; Felix
+ * uses the one of its mode, Config.TableRefreshInterval), so a flushed chain would stay open for up to three minutes;
+ * `flush-dataplane` scenarios bound the exposure in seconds, as the local agent's 2 s resync does.
+ */
+export const FELIX_REFRESH_SECONDS = 2
+
+/**
+ * The calico-node environment the harness sets: XDP off on kind, the chosen dataplane, fast table refresh.
+ * Felix reads any `FELIX_<param>` variable, case-insensitively, as config parameter <param>
+ * (felix/config/env_var_loader.go LoadConfigFromEnvironment); every name below is a field of felix/config/config_params.go
+ * Config: XDPEnabled (`bool;true`), NFTablesMode (`oneof(Enabled,Disabled,Auto);Auto`), IptablesRefreshInterval and
+ * NftablesRefreshInterval (`seconds;180`).
+ */
 export function felixEnv(p: CalicoPatch): Record<string, string> {
-  return { FELIX_XDPENABLED: 'false', FELIX_NFTABLESMODE: p.dataplane === 'nftables' ? 'Enabled' : 'Disabled' }
+  return {
+    FELIX_XDPENABLED: 'false',
+    FELIX_NFTABLESMODE: p.dataplane === 'nftables' ? 'Enabled' : 'Disabled',
+    FELIX_IPTABLESREFRESHINTERVAL: String(FELIX_REFRESH_SECONDS),
+    FELIX_NFTABLESREFRESHINTERVAL: String(FELIX_REFRESH_SECONDS),
+  }
+}
+
+/** The Felix settings as the report records them (`driver.versions.felix`). */
+export function felixSummary(p: CalicoPatch): string {
+  return Object.entries(felixEnv(p)).map(([k, v]) => `${k.replace(/^FELIX_/, '')}=${v}`).join(' ')
 }
 
 /**
@@ -72,4 +100,34 @@ export function patchCalicoManifest(text: string, r: CalicoRelease, p: CalicoPat
   const wrong = images.filter((img) => !img.endsWith(`:${r.version}`))
   if (wrong.length) throw new Error(`images not pinned to ${r.version}: ${[...new Set(wrong)].join(', ')}`)
   return docs.map((d) => d.toString()).join('---\n')
+}
+
+/** Where the manifest came from and what it hashes to, as the report records it. */
+export interface CalicoManifest {
+  /** The patched multi-document YAML that `kubectl create -f -` receives. */
+  readonly patched: string
+  /** `vendored <path>`, `file <path>` (--calico-manifest) or `fetched <url>` (vendored on first use). */
+  readonly source: string
+  /** sha256 of the manifest as read, before patching. */
+  readonly sha256: string
+}
+
+/** The parts of a calico-node DaemonSet (apps/v1, as `kubectl get daemonset -o json` prints it) a reuse check reads. */
+interface DaemonSetJson {
+  readonly spec?: { readonly template?: { readonly spec?: { readonly containers?: readonly { name: string; image?: string; env?: readonly { name: string; value?: string }[] }[] } } }
+}
+
+/**
+ * Why a running calico-node DaemonSet is not the one this run asks for (empty when it is): its calico-node image
+ * must carry the release's tag and its env the dataplane's FELIX_NFTABLESMODE (unset means Felix's default, Auto).
+ */
+export function reuseMismatch(ds: unknown, r: CalicoRelease, p: CalicoPatch): string[] {
+  const c = (ds as DaemonSetJson | null)?.spec?.template?.spec?.containers?.find((x) => x.name === 'calico-node')
+  if (!c) return ['no calico-node container in the calico-node DaemonSet']
+  const out: string[] = []
+  if (!c.image?.endsWith(`:${r.version}`)) out.push(`calico-node runs ${c.image ?? 'no image'}, not Calico ${r.version}`)
+  const want = felixEnv(p).FELIX_NFTABLESMODE
+  const got = c.env?.find((e) => e.name === 'FELIX_NFTABLESMODE')?.value
+  if (got !== want) out.push(`FELIX_NFTABLESMODE is ${got === undefined ? 'unset (Felix default Auto)' : got}, the ${p.dataplane} dataplane needs ${want}`)
+  return out
 }

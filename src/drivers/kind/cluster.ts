@@ -1,5 +1,5 @@
 // Why: create or reuse a kind cluster with Calico, wait for it the right way (rollout status, never
-// `kind create cluster --wait`), check that no kindnet runs, delete it; and print all of that as a plan.
+// `kind create cluster --wait`), check that no kindnet runs, reuse only a matching one, delete it; print it as a plan.
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path'
 import { InfraError, UsageError } from '../../errors.js'
 import type { Exec } from '../exec.js'
 import { AGNHOST_IMAGE } from '../kube/manifests.js'
-import { type CalicoRelease, calicoImages, calicoRelease, felixEnv, manifestPath, manifestUrl, patchCalicoManifest, CALICO_RELEASES } from './calico.js'
+import { type CalicoManifest, type CalicoRelease, calicoImages, calicoRelease, felixEnv, felixSummary, manifestPath, manifestUrl, patchCalicoManifest, reuseMismatch, CALICO_RELEASES } from './calico.js'
 import { kindConfig } from './config.js'
 
 export interface KindOptions {
@@ -21,6 +21,10 @@ export interface KindOptions {
   readonly waitSeconds: number
   /** The project root (where manifests/ lives). */
   readonly root: string
+  /** --calico-manifest: install this file instead of the vendored (or fetched) release manifest. */
+  readonly calicoManifest?: string
+  /** --calico-sha256: the manifest must hash to this, or nothing is created. */
+  readonly calicoSha256?: string
 }
 
 /** One step of bringing the cluster up, as the dry run prints it and `up` runs it. */
@@ -31,8 +35,10 @@ export interface PlanStep {
   readonly stdin?: string
 }
 
+/** kind's kubeconfig context of a cluster. */
 export const context = (name: string) => `kind-${name}`
 
+/** The pinned release the options ask for (a usage error otherwise). */
 export function release(o: KindOptions): CalicoRelease {
   const r = calicoRelease(o.calicoVersion)
   if (!r) throw new UsageError(`unknown --calico-version ${o.calicoVersion} (pinned: ${CALICO_RELEASES.map((x) => x.version).join(', ')})`)
@@ -47,7 +53,7 @@ export function planUp(o: KindOptions, configFile: string): PlanStep[] {
   return [
     { what: 'create the cluster (no --wait: without a CNI its nodes cannot be Ready)', argv: ['kind', 'create', 'cluster', '--name', o.name, '--config', configFile, ...(o.image ? ['--image', o.image] : [])] },
     ...images.map((img) => ({ what: `preload ${img} if present locally (pulls must not eat probe timeouts)`, argv: ['kind', 'load', 'docker-image', img, '--name', o.name] })),
-    { what: `install Calico ${r.version} (create, not apply: the CRDs are too large for apply)`, argv: [...kc, 'create', '-f', '-'], stdin: `<${manifestPath(r.version)}, with calico-node env ${Object.entries(felixEnv(o)).map(([k, v]) => `${k}=${v}`).join(' ')}>` },
+    { what: `install Calico ${r.version} (create, not apply: the CRDs are too large for apply)`, argv: [...kc, 'create', '-f', '-'], stdin: `<${o.calicoManifest ?? manifestPath(r.version)}, with calico-node env ${Object.entries(felixEnv(o)).map(([k, v]) => `${k}=${v}`).join(' ')}>` },
     { what: 'wait for calico-node on every node', argv: [...kc, '-n', 'kube-system', 'rollout', 'status', 'daemonset/calico-node', `--timeout=${o.waitSeconds}s`] },
     { what: 'wait for calico-kube-controllers', argv: [...kc, '-n', 'kube-system', 'rollout', 'status', 'deployment/calico-kube-controllers', `--timeout=${o.waitSeconds}s`] },
     { what: 'wait for every node to be Ready', argv: [...kc, 'wait', '--for=condition=Ready', 'nodes', '--all', `--timeout=${o.waitSeconds}s`] },
@@ -66,12 +72,13 @@ export function renderPlan(o: KindOptions): string {
     '## kind config',
     kindConfig(o),
     '## Calico manifest',
-    `${manifestPath(r.version)}: ${vendored ? 'vendored' : `not vendored yet; fetched on first use from ${manifestUrl(r.version)} (npm run vendor:calico -- ${r.version})`}`,
+    o.calicoManifest ? `${o.calicoManifest} (--calico-manifest)` : `${manifestPath(r.version)}: ${vendored ? 'vendored' : `not vendored yet; fetched on first use from ${manifestUrl(r.version)} (npm run vendor:calico -- ${r.version})`}`,
+    o.calicoSha256 ? `sha256 must be ${o.calicoSha256} (--calico-sha256), checked before anything is created` : 'sha256: recorded in the report (pin it with --calico-sha256)',
     `images (pinned to ${r.version}): ${calicoImages(r).join(', ')}`,
     `calico-node env set: ${Object.entries(felixEnv(o)).map(([k, v]) => `${k}=${v}`).join(', ')}`,
     `probe image: ${AGNHOST_IMAGE}`,
     '',
-    '## commands (an existing healthy cluster of that name is reused instead)',
+    '## commands (a healthy cluster of that name running this Calico release and dataplane is reused instead)',
     ...planUp(o, '<temp>/kind-config.yaml').flatMap((s, i) => [`${i + 1}. ${s.what}`, `   ${s.argv.join(' ')}${s.stdin ? ` < ${s.stdin}` : ''}`]),
     '',
     `## at the end (unless --keep)`,
@@ -81,29 +88,49 @@ export function renderPlan(o: KindOptions): string {
   return lines.join('\n')
 }
 
-/** Reads the vendored manifest; fetches and vendors it (with its sha256 beside it) when missing. */
-export async function calicoManifest(o: KindOptions, fetchText: (url: string) => Promise<string> = defaultFetch): Promise<string> {
+/**
+ * The manifest to install, patched, with where it came from and its sha256: --calico-manifest, else the vendored
+ * file, else fetched from the release tag and vendored (with its sha256 beside it). --calico-sha256 is checked
+ * before anything is written or created; a vendored file must match its recorded sha256.
+ */
+export async function calicoManifest(o: KindOptions, fetchText: (url: string) => Promise<string> = defaultFetch): Promise<CalicoManifest> {
   const r = release(o)
   const file = join(o.root, manifestPath(r.version))
   const sumFile = `${file}.sha256`
+  const hash = (t: string) => createHash('sha256').update(t).digest('hex')
+  const pinned = (t: string, what: string) => {
+    if (o.calicoSha256 && hash(t) !== o.calicoSha256.toLowerCase()) throw new UsageError(`${what} has sha256 ${hash(t)}, not ${o.calicoSha256.toLowerCase()} (--calico-sha256); nothing was created`)
+  }
   let text: string
-  if (existsSync(file)) text = readFileSync(file, 'utf8')
-  else {
-    text = await fetchText(manifestUrl(r.version)).catch((e: Error) => {
-      throw new InfraError(`Calico ${r.version} is not vendored and could not be fetched: ${e.message}`, { hint: `on a machine with network access: npm run vendor:calico -- ${r.version}, then copy ${manifestPath(r.version)}` })
+  let source: string
+  if (o.calicoManifest) {
+    if (!existsSync(o.calicoManifest)) throw new UsageError(`--calico-manifest ${o.calicoManifest}: no such file`)
+    text = readFileSync(o.calicoManifest, 'utf8')
+    source = `file ${o.calicoManifest}`
+    pinned(text, o.calicoManifest)
+  } else if (existsSync(file)) {
+    text = readFileSync(file, 'utf8')
+    source = `vendored ${manifestPath(r.version)}`
+    pinned(text, manifestPath(r.version))
+    if (existsSync(sumFile)) {
+      const want = readFileSync(sumFile, 'utf8').trim().split(/\s+/)[0]
+      if (want !== hash(text)) throw new InfraError(`${manifestPath(r.version)} does not match its recorded sha256 (${want}), got ${hash(text)}`)
+    } else writeFileSync(sumFile, `${hash(text)}  calico.yaml\n`)
+  } else {
+    const url = manifestUrl(r.version)
+    text = await fetchText(url).catch((e: Error) => {
+      throw new InfraError(`Calico ${r.version} is not vendored and could not be fetched: ${e.message}`, { hint: `on a machine with network access: npm run vendor:calico -- ${r.version}, then copy ${manifestPath(r.version)}; or pass --calico-manifest FILE` })
     })
+    pinned(text, url)
     mkdirSync(dirname(file), { recursive: true })
     writeFileSync(file, text)
+    writeFileSync(sumFile, `${hash(text)}  calico.yaml\n`)
+    source = `fetched ${url}`
   }
-  const sum = createHash('sha256').update(text).digest('hex')
-  if (existsSync(sumFile)) {
-    const want = readFileSync(sumFile, 'utf8').trim().split(/\s+/)[0]
-    if (want !== sum) throw new InfraError(`${manifestPath(r.version)} does not match its recorded sha256 (${want}), got ${sum}`)
-  } else writeFileSync(sumFile, `${sum}  calico.yaml\n`)
   try {
-    return patchCalicoManifest(text, r, o)
+    return { patched: patchCalicoManifest(text, r, o), source, sha256: hash(text) }
   } catch (e) {
-    throw new InfraError(`${manifestPath(r.version)}: ${(e as Error).message}`)
+    throw new InfraError(`${source.replace(/^\S+ /, '')}: ${(e as Error).message}`)
   }
 }
 
@@ -130,10 +157,13 @@ export async function calicoDiagnostics(exec: Exec, name: string): Promise<strin
   return out
 }
 
+/** What `up` did and what the report records of it. */
 export interface UpResult {
   readonly reused: boolean
   /** Seconds per phase: create, images, calico, ready. */
   readonly timings: Record<string, number>
+  /** The Calico in the cluster: version, manifest source and sha256 (or how a reused one was checked), Felix settings. */
+  readonly calico: { readonly version: string; readonly manifest: string; readonly felix: string }
 }
 
 /** Is a cluster of that name there, with every node Ready and calico-node fully rolled out? */
@@ -153,19 +183,24 @@ export async function status(exec: Exec, name: string): Promise<{ exists: boolea
   return { exists: true, healthy, detail: healthy ? `${want} nodes Ready, calico-node ${ready}/${want}` : `nodes not Ready: ${notReady.join(', ') || 'none'}; calico-node ${ds.exitCode === 0 ? ds.stdout : 'missing'}` }
 }
 
-/** Creates (or reuses a healthy) cluster with Calico; throws InfraError with diagnostics when Calico never gets ready. */
-/** `onCreated` is called as soon as a cluster exists that this call created, so a failure after it can still delete it. */
-export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, manifest: () => Promise<string> = () => calicoManifest(o), onCreated: () => void = () => {}): Promise<UpResult> {
+/**
+ * Creates (or reuses a healthy, matching) cluster with Calico; throws InfraError with diagnostics when Calico never
+ * gets ready. `onCreated` is called as soon as a cluster exists that this call created, so a failure after it can
+ * still delete it.
+ */
+export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, manifest: () => Promise<CalicoManifest> = () => calicoManifest(o), onCreated: () => void = () => {}): Promise<UpResult> {
+  const r = release(o)
   const st = await status(exec, o.name)
   if (st.exists && st.healthy) {
-    log(`reusing kind cluster ${o.name} (${st.detail})`)
-    return { reused: true, timings: {} }
+    const felix = await checkReusable(exec, o, r)
+    log(`reusing kind cluster ${o.name} (${st.detail}; calico-node ${r.version}, ${o.dataplane} dataplane)`)
+    return { reused: true, timings: {}, calico: { version: r.version, manifest: `reused cluster ${o.name}: calico-node image tag and FELIX_NFTABLESMODE checked`, felix } }
   }
+  const m = await manifest() // before deleting or creating anything: a missing or mismatching manifest must change nothing
   if (st.exists) {
     log(`kind cluster ${o.name} is not healthy (${st.detail}); recreating it`)
     await must(exec, ['kind', 'delete', 'cluster', '--name', o.name])
   }
-  const patched = await manifest() // before creating anything: a missing manifest must not leave a cluster behind
   const dir = mkdtempSync(join(tmpdir(), 'nph-kind-'))
   const configFile = join(dir, 'kind-config.yaml')
   writeFileSync(configFile, kindConfig(o))
@@ -192,11 +227,18 @@ export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, m
       for (const s of loads) {
         const img = s.argv[3]
         const present = await exec('docker', ['image', 'inspect', img])
-        if (present.exitCode === 0) await must(exec, s.argv)
-        else log(`image ${img} is not present locally; nodes will pull it`)
+        if (present.exitCode !== 0) {
+          log(`image ${img} is not present locally; nodes will pull it`)
+          continue
+        }
+        // Under Docker's containerd image store (the default of Docker 29) `kind load docker-image` fails on pulled
+        // multi-platform images: `docker save` keeps the whole index, `ctr images import --all-platforms` then misses
+        // the other platforms' blobs (kubernetes-sigs/kind#3795, open). A preload is an optimisation: let nodes pull.
+        const loaded = await exec(s.argv[0], s.argv.slice(1))
+        if (loaded.exitCode !== 0) log(`kind load docker-image ${img} failed (${(loaded.stderr || loaded.stdout).trim().split('\n').at(-1)}); nodes will pull it instead. With Docker's containerd image store this is kubernetes-sigs/kind#3795`)
       }
     })
-    await phase('installCalico', () => must(exec, install.argv, patched))
+    await phase('installCalico', () => must(exec, install.argv, m.patched))
     try {
       await phase('calicoReady', async () => {
         for (const s of waits) await must(exec, s.argv)
@@ -207,11 +249,26 @@ export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, m
     }
     const kindnet = await must(exec, kindnetCheck.argv)
     if (kindnet.trim()) throw new InfraError(`a kindnet DaemonSet is running in cluster ${o.name}: it would enforce NetworkPolicy instead of Calico`, { hint: 'the kind config must set networking.disableDefaultCNI: true' })
-    log(`kind cluster ${o.name} up with Calico ${o.calicoVersion}: ${Object.entries(timings).map(([k, v]) => `${k} ${v} s`).join(', ')}`)
-    return { reused: false, timings }
+    log(`kind cluster ${o.name} up with Calico ${o.calicoVersion} (${m.source}, sha256 ${m.sha256}): ${Object.entries(timings).map(([k, v]) => `${k} ${v} s`).join(', ')}`)
+    return { reused: false, timings, calico: { version: r.version, manifest: `${m.source} sha256:${m.sha256}`, felix: felixSummary(o) } }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * A healthy cluster is reused only when it runs what this run would install: calico-node at the release's tag and
+ * the dataplane's FELIX_NFTABLESMODE, and no kindnet. Returns the Felix settings it runs; refuses (never deletes) otherwise.
+ */
+async function checkReusable(exec: Exec, o: KindOptions, r: CalicoRelease): Promise<string> {
+  const kc = ['kubectl', '--context', context(o.name), '-n', 'kube-system']
+  const ds = JSON.parse(await must(exec, [...kc, 'get', 'daemonset', 'calico-node', '-o', 'json'])) as unknown
+  const why = reuseMismatch(ds, r, o)
+  const kindnet = await must(exec, [...kc, 'get', 'daemonset', 'kindnet', '--ignore-not-found', '-o', 'name'])
+  if (kindnet.trim()) why.push('a kindnet DaemonSet runs (it would enforce NetworkPolicy instead of Calico)')
+  if (why.length) throw new InfraError(`kind cluster ${o.name} exists but is not what this run asks for (Calico ${r.version}, ${o.dataplane} dataplane): ${why.join('; ')}`, { hint: `delete it (netpol-harness cluster down --name ${o.name}) or pick another --name` })
+  const env = (ds as { spec?: { template?: { spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] } } } }).spec?.template?.spec?.containers?.find((c) => c.name === 'calico-node')?.env ?? []
+  return Object.keys(felixEnv(o)).map((k) => `${k.replace(/^FELIX_/, '')}=${env.find((e) => e.name === k)?.value ?? '(unset)'}`).join(' ')
 }
 
 /** Deletes the cluster (a missing one is fine). */

@@ -8,7 +8,8 @@ import type { Exec } from '../exec.js'
 import type { KubeApi } from '../kube/api.js'
 import { KubeDriver } from '../kube/index.js'
 import type { RawOutcome } from '../local/agent-protocol.js'
-import { type KindOptions, context, down, up } from './cluster.js'
+import { type KindOptions, type UpResult, context, down, up } from './cluster.js'
+import { EnvironmentError, InfraError, UsageError } from '../../errors.js'
 import { KindNodes } from './nodes.js'
 import { CALICO_POD_SUBNET } from './config.js'
 
@@ -24,11 +25,12 @@ export interface KindDriverOptions extends KindOptions {
 
 /** One cluster for the whole run: the first scenario creates (or reuses) it; `close` deletes it if it was created. */
 export class KindCluster {
-  private started?: Promise<{ timings: Record<string, number>; reused: boolean }>
+  private started?: Promise<UpResult>
   private created = false
   constructor(private readonly o: KindDriverOptions) {}
 
-  ensure(): Promise<{ timings: Record<string, number>; reused: boolean }> {
+  /** Brings the cluster up once (later calls share the first one's result). */
+  ensure(): Promise<UpResult> {
     this.started ??= up(this.o.exec, this.o, this.o.log ?? (() => {}), undefined, () => (this.created = true))
     return this.started
   }
@@ -43,6 +45,7 @@ export class KindCluster {
   }
 }
 
+/** The kind driver: the shared cluster, the kube driver on its context, node access through Docker. */
 export class KindDriver implements Driver {
   info: DriverInfo
   private kube?: KubeDriver
@@ -57,11 +60,14 @@ export class KindDriver implements Driver {
   }
 
   async up(scenario: Scenario, signal: AbortSignal): Promise<void> {
-    const { timings, reused } = await this.cluster.ensure()
+    // No scenario can run without the cluster: its failure stops the run (the scenarios not run are still reported).
+    const { timings, reused, calico } = await this.cluster.ensure().catch((e: unknown) => {
+      throw e instanceof UsageError || e instanceof EnvironmentError ? e : new EnvironmentError(e instanceof Error ? e.message : String(e), { cause: e, ...(e instanceof InfraError && e.hint ? { hint: e.hint } : {}) })
+    })
     const kind = await this.o.exec('kind', ['version'])
     this.kube = new KubeDriver({ api: this.o.api(context(this.o.name)), runId: this.o.runId, createdByUs: true, nodes: this.nodes, log: this.o.log, info: { name: 'kind', cni: this.info.cni }, requestIpsIn: CALICO_POD_SUBNET })
     await this.kube.up(scenario, signal)
-    this.info = { ...this.info, versions: { ...this.info.versions, ...this.kube.info.versions, kind: kind.stdout.trim(), cluster: reused ? `reused ${this.o.name}` : `created ${this.o.name}` }, ...(Object.keys(timings).length ? { timings } : {}) }
+    this.info = { ...this.info, versions: { ...this.info.versions, ...this.kube.info.versions, kind: kind.stdout.trim(), cluster: reused ? `reused ${this.o.name}` : `created ${this.o.name}`, calico: calico.version, calicoManifest: calico.manifest, felix: calico.felix }, ...(Object.keys(timings).length ? { timings } : {}) }
   }
 
   private k(): KubeDriver {

@@ -2,6 +2,7 @@
 // kube driver on its context, external hosts as containers at their addresses, node faults through Docker,
 // and Ctrl-C removing what was created.
 import t from 'tap'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { defaultExec } from '../../../src/drivers/exec.js'
@@ -43,6 +44,9 @@ t.test('a run: cluster once, scenarios on its context, externals at their addres
   t.equal(apis[0].context, 'kind-nph')
   t.equal(report.driver.name, 'kind')
   t.equal(report.driver.versions.calico, 'v3.30.7')
+  // Issue 12, defects 6 and 7: the report says which manifest was installed (source and sha256) and the Felix settings set.
+  t.equal(report.driver.versions.calicoManifest, `vendored manifests/calico/v3.30.7/calico.yaml sha256:${createHash('sha256').update(MINI).digest('hex')}`)
+  t.equal(report.driver.versions.felix, 'XDPENABLED=false NFTABLESMODE=Disabled IPTABLESREFRESHINTERVAL=2 NFTABLESREFRESHINTERVAL=2')
   t.ok(report.driver.timings && 'installCalico' in report.driver.timings, 'install timings in the report')
   t.ok(c.some((x) => x === 'docker network create --subnet 172.16.32.0/24 --label netpol-harness.io/run=r9 nph-r9-x0'), 'a network for the external subnet')
   // agnhost 2.56 porter reads only SERVE_PORT_/SERVE_TLS_PORT_/SERVE_SCTP_PORT_ (kubernetes test/images/agnhost/porter/porter.go
@@ -118,4 +122,21 @@ t.test('a cluster this run created is deleted when Calico never gets ready; a re
   await k2.ensure()
   await k2.close()
   t.notOk(reused.calls().some((c) => c.startsWith('kind delete')), 'a reused cluster stays')
+})
+
+// A cluster that cannot come up means no scenario can run: the run stops after the first and lists the rest.
+t.test('Calico never ready: the run stops, every scenario is listed, the cluster is deleted', async (t) => {
+  const { o, calls } = setup(t)
+  process.env.FAKE_CALICO = 'never'
+  t.teardown(() => void delete process.env.FAKE_CALICO)
+  const kind = new KindCluster(o)
+  const scenarios = loadScenarios(['scenarios/basics', 'scenarios/upstream/allow-all.yaml'])
+  const report = await runScenarios(scenarios, () => new KindDriver(o, kind), 'run', { ...DEFAULT_RUN_OPTIONS, settleMs: 200, reprobes: 0, roundIntervalMs: 10 }, new AbortController().signal)
+  await kind.close()
+  t.same(report.scenarios.map((s) => s.name), scenarios.map((s) => s.name))
+  t.match(report.scenarios[0].error, /Calico did not become ready/)
+  t.match(report.scenarios[1].error, /^not run: Calico did not become ready/)
+  t.equal(calls().filter((c) => c.startsWith('kind create cluster')).length, 1, 'created once')
+  t.equal(report.summary.exitCode, 3)
+  t.equal(calls().at(-1), 'kind delete cluster --name nph')
 })
