@@ -27,6 +27,12 @@ export type InfraChaos = Exclude<ChaosAction, { action: 'relabel' | 'policy-chur
 
 export interface Driver {
   readonly info: DriverInfo
+  /**
+   * How many chaos sample rounds may be in flight at once (default 1: a round starts only when the previous one is
+   * done). The local driver's agents take overlapping rounds cheaply; on a cluster every round is one exec per
+   * source pod, and overlapping execs pile up on the API server and kubelets.
+   */
+  readonly sampleConcurrency?: number
   /** Creates the scenario's namespaces, pods, externals and probe servers. */
   up(scenario: Scenario, signal: AbortSignal): Promise<void>
   /** Applies one step's actions; resolves once the cluster accepted them (not once they are enforced). */

@@ -94,12 +94,16 @@ export async function runChaos(driver: Driver, scenario: Scenario, step: Step, s
   }
   let sampling = true
   let samplingError: unknown
+  // A round starts every interval, but never more than the driver's `sampleConcurrency` at once: on a cluster the
+  // next round waits for the previous one, and the sample spacing (the windows' resolution) is what the rounds take.
+  const limit = Math.max(1, driver.sampleConcurrency ?? 1)
   const sampler = (async () => {
     while (sampling && !signal.aborted) {
       const p = takeSample().catch((e) => void (samplingError ??= e))
       inflight.add(p)
       void p.finally(() => inflight.delete(p))
       await sleep(during.intervalMs, signal)
+      while (inflight.size >= limit && !signal.aborted) await Promise.race(inflight)
     }
   })()
 

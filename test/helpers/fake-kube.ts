@@ -18,6 +18,8 @@ export class FakeKube implements KubeApi {
   context = 'fake-context'
   calls: FakeCall[] = []
   namespaces = new Map<string, Record<string, string>>()
+  /** metadata.creationTimestamp (ms), which the API server sets on create; tests may backdate it. */
+  created = new Map<string, number>()
   pods = new Map<string, { manifest: FakePodManifest; info: PodInfo; polls: number }>()
   policies = new Map<string, NetworkPolicy>()
   nextIp = 100
@@ -34,11 +36,12 @@ export class FakeKube implements KubeApi {
   }
   async listNamespaces(labelSelector?: string) {
     const [k, v] = labelSelector?.split('=') ?? []
-    return [...this.namespaces].filter(([, l]) => !k || l[k] === v).map(([name, labels]) => ({ name, labels }))
+    return [...this.namespaces].filter(([, l]) => !k || l[k] === v).map(([name, labels]) => ({ name, labels, ...(this.created.has(name) ? { createdAt: this.created.get(name)! } : {}) }))
   }
   async createNamespace(name: string, labels: Record<string, string>) {
     this.log('createNamespace', name, labels)
     this.namespaces.set(name, { ...labels, 'kubernetes.io/metadata.name': name })
+    this.created.set(name, Date.now())
   }
   async patchNamespaceLabels(name: string, labels: Record<string, string | null>) {
     this.log('patchNamespaceLabels', name, labels)

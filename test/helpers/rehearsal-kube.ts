@@ -78,6 +78,7 @@ export class RehearsalKube implements KubeApi {
   private plan?: TopologyPlan
   private started?: Promise<void>
   private readonly namespaces = new Map<string, Record<string, string>>(SYSTEM_NAMESPACES.map((n) => [n, { 'kubernetes.io/metadata.name': n }]))
+  private readonly created = new Map<string, number>()
   private readonly pods = new Map<string, FakePod>()
   /** calico-node pod generation per node (a DaemonSet's replacement pod gets a new name). */
   private readonly agents = new Map<string, number>()
@@ -101,13 +102,15 @@ export class RehearsalKube implements KubeApi {
     return 'v1.35.0-rehearsal'
   }
   async listNamespaces(labelSelector?: string) {
-    return [...this.namespaces].filter(([, l]) => selects(l, labelSelector)).map(([name, labels]) => ({ name, labels }))
+    // metadata.creationTimestamp is set by the API server on create (ObjectMeta); the system namespaces are old.
+    return [...this.namespaces].filter(([, l]) => selects(l, labelSelector)).map(([name, labels]) => ({ name, labels, createdAt: this.created.get(name) ?? 0 }))
   }
   async createNamespace(name: string, labels: Record<string, string>) {
     // The API server answers 409 AlreadyExists for a name that exists (apimachinery StatusReasonAlreadyExists).
     if (this.namespaces.has(name)) throw apiError(409, `namespaces "${name}" already exists`)
     // NamespaceDefaultLabelName: the API server sets kubernetes.io/metadata.name=<name>, overriding any value given.
     this.namespaces.set(name, { ...labels, 'kubernetes.io/metadata.name': name })
+    this.created.set(name, Date.now())
   }
   async patchNamespaceLabels(name: string, labels: Record<string, string | null>) {
     const cur = this.namespaces.get(name)
@@ -251,6 +254,11 @@ export class RehearsalKube implements KubeApi {
         await this.local.chaos(action, signal)
       },
       chaosUnsupported: () => this.local.chaosUnsupported(),
+      // The node's agent is kept down for the time asked (as kind's SIGSTOP of calico-node does), then restarted.
+      freezeAgent: async (nodes, forMs, signal) => {
+        await this.started
+        await Promise.all(nodes.map((node) => this.local.chaos({ action: 'restart-agent', node, downForMs: forMs }, signal)))
+      },
       // The local driver creates the externals (at their declared addresses) with the pods.
       upExternals: async () => {},
       execExternal: (name, command, timeoutMs) => this.execIn(name, command, timeoutMs),

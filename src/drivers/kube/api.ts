@@ -23,7 +23,8 @@ export interface KubeApi {
   /** The context the client talks to. */
   readonly context: string
   serverVersion(): Promise<string>
-  listNamespaces(labelSelector?: string): Promise<{ name: string; labels: Record<string, string> }[]>
+  /** `createdAt`: the API server's metadata.creationTimestamp, in ms. */
+  listNamespaces(labelSelector?: string): Promise<{ name: string; labels: Record<string, string>; createdAt?: number }[]>
   createNamespace(name: string, labels: Record<string, string>): Promise<void>
   /** Merge-patches labels (null removes a key). */
   patchNamespaceLabels(name: string, labels: Record<string, string | null>): Promise<void>

@@ -52,7 +52,7 @@ export function clientNodeApi(context?: string): KubeApi {
     },
     async listNamespaces(labelSelector) {
       const list = await core.listNamespace(labelSelector ? { labelSelector } : {})
-      return list.items.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {} }))
+      return list.items.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {}, ...(n.metadata?.creationTimestamp ? { createdAt: new Date(n.metadata.creationTimestamp).getTime() } : {}) }))
     },
     async createNamespace(name, labels) {
       await core.createNamespace({ body: { metadata: { name, labels } } })

@@ -15,6 +15,7 @@ import type { Driver, DriverInfo, InfraChaos, ProbeConnection } from '../driver.
 import type { ConnectSpec, RawOutcome } from '../local/agent-protocol.js'
 import type { KubeApi } from './api.js'
 import { POD_LABEL, RUN_LABEL, podManifest, probeContainer } from './manifests.js'
+import { HOST_LABEL, PID_LABEL, leftoverReason, ownerLabels } from './owner.js'
 import { parseProbeOutput, probeCommand } from './probe-script.js'
 
 /** What only a driver with access to the nodes can do (kind: Docker), and the external hosts. */
@@ -29,6 +30,8 @@ export interface NodeAccess {
   /** Runs the probe script in an external host. */
   execExternal(name: string, command: readonly string[], timeoutMs: number): Promise<{ stdout: string; stderr: string; exitCode?: number; error?: string }>
   downExternals(): Promise<void>
+  /** Keeps Calico's agent stopped (not restarted) on these nodes for `forMs`, then lets it go on: restart-agent's downtime. */
+  freezeAgent?(nodes: readonly string[], forMs: number, signal: AbortSignal): Promise<void>
   /** Was the external's server seen listening on `target` after it started? */
   listening?(external: string, target: Target): boolean
   diagnostics(): Promise<string[]>
@@ -49,6 +52,8 @@ export interface KubeDriverOptions {
    */
   readonly requestIpsIn?: string | readonly string[]
   readonly log?: (line: string) => void
+  /** Is a process of this host alive? (Another run's namespaces are removed only when its process is gone.) */
+  readonly alive?: (pid: number) => boolean
 }
 
 /** Where Calico's agent runs: the manifest install uses kube-system, the operator calico-system. */
@@ -86,23 +91,27 @@ export class KubeDriver implements Driver {
     if (assigned.length) this.opts.log?.(`${scenario.name}: ${assigned.length} of ${scenario.pods.length} pods get a cluster-assigned address (their scenario address is in no Calico IP pool${this.pools.length ? `: ${this.pools.join(', ')}` : ''}); predictions use the assigned addresses, ipBlock intents may not hold`)
     // Namespaces: ours from a crashed run are removed; anyone else's (kube-system, default, a team's) are used as
     // they are, with their labels, and only our own pods and policies in them are ever touched.
-    const existing = new Map((await this.api.listNamespaces()).map((n) => [n.name, n.labels]))
+    const existing = new Map((await this.api.listNamespaces()).map((n) => [n.name, n]))
     for (const ns of scenario.namespaces) {
-      const labels = existing.get(ns.name)
-      if (!labels) continue
+      const found = existing.get(ns.name)
+      if (!found) continue
+      const labels = found.labels
       if (!labels[RUN_LABEL]) {
         const differ = Object.entries(ns.labels).filter(([k, v]) => labels[k] !== v)
         if (differ.length) throw new InfraError(`namespace ${ns.name} already exists in context ${this.api.context} and was not created by netpol-harness; the scenario gives it labels it does not have (${differ.map(([k, v]) => `${k}=${v}`).join(', ')}; it has ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'})`, { hint: 'netpol-harness never relabels a namespace it did not create: use its real labels in the scenario, or another namespace name' })
         this.foreign.set(ns.name, labels)
         continue
       }
-      this.opts.log?.(`removing namespace ${ns.name} left by run ${labels[RUN_LABEL]}`)
+      // Another run's namespace: a concurrent run on the same cluster keeps it; only a run that is gone leaves it.
+      const why = leftoverReason(labels, found.createdAt, Date.now(), this.opts.alive)
+      if (!why) throw new InfraError(`namespace ${ns.name} in context ${this.api.context} belongs to netpol-harness run ${labels[RUN_LABEL]}${labels[HOST_LABEL] ? ` (host ${labels[HOST_LABEL]}, pid ${labels[PID_LABEL]})` : ''}, which may still be running`, { hint: `run the two at different times, or give this scenario other namespace names; if that run is gone, kubectl delete namespace ${ns.name}` })
+      this.opts.log?.(`removing namespace ${ns.name} left by run ${labels[RUN_LABEL]}: ${why}`)
       await this.api.deleteNamespace(ns.name)
       await this.waitGone(ns.name, signal)
     }
     for (const ns of scenario.namespaces) {
       if (this.foreign.has(ns.name)) continue
-      await this.api.createNamespace(ns.name, { ...ns.labels, [RUN_LABEL]: this.opts.runId })
+      await this.api.createNamespace(ns.name, { ...ns.labels, ...ownerLabels(this.opts.runId) })
       this.created.add(ns.name)
     }
     const serves = uniqueTargets(scenario)
@@ -193,7 +202,7 @@ export class KubeDriver implements Driver {
         case 'set-namespace-labels': {
           if (this.foreign.has(a.namespace)) throw new InfraError(`will not relabel namespace ${a.namespace}: netpol-harness did not create it`, { hint: 'relabel a namespace the scenario creates' })
           const ns = this.current.namespaces.find((n) => n.name === a.namespace)!
-          await this.api.patchNamespaceLabels(a.namespace, replaceLabels(ns.labels, a.labels, { [RUN_LABEL]: this.opts.runId, [NAMESPACE_NAME_LABEL]: a.namespace }))
+          await this.api.patchNamespaceLabels(a.namespace, replaceLabels(ns.labels, a.labels, { ...ownerLabels(this.opts.runId), [NAMESPACE_NAME_LABEL]: a.namespace }))
           break
         }
         default:
@@ -238,6 +247,8 @@ export class KubeDriver implements Driver {
   }
 
   chaosUnsupported(action: InfraChaos): string | undefined {
+    // Deleting calico-node is all an existing cluster allows: the DaemonSet replaces it at once, so a downtime needs the nodes.
+    if (action.action === 'restart-agent' && action.downForMs > 0 && !this.opts.nodes?.freezeAgent) return `restart-agent with downFor ${action.downForMs} ms needs access to the nodes to keep the agent down (the kind driver has it; on an existing cluster use downFor: 0s)`
     if (action.action === 'restart-agent' || action.action === 'recreate-pod') return undefined
     return this.opts.nodes ? this.opts.nodes.chaosUnsupported(action) : `${action.action} needs access to the nodes (the kind driver has it; an existing cluster does not)`
   }
@@ -245,7 +256,7 @@ export class KubeDriver implements Driver {
   async chaos(action: InfraChaos, signal: AbortSignal): Promise<void> {
     switch (action.action) {
       case 'restart-agent':
-        return this.restartCalicoNode(action.node, signal)
+        return this.restartCalicoNode(action.node, action.downForMs, signal)
       case 'recreate-pod':
         return this.recreatePod(action.namespace, action.pod, signal)
       case 'flush-dataplane':
@@ -258,8 +269,8 @@ export class KubeDriver implements Driver {
     }
   }
 
-  /** Deletes calico-node pods (on one node or all) and waits for their replacements to be Ready. */
-  private async restartCalicoNode(ref: string, signal: AbortSignal): Promise<void> {
+  /** Keeps calico-node down for `downForMs` (frozen on its nodes), deletes its pods (on one node or all) and waits for their replacements to be Ready. */
+  private async restartCalicoNode(ref: string, downForMs: number, signal: AbortSignal): Promise<void> {
     const node = ref === 'all' ? undefined : (this.opts.nodes?.nodeName(ref) ?? ref)
     let ns = ''
     let victims: { name: string; node?: string }[] = []
@@ -272,6 +283,10 @@ export class KubeDriver implements Driver {
       }
     }
     if (!victims.length) throw new InfraError(`no calico-node pod found${node ? ` on ${node}` : ''} (looked in ${CALICO_NAMESPACES.join(', ')})`)
+    if (downForMs > 0) {
+      if (!this.opts.nodes?.freezeAgent) throw new InfraError(`restart-agent with downFor needs access to the nodes`)
+      await this.opts.nodes.freezeAgent([...new Set(victims.flatMap((v) => (v.node ? [v.node] : [])))], downForMs, signal)
+    }
     await Promise.all(victims.map((v) => this.api.deletePod(ns, v.name, 0)))
     const gone = new Set(victims.map((v) => v.name))
     const nodes = new Set(victims.map((v) => v.node))

@@ -34,6 +34,8 @@ export interface LocalDriverOptions {
 
 export class LocalDriver implements Driver {
   info: DriverInfo = { name: 'local', cni: 'netpol-harness local nftables dataplane', versions: {} }
+  /** Agents answer overlapping rounds: a 200 ms sample interval holds with a 500 ms timeout. */
+  readonly sampleConcurrency = 3
   private readonly exec: Exec
   private readonly sid = newSessionId()
   private plan?: TopologyPlan

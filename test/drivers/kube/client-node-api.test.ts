@@ -32,6 +32,12 @@ async function recordingServer(t: Test): Promise<{ url: string; seen: Seen[] }> 
         res.end(JSON.stringify({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'networking.k8s.io/v1', resources: [{ name: 'networkpolicies', singularName: 'networkpolicy', namespaced: true, kind: 'NetworkPolicy', verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }] }))
         return
       }
+      // A NamespaceList as the API server sends it: metadata.creationTimestamp is RFC 3339 in UTC (apimachinery metav1.Time).
+      if (req.method === 'GET' && req.url?.startsWith('/api/v1/namespaces?')) {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items: [{ metadata: { name: 'prod', labels: { env: 'prod' }, creationTimestamp: '2026-12-02T10:00:00Z' } }] }))
+        return
+      }
       seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body })
       res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' })
       res.end(JSON.stringify(body ?? { kind: 'Status', status: 'Success' }))
@@ -118,4 +124,10 @@ t.test('createPod and the namespace calls send the manifest unchanged', async (t
   t.same(seen[2].body, { metadata: { labels: { env: null, team: 'a' } } }, 'null removes a label in a merge patch')
   t.equal(seen[2].contentType, 'application/merge-patch+json')
   t.same(seen[3].body, { metadata: { labels: { app: 'api' } } })
+})
+
+t.test('listNamespaces reads labels and the creation time (how old another run\'s namespace is)', async (t) => {
+  const { url } = await recordingServer(t)
+  kubeconfig(t, url)
+  t.same(await clientNodeApi('wire').listNamespaces('netpol-harness.io/run'), [{ name: 'prod', labels: { env: 'prod' }, createdAt: Date.parse('2026-12-02T10:00:00Z') }])
 })

@@ -1,8 +1,9 @@
 // The kube driver against an in-memory API: namespaces and pods labelled with the run, IPs read back,
 // server-side apply, label patches, ONE exec per source pod per round, safety, cleanup, chaos.
 import t from 'tap'
-import { KubeDriver, replaceLabels } from '../../../src/drivers/kube/index.js'
+import { KubeDriver, type NodeAccess, replaceLabels } from '../../../src/drivers/kube/index.js'
 import { RUN_LABEL } from '../../../src/drivers/kube/manifests.js'
+import { HOST_LABEL, PID_LABEL, hostLabel } from '../../../src/drivers/kube/owner.js'
 import { compile, predictModel } from '../../../src/evaluator/index.js'
 import { UsageError, InfraError } from '../../../src/errors.js'
 import { runScenarios } from '../../../src/runner/run.js'
@@ -42,10 +43,30 @@ t.test('a namespace someone else owns stops the run; our own leftovers are remov
   api.namespaces.set('y', { team: 'theirs' })
   await t.rejects(driver(api).up(scenario, signal), InfraError)
   t.notOk(api.calls.some((c) => c.op === 'deleteNamespace'), 'never deletes what is not ours')
-  const api2 = new FakeKube()
-  api2.namespaces.set('y', { [RUN_LABEL]: 'old-run' })
-  await driver(api2).up(scenario, signal)
-  t.ok(api2.calls.some((c) => c.op === 'deleteNamespace' && c.args[0] === 'y'), 'a crashed run of ours is cleaned up')
+})
+
+// Issue 12, defect 9: runs sharing a cluster must not delete each other's namespaces. The API server stamps
+// metadata.creationTimestamp on create; the owner labels say which host and process a run is.
+t.test('another run\'s namespace: kept while that run may live, removed once it is gone', async (t) => {
+  const other = { [RUN_LABEL]: 'other-run', [HOST_LABEL]: hostLabel(), [PID_LABEL]: '4242' }
+  const live = new FakeKube()
+  live.namespaces.set('y', other)
+  live.created.set('y', Date.now() - 60_000)
+  await t.rejects(driver(live, { alive: () => true }).up(scenario, signal), /namespace y .* belongs to netpol-harness run other-run \(host .*, pid 4242\), which may still be running/)
+  t.notOk(live.calls.some((c) => c.op === 'deleteNamespace'), 'a live run\'s namespace is left alone')
+  const dead = new FakeKube()
+  dead.namespaces.set('y', other)
+  dead.created.set('y', Date.now() - 60_000)
+  await driver(dead, { alive: (pid: number) => pid !== 4242 }).up(scenario, signal)
+  t.ok(dead.calls.some((c) => c.op === 'deleteNamespace' && c.args[0] === 'y'), 'a crashed run on this host is cleaned up at once')
+  const remote = new FakeKube()
+  remote.namespaces.set('y', { ...other, [HOST_LABEL]: 'another-host' })
+  remote.created.set('y', Date.now() - 3 * 3600_000)
+  await driver(remote, { alive: () => true }).up(scenario, signal)
+  t.ok(remote.calls.some((c) => c.op === 'deleteNamespace' && c.args[0] === 'y'), 'another host\'s namespace older than any scenario is a leftover')
+  const mine = new FakeKube()
+  await driver(mine).up(scenario, signal)
+  t.match(mine.namespaces.get('x'), { [RUN_LABEL]: 'r1', [HOST_LABEL]: hostLabel(), [PID_LABEL]: String(process.pid) }, 'our namespaces say who we are')
 })
 
 t.test('apply: server-side apply, label patches that replace and keep our labels', async (t) => {
@@ -57,7 +78,7 @@ t.test('apply: server-side apply, label patches that replace and keep our labels
   await d.apply([{ kind: 'set-pod-labels', namespace: 'x', pod: 'a', labels: { app: 'new' } }])
   t.same(api.pods.get('x/a')!.info.labels, { app: 'new', [RUN_LABEL]: 'r1', 'netpol-harness.io/pod': 'a' })
   await d.apply([{ kind: 'set-namespace-labels', namespace: 'y', labels: { 'kubernetes.io/metadata.name': 'y', env: 'qa' } }])
-  t.same(api.namespaces.get('y'), { [RUN_LABEL]: 'r1', 'kubernetes.io/metadata.name': 'y', env: 'qa' })
+  t.same(api.namespaces.get('y'), { [RUN_LABEL]: 'r1', [HOST_LABEL]: hostLabel(), [PID_LABEL]: String(process.pid), 'kubernetes.io/metadata.name': 'y', env: 'qa' })
   t.same(replaceLabels({ a: '1', b: '2' }, { a: '3' }, { keep: 'k' }), { b: null, a: '3', keep: 'k' })
 })
 
@@ -162,4 +183,36 @@ t.test('an environment that cannot work stops the run, and every scenario not ru
   t.same(report.scenarios.map((s) => [s.name, s.steps.length]), [[scenario.name, 0], [dns.name, 0]])
   t.match(report.scenarios[1].error, /^not run: refusing to use context/)
   t.same(api.calls, [], 'nothing touched')
+})
+
+// Issue 12, defect 6: calico-node is a DaemonSet pod, replaced as soon as it is deleted, so deleting it gives no
+// downtime; restart-agent's downFor needs the node (kind freezes calico-node with SIGSTOP), and says so without it.
+t.test('restart-agent keeps the agent down for downFor before its pods are replaced, or says it cannot', async (t) => {
+  const api = new FakeKube()
+  const order: string[] = []
+  const nodes: NodeAccess = {
+    freezeAgent: async (n, ms) => void order.push(`freeze ${n.join(',')} ${ms}`),
+    nodeName: (r) => r,
+    nodeNames: async () => ['w1'],
+    chaos: async () => {},
+    chaosUnsupported: () => undefined,
+    upExternals: async () => {},
+    execExternal: async () => ({ stdout: '', stderr: '' }),
+    downExternals: async () => {},
+    diagnostics: async () => [],
+  }
+  const d = driver(api, { nodes })
+  await d.up(scenario, signal)
+  for (const n of ['cn-1']) api.pods.set(`kube-system/${n}`, { manifest: { metadata: { name: n, labels: {} }, spec: { containers: [] } }, polls: 0, info: { name: n, namespace: 'kube-system', phase: 'Running', ready: true, node: 'w1', labels: { 'k8s-app': 'calico-node' } } })
+  const origDelete = api.deletePod.bind(api)
+  api.deletePod = async (ns: string, name: string) => {
+    order.push(`delete ${name}`)
+    await origDelete(ns, name)
+    if (ns === 'kube-system') api.pods.set(`kube-system/${name}-new`, { manifest: { metadata: { name: `${name}-new`, labels: {} }, spec: { containers: [] } }, polls: 0, info: { name: `${name}-new`, namespace: 'kube-system', phase: 'Running', ready: true, node: 'w1', labels: { 'k8s-app': 'calico-node' } } })
+  }
+  t.equal(d.chaosUnsupported({ action: 'restart-agent', node: 'w1', downForMs: 2000 }), undefined)
+  await d.chaos({ action: 'restart-agent', node: 'w1', downForMs: 2000 }, signal)
+  t.same(order, ['freeze w1 2000', 'delete cn-1'], 'frozen for downFor, then replaced')
+  t.match(driver(new FakeKube()).chaosUnsupported({ action: 'restart-agent', node: 'all', downForMs: 2000 }), /needs access to the nodes to keep the agent down/)
+  t.equal(driver(new FakeKube()).chaosUnsupported({ action: 'restart-agent', node: 'all', downForMs: 0 }), undefined, 'a plain restart needs no node access')
 })
