@@ -6,7 +6,7 @@ import { defaultExec } from '../drivers/exec.js'
 import { down, renderPlan, status, up } from '../drivers/kind/cluster.js'
 import { parseDuration } from '../scenario/scenario-schema.js'
 import { type ClusterFlags, addClusterOptions, kindOptions } from './cluster-options.js'
-import type { Io } from './main.js'
+import type { Io } from './io.js'
 
 /** Registers `cluster up|down|status`. */
 export function registerClusterCommand(program: Command, io: Io, setCode: (n: number) => void): void {

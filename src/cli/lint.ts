@@ -6,7 +6,7 @@ import { loadLintInput, makeLocator } from '../lint/load.js'
 import { type RuleId, type Severity, SEVERITIES } from '../lint/model.js'
 import { type LocatedFinding, renderLintJson, renderLintSarif, renderLintText } from '../lint/render.js'
 import { RULES } from '../lint/rules.js'
-import type { Io } from './main.js'
+import type { Io } from './io.js'
 
 interface LintFlags {
   format: 'text' | 'json' | 'sarif'

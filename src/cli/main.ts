@@ -11,17 +11,8 @@ import { registerSelftestCommand } from './selftest.js'
 import { registerClusterCommand } from './cluster-command.js'
 import { registerRunCommands } from './run-commands.js'
 import { VERSION } from '../version.js'
+import { type Io, processIo } from './io.js'
 
-/** Where the CLI writes; tests pass their own. */
-export interface Io {
-  out(text: string): void
-  err(text: string): void
-}
-
-export const processIo: Io = {
-  out: (t) => void process.stdout.write(t),
-  err: (t) => void process.stderr.write(t),
-}
 
 function buildProgram(io: Io, setCode: (n: number) => void): Command {
   const program = new Command('netpol-harness')

@@ -3,7 +3,7 @@ import { invariantLines } from '../report/render-junit.js'
 import type { Scenario } from '../model/scenario.js'
 import type { RunReport, ScenarioReport } from '../report/model.js'
 import type { StepProgress } from '../runner/run-step.js'
-import type { Io } from './main.js'
+import type { Io } from './io.js'
 
 export class Progress {
   private readonly tty = !!process.stderr.isTTY

@@ -4,7 +4,7 @@ import { compareRuns } from '../report/compare-runs.js'
 import { readRunReport } from '../report/read.js'
 import { renderCompareHtml, renderCompareMarkdown, summaryLine } from '../report/render-compare.js'
 import { rebuildReports, writeText } from '../report/write.js'
-import type { Io } from './main.js'
+import type { Io } from './io.js'
 
 export function registerReportCommands(program: Command, io: Io, setCode: (n: number) => void): void {
   program

@@ -9,7 +9,7 @@ import { DEFAULT_RUN_OPTIONS } from '../runner/run-step.js'
 import { loadScenarios } from '../scenario/load.js'
 import { parseDuration } from '../scenario/scenario-schema.js'
 import { writeText } from '../report/write.js'
-import type { Io } from './main.js'
+import type { Io } from './io.js'
 import { invariantLines } from '../report/render-junit.js'
 import { parseFaults } from './run-commands.js'
 

@@ -13,8 +13,11 @@ import { CALICO_POD_SUBNET, workerName } from './config.js'
 
 /** Flushes every Calico chain of the filter table (iptables) or Calico's tables (nftables). A fixed script: no input. */
 const FLUSH_IPTABLES = "for t in filter raw mangle nat; do iptables-save -t $t | awk '/^:cali-/ {print substr($1,2)}' | while read c; do iptables -t $t -F $c; done; done"
-/** Stops (STOP) or resumes (CONT) every calico-node process of a node, found by /proc comm: a fixed script, no input, no pkill needed. */
-const signalAgent = (sig: 'STOP' | 'CONT') => `for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = calico-node ] && kill -${sig} \${d#/proc/}; done; true`
+/**
+ * Stops (STOP) or resumes (CONT) every calico-node process of a node, found by /proc/PID/comm with shell builtins
+ * only (no fork per process, no pkill needed in the node image): a fixed script, no input.
+ */
+const signalAgent = (sig: 'STOP' | 'CONT') => `for d in /proc/[0-9]*; do c=; { read -r c < $d/comm; } 2>/dev/null; [ "$c" = calico-node ] && kill -${sig} \${d#/proc/}; done; true`
 const FLUSH_NFT = 'nft list tables | awk \'$3 ~ /^calico/ {print $2, $3}\' | while read f t; do nft flush table $f $t; done'
 
 export class KindNodes implements NodeAccess {
