@@ -17,7 +17,6 @@ import { chooseDriver } from './choose-driver.js'
 import { type ClusterFlags, addClusterOptions, kindOptions } from './cluster-options.js'
 import { KindCluster, KindDriver } from '../drivers/kind/index.js'
 import { KubeDriver } from '../drivers/kube/index.js'
-import { clientNodeApi } from '../drivers/kube/client-node-api.js'
 import { Progress } from './progress.js'
 
 interface RunFlags extends ClusterFlags {
@@ -118,13 +117,16 @@ Examples:
       const labelId = runId.replace(/[^a-z0-9]/g, '')
       let cluster: KindCluster | undefined
       let makeDriver: () => Driver
+      // @kubernetes/client-node is about 800 modules: loaded only when a cluster driver is chosen.
+      const clusterApi = async () => (await import('../drivers/kube/client-node-api.js')).clientNodeApi
       if (driverName === 'kind') {
+        const clientNodeApi = await clusterApi()
         const o = { ...kindOptions(flags, parseDuration), exec: defaultExec, api: (ctx: string) => clientNodeApi(ctx), runId: labelId, keep: !!flags.keep, log }
         const kind = new KindCluster(o)
         cluster = kind
         makeDriver = () => new KindDriver(o, kind)
       } else if (driverName === 'kube') {
-        const api = clientNodeApi(flags.context)
+        const api = (await clusterApi())(flags.context)
         makeDriver = () => new KubeDriver({ api, runId: labelId, createdByUs: false, allowExisting: !!flags.allowExistingCluster, log })
       } else makeDriver = () => new LocalDriver({ nodes, faults, resyncMs, log })
       const ac = new AbortController()
