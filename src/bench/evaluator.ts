@@ -16,6 +16,7 @@ function time(fn: () => unknown): number {
   return Number(process.hrtime.bigint() - t0) / 1e6
 }
 
+/** The evaluator on seeded synthetic clusters: predict time and memory per cell count. */
 export function benchEvaluator() {
   const targets4: Target[] = [{ port: 80, protocol: 'TCP' }, { port: 81, protocol: 'TCP' }, { port: 80, protocol: 'UDP' }, { port: 53, protocol: 'UDP' }]
   const big = generateCluster({ pods: 1000, namespaces: 50, policies: 500, targets: targets4 })

@@ -16,6 +16,7 @@ function rng(seed: number): () => number {
   }
 }
 
+/** The size of a generated synthetic cluster and its policy set. */
 export interface GenOptions {
   readonly pods: number
   readonly namespaces: number

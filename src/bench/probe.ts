@@ -19,6 +19,7 @@ function model(namespaces: number, podsPer: number, withPolicy: boolean): Scenar
   return r.scenario
 }
 
+/** One probe round on the local driver: wall time against the connect timeout, cells per second. */
 export async function benchProbe() {
   const signal = new AbortController().signal
   const opts = { settleMs: 5000, reprobes: 0, roundIntervalMs: 0 }
@@ -71,6 +72,7 @@ export async function benchProbe() {
   }
 }
 
+/** `npm run bench`: every measurement, printed and written to reports/bench/. */
 export async function main(): Promise<void> {
   if (process.getuid?.() !== 0) {
     console.log('probe bench: skipped (needs root for network namespaces)')

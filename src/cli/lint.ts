@@ -17,6 +17,7 @@ interface LintFlags {
 
 const collect = (v: string, prev: string[]) => [...prev, v]
 
+/** `lint`: policy mistakes in scenarios or manifests, as text, JSON or SARIF. */
 export function registerLintCommand(program: Command, io: Io, setCode: (n: number) => void): void {
   program
     .command('lint')

@@ -7,6 +7,7 @@ import { stepStates } from '../scenario/apply-actions.js'
 import { GLYPH } from '../report/glyphs.js'
 import { renderTarget } from '../report/render-table.js'
 
+/** One step's predicted matrix. */
 export interface StepPrediction {
   readonly name: string
   readonly table: TruthTable<Verdict>

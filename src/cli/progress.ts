@@ -5,6 +5,7 @@ import type { RunReport, ScenarioReport } from '../report/model.js'
 import type { StepProgress } from '../runner/run-step.js'
 import type { Io } from './io.js'
 
+/** Progress lines on stderr while a run goes (per scenario and step), then the summary. */
 export class Progress {
   private readonly tty = !!process.stderr.isTTY
   private pending = false

@@ -6,6 +6,7 @@ import { renderCompareHtml, renderCompareMarkdown, summaryLine } from '../report
 import { rebuildReports, writeText } from '../report/write.js'
 import type { Io } from './io.js'
 
+/** `report` (rebuild pages and history) and `compare` (what changed between two runs). */
 export function registerReportCommands(program: Command, io: Io, setCode: (n: number) => void): void {
   program
     .command('report')

@@ -68,6 +68,7 @@ function makeRunId(): string {
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}-${Math.random().toString(16).slice(2, 6)}`
 }
 
+/** `run` (scenarios against a driver) and `cleanup` (what a crashed run left). */
 export function registerRunCommands(program: Command, io: Io, setCode: (n: number) => void): void {
   const run = program
     .command('run')

@@ -20,11 +20,13 @@ export interface Endpoint {
   readonly ports: readonly ContainerPort[]
 }
 
+/** A peer with the endpoints it selects, computed once. */
 export interface CompiledPeer {
   readonly peer: NetworkPolicyPeer
   readonly members: Bitset
 }
 
+/** An ingress or egress rule with its peers compiled. */
 export interface CompiledRule {
   readonly index: number
   /** null: the rule names no peers, so every source/destination matches. */
@@ -35,6 +37,7 @@ export interface CompiledRule {
   readonly members: Bitset | null
 }
 
+/** A policy with the endpoints it isolates and its compiled rules per direction. */
 export interface CompiledPolicy {
   readonly id: string
   readonly policy: NetworkPolicy
@@ -43,6 +46,7 @@ export interface CompiledPolicy {
   readonly egress: readonly CompiledRule[]
 }
 
+/** Everything predict and explain need: endpoints, their index, and every compiled policy. */
 export interface Model {
   readonly endpoints: readonly Endpoint[]
   readonly podCount: number

@@ -5,6 +5,7 @@ import type { CompiledRule, Endpoint, Model } from './compile.js'
 import { portMatches } from './ports.js'
 import type { Verdict } from './predict.js'
 
+/** Which side of a connection a policy governs. */
 export type Direction = 'ingress' | 'egress'
 
 /** Points at one rule, peer and port of one policy (indices are 0-based, as in the YAML). */
@@ -39,6 +40,7 @@ export interface DirectionDecision {
   readonly checks: readonly RuleCheck[]
 }
 
+/** Why one cell is allowed or denied: the isolating policies of each end and the deciding rule. */
 export interface Explanation {
   readonly from: string
   readonly to: string

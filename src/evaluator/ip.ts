@@ -2,7 +2,9 @@
 import ipaddr from 'ipaddr.js'
 import type { IPBlock } from '../model/policy.js'
 
+/** A parsed IPv4 or IPv6 address. */
 export type Address = ipaddr.IPv4 | ipaddr.IPv6
+/** A CIDR as address and prefix length. */
 export type Range = [Address, number]
 
 /** Parses an address; IPv4-mapped IPv6 addresses are kept as IPv6. Throws on garbage. */
@@ -26,6 +28,7 @@ export interface CompiledIPBlock {
   readonly except: readonly Range[]
 }
 
+/** An ipBlock with its CIDR and excepts parsed once. */
 export function compileIPBlock(block: IPBlock): CompiledIPBlock {
   return { cidr: parseCidr(block.cidr), except: (block.except ?? []).map(parseCidr) }
 }
@@ -33,6 +36,7 @@ export function compileIPBlock(block: IPBlock): CompiledIPBlock {
 /** Which part of an ipBlock an address falls in. */
 export type IPBlockMatch = 'inside' | 'excepted' | 'outside'
 
+/** Where an address falls for an ipBlock: outside, inside, or inside an except. */
 export function matchIPBlock(block: CompiledIPBlock, addr: Address): IPBlockMatch {
   if (!inRange(addr, block.cidr)) return 'outside'
   return block.except.some((r) => inRange(addr, r)) ? 'excepted' : 'inside'

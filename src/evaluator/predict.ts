@@ -6,6 +6,7 @@ import { Bitset } from './bitset.js'
 import { type Model, compile, destinationsForPort } from './compile.js'
 import { portMatches } from './ports.js'
 
+/** What policy says of one connection. */
 export type Verdict = 'allow' | 'deny'
 
 /** Sources allowed into pod `podIndex` on `target`; null means the pod is not isolated for ingress. */

@@ -92,6 +92,7 @@ function manifestGroup(files: readonly { file: string; text: string }[], problem
   return { group: { name: 'manifests', sets: [set] }, ignored }
 }
 
+/** What lint reads: groups of workloads and policies, each with where it came from. */
 export interface LintInput {
   readonly groups: LintGroup[]
   readonly scenarios: number

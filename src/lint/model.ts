@@ -5,6 +5,7 @@ import type { SourceRef } from '../model/scenario.js'
 
 /** How bad a finding is, in ascending order. */
 export type Severity = 'info' | 'warning' | 'error'
+/** All severities, least first. */
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'error']
 
 /** A policy with where it was written. */
@@ -42,6 +43,7 @@ export interface LintOptions {
   readonly edgeLabels: readonly (readonly [string, string])[]
 }
 
+/** Every lint rule's id (as used by --disable and in SARIF). */
 export type RuleId =
   | 'no-default-deny'
   | 'ingress-from-anywhere'

@@ -15,6 +15,7 @@ export function renderLintText(findings: readonly LocatedFinding[]): string {
   return findings.map((f) => `${f.source.file}:${f.line}:${f.column}: ${f.severity} [${f.rule}] ${formatPath(f.source.path)}: ${f.message}\n  fix: ${f.hint}\n`).join('')
 }
 
+/** Findings as one JSON document. */
 export function renderLintJson(findings: readonly LocatedFinding[]): string {
   return JSON.stringify(
     {

@@ -8,6 +8,7 @@ import { peerSelectsNothing, selectsNoPod } from './rules/selection-rules.js'
 import { shadowedRule } from './rules/shadow-rules.js'
 import { emptySelectorSurprise, peersOrNotAnd } from './rules/surprise-rules.js'
 
+/** Every lint rule, in the order findings are listed. */
 export const RULES: readonly Rule[] = [
   noDefaultDeny,
   ingressFromAnywhere,

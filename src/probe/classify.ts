@@ -2,6 +2,7 @@
 import type { ObservationResult, RawOutcome } from '../model/observation.js'
 import { assertNever } from '../util/assert-never.js'
 
+/** One connection as observed: the result and, when allowed, who answered. */
 export interface Observed {
   readonly result: ObservationResult
   readonly latencyMs: number

@@ -2,6 +2,7 @@
 import type { NetworkPolicyPeer, NetworkPolicyPort } from '../../model/policy.js'
 import type { LintPolicy } from '../model.js'
 
+/** Which rules of a policy a walk visits. */
 export type Direction = 'ingress' | 'egress'
 
 /** One rule of one policy, direction-neutral: `peers` is `from` or `to`. */
