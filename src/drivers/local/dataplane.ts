@@ -4,7 +4,7 @@
 import { InfraError } from '../../errors.js'
 import type { ClusterState } from '../../model/state.js'
 import { type Faults, TABLE, compileRulesets } from './compile-nft.js'
-import type { Exec } from '../exec.js'
+import { type Exec, execOrThrow } from '../exec.js'
 import type { TopologyPlan } from './topology.js'
 
 const LOSS_TABLE = 'nphloss'
@@ -61,8 +61,7 @@ export class LocalDataplane {
       await Promise.all(
         [...rulesets].map(async ([ns, script]) => {
           if (this.stopped.has(ns) || (!force && this.programmed.get(ns) === script)) return
-          const r = await this.opts.exec('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: script })
-          if (r.exitCode !== 0) throw new InfraError(`nft failed in ${ns}: ${r.stderr}\n--- ruleset ---\n${script}`)
+          await execOrThrow(this.opts.exec, ['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: script, context: `--- ruleset ---\n${script}` })
           this.programmed.set(ns, script)
         }),
       )
@@ -125,8 +124,7 @@ export class LocalDataplane {
   }
 
   private async nft(ns: string, script: string): Promise<void> {
-    const r = await this.opts.exec('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: script })
-    if (r.exitCode !== 0) throw new InfraError(`nft failed in ${ns}: ${r.stderr}`)
+    await execOrThrow(this.opts.exec, ['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: script })
   }
 
   private later(fn: () => void, ms: number): void {

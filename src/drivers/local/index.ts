@@ -15,7 +15,7 @@ import { LocalDataplane } from './dataplane.js'
 import { allocateAddresses } from '../../scenario/addresses.js'
 import { assertNever } from '../../util/assert-never.js'
 import { sleep } from '../../util/sleep.js'
-import { type Exec, defaultExec } from '../exec.js'
+import { type Exec, defaultExec, execOrThrow } from '../exec.js'
 import { claimSession, newSessionId, releaseSession } from './names.js'
 import { preflight } from './preflight.js'
 import { type EndpointPlan, type TopologyPlan, buildTopology, checkPlan, planTopology, rebuildPod, restartNodeLinks } from './topology.js'
@@ -155,10 +155,8 @@ export class LocalDriver implements Driver {
     try {
       await this.agents.get(id)?.stop()
       // Delete the veth from the node's side first: a namespace's deletion frees its links only lazily.
-      const link = await this.exec('ip', ['-n', p.node!.ns, 'link', 'del', p.hostIf!])
-      if (link.exitCode !== 0) throw new InfraError(`could not delete ${p.hostIf} in ${p.node!.ns}: ${link.stderr}`)
-      const del = await this.exec('ip', ['netns', 'del', p.ns])
-      if (del.exitCode !== 0) throw new InfraError(`could not delete ${p.ns}: ${del.stderr}`)
+      await execOrThrow(this.exec, ['ip', '-n', p.node!.ns, 'link', 'del', p.hostIf!])
+      await execOrThrow(this.exec, ['ip', 'netns', 'del', p.ns])
       await rebuildPod(plan, p, pod.ip, newIp, this.exec)
       this.current = { ...this.current!, pods: this.current!.pods.map((x) => (x === pod ? { ...x, ip: newIp } : x)) }
       await this.startAgent(p)

@@ -4,7 +4,7 @@ import pLimit from 'p-limit'
 import ipaddr from 'ipaddr.js'
 import { InfraError } from '../../errors.js'
 import type { Scenario } from '../../model/scenario.js'
-import type { Exec } from '../exec.js'
+import { type Exec, execOrThrow } from '../exec.js'
 import { nsName } from './names.js'
 import { sleep } from '../../util/sleep.js'
 
@@ -58,14 +58,11 @@ export function checkPlan(plan: TopologyPlan): void {
 }
 
 async function batch(exec: Exec, ns: string | undefined, lines: string[]): Promise<void> {
-  const args = ns ? ['-n', ns, '-batch', '-'] : ['-batch', '-']
-  const r = await exec('ip', args, { input: lines.join('\n') + '\n' })
-  if (r.exitCode !== 0) throw new InfraError(`ip ${args.join(' ')} failed: ${r.stderr || r.stdout}`)
+  await execOrThrow(exec, ['ip', ...(ns ? ['-n', ns] : []), '-batch', '-'], { input: lines.join('\n') + '\n' })
 }
 
 async function sysctl(exec: Exec, ns: string, settings: string[]): Promise<void> {
-  const r = await exec('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', ...settings])
-  if (r.exitCode !== 0) throw new InfraError(`sysctl in ${ns} failed: ${r.stderr}`)
+  await execOrThrow(exec, ['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', ...settings])
 }
 
 /** Every namespace the plan creates. */
