@@ -1,6 +1,6 @@
 // Why: ONE exec per source pod per round: a POSIX sh script that runs `agnhost connect` for every target in
 // parallel and prints one result line each; and the parser of its output (both pure).
-import type { ConnectSpec, RawOutcome } from '../local/agent-protocol.js'
+import type { ConnectSpec, RawOutcome } from '../driver.js'
 import { parseAddress } from '../../evaluator/ip.js'
 
 /** Refuses anything that is not an address, a port and a protocol: nothing from input reaches the shell unchecked. */

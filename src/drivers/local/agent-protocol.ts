@@ -1,18 +1,8 @@
 // Why: the JSON-lines protocol between the harness and the per-pod agents (one message per line on stdio).
 import type { Protocol } from '../../model/cluster.js'
-import type { RawOutcome } from '../../model/observation.js'
-
-export type { RawOutcome }
+import type { ConnectSpec, RawOutcome } from '../driver.js'
 
 export interface ListenSpec {
-  readonly port: number
-  readonly protocol: Protocol
-}
-
-/** One connection to attempt; `key` comes back with the result. */
-export interface ConnectSpec {
-  readonly key: string
-  readonly ip: string
   readonly port: number
   readonly protocol: Protocol
 }
