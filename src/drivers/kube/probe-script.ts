@@ -30,7 +30,7 @@ export function probeCommand(conns: readonly ConnectSpec[], timeoutMs: number, a
  * exit 0 connected; exit 1 with a stderr line starting TIMEOUT, REFUSED, DNS, OTHER or UNKNOWN. UDP sends
  * "hostname\n" and needs a reply; with no server, the ICMP port-unreachable surfaces as "connection refused" (REFUSED).
  */
-export function parseProbeOutput(conns: readonly ConnectSpec[], stdout: string, expected: (c: ConnectSpec) => string): RawOutcome[] {
+export function parseProbeOutput<C extends ConnectSpec>(conns: readonly C[], stdout: string, expected: (c: C) => string): RawOutcome[] {
   const seen = new Map<number, RawOutcome>()
   for (const line of stdout.split('\n')) {
     const m = /^@@(\d+) (\d+) (-?\d+) ?(.*)$/.exec(line.trim())

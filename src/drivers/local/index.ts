@@ -6,7 +6,8 @@ import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
 import { uniqueTargets } from '../../scenario/targets.js'
-import type { ConnectSpec, Driver, DriverInfo, InfraChaos, ProbeConnection, RawOutcome } from '../driver.js'
+import type { Driver, DriverInfo, InfraChaos, ProbeConnection, RawOutcome } from '../driver.js'
+import { connectSpec, probeBySource } from '../probe-fanout.js'
 import { Agent } from './agents.js'
 import { cleanupSessions } from './cleanup.js'
 import type { Faults } from './compile-nft.js'
@@ -174,29 +175,22 @@ export class LocalDriver implements Driver {
     return target.protocol === 'SCTP' ? 'this kernel has no SCTP sockets (local driver)' : undefined
   }
 
-  async probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
-    const bySource = new Map<string, ConnectSpec[]>()
-    for (const c of connections) {
-      const list = bySource.get(c.from) ?? []
-      list.push({ key: c.key, ip: c.ip, port: c.target.port, protocol: c.target.protocol })
-      bySource.set(c.from, list)
-    }
-    const results = await Promise.all(
-      [...bySource].map(async ([from, connect]) => {
-        const gone = (): RawOutcome[] => connect.map((c) => ({ key: c.key, outcome: 'error', latencyMs: 0, detail: `${from} is being recreated` }))
-        const agent = this.agents.get(from)
+  /** One `probe` command per source agent, all its connections in parallel, each hedged. */
+  probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
+    return probeBySource(connections, async (from, conns) => {
+      const connect = conns.map(connectSpec)
+      const gone = (): RawOutcome[] => connect.map((c) => ({ key: c.key, outcome: 'error', latencyMs: 0, detail: `${from} is being recreated` }))
+      const agent = this.agents.get(from)
+      if (this.recreating.has(from)) return gone()
+      if (!agent) throw new InfraError(`no agent for ${from}`)
+      try {
+        const r = await agent.send({ cmd: 'probe', timeoutMs, connect, attempts: this.opts.attempts ?? 3 }, timeoutMs + 10000)
+        return r.results ?? []
+      } catch (e) {
         if (this.recreating.has(from)) return gone()
-        if (!agent) throw new InfraError(`no agent for ${from}`)
-        try {
-          const r = await agent.send({ cmd: 'probe', timeoutMs, connect, attempts: this.opts.attempts ?? 3 }, timeoutMs + 10000)
-          return r.results ?? []
-        } catch (e) {
-          if (this.recreating.has(from)) return gone()
-          throw e
-        }
-      }),
-    )
-    return results.flat()
+        throw e
+      }
+    })
   }
 
   async down(): Promise<void> {
