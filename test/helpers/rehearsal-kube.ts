@@ -5,7 +5,7 @@
 // observed, never scripted. Each API behaviour the kube driver relies on is cited where it is encoded.
 import { execa } from 'execa'
 import type { ExecResult, KubeApi, PodInfo } from '../../src/drivers/kube/api.js'
-import type { NodeAccess } from '../../src/drivers/kube/index.js'
+import type { NodeAccess } from '../../src/drivers/kube/node-access.js'
 import { type Exec, defaultExec } from '../../src/drivers/exec.js'
 import { LocalDriver } from '../../src/drivers/local/index.js'
 import { sessionOf } from '../../src/drivers/local/names.js'

@@ -1,7 +1,9 @@
 // The kube driver against an in-memory API: namespaces and pods labelled with the run, IPs read back,
 // server-side apply, label patches, ONE exec per source pod per round, safety, cleanup, chaos.
 import t from 'tap'
-import { KubeDriver, type NodeAccess, replaceLabels } from '../../../src/drivers/kube/index.js'
+import { KubeDriver } from '../../../src/drivers/kube/index.js'
+import type { NodeAccess } from '../../../src/drivers/kube/node-access.js'
+import { replaceLabels } from '../../../src/drivers/kube/apply.js'
 import { RUN_LABEL } from '../../../src/drivers/kube/manifests.js'
 import { HOST_LABEL, PID_LABEL, hostLabel } from '../../../src/drivers/kube/owner.js'
 import { compile, predictModel } from '../../../src/evaluator/index.js'
