@@ -13,6 +13,7 @@ import { cleanupSessions } from './cleanup.js'
 import type { Faults } from './compile-nft.js'
 import { LocalDataplane } from './dataplane.js'
 import { allocateAddresses } from '../../scenario/addresses.js'
+import { DEFAULT_POD_CIDR } from '../../scenario/parse.js'
 import { assertNever } from '../../util/assert-never.js'
 import { sleep } from '../../util/sleep.js'
 import { type Exec, defaultExec, execOrThrow } from '../exec.js'
@@ -149,7 +150,7 @@ export class LocalDriver implements Driver {
     const p = plan.pods.find((x) => x.id === id)
     const pod = this.current!.pods.find((x) => `${x.namespace}/${x.name}` === id)
     if (!p || !pod) throw new InfraError(`no pod ${id}`)
-    const [newIp] = allocateAddresses(this.scenario?.podCIDR ?? '10.244.0.0/16', 1, this.used)
+    const [newIp] = allocateAddresses(this.scenario?.podCIDR ?? DEFAULT_POD_CIDR, 1, this.used)
     this.used.add(newIp)
     this.recreating.add(id)
     try {

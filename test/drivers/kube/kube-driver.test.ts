@@ -9,11 +9,12 @@ import { UsageError } from '../../../src/errors.js'
 import { runScenarios } from '../../../src/runner/run.js'
 import { DEFAULT_RUN_OPTIONS } from '../../../src/runner/run-step.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
+import { DEFAULT_POD_CIDR } from '../../../src/scenario/parse.js'
 import { FakeKube } from '../../helpers/fake-kube.js'
 
 const [scenario] = loadScenarios(['scenarios/upstream/allow-from-namespace-selector.yaml'])
 const signal = new AbortController().signal
-const driver = (api: FakeKube, extra = {}) => new KubeDriver({ api, runId: 'r1', createdByUs: false, allowExisting: true, podReadyTimeoutMs: 5000, requestIpsIn: '10.244.0.0/16', ...extra })
+const driver = (api: FakeKube, extra = {}) => new KubeDriver({ api, runId: 'r1', createdByUs: false, allowExisting: true, podReadyTimeoutMs: 5000, requestIpsIn: DEFAULT_POD_CIDR, ...extra })
 
 t.test('refuses a cluster it did not create unless allowed, before touching it', async (t) => {
   const api = new FakeKube()
