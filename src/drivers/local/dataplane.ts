@@ -2,6 +2,7 @@
 // state, resyncs periodically (repairing flushed rules), can be stopped and started (rules stay while it is
 // down; changes made meanwhile land when it returns), and injects packet loss. Faults switch on known bugs.
 import { InfraError } from '../../errors.js'
+import { podId } from '../../model/cluster.js'
 import type { ClusterState } from '../../model/state.js'
 import { type Faults, TABLE, compileRulesets } from './compile-nft.js'
 import { type Exec, execOrThrow } from '../exec.js'
@@ -44,12 +45,12 @@ export class LocalDataplane {
   private view(): ClusterState {
     let state = this.desired()
     if (this.has('stale-labels')) {
-      const was = new Map(this.initial.pods.map((p) => [`${p.namespace}/${p.name}`, p.labels]))
-      state = { ...state, namespaces: this.initial.namespaces, pods: state.pods.map((p) => ({ ...p, labels: was.get(`${p.namespace}/${p.name}`) ?? p.labels })) }
+      const was = new Map(this.initial.pods.map((p) => [podId(p), p.labels]))
+      state = { ...state, namespaces: this.initial.namespaces, pods: state.pods.map((p) => ({ ...p, labels: was.get(podId(p)) ?? p.labels })) }
     }
     if (this.has('stale-addresses')) {
-      const was = new Map(this.initial.pods.map((p) => [`${p.namespace}/${p.name}`, p.ip]))
-      state = { ...state, pods: state.pods.map((p) => ({ ...p, ip: was.get(`${p.namespace}/${p.name}`) ?? p.ip })) }
+      const was = new Map(this.initial.pods.map((p) => [podId(p), p.ip]))
+      state = { ...state, pods: state.pods.map((p) => ({ ...p, ip: was.get(podId(p)) ?? p.ip })) }
     }
     return state
   }

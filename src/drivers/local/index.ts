@@ -1,7 +1,7 @@
 // Why: the `local` driver: a "cluster" of network namespaces with an nftables dataplane, run for real.
 import pLimit from 'p-limit'
 import { InfraError } from '../../errors.js'
-import type { Target } from '../../model/cluster.js'
+import { type Target, podId } from '../../model/cluster.js'
 import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
@@ -74,7 +74,7 @@ export class LocalDriver implements Driver {
     await this.dataplane.start()
     // One agent per pod and per external: it serves the probe targets and probes on command.
     const servePorts = (id: string): { port: number; protocol: Target['protocol'] }[] => {
-      const pod = scenario.pods.find((p) => `${p.namespace}/${p.name}` === id)
+      const pod = scenario.pods.find((p) => podId(p) === id)
       const all = pod ? uniqueTargets(scenario) : scenario.externals.find((e) => e.name === id)!.ports
       return all.filter((t) => t.protocol !== 'SCTP').map((t) => ({ port: t.port, protocol: t.protocol }))
     }
@@ -133,12 +133,12 @@ export class LocalDriver implements Driver {
       case 'restart-node': {
         const plan = this.plan
         const nodes = dp.nodes(action.node).map((ns) => plan.nodes.find((n) => n.ns === ns)!)
-        const ipOf = (p: EndpointPlan) => this.current!.pods.find((x) => `${x.namespace}/${x.name}` === p.id)?.ip ?? p.ip
+        const ipOf = (p: EndpointPlan) => this.current!.pods.find((x) => podId(x) === p.id)?.ip ?? p.ip
         await Promise.all(nodes.map((n) => restartNodeLinks(plan, n, this.exec, action.downForMs, ipOf, signal)))
         return
       }
       case 'recreate-pod':
-        return this.recreatePod(`${action.namespace}/${action.pod}`)
+        return this.recreatePod(podId({ namespace: action.namespace, name: action.pod }))
       default:
         return assertNever(action, 'chaos action')
     }
@@ -148,7 +148,7 @@ export class LocalDriver implements Driver {
   private async recreatePod(id: string): Promise<void> {
     const plan = this.plan!
     const p = plan.pods.find((x) => x.id === id)
-    const pod = this.current!.pods.find((x) => `${x.namespace}/${x.name}` === id)
+    const pod = this.current!.pods.find((x) => podId(x) === id)
     if (!p || !pod) throw new InfraError(`no pod ${id}`)
     const [newIp] = allocateAddresses(this.scenario?.podCIDR ?? DEFAULT_POD_CIDR, 1, this.used)
     this.used.add(newIp)

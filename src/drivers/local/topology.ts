@@ -3,6 +3,7 @@
 import pLimit from 'p-limit'
 import ipaddr from 'ipaddr.js'
 import { InfraError } from '../../errors.js'
+import { podId } from '../../model/cluster.js'
 import type { Scenario } from '../../model/scenario.js'
 import { type Exec, execOrThrow } from '../exec.js'
 import { nsName } from './names.js'
@@ -44,7 +45,7 @@ export function planTopology(s: Scenario, sid: string, nodeCount: number): Topol
   let rr = 0
   const pods = s.pods.map((p, i) => {
     const node = p.node ? nodes.find((n) => n.name === p.node)! : nodes[rr++ % nodeCount]
-    return { id: `${p.namespace}/${p.name}`, ns: nsName.pod(sid, i), ip: p.ip, node, hostIf: `vp${i}` }
+    return { id: podId(p), ns: nsName.pod(sid, i), ip: p.ip, node, hostIf: `vp${i}` }
   })
   const externals = s.externals.map((e, i) => ({ id: e.name, ns: nsName.external(sid, i), ip: e.ip }))
   return { sid, fabricNs: nsName.fabric(sid), nodes, pods, externals }

@@ -5,6 +5,7 @@ import { KubeDriver } from '../../../src/drivers/kube/index.js'
 import { RUN_LABEL } from '../../../src/drivers/kube/manifests.js'
 import { HOST_LABEL, PID_LABEL, hostLabel } from '../../../src/drivers/kube/owner.js'
 import { compile, predictModel } from '../../../src/evaluator/index.js'
+import { podId } from '../../../src/model/cluster.js'
 import { UsageError } from '../../../src/errors.js'
 import { runScenarios } from '../../../src/runner/run.js'
 import { DEFAULT_RUN_OPTIONS } from '../../../src/runner/run-step.js'
@@ -58,7 +59,7 @@ t.test('probe: one exec per source pod per round; exec failures are probe errors
   api.connects = (_from, _ip, port) => (port === 81 ? 'timeout' : true)
   api.execFails.add('z/c')
   const state = d.state()
-  const conns = state.pods.flatMap((from) => state.pods.flatMap((to) => [80, 81].map((port) => ({ key: `${from.name}${from.namespace}|${to.namespace}/${to.name}|${port}`, from: `${from.namespace}/${from.name}`, to: `${to.namespace}/${to.name}`, ip: to.ip, target: { port, protocol: 'TCP' as const } }))))
+  const conns = state.pods.flatMap((from) => state.pods.flatMap((to) => [80, 81].map((port) => ({ key: `${from.name}${from.namespace}|${podId(to)}|${port}`, from: podId(from), to: podId(to), ip: to.ip, target: { port, protocol: 'TCP' as const } }))))
   api.calls = []
   const out = await d.probe(conns, 1000)
   t.equal(api.calls.filter((c) => c.op === 'exec').length, 9, 'nine source pods, nine execs for 162 connections')
@@ -75,7 +76,7 @@ t.test('a whole run through the fake: a correct CNI agrees, a CNI that ignores p
     const state = d.state()
     const to = state.pods.find((p) => p.ip === ip)!
     const table = predictModel(compile({ ...state, policies: [...api.policies.values()] }), [{ port, protocol: 'TCP' }])
-    return table.get(from, `${to.namespace}/${to.name}`, { port, protocol: 'TCP' }) === 'allow' ? true : ('timeout' as const)
+    return table.get(from, podId(to), { port, protocol: 'TCP' }) === 'allow' ? true : ('timeout' as const)
   }
   for (const [name, broken] of [['correct', false], ['ignores policies', true]] as const) {
     const api = new FakeKube()
