@@ -36,6 +36,7 @@ export interface DriverInfo {
 /** Faults a driver performs itself; relabels and policy churn go through `apply` and need no driver support. */
 export type InfraChaos = Exclude<ChaosAction, { action: 'relabel' | 'policy-churn' }>
 
+/** A cluster the runner can set up, change, probe, break and tear down, whatever it is made of. */
 export interface Driver {
   readonly info: DriverInfo
   /**

@@ -2,6 +2,7 @@
 import { execa } from 'execa'
 import { InfraError } from '../errors.js'
 
+/** What a finished command left: its exit code and output. */
 export interface ExecResult {
   readonly exitCode: number
   readonly stdout: string
@@ -11,6 +12,7 @@ export interface ExecResult {
 /** Runs a command; never rejects for a failing command. `timeoutMs` kills it (the result then says so). */
 export type Exec = (file: string, args: readonly string[], opts?: { input?: string; timeoutMs?: number }) => Promise<ExecResult>
 
+/** The real runner (execa, no shell, never rejecting for a failing command). */
 export const defaultExec: Exec = async (file, args, opts) => {
   const r = await execa(file, [...args], { reject: false, input: opts?.input, stripFinalNewline: true, ...(opts?.timeoutMs ? { timeout: opts.timeoutMs } : {}) })
   const stderr = String(r.stderr ?? '')
@@ -20,6 +22,7 @@ export const defaultExec: Exec = async (file, args, opts) => {
 /** How many lines of a failing command's output the error keeps (kind and kubectl print pages of logs). */
 const TAIL_LINES = 15
 
+/** What execOrThrow passes on (stdin, a time limit) and adds to its error. */
 export interface ExecOrThrowOptions {
   readonly input?: string
   readonly timeoutMs?: number

@@ -10,6 +10,7 @@ import { AGNHOST_IMAGE } from '../kube/manifests.js'
 import { type CalicoManifest, type CalicoRelease, calicoImages, calicoRelease, felixEnv, felixSummary, manifestPath, manifestUrl, patchCalicoManifest, reuseMismatch, CALICO_RELEASES } from './calico.js'
 import { kindConfig } from './config.js'
 
+/** What a kind cluster of the harness is made of (command-line options). */
 export interface KindOptions {
   readonly name: string
   readonly workers: number

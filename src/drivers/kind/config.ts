@@ -10,6 +10,7 @@ import { DEFAULT_POD_CIDR } from '../../scenario/parse.js'
  */
 export const CALICO_POD_SUBNET: string = DEFAULT_POD_CIDR
 
+/** What the generated kind config depends on. */
 export interface KindConfigOptions {
   readonly workers: number
   readonly podSubnet?: string
@@ -17,6 +18,7 @@ export interface KindConfigOptions {
   readonly dataplane: 'iptables' | 'nftables'
 }
 
+/** The kind config of a run, as YAML (also printed by the dry run). */
 export function kindConfig(o: KindConfigOptions): string {
   const doc = {
     kind: 'Cluster',

@@ -12,6 +12,7 @@ import { EnvironmentError, InfraError, UsageError } from '../../errors.js'
 import { KindNodes } from './nodes.js'
 import { CALICO_POD_SUBNET } from './config.js'
 
+/** The cluster's options plus the runner, the API client factory and the run. */
 export interface KindDriverOptions extends KindOptions {
   readonly exec: Exec
   /** Builds the API client for the cluster's context (the real client, or a fake in tests). */

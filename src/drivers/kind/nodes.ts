@@ -17,6 +17,7 @@ const FLUSH_IPTABLES = "for t in filter raw mangle nat; do iptables-save -t $t |
 const signalAgent = (sig: 'STOP' | 'CONT') => `for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = calico-node ] && kill -${sig} \${d#/proc/}; done; true`
 const FLUSH_NFT = 'nft list tables | awk \'$3 ~ /^calico/ {print $2, $3}\' | while read f t; do nft flush table $f $t; done'
 
+/** Node access for the kube driver on a kind cluster: Docker into the node containers, externals as containers. */
 export class KindNodes implements NodeAccess {
   private netem: boolean | undefined
   private readonly externals = new Map<string, string>()

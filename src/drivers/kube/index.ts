@@ -19,6 +19,7 @@ import { type PodPlacement, addressPools, createProbePods, inPools, recreatePod 
 import { probeRound } from './probe.js'
 import { POD_READY_TIMEOUT_MS, readyProvesListening, waitPodsReady } from './readiness.js'
 
+/** What the kube driver is given: the API, the run, whether it may touch this cluster, node access when there is some. */
 export interface KubeDriverOptions {
   readonly api: KubeApi
   readonly runId: string

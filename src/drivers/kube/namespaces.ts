@@ -10,6 +10,7 @@ import { RUN_LABEL } from './manifests.js'
 import { HOST_LABEL, PID_LABEL, leftoverReason, ownerLabels } from './owner.js'
 import { waitNamespaceGone } from './readiness.js'
 
+/** The API and the run whose namespaces these are. */
 export interface RunNamespacesOptions {
   readonly api: KubeApi
   readonly runId: string

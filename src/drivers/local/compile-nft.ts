@@ -23,6 +23,7 @@ export const FAULT_MODES = [
   'stale-addresses',
   'fail-open-on-restart',
 ] as const
+/** One switchable bug class. */
 export type FaultMode = (typeof FAULT_MODES)[number]
 
 /** Deliberate dataplane bugs, for proving that the harness catches them (one switch each). */
@@ -37,6 +38,7 @@ export interface Faults {
   readonly lossPercent?: number
 }
 
+/** The nftables table (inet family) that holds every policy chain of a node. */
 export const TABLE = 'nph'
 
 type Pred = (labels: Labels) => boolean

@@ -13,6 +13,7 @@ const LOSS_TABLE = 'nphloss'
 /** How long an agent with the fail-open-on-restart bug leaves its node unprogrammed after starting. */
 export const FAIL_OPEN_RESTART_MS = 1500
 
+/** How the node agents run commands, how often they resync, which bugs they have. */
 export interface DataplaneOptions {
   readonly exec: Exec
   /** Periodic full re-programming of every running node agent (0: never). */
@@ -20,6 +21,7 @@ export interface DataplaneOptions {
   readonly faults?: Faults
 }
 
+/** The node agents of one local cluster: program, resync, stop and start, flush, packet loss. */
 export class LocalDataplane {
   private readonly programmed = new Map<string, string>()
   private readonly stopped = new Set<string>()

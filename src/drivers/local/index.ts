@@ -21,6 +21,7 @@ import { claimSession, newSessionId, releaseSession } from './names.js'
 import { preflight } from './preflight.js'
 import { type EndpointPlan, type TopologyPlan, buildTopology, checkPlan, planTopology, rebuildPod, restartNodeLinks } from './topology.js'
 
+/** How the local cluster is laid out and which faults its dataplane has. */
 export interface LocalDriverOptions {
   readonly nodes?: number
   /** Hedged attempts per connection within one timeout, so a lost packet is not a blocked verdict (default 3). */
@@ -33,6 +34,7 @@ export interface LocalDriverOptions {
   readonly log?: (line: string) => void
 }
 
+/** The local driver: topology, dataplane and agents for one scenario, removed at down. */
 export class LocalDriver implements Driver {
   info: DriverInfo = { name: 'local', cni: 'netpol-harness local nftables dataplane', versions: {} }
   /** Agents answer overlapping rounds: a 200 ms sample interval holds with a 500 ms timeout. */

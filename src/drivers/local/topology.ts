@@ -9,9 +9,11 @@ import { type Exec, execOrThrow } from '../exec.js'
 import { nsName } from './names.js'
 import { sleep } from '../../util/sleep.js'
 
+/** Every pod's default gateway, on the node side of its veth (Calico's link-local next hop). */
 export const GATEWAY = '169.254.1.1'
 const FABRIC_NET = '169.254.200'
 
+/** A node: its namespace and its address on the fabric. */
 export interface NodePlan {
   readonly name: string
   readonly index: number
@@ -19,6 +21,7 @@ export interface NodePlan {
   readonly fabricIp: string
 }
 
+/** A pod or external: its id, namespace and address. */
 export interface EndpointPlan {
   readonly id: string
   readonly ns: string
@@ -28,6 +31,7 @@ export interface EndpointPlan {
   readonly hostIf?: string
 }
 
+/** Where every namespace, address and link of a scenario goes (pure, from planTopology). */
 export interface TopologyPlan {
   readonly sid: string
   readonly fabricNs: string
