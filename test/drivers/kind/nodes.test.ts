@@ -35,11 +35,18 @@ t.test('restart-agent downFor: every calico-node process of the node is stopped 
   })
   await new Promise((r) => setTimeout(r, 100))
   const calls: string[] = []
-  const nodes = new KindNodes(localNode(calls), 'nph', 'r1', 'iptables')
-  let seen = ''
-  const frozen = nodes.freezeAgent(['nph-worker'], 600, new AbortController().signal)
-  await new Promise((r) => setTimeout(r, 300))
-  seen = `${state(agent.pid!)}${state(bystander.pid!)}`
+  const node = localNode(calls)
+  // Sampled once the agent has stopped, never after the resume began: on a loaded machine the /proc walk that
+  // finds calico-node takes a while, and a fixed wait would race it.
+  let resumed = false
+  const exec: Exec = (file, args, opts) => {
+    if (args.some((a) => a.includes('kill -CONT'))) resumed = true
+    return node(file, args, opts)
+  }
+  const nodes = new KindNodes(exec, 'nph', 'r1', 'iptables')
+  const frozen = nodes.freezeAgent(['nph-worker'], 3000, new AbortController().signal)
+  while (!resumed && state(agent.pid!) !== 'T') await new Promise((r) => setTimeout(r, 20))
+  const seen = `${state(agent.pid!)}${state(bystander.pid!)}`
   await frozen
   t.equal(seen, 'TS', 'during downFor calico-node is stopped, other processes are not')
   t.not(state(agent.pid!), 'T', 'resumed after downFor')
