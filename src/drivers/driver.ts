@@ -1,8 +1,11 @@
 // Why: what the runner needs from any cluster (local namespaces, kind, an existing cluster).
-import type { Target } from '../model/cluster.js'
+import type { Protocol, Target } from '../model/cluster.js'
 import type { Action, ChaosAction, Scenario } from '../model/scenario.js'
 import type { ClusterState } from '../model/state.js'
 import type { RawOutcome } from '../model/observation.js'
+
+/** What a probe of any driver reports for one connection (defined with the observation it becomes). */
+export type { RawOutcome }
 
 /** One connection of a probe round: from a source endpoint to a destination address and target. */
 export interface ProbeConnection {
@@ -11,6 +14,14 @@ export interface ProbeConnection {
   readonly to: string
   readonly ip: string
   readonly target: Target
+}
+
+/** One connection as a prober attempts it (the local agent, the kube probe script); `key` comes back with the result. */
+export interface ConnectSpec {
+  readonly key: string
+  readonly ip: string
+  readonly port: number
+  readonly protocol: Protocol
 }
 
 /** What the driver reports about itself for the report. */
@@ -25,6 +36,7 @@ export interface DriverInfo {
 /** Faults a driver performs itself; relabels and policy churn go through `apply` and need no driver support. */
 export type InfraChaos = Exclude<ChaosAction, { action: 'relabel' | 'policy-churn' }>
 
+/** A cluster the runner can set up, change, probe, break and tear down, whatever it is made of. */
 export interface Driver {
   readonly info: DriverInfo
   /**

@@ -2,7 +2,8 @@
 // policies, calico-node pods, and exec that answers the probe script like agnhost connect would, decided by
 // a `connects` function (the fake CNI).
 import type { ExecResult, KubeApi, PodInfo } from '../../src/drivers/kube/api.js'
-import type { NetworkPolicy } from '../../src/model/policy.js'
+import { podId } from '../../src/model/cluster.js'
+import { type NetworkPolicy, policyId } from '../../src/model/policy.js'
 
 export interface FakeCall {
   readonly op: string
@@ -59,10 +60,10 @@ export class FakeKube implements KubeApi {
     const m = manifest as FakePodManifest
     const wanted = m.metadata.annotations?.['cni.projectcalico.org/ipAddrs']
     const ip = wanted ? JSON.parse(wanted)[0] : `10.99.0.${this.nextIp++}`
-    this.pods.set(`${namespace}/${m.metadata.name}`, { manifest: m, polls: 0, info: { name: m.metadata.name, namespace, phase: 'Pending', ready: false, labels: m.metadata.labels, ip } })
+    this.pods.set(podId({ namespace, name: m.metadata.name }), { manifest: m, polls: 0, info: { name: m.metadata.name, namespace, phase: 'Pending', ready: false, labels: m.metadata.labels, ip } })
   }
   async getPod(namespace: string, name: string) {
-    const p = this.pods.get(`${namespace}/${name}`)
+    const p = this.pods.get(podId({ namespace, name }))
     if (!p) return undefined
     // Ready on the second look, as a real pod is after its containers start.
     if (++p.polls >= 2) p.info = { ...p.info, phase: 'Running', ready: true, node: 'fake-worker' }
@@ -74,18 +75,18 @@ export class FakeKube implements KubeApi {
   }
   async deletePod(namespace: string, name: string) {
     this.log('deletePod', namespace, name)
-    this.pods.delete(`${namespace}/${name}`)
+    this.pods.delete(podId({ namespace, name }))
   }
   async patchPodLabels(namespace: string, name: string, labels: Record<string, string | null>) {
     this.log('patchPodLabels', namespace, name, labels)
-    const p = this.pods.get(`${namespace}/${name}`)!
+    const p = this.pods.get(podId({ namespace, name }))!
     const cur = { ...p.info.labels }
     for (const [k, v] of Object.entries(labels)) v === null ? delete cur[k] : (cur[k] = v)
     p.info = { ...p.info, labels: cur }
   }
   async applyPolicy(policy: NetworkPolicy) {
     this.log('applyPolicy', policy)
-    this.policies.set(`${policy.metadata.namespace}/${policy.metadata.name}`, policy)
+    this.policies.set(policyId(policy), policy)
   }
   async deletePolicy(namespace: string, name: string) {
     this.log('deletePolicy', namespace, name)
@@ -93,12 +94,12 @@ export class FakeKube implements KubeApi {
   }
   async exec(namespace: string, pod: string, container: string, command: readonly string[]): Promise<ExecResult> {
     this.log('exec', namespace, pod, container, command)
-    if (this.execFails.has(`${namespace}/${pod}`)) return { stdout: '', stderr: '', error: 'container not found' }
+    if (this.execFails.has(podId({ namespace, name: pod }))) return { stdout: '', stderr: '', error: 'container not found' }
     // Answer each `agnhost connect` line of the script as agnhost would.
     const lines = command[2].split('\n').flatMap((line) => {
       const m = /connect \[?([^\]\s]+?)\]?:(\d+) --timeout=\d+ms --protocol=(\w+).*echo "@@(\d+)/.exec(line)
       if (!m) return []
-      const r = this.connects(`${namespace}/${pod}`, m[1], Number(m[2]), m[3])
+      const r = this.connects(podId({ namespace, name: pod }), m[1], Number(m[2]), m[3])
       return [r === true ? `@@${m[4]} 0 0 ` : r === 'timeout' ? `@@${m[4]} 1 0 TIMEOUT: i/o timeout` : `@@${m[4]} 1 0 REFUSED: connection refused`]
     })
     return { stdout: lines.join('\n') + '\n', stderr: '', exitCode: 0 }

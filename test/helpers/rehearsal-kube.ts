@@ -5,12 +5,12 @@
 // observed, never scripted. Each API behaviour the kube driver relies on is cited where it is encoded.
 import { execa } from 'execa'
 import type { ExecResult, KubeApi, PodInfo } from '../../src/drivers/kube/api.js'
-import type { NodeAccess } from '../../src/drivers/kube/index.js'
+import type { NodeAccess } from '../../src/drivers/kube/node-access.js'
 import { type Exec, defaultExec } from '../../src/drivers/exec.js'
 import { LocalDriver } from '../../src/drivers/local/index.js'
 import { sessionOf } from '../../src/drivers/local/names.js'
 import { type TopologyPlan, planTopology } from '../../src/drivers/local/topology.js'
-import type { Target } from '../../src/model/cluster.js'
+import { type Target, podId } from '../../src/model/cluster.js'
 import type { NetworkPolicy } from '../../src/model/policy.js'
 import type { Action, Scenario } from '../../src/model/scenario.js'
 import { allocateAddresses } from '../../src/scenario/addresses.js'
@@ -125,7 +125,7 @@ export class RehearsalKube implements KubeApi {
   }
   async createPod(namespace: string, manifest: object) {
     const m = manifest as { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> } }
-    const id = `${namespace}/${m.metadata.name}`
+    const id = podId({ namespace, name: m.metadata.name })
     if (!this.namespaces.has(namespace)) throw apiError(404, `namespaces "${namespace}" not found`)
     if (this.pods.has(id)) throw apiError(409, `pods "${m.metadata.name}" already exists`)
     const asked = m.metadata.annotations?.[CALICO_IP_ANNOTATION]
@@ -138,16 +138,16 @@ export class RehearsalKube implements KubeApi {
       // gives a fresh address, where Calico would honour the annotation; the kube driver reads the IP back.
       await this.started
       await this.local.chaos({ action: 'recreate-pod', namespace, pod: m.metadata.name }, this.opts.signal)
-      ip = this.local.state().pods.find((p) => `${p.namespace}/${p.name}` === id)!.ip
+      ip = this.local.state().pods.find((p) => podId(p) === id)!.ip
     }
     this.pods.set(id, { labels: { ...(m.metadata.labels ?? {}) }, ip, polls: 0 })
   }
   async getPod(namespace: string, name: string): Promise<PodInfo | undefined> {
-    const id = `${namespace}/${name}`
+    const id = podId({ namespace, name })
     const p = this.pods.get(id)
     if (!p) return undefined
     // The node side comes up once every pod of the scenario exists (the kube driver creates them all, then polls).
-    if (!this.started && this.scenario.pods.every((s) => this.pods.has(`${s.namespace}/${s.name}`))) this.started = this.startLocal()
+    if (!this.started && this.scenario.pods.every((s) => this.pods.has(podId(s)))) this.started = this.startLocal()
     if (!this.started) return { name, namespace, phase: 'Pending', ready: false, labels: p.labels }
     await this.started
     // Pending, then Running and Ready on a later look, as a real pod once its containers pass readiness checks.
@@ -173,10 +173,10 @@ export class RehearsalKube implements KubeApi {
       this.agents.set(agent[1], this.agents.get(agent[1])! + 1)
       return
     }
-    this.pods.delete(`${namespace}/${name}`)
+    this.pods.delete(podId({ namespace, name }))
   }
   async patchPodLabels(namespace: string, name: string, labels: Record<string, string | null>) {
-    const p = this.pods.get(`${namespace}/${name}`)
+    const p = this.pods.get(podId({ namespace, name }))
     if (!p) throw apiError(404, `pods "${name}" not found`)
     p.labels = patched(p.labels, labels)
     await this.toLocal({ kind: 'set-pod-labels', namespace, pod: name, labels: p.labels })
@@ -190,8 +190,8 @@ export class RehearsalKube implements KubeApi {
     await this.toLocal({ kind: 'delete-policy', namespace, name })
   }
   async exec(namespace: string, pod: string, _container: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
-    if (!this.pods.has(`${namespace}/${pod}`)) return { stdout: '', stderr: '', error: `pods "${pod}" not found` }
-    return this.execIn(`${namespace}/${pod}`, command, timeoutMs)
+    if (!this.pods.has(podId({ namespace, name: pod }))) return { stdout: '', stderr: '', error: `pods "${pod}" not found` }
+    return this.execIn(podId({ namespace, name: pod }), command, timeoutMs)
   }
   async podLogs() {
     return ''
@@ -229,7 +229,7 @@ export class RehearsalKube implements KubeApi {
       ...s,
       namespaces: s.namespaces.map((n) => ({ ...n, labels: this.namespaces.get(n.name) ?? n.labels })),
       pods: s.pods.map((p) => {
-        const api = this.pods.get(`${p.namespace}/${p.name}`)!
+        const api = this.pods.get(podId(p))!
         return { ...p, labels: api.labels, ip: api.ip }
       }),
     }

@@ -5,11 +5,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { InfraError, UsageError } from '../../errors.js'
-import type { Exec } from '../exec.js'
+import { type Exec, execOrThrow } from '../exec.js'
 import { AGNHOST_IMAGE } from '../kube/manifests.js'
 import { type CalicoManifest, type CalicoRelease, calicoImages, calicoRelease, felixEnv, felixSummary, manifestPath, manifestUrl, patchCalicoManifest, reuseMismatch, CALICO_RELEASES } from './calico.js'
 import { kindConfig } from './config.js'
 
+/** What a kind cluster of the harness is made of (command-line options). */
 export interface KindOptions {
   readonly name: string
   readonly workers: number
@@ -172,9 +173,8 @@ export async function status(exec: Exec, name: string): Promise<{ exists: boolea
   if (kind.exitCode !== 0) throw new InfraError('the kind driver needs kind, which is not installed here', { hint: 'install kind (https://kind.sigs.k8s.io) and Docker, or use --driver local' })
   const docker = await exec('docker', ['info'])
   if (docker.exitCode !== 0) throw new InfraError(`the kind driver needs a working Docker engine: ${(docker.stderr || docker.stdout).trim().split('\n')[0]}`, { hint: 'start Docker (and make sure it can pull kindest/node), or use --driver local' })
-  const clusters = await exec('kind', ['get', 'clusters'])
-  if (clusters.exitCode !== 0) throw new InfraError(`kind get clusters failed: ${clusters.stderr}`, { hint: 'is Docker running?' })
-  if (!clusters.stdout.split('\n').map((l) => l.trim()).includes(name)) return { exists: false, healthy: false, detail: `no kind cluster named ${name}` }
+  const clusters = await execOrThrow(exec, ['kind', 'get', 'clusters'], { hint: 'is Docker running?' })
+  if (!clusters.split('\n').map((l) => l.trim()).includes(name)) return { exists: false, healthy: false, detail: `no kind cluster named ${name}` }
   const nodes = await exec('kubectl', ['--context', context(name), 'get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'])
   const notReady = nodes.stdout.split('\n').filter((l) => l.includes('=') && !l.endsWith('=True'))
   const ds = await exec('kubectl', ['--context', context(name), '-n', 'kube-system', 'get', 'daemonset', 'calico-node', '-o', 'jsonpath={.status.numberReady}/{.status.desiredNumberScheduled}'])
@@ -199,7 +199,7 @@ export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, m
   const m = await manifest() // before deleting or creating anything: a missing or mismatching manifest must change nothing
   if (st.exists) {
     log(`kind cluster ${o.name} is not healthy (${st.detail}); recreating it`)
-    await must(exec, ['kind', 'delete', 'cluster', '--name', o.name])
+    await execOrThrow(exec, ['kind', 'delete', 'cluster', '--name', o.name])
   }
   const dir = mkdtempSync(join(tmpdir(), 'nph-kind-'))
   const configFile = join(dir, 'kind-config.yaml')
@@ -221,7 +221,7 @@ export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, m
       // kind create cluster can leave a half-made cluster behind when it fails (kind deletes it only on success or
       // with --retain unset at the end of create): either way, delete is safe to run on a name that does not exist.
       onCreated()
-      await must(exec, create.argv)
+      await execOrThrow(exec, create.argv)
     })
     await phase('loadImages', async () => {
       for (const s of loads) {
@@ -238,16 +238,16 @@ export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, m
         if (loaded.exitCode !== 0) log(`kind load docker-image ${img} failed (${(loaded.stderr || loaded.stdout).trim().split('\n').at(-1)}); nodes will pull it instead. With Docker's containerd image store this is kubernetes-sigs/kind#3795`)
       }
     })
-    await phase('installCalico', () => must(exec, install.argv, m.patched))
+    await phase('installCalico', () => execOrThrow(exec, install.argv, { input: m.patched }))
     try {
       await phase('calicoReady', async () => {
-        for (const s of waits) await must(exec, s.argv)
+        for (const s of waits) await execOrThrow(exec, s.argv)
       })
     } catch (e) {
       const diag = await calicoDiagnostics(exec, o.name)
       throw new InfraError(`Calico did not become ready within ${o.waitSeconds} s: ${(e as Error).message}\n${diag.join('\n')}`, { hint: 'see docs/kind.md (troubleshooting); keep the cluster with --keep to look at it' })
     }
-    const kindnet = await must(exec, kindnetCheck.argv)
+    const kindnet = await execOrThrow(exec, kindnetCheck.argv)
     if (kindnet.trim()) throw new InfraError(`a kindnet DaemonSet is running in cluster ${o.name}: it would enforce NetworkPolicy instead of Calico`, { hint: 'the kind config must set networking.disableDefaultCNI: true' })
     log(`kind cluster ${o.name} up with Calico ${o.calicoVersion} (${m.source}, sha256 ${m.sha256}): ${Object.entries(timings).map(([k, v]) => `${k} ${v} s`).join(', ')}`)
     return { reused: false, timings, calico: { version: r.version, manifest: `${m.source} sha256:${m.sha256}`, felix: felixSummary(o) } }
@@ -262,9 +262,9 @@ export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, m
  */
 async function checkReusable(exec: Exec, o: KindOptions, r: CalicoRelease): Promise<string> {
   const kc = ['kubectl', '--context', context(o.name), '-n', 'kube-system']
-  const ds = JSON.parse(await must(exec, [...kc, 'get', 'daemonset', 'calico-node', '-o', 'json'])) as unknown
+  const ds = JSON.parse(await execOrThrow(exec, [...kc, 'get', 'daemonset', 'calico-node', '-o', 'json'])) as unknown
   const why = reuseMismatch(ds, r, o)
-  const kindnet = await must(exec, [...kc, 'get', 'daemonset', 'kindnet', '--ignore-not-found', '-o', 'name'])
+  const kindnet = await execOrThrow(exec, [...kc, 'get', 'daemonset', 'kindnet', '--ignore-not-found', '-o', 'name'])
   if (kindnet.trim()) why.push('a kindnet DaemonSet runs (it would enforce NetworkPolicy instead of Calico)')
   if (why.length) throw new InfraError(`kind cluster ${o.name} exists but is not what this run asks for (Calico ${r.version}, ${o.dataplane} dataplane): ${why.join('; ')}`, { hint: `delete it (netpol-harness cluster down --name ${o.name}) or pick another --name` })
   const env = (ds as { spec?: { template?: { spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] } } } }).spec?.template?.spec?.containers?.find((c) => c.name === 'calico-node')?.env ?? []
@@ -273,11 +273,5 @@ async function checkReusable(exec: Exec, o: KindOptions, r: CalicoRelease): Prom
 
 /** Deletes the cluster (a missing one is fine). */
 export async function down(exec: Exec, name: string): Promise<void> {
-  await must(exec, ['kind', 'delete', 'cluster', '--name', name])
-}
-
-async function must(exec: Exec, argv: readonly string[], input?: string): Promise<string> {
-  const r = await exec(argv[0], argv.slice(1), input !== undefined ? { input } : undefined)
-  if (r.exitCode !== 0) throw new InfraError(`${argv.join(' ')} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').slice(-15).join('\n')}`)
-  return r.stdout
+  await execOrThrow(exec, ['kind', 'delete', 'cluster', '--name', name])
 }

@@ -1,14 +1,16 @@
 // Why: the kind cluster config (pure): no default CNI (kindnet enforces NetworkPolicy itself since v0.24),
 // a pod subnet matching Calico's pool, one control plane and N workers, kube-proxy matching the dataplane.
 import { stringify } from 'yaml'
+import { DEFAULT_POD_CIDR } from '../../scenario/parse.js'
 
 /**
  * The pod subnet: the scenarios' default pod CIDR, so every pod can get exactly the address the scenario (and
  * the evaluator) gave it. calico.yaml leaves CALICO_IPV4POOL_CIDR unset, so calico-node builds its pool from
  * kubeadm's podSubnet, which kind fills from this.
  */
-export const CALICO_POD_SUBNET = '10.244.0.0/16'
+export const CALICO_POD_SUBNET: string = DEFAULT_POD_CIDR
 
+/** What the generated kind config depends on. */
 export interface KindConfigOptions {
   readonly workers: number
   readonly podSubnet?: string
@@ -16,6 +18,7 @@ export interface KindConfigOptions {
   readonly dataplane: 'iptables' | 'nftables'
 }
 
+/** The kind config of a run, as YAML (also printed by the dry run). */
 export function kindConfig(o: KindConfigOptions): string {
   const doc = {
     kind: 'Cluster',

@@ -3,16 +3,16 @@
 import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import type { Target } from '../../model/cluster.js'
-import type { Driver, DriverInfo, InfraChaos, ProbeConnection } from '../driver.js'
+import type { Driver, DriverInfo, InfraChaos, ProbeConnection, RawOutcome } from '../driver.js'
 import type { Exec } from '../exec.js'
 import type { KubeApi } from '../kube/api.js'
 import { KubeDriver } from '../kube/index.js'
-import type { RawOutcome } from '../local/agent-protocol.js'
 import { type KindOptions, type UpResult, context, down, up } from './cluster.js'
 import { EnvironmentError, InfraError, UsageError } from '../../errors.js'
 import { KindNodes } from './nodes.js'
 import { CALICO_POD_SUBNET } from './config.js'
 
+/** The cluster's options plus the runner, the API client factory and the run. */
 export interface KindDriverOptions extends KindOptions {
   readonly exec: Exec
   /** Builds the API client for the cluster's context (the real client, or a fake in tests). */

@@ -5,8 +5,8 @@ import type { Target } from '../../model/cluster.js'
 import type { Scenario } from '../../model/scenario.js'
 import { sleep } from '../../util/sleep.js'
 import type { InfraChaos } from '../driver.js'
-import type { Exec } from '../exec.js'
-import type { NodeAccess } from '../kube/index.js'
+import { type Exec, execOrThrow } from '../exec.js'
+import type { NodeAccess } from '../kube/node-access.js'
 import { AGNHOST_IMAGE, RUN_LABEL, serverCommand } from '../kube/manifests.js'
 import { calicoDiagnostics, context } from './cluster.js'
 import { CALICO_POD_SUBNET, workerName } from './config.js'
@@ -20,6 +20,7 @@ const FLUSH_IPTABLES = "for t in filter raw mangle nat; do iptables-save -t $t |
 const signalAgent = (sig: 'STOP' | 'CONT') => `for d in /proc/[0-9]*; do c=; { read -r c < $d/comm; } 2>/dev/null; [ "$c" = calico-node ] && kill -${sig} \${d#/proc/}; done; true`
 const FLUSH_NFT = 'nft list tables | awk \'$3 ~ /^calico/ {print $2, $3}\' | while read f t; do nft flush table $f $t; done'
 
+/** Node access for the kube driver on a kind cluster: Docker into the node containers, externals as containers. */
 export class KindNodes implements NodeAccess {
   private netem: boolean | undefined
   private readonly externals = new Map<string, string>()
@@ -40,7 +41,7 @@ export class KindNodes implements NodeAccess {
   }
 
   async nodeNames(): Promise<string[]> {
-    const r = await this.run(['kind', 'get', 'nodes', '--name', this.cluster])
+    const r = await execOrThrow(this.exec, ['kind', 'get', 'nodes', '--name', this.cluster])
     return r.split('\n').map((l) => l.trim()).filter(Boolean)
   }
 
@@ -57,24 +58,24 @@ export class KindNodes implements NodeAccess {
     const nodes = await this.workers(action.node)
     switch (action.action) {
       case 'flush-dataplane':
-        await Promise.all(nodes.map((n) => this.run(['docker', 'exec', n, 'sh', '-c', this.dataplane === 'nftables' ? FLUSH_NFT : FLUSH_IPTABLES])))
+        await Promise.all(nodes.map((n) => execOrThrow(this.exec, ['docker', 'exec', n, 'sh', '-c', this.dataplane === 'nftables' ? FLUSH_NFT : FLUSH_IPTABLES])))
         return
       case 'restart-node': {
         // `docker restart --time N` is a stop grace period, not downtime (docker docs, container restart), and the
         // node's Ready condition stays True for node-monitor-grace-period (40 s) after the kubelet stops, so neither
         // says the node was down. The node is stopped at once, kept down for downFor, started, and counted back only
         // once its kubelet posts a Ready heartbeat newer than the start.
-        await Promise.all(nodes.map((n) => this.run(['docker', 'stop', '--time', '0', n])))
+        await Promise.all(nodes.map((n) => execOrThrow(this.exec, ['docker', 'stop', '--time', '0', n])))
         await sleep(action.downForMs, signal)
         const startedAt = Date.now()
-        await Promise.all(nodes.map((n) => this.run(['docker', 'start', n])))
+        await Promise.all(nodes.map((n) => execOrThrow(this.exec, ['docker', 'start', n])))
         await Promise.all(nodes.map((n) => this.readyAfter(n, startedAt, signal)))
         return
       }
       case 'packet-loss':
-        await Promise.all(nodes.map((n) => this.run(['docker', 'exec', n, 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', 'loss', `${action.percent}%`])))
+        await Promise.all(nodes.map((n) => execOrThrow(this.exec, ['docker', 'exec', n, 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', 'loss', `${action.percent}%`])))
         await sleep(action.forMs, signal)
-        await Promise.all(nodes.map((n) => this.run(['docker', 'exec', n, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root'])))
+        await Promise.all(nodes.map((n) => execOrThrow(this.exec, ['docker', 'exec', n, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root'])))
         return
     }
   }
@@ -94,17 +95,17 @@ export class KindNodes implements NodeAccess {
     let i = 0
     for (const [subnet, names] of subnets) {
       const network = `nph-${this.runId}-x${i++}`
-      await this.run(['docker', 'network', 'create', '--subnet', subnet, '--label', `${RUN_LABEL}=${this.runId}`, network])
+      await execOrThrow(this.exec, ['docker', 'network', 'create', '--subnet', subnet, '--label', `${RUN_LABEL}=${this.runId}`, network])
       this.networks.push(network)
-      for (const n of nodes) await this.run(['docker', 'network', 'connect', network, n])
+      for (const n of nodes) await execOrThrow(this.exec, ['docker', 'network', 'connect', network, n])
       // The route to the pods goes through the first worker's address on this network.
-      const gw = (await this.run(['docker', 'inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, nodes.find((n) => !n.endsWith('-control-plane')) ?? nodes[0]])).trim()
+      const gw = (await execOrThrow(this.exec, ['docker', 'inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, nodes.find((n) => !n.endsWith('-control-plane')) ?? nodes[0]])).trim()
       for (const name of names) {
         const e = s.externals.find((x) => x.name === name)!
         const container = `nph-${this.runId}-${name}`
         const { script, env } = externalServers(serves(name), name)
-        await this.run(['docker', 'run', '-d', '--name', container, '--label', `${RUN_LABEL}=${this.runId}`, '--network', network, '--ip', e.ip, '--cap-add', 'NET_ADMIN', ...env, '--entrypoint', '/bin/sh', AGNHOST_IMAGE, '-c', script])
-        await this.run(['docker', 'exec', container, 'ip', 'route', 'add', CALICO_POD_SUBNET, 'via', gw])
+        await execOrThrow(this.exec, ['docker', 'run', '-d', '--name', container, '--label', `${RUN_LABEL}=${this.runId}`, '--network', network, '--ip', e.ip, '--cap-add', 'NET_ADMIN', ...env, '--entrypoint', '/bin/sh', AGNHOST_IMAGE, '-c', script])
+        await execOrThrow(this.exec, ['docker', 'exec', container, 'ip', 'route', 'add', CALICO_POD_SUBNET, 'via', gw])
         this.externals.set(name, container)
         await this.verifyServing(name, container, serves(name))
       }
@@ -113,11 +114,11 @@ export class KindNodes implements NodeAccess {
 
   /** Freezes calico-node (SIGSTOP: Felix stops programming, nothing restarts it) for `forMs`, then resumes it. */
   async freezeAgent(nodes: readonly string[], forMs: number, signal: AbortSignal): Promise<void> {
-    await Promise.all(nodes.map((n) => this.run(['docker', 'exec', n, 'sh', '-c', signalAgent('STOP')])))
+    await Promise.all(nodes.map((n) => execOrThrow(this.exec, ['docker', 'exec', n, 'sh', '-c', signalAgent('STOP')])))
     try {
       await sleep(forMs, signal)
     } finally {
-      await Promise.all(nodes.map((n) => this.run(['docker', 'exec', n, 'sh', '-c', signalAgent('CONT')])))
+      await Promise.all(nodes.map((n) => execOrThrow(this.exec, ['docker', 'exec', n, 'sh', '-c', signalAgent('CONT')])))
     }
   }
 
@@ -125,7 +126,7 @@ export class KindNodes implements NodeAccess {
   private async readyAfter(node: string, sinceMs: number, signal: AbortSignal): Promise<void> {
     const deadline = Date.now() + 180000
     while (Date.now() < deadline) {
-      const out = await this.run(['kubectl', '--context', context(this.cluster), 'get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}']).catch(() => '')
+      const out = await execOrThrow(this.exec, ['kubectl', '--context', context(this.cluster), 'get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}']).catch(() => '')
       const [status, beat] = out.trim().split(' ')
       // Heartbeats have whole-second resolution (RFC 3339): allow the second the node was started in.
       if (status === 'True' && Date.parse(beat) >= Math.floor(sinceMs / 1000) * 1000) return
@@ -179,12 +180,6 @@ export class KindNodes implements NodeAccess {
 
   diagnostics(): Promise<string[]> {
     return calicoDiagnostics(this.exec, this.cluster)
-  }
-
-  private async run(argv: readonly string[]): Promise<string> {
-    const r = await this.exec(argv[0], argv.slice(1))
-    if (r.exitCode !== 0) throw new InfraError(`${argv.join(' ')} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`)
-    return r.stdout
   }
 }
 

@@ -1,6 +1,7 @@
 // Why: the few Kubernetes operations the kube driver needs, as an interface, so tests inject a fake client.
 import type { NetworkPolicy } from '../../model/policy.js'
 
+/** What the driver reads of a pod: phase, readiness, address, node, labels. */
 export interface PodInfo {
   readonly name: string
   readonly namespace: string
@@ -11,6 +12,7 @@ export interface PodInfo {
   readonly labels: Readonly<Record<string, string>>
 }
 
+/** The output of one exec into a container, or why it did not run. */
 export interface ExecResult {
   readonly stdout: string
   readonly stderr: string
@@ -19,6 +21,7 @@ export interface ExecResult {
   readonly error?: string
 }
 
+/** The operations themselves; `clientNodeApi` is the real one. */
 export interface KubeApi {
   /** The context the client talks to. */
   readonly context: string

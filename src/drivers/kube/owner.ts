@@ -5,6 +5,7 @@ import { RUN_LABEL } from './manifests.js'
 
 /** On namespaces the harness creates: the host and process of the run, so another run can tell live from crashed. */
 export const HOST_LABEL = 'netpol-harness.io/host'
+/** On namespaces the harness creates: the pid of the run's process on that host. */
 export const PID_LABEL = 'netpol-harness.io/pid'
 /** A namespace of another run older than this is a leftover: no scenario stays up that long. */
 export const STALE_AFTER_MS = 2 * 3600_000

@@ -1,6 +1,6 @@
 // Why: ONE exec per source pod per round: a POSIX sh script that runs `agnhost connect` for every target in
 // parallel and prints one result line each; and the parser of its output (both pure).
-import type { ConnectSpec, RawOutcome } from '../local/agent-protocol.js'
+import type { ConnectSpec, RawOutcome } from '../driver.js'
 import { parseAddress } from '../../evaluator/ip.js'
 
 /** Refuses anything that is not an address, a port and a protocol: nothing from input reaches the shell unchecked. */
@@ -30,7 +30,7 @@ export function probeCommand(conns: readonly ConnectSpec[], timeoutMs: number, a
  * exit 0 connected; exit 1 with a stderr line starting TIMEOUT, REFUSED, DNS, OTHER or UNKNOWN. UDP sends
  * "hostname\n" and needs a reply; with no server, the ICMP port-unreachable surfaces as "connection refused" (REFUSED).
  */
-export function parseProbeOutput(conns: readonly ConnectSpec[], stdout: string, expected: (c: ConnectSpec) => string): RawOutcome[] {
+export function parseProbeOutput<C extends ConnectSpec>(conns: readonly C[], stdout: string, expected: (c: C) => string): RawOutcome[] {
   const seen = new Map<number, RawOutcome>()
   for (const line of stdout.split('\n')) {
     const m = /^@@(\d+) (\d+) (-?\d+) ?(.*)$/.exec(line.trim())

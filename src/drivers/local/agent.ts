@@ -4,7 +4,8 @@
 import { createServer, Socket } from 'node:net'
 import { createSocket } from 'node:dgram'
 import { createInterface } from 'node:readline'
-import type { AgentCommand, AgentReply, ConnectSpec, ListenSpec, RawOutcome } from './agent-protocol.js'
+import type { ConnectSpec, RawOutcome } from '../driver.js'
+import type { AgentCommand, AgentReply, ListenSpec } from './agent-protocol.js'
 
 let identity = ''
 

@@ -3,8 +3,8 @@
 // Deliberately independent of src/evaluator: it never asks the evaluator anything, so that a disagreement
 // between prediction and observation means something.
 import ipaddr from 'ipaddr.js'
-import type { ContainerPort, Labels } from '../../model/cluster.js'
-import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '../../model/policy.js'
+import { type ContainerPort, type Labels, podId } from '../../model/cluster.js'
+import { type LabelSelector, type NetworkPolicy, type NetworkPolicyPeer, type NetworkPolicyPort, policyId } from '../../model/policy.js'
 import type { ClusterState } from '../../model/state.js'
 import type { TopologyPlan } from './topology.js'
 
@@ -23,6 +23,7 @@ export const FAULT_MODES = [
   'stale-addresses',
   'fail-open-on-restart',
 ] as const
+/** One switchable bug class. */
 export type FaultMode = (typeof FAULT_MODES)[number]
 
 /** Deliberate dataplane bugs, for proving that the harness catches them (one switch each). */
@@ -37,6 +38,7 @@ export interface Faults {
   readonly lossPercent?: number
 }
 
+/** The nftables table (inet family) that holds every policy chain of a node. */
 export const TABLE = 'nph'
 
 type Pred = (labels: Labels) => boolean
@@ -172,10 +174,10 @@ export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults:
   const bug = new Set(faults.modes ?? [])
   const nsLabels = new Map(state.namespaces.map((n) => [n.name, n.labels]))
   const pods: PodInfo[] = state.pods.map((p) => {
-    const pl = plan.pods.find((x) => x.id === `${p.namespace}/${p.name}`)!
+    const pl = plan.pods.find((x) => x.id === podId(p))!
     return { id: pl.id, namespace: p.namespace, labels: p.labels, ip: p.ip, ports: p.ports, node: pl.node!.ns, hostIf: pl.hostIf! }
   })
-  const policies = state.policies.filter((p) => !skip.has(`${p.metadata.namespace}/${p.metadata.name}`))
+  const policies = state.policies.filter((p) => !skip.has(policyId(p)))
   const out = new Map<string, string>()
   for (const node of plan.nodes) {
     const jumpsFrom: string[] = []

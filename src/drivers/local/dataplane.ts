@@ -2,9 +2,10 @@
 // state, resyncs periodically (repairing flushed rules), can be stopped and started (rules stay while it is
 // down; changes made meanwhile land when it returns), and injects packet loss. Faults switch on known bugs.
 import { InfraError } from '../../errors.js'
+import { podId } from '../../model/cluster.js'
 import type { ClusterState } from '../../model/state.js'
 import { type Faults, TABLE, compileRulesets } from './compile-nft.js'
-import type { Exec } from '../exec.js'
+import { type Exec, execOrThrow } from '../exec.js'
 import type { TopologyPlan } from './topology.js'
 
 const LOSS_TABLE = 'nphloss'
@@ -12,6 +13,7 @@ const LOSS_TABLE = 'nphloss'
 /** How long an agent with the fail-open-on-restart bug leaves its node unprogrammed after starting. */
 export const FAIL_OPEN_RESTART_MS = 1500
 
+/** How the node agents run commands, how often they resync, which bugs they have. */
 export interface DataplaneOptions {
   readonly exec: Exec
   /** Periodic full re-programming of every running node agent (0: never). */
@@ -19,6 +21,7 @@ export interface DataplaneOptions {
   readonly faults?: Faults
 }
 
+/** The node agents of one local cluster: program, resync, stop and start, flush, packet loss. */
 export class LocalDataplane {
   private readonly programmed = new Map<string, string>()
   private readonly stopped = new Set<string>()
@@ -44,12 +47,12 @@ export class LocalDataplane {
   private view(): ClusterState {
     let state = this.desired()
     if (this.has('stale-labels')) {
-      const was = new Map(this.initial.pods.map((p) => [`${p.namespace}/${p.name}`, p.labels]))
-      state = { ...state, namespaces: this.initial.namespaces, pods: state.pods.map((p) => ({ ...p, labels: was.get(`${p.namespace}/${p.name}`) ?? p.labels })) }
+      const was = new Map(this.initial.pods.map((p) => [podId(p), p.labels]))
+      state = { ...state, namespaces: this.initial.namespaces, pods: state.pods.map((p) => ({ ...p, labels: was.get(podId(p)) ?? p.labels })) }
     }
     if (this.has('stale-addresses')) {
-      const was = new Map(this.initial.pods.map((p) => [`${p.namespace}/${p.name}`, p.ip]))
-      state = { ...state, pods: state.pods.map((p) => ({ ...p, ip: was.get(`${p.namespace}/${p.name}`) ?? p.ip })) }
+      const was = new Map(this.initial.pods.map((p) => [podId(p), p.ip]))
+      state = { ...state, pods: state.pods.map((p) => ({ ...p, ip: was.get(podId(p)) ?? p.ip })) }
     }
     return state
   }
@@ -61,8 +64,7 @@ export class LocalDataplane {
       await Promise.all(
         [...rulesets].map(async ([ns, script]) => {
           if (this.stopped.has(ns) || (!force && this.programmed.get(ns) === script)) return
-          const r = await this.opts.exec('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: script })
-          if (r.exitCode !== 0) throw new InfraError(`nft failed in ${ns}: ${r.stderr}\n--- ruleset ---\n${script}`)
+          await execOrThrow(this.opts.exec, ['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: script, context: `--- ruleset ---\n${script}` })
           this.programmed.set(ns, script)
         }),
       )
@@ -125,8 +127,7 @@ export class LocalDataplane {
   }
 
   private async nft(ns: string, script: string): Promise<void> {
-    const r = await this.opts.exec('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: script })
-    if (r.exitCode !== 0) throw new InfraError(`nft failed in ${ns}: ${r.stderr}`)
+    await execOrThrow(this.opts.exec, ['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: script })
   }
 
   private later(fn: () => void, ms: number): void {

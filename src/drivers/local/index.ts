@@ -1,25 +1,27 @@
 // Why: the `local` driver: a "cluster" of network namespaces with an nftables dataplane, run for real.
 import pLimit from 'p-limit'
 import { InfraError } from '../../errors.js'
-import type { Target } from '../../model/cluster.js'
+import { type Target, podId } from '../../model/cluster.js'
 import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
 import { uniqueTargets } from '../../scenario/targets.js'
-import type { Driver, DriverInfo, InfraChaos, ProbeConnection } from '../driver.js'
-import type { ConnectSpec, RawOutcome } from './agent-protocol.js'
+import type { Driver, DriverInfo, InfraChaos, ProbeConnection, RawOutcome } from '../driver.js'
+import { connectSpec, probeBySource } from '../probe-fanout.js'
 import { Agent } from './agents.js'
 import { cleanupSessions } from './cleanup.js'
 import type { Faults } from './compile-nft.js'
 import { LocalDataplane } from './dataplane.js'
 import { allocateAddresses } from '../../scenario/addresses.js'
+import { DEFAULT_POD_CIDR } from '../../scenario/parse.js'
 import { assertNever } from '../../util/assert-never.js'
 import { sleep } from '../../util/sleep.js'
-import { type Exec, defaultExec } from '../exec.js'
+import { type Exec, defaultExec, execOrThrow } from '../exec.js'
 import { claimSession, newSessionId, releaseSession } from './names.js'
 import { preflight } from './preflight.js'
 import { type EndpointPlan, type TopologyPlan, buildTopology, checkPlan, planTopology, rebuildPod, restartNodeLinks } from './topology.js'
 
+/** How the local cluster is laid out and which faults its dataplane has. */
 export interface LocalDriverOptions {
   readonly nodes?: number
   /** Hedged attempts per connection within one timeout, so a lost packet is not a blocked verdict (default 3). */
@@ -32,6 +34,7 @@ export interface LocalDriverOptions {
   readonly log?: (line: string) => void
 }
 
+/** The local driver: topology, dataplane and agents for one scenario, removed at down. */
 export class LocalDriver implements Driver {
   info: DriverInfo = { name: 'local', cni: 'netpol-harness local nftables dataplane', versions: {} }
   /** Agents answer overlapping rounds: a 200 ms sample interval holds with a 500 ms timeout. */
@@ -73,7 +76,7 @@ export class LocalDriver implements Driver {
     await this.dataplane.start()
     // One agent per pod and per external: it serves the probe targets and probes on command.
     const servePorts = (id: string): { port: number; protocol: Target['protocol'] }[] => {
-      const pod = scenario.pods.find((p) => `${p.namespace}/${p.name}` === id)
+      const pod = scenario.pods.find((p) => podId(p) === id)
       const all = pod ? uniqueTargets(scenario) : scenario.externals.find((e) => e.name === id)!.ports
       return all.filter((t) => t.protocol !== 'SCTP').map((t) => ({ port: t.port, protocol: t.protocol }))
     }
@@ -132,12 +135,12 @@ export class LocalDriver implements Driver {
       case 'restart-node': {
         const plan = this.plan
         const nodes = dp.nodes(action.node).map((ns) => plan.nodes.find((n) => n.ns === ns)!)
-        const ipOf = (p: EndpointPlan) => this.current!.pods.find((x) => `${x.namespace}/${x.name}` === p.id)?.ip ?? p.ip
+        const ipOf = (p: EndpointPlan) => this.current!.pods.find((x) => podId(x) === p.id)?.ip ?? p.ip
         await Promise.all(nodes.map((n) => restartNodeLinks(plan, n, this.exec, action.downForMs, ipOf, signal)))
         return
       }
       case 'recreate-pod':
-        return this.recreatePod(`${action.namespace}/${action.pod}`)
+        return this.recreatePod(podId({ namespace: action.namespace, name: action.pod }))
       default:
         return assertNever(action, 'chaos action')
     }
@@ -147,18 +150,16 @@ export class LocalDriver implements Driver {
   private async recreatePod(id: string): Promise<void> {
     const plan = this.plan!
     const p = plan.pods.find((x) => x.id === id)
-    const pod = this.current!.pods.find((x) => `${x.namespace}/${x.name}` === id)
+    const pod = this.current!.pods.find((x) => podId(x) === id)
     if (!p || !pod) throw new InfraError(`no pod ${id}`)
-    const [newIp] = allocateAddresses(this.scenario?.podCIDR ?? '10.244.0.0/16', 1, this.used)
+    const [newIp] = allocateAddresses(this.scenario?.podCIDR ?? DEFAULT_POD_CIDR, 1, this.used)
     this.used.add(newIp)
     this.recreating.add(id)
     try {
       await this.agents.get(id)?.stop()
       // Delete the veth from the node's side first: a namespace's deletion frees its links only lazily.
-      const link = await this.exec('ip', ['-n', p.node!.ns, 'link', 'del', p.hostIf!])
-      if (link.exitCode !== 0) throw new InfraError(`could not delete ${p.hostIf} in ${p.node!.ns}: ${link.stderr}`)
-      const del = await this.exec('ip', ['netns', 'del', p.ns])
-      if (del.exitCode !== 0) throw new InfraError(`could not delete ${p.ns}: ${del.stderr}`)
+      await execOrThrow(this.exec, ['ip', '-n', p.node!.ns, 'link', 'del', p.hostIf!])
+      await execOrThrow(this.exec, ['ip', 'netns', 'del', p.ns])
       await rebuildPod(plan, p, pod.ip, newIp, this.exec)
       this.current = { ...this.current!, pods: this.current!.pods.map((x) => (x === pod ? { ...x, ip: newIp } : x)) }
       await this.startAgent(p)
@@ -177,29 +178,22 @@ export class LocalDriver implements Driver {
     return target.protocol === 'SCTP' ? 'this kernel has no SCTP sockets (local driver)' : undefined
   }
 
-  async probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
-    const bySource = new Map<string, ConnectSpec[]>()
-    for (const c of connections) {
-      const list = bySource.get(c.from) ?? []
-      list.push({ key: c.key, ip: c.ip, port: c.target.port, protocol: c.target.protocol })
-      bySource.set(c.from, list)
-    }
-    const results = await Promise.all(
-      [...bySource].map(async ([from, connect]) => {
-        const gone = (): RawOutcome[] => connect.map((c) => ({ key: c.key, outcome: 'error', latencyMs: 0, detail: `${from} is being recreated` }))
-        const agent = this.agents.get(from)
+  /** One `probe` command per source agent, all its connections in parallel, each hedged. */
+  probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
+    return probeBySource(connections, async (from, conns) => {
+      const connect = conns.map(connectSpec)
+      const gone = (): RawOutcome[] => connect.map((c) => ({ key: c.key, outcome: 'error', latencyMs: 0, detail: `${from} is being recreated` }))
+      const agent = this.agents.get(from)
+      if (this.recreating.has(from)) return gone()
+      if (!agent) throw new InfraError(`no agent for ${from}`)
+      try {
+        const r = await agent.send({ cmd: 'probe', timeoutMs, connect, attempts: this.opts.attempts ?? 3 }, timeoutMs + 10000)
+        return r.results ?? []
+      } catch (e) {
         if (this.recreating.has(from)) return gone()
-        if (!agent) throw new InfraError(`no agent for ${from}`)
-        try {
-          const r = await agent.send({ cmd: 'probe', timeoutMs, connect, attempts: this.opts.attempts ?? 3 }, timeoutMs + 10000)
-          return r.results ?? []
-        } catch (e) {
-          if (this.recreating.has(from)) return gone()
-          throw e
-        }
-      }),
-    )
-    return results.flat()
+        throw e
+      }
+    })
   }
 
   async down(): Promise<void> {

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 
+/** The prefix of every namespace the local driver makes, so leftovers are found. */
 export const PREFIX = 'nph-'
 /** Where a live run records its pid, so cleanup never touches a run that is still going. */
 export const OWNER_DIR = '/run/netpol-harness'
@@ -11,6 +12,7 @@ export function newSessionId(): string {
   return randomBytes(3).toString('hex')
 }
 
+/** The namespace names of a session's nodes, pods, externals and fabric. */
 export const nsName = {
   node: (sid: string, i: number) => `${PREFIX}${sid}-n${i}`,
   pod: (sid: string, i: number) => `${PREFIX}${sid}-p${i}`,
@@ -23,11 +25,13 @@ export function sessionOf(ns: string): string | undefined {
   return /^nph-([0-9a-f]{6})-/.exec(ns)?.[1]
 }
 
+/** Records this process as the session's owner (cleanup leaves a live owner's namespaces alone). */
 export function claimSession(sid: string): void {
   mkdirSync(OWNER_DIR, { recursive: true })
   writeFileSync(`${OWNER_DIR}/${sid}.pid`, String(process.pid))
 }
 
+/** Forgets the session's owner once its namespaces are gone. */
 export function releaseSession(sid: string): void {
   rmSync(`${OWNER_DIR}/${sid}.pid`, { force: true })
 }

@@ -3,14 +3,17 @@
 import pLimit from 'p-limit'
 import ipaddr from 'ipaddr.js'
 import { InfraError } from '../../errors.js'
+import { podId } from '../../model/cluster.js'
 import type { Scenario } from '../../model/scenario.js'
-import type { Exec } from '../exec.js'
+import { type Exec, execOrThrow } from '../exec.js'
 import { nsName } from './names.js'
 import { sleep } from '../../util/sleep.js'
 
+/** Every pod's default gateway, on the node side of its veth (Calico's link-local next hop). */
 export const GATEWAY = '169.254.1.1'
 const FABRIC_NET = '169.254.200'
 
+/** A node: its namespace and its address on the fabric. */
 export interface NodePlan {
   readonly name: string
   readonly index: number
@@ -18,6 +21,7 @@ export interface NodePlan {
   readonly fabricIp: string
 }
 
+/** A pod or external: its id, namespace and address. */
 export interface EndpointPlan {
   readonly id: string
   readonly ns: string
@@ -27,6 +31,7 @@ export interface EndpointPlan {
   readonly hostIf?: string
 }
 
+/** Where every namespace, address and link of a scenario goes (pure, from planTopology). */
 export interface TopologyPlan {
   readonly sid: string
   readonly fabricNs: string
@@ -44,7 +49,7 @@ export function planTopology(s: Scenario, sid: string, nodeCount: number): Topol
   let rr = 0
   const pods = s.pods.map((p, i) => {
     const node = p.node ? nodes.find((n) => n.name === p.node)! : nodes[rr++ % nodeCount]
-    return { id: `${p.namespace}/${p.name}`, ns: nsName.pod(sid, i), ip: p.ip, node, hostIf: `vp${i}` }
+    return { id: podId(p), ns: nsName.pod(sid, i), ip: p.ip, node, hostIf: `vp${i}` }
   })
   const externals = s.externals.map((e, i) => ({ id: e.name, ns: nsName.external(sid, i), ip: e.ip }))
   return { sid, fabricNs: nsName.fabric(sid), nodes, pods, externals }
@@ -58,14 +63,11 @@ export function checkPlan(plan: TopologyPlan): void {
 }
 
 async function batch(exec: Exec, ns: string | undefined, lines: string[]): Promise<void> {
-  const args = ns ? ['-n', ns, '-batch', '-'] : ['-batch', '-']
-  const r = await exec('ip', args, { input: lines.join('\n') + '\n' })
-  if (r.exitCode !== 0) throw new InfraError(`ip ${args.join(' ')} failed: ${r.stderr || r.stdout}`)
+  await execOrThrow(exec, ['ip', ...(ns ? ['-n', ns] : []), '-batch', '-'], { input: lines.join('\n') + '\n' })
 }
 
 async function sysctl(exec: Exec, ns: string, settings: string[]): Promise<void> {
-  const r = await exec('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', ...settings])
-  if (r.exitCode !== 0) throw new InfraError(`sysctl in ${ns} failed: ${r.stderr}`)
+  await execOrThrow(exec, ['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', ...settings])
 }
 
 /** Every namespace the plan creates. */

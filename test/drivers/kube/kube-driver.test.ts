@@ -1,19 +1,21 @@
 // The kube driver against an in-memory API: namespaces and pods labelled with the run, IPs read back,
 // server-side apply, label patches, ONE exec per source pod per round, safety, cleanup, chaos.
 import t from 'tap'
-import { KubeDriver, type NodeAccess, replaceLabels } from '../../../src/drivers/kube/index.js'
+import { KubeDriver } from '../../../src/drivers/kube/index.js'
 import { RUN_LABEL } from '../../../src/drivers/kube/manifests.js'
 import { HOST_LABEL, PID_LABEL, hostLabel } from '../../../src/drivers/kube/owner.js'
 import { compile, predictModel } from '../../../src/evaluator/index.js'
-import { UsageError, InfraError } from '../../../src/errors.js'
+import { podId } from '../../../src/model/cluster.js'
+import { UsageError } from '../../../src/errors.js'
 import { runScenarios } from '../../../src/runner/run.js'
 import { DEFAULT_RUN_OPTIONS } from '../../../src/runner/run-step.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
+import { DEFAULT_POD_CIDR } from '../../../src/scenario/parse.js'
 import { FakeKube } from '../../helpers/fake-kube.js'
 
 const [scenario] = loadScenarios(['scenarios/upstream/allow-from-namespace-selector.yaml'])
 const signal = new AbortController().signal
-const driver = (api: FakeKube, extra = {}) => new KubeDriver({ api, runId: 'r1', createdByUs: false, allowExisting: true, podReadyTimeoutMs: 5000, requestIpsIn: '10.244.0.0/16', ...extra })
+const driver = (api: FakeKube, extra = {}) => new KubeDriver({ api, runId: 'r1', createdByUs: false, allowExisting: true, podReadyTimeoutMs: 5000, requestIpsIn: DEFAULT_POD_CIDR, ...extra })
 
 t.test('refuses a cluster it did not create unless allowed, before touching it', async (t) => {
   const api = new FakeKube()
@@ -38,37 +40,6 @@ t.test('up: labelled namespaces, agnhost pods per target, the scenario addresses
   t.equal(d.info.versions.kubernetes, 'v1.35.0-fake')
 })
 
-t.test('a namespace someone else owns stops the run; our own leftovers are removed', async (t) => {
-  const api = new FakeKube()
-  api.namespaces.set('y', { team: 'theirs' })
-  await t.rejects(driver(api).up(scenario, signal), InfraError)
-  t.notOk(api.calls.some((c) => c.op === 'deleteNamespace'), 'never deletes what is not ours')
-})
-
-// Issue 12, defect 9: runs sharing a cluster must not delete each other's namespaces. The API server stamps
-// metadata.creationTimestamp on create; the owner labels say which host and process a run is.
-t.test('another run\'s namespace: kept while that run may live, removed once it is gone', async (t) => {
-  const other = { [RUN_LABEL]: 'other-run', [HOST_LABEL]: hostLabel(), [PID_LABEL]: '4242' }
-  const live = new FakeKube()
-  live.namespaces.set('y', other)
-  live.created.set('y', Date.now() - 60_000)
-  await t.rejects(driver(live, { alive: () => true }).up(scenario, signal), /namespace y .* belongs to netpol-harness run other-run \(host .*, pid 4242\), which may still be running/)
-  t.notOk(live.calls.some((c) => c.op === 'deleteNamespace'), 'a live run\'s namespace is left alone')
-  const dead = new FakeKube()
-  dead.namespaces.set('y', other)
-  dead.created.set('y', Date.now() - 60_000)
-  await driver(dead, { alive: (pid: number) => pid !== 4242 }).up(scenario, signal)
-  t.ok(dead.calls.some((c) => c.op === 'deleteNamespace' && c.args[0] === 'y'), 'a crashed run on this host is cleaned up at once')
-  const remote = new FakeKube()
-  remote.namespaces.set('y', { ...other, [HOST_LABEL]: 'another-host' })
-  remote.created.set('y', Date.now() - 3 * 3600_000)
-  await driver(remote, { alive: () => true }).up(scenario, signal)
-  t.ok(remote.calls.some((c) => c.op === 'deleteNamespace' && c.args[0] === 'y'), 'another host\'s namespace older than any scenario is a leftover')
-  const mine = new FakeKube()
-  await driver(mine).up(scenario, signal)
-  t.match(mine.namespaces.get('x'), { [RUN_LABEL]: 'r1', [HOST_LABEL]: hostLabel(), [PID_LABEL]: String(process.pid) }, 'our namespaces say who we are')
-})
-
 t.test('apply: server-side apply, label patches that replace and keep our labels', async (t) => {
   const api = new FakeKube()
   const d = driver(api)
@@ -79,7 +50,6 @@ t.test('apply: server-side apply, label patches that replace and keep our labels
   t.same(api.pods.get('x/a')!.info.labels, { app: 'new', [RUN_LABEL]: 'r1', 'netpol-harness.io/pod': 'a' })
   await d.apply([{ kind: 'set-namespace-labels', namespace: 'y', labels: { 'kubernetes.io/metadata.name': 'y', env: 'qa' } }])
   t.same(api.namespaces.get('y'), { [RUN_LABEL]: 'r1', [HOST_LABEL]: hostLabel(), [PID_LABEL]: String(process.pid), 'kubernetes.io/metadata.name': 'y', env: 'qa' })
-  t.same(replaceLabels({ a: '1', b: '2' }, { a: '3' }, { keep: 'k' }), { b: null, a: '3', keep: 'k' })
 })
 
 t.test('probe: one exec per source pod per round; exec failures are probe errors, never blocked', async (t) => {
@@ -89,7 +59,7 @@ t.test('probe: one exec per source pod per round; exec failures are probe errors
   api.connects = (_from, _ip, port) => (port === 81 ? 'timeout' : true)
   api.execFails.add('z/c')
   const state = d.state()
-  const conns = state.pods.flatMap((from) => state.pods.flatMap((to) => [80, 81].map((port) => ({ key: `${from.name}${from.namespace}|${to.namespace}/${to.name}|${port}`, from: `${from.namespace}/${from.name}`, to: `${to.namespace}/${to.name}`, ip: to.ip, target: { port, protocol: 'TCP' as const } }))))
+  const conns = state.pods.flatMap((from) => state.pods.flatMap((to) => [80, 81].map((port) => ({ key: `${from.name}${from.namespace}|${podId(to)}|${port}`, from: podId(from), to: podId(to), ip: to.ip, target: { port, protocol: 'TCP' as const } }))))
   api.calls = []
   const out = await d.probe(conns, 1000)
   t.equal(api.calls.filter((c) => c.op === 'exec').length, 9, 'nine source pods, nine execs for 162 connections')
@@ -106,7 +76,7 @@ t.test('a whole run through the fake: a correct CNI agrees, a CNI that ignores p
     const state = d.state()
     const to = state.pods.find((p) => p.ip === ip)!
     const table = predictModel(compile({ ...state, policies: [...api.policies.values()] }), [{ port, protocol: 'TCP' }])
-    return table.get(from, `${to.namespace}/${to.name}`, { port, protocol: 'TCP' }) === 'allow' ? true : ('timeout' as const)
+    return table.get(from, podId(to), { port, protocol: 'TCP' }) === 'allow' ? true : ('timeout' as const)
   }
   for (const [name, broken] of [['correct', false], ['ignores policies', true]] as const) {
     const api = new FakeKube()
@@ -120,22 +90,6 @@ t.test('a whole run through the fake: a correct CNI agrees, a CNI that ignores p
     else t.same([c['fail-open'], c['fail-closed'], report.summary.exitCode], [0, 0, 0], `${name}: everything agrees`)
     t.same([...api.namespaces.keys()], [], `${name}: every namespace of the run deleted`)
   }
-})
-
-t.test('restart-agent deletes calico-node pods and waits for their replacements', async (t) => {
-  const api = new FakeKube()
-  const d = driver(api)
-  await d.up(scenario, signal)
-  for (const n of ['cn-1', 'cn-2']) api.pods.set(`kube-system/${n}`, { manifest: { metadata: { name: n, labels: {} }, spec: { containers: [] } }, polls: 0, info: { name: n, namespace: 'kube-system', phase: 'Running', ready: true, node: n === 'cn-1' ? 'w1' : 'w2', labels: { 'k8s-app': 'calico-node' } } })
-  const origDelete = api.deletePod.bind(api)
-  api.deletePod = async (ns: string, name: string) => {
-    await origDelete(ns, name)
-    if (ns === 'kube-system') setTimeout(() => api.pods.set(`kube-system/${name}-new`, { manifest: { metadata: { name: `${name}-new`, labels: {} }, spec: { containers: [] } }, polls: 0, info: { name: `${name}-new`, namespace: 'kube-system', phase: 'Running', ready: true, node: 'w1', labels: { 'k8s-app': 'calico-node' } } }), 300)
-  }
-  await d.chaos({ action: 'restart-agent', node: 'w1', downForMs: 0 }, signal)
-  t.same(api.calls.filter((c) => c.op === 'deletePod').map((c) => c.args[1]), ['cn-1'], 'only the agent on that node')
-  t.ok(api.pods.has('kube-system/cn-1-new'))
-  t.match(d.chaosUnsupported({ action: 'packet-loss', node: 'all', percent: 5, forMs: 100 }), /needs access to the nodes/)
 })
 
 // Issue 12, defect 3. Upstream fact: every cluster has the namespaces default, kube-system, kube-public and
@@ -185,34 +139,35 @@ t.test('an environment that cannot work stops the run, and every scenario not ru
   t.same(api.calls, [], 'nothing touched')
 })
 
-// Issue 12, defect 6: calico-node is a DaemonSet pod, replaced as soon as it is deleted, so deleting it gives no
-// downtime; restart-agent's downFor needs the node (kind freezes calico-node with SIGSTOP), and says so without it.
-t.test('restart-agent keeps the agent down for downFor before its pods are replaced, or says it cannot', async (t) => {
+t.test('chaos: restart-agent through the API, node faults only with node access, each said when unsupported', async (t) => {
   const api = new FakeKube()
-  const order: string[] = []
-  const nodes: NodeAccess = {
-    freezeAgent: async (n, ms) => void order.push(`freeze ${n.join(',')} ${ms}`),
-    nodeName: (r) => r,
-    nodeNames: async () => ['w1'],
-    chaos: async () => {},
-    chaosUnsupported: () => undefined,
-    upExternals: async () => {},
-    execExternal: async () => ({ stdout: '', stderr: '' }),
-    downExternals: async () => {},
-    diagnostics: async () => [],
-  }
-  const d = driver(api, { nodes })
+  const d = driver(api)
   await d.up(scenario, signal)
-  for (const n of ['cn-1']) api.pods.set(`kube-system/${n}`, { manifest: { metadata: { name: n, labels: {} }, spec: { containers: [] } }, polls: 0, info: { name: n, namespace: 'kube-system', phase: 'Running', ready: true, node: 'w1', labels: { 'k8s-app': 'calico-node' } } })
+  api.pods.set('kube-system/cn-1', { manifest: { metadata: { name: 'cn-1', labels: {} }, spec: { containers: [] } }, polls: 0, info: { name: 'cn-1', namespace: 'kube-system', phase: 'Running', ready: true, node: 'w1', labels: { 'k8s-app': 'calico-node' } } })
   const origDelete = api.deletePod.bind(api)
   api.deletePod = async (ns: string, name: string) => {
-    order.push(`delete ${name}`)
     await origDelete(ns, name)
     if (ns === 'kube-system') api.pods.set(`kube-system/${name}-new`, { manifest: { metadata: { name: `${name}-new`, labels: {} }, spec: { containers: [] } }, polls: 0, info: { name: `${name}-new`, namespace: 'kube-system', phase: 'Running', ready: true, node: 'w1', labels: { 'k8s-app': 'calico-node' } } })
   }
-  t.equal(d.chaosUnsupported({ action: 'restart-agent', node: 'w1', downForMs: 2000 }), undefined)
-  await d.chaos({ action: 'restart-agent', node: 'w1', downForMs: 2000 }, signal)
-  t.same(order, ['freeze w1 2000', 'delete cn-1'], 'frozen for downFor, then replaced')
-  t.match(driver(new FakeKube()).chaosUnsupported({ action: 'restart-agent', node: 'all', downForMs: 2000 }), /needs access to the nodes to keep the agent down/)
-  t.equal(driver(new FakeKube()).chaosUnsupported({ action: 'restart-agent', node: 'all', downForMs: 0 }), undefined, 'a plain restart needs no node access')
+  await d.chaos({ action: 'restart-agent', node: 'w1', downForMs: 0 }, signal)
+  t.ok(api.pods.has('kube-system/cn-1-new'), 'calico-node replaced')
+  t.equal(d.chaosUnsupported({ action: 'restart-agent', node: 'all', downForMs: 0 }), undefined, 'a plain restart needs no node access')
+  t.match(d.chaosUnsupported({ action: 'restart-agent', node: 'all', downForMs: 2000 }), /needs access to the nodes to keep the agent down/)
+  t.equal(d.chaosUnsupported({ action: 'recreate-pod', namespace: 'x', pod: 'a' }), undefined)
+  t.match(d.chaosUnsupported({ action: 'packet-loss', node: 'all', percent: 5, forMs: 100 }), /needs access to the nodes/)
+  await t.rejects(d.chaos({ action: 'flush-dataplane', node: 'all' }, signal), /flush-dataplane is not supported by this driver/)
+})
+
+t.test('recreate-pod: the pod comes back with its current labels and the state carries its new address', async (t) => {
+  const api = new FakeKube()
+  const d = driver(api, { requestIpsIn: [] })
+  await d.up(scenario, signal)
+  await d.apply([{ kind: 'set-pod-labels', namespace: 'x', pod: 'a', labels: { pod: 'a', role: 'moved' } }])
+  const before = d.state().pods.find((p) => p.namespace === 'x' && p.name === 'a')!
+  await d.chaos({ action: 'recreate-pod', namespace: 'x', pod: 'a' }, signal)
+  const after = d.state().pods.find((p) => p.namespace === 'x' && p.name === 'a')!
+  t.not(after.ip, before.ip, 'a new pod, a new address, read back')
+  t.equal(after.ip, api.pods.get('x/a')!.info.ip)
+  t.same(after.labels, { pod: 'a', role: 'moved' })
+  t.match(api.pods.get('x/a')!.info.labels, { pod: 'a', role: 'moved' }, 'created again with the labels it had')
 })

@@ -7,6 +7,7 @@
 import t from 'tap'
 import { execa } from 'execa'
 import { join } from 'node:path'
+import { CALICO_POD_SUBNET } from '../../../src/drivers/kind/config.js'
 import { KubeDriver } from '../../../src/drivers/kube/index.js'
 import { runScenarios } from '../../../src/runner/run.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
@@ -21,8 +22,11 @@ async function canRun(): Promise<string | false> {
 }
 const skip = await canRun()
 
-/** kind's default pod subnet (kubernetes-sigs/kind pkg/apis/config/v1alpha4/default.go: DefaultPodSubnet "10.244.0.0/16"), where the scenarios' addresses are allocated. */
-const POD_SUBNET = '10.244.0.0/16'
+/**
+ * The pod subnet the kind driver gives its clusters and asks Calico for addresses in: the scenarios' default pod CIDR,
+ * also kind's own default (kubernetes-sigs/kind pkg/apis/config/v1alpha4/default.go: DefaultPodSubnet "10.244.0.0/16").
+ */
+const POD_SUBNET = CALICO_POD_SUBNET
 
 /** SCTP cells: the local kernel has no SCTP sockets (the local driver says so), so the stand-in can only fail them. */
 const isSctp = (c: { protocol: string }) => c.protocol === 'SCTP'

@@ -1,0 +1,23 @@
+// Why: a probe round on a cluster: ONE exec of the probe script per source (a pod, or an external through the node
+// side), and an exec that fails is a probe error for every connection of that source, never a blocked one.
+import type { ProbeConnection, RawOutcome } from '../driver.js'
+import { connectSpec, probeBySource } from '../probe-fanout.js'
+import type { ExecResult } from './api.js'
+import { parseProbeOutput, probeCommand } from './probe-script.js'
+
+/** What an exec may take beyond the probe timeout (the API server, the kubelet, starting sh). */
+export const EXEC_SLACK_MS = 15000
+
+/** Runs a command in a source endpoint (its pod's container, or an external host) within `budgetMs`. */
+export type ExecIn = (from: string, command: readonly string[], budgetMs: number) => Promise<ExecResult>
+
+/** Probes a round: every connection of a source in one exec, all sources in parallel; outcomes by connection key. */
+export function probeRound(connections: readonly ProbeConnection[], timeoutMs: number, execIn: ExecIn): Promise<RawOutcome[]> {
+  return probeBySource(connections, async (from, conns) => {
+    const specs = conns.map((c) => ({ ...connectSpec(c), to: c.to }))
+    const r = await execIn(from, probeCommand(specs, timeoutMs), timeoutMs + EXEC_SLACK_MS)
+    // A failed exec is a probe error for every connection of that pod, never a blocked connection.
+    if (r.error !== undefined || r.exitCode === undefined) return specs.map((c): RawOutcome => ({ key: c.key, outcome: 'error', latencyMs: 0, detail: `exec in ${from} failed: ${r.error ?? r.stderr}` }))
+    return parseProbeOutput(specs, r.stdout, (c) => c.to)
+  })
+}
