@@ -1,10 +1,11 @@
 // Why: the one place that judges: intent vs prediction, prediction vs observation, stable vs flaky.
 import type { Verdict } from '../evaluator/predict.js'
-import type { Classification, ObservationResult } from '../model/observation.js'
+import type { ObservationResult } from '../model/observation.js'
 import type { IntentVerdict } from '../model/scenario.js'
 import { assertNever } from '../util/assert-never.js'
+import type { Classification } from './classification.js'
 
-/** Does one observation agree with the prediction? */
+/** Does one observation agree with the prediction? The one judgement of an observation, for step rounds and chaos samples. */
 export type Agreement = 'agree' | 'fail-open' | 'fail-closed' | 'probe-error' | 'not-probed'
 
 /**
@@ -30,6 +31,7 @@ export function agreement(prediction: Verdict, observed: ObservationResult): Agr
   }
 }
 
+/** A cell's final classification, and whether its policies contradict the author's intent. */
 export interface CellJudgement {
   readonly classification: Classification
   readonly intentViolation: boolean

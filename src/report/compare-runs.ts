@@ -1,5 +1,6 @@
 // Why: `compare`: what changed between two runs (two Calico versions, two dataplanes, two CNIs), pure.
-import type { Classification, ObservationResult } from '../model/observation.js'
+import type { Classification } from '../compare/classification.js'
+import type { ObservationResult } from '../model/observation.js'
 import type { CellReport, RunReport } from './model.js'
 
 export interface RunRef {

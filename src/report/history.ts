@@ -1,5 +1,6 @@
 // Why: the nightly history: one small entry per run (pure), appended by the writer, read by the index page.
-import type { Counts, RunReport } from './model.js'
+import { type Counts, isDisagreeingCell } from '../compare/classification.js'
+import type { RunReport } from './model.js'
 
 export interface HistoryScenario {
   readonly name: string
@@ -30,8 +31,6 @@ export interface History {
 
 export const EMPTY_HISTORY: History = { schemaVersion: 1, runs: [] }
 
-const DISAGREE = new Set(['fail-open', 'fail-closed', 'flaky', 'intent-violation'])
-
 /** The history entry of one run. */
 export function historyEntry(r: RunReport): HistoryEntry {
   return {
@@ -46,7 +45,7 @@ export function historyEntry(r: RunReport): HistoryEntry {
     probesPerSecond: r.summary.probesPerSecond,
     counts: r.summary.counts,
     scenarios: r.scenarios.map((s) => {
-      const disagreements = s.steps.reduce((n, st) => n + st.cells.filter((c) => DISAGREE.has(c.classification) || c.intentViolation).length, 0)
+      const disagreements = s.steps.reduce((n, st) => n + st.cells.filter(isDisagreeingCell).length, 0)
       const ttes = s.steps.map((st) => st.timeToEnforceMs)
       return { name: s.name, status: s.error ? 'error' : disagreements ? 'fail' : 'pass', timeToEnforceMs: ttes.some((x) => x === null) ? null : Math.max(0, ...(ttes as number[])), disagreements }
     }),

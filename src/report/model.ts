@@ -1,6 +1,7 @@
 // Why: the run report, the public, versioned JSON contract (ARCHITECTURE.md 3.4). Add fields; never change them.
 import type { Protocol } from '../model/cluster.js'
-import type { Attempt, Classification, ObservationResult } from '../model/observation.js'
+import type { Classification, Counts } from '../compare/classification.js'
+import type { Attempt, ObservationResult } from '../model/observation.js'
 import type { IntentVerdict } from '../model/scenario.js'
 
 export const SCHEMA_VERSION = 1
@@ -28,8 +29,6 @@ export interface CellReport {
   /** The evaluator's account, for cells that are not a plain match. */
   readonly explanation?: string
 }
-
-export type Counts = Readonly<Record<Classification, number>>
 
 /** A window during a fault when observation disagreed with prediction the same way. */
 export interface DisagreementWindow {
@@ -107,8 +106,4 @@ export interface RunReport {
   readonly summary: Summary
   readonly scenarios: readonly ScenarioReport[]
   readonly diagnostics: readonly string[]
-}
-
-export function emptyCounts(): Record<Classification, number> {
-  return { match: 0, 'fail-open': 0, 'fail-closed': 0, 'intent-violation': 0, flaky: 0, unsupported: 0, skipped: 0, 'probe-error': 0 }
 }

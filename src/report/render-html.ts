@@ -1,12 +1,10 @@
 // Why: the page nightly users read: truth tables with disagreements highlighted and explained, time-to-enforce
 // charts, chaos timelines, intent violations and versions; one self-contained file (pure renderer).
+import { faultOf, isProblem, isProblemCell } from '../compare/classification.js'
 import { targetId } from '../model/cluster.js'
 import { GLYPH, MISMATCH_MARK } from './glyphs.js'
 import { barChart, esc, page } from './html-kit.js'
 import type { CellReport, ChaosReport, RunReport, ScenarioReport, StepReport } from './model.js'
-
-const PROBLEM = new Set(['fail-open', 'fail-closed', 'flaky', 'probe-error', 'intent-violation'])
-const isProblem = (c: CellReport) => PROBLEM.has(c.classification) || c.intentViolation
 
 /** The verdict of a run as a word and a CSS class. */
 export function verdictOf(exitCode: number): { word: string; cls: string } {
@@ -44,7 +42,7 @@ function truthTables(st: StepReport): string {
         const tds = ids.map((to) => {
           const c = byKey.get(`${from}|${to}`)
           if (!c) return '<td class="r-skipped"></td>'
-          const bad = isProblem(c)
+          const bad = isProblemCell(c)
           return `<td class="r-${c.observation.result}${bad ? ' bad' : ''}" title="${esc(cellStory(c))}">${GLYPH[c.observation.result]}${bad ? MISMATCH_MARK : ''}</td>`
         })
         return `<tr><th>${esc(from)}</th>${tds.join('')}</tr>`
@@ -79,7 +77,7 @@ function problemTable(cells: readonly { s: string; st: string; c: CellReport }[]
 function scenarioSection(s: ScenarioReport): string {
   const chart = s.steps.length ? `<h3>Time to enforce per step</h3>${barChart(s.steps.map((st) => ({ label: `${st.index + 1}. ${st.name}`, value: st.timeToEnforceMs, note: `${st.rounds} rounds` })), 'ms', 'chart tte')}` : ''
   const steps = s.steps.map((st) => {
-    const bad = st.cells.filter(isProblem).length
+    const bad = st.cells.filter(isProblemCell).length
     const meta = `${st.rounds} rounds; ${st.converged ? `time to enforce ${st.timeToEnforceMs} ms` : '<b>did not converge</b>'}; ${bad} disagreeing cells; apply ${st.applyMs} ms; timeout ${st.timeoutMs} ms`
     const chaos = st.chaos?.length ? `<h4>Faults</h4>${st.chaos.map(chaosTimeline).join('')}` : ''
     return `<details class="step"${bad || st.chaos?.length ? ' open' : ''}><summary><b>Step ${st.index + 1}: ${esc(st.name)}</b> <span class="mute">${meta}</span></summary>${chaos}<div class="tables">${truthTables(st)}</div></details>`
@@ -99,7 +97,7 @@ export function renderHtml(r: RunReport): string {
     ...Object.entries(r.driver.timings ?? {}).map(([k, v]) => [`setup: ${k}`, `${v} s`]),
     ['settle / re-probes', `${r.options.settleMs} ms / ${r.options.reprobes}`],
   ]
-  const countCells = (Object.keys(c) as (keyof typeof c)[]).map((k) => `<td class="${c[k] && k !== 'match' && k !== 'skipped' && k !== 'unsupported' ? 'bad' : ''}"><div class="num">${c[k]}</div><div class="mute">${k}</div></td>`)
+  const countCells = (Object.keys(c) as (keyof typeof c)[]).map((k) => `<td class="${c[k] && isProblem(k) ? 'bad' : ''}"><div class="num">${c[k]}</div><div class="mute">${k}</div></td>`)
   const all = r.scenarios.flatMap((s) => s.steps.flatMap((st) => st.cells.map((cell) => ({ s: s.name, st: `${st.index + 1}. ${st.name}`, c: cell }))))
   const body = [
     `<h1>netpol-harness run ${esc(r.runId)} <span class="pill ${v.cls}">${v.word}</span></h1>`,
@@ -108,7 +106,7 @@ export function renderHtml(r: RunReport): string {
     `<h2>Versions</h2><table class="versions">${versions.map(([k, val]) => `<tr><th>${esc(k)}</th><td>${esc(val)}</td></tr>`).join('')}</table>`,
     r.diagnostics.length ? `<h2>Diagnostics</h2><ul>${r.diagnostics.map((d) => `<li><pre>${esc(d)}</pre></li>`).join('')}</ul>` : '',
     problemTable(all.filter((x) => x.c.intentViolation), 'Intent violations: policies that do not do what their author meant'),
-    problemTable(all.filter((x) => PROBLEM.has(x.c.classification) && x.c.classification !== 'intent-violation'), 'Disagreements between prediction and observation'),
+    problemTable(all.filter((x) => faultOf(x.c.classification) === 'dataplane' || faultOf(x.c.classification) === 'probe'), 'Disagreements between prediction and observation'),
     `<h2>Scenarios</h2><p class="mute">Glyphs: <code>.</code> allowed, <code>X</code> blocked, <code>R</code> refused, <code>!</code> error, <code>-</code> skipped, <code>?</code> unsupported; a red outline and <code>*</code> mark a disagreement. Hover or click a cell for the evaluator's explanation and every attempt.</p>`,
     ...r.scenarios.map(scenarioSection),
   ]

@@ -1,4 +1,5 @@
 // Why: JUnit XML for CI systems: one testcase per scenario step; a failure lists every disagreeing cell.
+import { isProblemCell } from '../compare/classification.js'
 import type { CellReport, RunReport, StepReport } from './model.js'
 
 export function xmlEscape(s: string): string {
@@ -17,8 +18,6 @@ export function invariantLines(st: StepReport): string[] {
   return (st.chaos ?? []).flatMap((ch) => (ch.invariants ?? []).filter((i) => !i.passed).map((i) => `invariant ${i.name} violated during ${ch.action}${ch.target ? ` on ${ch.target}` : ''}: limit ${i.limitMs} ms, observed ${i.observedMs === null ? 'never recovered' : `${i.observedMs} ms`}`))
 }
 
-const FAILING = new Set(['fail-open', 'fail-closed', 'intent-violation', 'flaky', 'probe-error'])
-
 export function renderJunit(r: RunReport): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>']
   let tests = 0
@@ -30,7 +29,7 @@ export function renderJunit(r: RunReport): string {
     let sf = 0
     let se = 0
     for (const st of s.steps) {
-      const bad = st.cells.filter((c) => FAILING.has(c.classification) || c.intentViolation)
+      const bad = st.cells.filter(isProblemCell)
       const name = xmlEscape(`step ${st.index + 1}: ${st.name}`)
       const time = (st.durationMs / 1000).toFixed(3)
       const broken = invariantLines(st)

@@ -9,7 +9,8 @@ import { type Agreement, agreement, judgeCell } from '../compare/compare.js'
 import { intendedVerdict } from '../compare/intent.js'
 import { classifyOutcome } from '../probe/classify.js'
 import { notProbed } from '../probe/not-probed.js'
-import { type CellReport, type StepReport, emptyCounts } from '../report/model.js'
+import { countCells, isProblem } from '../compare/classification.js'
+import type { CellReport, StepReport } from '../report/model.js'
 import { explanationText } from '../report/explain-text.js'
 import { runChaos } from './chaos.js'
 import { sleep } from '../util/sleep.js'
@@ -124,12 +125,10 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
     for (const c of disagreeing) history.get(c)!.push(c.last!)
   }
 
-  const counts = emptyCounts()
   const reports: CellReport[] = cells.map((c) => {
     const lastAttempt = c.attempts[c.attempts.length - 1]
     const observed: ObservationResult = c.notProbed ? c.notProbed.result : lastAttempt.result
     const j = judgeCell(c.intent, c.prediction, observed, history.get(c) ?? [])
-    counts[j.classification]++
     const attemptInfo = lastAttempt && !c.notProbed ? { ...(lastAttempt.latencyMs !== undefined ? { latencyMs: lastAttempt.latencyMs } : {}), ...(lastAttempt.answeredBy ? { answeredBy: lastAttempt.answeredBy } : {}), ...(lastAttempt.detail ? { detail: lastAttempt.detail } : {}) } : { detail: c.notProbed!.detail }
     return {
       from: c.from,
@@ -142,7 +141,7 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
       classification: j.classification,
       intentViolation: j.intentViolation,
       timeToEnforceMs: c.notProbed ? null : c.agreeSinceMs,
-      ...(j.classification !== 'match' && j.classification !== 'skipped' && j.classification !== 'unsupported' ? { explanation: explanationText(explainCell(model, c.from, c.to, c.target)) } : {}),
+      ...(isProblem(j.classification) ? { explanation: explanationText(explainCell(model, c.from, c.to, c.target)) } : {}),
     }
   })
   return {
@@ -155,7 +154,7 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
     converged,
     timeToEnforceMs,
     durationMs: Math.round(performance.now() - started),
-    counts,
+    counts: countCells(reports),
     cells: reports,
     ...(chaos ? { chaos } : {}),
   }

@@ -1,6 +1,6 @@
 // A small but complete run report: a fail-open cell, an intent violation, a chaos step, for renderer tests.
 import type { CellReport, RunReport, StepReport } from '../../src/report/model.js'
-import { emptyCounts } from '../../src/report/model.js'
+import { countCells } from '../../src/compare/classification.js'
 
 const cell = (from: string, to: string, port: number, over: Partial<CellReport> = {}): CellReport => ({
   from,
@@ -28,8 +28,7 @@ export function sampleReport(runId = '20261124-010203-abcd', opts: { failOpen?: 
       cells.push(cell(from, to, port, { intent: 'deny', classification: 'intent-violation', intentViolation: true, explanation: 'ingress of x/b: not isolated' }))
     } else cells.push(cell(from, to, port))
   }
-  const counts = emptyCounts()
-  for (const c of cells) counts[c.classification]++
+  const counts = countCells(cells)
   const step = (index: number, name: string, extra: Partial<StepReport> = {}): StepReport => ({ index, name, targets: [{ port: 80, protocol: 'TCP' }, { port: 81, protocol: 'TCP' }], timeoutMs: 1000, applyMs: 5, rounds: 2, converged: !failOpen, timeToEnforceMs: failOpen ? null : (opts.tte ?? 120), durationMs: 1300, counts, cells, ...extra })
   const steps = [
     step(0, 'baseline', { converged: true, timeToEnforceMs: 2 }),
