@@ -14,7 +14,7 @@ export interface Sample {
  * succeed), a fail-closed only when the cell's previous or next sample is fail-closed too (one lost packet is
  * not an outage).
  */
-export function confirmed(samples: readonly Sample[]): Sample[] {
+function confirmed(samples: readonly Sample[]): Sample[] {
   return samples.map((s, i) => {
     const near = [samples[i - 1], samples[i + 1]]
     const cells = new Map<string, Agreement>()
