@@ -1,7 +1,8 @@
 // Why: `compare`: what changed between two runs (two Calico versions, two dataplanes, two CNIs), pure.
 import type { Classification } from '../compare/classification.js'
 import type { ObservationResult } from '../model/observation.js'
-import type { CellReport, RunReport } from './model.js'
+import { cellLabel, stepTable } from './cells.js'
+import type { RunReport } from './model.js'
 
 export interface RunRef {
   readonly runId: string
@@ -41,7 +42,6 @@ export interface RunComparison {
 }
 
 const ref = (r: RunReport): RunRef => ({ runId: r.runId, driver: r.driver.name, cni: r.driver.cni, versions: r.driver.versions, exitCode: r.summary.exitCode })
-const cellKey = (c: CellReport) => `${c.from} -> ${c.to} ${c.port}/${c.protocol}`
 
 /** Scenarios match by name, steps by name within them, cells by source, destination and target. */
 export function compareRuns(a: RunReport, b: RunReport): RunComparison {
@@ -58,15 +58,15 @@ export function compareRuns(a: RunReport, b: RunReport): RunComparison {
       const stb = bSteps.get(sta.name)
       if (!stb) continue
       steps.push({ scenario: sa.name, step: sta.name, aMs: sta.timeToEnforceMs, bMs: stb.timeToEnforceMs, deltaMs: sta.timeToEnforceMs !== null && stb.timeToEnforceMs !== null ? stb.timeToEnforceMs - sta.timeToEnforceMs : null })
-      const bCells = new Map(stb.cells.map((c) => [cellKey(c), c]))
+      const bCells = stepTable(stb)
       for (const ca of sta.cells) {
-        const cb = bCells.get(cellKey(ca))
+        const cb = bCells.get(ca.from, ca.to, ca)
         if (!cb) continue
         compared++
         const observationChanged = ca.observation.result !== cb.observation.result
         const classificationChanged = ca.classification !== cb.classification
         if (observationChanged || classificationChanged) {
-          changes.push({ scenario: sa.name, step: sta.name, cell: cellKey(ca), a: { result: ca.observation.result, classification: ca.classification }, b: { result: cb.observation.result, classification: cb.classification }, observationChanged, classificationChanged })
+          changes.push({ scenario: sa.name, step: sta.name, cell: cellLabel(ca), a: { result: ca.observation.result, classification: ca.classification }, b: { result: cb.observation.result, classification: cb.classification }, observationChanged, classificationChanged })
         }
       }
     }

@@ -2,6 +2,7 @@
 // charts, chaos timelines, intent violations and versions; one self-contained file (pure renderer).
 import { faultOf, isProblem, isProblemCell } from '../compare/classification.js'
 import { targetId } from '../model/cluster.js'
+import { cellLabel, stepTable } from './cells.js'
 import { GLYPH, MISMATCH_MARK } from './glyphs.js'
 import { barChart, esc, page } from './html-kit.js'
 import type { CellReport, ChaosReport, RunReport, ScenarioReport, StepReport } from './model.js'
@@ -18,7 +19,7 @@ export function verdictOf(exitCode: number): { word: string; cls: string } {
 function cellStory(c: CellReport): string {
   const o = c.observation
   const lines = [
-    `${c.from} -> ${c.to} ${c.port}/${c.protocol}: ${c.classification}`,
+    `${cellLabel(c)}: ${c.classification}`,
     `intent: ${c.intent ?? '(none)'}   prediction: ${c.prediction}   observed: ${o.result}${o.answeredBy ? ` (answered by ${o.answeredBy})` : ''}${o.latencyMs !== undefined ? ` in ${o.latencyMs} ms` : ''}`,
     `time to enforce: ${c.timeToEnforceMs === null ? 'never agreed' : `${c.timeToEnforceMs} ms`}`,
   ]
@@ -33,14 +34,13 @@ function cellStory(c: CellReport): string {
 
 /** One truth table per target: sources as rows, destinations as columns, the observed glyph in each cell. */
 function truthTables(st: StepReport): string {
-  const ids = [...new Set(st.cells.flatMap((c) => [c.from, c.to]))]
-  return st.targets
-    .map((t) => {
-      const byKey = new Map(st.cells.filter((c) => c.port === t.port && c.protocol === t.protocol).map((c) => [`${c.from}|${c.to}`, c]))
-      const head = `<thead><tr><th>${esc(targetId(t))}</th>${ids.map((id) => `<th>${esc(id)}</th>`).join('')}</tr></thead>`
-      const rows = ids.map((from) => {
-        const tds = ids.map((to) => {
-          const c = byKey.get(`${from}|${to}`)
+  const table = stepTable(st)
+  return table.targets
+    .map((t, ti) => {
+      const head = `<thead><tr><th>${esc(targetId(t))}</th>${table.destinations.map((id) => `<th>${esc(id)}</th>`).join('')}</tr></thead>`
+      const rows = table.sources.map((from, si) => {
+        const tds = table.destinations.map((_, di) => {
+          const c = table.getAt(si, di, ti)
           if (!c) return '<td class="r-skipped"></td>'
           const bad = isProblemCell(c)
           return `<td class="r-${c.observation.result}${bad ? ' bad' : ''}" title="${esc(cellStory(c))}">${GLYPH[c.observation.result]}${bad ? MISMATCH_MARK : ''}</td>`
@@ -70,7 +70,7 @@ export function chaosTimeline(ch: ChaosReport): string {
 
 function problemTable(cells: readonly { s: string; st: string; c: CellReport }[], caption: string): string {
   if (cells.length === 0) return ''
-  const rows = cells.slice(0, 500).map(({ s, st, c }) => `<tr><td>${esc(s)}</td><td>${esc(st)}</td><td>${esc(`${c.from} -> ${c.to}`)}</td><td>${c.port}/${c.protocol}</td><td>${c.intent ?? ''}</td><td>${c.prediction}</td><td>${c.observation.result}</td><td><b>${c.classification}</b></td><td>${esc(c.explanation ?? '')}</td></tr>`)
+  const rows = cells.slice(0, 500).map(({ s, st, c }) => `<tr><td>${esc(s)}</td><td>${esc(st)}</td><td>${esc(`${c.from} -> ${c.to}`)}</td><td>${targetId(c)}</td><td>${c.intent ?? ''}</td><td>${c.prediction}</td><td>${c.observation.result}</td><td><b>${c.classification}</b></td><td>${esc(c.explanation ?? '')}</td></tr>`)
   return `<h2>${esc(caption)} (${cells.length})</h2><table class="problems"><thead><tr><th>scenario</th><th>step</th><th>cell</th><th>target</th><th>intent</th><th>prediction</th><th>observed</th><th>classification</th><th>why</th></tr></thead><tbody>${rows.join('')}</tbody></table>${cells.length > 500 ? `<p class="mute">first 500 shown; report.json has all</p>` : ''}`
 }
 

@@ -1,25 +1,18 @@
 // Why: a report people can read in a terminal or a pull request: summary, then per step truth tables.
 import { CLASSIFICATIONS, isProblem } from '../compare/classification.js'
-import { TruthTable } from '../model/truth-table.js'
-import type { ObservationResult } from '../model/observation.js'
+import { stepTable } from './cells.js'
 import { GLYPH } from './glyphs.js'
 import type { RunReport, StepReport } from './model.js'
 import { renderTarget } from './render-table.js'
 import { cellLine } from './render-junit.js'
 
-/** The observed truth table of a step, with disagreements marked `*`. */
-export function observedTables(st: StepReport): string {
-  const ids = [...new Set(st.cells.flatMap((c) => [c.from, c.to]))]
-  const table = new TruthTable<ObservationResult>(ids, ids, st.targets)
-  const bad = new Set<string>()
-  for (const c of st.cells) {
-    const ti = st.targets.findIndex((t) => t.port === c.port && t.protocol === c.protocol)
-    table.setAt(ids.indexOf(c.from), ids.indexOf(c.to), ti, c.observation.result)
-    if (isProblem(c.classification)) bad.add(`${c.from}|${c.to}|${c.port}/${c.protocol}`)
-  }
-  return st.targets.map((_, ti) => renderTarget(table, ti, { glyph: (v) => GLYPH[v as ObservationResult], mismatch: (f, t, tg) => bad.has(`${f}|${t}|${tg.port}/${tg.protocol}`) })).join('\n')
+/** The observed truth tables of a step, one per target, with problem cells marked `*`. */
+function observedTables(st: StepReport): string {
+  const table = stepTable(st)
+  return st.targets.map((_, ti) => renderTarget(table, ti, { glyph: (c) => GLYPH[c.observation.result], mismatch: (_from, _to, _target, c) => isProblem(c.classification) })).join('\n')
 }
 
+/** The run as Markdown: verdict, counts, diagnostics, then per scenario and step the tables and problem cells. */
 export function renderMarkdown(r: RunReport): string {
   const c = r.summary.counts
   const verdict = r.summary.exitCode === 0 ? 'PASS' : r.summary.exitCode === 1 ? 'FAIL (disagreements)' : r.summary.exitCode === 130 ? 'INTERRUPTED' : 'ERROR (infrastructure)'
