@@ -4,8 +4,45 @@ import type { Classification, Counts } from '../compare/classification.js'
 import type { Attempt, ObservationResult } from '../model/observation.js'
 import type { IntentVerdict } from '../model/scenario.js'
 
-export const SCHEMA_VERSION = 1
+/** report.json's version: 2 records a cell's explanation structured (1 had prose; read.ts still reads it). */
+export const SCHEMA_VERSION = 2
 
+/** A rule the evaluator points at: indices are 0-based as in the YAML; a null peer or port: the rule has none (all match). */
+export interface RuleRef {
+  readonly kind: 'NetworkPolicy'
+  /** `namespace/name` of the policy. */
+  readonly policy: string
+  readonly direction: 'ingress' | 'egress'
+  readonly rule: number
+  readonly peer: number | null
+  readonly port: number | null
+}
+
+/** One direction of the evaluator's decision: egress of the source, or ingress of the destination. */
+export interface DirectionExplanation {
+  readonly direction: 'ingress' | 'egress'
+  readonly endpoint: string
+  /** false for an external host: no policy applies to it. */
+  readonly applicable: boolean
+  /** Policies that isolate the endpoint in this direction (empty: not isolated). */
+  readonly isolatedBy: readonly string[]
+  readonly allowed: boolean
+  /** The first rule that allows the connection, if any. */
+  readonly allowedBy?: RuleRef
+  /** Every rule of the isolating policies, and whether its peer and its port matched. */
+  readonly checks: readonly { readonly ref: RuleRef; readonly peerMatched: boolean; readonly portMatched: boolean }[]
+}
+
+/**
+ * The evaluator's account of a cell: a pod to itself (always allowed), or the decision of both directions.
+ * `text` is the prose of a schemaVersion 1 report read back; runs never write it.
+ */
+export type CellExplanation =
+  | { readonly kind: 'self' }
+  | { readonly kind: 'policies'; readonly egress: DirectionExplanation; readonly ingress: DirectionExplanation }
+  | { readonly kind: 'text'; readonly text: string }
+
+/** One cell of a step: intent, prediction, observation with every attempt, and the judgement. */
 export interface CellReport {
   readonly from: string
   readonly to: string
@@ -26,8 +63,8 @@ export interface CellReport {
   readonly intentViolation: boolean
   /** Milliseconds from the step's changes being accepted to the first round from which the cell agreed. */
   readonly timeToEnforceMs: number | null
-  /** The evaluator's account, for cells that are not a plain match. */
-  readonly explanation?: string
+  /** The evaluator's account, for problem cells (renderers turn it into prose). */
+  readonly explanation?: CellExplanation
 }
 
 /** A window during a fault when observation disagreed with prediction the same way. */

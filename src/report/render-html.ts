@@ -3,6 +3,7 @@
 import { faultOf, isProblem, isProblemCell } from '../compare/classification.js'
 import { targetId } from '../model/cluster.js'
 import { cellLabel, stepTable } from './cells.js'
+import { explanationText } from './explain-text.js'
 import { GLYPH, MISMATCH_MARK } from './glyphs.js'
 import { barChart, esc, page } from './html-kit.js'
 import type { CellReport, ChaosReport, RunReport, ScenarioReport, StepReport } from './model.js'
@@ -24,7 +25,7 @@ function cellStory(c: CellReport): string {
     `time to enforce: ${c.timeToEnforceMs === null ? 'never agreed' : `${c.timeToEnforceMs} ms`}`,
   ]
   if (o.detail) lines.push(`detail: ${o.detail}`)
-  if (c.explanation) lines.push(`why (evaluator): ${c.explanation}`)
+  if (c.explanation) lines.push(`why (evaluator): ${explanationText(c.explanation)}`)
   if (o.attempts.length) {
     lines.push(`attempts (${o.attempts.length}):`)
     for (const a of o.attempts.slice(-12)) lines.push(`  round ${a.round} at ${a.atMs} ms: ${a.result}${a.answeredBy ? ` by ${a.answeredBy}` : ''}${a.latencyMs !== undefined ? ` ${a.latencyMs} ms` : ''}${a.detail ? ` [${a.detail}]` : ''}`)
@@ -70,7 +71,7 @@ export function chaosTimeline(ch: ChaosReport): string {
 
 function problemTable(cells: readonly { s: string; st: string; c: CellReport }[], caption: string): string {
   if (cells.length === 0) return ''
-  const rows = cells.slice(0, 500).map(({ s, st, c }) => `<tr><td>${esc(s)}</td><td>${esc(st)}</td><td>${esc(`${c.from} -> ${c.to}`)}</td><td>${targetId(c)}</td><td>${c.intent ?? ''}</td><td>${c.prediction}</td><td>${c.observation.result}</td><td><b>${c.classification}</b></td><td>${esc(c.explanation ?? '')}</td></tr>`)
+  const rows = cells.slice(0, 500).map(({ s, st, c }) => `<tr><td>${esc(s)}</td><td>${esc(st)}</td><td>${esc(`${c.from} -> ${c.to}`)}</td><td>${targetId(c)}</td><td>${c.intent ?? ''}</td><td>${c.prediction}</td><td>${c.observation.result}</td><td><b>${c.classification}</b></td><td>${esc(c.explanation ? explanationText(c.explanation) : '')}</td></tr>`)
   return `<h2>${esc(caption)} (${cells.length})</h2><table class="problems"><thead><tr><th>scenario</th><th>step</th><th>cell</th><th>target</th><th>intent</th><th>prediction</th><th>observed</th><th>classification</th><th>why</th></tr></thead><tbody>${rows.join('')}</tbody></table>${cells.length > 500 ? `<p class="mute">first 500 shown; report.json has all</p>` : ''}`
 }
 

@@ -1,6 +1,7 @@
 // Why: JUnit XML for CI systems: one testcase per scenario step; a failure lists every disagreeing cell.
 import { isProblemCell } from '../compare/classification.js'
 import { cellLabel } from './cells.js'
+import { explanationText } from './explain-text.js'
 import type { CellReport, RunReport, StepReport } from './model.js'
 
 export function xmlEscape(s: string): string {
@@ -11,7 +12,7 @@ export function xmlEscape(s: string): string {
 export function cellLine(c: CellReport): string {
   const seen = `${c.observation.result}${c.observation.answeredBy && c.observation.result !== 'allowed' ? ` (answered by ${c.observation.answeredBy})` : ''}${c.observation.detail ? ` [${c.observation.detail}]` : ''}`
   const intent = c.intentViolation ? `, intent ${c.intent} but policies ${c.prediction}` : ''
-  return `${c.classification}: ${cellLabel(c)}: predicted ${c.prediction}, observed ${seen}${intent}${c.explanation ? ` -- ${c.explanation}` : ''}`
+  return `${c.classification}: ${cellLabel(c)}: predicted ${c.prediction}, observed ${seen}${intent}${c.explanation ? ` -- ${explanationText(c.explanation)}` : ''}`
 }
 
 /** One line per violated chaos invariant of a step. */

@@ -12,7 +12,7 @@ import { intendedVerdict } from '../compare/intent.js'
 import { classifyOutcome } from '../probe/classify.js'
 import { notProbed } from '../probe/not-probed.js'
 import type { CellReport, StepReport } from '../report/model.js'
-import { explanationText } from '../report/explain-text.js'
+import { cellExplanation } from '../report/explanation.js'
 import { runChaos } from './chaos.js'
 import { sleep } from '../util/sleep.js'
 
@@ -82,7 +82,7 @@ function cellReport(c: CellRun, from: string, to: string, target: Target, settle
     classification: j.classification,
     intentViolation: j.intentViolation,
     timeToEnforceMs: c.probing.kind === 'not-probed' ? null : agreeingSince(c.prediction, c.attempts),
-    ...(isProblem(j.classification) ? { explanation: explanationText(explainCell(model, from, to, target)) } : {}),
+    ...(isProblem(j.classification) ? { explanation: cellExplanation(explainCell(model, from, to, target)) } : {}),
   }
 }
 
