@@ -14,6 +14,7 @@ import type { Io } from './main.js'
 import { invariantLines } from '../report/render-junit.js'
 import { parseFaults } from './run-commands.js'
 
+/** One fault mode's row: caught or not, and by which scenario, step and classification. */
 export interface Detection {
   readonly mode: string
   readonly detected: boolean
@@ -27,6 +28,7 @@ export interface Detection {
 /** Every fault mode, with a late-programming delay long enough to exceed a short settle. */
 const SELFTEST_MODES: readonly string[] = [...FAULT_MODES, 'late-programming=3s']
 
+/** Registers `selftest` on the program. */
 export function registerSelftestCommand(program: Command, io: Io, setCode: (n: number) => void): void {
   program
     .command('selftest')

@@ -2,6 +2,7 @@
 import { type External, type Namespace, type Pod, podId } from './cluster.js'
 import type { NetworkPolicy } from './policy.js'
 
+/** The cluster at one moment: namespaces, pods, externals and policies. */
 export interface ClusterState {
   readonly namespaces: readonly Namespace[]
   readonly pods: readonly Pod[]

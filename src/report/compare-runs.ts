@@ -4,6 +4,7 @@ import type { ObservationResult } from '../model/observation.js'
 import { cellLabel, stepTable } from './cells.js'
 import type { RunReport } from './model.js'
 
+/** Which run a comparison side is: id, driver, CNI, versions, verdict. */
 export interface RunRef {
   readonly runId: string
   readonly driver: string
@@ -12,6 +13,7 @@ export interface RunRef {
   readonly exitCode: number
 }
 
+/** A cell whose observation or classification differs between the runs. */
 export interface CellChange {
   readonly scenario: string
   readonly step: string
@@ -22,6 +24,7 @@ export interface CellChange {
   readonly classificationChanged: boolean
 }
 
+/** A step's time to enforce in both runs. */
 export interface StepDelta {
   readonly scenario: string
   readonly step: string
@@ -31,6 +34,7 @@ export interface StepDelta {
   readonly deltaMs: number | null
 }
 
+/** What changed between two runs. */
 export interface RunComparison {
   readonly a: RunRef
   readonly b: RunRef

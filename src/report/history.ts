@@ -2,6 +2,7 @@
 import { type Counts, isDisagreeingCell } from '../compare/classification.js'
 import type { RunReport } from './model.js'
 
+/** A scenario in one run of the history. */
 export interface HistoryScenario {
   readonly name: string
   readonly status: 'pass' | 'fail' | 'error'
@@ -10,6 +11,7 @@ export interface HistoryScenario {
   readonly disagreements: number
 }
 
+/** One run in the history: verdict, driver, versions, counts and its scenarios. */
 export interface HistoryEntry {
   readonly runId: string
   readonly startedAt: string
@@ -24,11 +26,13 @@ export interface HistoryEntry {
   readonly scenarios: readonly HistoryScenario[]
 }
 
+/** history.json: every run, in start order. */
 export interface History {
   readonly schemaVersion: 1
   readonly runs: readonly HistoryEntry[]
 }
 
+/** The history before any run. */
 export const EMPTY_HISTORY: History = { schemaVersion: 1, runs: [] }
 
 /** The history entry of one run. */

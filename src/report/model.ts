@@ -92,6 +92,7 @@ export interface ChaosReport {
   readonly invariants?: readonly { readonly name: string; readonly limitMs: number; readonly observedMs: number | null; readonly passed: boolean }[]
 }
 
+/** One step of a scenario: its rounds, time to enforce, counts, every cell, and chaos when it injected faults. */
 export interface StepReport {
   readonly index: number
   readonly name: string
@@ -110,6 +111,7 @@ export interface StepReport {
   readonly chaos?: readonly ChaosReport[]
 }
 
+/** One scenario: its steps, or why it could not finish. */
 export interface ScenarioReport {
   readonly name: string
   readonly file: string
@@ -122,6 +124,7 @@ export interface ScenarioReport {
   readonly error?: string
 }
 
+/** The run in numbers, and its exit code. */
 export interface Summary {
   readonly scenarios: number
   readonly steps: number
@@ -131,6 +134,7 @@ export interface Summary {
   readonly exitCode: number
 }
 
+/** A whole run: the versioned contract of report.json (docs/report.schema.json). */
 export interface RunReport {
   readonly schemaVersion: typeof SCHEMA_VERSION
   readonly runId: string

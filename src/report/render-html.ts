@@ -86,6 +86,7 @@ function scenarioSection(s: ScenarioReport): string {
   return `<section class="scenario"><h2 id="${esc(s.name)}">${esc(s.name)}</h2><p class="mute">${esc(s.file)}${s.description ? ` — ${esc(s.description)}` : ''}${s.tags.length ? ` · tags: ${esc(s.tags.join(', '))}` : ''}</p>${s.error ? `<p class="pill error">${esc(s.error)}</p>` : ''}${chart}${steps.join('')}</section>`
 }
 
+/** The run page (report.html). */
 export function renderHtml(r: RunReport): string {
   const v = verdictOf(r.summary.exitCode)
   const c = r.summary.counts

@@ -4,6 +4,7 @@ import { cellLabel } from './cells.js'
 import { explanationText } from './explain-text.js'
 import type { CellReport, RunReport, StepReport } from './model.js'
 
+/** Text made safe for XML and HTML (markup characters escaped, control characters dropped). */
 export function xmlEscape(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
 }
@@ -20,6 +21,7 @@ export function invariantLines(st: StepReport): string[] {
   return (st.chaos ?? []).flatMap((ch) => (ch.invariants ?? []).filter((i) => !i.passed).map((i) => `invariant ${i.name} violated during ${ch.action}${ch.target ? ` on ${ch.target}` : ''}: limit ${i.limitMs} ms, observed ${i.observedMs === null ? 'never recovered' : `${i.observedMs} ms`}`))
 }
 
+/** The run as JUnit XML (junit.xml). */
 export function renderJunit(r: RunReport): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>']
   let tests = 0

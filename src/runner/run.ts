@@ -7,6 +7,7 @@ import { type RunReport, type ScenarioReport, SCHEMA_VERSION } from '../report/m
 import { type RunOptions, type StepProgress, runStep } from './run-step.js'
 import { VERSION } from '../version.js'
 
+/** Progress callbacks of a run. */
 export interface RunEvents {
   scenarioStart?(s: Scenario, index: number, total: number): void
   step?(s: Scenario, p: StepProgress): void
@@ -24,6 +25,7 @@ export function exitCodeOf(scenarios: readonly ScenarioReport[], diagnostics: re
   return 0
 }
 
+/** Runs the scenarios in order, each on a fresh driver, and assembles the run report. */
 export async function runScenarios(scenarios: readonly Scenario[], makeDriver: () => Driver, runId: string, opts: RunOptions, signal: AbortSignal, events: RunEvents = {}): Promise<RunReport> {
   const startedAt = new Date()
   const t0 = performance.now()
