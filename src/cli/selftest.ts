@@ -1,6 +1,7 @@
 // Why: `netpol-harness selftest`: run the suite against the local dataplane with each known CNI bug switched on,
 // and show which scenario and step caught it. A mode nobody catches is a gap in the scenarios.
 import type { Command } from 'commander'
+import { isDataplaneFault } from '../compare/classification.js'
 import { UsageError } from '../errors.js'
 import { FAULT_MODES, type Faults } from '../drivers/local/compile-nft.js'
 import { LocalDriver } from '../drivers/local/index.js'
@@ -13,6 +14,7 @@ import type { Io } from './io.js'
 import { invariantLines } from '../report/render-junit.js'
 import { parseFaults } from './run-commands.js'
 
+/** One fault mode's row: caught or not, and by which scenario, step and classification. */
 export interface Detection {
   readonly mode: string
   readonly detected: boolean
@@ -23,11 +25,10 @@ export interface Detection {
   readonly scenariosRun: number
 }
 
-const CAUGHT = new Set(['fail-open', 'fail-closed', 'flaky'])
-
 /** Every fault mode, with a late-programming delay long enough to exceed a short settle. */
 const SELFTEST_MODES: readonly string[] = [...FAULT_MODES, 'late-programming=3s']
 
+/** Registers `selftest` on the program. */
 export function registerSelftestCommand(program: Command, io: Io, setCode: (n: number) => void): void {
   program
     .command('selftest')
@@ -59,10 +60,10 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
           for (const [i, s] of scenarios.entries()) {
             if (ac.signal.aborted) break
             const r = await runScenarios([s], () => new LocalDriver({ faults: faultsOf.get(mode) }), `selftest-${i}`, opts, ac.signal)
-            const step = r.scenarios[0]?.steps.find((st) => st.cells.some((c) => CAUGHT.has(c.classification)) || invariantLines(st).length > 0)
+            const step = r.scenarios[0]?.steps.find((st) => st.cells.some((c) => isDataplaneFault(c.classification)) || invariantLines(st).length > 0)
             row = { ...row, scenariosRun: i + 1 }
             if (step) {
-              const bad = step.cells.filter((c) => CAUGHT.has(c.classification))
+              const bad = step.cells.filter((c) => isDataplaneFault(c.classification))
               const broken = (step.chaos ?? []).flatMap((ch) => (ch.invariants ?? []).filter((x) => !x.passed).map((x) => `${x.name} violated (${x.observedMs === null ? 'never recovered' : `${x.observedMs} ms`})`))
               row = { ...row, detected: true, scenario: s.name, step: step.name, classification: [...new Set(bad.map((c) => c.classification)), ...broken].join(', '), cells: bad.length }
               break

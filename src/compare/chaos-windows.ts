@@ -1,22 +1,12 @@
 // Why: judge continuous probing during faults (pure): fail-open and fail-closed windows, recovery, invariants.
 import type { Invariants } from '../model/scenario.js'
-import type { ObservationResult } from '../model/observation.js'
 import type { ChaosReport, DisagreementWindow } from '../report/model.js'
+import type { Agreement } from './compare.js'
 
-/** One cell in one sample. `other`: a probe error, neither agreement nor a verdict. */
-export type SampleState = 'agree' | 'fail-open' | 'fail-closed' | 'other'
-
-/** One sample: when it was sent (ms since the faults began) and every sampled cell's state. */
+/** One sample: when it was sent (ms since the faults began) and every sampled cell's `agreement` with the prediction. */
 export interface Sample {
   readonly atMs: number
-  readonly cells: ReadonlyMap<string, SampleState>
-}
-
-/** A cell's state from prediction and what a sample saw. */
-export function sampleState(prediction: 'allow' | 'deny', observed: ObservationResult): SampleState {
-  if (observed === 'allowed') return prediction === 'allow' ? 'agree' : 'fail-open'
-  if (observed === 'blocked' || observed === 'refused') return prediction === 'deny' ? 'agree' : 'fail-closed'
-  return 'other'
+  readonly cells: ReadonlyMap<string, Agreement>
 }
 
 /**
@@ -24,10 +14,10 @@ export function sampleState(prediction: 'allow' | 'deny', observed: ObservationR
  * succeed), a fail-closed only when the cell's previous or next sample is fail-closed too (one lost packet is
  * not an outage).
  */
-export function confirmed(samples: readonly Sample[]): Sample[] {
+function confirmed(samples: readonly Sample[]): Sample[] {
   return samples.map((s, i) => {
     const near = [samples[i - 1], samples[i + 1]]
-    const cells = new Map<string, SampleState>()
+    const cells = new Map<string, Agreement>()
     for (const [k, v] of s.cells) cells.set(k, v === 'fail-closed' && !near.some((n) => n?.cells.get(k) === 'fail-closed') ? 'agree' : v)
     return { atMs: s.atMs, cells }
   })

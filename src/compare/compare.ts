@@ -1,10 +1,11 @@
 // Why: the one place that judges: intent vs prediction, prediction vs observation, stable vs flaky.
 import type { Verdict } from '../evaluator/predict.js'
-import type { Classification, ObservationResult } from '../model/observation.js'
+import type { Attempt, ObservationResult } from '../model/observation.js'
 import type { IntentVerdict } from '../model/scenario.js'
 import { assertNever } from '../util/assert-never.js'
+import type { Classification } from './classification.js'
 
-/** Does one observation agree with the prediction? */
+/** Does one observation agree with the prediction? The one judgement of an observation, for step rounds and chaos samples. */
 export type Agreement = 'agree' | 'fail-open' | 'fail-closed' | 'probe-error' | 'not-probed'
 
 /**
@@ -30,6 +31,27 @@ export function agreement(prediction: Verdict, observed: ObservationResult): Agr
   }
 }
 
+/** The agreement of a cell's latest attempt; undefined before any. */
+export function latestAgreement(prediction: Verdict, attempts: readonly Attempt[]): Agreement | undefined {
+  const last = attempts.at(-1)
+  return last && agreement(prediction, last.result)
+}
+
+/** When the cell's current run of agreeing attempts began (its time to enforce); null while it disagrees. */
+export function agreeingSince(prediction: Verdict, attempts: readonly Attempt[]): number | null {
+  let since: number | null = null
+  for (const a of attempts) since = agreement(prediction, a.result) === 'agree' ? (since ?? a.atMs) : null
+  return since
+}
+
+/** The agreement each round from `fromRound` on ended with: the step's last round, then every re-probe. */
+export function roundAgreements(prediction: Verdict, attempts: readonly Attempt[], fromRound: number): Agreement[] {
+  const byRound = new Map<number, Agreement>()
+  for (const a of attempts) if (a.round >= fromRound) byRound.set(a.round, agreement(prediction, a.result))
+  return [...byRound.values()]
+}
+
+/** A cell's final classification, and whether its policies contradict the author's intent. */
 export interface CellJudgement {
   readonly classification: Classification
   readonly intentViolation: boolean

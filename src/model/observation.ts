@@ -1,8 +1,10 @@
-// Why: what a probe saw, as a closed set with glyphs (STYLE.md 6), and how a cell is finally judged.
+// Why: what a probe saw, as a closed set with glyphs (STYLE.md 6); cells are judged in compare/.
+import { type Classification, CLASSIFICATIONS, isDisagreement } from '../compare/classification.js'
 
 /** allowed: the right pod answered; blocked: timed out; refused: RST/ICMP came back; error: anything else. */
 export type ObservationResult = 'allowed' | 'blocked' | 'refused' | 'error' | 'skipped' | 'unsupported'
 
+/** One probe of a cell: which round, when, and what it saw. */
 export interface Attempt {
   readonly round: number
   /** Milliseconds since the step's changes were accepted. */
@@ -13,13 +15,11 @@ export interface Attempt {
   readonly detail?: string
 }
 
-/** The judgement of one cell (ARCHITECTURE.md 3.4; `probe-error` and `skipped` added). */
-export type Classification = 'match' | 'fail-open' | 'fail-closed' | 'intent-violation' | 'flaky' | 'unsupported' | 'skipped' | 'probe-error'
-
-export const CLASSIFICATIONS: readonly Classification[] = ['match', 'fail-open', 'fail-closed', 'intent-violation', 'flaky', 'probe-error', 'unsupported', 'skipped']
-
-/** Classifications that mean the CNI or the policy is wrong (exit 1). */
-export const DISAGREEMENTS: ReadonlySet<Classification> = new Set(['fail-open', 'fail-closed', 'intent-violation', 'flaky'])
+/**
+ * @deprecated Only the kube rehearsal test still reads this; use `isDisagreement` from
+ * compare/classification.ts (the one vocabulary of classifications), then delete this alias.
+ */
+export const DISAGREEMENTS: ReadonlySet<Classification> = new Set(CLASSIFICATIONS.filter(isDisagreement))
 
 /** What one connection attempt saw, before any judging. */
 export interface RawOutcome {

@@ -1,5 +1,10 @@
 // Why: prediction and observation share one shape, keyed by source x destination x target.
-import type { Target } from './cluster.js'
+import { type Target, targetId } from './cluster.js'
+
+/** A cell's identity wherever it has to be a string (a probe connection's key): `from|to|80/TCP`. */
+export function cellKey(from: string, to: string, target: Target): string {
+  return `${from}|${to}|${targetId(target)}`
+}
 
 /** A dense table of T per (source, destination, target); `undefined` marks a cell that does not exist. */
 export class TruthTable<T> {
@@ -32,13 +37,25 @@ export class TruthTable<T> {
     return this.cells[this.offset(si, di, ti)]
   }
 
-  /** Cell by ids; undefined when the ids or the target are unknown or the cell does not exist. */
-  get(from: string, to: string, target: Target): T | undefined {
+  /** Indices of a cell by ids; undefined when an id or the target is unknown. */
+  private indicesOf(from: string, to: string, target: Target): [number, number, number] | undefined {
     const si = this.srcIndex.get(from)
     const di = this.dstIndex.get(to)
     const ti = this.targets.findIndex((t) => t.port === target.port && t.protocol === target.protocol)
-    if (si === undefined || di === undefined || ti < 0) return undefined
-    return this.getAt(si, di, ti)
+    return si === undefined || di === undefined || ti < 0 ? undefined : [si, di, ti]
+  }
+
+  /** Cell by ids; undefined when the ids or the target are unknown or the cell does not exist. */
+  get(from: string, to: string, target: Target): T | undefined {
+    const at = this.indicesOf(from, to, target)
+    return at && this.getAt(...at)
+  }
+
+  /** Sets a cell by ids; false (and nothing set) when an id or the target is unknown. */
+  set(from: string, to: string, target: Target, value: T): boolean {
+    const at = this.indicesOf(from, to, target)
+    if (at) this.setAt(...at, value)
+    return at !== undefined
   }
 
   /** Every existing cell, target-major then source then destination. */

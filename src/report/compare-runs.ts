@@ -1,7 +1,10 @@
 // Why: `compare`: what changed between two runs (two Calico versions, two dataplanes, two CNIs), pure.
-import type { Classification, ObservationResult } from '../model/observation.js'
-import type { CellReport, RunReport } from './model.js'
+import type { Classification } from '../compare/classification.js'
+import type { ObservationResult } from '../model/observation.js'
+import { cellLabel, stepTable } from './cells.js'
+import type { RunReport } from './model.js'
 
+/** Which run a comparison side is: id, driver, CNI, versions, verdict. */
 export interface RunRef {
   readonly runId: string
   readonly driver: string
@@ -10,6 +13,7 @@ export interface RunRef {
   readonly exitCode: number
 }
 
+/** A cell whose observation or classification differs between the runs. */
 export interface CellChange {
   readonly scenario: string
   readonly step: string
@@ -20,6 +24,7 @@ export interface CellChange {
   readonly classificationChanged: boolean
 }
 
+/** A step's time to enforce in both runs. */
 export interface StepDelta {
   readonly scenario: string
   readonly step: string
@@ -29,6 +34,7 @@ export interface StepDelta {
   readonly deltaMs: number | null
 }
 
+/** What changed between two runs. */
 export interface RunComparison {
   readonly a: RunRef
   readonly b: RunRef
@@ -40,7 +46,6 @@ export interface RunComparison {
 }
 
 const ref = (r: RunReport): RunRef => ({ runId: r.runId, driver: r.driver.name, cni: r.driver.cni, versions: r.driver.versions, exitCode: r.summary.exitCode })
-const cellKey = (c: CellReport) => `${c.from} -> ${c.to} ${c.port}/${c.protocol}`
 
 /** Scenarios match by name, steps by name within them, cells by source, destination and target. */
 export function compareRuns(a: RunReport, b: RunReport): RunComparison {
@@ -57,15 +62,15 @@ export function compareRuns(a: RunReport, b: RunReport): RunComparison {
       const stb = bSteps.get(sta.name)
       if (!stb) continue
       steps.push({ scenario: sa.name, step: sta.name, aMs: sta.timeToEnforceMs, bMs: stb.timeToEnforceMs, deltaMs: sta.timeToEnforceMs !== null && stb.timeToEnforceMs !== null ? stb.timeToEnforceMs - sta.timeToEnforceMs : null })
-      const bCells = new Map(stb.cells.map((c) => [cellKey(c), c]))
+      const bCells = stepTable(stb)
       for (const ca of sta.cells) {
-        const cb = bCells.get(cellKey(ca))
+        const cb = bCells.get(ca.from, ca.to, ca)
         if (!cb) continue
         compared++
         const observationChanged = ca.observation.result !== cb.observation.result
         const classificationChanged = ca.classification !== cb.classification
         if (observationChanged || classificationChanged) {
-          changes.push({ scenario: sa.name, step: sta.name, cell: cellKey(ca), a: { result: ca.observation.result, classification: ca.classification }, b: { result: cb.observation.result, classification: cb.classification }, observationChanged, classificationChanged })
+          changes.push({ scenario: sa.name, step: sta.name, cell: cellLabel(ca), a: { result: ca.observation.result, classification: ca.classification }, b: { result: cb.observation.result, classification: cb.classification }, observationChanged, classificationChanged })
         }
       }
     }

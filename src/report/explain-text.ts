@@ -1,7 +1,8 @@
-// Why: one line of the evaluator's explanation, for reports (JUnit failures, Markdown, JSON).
-import type { DirectionDecision, Explanation } from '../evaluator/explain.js'
+// Why: a cell's explanation as one line of prose, for every renderer (JUnit failures, Markdown, the run page).
+import { assertNever } from '../util/assert-never.js'
+import type { CellExplanation, DirectionExplanation } from './model.js'
 
-function direction(d: DirectionDecision): string {
+function direction(d: DirectionExplanation): string {
   const what = `${d.direction} of ${d.endpoint}`
   if (!d.applicable) return `${what}: external, no policy applies`
   if (d.isolatedBy.length === 0) return `${what}: not isolated`
@@ -9,7 +10,16 @@ function direction(d: DirectionDecision): string {
   return d.allowedBy ? `${what}: ${by}; allowed by ${d.allowedBy.policy} ${d.direction} rule ${d.allowedBy.rule}` : `${what}: ${by}; no rule allows it`
 }
 
-export function explanationText(x: Explanation): string {
-  if (x.reason === 'self') return 'a pod always reaches itself'
-  return `${direction(x.egress)}; ${direction(x.ingress)}`
+/** `egress of x/b: not isolated; ingress of x/a: isolated by x/deny; no rule allows it`. */
+export function explanationText(x: CellExplanation): string {
+  switch (x.kind) {
+    case 'self':
+      return 'a pod always reaches itself'
+    case 'policies':
+      return `${direction(x.egress)}; ${direction(x.ingress)}`
+    case 'text':
+      return x.text
+    default:
+      return assertNever(x, 'explanation')
+  }
 }

@@ -1,6 +1,8 @@
 // Why: the nightly history: one small entry per run (pure), appended by the writer, read by the index page.
-import type { Counts, RunReport } from './model.js'
+import { type Counts, isDisagreeingCell } from '../compare/classification.js'
+import type { RunReport } from './model.js'
 
+/** A scenario in one run of the history. */
 export interface HistoryScenario {
   readonly name: string
   readonly status: 'pass' | 'fail' | 'error'
@@ -9,6 +11,7 @@ export interface HistoryScenario {
   readonly disagreements: number
 }
 
+/** One run in the history: verdict, driver, versions, counts and its scenarios. */
 export interface HistoryEntry {
   readonly runId: string
   readonly startedAt: string
@@ -23,14 +26,14 @@ export interface HistoryEntry {
   readonly scenarios: readonly HistoryScenario[]
 }
 
+/** history.json: every run, in start order. */
 export interface History {
   readonly schemaVersion: 1
   readonly runs: readonly HistoryEntry[]
 }
 
+/** The history before any run. */
 export const EMPTY_HISTORY: History = { schemaVersion: 1, runs: [] }
-
-const DISAGREE = new Set(['fail-open', 'fail-closed', 'flaky', 'intent-violation'])
 
 /** The history entry of one run. */
 export function historyEntry(r: RunReport): HistoryEntry {
@@ -46,7 +49,7 @@ export function historyEntry(r: RunReport): HistoryEntry {
     probesPerSecond: r.summary.probesPerSecond,
     counts: r.summary.counts,
     scenarios: r.scenarios.map((s) => {
-      const disagreements = s.steps.reduce((n, st) => n + st.cells.filter((c) => DISAGREE.has(c.classification) || c.intentViolation).length, 0)
+      const disagreements = s.steps.reduce((n, st) => n + st.cells.filter(isDisagreeingCell).length, 0)
       const ttes = s.steps.map((st) => st.timeToEnforceMs)
       return { name: s.name, status: s.error ? 'error' : disagreements ? 'fail' : 'pass', timeToEnforceMs: ttes.some((x) => x === null) ? null : Math.max(0, ...(ttes as number[])), disagreements }
     }),

@@ -1,10 +1,48 @@
 // Why: the run report, the public, versioned JSON contract (ARCHITECTURE.md 3.4). Add fields; never change them.
 import type { Protocol } from '../model/cluster.js'
-import type { Attempt, Classification, ObservationResult } from '../model/observation.js'
+import type { Classification, Counts } from '../compare/classification.js'
+import type { Attempt, ObservationResult } from '../model/observation.js'
 import type { IntentVerdict } from '../model/scenario.js'
 
-export const SCHEMA_VERSION = 1
+/** report.json's version: 2 records a cell's explanation structured (1 had prose; read.ts still reads it). */
+export const SCHEMA_VERSION = 2
 
+/** A rule the evaluator points at: indices are 0-based as in the YAML; a null peer or port: the rule has none (all match). */
+export interface RuleRef {
+  readonly kind: 'NetworkPolicy'
+  /** `namespace/name` of the policy. */
+  readonly policy: string
+  readonly direction: 'ingress' | 'egress'
+  readonly rule: number
+  readonly peer: number | null
+  readonly port: number | null
+}
+
+/** One direction of the evaluator's decision: egress of the source, or ingress of the destination. */
+export interface DirectionExplanation {
+  readonly direction: 'ingress' | 'egress'
+  readonly endpoint: string
+  /** false for an external host: no policy applies to it. */
+  readonly applicable: boolean
+  /** Policies that isolate the endpoint in this direction (empty: not isolated). */
+  readonly isolatedBy: readonly string[]
+  readonly allowed: boolean
+  /** The first rule that allows the connection, if any. */
+  readonly allowedBy?: RuleRef
+  /** Every rule of the isolating policies, and whether its peer and its port matched. */
+  readonly checks: readonly { readonly ref: RuleRef; readonly peerMatched: boolean; readonly portMatched: boolean }[]
+}
+
+/**
+ * The evaluator's account of a cell: a pod to itself (always allowed), or the decision of both directions.
+ * `text` is the prose of a schemaVersion 1 report read back; runs never write it.
+ */
+export type CellExplanation =
+  | { readonly kind: 'self' }
+  | { readonly kind: 'policies'; readonly egress: DirectionExplanation; readonly ingress: DirectionExplanation }
+  | { readonly kind: 'text'; readonly text: string }
+
+/** One cell of a step: intent, prediction, observation with every attempt, and the judgement. */
 export interface CellReport {
   readonly from: string
   readonly to: string
@@ -25,11 +63,9 @@ export interface CellReport {
   readonly intentViolation: boolean
   /** Milliseconds from the step's changes being accepted to the first round from which the cell agreed. */
   readonly timeToEnforceMs: number | null
-  /** The evaluator's account, for cells that are not a plain match. */
-  readonly explanation?: string
+  /** The evaluator's account, for problem cells (renderers turn it into prose). */
+  readonly explanation?: CellExplanation
 }
-
-export type Counts = Readonly<Record<Classification, number>>
 
 /** A window during a fault when observation disagreed with prediction the same way. */
 export interface DisagreementWindow {
@@ -56,6 +92,7 @@ export interface ChaosReport {
   readonly invariants?: readonly { readonly name: string; readonly limitMs: number; readonly observedMs: number | null; readonly passed: boolean }[]
 }
 
+/** One step of a scenario: its rounds, time to enforce, counts, every cell, and chaos when it injected faults. */
 export interface StepReport {
   readonly index: number
   readonly name: string
@@ -74,6 +111,7 @@ export interface StepReport {
   readonly chaos?: readonly ChaosReport[]
 }
 
+/** One scenario: its steps, or why it could not finish. */
 export interface ScenarioReport {
   readonly name: string
   readonly file: string
@@ -86,6 +124,7 @@ export interface ScenarioReport {
   readonly error?: string
 }
 
+/** The run in numbers, and its exit code. */
 export interface Summary {
   readonly scenarios: number
   readonly steps: number
@@ -95,6 +134,7 @@ export interface Summary {
   readonly exitCode: number
 }
 
+/** A whole run: the versioned contract of report.json (docs/report.schema.json). */
 export interface RunReport {
   readonly schemaVersion: typeof SCHEMA_VERSION
   readonly runId: string
@@ -107,8 +147,4 @@ export interface RunReport {
   readonly summary: Summary
   readonly scenarios: readonly ScenarioReport[]
   readonly diagnostics: readonly string[]
-}
-
-export function emptyCounts(): Record<Classification, number> {
-  return { match: 0, 'fail-open': 0, 'fail-closed': 0, 'intent-violation': 0, flaky: 0, unsupported: 0, skipped: 0, 'probe-error': 0 }
 }

@@ -2,9 +2,10 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.js'
-import { type RunReport, SCHEMA_VERSION } from './model.js'
+import type { RunReport } from './model.js'
+import { READABLE_VERSIONS, upgradeReport } from './upgrade.js'
 
-/** Reads a run's report.json, given the file or the run's folder; bad input becomes InputError. */
+/** Reads a run's report.json (any readable version, as the current model), given the file or the run's folder; bad input becomes InputError. */
 export function readRunReport(path: string): RunReport {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'report.json') : path
   let text: string
@@ -13,13 +14,14 @@ export function readRunReport(path: string): RunReport {
   } catch {
     throw new InputError([{ file, message: 'no report.json here (give a run folder such as reports/20261124-101500-ab12, or its report.json)' }])
   }
-  let r: RunReport
+  let json: unknown
   try {
-    r = JSON.parse(text)
+    json = JSON.parse(text)
   } catch (e) {
     throw new InputError([{ file, message: `not JSON: ${(e as Error).message}` }])
   }
-  if (!r || r.schemaVersion !== SCHEMA_VERSION || !Array.isArray(r.scenarios)) throw new InputError([{ file, path: 'schemaVersion', message: `not a netpol-harness report of schema version ${SCHEMA_VERSION}` }])
+  const r = upgradeReport(json)
+  if (!r) throw new InputError([{ file, path: 'schemaVersion', message: `not a netpol-harness report of schema version ${READABLE_VERSIONS.join(' or ')}` }])
   return r
 }
 

@@ -1,12 +1,12 @@
 // Why: the page nightly users read: truth tables with disagreements highlighted and explained, time-to-enforce
 // charts, chaos timelines, intent violations and versions; one self-contained file (pure renderer).
+import { faultOf, isProblem, isProblemCell } from '../compare/classification.js'
 import { targetId } from '../model/cluster.js'
+import { cellLabel, stepTable } from './cells.js'
+import { explanationText } from './explain-text.js'
 import { GLYPH, MISMATCH_MARK } from './glyphs.js'
 import { barChart, esc, page } from './html-kit.js'
 import type { CellReport, ChaosReport, RunReport, ScenarioReport, StepReport } from './model.js'
-
-const PROBLEM = new Set(['fail-open', 'fail-closed', 'flaky', 'probe-error', 'intent-violation'])
-const isProblem = (c: CellReport) => PROBLEM.has(c.classification) || c.intentViolation
 
 /** The verdict of a run as a word and a CSS class. */
 export function verdictOf(exitCode: number): { word: string; cls: string } {
@@ -20,12 +20,12 @@ export function verdictOf(exitCode: number): { word: string; cls: string } {
 function cellStory(c: CellReport): string {
   const o = c.observation
   const lines = [
-    `${c.from} -> ${c.to} ${c.port}/${c.protocol}: ${c.classification}`,
+    `${cellLabel(c)}: ${c.classification}`,
     `intent: ${c.intent ?? '(none)'}   prediction: ${c.prediction}   observed: ${o.result}${o.answeredBy ? ` (answered by ${o.answeredBy})` : ''}${o.latencyMs !== undefined ? ` in ${o.latencyMs} ms` : ''}`,
     `time to enforce: ${c.timeToEnforceMs === null ? 'never agreed' : `${c.timeToEnforceMs} ms`}`,
   ]
   if (o.detail) lines.push(`detail: ${o.detail}`)
-  if (c.explanation) lines.push(`why (evaluator): ${c.explanation}`)
+  if (c.explanation) lines.push(`why (evaluator): ${explanationText(c.explanation)}`)
   if (o.attempts.length) {
     lines.push(`attempts (${o.attempts.length}):`)
     for (const a of o.attempts.slice(-12)) lines.push(`  round ${a.round} at ${a.atMs} ms: ${a.result}${a.answeredBy ? ` by ${a.answeredBy}` : ''}${a.latencyMs !== undefined ? ` ${a.latencyMs} ms` : ''}${a.detail ? ` [${a.detail}]` : ''}`)
@@ -35,16 +35,15 @@ function cellStory(c: CellReport): string {
 
 /** One truth table per target: sources as rows, destinations as columns, the observed glyph in each cell. */
 function truthTables(st: StepReport): string {
-  const ids = [...new Set(st.cells.flatMap((c) => [c.from, c.to]))]
-  return st.targets
-    .map((t) => {
-      const byKey = new Map(st.cells.filter((c) => c.port === t.port && c.protocol === t.protocol).map((c) => [`${c.from}|${c.to}`, c]))
-      const head = `<thead><tr><th>${esc(targetId(t))}</th>${ids.map((id) => `<th>${esc(id)}</th>`).join('')}</tr></thead>`
-      const rows = ids.map((from) => {
-        const tds = ids.map((to) => {
-          const c = byKey.get(`${from}|${to}`)
+  const table = stepTable(st)
+  return table.targets
+    .map((t, ti) => {
+      const head = `<thead><tr><th>${esc(targetId(t))}</th>${table.destinations.map((id) => `<th>${esc(id)}</th>`).join('')}</tr></thead>`
+      const rows = table.sources.map((from, si) => {
+        const tds = table.destinations.map((_, di) => {
+          const c = table.getAt(si, di, ti)
           if (!c) return '<td class="r-skipped"></td>'
-          const bad = isProblem(c)
+          const bad = isProblemCell(c)
           return `<td class="r-${c.observation.result}${bad ? ' bad' : ''}" title="${esc(cellStory(c))}">${GLYPH[c.observation.result]}${bad ? MISMATCH_MARK : ''}</td>`
         })
         return `<tr><th>${esc(from)}</th>${tds.join('')}</tr>`
@@ -72,14 +71,14 @@ export function chaosTimeline(ch: ChaosReport): string {
 
 function problemTable(cells: readonly { s: string; st: string; c: CellReport }[], caption: string): string {
   if (cells.length === 0) return ''
-  const rows = cells.slice(0, 500).map(({ s, st, c }) => `<tr><td>${esc(s)}</td><td>${esc(st)}</td><td>${esc(`${c.from} -> ${c.to}`)}</td><td>${c.port}/${c.protocol}</td><td>${c.intent ?? ''}</td><td>${c.prediction}</td><td>${c.observation.result}</td><td><b>${c.classification}</b></td><td>${esc(c.explanation ?? '')}</td></tr>`)
+  const rows = cells.slice(0, 500).map(({ s, st, c }) => `<tr><td>${esc(s)}</td><td>${esc(st)}</td><td>${esc(`${c.from} -> ${c.to}`)}</td><td>${targetId(c)}</td><td>${c.intent ?? ''}</td><td>${c.prediction}</td><td>${c.observation.result}</td><td><b>${c.classification}</b></td><td>${esc(c.explanation ? explanationText(c.explanation) : '')}</td></tr>`)
   return `<h2>${esc(caption)} (${cells.length})</h2><table class="problems"><thead><tr><th>scenario</th><th>step</th><th>cell</th><th>target</th><th>intent</th><th>prediction</th><th>observed</th><th>classification</th><th>why</th></tr></thead><tbody>${rows.join('')}</tbody></table>${cells.length > 500 ? `<p class="mute">first 500 shown; report.json has all</p>` : ''}`
 }
 
 function scenarioSection(s: ScenarioReport): string {
   const chart = s.steps.length ? `<h3>Time to enforce per step</h3>${barChart(s.steps.map((st) => ({ label: `${st.index + 1}. ${st.name}`, value: st.timeToEnforceMs, note: `${st.rounds} rounds` })), 'ms', 'chart tte')}` : ''
   const steps = s.steps.map((st) => {
-    const bad = st.cells.filter(isProblem).length
+    const bad = st.cells.filter(isProblemCell).length
     const meta = `${st.rounds} rounds; ${st.converged ? `time to enforce ${st.timeToEnforceMs} ms` : '<b>did not converge</b>'}; ${bad} disagreeing cells; apply ${st.applyMs} ms; timeout ${st.timeoutMs} ms`
     const chaos = st.chaos?.length ? `<h4>Faults</h4>${st.chaos.map(chaosTimeline).join('')}` : ''
     return `<details class="step"${bad || st.chaos?.length ? ' open' : ''}><summary><b>Step ${st.index + 1}: ${esc(st.name)}</b> <span class="mute">${meta}</span></summary>${chaos}<div class="tables">${truthTables(st)}</div></details>`
@@ -87,6 +86,7 @@ function scenarioSection(s: ScenarioReport): string {
   return `<section class="scenario"><h2 id="${esc(s.name)}">${esc(s.name)}</h2><p class="mute">${esc(s.file)}${s.description ? ` — ${esc(s.description)}` : ''}${s.tags.length ? ` · tags: ${esc(s.tags.join(', '))}` : ''}</p>${s.error ? `<p class="pill error">${esc(s.error)}</p>` : ''}${chart}${steps.join('')}</section>`
 }
 
+/** The run page (report.html). */
 export function renderHtml(r: RunReport): string {
   const v = verdictOf(r.summary.exitCode)
   const c = r.summary.counts
@@ -99,7 +99,7 @@ export function renderHtml(r: RunReport): string {
     ...Object.entries(r.driver.timings ?? {}).map(([k, v]) => [`setup: ${k}`, `${v} s`]),
     ['settle / re-probes', `${r.options.settleMs} ms / ${r.options.reprobes}`],
   ]
-  const countCells = (Object.keys(c) as (keyof typeof c)[]).map((k) => `<td class="${c[k] && k !== 'match' && k !== 'skipped' && k !== 'unsupported' ? 'bad' : ''}"><div class="num">${c[k]}</div><div class="mute">${k}</div></td>`)
+  const countCells = (Object.keys(c) as (keyof typeof c)[]).map((k) => `<td class="${c[k] && isProblem(k) ? 'bad' : ''}"><div class="num">${c[k]}</div><div class="mute">${k}</div></td>`)
   const all = r.scenarios.flatMap((s) => s.steps.flatMap((st) => st.cells.map((cell) => ({ s: s.name, st: `${st.index + 1}. ${st.name}`, c: cell }))))
   const body = [
     `<h1>netpol-harness run ${esc(r.runId)} <span class="pill ${v.cls}">${v.word}</span></h1>`,
@@ -108,7 +108,7 @@ export function renderHtml(r: RunReport): string {
     `<h2>Versions</h2><table class="versions">${versions.map(([k, val]) => `<tr><th>${esc(k)}</th><td>${esc(val)}</td></tr>`).join('')}</table>`,
     r.diagnostics.length ? `<h2>Diagnostics</h2><ul>${r.diagnostics.map((d) => `<li><pre>${esc(d)}</pre></li>`).join('')}</ul>` : '',
     problemTable(all.filter((x) => x.c.intentViolation), 'Intent violations: policies that do not do what their author meant'),
-    problemTable(all.filter((x) => PROBLEM.has(x.c.classification) && x.c.classification !== 'intent-violation'), 'Disagreements between prediction and observation'),
+    problemTable(all.filter((x) => faultOf(x.c.classification) === 'dataplane' || faultOf(x.c.classification) === 'probe'), 'Disagreements between prediction and observation'),
     `<h2>Scenarios</h2><p class="mute">Glyphs: <code>.</code> allowed, <code>X</code> blocked, <code>R</code> refused, <code>!</code> error, <code>-</code> skipped, <code>?</code> unsupported; a red outline and <code>*</code> mark a disagreement. Hover or click a cell for the evaluator's explanation and every attempt.</p>`,
     ...r.scenarios.map(scenarioSection),
   ]

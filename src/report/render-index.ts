@@ -1,4 +1,5 @@
 // Why: reports/index.html: pass/fail per scenario over time, and trends of time-to-enforce and probe rate.
+import { countWhere, isDisagreement } from '../compare/classification.js'
 import { verdictOf } from './render-html.js'
 import type { History } from './history.js'
 import { esc, lineChart, page } from './html-kit.js'
@@ -33,7 +34,7 @@ export function renderIndex(h: History, maxRuns = 40): string {
     .reverse()
     .map((r) => {
       const v = verdictOf(r.exitCode)
-      const bad = r.counts['fail-open'] + r.counts['fail-closed'] + r.counts.flaky + r.counts['intent-violation']
+      const bad = countWhere(r.counts, isDisagreement)
       return `<tr><td><a href="${esc(r.runId)}/report.html">${esc(r.runId)}</a></td><td><span class="pill ${v.cls}">${v.word}</span></td><td>${esc(r.driver)}</td><td>${esc(r.cni)}</td><td class="mute">${esc(Object.entries(r.versions).map(([k, x]) => `${k} ${x}`).join(', '))}</td><td class="num">${r.cells}</td><td class="num">${bad}</td><td class="num">${r.probesPerSecond}</td><td class="num">${(r.durationMs / 1000).toFixed(1)} s</td></tr>`
     })
     .join('')}</tbody></table>`

@@ -1,6 +1,10 @@
 // Why: JUnit XML for CI systems: one testcase per scenario step; a failure lists every disagreeing cell.
+import { isProblemCell } from '../compare/classification.js'
+import { cellLabel } from './cells.js'
+import { explanationText } from './explain-text.js'
 import type { CellReport, RunReport, StepReport } from './model.js'
 
+/** Text made safe for XML and HTML (markup characters escaped, control characters dropped). */
 export function xmlEscape(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
 }
@@ -9,7 +13,7 @@ export function xmlEscape(s: string): string {
 export function cellLine(c: CellReport): string {
   const seen = `${c.observation.result}${c.observation.answeredBy && c.observation.result !== 'allowed' ? ` (answered by ${c.observation.answeredBy})` : ''}${c.observation.detail ? ` [${c.observation.detail}]` : ''}`
   const intent = c.intentViolation ? `, intent ${c.intent} but policies ${c.prediction}` : ''
-  return `${c.classification}: ${c.from} -> ${c.to} ${c.port}/${c.protocol}: predicted ${c.prediction}, observed ${seen}${intent}${c.explanation ? ` -- ${c.explanation}` : ''}`
+  return `${c.classification}: ${cellLabel(c)}: predicted ${c.prediction}, observed ${seen}${intent}${c.explanation ? ` -- ${explanationText(c.explanation)}` : ''}`
 }
 
 /** One line per violated chaos invariant of a step. */
@@ -17,8 +21,7 @@ export function invariantLines(st: StepReport): string[] {
   return (st.chaos ?? []).flatMap((ch) => (ch.invariants ?? []).filter((i) => !i.passed).map((i) => `invariant ${i.name} violated during ${ch.action}${ch.target ? ` on ${ch.target}` : ''}: limit ${i.limitMs} ms, observed ${i.observedMs === null ? 'never recovered' : `${i.observedMs} ms`}`))
 }
 
-const FAILING = new Set(['fail-open', 'fail-closed', 'intent-violation', 'flaky', 'probe-error'])
-
+/** The run as JUnit XML (junit.xml). */
 export function renderJunit(r: RunReport): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>']
   let tests = 0
@@ -30,7 +33,7 @@ export function renderJunit(r: RunReport): string {
     let sf = 0
     let se = 0
     for (const st of s.steps) {
-      const bad = st.cells.filter((c) => FAILING.has(c.classification) || c.intentViolation)
+      const bad = st.cells.filter(isProblemCell)
       const name = xmlEscape(`step ${st.index + 1}: ${st.name}`)
       const time = (st.durationMs / 1000).toFixed(3)
       const broken = invariantLines(st)

@@ -1,24 +1,18 @@
 // Why: a report people can read in a terminal or a pull request: summary, then per step truth tables.
-import { TruthTable } from '../model/truth-table.js'
-import type { ObservationResult } from '../model/observation.js'
+import { CLASSIFICATIONS, isProblem } from '../compare/classification.js'
+import { stepTable } from './cells.js'
 import { GLYPH } from './glyphs.js'
 import type { RunReport, StepReport } from './model.js'
 import { renderTarget } from './render-table.js'
 import { cellLine } from './render-junit.js'
 
-/** The observed truth table of a step, with disagreements marked `*`. */
-export function observedTables(st: StepReport): string {
-  const ids = [...new Set(st.cells.flatMap((c) => [c.from, c.to]))]
-  const table = new TruthTable<ObservationResult>(ids, ids, st.targets)
-  const bad = new Set<string>()
-  for (const c of st.cells) {
-    const ti = st.targets.findIndex((t) => t.port === c.port && t.protocol === c.protocol)
-    table.setAt(ids.indexOf(c.from), ids.indexOf(c.to), ti, c.observation.result)
-    if (c.classification !== 'match' && c.classification !== 'skipped' && c.classification !== 'unsupported') bad.add(`${c.from}|${c.to}|${c.port}/${c.protocol}`)
-  }
-  return st.targets.map((_, ti) => renderTarget(table, ti, { glyph: (v) => GLYPH[v as ObservationResult], mismatch: (f, t, tg) => bad.has(`${f}|${t}|${tg.port}/${tg.protocol}`) })).join('\n')
+/** The observed truth tables of a step, one per target, with problem cells marked `*`. */
+function observedTables(st: StepReport): string {
+  const table = stepTable(st)
+  return st.targets.map((_, ti) => renderTarget(table, ti, { glyph: (c) => GLYPH[c.observation.result], mismatch: (_from, _to, _target, c) => isProblem(c.classification) })).join('\n')
 }
 
+/** The run as Markdown: verdict, counts, diagnostics, then per scenario and step the tables and problem cells. */
 export function renderMarkdown(r: RunReport): string {
   const c = r.summary.counts
   const verdict = r.summary.exitCode === 0 ? 'PASS' : r.summary.exitCode === 1 ? 'FAIL (disagreements)' : r.summary.exitCode === 130 ? 'INTERRUPTED' : 'ERROR (infrastructure)'
@@ -28,9 +22,9 @@ export function renderMarkdown(r: RunReport): string {
     `Driver: ${r.driver.name} (${r.driver.cni}); ${Object.entries(r.driver.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `Harness ${r.harness.version} on Node ${r.harness.node}; ${r.summary.scenarios} scenarios, ${r.summary.steps} steps, ${r.summary.cells} cells in ${(r.durationMs / 1000).toFixed(1)} s (${r.summary.probesPerSecond} probes/s).`,
     '',
-    '| match | fail-open | fail-closed | intent-violation | flaky | probe-error | unsupported | skipped |',
-    '|---|---|---|---|---|---|---|---|',
-    `| ${c.match} | ${c['fail-open']} | ${c['fail-closed']} | ${c['intent-violation']} | ${c.flaky} | ${c['probe-error']} | ${c.unsupported} | ${c.skipped} |`,
+    `| ${CLASSIFICATIONS.join(' | ')} |`,
+    `|${'---|'.repeat(CLASSIFICATIONS.length)}`,
+    `| ${CLASSIFICATIONS.map((k) => c[k]).join(' | ')} |`,
     '',
     'Glyphs: `.` allowed, `X` blocked, `R` refused, `!` error, `-` skipped, `?` unsupported; `*` marks a cell that disagrees.',
     '',
@@ -40,7 +34,7 @@ export function renderMarkdown(r: RunReport): string {
     lines.push(`## ${s.name}`, '', `${s.file}${s.description ? `: ${s.description}` : ''}`, '')
     if (s.error) lines.push(`**Error:** ${s.error}`, '')
     for (const st of s.steps) {
-      const problems = st.cells.filter((x) => x.classification !== 'match' && x.classification !== 'skipped' && x.classification !== 'unsupported')
+      const problems = st.cells.filter((x) => isProblem(x.classification))
       lines.push(`### Step ${st.index + 1}: ${st.name}`, '', `${st.rounds} rounds, ${st.converged ? `converged; time to enforce ${st.timeToEnforceMs} ms` : '**did not converge**'}; ${problems.length} disagreeing cells.`, '', '```', observedTables(st), '```', '')
       for (const ch of st.chaos ?? []) {
         const windows = ch.windows.map((w) => `${w.kind} ${w.startMs}-${w.endMs} ms (${w.cells} cells)`).join(', ') || 'no disagreement window'

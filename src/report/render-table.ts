@@ -4,15 +4,16 @@ import { targetId } from '../model/cluster.js'
 import type { TruthTable } from '../model/truth-table.js'
 import { MISMATCH_MARK } from './glyphs.js'
 
-export interface TableOptions {
+/** How cells print: their glyph, and which carry the mismatch mark. */
+export interface TableOptions<T> {
   /** Glyph of a cell. */
-  readonly glyph: (value: unknown) => string
+  readonly glyph: (value: T) => string
   /** True marks the cell as a mismatch. */
-  readonly mismatch?: (from: string, to: string, target: Target) => boolean
+  readonly mismatch?: (from: string, to: string, target: Target, value: T) => boolean
 }
 
 /** Renders one target of a table; cells that do not exist print blank. */
-export function renderTarget<T>(table: TruthTable<T>, ti: number, opts: TableOptions): string {
+export function renderTarget<T>(table: TruthTable<T>, ti: number, opts: TableOptions<T>): string {
   const target = table.targets[ti]
   const rowHead = Math.max(1, ...table.sources.map((s) => s.length))
   const widths = table.destinations.map((d) => Math.max(d.length, 2))
@@ -22,7 +23,7 @@ export function renderTarget<T>(table: TruthTable<T>, ti: number, opts: TableOpt
     const cells = table.destinations.map((dst, di) => {
       const v = table.getAt(si, di, ti)
       if (v === undefined) return ''.padEnd(widths[di])
-      const mark = opts.mismatch?.(src, dst, target) ? MISMATCH_MARK : ''
+      const mark = opts.mismatch?.(src, dst, target, v) ? MISMATCH_MARK : ''
       return (opts.glyph(v) + mark).padEnd(widths[di])
     })
     lines.push([src.padEnd(rowHead), ...cells].join('  ').trimEnd())

@@ -5,7 +5,8 @@ import { compile, predictModel } from '../evaluator/index.js'
 import { targetId } from '../model/cluster.js'
 import type { ChaosAction, Scenario, Step } from '../model/scenario.js'
 import type { ClusterState } from '../model/state.js'
-import { type Sample, type SampleState, checkInvariants, recoveryAfter, sampleState, windowsOf } from '../compare/chaos-windows.js'
+import { type Sample, checkInvariants, recoveryAfter, windowsOf } from '../compare/chaos-windows.js'
+import { type Agreement, agreement } from '../compare/compare.js'
 import { classifyOutcome } from '../probe/classify.js'
 import { notProbed } from '../probe/not-probed.js'
 import { patternMatches } from '../scenario/patterns.js'
@@ -82,13 +83,13 @@ export async function runChaos(driver: Driver, scenario: Scenario, step: Step, s
     const raws = await driver.probe(conns, during.timeoutMs, signal)
     // A sample that straddles a change of the cluster (relabel, recreated pod, churn) has no single prediction.
     if (driver.state() !== before || !settled) return
-    const states = new Map<string, SampleState>()
+    const states = new Map<string, Agreement>()
     for (const raw of raws) {
       const c = byKey.get(raw.key)
       if (!c) continue
       const predicted = table.get(c.from, c.to, c.target)
       if (!predicted) continue
-      states.set(raw.key, sampleState(predicted, classifyOutcome(raw, c.to, driver.listening?.(c.to, c.target) ?? false).result))
+      states.set(raw.key, agreement(predicted, classifyOutcome(raw, c.to, driver.listening?.(c.to, c.target) ?? false).result))
     }
     samples.push({ atMs, cells: states })
   }

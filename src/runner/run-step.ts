@@ -1,19 +1,22 @@
 // Why: one step end to end: apply, predict, probe rounds until agreement (time-to-enforce), re-probe, judge.
 import type { Driver, ProbeConnection } from '../drivers/driver.js'
-import { compile, explainCell, predictModel } from '../evaluator/index.js'
+import { type Model, type Verdict, compile, explainCell, predictModel } from '../evaluator/index.js'
 import type { Target } from '../model/cluster.js'
-import { targetId } from '../model/cluster.js'
-import type { Attempt, ObservationResult } from '../model/observation.js'
-import type { Scenario, Step } from '../model/scenario.js'
-import { type Agreement, agreement, judgeCell } from '../compare/compare.js'
+import type { Attempt } from '../model/observation.js'
+import type { IntentVerdict, Scenario, Step } from '../model/scenario.js'
+import { endpointAddresses } from '../model/state.js'
+import { cellKey } from '../model/truth-table.js'
+import { countCells, isProblem } from '../compare/classification.js'
+import { agreeingSince, judgeCell, latestAgreement, roundAgreements } from '../compare/compare.js'
 import { intendedVerdict } from '../compare/intent.js'
 import { classifyOutcome } from '../probe/classify.js'
 import { notProbed } from '../probe/not-probed.js'
-import { type CellReport, type StepReport, emptyCounts } from '../report/model.js'
-import { explanationText } from '../report/explain-text.js'
+import type { CellReport, StepReport } from '../report/model.js'
+import { cellExplanation } from '../report/explanation.js'
 import { runChaos } from './chaos.js'
 import { sleep } from '../util/sleep.js'
 
+/** How a step probes until it settles, and how it tells stable from flaky. */
 export interface RunOptions {
   /** How long rounds may repeat until observation equals prediction. */
   readonly settleMs: number
@@ -23,8 +26,10 @@ export interface RunOptions {
   readonly roundIntervalMs: number
 }
 
+/** The options `run` uses unless told otherwise. */
 export const DEFAULT_RUN_OPTIONS: RunOptions = { settleMs: 30000, reprobes: 3, roundIntervalMs: 250 }
 
+/** Where a step is after a round, for progress output. */
 export interface StepProgress {
   readonly step: number
   readonly steps: number
@@ -35,19 +40,53 @@ export interface StepProgress {
   readonly elapsedMs: number
 }
 
-interface Cell {
-  readonly from: string
-  readonly to: string
-  readonly target: Target
-  readonly prediction: 'allow' | 'deny'
-  readonly intent?: 'allow' | 'deny'
-  readonly conn?: ProbeConnection
-  readonly notProbed?: { result: ObservationResult; detail: string }
+/** How a cell is probed: by one connection, or not at all (and why). */
+type Probing =
+  | { readonly kind: 'probed'; readonly conn: ProbeConnection }
+  | { readonly kind: 'not-probed'; readonly result: 'unsupported' | 'skipped'; readonly detail: string }
+
+/** One cell during the step: what the policies decide and the author meant, how it is probed, every attempt. */
+interface CellRun {
+  readonly prediction: Verdict
+  readonly intent?: IntentVerdict
+  readonly probing: Probing
+  /** The observation, in order: every round (and its doubt re-probe), then the re-probes of a disagreement. */
   readonly attempts: Attempt[]
-  agreeSinceMs: number | null
-  last?: Agreement
 }
 
+/** A probed cell with its connection. */
+interface Probed {
+  readonly run: CellRun
+  readonly conn: ProbeConnection
+}
+
+/** What the report says was observed: the last attempt, or why the cell was not probed; every attempt either way. */
+function observationOf(c: CellRun): CellReport['observation'] {
+  if (c.probing.kind === 'not-probed') return { result: c.probing.result, detail: c.probing.detail, attempts: c.attempts }
+  const last = c.attempts.at(-1)!
+  return { result: last.result, ...(last.latencyMs !== undefined ? { latencyMs: last.latencyMs } : {}), ...(last.answeredBy ? { answeredBy: last.answeredBy } : {}), ...(last.detail ? { detail: last.detail } : {}), attempts: c.attempts }
+}
+
+/** A cell's report: the observation, the judgement and, for a problem, the evaluator's account. */
+function cellReport(c: CellRun, from: string, to: string, target: Target, settledRound: number, model: Model): CellReport {
+  const observation = observationOf(c)
+  const j = judgeCell(c.intent, c.prediction, observation.result, roundAgreements(c.prediction, c.attempts, settledRound))
+  return {
+    from,
+    to,
+    port: target.port,
+    protocol: target.protocol,
+    ...(c.intent ? { intent: c.intent } : {}),
+    prediction: c.prediction,
+    observation,
+    classification: j.classification,
+    intentViolation: j.intentViolation,
+    timeToEnforceMs: c.probing.kind === 'not-probed' ? null : agreeingSince(c.prediction, c.attempts),
+    ...(isProblem(j.classification) ? { explanation: cellExplanation(explainCell(model, from, to, target)) } : {}),
+  }
+}
+
+/** Runs step `index` of the scenario on the driver and reports it. */
 export async function runStep(driver: Driver, scenario: Scenario, index: number, opts: RunOptions, signal: AbortSignal, progress?: (p: StepProgress) => void, log?: (line: string) => void): Promise<StepReport> {
   const step: Step = scenario.steps[index]
   const started = performance.now()
@@ -58,38 +97,33 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
   const state = driver.state()
   const model = compile(state)
   const targets = step.probe.targets
-  const table = predictModel(model, targets)
-  const addr = new Map<string, string>([...state.pods.map((p) => [`${p.namespace}/${p.name}`, p.ip] as const), ...state.externals.map((e) => [e.name, e.ip] as const)])
+  const addresses = endpointAddresses(state)
   const externals = new Map(state.externals.map((e) => [e.name, e]))
 
-  const cells: Cell[] = []
-  for (const c of table.entries()) {
-    const base = { from: c.from, to: c.to, target: c.target, prediction: c.value, intent: intendedVerdict(step.expect, c.from, c.to, c.target), attempts: [], agreeSinceMs: null }
-    const skip = notProbed(driver.unsupported(c.target), externals.get(c.to), c.target)
-    if (skip) cells.push({ ...base, notProbed: skip })
-    else cells.push({ ...base, conn: { key: `${c.from}|${c.to}|${targetId(c.target)}`, from: c.from, to: c.to, ip: addr.get(c.to)!, target: c.target } })
-  }
-  const probed = cells.filter((c) => c.conn)
-  const byKey = new Map(probed.map((c) => [c.conn!.key, c]))
+  // One table from prediction to report: every cell's run, in the prediction's shape.
+  const cells = predictModel(model, targets).map((prediction, from, to, target): CellRun => {
+    const skip = notProbed(driver.unsupported(target), externals.get(to), target)
+    const probing: Probing = skip ? { kind: 'not-probed', ...skip } : { kind: 'probed', conn: { key: cellKey(from, to, target), from, to, ip: addresses.get(to)!, target } }
+    return { prediction, intent: intendedVerdict(step.expect, from, to, target), probing, attempts: [] }
+  })
+  const probed: Probed[] = [...cells.entries()].flatMap(({ value: run }) => (run.probing.kind === 'probed' ? [{ run, conn: run.probing.conn }] : []))
+  const byKey = new Map(probed.map((p) => [p.conn.key, p]))
+  const latest = (p: Probed) => latestAgreement(p.run.prediction, p.run.attempts)
 
-  const probeOnce = async (round: number, which: Cell[], atMs: number) => {
-    const raws = await driver.probe(which.map((c) => c.conn!), step.probe.timeoutMs, signal)
+  const probeOnce = async (round: number, which: readonly Probed[], atMs: number) => {
+    const raws = await driver.probe(which.map((p) => p.conn), step.probe.timeoutMs, signal)
     for (const raw of raws) {
-      const cell = byKey.get(raw.key)
-      if (!cell) continue
-      const o = classifyOutcome(raw, cell.to, driver.listening?.(cell.to, cell.target) ?? false)
-      cell.attempts.push({ round, atMs, ...o })
-      cell.last = agreement(cell.prediction, o.result)
-      if (cell.last === 'agree') cell.agreeSinceMs ??= atMs
-      else cell.agreeSinceMs = null
+      const p = byKey.get(raw.key)
+      if (!p) continue
+      p.run.attempts.push({ round, atMs, ...classifyOutcome(raw, p.conn.to, driver.listening?.(p.conn.to, p.conn.target) ?? false) })
     }
   }
   // A connection that should pass but timed out is probed once more before the round counts it: a lost packet
   // must not pass for enforcement (a denied connection that succeeded needs no second look: loss cannot do that).
-  const probeRound = async (round: number, which: Cell[]) => {
+  const probeRound = async (round: number, which: readonly Probed[]) => {
     const atMs = Math.round(performance.now() - applied)
     await probeOnce(round, which, atMs)
-    const doubt = which.filter((c) => c.last === 'fail-closed')
+    const doubt = which.filter((p) => latest(p) === 'fail-closed')
     if (doubt.length) await probeOnce(round, doubt, Math.round(performance.now() - applied))
     return atMs
   }
@@ -102,7 +136,7 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
     round++
     const roundStart = performance.now()
     const atMs = await probeRound(round, probed)
-    const agreeing = probed.filter((c) => c.last === 'agree').length
+    const agreeing = probed.filter((p) => latest(p) === 'agree').length
     progress?.({ step: index + 1, steps: scenario.steps.length, name: step.name, round, agreeing, probed: probed.length, elapsedMs: performance.now() - applied })
     if (agreeing === probed.length) {
       converged = true
@@ -114,37 +148,17 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
   }
   if (probed.length === 0) converged = true
 
-  // Re-probe what still disagrees, to tell a stable disagreement from a flaky one.
-  const history = new Map<Cell, Agreement[]>(probed.map((c) => [c, [c.last!]]))
-  let disagreeing = probed.filter((c) => c.last !== 'agree')
+  // Re-probe what still disagrees, to tell a stable disagreement from a flaky one: each cell is judged on how
+  // the last round and every re-probe ended.
+  const settledRound = round
+  const disagreeing = probed.filter((p) => latest(p) !== 'agree')
   for (let i = 0; i < opts.reprobes && disagreeing.length > 0; i++) {
     signal.throwIfAborted()
     await sleep(opts.roundIntervalMs, signal)
     await probeRound(round + 1 + i, disagreeing)
-    for (const c of disagreeing) history.get(c)!.push(c.last!)
   }
 
-  const counts = emptyCounts()
-  const reports: CellReport[] = cells.map((c) => {
-    const lastAttempt = c.attempts[c.attempts.length - 1]
-    const observed: ObservationResult = c.notProbed ? c.notProbed.result : lastAttempt.result
-    const j = judgeCell(c.intent, c.prediction, observed, history.get(c) ?? [])
-    counts[j.classification]++
-    const attemptInfo = lastAttempt && !c.notProbed ? { ...(lastAttempt.latencyMs !== undefined ? { latencyMs: lastAttempt.latencyMs } : {}), ...(lastAttempt.answeredBy ? { answeredBy: lastAttempt.answeredBy } : {}), ...(lastAttempt.detail ? { detail: lastAttempt.detail } : {}) } : { detail: c.notProbed!.detail }
-    return {
-      from: c.from,
-      to: c.to,
-      port: c.target.port,
-      protocol: c.target.protocol,
-      ...(c.intent ? { intent: c.intent } : {}),
-      prediction: c.prediction,
-      observation: { result: observed, ...attemptInfo, attempts: c.attempts },
-      classification: j.classification,
-      intentViolation: j.intentViolation,
-      timeToEnforceMs: c.notProbed ? null : c.agreeSinceMs,
-      ...(j.classification !== 'match' && j.classification !== 'skipped' && j.classification !== 'unsupported' ? { explanation: explanationText(explainCell(model, c.from, c.to, c.target)) } : {}),
-    }
-  })
+  const reports = [...cells.map((c, from, to, target) => cellReport(c, from, to, target, settledRound, model)).entries()].map((e) => e.value)
   return {
     index,
     name: step.name,
@@ -155,7 +169,7 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
     converged,
     timeToEnforceMs,
     durationMs: Math.round(performance.now() - started),
-    counts,
+    counts: countCells(reports),
     cells: reports,
     ...(chaos ? { chaos } : {}),
   }

@@ -2,11 +2,12 @@
 import type { Driver } from '../drivers/driver.js'
 import { EnvironmentError, HarnessError, UsageError } from '../errors.js'
 import type { Scenario } from '../model/scenario.js'
-import { CLASSIFICATIONS, DISAGREEMENTS } from '../model/observation.js'
-import { type RunReport, type ScenarioReport, SCHEMA_VERSION, emptyCounts } from '../report/model.js'
+import { countWhere, faultOf, isDisagreement, sumCounts } from '../compare/classification.js'
+import { type RunReport, type ScenarioReport, SCHEMA_VERSION } from '../report/model.js'
 import { type RunOptions, type StepProgress, runStep } from './run-step.js'
 import { VERSION } from '../version.js'
 
+/** Progress callbacks of a run. */
 export interface RunEvents {
   scenarioStart?(s: Scenario, index: number, total: number): void
   step?(s: Scenario, p: StepProgress): void
@@ -17,14 +18,14 @@ export interface RunEvents {
 /** Exit code of a finished run (ARCHITECTURE.md 3.1). */
 export function exitCodeOf(scenarios: readonly ScenarioReport[], diagnostics: readonly string[]): number {
   if (scenarios.some((s) => s.error) || diagnostics.length) return 3
-  const counts = emptyCounts()
-  for (const s of scenarios) for (const st of s.steps) for (const c of CLASSIFICATIONS) counts[c] += st.counts[c]
-  if (CLASSIFICATIONS.some((c) => DISAGREEMENTS.has(c) && counts[c] > 0)) return 1
+  const counts = sumCounts(scenarios.flatMap((s) => s.steps.map((st) => st.counts)))
+  if (countWhere(counts, isDisagreement) > 0) return 1
   if (scenarios.some((s) => s.steps.some((st) => st.chaos?.some((ch) => ch.invariants?.some((i) => !i.passed))))) return 1
-  if (counts['probe-error'] > 0) return 3
+  if (countWhere(counts, (c) => faultOf(c) === 'probe') > 0) return 3
   return 0
 }
 
+/** Runs the scenarios in order, each on a fresh driver, and assembles the run report. */
 export async function runScenarios(scenarios: readonly Scenario[], makeDriver: () => Driver, runId: string, opts: RunOptions, signal: AbortSignal, events: RunEvents = {}): Promise<RunReport> {
   const startedAt = new Date()
   const t0 = performance.now()
@@ -71,8 +72,7 @@ export async function runScenarios(scenarios: readonly Scenario[], makeDriver: (
   // Every scenario given is in the report: those never started say why.
   const stopped = signal.aborted ? 'interrupted' : results.at(-1)?.error
   for (const s of scenarios.slice(results.length)) results.push({ name: s.name, file: s.file, ...(s.description ? { description: s.description } : {}), tags: s.tags, setupMs: 0, durationMs: 0, steps: [], error: `not run: ${stopped ?? 'the run stopped'}` })
-  const counts = emptyCounts()
-  for (const s of results) for (const st of s.steps) for (const c of CLASSIFICATIONS) counts[c] += st.counts[c]
+  const counts = sumCounts(results.flatMap((s) => s.steps.map((st) => st.counts)))
   const durationMs = Math.round(performance.now() - t0)
   return {
     schemaVersion: SCHEMA_VERSION,

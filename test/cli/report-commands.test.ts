@@ -1,6 +1,6 @@
 // `report` rebuilds pages and history from report.json files; `compare` diffs two runs.
 import t from 'tap'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { main } from '../../src/cli/main.js'
 import { writeReports } from '../../src/report/write.js'
@@ -44,4 +44,29 @@ t.test('compare', async (t) => {
   const bad = await run(['compare', a, join(dir, 'nope')])
   t.equal(bad.code, 2)
   t.match(bad.err, /no report\.json here/)
+})
+
+t.test('a version 1 run (written by the previous release) is re-rendered and compared', async (t) => {
+  const dir = t.testdir()
+  cpSync('test/fixtures/reports/v1', dir, { recursive: true })
+  const v1 = join(dir, '20261202-150557-1264')
+  const r = await run(['report', dir])
+  t.equal(r.code, 0, r.err)
+  const prose = 'egress of x/b: not isolated; ingress of x/a: isolated by x/deny-a; no rule allows it'
+  t.match(readFileSync(join(v1, 'report.html'), 'utf8'), `why (evaluator): ${prose}`, 'the run page shows its prose explanation')
+  t.match(readFileSync(join(v1, 'report.md'), 'utf8'), `fail-open: x/b -> x/a 80/TCP: predicted deny, observed allowed -- ${prose}`)
+  t.match(readFileSync(join(v1, 'junit.xml'), 'utf8'), 'no rule allows it')
+  t.equal(JSON.parse(readFileSync(join(v1, 'report.json'), 'utf8')).schemaVersion, 1, 'report.json itself is left as it was')
+  const b = writeReports(sampleReport('20261124-020000-bbbb'), dir)
+  const cmp = await run(['compare', v1, b])
+  t.equal(cmp.code, 0, cmp.err)
+  t.match(cmp.out, /0 cells compared/, 'different scenarios: nothing to compare, but both read')
+  t.equal((await run(['compare', v1, v1, '--fail-on-change'])).code, 0, 'a version 1 run equals itself')
+})
+
+t.test('a report of an unknown version is refused', async (t) => {
+  const dir = t.testdir({ 'report.json': JSON.stringify({ schemaVersion: 99, scenarios: [] }) })
+  const r = await run(['compare', dir, dir])
+  t.equal(r.code, 2)
+  t.match(r.err, /not a netpol-harness report of schema version 1 or 2/)
 })

@@ -1,25 +1,23 @@
 // Judging continuous probing during faults: windows, confirmation of fail-closed, recovery, invariants.
 import t from 'tap'
-import { type Sample, type SampleState, checkInvariants, confirmed, recoveryAfter, sampleState, windowsOf } from '../../src/compare/chaos-windows.js'
+import { type Sample, checkInvariants, recoveryAfter, windowsOf } from '../../src/compare/chaos-windows.js'
+import type { Agreement } from '../../src/compare/compare.js'
 
-/** Samples every 100 ms from a string per cell: `.` agree, `O` fail-open, `C` fail-closed, `!` other. */
+/** Samples every 100 ms from a string per cell: `.` agree, `O` fail-open, `C` fail-closed, `!` probe error. */
 function samples(cells: Record<string, string>): Sample[] {
   const n = Math.max(...Object.values(cells).map((s) => s.length))
-  const map: Record<string, SampleState> = { '.': 'agree', O: 'fail-open', C: 'fail-closed', '!': 'other' }
+  const map: Record<string, Agreement> = { '.': 'agree', O: 'fail-open', C: 'fail-closed', '!': 'probe-error' }
   return Array.from({ length: n }, (_, i) => ({ atMs: i * 100, cells: new Map(Object.entries(cells).map(([k, s]) => [k, map[s[i] ?? '.']])) }))
 }
 
-t.test('sample states', async (t) => {
-  t.equal(sampleState('deny', 'allowed'), 'fail-open')
-  t.equal(sampleState('allow', 'blocked'), 'fail-closed')
-  t.equal(sampleState('allow', 'refused'), 'fail-closed')
-  t.equal(sampleState('deny', 'refused'), 'agree')
-  t.equal(sampleState('allow', 'error'), 'other')
+t.test('a probe error is neither a window nor agreement: no window, but no recovery while it lasts', async (t) => {
+  t.same(windowsOf(samples({ a: '.!!!!.' }), 100), [])
+  t.equal(recoveryAfter(samples({ a: '!!!!!!' }), 0), null)
+  t.equal(recoveryAfter(samples({ a: '..!!..' }), 100), 300, 'the first clean pair after the errors')
 })
 
 t.test('a single fail-closed sample is a lost packet, two in a row are an outage', async (t) => {
-  const s = confirmed(samples({ a: '.C.CC.' }))
-  t.same(s.map((x) => x.cells.get('a')), ['agree', 'agree', 'agree', 'fail-closed', 'fail-closed', 'agree'])
+  t.same(windowsOf(samples({ a: '.C.CC.' }), 100), [{ kind: 'fail-closed', startMs: 300, endMs: 500, cells: 1 }], 'only the pair makes a window')
   t.same(windowsOf(samples({ a: '..C...' }), 100), [], 'no window from one lost packet')
 })
 

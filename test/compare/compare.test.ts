@@ -1,6 +1,6 @@
 // Judging: prediction vs observation, stable vs flaky, intent.
 import t from 'tap'
-import { agreement, judgeCell } from '../../src/compare/compare.js'
+import { agreeingSince, agreement, judgeCell, latestAgreement, roundAgreements } from '../../src/compare/compare.js'
 import { intendedVerdict } from '../../src/compare/intent.js'
 
 t.test('agreement of one observation with the prediction', async (t) => {
@@ -49,4 +49,20 @@ t.test('intent: rules in order, later wins; default; wildcards; self never judge
   t.equal(intendedVerdict(expect, 'ext', 'x/a', tcp80), 'deny', '*/* does not match externals')
   t.equal(intendedVerdict(expect, 'x/a', 'x/a', tcp80), undefined)
   t.equal(intendedVerdict({ rules: [] }, 'a/b', 'c/d', tcp80), undefined)
+})
+
+t.test("a cell's attempts: latest agreement, since when it agrees, each settled round's last word", async (t) => {
+  const at = (round: number, atMs: number, result: 'allowed' | 'blocked' | 'error') => ({ round, atMs, result })
+  // deny predicted: allowed twice (late enforcement), then blocked; round 3 is probed twice (a doubt).
+  const attempts = [at(1, 0, 'allowed'), at(2, 250, 'allowed'), at(3, 500, 'blocked'), at(3, 520, 'blocked'), at(4, 750, 'blocked')]
+  t.equal(latestAgreement('deny', []), undefined)
+  t.equal(latestAgreement('deny', attempts), 'agree')
+  t.equal(latestAgreement('allow', attempts), 'fail-closed')
+  t.equal(agreeingSince('deny', attempts), 500, 'from the first attempt of the current agreeing run')
+  t.equal(agreeingSince('allow', attempts), null)
+  t.equal(agreeingSince('deny', [...attempts, at(5, 1000, 'allowed')]), null, 'a disagreement resets it')
+  t.equal(agreeingSince('deny', [...attempts, at(5, 1000, 'error'), at(6, 1250, 'blocked')]), 1250, 'a probe error too')
+  t.same(roundAgreements('deny', attempts, 2), ['fail-open', 'agree', 'agree'], 'one per round from round 2, its last attempt')
+  t.same(roundAgreements('deny', [at(3, 500, 'allowed'), at(3, 520, 'blocked')], 3), ['agree'], 'the doubt re-probe has the last word')
+  t.same(roundAgreements('deny', [], 1), [])
 })

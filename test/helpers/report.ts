@@ -1,6 +1,6 @@
 // A small but complete run report: a fail-open cell, an intent violation, a chaos step, for renderer tests.
-import type { CellReport, RunReport, StepReport } from '../../src/report/model.js'
-import { emptyCounts } from '../../src/report/model.js'
+import { type CellReport, type DirectionExplanation, type RunReport, SCHEMA_VERSION, type StepReport } from '../../src/report/model.js'
+import { countCells } from '../../src/compare/classification.js'
 
 const cell = (from: string, to: string, port: number, over: Partial<CellReport> = {}): CellReport => ({
   from,
@@ -17,19 +17,21 @@ const cell = (from: string, to: string, port: number, over: Partial<CellReport> 
 
 const ids = ['x/a', 'x/b', 'ext']
 
+/** One direction as the evaluator explains it: isolated by `policies` (none: not isolated), no rule allowing. */
+const dir = (direction: 'ingress' | 'egress', endpoint: string, policies: string[] = []): DirectionExplanation => ({ direction, endpoint, applicable: endpoint !== 'ext', isolatedBy: policies, allowed: policies.length === 0, checks: [] })
+
 export function sampleReport(runId = '20261124-010203-abcd', opts: { failOpen?: boolean; tte?: number } = {}): RunReport {
   const failOpen = opts.failOpen ?? true
   const cells: CellReport[] = []
   for (const from of ids) for (const to of ids) for (const port of [80, 81]) {
     if (from === 'ext' && to === 'ext') continue
     if (failOpen && from === 'x/b' && to === 'x/a' && port === 80) {
-      cells.push(cell(from, to, port, { intent: 'deny', prediction: 'deny', classification: 'fail-open', timeToEnforceMs: null, explanation: 'ingress of x/a: isolated by x/deny; no rule allows it', observation: { result: 'allowed', answeredBy: 'x/a', latencyMs: 1, attempts: [{ round: 1, atMs: 2, result: 'allowed', answeredBy: 'x/a' }, { round: 2, atMs: 260, result: 'allowed', answeredBy: 'x/a' }] } }))
+      cells.push(cell(from, to, port, { intent: 'deny', prediction: 'deny', classification: 'fail-open', timeToEnforceMs: null, explanation: { kind: 'policies', egress: dir('egress', 'x/b'), ingress: dir('ingress', 'x/a', ['x/deny']) }, observation: { result: 'allowed', answeredBy: 'x/a', latencyMs: 1, attempts: [{ round: 1, atMs: 2, result: 'allowed', answeredBy: 'x/a' }, { round: 2, atMs: 260, result: 'allowed', answeredBy: 'x/a' }] } }))
     } else if (from === 'ext' && to === 'x/b' && port === 81) {
-      cells.push(cell(from, to, port, { intent: 'deny', classification: 'intent-violation', intentViolation: true, explanation: 'ingress of x/b: not isolated' }))
+      cells.push(cell(from, to, port, { intent: 'deny', classification: 'intent-violation', intentViolation: true, explanation: { kind: 'policies', egress: dir('egress', 'ext'), ingress: dir('ingress', 'x/b') } }))
     } else cells.push(cell(from, to, port))
   }
-  const counts = emptyCounts()
-  for (const c of cells) counts[c.classification]++
+  const counts = countCells(cells)
   const step = (index: number, name: string, extra: Partial<StepReport> = {}): StepReport => ({ index, name, targets: [{ port: 80, protocol: 'TCP' }, { port: 81, protocol: 'TCP' }], timeoutMs: 1000, applyMs: 5, rounds: 2, converged: !failOpen, timeToEnforceMs: failOpen ? null : (opts.tte ?? 120), durationMs: 1300, counts, cells, ...extra })
   const steps = [
     step(0, 'baseline', { converged: true, timeToEnforceMs: 2 }),
@@ -38,7 +40,7 @@ export function sampleReport(runId = '20261124-010203-abcd', opts: { failOpen?: 
     }),
   ]
   return {
-    schemaVersion: 1,
+    schemaVersion: SCHEMA_VERSION,
     runId,
     startedAt: `2026-11-24T${runId.slice(9, 11)}:${runId.slice(11, 13)}:${runId.slice(13, 15)}.000Z`,
     finishedAt: '2026-11-24T01:02:10.000Z',

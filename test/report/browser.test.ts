@@ -38,7 +38,7 @@ t.test('pages render in Chromium', { skip, timeout: 120000 }, async (t) => {
   await page.locator('table.tt td.bad').first().click()
   const detail = page.locator('#detail')
   t.ok(await detail.isVisible(), 'the detail panel opens')
-  t.match(await detail.textContent(), /why \(evaluator\): ingress of x\/a: isolated by x\/deny/)
+  t.match(await detail.textContent(), /why \(evaluator\): egress of x\/b: not isolated; ingress of x\/a: isolated by x\/deny/)
 
   // A screenshot of the table and of the chart shows real pixels, not a blank box.
   const shot = await table.screenshot({ path: join(dir, 'table.png') })

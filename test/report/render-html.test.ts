@@ -13,7 +13,7 @@ t.test('the run page', async (t) => {
   t.notMatch(html, /<(link|img|script)[^>]+(src|href)=["']?https?:/i, 'self-contained: nothing loaded from the network')
   t.match(html, /<span class="pill fail">FAIL<\/span>/)
   t.equal((html.match(/<table class="tt"/g) ?? []).length, 4, 'one truth table per step and target')
-  t.match(html, /<td class="r-allowed bad" title="x\/b -&gt; x\/a 80\/TCP: fail-open[^"]*why \(evaluator\): ingress of x\/a: isolated by x\/deny; no rule allows it[^"]*round 2 at 260 ms: allowed by x\/a/, 'a disagreement is highlighted and carries its explanation and attempts')
+  t.match(html, /<td class="r-allowed bad" title="x\/b -&gt; x\/a 80\/TCP: fail-open[^"]*why \(evaluator\): egress of x\/b: not isolated; ingress of x\/a: isolated by x\/deny; no rule allows it[^"]*round 2 at 260 ms: allowed by x\/a/, 'a disagreement is highlighted and carries its explanation and attempts')
   t.match(html, /Intent violations: policies that do not do what their author meant \(2\)/)
   t.match(html, /Disagreements between prediction and observation \(2\)/)
   t.match(html, /<svg class="chart tte"/, 'a time-to-enforce chart')

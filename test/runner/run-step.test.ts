@@ -7,6 +7,7 @@ import type { ClusterState } from '../../src/model/state.js'
 import { applyAction, initialState } from '../../src/scenario/apply-actions.js'
 import { parseScenario } from '../../src/scenario/parse.js'
 import { runStep } from '../../src/runner/run-step.js'
+import { isProblem } from '../../src/compare/classification.js'
 
 const TEXT = `name: s
 namespaces: {x: {pods: {a: {}, b: {}}}}
@@ -99,7 +100,13 @@ t.test('a stable fail-open is reported after settling and re-probing', async (t)
   t.equal(r.timeToEnforceMs, null)
   const bad = r.cells.filter((c) => c.classification === 'fail-open')
   t.equal(bad.length, 4, 'x/a<-x/b, x/b<-x/a, x/a<-ext, x/b<-ext')
-  t.match(bad[0].explanation, /isolated by x\/d; no rule allows it/)
+  const ext = bad.find((c) => c.from === 'ext' && c.to === 'x/a')!
+  t.same(ext.explanation, {
+    kind: 'policies',
+    egress: { direction: 'egress', endpoint: 'ext', applicable: false, isolatedBy: [], allowed: true, checks: [] },
+    ingress: { direction: 'ingress', endpoint: 'x/a', applicable: true, isolatedBy: ['x/d'], allowed: false, checks: [] },
+  }, 'the evaluator\'s account, structured: x/d isolates x/a and has no rule')
+  t.ok(r.cells.every((c) => (c.explanation !== undefined) === isProblem(c.classification)), 'problem cells only')
   t.ok(bad.every((c) => c.observation.attempts.length === r.rounds + 3), 'three re-probes')
 })
 

@@ -1,0 +1,17 @@
+// Why: a step's cells as the one table every renderer and the run comparison read (pure), and a cell's name.
+import { targetId } from '../model/cluster.js'
+import { TruthTable } from '../model/truth-table.js'
+import type { CellReport, StepReport } from './model.js'
+
+/** The step's cells in a truth table over its targets; rows and columns are every endpoint, in report order. */
+export function stepTable(st: StepReport): TruthTable<CellReport> {
+  const ids = [...new Set(st.cells.flatMap((c) => [c.from, c.to]))]
+  const table = new TruthTable<CellReport>(ids, ids, st.targets)
+  for (const c of st.cells) table.set(c.from, c.to, c, c)
+  return table
+}
+
+/** `x/b -> x/a 80/TCP`: how a cell is named in lists, failures and comparisons. */
+export function cellLabel(c: CellReport): string {
+  return `${c.from} -> ${c.to} ${targetId(c)}`
+}

@@ -1,0 +1,33 @@
+// Why: the evaluator's account of a cell as report.json records it (pure): copied field by field into the
+// versioned report shape, so a change in the evaluator cannot change the report without a compile error here.
+import type { DirectionDecision, Explanation, RuleRef as EvaluatorRuleRef } from '../evaluator/index.js'
+import { assertNever } from '../util/assert-never.js'
+import type { CellExplanation, DirectionExplanation, RuleRef } from './model.js'
+
+function ruleRef(r: EvaluatorRuleRef): RuleRef {
+  return { kind: r.kind, policy: r.policy, direction: r.direction, rule: r.rule, peer: r.peer, port: r.port }
+}
+
+function direction(d: DirectionDecision): DirectionExplanation {
+  return {
+    direction: d.direction,
+    endpoint: d.endpoint,
+    applicable: d.applicable,
+    isolatedBy: d.isolatedBy,
+    allowed: d.allowed,
+    ...(d.allowedBy ? { allowedBy: ruleRef(d.allowedBy) } : {}),
+    checks: d.checks.map((c) => ({ ref: ruleRef(c.ref), peerMatched: c.peerMatched, portMatched: c.portMatched })),
+  }
+}
+
+/** The report's explanation of a cell from `explainCell`. */
+export function cellExplanation(x: Explanation): CellExplanation {
+  switch (x.reason) {
+    case 'self':
+      return { kind: 'self' }
+    case 'policies':
+      return { kind: 'policies', egress: direction(x.egress), ingress: direction(x.ingress) }
+    default:
+      return assertNever(x.reason, 'explanation reason')
+  }
+}
