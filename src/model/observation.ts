@@ -1,5 +1,4 @@
 // Why: what a probe saw, as a closed set with glyphs (STYLE.md 6); cells are judged in compare/.
-import { type Classification, CLASSIFICATIONS, isDisagreement } from '../compare/classification.js'
 
 /** allowed: the right pod answered; blocked: timed out; refused: RST/ICMP came back; error: anything else. */
 export type ObservationResult = 'allowed' | 'blocked' | 'refused' | 'error' | 'skipped' | 'unsupported'
@@ -14,12 +13,6 @@ export interface Attempt {
   readonly answeredBy?: string
   readonly detail?: string
 }
-
-/**
- * @deprecated Only the kube rehearsal test still reads this; use `isDisagreement` from
- * compare/classification.ts (the one vocabulary of classifications), then delete this alias.
- */
-export const DISAGREEMENTS: ReadonlySet<Classification> = new Set(CLASSIFICATIONS.filter(isDisagreement))
 
 /** What one connection attempt saw, before any judging. */
 export interface RawOutcome {

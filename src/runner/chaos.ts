@@ -2,9 +2,10 @@
 // returns, then judge the samples (windows, recovery, invariants) with the pure functions of compare/.
 import type { Driver, InfraChaos, ProbeConnection } from '../drivers/driver.js'
 import { compile, predictModel } from '../evaluator/index.js'
-import { targetId } from '../model/cluster.js'
+import { podId } from '../model/cluster.js'
 import type { ChaosAction, Scenario, Step } from '../model/scenario.js'
-import type { ClusterState } from '../model/state.js'
+import { type ClusterState, endpointAddresses } from '../model/state.js'
+import { cellKey } from '../model/truth-table.js'
 import { type Sample, checkInvariants, recoveryAfter, windowsOf } from '../compare/chaos-windows.js'
 import { type Agreement, agreement } from '../compare/compare.js'
 import { classifyOutcome } from '../probe/classify.js'
@@ -22,9 +23,9 @@ function describe(a: ChaosAction): { action: string; target?: string } {
     case 'packet-loss':
       return { action: a.action, target: a.node }
     case 'recreate-pod':
-      return { action: a.action, target: `${a.namespace}/${a.pod}` }
+      return { action: a.action, target: podId({ namespace: a.namespace, name: a.pod }) }
     case 'relabel':
-      return { action: a.action, target: a.change.kind === 'set-pod-labels' ? `${a.change.namespace}/${a.change.pod}` : a.change.namespace }
+      return { action: a.action, target: a.change.kind === 'set-pod-labels' ? podId({ namespace: a.change.namespace, name: a.change.pod }) : a.change.namespace }
     case 'policy-churn':
       return { action: a.action, target: `${a.policies.length} policies x ${a.times}` }
     default:
@@ -77,8 +78,8 @@ export async function runChaos(driver: Driver, scenario: Scenario, step: Step, s
     }
     const settled = atMs - changedAt >= during.intervalMs
     const table = predictModel(compile(before), targets)
-    const addr = new Map<string, string>([...before.pods.map((p) => [`${p.namespace}/${p.name}`, p.ip] as const), ...before.externals.map((e) => [e.name, e.ip] as const)])
-    const conns: ProbeConnection[] = cells.map((c) => ({ key: `${c.from}|${c.to}|${targetId(c.target)}`, from: c.from, to: c.to, ip: addr.get(c.to)!, target: c.target }))
+    const addr = endpointAddresses(before)
+    const conns: ProbeConnection[] = cells.map((c) => ({ key: cellKey(c.from, c.to, c.target), from: c.from, to: c.to, ip: addr.get(c.to)!, target: c.target }))
     const byKey = new Map(conns.map((c, i) => [c.key, cells[i]]))
     const raws = await driver.probe(conns, during.timeoutMs, signal)
     // A sample that straddles a change of the cluster (relabel, recreated pod, churn) has no single prediction.

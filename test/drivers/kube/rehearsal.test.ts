@@ -11,7 +11,7 @@ import { CALICO_POD_SUBNET } from '../../../src/drivers/kind/config.js'
 import { KubeDriver } from '../../../src/drivers/kube/index.js'
 import { runScenarios } from '../../../src/runner/run.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
-import { DISAGREEMENTS } from '../../../src/model/observation.js'
+import { isProblem } from '../../../src/compare/classification.js'
 import type { ScenarioReport } from '../../../src/report/model.js'
 import { RehearsalKube } from '../../helpers/rehearsal-kube.js'
 
@@ -34,7 +34,7 @@ const isSctp = (c: { protocol: string }) => c.protocol === 'SCTP'
 /** One line per failed scenario: its error, its first disagreeing or erroring cells, its broken chaos invariants. */
 function failures(scenarios: readonly ScenarioReport[]): { name: string; why: string }[] {
   return scenarios.flatMap((s) => {
-    const cells = s.steps.flatMap((st) => st.cells.filter((c) => !isSctp(c) && (DISAGREEMENTS.has(c.classification) || c.classification === 'probe-error')).map((c) => `${st.name}: ${c.from} -> ${c.to} ${c.port}/${c.protocol} ${c.classification}`))
+    const cells = s.steps.flatMap((st) => st.cells.filter((c) => !isSctp(c) && isProblem(c.classification)).map((c) => `${st.name}: ${c.from} -> ${c.to} ${c.port}/${c.protocol} ${c.classification}`))
     const invariants = s.steps.flatMap((st) => (st.chaos ?? []).flatMap((ch) => (ch.invariants ?? []).filter((i) => !i.passed).map((i) => `${st.name}: ${ch.action} ${i.name} ${i.observedMs} ms > ${i.limitMs} ms`)))
     const why = [s.error, cells.length ? `${cells.length} cells: ${cells.slice(0, 3).join('; ')}` : undefined, ...invariants].filter(Boolean).join(' | ')
     return why ? [{ name: s.name, why: why.replace(/\s+/g, ' ').slice(0, 400) }] : []

@@ -41,7 +41,7 @@ t.test('allow, deny, ipBlock with externals, named ports, relabels: the run agre
   const r = await runCli(['run', FIXTURE, '--driver', 'local', '--report-dir', dir, '--settle', '10s'])
   t.equal(r.code, 0, r.err)
   const report = readReport(dir)
-  t.equal(report.schemaVersion, 1)
+  t.equal(report.schemaVersion, 2)
   t.same(reportSchemaErrors(report), [], 'report.json follows docs/report.schema.json')
   t.ok(existsSync(join(dir, 'history.json')) && existsSync(join(dir, 'index.html')), 'the run is added to the history')
   t.equal(report.driver.name, 'local')
@@ -80,7 +80,7 @@ t.test('a dataplane that skips a policy is caught as fail-open, exit 1', { skip 
   const cell = report.scenarios[0].steps[1].cells.find((x) => x.from === 'ops/tool' && x.to === 'app/db' && x.port === 80)!
   t.equal(cell.classification, 'fail-open')
   t.equal(cell.observation.result, 'allowed')
-  t.match(cell.explanation, /isolated by app\/default-deny; no rule allows it/)
+  t.match(cell.explanation, { kind: 'policies', ingress: { isolatedBy: ['app/default-deny'], allowed: false } })
   t.equal(cell.observation.attempts.length, report.scenarios[0].steps[1].rounds + 2, 'every round and re-probe recorded')
   const junit = readFileSync(join(dir, report.runId, 'junit.xml'), 'utf8')
   t.match(junit, /<failure message="\d+ disagreeing cells \(fail-open\)"/)
