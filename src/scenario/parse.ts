@@ -37,7 +37,7 @@ function checkPolicy(value: unknown, source: SourceDoc, path: Path, problems: Pr
     for (const i of zodIssues(r.error, path)) problems.push(problemAt(source, i.path, i.message, i.hint))
     return undefined
   }
-  return { policy: r.data as unknown as NetworkPolicy, source, path, doc }
+  return { policy: r.data, source, path, doc }
 }
 
 /** Policies of one `apply` entry: inline, or every document of `{file: path}` relative to the scenario. */

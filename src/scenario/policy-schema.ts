@@ -1,5 +1,6 @@
 // Why: validate a NetworkPolicy object the way the API server would, reporting every problem with its path.
 import { z } from 'zod'
+import type { NetworkPolicy } from '../model/policy.js'
 import { isStrictSubnet, parseCidr } from '../evaluator/ip.js'
 import { checked, cidrError, dns1123LabelError, dns1123SubdomainError, labelKeyError, labelValueError, labels, portNameError, portNumber, protocol, strictObject } from './fields.js'
 
@@ -81,8 +82,8 @@ const specOf = (opts: PolicySchemaOptions) => {
   })
 }
 
-/** A networking.k8s.io/v1 NetworkPolicy schema with the given options. */
-export const makeNetworkPolicySchema = (opts: PolicySchemaOptions) => strictObject({
+/** A networking.k8s.io/v1 NetworkPolicy schema with the given options; it yields the model's `NetworkPolicy` (checked by the compiler). */
+export const makeNetworkPolicySchema = (opts: PolicySchemaOptions): z.ZodType<NetworkPolicy> => strictObject({
   apiVersion: z.literal('networking.k8s.io/v1', { error: (i) => `apiVersion must be networking.k8s.io/v1 (got ${JSON.stringify(i.input)})` }),
   kind: z.literal('NetworkPolicy', { error: (i) => `kind must be NetworkPolicy (got ${JSON.stringify(i.input)})` }),
   metadata: strictObject({
