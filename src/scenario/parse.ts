@@ -4,12 +4,12 @@ import { posix, dirname, join } from 'node:path'
 import type { ContainerPort, Labels, Namespace, Protocol, Target } from '../model/cluster.js'
 import { NAMESPACE_NAME_LABEL } from '../model/cluster.js'
 import type { NetworkPolicy } from '../model/policy.js'
-import type { Action, ChaosAction, DuringSpec, Expect, Invariants, PodSpec, ProbeSpec, Scenario, Step } from '../model/scenario.js'
+import type { Action, ChaosAction, DuringSpec, Expect, PodSpec, ProbeSpec, Scenario, Step } from '../model/scenario.js'
 import type { Problem } from '../errors.js'
 import { allocateAddresses } from './addresses.js'
 import { zodIssues } from './fields.js'
 import { networkPolicySchema } from './policy-schema.js'
-import { type RawProbe, type RawScenario, type RawStep, parseDuration, parseDuration0, scenarioSchema } from './scenario-schema.js'
+import { DEFAULT_DURING, type RawProbe, type RawScenario, type RawStep, scenarioSchema } from './scenario-schema.js'
 import { type Path, type SourceDoc, parseYaml, parseYamlStream, problemAt } from './yaml-source.js'
 import { patternMatchesAny } from './patterns.js'
 import { assertNever } from '../util/assert-never.js'
@@ -76,7 +76,7 @@ function resolveProbe(raw: RawProbe | undefined, base: ProbeSpec): ProbeSpec {
     const protocols = (raw.protocols ?? ['TCP']) as Protocol[]
     targets = protocols.flatMap((protocol) => raw.ports!.map((port) => ({ port, protocol })))
   }
-  return { targets: dedupeTargets(targets), timeoutMs: raw.timeout !== undefined ? parseDuration(raw.timeout)! : base.timeoutMs }
+  return { targets: dedupeTargets(targets), timeoutMs: raw.timeout ?? base.timeoutMs }
 }
 
 function dedupeTargets(targets: Target[]): Target[] {
@@ -220,9 +220,8 @@ function build(raw: RawScenario, source: SourceDoc, stepPolicies: LocatedPolicy[
     s.during?.cells?.forEach((c, ci) => {
       for (const side of ['from', 'to'] as const) if (!patternMatchesAny(c[side], endpointIds)) at(['steps', si, 'during', 'cells', ci, side], `"${c[side]}" matches no pod or external`)
     })
-    const during: DuringSpec | undefined = chaos ? { intervalMs: parseDuration(s.during?.interval ?? '200ms')!, timeoutMs: parseDuration(s.during?.timeout ?? '500ms')!, settleMs: parseDuration(s.during?.settle ?? '30s')!, cells: (s.during?.cells ?? []).map((c) => ({ from: c.from, to: c.to, ...(c.port ? { port: c.port } : {}), ...(c.protocol ? { protocol: c.protocol as Protocol } : {}) })) } : undefined
-    const inv = s.invariants
-    const invariants: Invariants | undefined = inv ? { ...(inv.maxFailOpen !== undefined ? { maxFailOpenMs: parseDuration0(inv.maxFailOpen) } : {}), ...(inv.maxFailClosed !== undefined ? { maxFailClosedMs: parseDuration0(inv.maxFailClosed) } : {}), ...(inv.maxRecovery !== undefined ? { maxRecoveryMs: parseDuration0(inv.maxRecovery) } : {}) } : undefined
+    const during: DuringSpec | undefined = chaos ? (s.during ?? DEFAULT_DURING) : undefined
+    const invariants = s.invariants
     return { name: s.name, actions, probe: stepProbes[si], ...(expect ? { expect } : {}), ...(chaos ? { chaos, during, ...(invariants ? { invariants } : {}) } : {}) }
   })
   if (problems.length) return { ok: false, problems }
@@ -251,13 +250,13 @@ function buildChaos(s: RawStep, si: number, churn: LocatedPolicy[][], ctx: Chaos
     const path: Path = ['steps', si, 'chaos', ci]
     switch (c.action) {
       case 'restart-agent':
-        return { action: c.action, node: node(c.node, [...path, 'node']), downForMs: parseDuration(c.downFor)! }
+        return { action: c.action, node: node(c.node, [...path, 'node']), downForMs: c.downFor }
       case 'flush-dataplane':
         return { action: c.action, node: node(c.node, [...path, 'node']) }
       case 'restart-node':
-        return { action: c.action, node: node(c.node, [...path, 'node']), downForMs: parseDuration(c.downFor)! }
+        return { action: c.action, node: node(c.node, [...path, 'node']), downForMs: c.downFor }
       case 'packet-loss':
-        return { action: c.action, node: node(c.node, [...path, 'node']), percent: c.percent, forMs: parseDuration(c.for)! }
+        return { action: c.action, node: node(c.node, [...path, 'node']), percent: c.percent, forMs: c.for }
       case 'recreate-pod': {
         if (!ctx.podKeys.has(c.pod)) ctx.at([...path, 'pod'], `no pod "${c.pod}"`)
         const [namespace, pod] = c.pod.split('/')
@@ -276,7 +275,7 @@ function buildChaos(s: RawStep, si: number, churn: LocatedPolicy[][], ctx: Chaos
       }
       case 'policy-churn': {
         for (const lp of churn[ci] ?? []) if (!ctx.nsNames.has(lp.policy.metadata.namespace)) ctx.at([...path, 'apply'], `namespace "${lp.policy.metadata.namespace}" is not declared in the scenario's namespaces`)
-        return { action: c.action, policies: (churn[ci] ?? []).map((lp) => lp.policy), times: c.times, intervalMs: parseDuration(c.interval)! }
+        return { action: c.action, policies: (churn[ci] ?? []).map((lp) => lp.policy), times: c.times, intervalMs: c.interval }
       }
       default:
         return assertNever(c, 'chaos action')

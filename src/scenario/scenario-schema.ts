@@ -1,31 +1,10 @@
 // Why: the shape of a scenario file (ARCHITECTURE.md 3.2) as a zod schema; policies are checked separately.
 import { z } from 'zod'
+import type { DuringSpec, Invariants } from '../model/scenario.js'
+import { duration, duration0 } from './duration.js'
 import { checked, dns1123LabelError, ipError, cidrError, labels, portNameError, portNumber, protocol, strictObject } from './fields.js'
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/
-
-/** Parses `500ms`, `1s`, `1.5s`, `2m` into milliseconds; undefined when malformed. */
-export function parseDuration(s: string | number): number | undefined {
-  if (typeof s === 'number') return s > 0 ? s * 1000 : undefined
-  const m = DURATION.exec(s.trim())
-  if (!m) return undefined
-  const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60000)
-  return n > 0 ? Math.round(n) : undefined
-}
-
-const duration = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
-  if (parseDuration(v) === undefined) ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)} (use e.g. 500ms, 1s, 2m)` })
-})
-
-/** A duration that may be zero (limits such as maxFailOpen: 0). */
-const duration0 = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
-  if (v !== 0 && v !== '0' && !/^0+(ms|s|m)$/.test(String(v)) && parseDuration(v) === undefined) ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(v)} (use e.g. 0, 500ms, 2s)` })
-})
-
-/** Milliseconds of a duration that may be zero. */
-export function parseDuration0(v: string | number): number {
-  return v === 0 || /^0+(ms|s|m)?$/.test(String(v).trim()) ? 0 : parseDuration(v)!
-}
+export { parseDuration } from './duration.js'
 
 const containerPort = strictObject({ name: checked(portNameError).optional(), port: portNumber, protocol: protocol.optional() })
 const target = strictObject({ port: portNumber, protocol: protocol.optional() })
@@ -69,25 +48,34 @@ const nodeRef = z.string().min(1)
 const chaosAction = z.discriminatedUnion(
   'action',
   [
-    strictObject({ action: z.literal('restart-agent'), node: nodeRef.default('all'), downFor: duration.default('2s') }),
+    strictObject({ action: z.literal('restart-agent'), node: nodeRef.default('all'), downFor: duration.prefault('2s') }),
     strictObject({ action: z.literal('flush-dataplane'), node: nodeRef.default('all') }),
     strictObject({ action: z.literal('recreate-pod'), pod: z.string().regex(/^[^/]+\/[^/]+$/, { error: 'pod must be namespace/name' }) }),
     strictObject({ action: z.literal('relabel'), pod: z.string().regex(/^[^/]+\/[^/]+$/, { error: 'pod must be namespace/name' }).optional(), namespace: checked(dns1123LabelError).optional(), labels: labels }),
-    strictObject({ action: z.literal('restart-node'), node: nodeRef, downFor: duration.default('2s') }),
-    strictObject({ action: z.literal('policy-churn'), apply: z.array(z.unknown()).min(1, { error: 'policy-churn needs policies under apply' }), times: z.number().int().min(1).max(1000).default(10), interval: duration.default('100ms') }),
-    strictObject({ action: z.literal('packet-loss'), node: nodeRef.default('all'), percent: z.number().min(0).max(100), for: duration.default('5s') }),
+    strictObject({ action: z.literal('restart-node'), node: nodeRef, downFor: duration.prefault('2s') }),
+    strictObject({ action: z.literal('policy-churn'), apply: z.array(z.unknown()).min(1, { error: 'policy-churn needs policies under apply' }), times: z.number().int().min(1).max(1000).default(10), interval: duration.prefault('100ms') }),
+    strictObject({ action: z.literal('packet-loss'), node: nodeRef.default('all'), percent: z.number().min(0).max(100), for: duration.prefault('5s') }),
   ],
   { error: (i) => (i.code === 'invalid_union' ? `unknown chaos action ${JSON.stringify((i.input as { action?: unknown })?.action)} (known: restart-agent, flush-dataplane, recreate-pod, relabel, restart-node, policy-churn, packet-loss)` : undefined) },
 )
 
 const during = strictObject({
-  interval: duration.default('200ms'),
-  timeout: duration.default('500ms'),
-  settle: duration.default('30s'),
+  interval: duration.prefault('200ms'),
+  timeout: duration.prefault('500ms'),
+  settle: duration.prefault('30s'),
   cells: z.array(strictObject({ from: z.string().min(1), to: z.string().min(1), port: portNumber.optional(), protocol: protocol.optional() })).optional(),
-})
+}).transform((d): DuringSpec => ({ intervalMs: d.interval, timeoutMs: d.timeout, settleMs: d.settle, cells: d.cells ?? [] }))
 
-const invariants = strictObject({ maxFailOpen: duration0.optional(), maxFailClosed: duration0.optional(), maxRecovery: duration0.optional() })
+/** How a chaos step samples when it has no `during`. */
+export const DEFAULT_DURING: DuringSpec = during.parse({})
+
+const invariants = strictObject({ maxFailOpen: duration0.optional(), maxFailClosed: duration0.optional(), maxRecovery: duration0.optional() }).transform(
+  (i): Invariants => ({
+    ...(i.maxFailOpen !== undefined ? { maxFailOpenMs: i.maxFailOpen } : {}),
+    ...(i.maxFailClosed !== undefined ? { maxFailClosedMs: i.maxFailClosed } : {}),
+    ...(i.maxRecovery !== undefined ? { maxRecoveryMs: i.maxRecovery } : {}),
+  }),
+)
 
 const step = strictObject({
   name: z.string({ error: (i) => (i.input === undefined ? 'step name is required' : 'step name must be a string') }).min(1, { error: 'step name must not be empty' }),
