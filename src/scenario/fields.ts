@@ -116,7 +116,7 @@ export function didYouMean(field: string, known: readonly string[]): string {
 }
 
 /** Converts zod issues into (path, message, hint) triples relative to a base path. */
-export function zodIssues(error: z.ZodError, base: readonly (string | number)[] = []): { path: (string | number)[]; message: string; hint?: string }[] {
+export function zodIssues(error: { readonly issues: readonly z.core.$ZodIssue[] }, base: readonly (string | number)[] = []): { path: (string | number)[]; message: string; hint?: string }[] {
   return error.issues.flatMap((issue) => {
     const path = [...base, ...(issue.path as (string | number)[])]
     if (issue.code === 'custom' && issue.message === UNKNOWN_FIELD) {

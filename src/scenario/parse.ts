@@ -1,85 +1,30 @@
 // Why: unknown YAML -> validated Scenario, every problem reported at once with file, line and path.
 // Pure but for `readText`, which the loader injects to resolve `{file: ...}` policy references.
-import { posix, dirname, join } from 'node:path'
-import type { ContainerPort, Labels, Namespace, Protocol, Target } from '../model/cluster.js'
+import type { ContainerPort, Namespace, Target } from '../model/cluster.js'
 import { NAMESPACE_NAME_LABEL } from '../model/cluster.js'
-import type { NetworkPolicy } from '../model/policy.js'
-import type { Action, ChaosAction, DuringSpec, Expect, PodSpec, ProbeSpec, Scenario, Step } from '../model/scenario.js'
+import type { Action, ChaosAction, DuringSpec, PodSpec, ProbeSpec, Scenario, Step } from '../model/scenario.js'
 import type { Problem } from '../errors.js'
 import { allocateAddresses } from './addresses.js'
-import { zodIssues } from './fields.js'
-import { networkPolicySchema } from './policy-schema.js'
-import { DEFAULT_DURING, type RawProbe, type RawScenario, type RawStep, scenarioSchema } from './scenario-schema.js'
-import { type Path, type SourceDoc, parseYaml, parseYamlStream, problemAt } from './yaml-source.js'
+import { type EntryPolicy, type ReadText, applyEntrySchema, locatePolicies, scenarioProblems } from './apply-entry.js'
+import { DEFAULT_DURING } from './chaos-schema.js'
+import { type ProbeOverride, type RawScenario, type RawStep, makeScenarioSchema } from './scenario-schema.js'
+import { type Path, type SourceDoc, parseYaml, problemAt } from './yaml-source.js'
 import { patternMatchesAny } from './patterns.js'
 import { assertNever } from '../util/assert-never.js'
 
 export const DEFAULT_POD_CIDR = '10.244.0.0/16'
 export const DEFAULT_PROBE: ProbeSpec = { targets: [{ port: 80, protocol: 'TCP' }], timeoutMs: 1000 }
 
-/** Reads a file referenced by a scenario; returns undefined when it does not exist. */
-export type ReadText = (path: string) => string | undefined
+export type { ReadText } from './apply-entry.js'
 
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; problems: Problem[] }
 
-interface LocatedPolicy {
-  readonly policy: NetworkPolicy
-  readonly source: SourceDoc
-  readonly path: Path
-  /** Index of the YAML document in `source.file`. */
-  readonly doc: number
-}
-
-/** Validates one NetworkPolicy value found at `path` of `source`. */
-function checkPolicy(value: unknown, source: SourceDoc, path: Path, problems: Problem[], doc = 0): LocatedPolicy | undefined {
-  const r = networkPolicySchema.safeParse(value)
-  if (!r.success) {
-    for (const i of zodIssues(r.error, path)) problems.push(problemAt(source, i.path, i.message, i.hint))
-    return undefined
-  }
-  return { policy: r.data, source, path, doc }
-}
-
-/** Policies of one `apply` entry: inline, or every document of `{file: path}` relative to the scenario. */
-function resolveApply(entry: unknown, source: SourceDoc, path: Path, readText: ReadText, problems: Problem[]): LocatedPolicy[] {
-  const isRef = entry !== null && typeof entry === 'object' && !Array.isArray(entry) && 'file' in entry
-  if (!isRef) {
-    const p = checkPolicy(entry, source, path, problems)
-    return p ? [p] : []
-  }
-  const keys = Object.keys(entry as object)
-  const ref = (entry as { file: unknown }).file
-  if (keys.length !== 1 || typeof ref !== 'string') {
-    problems.push(problemAt(source, path, 'a policy reference must be exactly {file: relative/path.yaml}'))
-    return []
-  }
-  const file = posix.normalize(join(dirname(source.file), ref))
-  const text = readText(file)
-  if (text === undefined) {
-    problems.push(problemAt(source, [...path, 'file'], `policy file not found: ${file}`))
-    return []
-  }
-  const stream = parseYamlStream(text, file)
-  problems.push(...stream.problems)
-  if (stream.docs.length === 0 && stream.problems.length === 0) problems.push({ file, line: 1, message: 'the file holds no YAML document' })
-  return stream.docs.flatMap((d) => {
-    const p = checkPolicy(d.value, d.source, [], problems, d.index)
-    return p ? [p] : []
-  })
-}
-
-function resolveProbe(raw: RawProbe | undefined, base: ProbeSpec): ProbeSpec {
+function resolveProbe(raw: ProbeOverride | undefined, base: ProbeSpec): ProbeSpec {
   if (!raw) return base
-  let targets: Target[] = [...base.targets]
-  if (raw.targets) targets = raw.targets.map((t) => ({ port: t.port, protocol: (t.protocol ?? 'TCP') as Protocol }))
-  else if (raw.ports) {
-    const protocols = (raw.protocols ?? ['TCP']) as Protocol[]
-    targets = protocols.flatMap((protocol) => raw.ports!.map((port) => ({ port, protocol })))
-  }
-  return { targets: dedupeTargets(targets), timeoutMs: raw.timeout ?? base.timeoutMs }
+  return { targets: dedupeTargets(raw.targets ?? base.targets), timeoutMs: raw.timeoutMs ?? base.timeoutMs }
 }
 
-function dedupeTargets(targets: Target[]): Target[] {
+function dedupeTargets(targets: readonly Target[]): Target[] {
   const seen = new Set<string>()
   return targets.filter((t) => {
     const k = `${t.port}/${t.protocol}`
@@ -101,34 +46,12 @@ export function parseScenario(text: string, file: string, readText: ReadText): P
   if ('kind' in value && 'apiVersion' in value) {
     return { ok: false, problems: [problemAt(source, ['kind'], `this is a Kubernetes ${String((value as { kind: unknown }).kind)} object, not a scenario`, 'scenarios have name, namespaces, probe and steps; put policies under a step\'s apply')] }
   }
-  const problems: Problem[] = []
-  const r = scenarioSchema.safeParse(value)
-  if (!r.success) for (const i of zodIssues(r.error)) problems.push(problemAt(source, i.path, i.message, i.hint))
-
-  // Policies are validated even when the scenario's shape has problems, so all are reported at once.
-  const rawSteps = (value as { steps?: unknown }).steps
-  const stepPolicies: LocatedPolicy[][] = []
-  const churnPolicies: LocatedPolicy[][][] = []
-  if (Array.isArray(rawSteps)) {
-    rawSteps.forEach((s, si) => {
-      const apply = s && typeof s === 'object' ? (s as { apply?: unknown }).apply : undefined
-      stepPolicies.push(Array.isArray(apply) ? apply.flatMap((entry, ai) => resolveApply(entry, source, ['steps', si, 'apply', ai], readText, problems)) : [])
-      const chaos = s && typeof s === 'object' ? (s as { chaos?: unknown }).chaos : undefined
-      churnPolicies.push(
-        Array.isArray(chaos)
-          ? chaos.map((c, ci) => {
-              const churn = c && typeof c === 'object' && (c as { action?: unknown }).action === 'policy-churn' ? (c as { apply?: unknown }).apply : undefined
-              return Array.isArray(churn) ? churn.flatMap((entry, ai) => resolveApply(entry, source, ['steps', si, 'chaos', ci, 'apply', ai], readText, problems)) : []
-            })
-          : [],
-      )
-    })
-  }
-  if (!r.success || problems.length) return { ok: false, problems }
-  return build(r.data, source, stepPolicies, churnPolicies, problems)
+  const r = makeScenarioSchema(applyEntrySchema(file, readText)).safeParse(value)
+  if (!r.success) return { ok: false, problems: scenarioProblems(r.error, source) }
+  return build(r.data, source, [])
 }
 
-function build(raw: RawScenario, source: SourceDoc, stepPolicies: LocatedPolicy[][], churnPolicies: LocatedPolicy[][][], problems: Problem[]): ParseResult {
+function build(raw: RawScenario, source: SourceDoc, problems: Problem[]): ParseResult {
   const at = (path: Path, message: string, hint?: string) => problems.push(problemAt(source, path, message, hint))
 
   const namespaces: Namespace[] = Object.entries(raw.namespaces).map(([name, ns]) => {
@@ -154,7 +77,7 @@ function build(raw: RawScenario, source: SourceDoc, stepPolicies: LocatedPolicy[
   }
   const externals = Object.entries(raw.externals ?? {}).map(([name, e]) => {
     claim(e.ip, name, ['externals', name, 'ip'])
-    return { name, ip: e.ip, ports: (e.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: (p.protocol ?? 'TCP') as Protocol })) }
+    return { name, ip: e.ip, ports: e.ports ?? [] }
   })
   const rawPods = Object.entries(raw.namespaces).flatMap(([ns, n]) => Object.entries(n?.pods ?? {}).map(([name, p]) => ({ ns, name, p: p ?? {} })))
   for (const { ns, name, p } of rawPods) if (p.ip) claim(p.ip, `${ns}/${name}`, ['namespaces', ns, 'pods', name, 'ip'])
@@ -170,7 +93,7 @@ function build(raw: RawScenario, source: SourceDoc, stepPolicies: LocatedPolicy[
     labels: p.labels ?? {},
     ip: p.ip ?? allocated.shift() ?? '',
     ...(p.node ? { node: p.node } : {}),
-    ports: p.ports ? p.ports.map((cp) => ({ ...(cp.name ? { name: cp.name } : {}), port: cp.port, protocol: (cp.protocol ?? 'TCP') as Protocol })) : defaultPorts,
+    ports: p.ports ?? defaultPorts,
   }))
   const podKeys = new Set(pods.map((p) => `${p.namespace}/${p.name}`))
   const nodeNames = new Set(pods.flatMap((p) => (p.node ? [p.node] : [])))
@@ -184,7 +107,7 @@ function build(raw: RawScenario, source: SourceDoc, stepPolicies: LocatedPolicy[
     if (stepNames.has(s.name)) at(['steps', si, 'name'], `duplicate step name "${s.name}"`)
     stepNames.add(s.name)
     const actions: Action[] = []
-    for (const lp of stepPolicies[si] ?? []) {
+    for (const lp of (s.apply ?? []).flatMap((entry, ai) => locatePolicies(entry, source, ['steps', si, 'apply', ai]))) {
       const ns = lp.policy.metadata.namespace
       if (!nsNames.has(ns)) problems.push(problemAt(lp.source, [...lp.path, 'metadata', 'namespace'], `namespace "${ns}" is not declared in the scenario's namespaces`))
       live.add(`${ns}/${lp.policy.metadata.name}`)
@@ -204,18 +127,17 @@ function build(raw: RawScenario, source: SourceDoc, stepPolicies: LocatedPolicy[
     for (const [ns, labels] of Object.entries(s.setNamespaceLabels ?? {})) {
       if (!nsNames.has(ns)) at(['steps', si, 'setNamespaceLabels', ns], `no namespace "${ns}"`)
       if (labels[NAMESPACE_NAME_LABEL] !== undefined && labels[NAMESPACE_NAME_LABEL] !== ns) at(['steps', si, 'setNamespaceLabels', ns, NAMESPACE_NAME_LABEL], `${NAMESPACE_NAME_LABEL} cannot be changed`)
-      actions.push({ kind: 'set-namespace-labels', namespace: ns, labels: { ...labels, [NAMESPACE_NAME_LABEL]: ns } as Labels })
+      actions.push({ kind: 'set-namespace-labels', namespace: ns, labels: { ...labels, [NAMESPACE_NAME_LABEL]: ns } })
     }
-    let expect: Expect | undefined
-    if (s.expect) {
-      s.expect.rules?.forEach((rule, ri) => {
+    const expect = s.expect
+    if (expect) {
+      expect.rules.forEach((rule, ri) => {
         for (const side of ['from', 'to'] as const) {
           if (!patternMatchesAny(rule[side], endpointIds)) at(['steps', si, 'expect', 'rules', ri, side], `"${rule[side]}" matches no pod or external`, 'use namespace/pod, an external name, or * wildcards')
         }
       })
-      expect = { ...(s.expect.default ? { default: s.expect.default } : {}), rules: (s.expect.rules ?? []).map((r) => ({ ...r, protocol: r.protocol as Protocol | undefined })) }
     }
-    const chaos = buildChaos(s, si, churnPolicies[si] ?? [], { podKeys, nsNames, nodeNames, at })
+    const chaos = buildChaos(s, si, { podKeys, nsNames, nodeNames, at })
     if (!s.chaos && (s.during || s.invariants)) at(['steps', si, s.during ? 'during' : 'invariants'], `${s.during ? 'during' : 'invariants'} needs a chaos list in the same step`)
     s.during?.cells?.forEach((c, ci) => {
       for (const side of ['from', 'to'] as const) if (!patternMatchesAny(c[side], endpointIds)) at(['steps', si, 'during', 'cells', ci, side], `"${c[side]}" matches no pod or external`)
@@ -240,7 +162,7 @@ interface ChaosContext {
 }
 
 /** A step's chaos list as tagged actions, with references checked. */
-function buildChaos(s: RawStep, si: number, churn: LocatedPolicy[][], ctx: ChaosContext): ChaosAction[] | undefined {
+function buildChaos(s: RawStep, si: number, ctx: ChaosContext): ChaosAction[] | undefined {
   if (!s.chaos) return undefined
   const node = (n: string, path: Path) => {
     if (n !== 'all' && !/^node-\d+$/.test(n) && !ctx.nodeNames.has(n)) ctx.at(path, `unknown node "${n}"`, 'use all, node-1, node-2, ... or a node pods are pinned to')
@@ -274,8 +196,9 @@ function buildChaos(s: RawStep, si: number, churn: LocatedPolicy[][], ctx: Chaos
         return { action: c.action, change: { kind: 'set-namespace-labels', namespace: ns, labels: { ...c.labels, [NAMESPACE_NAME_LABEL]: ns } } }
       }
       case 'policy-churn': {
-        for (const lp of churn[ci] ?? []) if (!ctx.nsNames.has(lp.policy.metadata.namespace)) ctx.at([...path, 'apply'], `namespace "${lp.policy.metadata.namespace}" is not declared in the scenario's namespaces`)
-        return { action: c.action, policies: (churn[ci] ?? []).map((lp) => lp.policy), times: c.times, intervalMs: c.interval }
+        const policies = c.apply.flatMap((entry: readonly EntryPolicy[]) => entry.map((p) => p.policy))
+        for (const p of policies) if (!ctx.nsNames.has(p.metadata.namespace)) ctx.at([...path, 'apply'], `namespace "${p.metadata.namespace}" is not declared in the scenario's namespaces`)
+        return { action: c.action, policies, times: c.times, intervalMs: c.interval }
       }
       default:
         return assertNever(c, 'chaos action')

@@ -1,0 +1,47 @@
+// Why: the chaos part of a step as zod schemas: the fault actions (a tagged union), how a step samples while they
+// last, and its limits; durations come out in milliseconds.
+import { z } from 'zod'
+import type { DuringSpec, Invariants } from '../model/scenario.js'
+import type { ApplyEntrySchema } from './apply-entry.js'
+import { duration, duration0 } from './duration.js'
+import { checked, dns1123LabelError, labels, portNumber, protocol, strictObject } from './fields.js'
+
+const nodeRef = z.string().min(1)
+const podRef = z.string().regex(/^[^/]+\/[^/]+$/, { error: 'pod must be namespace/name' })
+
+/** A step's `chaos` entry; policy-churn's `apply` entries are read by `applyEntry`. */
+export function chaosActionSchema(applyEntry: ApplyEntrySchema) {
+  return z.discriminatedUnion(
+    'action',
+    [
+      strictObject({ action: z.literal('restart-agent'), node: nodeRef.default('all'), downFor: duration.prefault('2s') }),
+      strictObject({ action: z.literal('flush-dataplane'), node: nodeRef.default('all') }),
+      strictObject({ action: z.literal('recreate-pod'), pod: podRef }),
+      strictObject({ action: z.literal('relabel'), pod: podRef.optional(), namespace: checked(dns1123LabelError).optional(), labels: labels }),
+      strictObject({ action: z.literal('restart-node'), node: nodeRef, downFor: duration.prefault('2s') }),
+      strictObject({ action: z.literal('policy-churn'), apply: z.array(applyEntry).min(1, { error: 'policy-churn needs policies under apply' }), times: z.number().int().min(1).max(1000).default(10), interval: duration.prefault('100ms') }),
+      strictObject({ action: z.literal('packet-loss'), node: nodeRef.default('all'), percent: z.number().min(0).max(100), for: duration.prefault('5s') }),
+    ],
+    { error: (i) => (i.code === 'invalid_union' ? `unknown chaos action ${JSON.stringify((i.input as { action?: unknown })?.action)} (known: restart-agent, flush-dataplane, recreate-pod, relabel, restart-node, policy-churn, packet-loss)` : undefined) },
+  )
+}
+
+/** A step's `during`, as the model's DuringSpec. */
+export const duringSchema = strictObject({
+  interval: duration.prefault('200ms'),
+  timeout: duration.prefault('500ms'),
+  settle: duration.prefault('30s'),
+  cells: z.array(strictObject({ from: z.string().min(1), to: z.string().min(1), port: portNumber.optional(), protocol: protocol.optional() })).optional(),
+}).transform((d): DuringSpec => ({ intervalMs: d.interval, timeoutMs: d.timeout, settleMs: d.settle, cells: d.cells ?? [] }))
+
+/** How a chaos step samples when it has no `during`. */
+export const DEFAULT_DURING: DuringSpec = duringSchema.parse({})
+
+/** A step's `invariants`, as the model's Invariants (absent limits stay absent). */
+export const invariantsSchema = strictObject({ maxFailOpen: duration0.optional(), maxFailClosed: duration0.optional(), maxRecovery: duration0.optional() }).transform(
+  (i): Invariants => ({
+    ...(i.maxFailOpen !== undefined ? { maxFailOpenMs: i.maxFailOpen } : {}),
+    ...(i.maxFailClosed !== undefined ? { maxFailClosedMs: i.maxFailClosed } : {}),
+    ...(i.maxRecovery !== undefined ? { maxRecoveryMs: i.maxRecovery } : {}),
+  }),
+)
