@@ -4,7 +4,7 @@ import { dirname, join, posix } from 'node:path'
 import { z } from 'zod'
 import type { Problem } from '../errors.js'
 import type { NetworkPolicy } from '../model/policy.js'
-import { zodIssues } from './fields.js'
+import { zodIssues } from './zod-issues.js'
 import { networkPolicySchema } from './policy-schema.js'
 import { type Path, type SourceDoc, parseYamlStream, problemAt } from './yaml-source.js'
 
@@ -30,8 +30,8 @@ function inline(entry: unknown, found: EntryProblem[]): EntryPolicy[] {
   return []
 }
 
-function fromFile(entry: object, scenarioFile: string, readText: ReadText, found: EntryProblem[]): EntryPolicy[] {
-  const ref = (entry as { file: unknown }).file
+function fromFile(entry: { file: unknown }, scenarioFile: string, readText: ReadText, found: EntryProblem[]): EntryPolicy[] {
+  const ref = entry.file
   if (Object.keys(entry).length !== 1 || typeof ref !== 'string') {
     found.push({ path: [], message: 'a policy reference must be exactly {file: relative/path.yaml}' })
     return []
@@ -57,8 +57,8 @@ function fromFile(entry: object, scenarioFile: string, readText: ReadText, found
 export function applyEntrySchema(scenarioFile: string, readText: ReadText) {
   return z.unknown().transform((entry, ctx): readonly EntryPolicy[] => {
     const found: EntryProblem[] = []
-    const isRef = entry !== null && typeof entry === 'object' && !Array.isArray(entry) && 'file' in entry
-    const policies = isRef ? fromFile(entry, scenarioFile, readText, found) : inline(entry, found)
+    const isRef = (v: unknown): v is { file: unknown } => v !== null && typeof v === 'object' && !Array.isArray(v) && 'file' in v
+    const policies = isRef(entry) ? fromFile(entry, scenarioFile, readText, found) : inline(entry, found)
     if (found.length === 0) return policies
     ctx.issues.push({ code: 'custom', message: ENTRY_PROBLEMS, params: { found }, input: entry })
     return z.NEVER
@@ -70,10 +70,10 @@ export type ApplyEntrySchema = z.ZodType<readonly EntryPolicy[]>
 
 /** Every problem of a failed scenario parse: the shape's first, then the apply entries' in file order. */
 export function scenarioProblems(error: z.ZodError, source: SourceDoc): Problem[] {
-  const isEntry = (i: z.core.$ZodIssue) => i.code === 'custom' && i.message === ENTRY_PROBLEMS
+  const isEntry = (i: z.core.$ZodIssue): i is z.core.$ZodIssueCustom => i.code === 'custom' && i.message === ENTRY_PROBLEMS
   const shape = zodIssues({ issues: error.issues.filter((i) => !isEntry(i)) }).map((i) => problemAt(source, i.path, i.message, i.hint))
   const entries = error.issues.filter(isEntry).flatMap((issue) => {
-    const found = (issue as { params?: { found?: EntryProblem[] } }).params?.found ?? []
+    const found: EntryProblem[] = issue.params?.found ?? []
     return found.map((f) => ('problem' in f ? f.problem : problemAt(source, [...(issue.path as Path), ...f.path], f.message, f.hint)))
   })
   return [...shape, ...entries]

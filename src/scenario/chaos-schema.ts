@@ -4,7 +4,8 @@ import { z } from 'zod'
 import type { DuringSpec, Invariants } from '../model/scenario.js'
 import type { ApplyEntrySchema } from './apply-entry.js'
 import { duration, duration0 } from './duration.js'
-import { checked, dns1123LabelError, labels, portNumber, protocol, strictObject } from './fields.js'
+import { checked, dns1123LabelError, labels, portNumber, protocol } from './fields.js'
+import { strictObject } from './zod-issues.js'
 
 const nodeRef = z.string().min(1)
 const podRef = z.string().regex(/^[^/]+\/[^/]+$/, { error: 'pod must be namespace/name' })

@@ -2,7 +2,8 @@
 import { z } from 'zod'
 import type { NetworkPolicy } from '../model/policy.js'
 import { isStrictSubnet, parseCidr } from '../evaluator/ip.js'
-import { checked, cidrError, dns1123LabelError, dns1123SubdomainError, labelKeyError, labelValueError, labels, portNameError, portNumber, protocol, strictObject } from './fields.js'
+import { checked, cidrError, dns1123LabelError, dns1123SubdomainError, labelKeyError, labelValueError, labels, portNameError, portNumber, protocol } from './fields.js'
+import { strictObject } from './zod-issues.js'
 
 const selectorRequirement = strictObject({
   key: checked(labelKeyError),
@@ -18,6 +19,7 @@ const selectorRequirement = strictObject({
   })
 })
 
+/** A label selector: matchLabels and matchExpressions. */
 export const labelSelector = strictObject({
   matchLabels: labels.optional(),
   matchExpressions: z.array(selectorRequirement).optional(),

@@ -6,8 +6,10 @@ import type { Expect } from '../model/scenario.js'
 import type { ApplyEntrySchema } from './apply-entry.js'
 import { chaosActionSchema, duringSchema, invariantsSchema } from './chaos-schema.js'
 import { duration } from './duration.js'
-import { checked, dns1123LabelError, ipError, cidrError, labels, portNameError, portNumber, protocol, strictObject } from './fields.js'
+import { checked, dns1123LabelError, ipError, cidrError, labels, portNameError, portNumber, protocol } from './fields.js'
+import { strictObject } from './zod-issues.js'
 
+/** Re-exported for the CLI, which imports it from here. */
 export { parseDuration } from './duration.js'
 
 const containerPort = strictObject({ name: checked(portNameError).optional(), port: portNumber, protocol: protocol.optional() }).transform(
@@ -100,4 +102,5 @@ export function makeScenarioSchema(applyEntry: ApplyEntrySchema) {
 
 /** A scenario as the schema yields it, before references are checked. */
 export type RawScenario = z.output<ReturnType<typeof makeScenarioSchema>>
+/** One step as the schema yields it. */
 export type RawStep = RawScenario['steps'][number]
