@@ -23,6 +23,7 @@ type EntryProblem = { readonly path: Path; readonly message: string; readonly hi
 /** Marks the one zod issue carrying an entry's problems. */
 const ENTRY_PROBLEMS = 'apply entry problems'
 
+/** An inline entry: one NetworkPolicy. */
 function inline(entry: unknown, found: EntryProblem[]): EntryPolicy[] {
   const r = networkPolicySchema.safeParse(entry)
   if (r.success) return [{ policy: r.data }]
@@ -30,6 +31,7 @@ function inline(entry: unknown, found: EntryProblem[]): EntryPolicy[] {
   return []
 }
 
+/** `{file: path}`: every document of that file (relative to the scenario), each a NetworkPolicy. */
 function fromFile(entry: { file: unknown }, scenarioFile: string, readText: ReadText, found: EntryProblem[]): EntryPolicy[] {
   const ref = entry.file
   if (Object.keys(entry).length !== 1 || typeof ref !== 'string') {
@@ -53,11 +55,12 @@ function fromFile(entry: { file: unknown }, scenarioFile: string, readText: Read
   })
 }
 
+const isRef = (v: unknown): v is { file: unknown } => v !== null && typeof v === 'object' && !Array.isArray(v) && 'file' in v
+
 /** The schema of one `apply` entry of the scenario file `scenarioFile`: its policies, or one issue carrying every problem. */
 export function applyEntrySchema(scenarioFile: string, readText: ReadText) {
   return z.unknown().transform((entry, ctx): readonly EntryPolicy[] => {
     const found: EntryProblem[] = []
-    const isRef = (v: unknown): v is { file: unknown } => v !== null && typeof v === 'object' && !Array.isArray(v) && 'file' in v
     const policies = isRef(entry) ? fromFile(entry, scenarioFile, readText, found) : inline(entry, found)
     if (found.length === 0) return policies
     ctx.issues.push({ code: 'custom', message: ENTRY_PROBLEMS, params: { found }, input: entry })

@@ -10,21 +10,22 @@ import { strictObject } from './zod-issues.js'
 const nodeRef = z.string().min(1)
 const podRef = z.string().regex(/^[^/]+\/[^/]+$/, { error: 'pod must be namespace/name' })
 
-/** A step's `chaos` entry; policy-churn's `apply` entries are read by `applyEntry`. */
+const restartAgent = strictObject({ action: z.literal('restart-agent'), node: nodeRef.default('all'), downFor: duration.prefault('2s') })
+const flushDataplane = strictObject({ action: z.literal('flush-dataplane'), node: nodeRef.default('all') })
+const recreatePod = strictObject({ action: z.literal('recreate-pod'), pod: podRef })
+const relabel = strictObject({ action: z.literal('relabel'), pod: podRef.optional(), namespace: checked(dns1123LabelError).optional(), labels: labels })
+const restartNode = strictObject({ action: z.literal('restart-node'), node: nodeRef, downFor: duration.prefault('2s') })
+const churnTimes = z.number().int().min(1).max(1000).default(10)
+const churnInterval = duration.prefault('100ms')
+const packetLoss = strictObject({ action: z.literal('packet-loss'), node: nodeRef.default('all'), percent: z.number().min(0).max(100), for: duration.prefault('5s') })
+const KNOWN = 'restart-agent, flush-dataplane, recreate-pod, relabel, restart-node, policy-churn, packet-loss'
+
+/** A step's `chaos` entry; policy-churn's `apply` entries are read by `applyEntry` (the rest is built once). */
 export function chaosActionSchema(applyEntry: ApplyEntrySchema) {
-  return z.discriminatedUnion(
-    'action',
-    [
-      strictObject({ action: z.literal('restart-agent'), node: nodeRef.default('all'), downFor: duration.prefault('2s') }),
-      strictObject({ action: z.literal('flush-dataplane'), node: nodeRef.default('all') }),
-      strictObject({ action: z.literal('recreate-pod'), pod: podRef }),
-      strictObject({ action: z.literal('relabel'), pod: podRef.optional(), namespace: checked(dns1123LabelError).optional(), labels: labels }),
-      strictObject({ action: z.literal('restart-node'), node: nodeRef, downFor: duration.prefault('2s') }),
-      strictObject({ action: z.literal('policy-churn'), apply: z.array(applyEntry).min(1, { error: 'policy-churn needs policies under apply' }), times: z.number().int().min(1).max(1000).default(10), interval: duration.prefault('100ms') }),
-      strictObject({ action: z.literal('packet-loss'), node: nodeRef.default('all'), percent: z.number().min(0).max(100), for: duration.prefault('5s') }),
-    ],
-    { error: (i) => (i.code === 'invalid_union' ? `unknown chaos action ${JSON.stringify((i.input as { action?: unknown })?.action)} (known: restart-agent, flush-dataplane, recreate-pod, relabel, restart-node, policy-churn, packet-loss)` : undefined) },
-  )
+  const policyChurn = strictObject({ action: z.literal('policy-churn'), apply: z.array(applyEntry).min(1, { error: 'policy-churn needs policies under apply' }), times: churnTimes, interval: churnInterval })
+  return z.discriminatedUnion('action', [restartAgent, flushDataplane, recreatePod, relabel, restartNode, policyChurn, packetLoss], {
+    error: (i) => (i.code === 'invalid_union' ? `unknown chaos action ${JSON.stringify((i.input as { action?: unknown })?.action)} (known: ${KNOWN})` : undefined),
+  })
 }
 
 /** A step's `during`, as the model's DuringSpec. */

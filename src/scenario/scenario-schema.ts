@@ -73,15 +73,22 @@ const expectSchema = strictObject({
   rules: z.array(expectRule).optional(),
 }).transform((e): Expect => ({ ...(e.default ? { default: e.default } : {}), rules: e.rules ?? [] }))
 
-/** The scenario file's schema; `apply` entries (of steps and of policy-churn) are read by `applyEntry`. */
+const stepName = z.string({ error: (i) => (i.input === undefined ? 'step name is required' : 'step name must be a string') }).min(1, { error: 'step name must not be empty' })
+const deletes = z.array(strictObject({ namespace: checked(dns1123LabelError), name: z.string().min(1) }))
+const labelsByName = z.record(z.string(), labels)
+const scenarioName = z.string({ error: (i) => (i.input === undefined ? 'name is required' : 'name must be a string') }).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, { error: "name may contain letters, digits, '-', '_' and '.' only" })
+const namespaces = z.record(checked(dns1123LabelError), namespace.nullable(), { error: (i) => (i.input === undefined ? 'namespaces is required (a map of namespace name to its labels and pods)' : undefined) })
+const externals = z.record(checked(dns1123LabelError), external)
+
+/** The scenario file's schema; `apply` entries (of steps and of policy-churn) are read by `applyEntry` (the rest is built once). */
 export function makeScenarioSchema(applyEntry: ApplyEntrySchema) {
   const step = strictObject({
-    name: z.string({ error: (i) => (i.input === undefined ? 'step name is required' : 'step name must be a string') }).min(1, { error: 'step name must not be empty' }),
+    name: stepName,
     description: z.string().optional(),
     apply: z.array(applyEntry).optional(),
-    delete: z.array(strictObject({ namespace: checked(dns1123LabelError), name: z.string().min(1) })).optional(),
-    setPodLabels: z.record(z.string(), labels).optional(),
-    setNamespaceLabels: z.record(z.string(), labels).optional(),
+    delete: deletes.optional(),
+    setPodLabels: labelsByName.optional(),
+    setNamespaceLabels: labelsByName.optional(),
     probe: probeSchema.optional(),
     expect: expectSchema.optional(),
     chaos: z.array(chaosActionSchema(applyEntry)).min(1, { error: 'chaos must list at least one action' }).optional(),
@@ -89,12 +96,12 @@ export function makeScenarioSchema(applyEntry: ApplyEntrySchema) {
     invariants: invariantsSchema.optional(),
   })
   return strictObject({
-    name: z.string({ error: (i) => (i.input === undefined ? 'name is required' : 'name must be a string') }).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, { error: "name may contain letters, digits, '-', '_' and '.' only" }),
+    name: scenarioName,
     description: z.string().optional(),
     tags: z.array(z.string()).optional(),
     podCIDR: checked(cidrError).optional(),
-    namespaces: z.record(checked(dns1123LabelError), namespace.nullable(), { error: (i) => (i.input === undefined ? 'namespaces is required (a map of namespace name to its labels and pods)' : undefined) }),
-    externals: z.record(checked(dns1123LabelError), external).optional(),
+    namespaces,
+    externals: externals.optional(),
     probe: probeSchema.optional(),
     steps: z.array(step, { error: (i) => (i.input === undefined ? 'steps is required (a list of steps)' : undefined) }).min(1, { error: 'a scenario needs at least one step' }),
   })
