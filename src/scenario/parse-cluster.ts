@@ -39,12 +39,8 @@ function namespacesOf(raw: RawScenario, sink: ProblemSink): Namespace[] {
   })
 }
 
-/** The scenario's cluster; pods that declare no ports serve `defaultPorts`. */
-export function parseCluster(raw: RawScenario, defaultPorts: readonly ContainerPort[], sink: ProblemSink): ParsedCluster {
-  const namespaces = namespacesOf(raw, sink)
-  const nsNames = new Set(namespaces.map((n) => n.name))
-
-  // Addresses: declared ones first (each used once), then the rest allocated from the pod CIDR.
+/** Externals and pods with their addresses: declared ones first (each used once), then the rest allocated from the pod CIDR. */
+function endpointsOf(raw: RawScenario, defaultPorts: readonly ContainerPort[], sink: ProblemSink): { externals: External[]; pods: PodSpec[] } {
   const owners = new Map<string, string>()
   const claim = (ip: string, who: string, path: Path) => {
     const prev = owners.get(ip)
@@ -71,7 +67,14 @@ export function parseCluster(raw: RawScenario, defaultPorts: readonly ContainerP
     ...(p.node ? { node: p.node } : {}),
     ports: p.ports ?? defaultPorts,
   }))
+  return { externals, pods }
+}
 
+/** The scenario's cluster; pods that declare no ports serve `defaultPorts`. */
+export function parseCluster(raw: RawScenario, defaultPorts: readonly ContainerPort[], sink: ProblemSink): ParsedCluster {
+  const namespaces = namespacesOf(raw, sink)
+  const nsNames = new Set(namespaces.map((n) => n.name))
+  const { externals, pods } = endpointsOf(raw, defaultPorts, sink)
   const podIds = new Set(pods.map(podId))
   for (const e of externals) if (podIds.has(e.name) || nsNames.has(e.name)) sink.at(['externals', e.name], `external "${e.name}" has the name of a namespace; pick another`)
   const declared: Declared = {
