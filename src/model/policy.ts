@@ -48,6 +48,7 @@ export interface NetworkPolicySpec {
   readonly egress?: readonly NetworkPolicyEgressRule[]
 }
 
+/** A NetworkPolicy; `scenario/policy-schema.ts` is typed to yield exactly this, so validation needs no cast. */
 export interface NetworkPolicy {
   readonly apiVersion: 'networking.k8s.io/v1'
   readonly kind: 'NetworkPolicy'
@@ -55,7 +56,7 @@ export interface NetworkPolicy {
   readonly spec: NetworkPolicySpec
 }
 
-/** `namespace/name` of a policy, as reports print it. */
-export function policyId(p: NetworkPolicy): string {
+/** `namespace/name` of a policy (or of a reference to one, such as a step's `delete` entry), as reports print it. */
+export function policyId(p: { readonly metadata: { readonly namespace: string; readonly name: string } }): string {
   return `${p.metadata.namespace}/${p.metadata.name}`
 }

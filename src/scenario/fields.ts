@@ -1,6 +1,5 @@
 // Why: the API server's syntax rules for names, labels, ports and CIDRs, as reusable zod schemas.
 import { z } from 'zod'
-import { closest, distance } from 'fastest-levenshtein'
 import ipaddr from 'ipaddr.js'
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
@@ -16,6 +15,7 @@ export function dns1123LabelError(s: string): string | undefined {
   return undefined
 }
 
+/** Returns why `s` is not a DNS-1123 subdomain (policy names), or undefined. */
 export function dns1123SubdomainError(s: string): string | undefined {
   if (s.length > 253) return 'must be at most 253 characters'
   if (!DNS1123_SUBDOMAIN.test(s)) return "must be a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
@@ -37,6 +37,7 @@ export function labelKeyError(key: string): string | undefined {
   return undefined
 }
 
+/** Label values: empty, or at most 63 alphanumerics, '-', '_' or '.', alphanumeric at both ends. */
 export function labelValueError(value: string): string | undefined {
   if (value.length > 63) return `label value "${value}" must be at most 63 characters`
   if (!LABEL_VALUE.test(value)) return `label value "${value}" must be empty or alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`
@@ -62,6 +63,7 @@ export function cidrError(s: string): string | undefined {
   }
 }
 
+/** Returns why `s` is not a single IPv4 or IPv6 address, or undefined. */
 export function ipError(s: string): string | undefined {
   return ipaddr.isValid(s) && !s.includes('/') ? undefined : `"${s}" is not a valid IP address`
 }
@@ -86,55 +88,15 @@ export const labels = z.record(z.string(), z.string({ error: (i) => `label value
   }
 })
 
+/** A NetworkPolicy protocol. */
 export const protocol = z.enum(['TCP', 'UDP', 'SCTP'], { error: (i) => `protocol must be TCP, UDP or SCTP (got ${JSON.stringify(i.input)})` })
 
+/** A port number, 1 to 65535. */
 export const portNumber = z
   .number({ error: (i) => `port must be a number from 1 to 65535 (got ${JSON.stringify(i.input)})` })
   .int({ error: 'port must be a whole number' })
   .min(1, { error: 'port must be from 1 to 65535' })
   .max(65535, { error: 'port must be from 1 to 65535' })
 
-/** Marks the issue produced for a field the schema does not know, with the names it does know. */
-const UNKNOWN_FIELD = 'unknown field'
-
-/** An object schema that reports every unknown field (with a "did you mean" hint) instead of dropping it. */
-export function strictObject<S extends z.ZodRawShape>(shape: S) {
-  const known = Object.keys(shape)
-  return z.object(shape).catchall(
-    z.unknown().superRefine((_v, ctx) => {
-      ctx.addIssue({ code: 'custom', message: UNKNOWN_FIELD, params: { known } })
-    }),
-  )
-}
-
-/** The hint for an unknown field named `field` among `known` names. */
-export function didYouMean(field: string, known: readonly string[]): string {
-  if (known.length === 0) return 'no fields are allowed here'
-  const best = closest(field, known as string[])
-  const near = best && distance(field.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(best.length / 3))
-  return near ? `did you mean \`${best}\`?` : `known fields: ${known.join(', ')}`
-}
-
-/** Converts zod issues into (path, message, hint) triples relative to a base path. */
-export function zodIssues(error: z.ZodError, base: readonly (string | number)[] = []): { path: (string | number)[]; message: string; hint?: string }[] {
-  return error.issues.flatMap((issue) => {
-    const path = [...base, ...(issue.path as (string | number)[])]
-    if (issue.code === 'custom' && issue.message === UNKNOWN_FIELD) {
-      const known = ((issue as { params?: { known?: string[] } }).params?.known ?? []) as string[]
-      const field = String(path[path.length - 1])
-      return [{ path, message: `unknown field "${field}"`, hint: didYouMean(field, known) }]
-    }
-    if (issue.code === 'invalid_key') {
-      const inner = (issue as { issues?: { message: string }[] }).issues ?? []
-      return [{ path, message: `invalid name "${String(path[path.length - 1])}": ${inner.map((x) => x.message).join('; ') || 'not allowed here'}` }]
-    }
-    if (issue.code === 'invalid_union' && 'errors' in issue) {
-      return [{ path, message: issue.message === 'Invalid input' ? 'invalid value' : issue.message }]
-    }
-    return [{ path, message: cleanMessage(issue.message) }]
-  })
-}
-
-function cleanMessage(m: string): string {
-  return m.replace(/^Invalid input: expected (\w+), received undefined$/, 'is required ($1)').replace(/^Invalid input: /, '')
-}
+/** Re-exported for `lint/load.ts`, which imports it from here. */
+export { zodIssues } from './zod-issues.js'

@@ -1,285 +1,53 @@
 // Why: unknown YAML -> validated Scenario, every problem reported at once with file, line and path.
 // Pure but for `readText`, which the loader injects to resolve `{file: ...}` policy references.
-import { posix, dirname, join } from 'node:path'
-import type { ContainerPort, Labels, Namespace, Protocol, Target } from '../model/cluster.js'
-import { NAMESPACE_NAME_LABEL } from '../model/cluster.js'
-import type { NetworkPolicy } from '../model/policy.js'
-import type { Action, ChaosAction, DuringSpec, Expect, Invariants, PodSpec, ProbeSpec, Scenario, Step } from '../model/scenario.js'
 import type { Problem } from '../errors.js'
-import { allocateAddresses } from './addresses.js'
-import { zodIssues } from './fields.js'
-import { networkPolicySchema } from './policy-schema.js'
-import { type RawProbe, type RawScenario, type RawStep, parseDuration, parseDuration0, scenarioSchema } from './scenario-schema.js'
-import { type Path, type SourceDoc, parseYaml, parseYamlStream, problemAt } from './yaml-source.js'
-import { patternMatchesAny } from './patterns.js'
-import { assertNever } from '../util/assert-never.js'
+import type { Scenario } from '../model/scenario.js'
+import { type ReadText, applyEntrySchema, scenarioProblems } from './apply-entry.js'
+import { DEFAULT_POD_CIDR, parseCluster } from './parse-cluster.js'
+import { DEFAULT_PROBE, resolveProbe, servePorts } from './parse-probe.js'
+import { parseSteps } from './parse-steps.js'
+import { type RawScenario, makeScenarioSchema } from './scenario-schema.js'
+import { type SourceDoc, parseYaml, problemAt, problemSink } from './yaml-source.js'
 
-export const DEFAULT_POD_CIDR = '10.244.0.0/16'
-export const DEFAULT_PROBE: ProbeSpec = { targets: [{ port: 80, protocol: 'TCP' }], timeoutMs: 1000 }
+/** How the loader reads policy files a scenario refers to (re-exported: it is part of `parseScenario`'s signature). */
+export type { ReadText } from './apply-entry.js'
 
-/** Reads a file referenced by a scenario; returns undefined when it does not exist. */
-export type ReadText = (path: string) => string | undefined
-
+/** A scenario, or every problem found in it. */
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; problems: Problem[] }
 
-interface LocatedPolicy {
-  readonly policy: NetworkPolicy
-  readonly source: SourceDoc
-  readonly path: Path
-  /** Index of the YAML document in `source.file`. */
-  readonly doc: number
+/** Why `value` cannot be a scenario at all (not a mapping, or a Kubernetes object), if so. */
+function notAScenario(value: unknown, source: SourceDoc): Problem | undefined {
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
+    return { file: source.file, line: 1, message: 'a scenario must be a YAML mapping with name, namespaces and steps' }
+  }
+  if ('kind' in value && 'apiVersion' in value) {
+    return problemAt(source, ['kind'], `this is a Kubernetes ${String(value.kind)} object, not a scenario`, "scenarios have name, namespaces, probe and steps; put policies under a step's apply")
+  }
+  return undefined
 }
 
-/** Validates one NetworkPolicy value found at `path` of `source`. */
-function checkPolicy(value: unknown, source: SourceDoc, path: Path, problems: Problem[], doc = 0): LocatedPolicy | undefined {
-  const r = networkPolicySchema.safeParse(value)
-  if (!r.success) {
-    for (const i of zodIssues(r.error, path)) problems.push(problemAt(source, i.path, i.message, i.hint))
-    return undefined
+/** The schema's output with every cross reference checked (names, addresses, live policies, patterns). */
+function checkReferences(raw: RawScenario, source: SourceDoc): ParseResult {
+  const sink = problemSink(source)
+  const probe = resolveProbe(raw.probe, DEFAULT_PROBE)
+  const stepProbes = raw.steps.map((s) => resolveProbe(s.probe, probe))
+  const { namespaces, pods, externals, declared } = parseCluster(raw, servePorts([probe, ...stepProbes]), sink)
+  const steps = parseSteps(raw.steps, stepProbes, declared, sink)
+  if (sink.problems.length) return { ok: false, problems: [...sink.problems] }
+  return {
+    ok: true,
+    scenario: { name: raw.name, file: source.file, ...(raw.description ? { description: raw.description } : {}), tags: raw.tags ?? [], namespaces, pods, externals, probe, steps, podCIDR: raw.podCIDR ?? DEFAULT_POD_CIDR },
   }
-  return { policy: r.data as unknown as NetworkPolicy, source, path, doc }
-}
-
-/** Policies of one `apply` entry: inline, or every document of `{file: path}` relative to the scenario. */
-function resolveApply(entry: unknown, source: SourceDoc, path: Path, readText: ReadText, problems: Problem[]): LocatedPolicy[] {
-  const isRef = entry !== null && typeof entry === 'object' && !Array.isArray(entry) && 'file' in entry
-  if (!isRef) {
-    const p = checkPolicy(entry, source, path, problems)
-    return p ? [p] : []
-  }
-  const keys = Object.keys(entry as object)
-  const ref = (entry as { file: unknown }).file
-  if (keys.length !== 1 || typeof ref !== 'string') {
-    problems.push(problemAt(source, path, 'a policy reference must be exactly {file: relative/path.yaml}'))
-    return []
-  }
-  const file = posix.normalize(join(dirname(source.file), ref))
-  const text = readText(file)
-  if (text === undefined) {
-    problems.push(problemAt(source, [...path, 'file'], `policy file not found: ${file}`))
-    return []
-  }
-  const stream = parseYamlStream(text, file)
-  problems.push(...stream.problems)
-  if (stream.docs.length === 0 && stream.problems.length === 0) problems.push({ file, line: 1, message: 'the file holds no YAML document' })
-  return stream.docs.flatMap((d) => {
-    const p = checkPolicy(d.value, d.source, [], problems, d.index)
-    return p ? [p] : []
-  })
-}
-
-function resolveProbe(raw: RawProbe | undefined, base: ProbeSpec): ProbeSpec {
-  if (!raw) return base
-  let targets: Target[] = [...base.targets]
-  if (raw.targets) targets = raw.targets.map((t) => ({ port: t.port, protocol: (t.protocol ?? 'TCP') as Protocol }))
-  else if (raw.ports) {
-    const protocols = (raw.protocols ?? ['TCP']) as Protocol[]
-    targets = protocols.flatMap((protocol) => raw.ports!.map((port) => ({ port, protocol })))
-  }
-  return { targets: dedupeTargets(targets), timeoutMs: raw.timeout !== undefined ? parseDuration(raw.timeout)! : base.timeoutMs }
-}
-
-function dedupeTargets(targets: Target[]): Target[] {
-  const seen = new Set<string>()
-  return targets.filter((t) => {
-    const k = `${t.port}/${t.protocol}`
-    if (seen.has(k)) return false
-    seen.add(k)
-    return true
-  })
 }
 
 /** Parses and validates a scenario file's text. */
 export function parseScenario(text: string, file: string, readText: ReadText): ParseResult {
   const parsed = parseYaml(text, file)
   if (parsed.problems.length) return { ok: false, problems: parsed.problems }
-  const source = parsed.source
-  const value = parsed.value
-  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
-    return { ok: false, problems: [{ file, line: 1, message: 'a scenario must be a YAML mapping with name, namespaces and steps' }] }
-  }
-  if ('kind' in value && 'apiVersion' in value) {
-    return { ok: false, problems: [problemAt(source, ['kind'], `this is a Kubernetes ${String((value as { kind: unknown }).kind)} object, not a scenario`, 'scenarios have name, namespaces, probe and steps; put policies under a step\'s apply')] }
-  }
-  const problems: Problem[] = []
-  const r = scenarioSchema.safeParse(value)
-  if (!r.success) for (const i of zodIssues(r.error)) problems.push(problemAt(source, i.path, i.message, i.hint))
-
-  // Policies are validated even when the scenario's shape has problems, so all are reported at once.
-  const rawSteps = (value as { steps?: unknown }).steps
-  const stepPolicies: LocatedPolicy[][] = []
-  const churnPolicies: LocatedPolicy[][][] = []
-  if (Array.isArray(rawSteps)) {
-    rawSteps.forEach((s, si) => {
-      const apply = s && typeof s === 'object' ? (s as { apply?: unknown }).apply : undefined
-      stepPolicies.push(Array.isArray(apply) ? apply.flatMap((entry, ai) => resolveApply(entry, source, ['steps', si, 'apply', ai], readText, problems)) : [])
-      const chaos = s && typeof s === 'object' ? (s as { chaos?: unknown }).chaos : undefined
-      churnPolicies.push(
-        Array.isArray(chaos)
-          ? chaos.map((c, ci) => {
-              const churn = c && typeof c === 'object' && (c as { action?: unknown }).action === 'policy-churn' ? (c as { apply?: unknown }).apply : undefined
-              return Array.isArray(churn) ? churn.flatMap((entry, ai) => resolveApply(entry, source, ['steps', si, 'chaos', ci, 'apply', ai], readText, problems)) : []
-            })
-          : [],
-      )
-    })
-  }
-  if (!r.success || problems.length) return { ok: false, problems }
-  return build(r.data, source, stepPolicies, churnPolicies, problems)
-}
-
-function build(raw: RawScenario, source: SourceDoc, stepPolicies: LocatedPolicy[][], churnPolicies: LocatedPolicy[][][], problems: Problem[]): ParseResult {
-  const at = (path: Path, message: string, hint?: string) => problems.push(problemAt(source, path, message, hint))
-
-  const namespaces: Namespace[] = Object.entries(raw.namespaces).map(([name, ns]) => {
-    const labels = ns?.labels ?? {}
-    if (labels[NAMESPACE_NAME_LABEL] !== undefined && labels[NAMESPACE_NAME_LABEL] !== name) {
-      at(['namespaces', name, 'labels', NAMESPACE_NAME_LABEL], `${NAMESPACE_NAME_LABEL} is always the namespace's own name ("${name}")`)
-    }
-    return { name, labels: { ...labels, [NAMESPACE_NAME_LABEL]: name } }
-  })
-  const nsNames = new Set(namespaces.map((n) => n.name))
-
-  const scenarioProbe = resolveProbe(raw.probe, DEFAULT_PROBE)
-  const stepProbes = raw.steps.map((s) => resolveProbe(s.probe, scenarioProbe))
-  const allTargets = dedupeTargets([...scenarioProbe.targets, ...stepProbes.flatMap((p) => p.targets)])
-  const defaultPorts: ContainerPort[] = allTargets.map((t) => ({ name: `serve-${t.port}-${t.protocol.toLowerCase()}`, port: t.port, protocol: t.protocol }))
-
-  // Addresses: declared ones first (must be unique), then allocate the rest from the pod CIDR.
-  const owners = new Map<string, string>()
-  const claim = (ip: string, who: string, path: Path) => {
-    const prev = owners.get(ip)
-    if (prev) at(path, `address ${ip} is already used by ${prev}`)
-    else owners.set(ip, who)
-  }
-  const externals = Object.entries(raw.externals ?? {}).map(([name, e]) => {
-    claim(e.ip, name, ['externals', name, 'ip'])
-    return { name, ip: e.ip, ports: (e.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: (p.protocol ?? 'TCP') as Protocol })) }
-  })
-  const rawPods = Object.entries(raw.namespaces).flatMap(([ns, n]) => Object.entries(n?.pods ?? {}).map(([name, p]) => ({ ns, name, p: p ?? {} })))
-  for (const { ns, name, p } of rawPods) if (p.ip) claim(p.ip, `${ns}/${name}`, ['namespaces', ns, 'pods', name, 'ip'])
-  let allocated: string[] = []
-  try {
-    allocated = allocateAddresses(raw.podCIDR ?? DEFAULT_POD_CIDR, rawPods.filter((x) => !x.p.ip).length, new Set(owners.keys()))
-  } catch (e) {
-    at(['podCIDR'], (e as Error).message)
-  }
-  const pods: PodSpec[] = rawPods.map(({ ns, name, p }) => ({
-    namespace: ns,
-    name,
-    labels: p.labels ?? {},
-    ip: p.ip ?? allocated.shift() ?? '',
-    ...(p.node ? { node: p.node } : {}),
-    ports: p.ports ? p.ports.map((cp) => ({ ...(cp.name ? { name: cp.name } : {}), port: cp.port, protocol: (cp.protocol ?? 'TCP') as Protocol })) : defaultPorts,
-  }))
-  const podKeys = new Set(pods.map((p) => `${p.namespace}/${p.name}`))
-  const nodeNames = new Set(pods.flatMap((p) => (p.node ? [p.node] : [])))
-  const endpointIds = [...podKeys, ...externals.map((e) => e.name)]
-  for (const e of externals) if (podKeys.has(e.name) || nsNames.has(e.name)) at(['externals', e.name], `external "${e.name}" has the name of a namespace; pick another`)
-
-  // Steps: actions in a fixed order (apply, delete, setPodLabels, setNamespaceLabels); track live policies.
-  const live = new Set<string>()
-  const stepNames = new Set<string>()
-  const steps: Step[] = raw.steps.map((s, si) => {
-    if (stepNames.has(s.name)) at(['steps', si, 'name'], `duplicate step name "${s.name}"`)
-    stepNames.add(s.name)
-    const actions: Action[] = []
-    for (const lp of stepPolicies[si] ?? []) {
-      const ns = lp.policy.metadata.namespace
-      if (!nsNames.has(ns)) problems.push(problemAt(lp.source, [...lp.path, 'metadata', 'namespace'], `namespace "${ns}" is not declared in the scenario's namespaces`))
-      live.add(`${ns}/${lp.policy.metadata.name}`)
-      actions.push({ kind: 'apply-policy', policy: lp.policy, source: { file: lp.source.file, doc: lp.doc, path: lp.path } })
-    }
-    s.delete?.forEach((d, di) => {
-      const key = `${d.namespace}/${d.name}`
-      if (!live.has(key)) at(['steps', si, 'delete', di], `no policy ${key} exists at this step`)
-      live.delete(key)
-      actions.push({ kind: 'delete-policy', namespace: d.namespace, name: d.name })
-    })
-    for (const [key, labels] of Object.entries(s.setPodLabels ?? {})) {
-      if (!podKeys.has(key)) at(['steps', si, 'setPodLabels', key], `no pod "${key}" (use namespace/pod)`)
-      const [namespace, pod] = key.split('/')
-      actions.push({ kind: 'set-pod-labels', namespace, pod, labels })
-    }
-    for (const [ns, labels] of Object.entries(s.setNamespaceLabels ?? {})) {
-      if (!nsNames.has(ns)) at(['steps', si, 'setNamespaceLabels', ns], `no namespace "${ns}"`)
-      if (labels[NAMESPACE_NAME_LABEL] !== undefined && labels[NAMESPACE_NAME_LABEL] !== ns) at(['steps', si, 'setNamespaceLabels', ns, NAMESPACE_NAME_LABEL], `${NAMESPACE_NAME_LABEL} cannot be changed`)
-      actions.push({ kind: 'set-namespace-labels', namespace: ns, labels: { ...labels, [NAMESPACE_NAME_LABEL]: ns } as Labels })
-    }
-    let expect: Expect | undefined
-    if (s.expect) {
-      s.expect.rules?.forEach((rule, ri) => {
-        for (const side of ['from', 'to'] as const) {
-          if (!patternMatchesAny(rule[side], endpointIds)) at(['steps', si, 'expect', 'rules', ri, side], `"${rule[side]}" matches no pod or external`, 'use namespace/pod, an external name, or * wildcards')
-        }
-      })
-      expect = { ...(s.expect.default ? { default: s.expect.default } : {}), rules: (s.expect.rules ?? []).map((r) => ({ ...r, protocol: r.protocol as Protocol | undefined })) }
-    }
-    const chaos = buildChaos(s, si, churnPolicies[si] ?? [], { podKeys, nsNames, nodeNames, at })
-    if (!s.chaos && (s.during || s.invariants)) at(['steps', si, s.during ? 'during' : 'invariants'], `${s.during ? 'during' : 'invariants'} needs a chaos list in the same step`)
-    s.during?.cells?.forEach((c, ci) => {
-      for (const side of ['from', 'to'] as const) if (!patternMatchesAny(c[side], endpointIds)) at(['steps', si, 'during', 'cells', ci, side], `"${c[side]}" matches no pod or external`)
-    })
-    const during: DuringSpec | undefined = chaos ? { intervalMs: parseDuration(s.during?.interval ?? '200ms')!, timeoutMs: parseDuration(s.during?.timeout ?? '500ms')!, settleMs: parseDuration(s.during?.settle ?? '30s')!, cells: (s.during?.cells ?? []).map((c) => ({ from: c.from, to: c.to, ...(c.port ? { port: c.port } : {}), ...(c.protocol ? { protocol: c.protocol as Protocol } : {}) })) } : undefined
-    const inv = s.invariants
-    const invariants: Invariants | undefined = inv ? { ...(inv.maxFailOpen !== undefined ? { maxFailOpenMs: parseDuration0(inv.maxFailOpen) } : {}), ...(inv.maxFailClosed !== undefined ? { maxFailClosedMs: parseDuration0(inv.maxFailClosed) } : {}), ...(inv.maxRecovery !== undefined ? { maxRecoveryMs: parseDuration0(inv.maxRecovery) } : {}) } : undefined
-    return { name: s.name, actions, probe: stepProbes[si], ...(expect ? { expect } : {}), ...(chaos ? { chaos, during, ...(invariants ? { invariants } : {}) } : {}) }
-  })
-  if (problems.length) return { ok: false, problems }
-  return {
-    ok: true,
-    scenario: { name: raw.name, file: source.file, ...(raw.description ? { description: raw.description } : {}), tags: raw.tags ?? [], namespaces, pods, externals, probe: scenarioProbe, steps, podCIDR: raw.podCIDR ?? DEFAULT_POD_CIDR },
-  }
-}
-
-interface ChaosContext {
-  readonly podKeys: ReadonlySet<string>
-  readonly nsNames: ReadonlySet<string>
-  /** Node names pods are pinned to; `node-N` and `all` are always accepted. */
-  readonly nodeNames: ReadonlySet<string>
-  readonly at: (path: Path, message: string, hint?: string) => void
-}
-
-/** A step's chaos list as tagged actions, with references checked. */
-function buildChaos(s: RawStep, si: number, churn: LocatedPolicy[][], ctx: ChaosContext): ChaosAction[] | undefined {
-  if (!s.chaos) return undefined
-  const node = (n: string, path: Path) => {
-    if (n !== 'all' && !/^node-\d+$/.test(n) && !ctx.nodeNames.has(n)) ctx.at(path, `unknown node "${n}"`, 'use all, node-1, node-2, ... or a node pods are pinned to')
-    return n
-  }
-  return s.chaos.map((c, ci): ChaosAction => {
-    const path: Path = ['steps', si, 'chaos', ci]
-    switch (c.action) {
-      case 'restart-agent':
-        return { action: c.action, node: node(c.node, [...path, 'node']), downForMs: parseDuration(c.downFor)! }
-      case 'flush-dataplane':
-        return { action: c.action, node: node(c.node, [...path, 'node']) }
-      case 'restart-node':
-        return { action: c.action, node: node(c.node, [...path, 'node']), downForMs: parseDuration(c.downFor)! }
-      case 'packet-loss':
-        return { action: c.action, node: node(c.node, [...path, 'node']), percent: c.percent, forMs: parseDuration(c.for)! }
-      case 'recreate-pod': {
-        if (!ctx.podKeys.has(c.pod)) ctx.at([...path, 'pod'], `no pod "${c.pod}"`)
-        const [namespace, pod] = c.pod.split('/')
-        return { action: c.action, namespace, pod }
-      }
-      case 'relabel': {
-        if (!!c.pod === !!c.namespace) ctx.at(path, 'relabel needs exactly one of pod or namespace')
-        if (c.pod || !c.namespace) {
-          const [namespace, pod] = (c.pod ?? '/').split('/')
-          if (c.pod && !ctx.podKeys.has(c.pod)) ctx.at([...path, 'pod'], `no pod "${c.pod}"`)
-          return { action: c.action, change: { kind: 'set-pod-labels', namespace, pod, labels: c.labels } }
-        }
-        const ns = c.namespace
-        if (!ctx.nsNames.has(ns)) ctx.at([...path, 'namespace'], `no namespace "${ns}"`)
-        return { action: c.action, change: { kind: 'set-namespace-labels', namespace: ns, labels: { ...c.labels, [NAMESPACE_NAME_LABEL]: ns } } }
-      }
-      case 'policy-churn': {
-        for (const lp of churn[ci] ?? []) if (!ctx.nsNames.has(lp.policy.metadata.namespace)) ctx.at([...path, 'apply'], `namespace "${lp.policy.metadata.namespace}" is not declared in the scenario's namespaces`)
-        return { action: c.action, policies: (churn[ci] ?? []).map((lp) => lp.policy), times: c.times, intervalMs: parseDuration(c.interval)! }
-      }
-      default:
-        return assertNever(c, 'chaos action')
-    }
-  })
+  const wrong = notAScenario(parsed.value, parsed.source)
+  if (wrong) return { ok: false, problems: [wrong] }
+  // The schema reads `apply` entries too, so policies are checked even when the scenario's shape has problems.
+  const r = makeScenarioSchema(applyEntrySchema(file, readText)).safeParse(parsed.value)
+  if (!r.success) return { ok: false, problems: scenarioProblems(r.error, parsed.source) }
+  return checkReferences(r.data, parsed.source)
 }

@@ -9,6 +9,7 @@ export function patternMatches(pattern: string, id: string): boolean {
   return p.every((part, i) => part === '*' || part === e[i])
 }
 
+/** True when `pattern` matches at least one of `ids` (a pattern must match something). */
 export function patternMatchesAny(pattern: string, ids: readonly string[]): boolean {
   return ids.some((id) => patternMatches(pattern, id))
 }

@@ -1,7 +1,9 @@
 // Why: validate a NetworkPolicy object the way the API server would, reporting every problem with its path.
 import { z } from 'zod'
+import type { NetworkPolicy } from '../model/policy.js'
 import { isStrictSubnet, parseCidr } from '../evaluator/ip.js'
-import { checked, cidrError, dns1123LabelError, dns1123SubdomainError, labelKeyError, labelValueError, labels, portNameError, portNumber, protocol, strictObject } from './fields.js'
+import { checked, cidrError, dns1123LabelError, dns1123SubdomainError, labelKeyError, labelValueError, labels, portNameError, portNumber, protocol } from './fields.js'
+import { strictObject } from './zod-issues.js'
 
 const selectorRequirement = strictObject({
   key: checked(labelKeyError),
@@ -17,6 +19,7 @@ const selectorRequirement = strictObject({
   })
 })
 
+/** A label selector: matchLabels and matchExpressions. */
 export const labelSelector = strictObject({
   matchLabels: labels.optional(),
   matchExpressions: z.array(selectorRequirement).optional(),
@@ -81,8 +84,8 @@ const specOf = (opts: PolicySchemaOptions) => {
   })
 }
 
-/** A networking.k8s.io/v1 NetworkPolicy schema with the given options. */
-export const makeNetworkPolicySchema = (opts: PolicySchemaOptions) => strictObject({
+/** A networking.k8s.io/v1 NetworkPolicy schema with the given options; it yields the model's `NetworkPolicy` (checked by the compiler). */
+export const makeNetworkPolicySchema = (opts: PolicySchemaOptions): z.ZodType<NetworkPolicy> => strictObject({
   apiVersion: z.literal('networking.k8s.io/v1', { error: (i) => `apiVersion must be networking.k8s.io/v1 (got ${JSON.stringify(i.input)})` }),
   kind: z.literal('NetworkPolicy', { error: (i) => `kind must be NetworkPolicy (got ${JSON.stringify(i.input)})` }),
   metadata: strictObject({

@@ -1,9 +1,19 @@
-// Why: every probe target a scenario uses (its own and its steps'), once each: what pods must serve.
-import type { Target } from '../model/cluster.js'
+// Why: probe targets once each, in order of first use: a probe's own list, and every target a scenario uses (what pods must serve).
+import { type Target, targetId } from '../model/cluster.js'
 import type { Scenario } from '../model/scenario.js'
 
+/** `targets` without repeats (same port and protocol), first occurrence kept. */
+export function dedupeTargets(targets: readonly Target[]): Target[] {
+  const seen = new Set<string>()
+  return targets.filter((t) => {
+    const k = targetId(t)
+    if (seen.has(k)) return false
+    seen.add(k)
+    return true
+  })
+}
+
+/** Every probe target of a scenario (its own and its steps'), once each. */
 export function uniqueTargets(s: Scenario): Target[] {
-  const seen = new Map<string, Target>()
-  for (const t of [...s.probe.targets, ...s.steps.flatMap((st) => st.probe.targets)]) seen.set(`${t.port}/${t.protocol}`, t)
-  return [...seen.values()]
+  return dedupeTargets([...s.probe.targets, ...s.steps.flatMap((st) => st.probe.targets)])
 }

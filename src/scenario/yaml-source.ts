@@ -2,6 +2,7 @@
 import { type Document, LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Node } from 'yaml'
 import type { Problem } from '../errors.js'
 
+/** A YAML path: map keys and sequence indices. */
 export type Path = readonly (string | number)[]
 
 /** One parsed YAML document with what is needed to locate a path in it. */
@@ -72,4 +73,24 @@ export function locate(src: SourceDoc, path: Path): { line: number; column: numb
 /** A problem at `path` of `src`. */
 export function problemAt(src: SourceDoc, path: Path, message: string, hint?: string): Problem {
   return { file: src.file, ...locate(src, path), path: formatPath(path), message, ...(hint ? { hint } : {}) }
+}
+
+/** Collects the problems the checks after the schema find: `at` a path of the scenario, `atIn` another parsed file. */
+export interface ProblemSink {
+  /** The scenario document. */
+  readonly source: SourceDoc
+  readonly problems: readonly Problem[]
+  at(path: Path, message: string, hint?: string): void
+  atIn(src: SourceDoc, path: Path, message: string): void
+}
+
+/** An empty sink for the scenario `source`. */
+export function problemSink(source: SourceDoc): ProblemSink {
+  const problems: Problem[] = []
+  return {
+    source,
+    problems,
+    at: (path, message, hint) => problems.push(problemAt(source, path, message, hint)),
+    atIn: (src, path, message) => problems.push(problemAt(src, path, message)),
+  }
 }

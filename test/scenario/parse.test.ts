@@ -1,37 +1,7 @@
 // Every validation error class: one clear message per problem, with line and YAML path.
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { parseScenario } from '../../src/scenario/parse.js'
-
-const HEAD = `name: s
-namespaces:
-  x:
-    labels: {team: a}
-    pods:
-      a: {labels: {app: a}}
-      b: {}
-externals:
-  db: {ip: 192.0.2.10, ports: [{port: 5432}]}
-`
-const policy = (spec: string, meta = '{name: p, namespace: x}') => `steps:
-  - name: one
-    apply:
-      - apiVersion: networking.k8s.io/v1
-        kind: NetworkPolicy
-        metadata: ${meta}
-        spec: ${spec}
-`
-
-function problems(text: string, files: Record<string, string> = {}) {
-  const r = parseScenario(text, 'test.yaml', (p) => files[p])
-  return r.ok ? [] : r.problems
-}
-
-function expectOne(t: Test, text: string, path: string, message: RegExp, line?: number, files?: Record<string, string>) {
-  const ps = problems(text, files)
-  const hit = ps.find((p) => p.path === path && message.test(p.message + (p.hint ? ` ${p.hint}` : '')))
-  t.ok(hit, `problem at ${path} matching ${message}; got ${JSON.stringify(ps)}`)
-  if (hit && line !== undefined) t.equal(hit.line, line, `line of ${path}`)
-}
+import { HEAD, expectOne, policyStep as policy, problems } from '../helpers/scenario-text.js'
 
 t.test('a valid scenario parses, with defaults resolved', async (t) => {
   const r = parseScenario(HEAD + 'probe: {ports: [80, 81], protocols: [TCP, UDP], timeout: 500ms}\nsteps: [{name: baseline}]\n', 'f.yaml', () => undefined)
@@ -43,12 +13,6 @@ t.test('a valid scenario parses, with defaults resolved', async (t) => {
   t.same(s.pods.map((p) => p.ip), ['10.244.0.10', '10.244.0.11'], 'deterministic addresses from the default pod CIDR')
   t.same(s.pods[0].ports.map((p) => p.name), ['serve-80-tcp', 'serve-81-tcp', 'serve-80-udp', 'serve-81-udp'])
   t.same(s.externals[0].ports, [{ port: 5432, protocol: 'TCP' }])
-})
-
-t.test('pod CIDR is configurable and skips declared addresses (IPv6 too)', async (t) => {
-  const r = parseScenario('name: s\npodCIDR: fd00:10::/64\nnamespaces: {x: {pods: {a: {ip: "fd00:10::a"}, b: {}, c: {}}}}\nsteps: [{name: one}]\n', 'f.yaml', () => undefined)
-  if (!r.ok) throw new Error(JSON.stringify(r.problems))
-  t.same(r.scenario.pods.map((p) => p.ip), ['fd00:10::a', 'fd00:10::b', 'fd00:10::c'])
 })
 
 t.test('YAML syntax and duplicate keys', async (t) => {
@@ -132,42 +96,6 @@ t.test('peers and CIDRs', async (t) => {
   expectOne(t, HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}}]}]}'), `${peer}.ipBlock.except[0]`, /strict subset/)
   expectOne(t, HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [garbage]}}]}]}'), `${peer}.ipBlock.except[0]`, /not a valid CIDR/)
   t.same(problems(HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: "fd00::/48", except: ["fd00::/64"]}}]}]}')), [], 'IPv6 except inside cidr is fine')
-})
-
-t.test('cross references', async (t) => {
-  expectOne(t, HEAD + policy('{podSelector: {}}', '{name: p, namespace: nope}'), 'steps[0].apply[0].metadata.namespace', /not declared/)
-  expectOne(t, HEAD + 'steps: [{name: a, delete: [{namespace: x, name: ghost}]}]\n', 'steps[0].delete[0]', /no policy x\/ghost/)
-  expectOne(t, HEAD + 'steps: [{name: a, setPodLabels: {x/zz: {a: b}}}]\n', 'steps[0].setPodLabels.x/zz', /no pod/)
-  expectOne(t, HEAD + 'steps: [{name: a, setNamespaceLabels: {q: {a: b}}}]\n', 'steps[0].setNamespaceLabels.q', /no namespace/)
-  expectOne(t, HEAD + 'steps: [{name: a, setNamespaceLabels: {x: {kubernetes.io/metadata.name: y}}}]\n', 'steps[0].setNamespaceLabels.x.kubernetes.io/metadata.name', /cannot be changed/)
-  expectOne(t, HEAD + 'steps: [{name: a}, {name: a}]\n', 'steps[1].name', /duplicate step/)
-  expectOne(t, HEAD + 'steps: [{name: a, expect: {rules: [{from: x/q, to: "*", verdict: allow}]}}]\n', 'steps[0].expect.rules[0].from', /matches no pod/)
-  expectOne(t, HEAD + 'steps: [{name: a, expect: {rules: [{from: x/a, to: db, verdict: maybe}]}}]\n', 'steps[0].expect.rules[0].verdict', /allow or deny/)
-  expectOne(t, 'name: s\nnamespaces: {x: {pods: {a: {ip: 10.0.0.1}, b: {ip: 10.0.0.1}}}}\nsteps: [{name: a}]\n', 'namespaces.x.pods.b.ip', /already used by x\/a/)
-  expectOne(t, 'name: s\nnamespaces: {x: {labels: {kubernetes.io/metadata.name: y}}}\nsteps: [{name: a}]\n', 'namespaces.x.labels.kubernetes.io/metadata.name', /own name/)
-})
-
-t.test('probe settings', async (t) => {
-  expectOne(t, HEAD + 'probe: {timeout: soon}\nsteps: [{name: a}]\n', 'probe.timeout', /invalid duration/)
-  expectOne(t, HEAD + 'probe: {targets: [{port: 80}], ports: [80]}\nsteps: [{name: a}]\n', 'probe.targets', /either targets or ports/)
-  expectOne(t, HEAD + 'probe: {protocols: [UDP]}\nsteps: [{name: a}]\n', 'probe.protocols', /needs ports/)
-})
-
-t.test('policy files: found, multi-document, and their problems located in their own file', async (t) => {
-  const text = HEAD + 'steps: [{name: a, apply: [{file: policies/p.yaml}]}]\n'
-  const doc = (name: string) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: x}\nspec: {podSelector: {}}\n`
-  const ok = parseScenario(text, 'dir/s.yaml', (p) => (p === 'dir/policies/p.yaml' ? doc('one') + '---\n' + doc('two') : undefined))
-  t.ok(ok.ok)
-  if (ok.ok) t.same(ok.scenario.steps[0].actions.map((a) => (a.kind === 'apply-policy' ? a.policy.metadata.name : '')), ['one', 'two'])
-  const missing = problems(text)
-  t.match(missing[0].message, /policy file not found/)
-  const bad = parseScenario(text, 'dir/s.yaml', () => doc('one') + '---\n' + doc('Two').replace('podSelector: {}', 'podSelector: {}, policyTypes: [x]'))
-  t.notOk(bad.ok)
-  if (!bad.ok) {
-    t.equal(bad.problems.length, 2)
-    t.ok(bad.problems.every((p) => p.file === 'dir/policies/p.yaml'))
-    t.same(bad.problems.map((p) => p.line), [8, 9], "metadata.name on line 8 and spec.policyTypes on line 9 of the second document")
-  }
 })
 
 t.test('every problem in a file is reported at once', async (t) => {

@@ -1,4 +1,4 @@
-// Chaos steps in scenario files: the tagged union, references, defaults, and every mistake reported.
+// Chaos steps in scenario files: the tagged actions, their references, during and invariants, and every mistake reported.
 import t from 'tap'
 import { parseScenario } from '../../src/scenario/parse.js'
 
@@ -55,4 +55,32 @@ t.test('during and invariants need chaos', async (t) => {
   const r = parse(`    invariants: {maxFailOpen: 0}\n`)
   t.notOk(r.ok)
   if (!r.ok) t.match(r.problems[0].message, /invariants needs a chaos list/)
+})
+
+t.test('relabel: a pod or a namespace (whose name label stays); policy churn\'s policies and their namespaces', async (t) => {
+  const r = parse(`    chaos:
+      - {action: relabel, namespace: x, labels: {team: b, kubernetes.io/metadata.name: other}}
+      - {action: restart-node, node: edge, downFor: 1m}
+      - action: policy-churn
+        times: 3
+        interval: 250ms
+        apply:
+          - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: p, namespace: x}, spec: {podSelector: {}}}
+    during: {interval: 50ms, cells: [{from: 'x/*', to: x/a, port: 80}]}
+`)
+  if (!r.ok) throw new Error(JSON.stringify(r.problems))
+  const st = r.scenario.steps[0]
+  t.same(st.chaos?.[0], { action: 'relabel', change: { kind: 'set-namespace-labels', namespace: 'x', labels: { team: 'b', 'kubernetes.io/metadata.name': 'x' } } })
+  t.same(st.chaos?.[1], { action: 'restart-node', node: 'edge', downForMs: 60000 })
+  t.match(st.chaos?.[2], { action: 'policy-churn', times: 3, intervalMs: 250, policies: [{ metadata: { name: 'p', namespace: 'x' } }] })
+  t.same(st.during, { intervalMs: 50, timeoutMs: 500, settleMs: 30000, cells: [{ from: 'x/*', to: 'x/a', port: 80 }] })
+  t.equal(st.invariants, undefined, 'no invariants unless given')
+
+  const bad = parse(`    chaos:
+      - {action: relabel, namespace: q, labels: {}}
+      - action: policy-churn
+        apply: [{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: p, namespace: nope}, spec: {podSelector: {}}}]
+`)
+  t.notOk(bad.ok)
+  if (!bad.ok) t.same(bad.problems.map((p) => `${p.path}: ${p.message}`), ['steps[0].chaos[0].namespace: no namespace "q"', 'steps[0].chaos[1].apply: namespace "nope" is not declared in the scenario\'s namespaces'])
 })

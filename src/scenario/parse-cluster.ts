@@ -1,0 +1,87 @@
+// Why: a scenario's namespaces, pods and externals with labels completed and every address declared or allocated,
+// and the names that steps, chaos and intent patterns may refer to.
+import { type ContainerPort, type External, NAMESPACE_NAME_LABEL, type Namespace, podId } from '../model/cluster.js'
+import type { PodSpec } from '../model/scenario.js'
+import { allocateAddresses } from './addresses.js'
+import type { RawScenario } from './scenario-schema.js'
+import type { Path, ProblemSink } from './yaml-source.js'
+
+/** Where pod addresses come from when the scenario does not say. */
+export const DEFAULT_POD_CIDR = '10.244.0.0/16'
+
+/** The names a scenario declares, for the checks of its steps. */
+export interface Declared {
+  readonly namespaces: ReadonlySet<string>
+  /** `podId` of every pod. */
+  readonly pods: ReadonlySet<string>
+  /** Node names pods are pinned to (`all` and `node-N` are always accepted besides). */
+  readonly nodes: ReadonlySet<string>
+  /** Pod ids, then external names: what intent patterns may match. */
+  readonly endpoints: readonly string[]
+}
+
+/** The cluster a scenario declares, and its names. */
+export interface ParsedCluster {
+  readonly namespaces: Namespace[]
+  readonly pods: PodSpec[]
+  readonly externals: External[]
+  readonly declared: Declared
+}
+
+/** Namespaces with their own name label (which may not be set to anything else). */
+function namespacesOf(raw: RawScenario, sink: ProblemSink): Namespace[] {
+  return Object.entries(raw.namespaces).map(([name, ns]) => {
+    const labels = ns?.labels ?? {}
+    if (labels[NAMESPACE_NAME_LABEL] !== undefined && labels[NAMESPACE_NAME_LABEL] !== name) {
+      sink.at(['namespaces', name, 'labels', NAMESPACE_NAME_LABEL], `${NAMESPACE_NAME_LABEL} is always the namespace's own name ("${name}")`)
+    }
+    return { name, labels: { ...labels, [NAMESPACE_NAME_LABEL]: name } }
+  })
+}
+
+/** Externals and pods with their addresses: declared ones first (each used once), then the rest allocated from the pod CIDR. */
+function endpointsOf(raw: RawScenario, defaultPorts: readonly ContainerPort[], sink: ProblemSink): { externals: External[]; pods: PodSpec[] } {
+  const owners = new Map<string, string>()
+  const claim = (ip: string, who: string, path: Path) => {
+    const prev = owners.get(ip)
+    if (prev) sink.at(path, `address ${ip} is already used by ${prev}`)
+    else owners.set(ip, who)
+  }
+  const externals = Object.entries(raw.externals ?? {}).map(([name, e]) => {
+    claim(e.ip, name, ['externals', name, 'ip'])
+    return { name, ip: e.ip, ports: e.ports ?? [] }
+  })
+  const rawPods = Object.entries(raw.namespaces).flatMap(([namespace, n]) => Object.entries(n?.pods ?? {}).map(([name, p]) => ({ namespace, name, p: p ?? {} })))
+  for (const { namespace, name, p } of rawPods) if (p.ip) claim(p.ip, podId({ namespace, name }), ['namespaces', namespace, 'pods', name, 'ip'])
+  let allocated: string[] = []
+  try {
+    allocated = allocateAddresses(raw.podCIDR ?? DEFAULT_POD_CIDR, rawPods.filter((x) => !x.p.ip).length, new Set(owners.keys()))
+  } catch (e) {
+    sink.at(['podCIDR'], e instanceof Error ? e.message : String(e))
+  }
+  const pods: PodSpec[] = rawPods.map(({ namespace, name, p }) => ({
+    namespace,
+    name,
+    labels: p.labels ?? {},
+    ip: p.ip ?? allocated.shift() ?? '',
+    ...(p.node ? { node: p.node } : {}),
+    ports: p.ports ?? defaultPorts,
+  }))
+  return { externals, pods }
+}
+
+/** The scenario's cluster; pods that declare no ports serve `defaultPorts`. */
+export function parseCluster(raw: RawScenario, defaultPorts: readonly ContainerPort[], sink: ProblemSink): ParsedCluster {
+  const namespaces = namespacesOf(raw, sink)
+  const nsNames = new Set(namespaces.map((n) => n.name))
+  const { externals, pods } = endpointsOf(raw, defaultPorts, sink)
+  const podIds = new Set(pods.map(podId))
+  for (const e of externals) if (podIds.has(e.name) || nsNames.has(e.name)) sink.at(['externals', e.name], `external "${e.name}" has the name of a namespace; pick another`)
+  const declared: Declared = {
+    namespaces: nsNames,
+    pods: podIds,
+    nodes: new Set(pods.flatMap((p) => (p.node ? [p.node] : []))),
+    endpoints: [...podIds, ...externals.map((e) => e.name)],
+  }
+  return { namespaces, pods, externals, declared }
+}
