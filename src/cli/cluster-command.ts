@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander'
 import { UsageError } from '../errors.js'
 import { defaultExec } from '../drivers/exec.js'
 import { down, renderPlan, status, up } from '../drivers/kind/cluster.js'
-import { parseDuration } from '../scenario/scenario-schema.js'
+import { parseDuration } from '../scenario/duration.js'
 import { type ClusterFlags, addClusterOptions, kindOptions } from './cluster-options.js'
 import type { Io } from './io.js'
 

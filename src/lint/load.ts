@@ -2,10 +2,9 @@
 import { InputError, type Problem } from '../errors.js'
 import type { ContainerPort, Labels, Protocol } from '../model/cluster.js'
 import { NAMESPACE_NAME_LABEL } from '../model/cluster.js'
-import type { NetworkPolicy } from '../model/policy.js'
 import type { Scenario, SourceRef } from '../model/scenario.js'
 import { applyAction, chaosEffects, initialState } from '../scenario/apply-actions.js'
-import { zodIssues } from '../scenario/fields.js'
+import { zodIssues } from '../scenario/zod-issues.js'
 import { looksLikeScenario, readInputs, readText, sortProblems } from '../scenario/load.js'
 import { parseScenario } from '../scenario/parse.js'
 import { makeNetworkPolicySchema } from '../scenario/policy-schema.js'
@@ -74,7 +73,7 @@ function manifestGroup(files: readonly { file: string; text: string }[], problem
       if (kind === 'NetworkPolicy') {
         const r = manifestPolicySchema.safeParse(d.value)
         if (!r.success) for (const i of zodIssues(r.error)) problems.push(problemAt(d.source, i.path, i.message, i.hint))
-        else policies.push({ policy: r.data as unknown as NetworkPolicy, source })
+        else policies.push({ policy: r.data, source })
       } else if (kind === 'Namespace') {
         const name = get(d.value, ['metadata', 'name'])
         if (typeof name !== 'string') problems.push(problemAt(d.source, ['metadata'], 'metadata.name is required'))

@@ -99,4 +99,3 @@ export const portNumber = z
   .max(65535, { error: 'port must be from 1 to 65535' })
 
 /** Re-exported for `lint/load.ts`, which imports it from here. */
-export { zodIssues } from './zod-issues.js'

@@ -10,7 +10,6 @@ import { checked, dns1123LabelError, ipError, cidrError, labels, portNameError, 
 import { strictObject } from './zod-issues.js'
 
 /** Re-exported for the CLI, which imports it from here. */
-export { parseDuration } from './duration.js'
 
 const containerPort = strictObject({ name: checked(portNameError).optional(), port: portNumber, protocol: protocol.optional() }).transform(
   (p): ContainerPort => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? 'TCP' }),

@@ -1,7 +1,7 @@
 // Why: the kind cluster config (pure): no default CNI (kindnet enforces NetworkPolicy itself since v0.24),
 // a pod subnet matching Calico's pool, one control plane and N workers, kube-proxy matching the dataplane.
 import { stringify } from 'yaml'
-import { DEFAULT_POD_CIDR } from '../../scenario/parse.js'
+import { DEFAULT_POD_CIDR } from '../../scenario/parse-cluster.js'
 
 /**
  * The pod subnet: the scenarios' default pod CIDR, so every pod can get exactly the address the scenario (and

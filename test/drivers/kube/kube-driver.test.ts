@@ -10,7 +10,7 @@ import { UsageError } from '../../../src/errors.js'
 import { runScenarios } from '../../../src/runner/run.js'
 import { DEFAULT_RUN_OPTIONS } from '../../../src/runner/run-step.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
-import { DEFAULT_POD_CIDR } from '../../../src/scenario/parse.js'
+import { DEFAULT_POD_CIDR } from '../../../src/scenario/parse-cluster.js'
 import { FakeKube } from '../../helpers/fake-kube.js'
 
 const [scenario] = loadScenarios(['scenarios/upstream/allow-from-namespace-selector.yaml'])
