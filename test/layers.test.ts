@@ -4,8 +4,23 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const PURE = ['src/model', 'src/evaluator', 'src/compare', 'src/report', 'src/probe', 'src/lint/rules', 'src/scenario']
-const PURE_FILES = ['src/drivers/local/compile-nft.ts', 'src/lint/lint.ts', 'src/lint/model.ts', 'src/lint/scope.ts', 'src/lint/rules.ts', 'src/lint/render.ts']
-const FORBIDDEN = [/from 'node:fs/, /from 'node:child_process'/, /from 'execa'/, /from '@kubernetes\/client-node'/, /drivers\//, /from 'node:net'/, /from 'node:dgram'/]
+const PURE_FILES = [
+  'src/drivers/local/compile-nft.ts',
+  'src/lint/lint.ts',
+  'src/lint/model.ts',
+  'src/lint/scope.ts',
+  'src/lint/rules.ts',
+  'src/lint/render.ts',
+]
+const FORBIDDEN = [
+  /from 'node:fs/,
+  /from 'node:child_process'/,
+  /from 'execa'/,
+  /from '@kubernetes\/client-node'/,
+  /drivers\//,
+  /from 'node:net'/,
+  /from 'node:dgram'/,
+]
 // The only files of those folders that touch the world: the report writer and reader, the scenario loader.
 const ALLOWED_WRITERS = new Set(['src/report/write.ts', 'src/report/read.ts', 'src/scenario/load.ts'])
 

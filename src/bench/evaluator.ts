@@ -18,7 +18,12 @@ function time(fn: () => unknown): number {
 
 /** The evaluator on seeded synthetic clusters: predict time and memory per cell count. */
 export function benchEvaluator() {
-  const targets4: Target[] = [{ port: 80, protocol: 'TCP' }, { port: 81, protocol: 'TCP' }, { port: 80, protocol: 'UDP' }, { port: 53, protocol: 'UDP' }]
+  const targets4: Target[] = [
+    { port: 80, protocol: 'TCP' },
+    { port: 81, protocol: 'TCP' },
+    { port: 80, protocol: 'UDP' },
+    { port: 53, protocol: 'UDP' },
+  ]
   const big = generateCluster({ pods: 1000, namespaces: 50, policies: 500, targets: targets4 })
   const rssBefore = process.memoryUsage().rss
   const runs: number[] = []
@@ -32,9 +37,20 @@ export function benchEvaluator() {
     )
   }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024
-  const large = { cells, runsMs: runs.map((x) => +x.toFixed(1)), medianMs: +median(runs).toFixed(1), targetMs: 1000, peakRssMiB: +peakRssMiB.toFixed(0), rssBeforeMiB: +(rssBefore / 1048576).toFixed(0), targetMiB: 1024 }
+  const large = {
+    cells,
+    runsMs: runs.map((x) => +x.toFixed(1)),
+    medianMs: +median(runs).toFixed(1),
+    targetMs: 1000,
+    peakRssMiB: +peakRssMiB.toFixed(0),
+    rssBeforeMiB: +(rssBefore / 1048576).toFixed(0),
+    targetMiB: 1024,
+  }
 
-  const targets2: Target[] = [{ port: 80, protocol: 'TCP' }, { port: 81, protocol: 'TCP' }]
+  const targets2: Target[] = [
+    { port: 80, protocol: 'TCP' },
+    { port: 81, protocol: 'TCP' },
+  ]
   const scenario = generateScenario({ pods: 300, namespaces: 20, policies: 200, targets: targets2 })
   const jsonRuns: number[] = []
   const baseRuns: number[] = []
@@ -46,12 +62,22 @@ export function benchEvaluator() {
       time(() => {
         const ids = scenario.pods.map((p) => `${p.namespace}/${p.name}`)
         const out = []
-        for (const t of targets2) for (const from of ids) for (const to of ids) out.push({ from, to, port: t.port, protocol: t.protocol, verdict: from.length > to.length ? 'allow' : 'deny' })
+        for (const t of targets2)
+          for (const from of ids)
+            for (const to of ids)
+              out.push({ from, to, port: t.port, protocol: t.protocol, verdict: from.length > to.length ? 'allow' : 'deny' })
         JSON.stringify({ scenario: scenario.name, steps: [{ name: 'all policies', cells: out }] })
       }),
     )
   }
-  const json = { cells: scenario.pods.length ** 2 * 2, bytes, medianMs: +median(jsonRuns).toFixed(1), baselineMedianMs: +median(baseRuns).toFixed(1), ratio: +(median(jsonRuns) / median(baseRuns)).toFixed(2), targetRatio: 3 }
+  const json = {
+    cells: scenario.pods.length ** 2 * 2,
+    bytes,
+    medianMs: +median(jsonRuns).toFixed(1),
+    baselineMedianMs: +median(baseRuns).toFixed(1),
+    ratio: +(median(jsonRuns) / median(baseRuns)).toFixed(2),
+    targetRatio: 3,
+  }
   return { large, predictJson: json }
 }
 
@@ -60,8 +86,12 @@ export function main(): void {
   const result = { when: new Date().toISOString(), node: process.version, ...benchEvaluator() }
   const l = result.large
   const j = result.predictJson
-  console.log(`evaluator: 1000 pods / 50 namespaces / 500 policies / 4 targets = ${l.cells} cells: median ${l.medianMs} ms (target <= 1000 ms), peak RSS ${l.peakRssMiB} MiB (target <= 1024 MiB)`)
-  console.log(`predict --output json: 300 pods / 200 policies / 2 targets = ${j.cells} cells: ${j.medianMs} ms vs baseline ${j.baselineMedianMs} ms = ${j.ratio}x (target <= 3x)`)
+  console.log(
+    `evaluator: 1000 pods / 50 namespaces / 500 policies / 4 targets = ${l.cells} cells: median ${l.medianMs} ms (target <= 1000 ms), peak RSS ${l.peakRssMiB} MiB (target <= 1024 MiB)`,
+  )
+  console.log(
+    `predict --output json: 300 pods / 200 policies / 2 targets = ${j.cells} cells: ${j.medianMs} ms vs baseline ${j.baselineMedianMs} ms = ${j.ratio}x (target <= 3x)`,
+  )
   mkdirSync('reports/bench', { recursive: true })
   writeFileSync('reports/bench/evaluator.json', JSON.stringify(result, null, 2) + '\n')
   console.log('written: reports/bench/evaluator.json')

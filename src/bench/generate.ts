@@ -31,8 +31,15 @@ export function generateCluster(o: GenOptions): ClusterState {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]
   const apps = ['web', 'api', 'db', 'cache', 'queue', 'auth', 'search', 'billing', 'mail', 'cron']
   const teams = ['a', 'b', 'c', 'd', 'e']
-  const namespaces: Namespace[] = Array.from({ length: o.namespaces }, (_, i) => ({ name: `ns-${i}`, labels: { 'kubernetes.io/metadata.name': `ns-${i}`, team: teams[i % teams.length], env: i % 2 ? 'prod' : 'dev' } }))
-  const ports: ContainerPort[] = o.targets.map((t) => ({ name: `serve-${t.port}-${t.protocol.toLowerCase()}`, port: t.port, protocol: t.protocol }))
+  const namespaces: Namespace[] = Array.from({ length: o.namespaces }, (_, i) => ({
+    name: `ns-${i}`,
+    labels: { 'kubernetes.io/metadata.name': `ns-${i}`, team: teams[i % teams.length], env: i % 2 ? 'prod' : 'dev' },
+  }))
+  const ports: ContainerPort[] = o.targets.map((t) => ({
+    name: `serve-${t.port}-${t.protocol.toLowerCase()}`,
+    port: t.port,
+    protocol: t.protocol,
+  }))
   const pods: Pod[] = Array.from({ length: o.pods }, (_, i) => ({
     namespace: namespaces[i % o.namespaces].name,
     name: `pod-${i}`,
@@ -51,12 +58,20 @@ export function generateCluster(o: GenOptions): ClusterState {
     const k = r()
     if (k < 0.35) return { podSelector: { matchLabels: { app: pick(apps) } } }
     if (k < 0.6) return { namespaceSelector: { matchLabels: { team: pick(teams) } } }
-    if (k < 0.8) return { namespaceSelector: { matchExpressions: [{ key: 'env', operator: 'In', values: ['prod'] }] }, podSelector: { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['data'] }] } }
+    if (k < 0.8)
+      return {
+        namespaceSelector: { matchExpressions: [{ key: 'env', operator: 'In', values: ['prod'] }] },
+        podSelector: { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['data'] }] },
+      }
     return { ipBlock: { cidr: `10.0.${Math.floor(r() * 4)}.0/22`, except: [`10.0.${Math.floor(r() * 4)}.0/26`] } }
   }
   const policies: NetworkPolicy[] = Array.from({ length: o.policies }, (_, i) => {
     const ns = namespaces[i % o.namespaces].name
-    const rules = () => Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({ peers: Array.from({ length: 1 + Math.floor(r() * 2) }, peer), ports: r() < 0.8 ? [port()] : undefined }))
+    const rules = () =>
+      Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({
+        peers: Array.from({ length: 1 + Math.floor(r() * 2) }, peer),
+        ports: r() < 0.8 ? [port()] : undefined,
+      }))
     const withEgress = r() < 0.4
     return {
       apiVersion: 'networking.k8s.io/v1',
@@ -84,6 +99,12 @@ export function generateScenario(o: GenOptions): Scenario {
     pods: state.pods,
     externals: [],
     probe: { targets: o.targets, timeoutMs: 1000 },
-    steps: [{ name: 'all policies', actions: state.policies.map((policy) => ({ kind: 'apply-policy' as const, policy })), probe: { targets: o.targets, timeoutMs: 1000 } }],
+    steps: [
+      {
+        name: 'all policies',
+        actions: state.policies.map((policy) => ({ kind: 'apply-policy' as const, policy })),
+        probe: { targets: o.targets, timeoutMs: 1000 },
+      },
+    ],
   }
 }

@@ -7,7 +7,9 @@ import type { Scenario } from '../model/scenario.js'
 
 function model(namespaces: number, podsPer: number, withPolicy: boolean): Scenario {
   const nss = Array.from({ length: namespaces }, (_, i) => String.fromCharCode(120 + i) || `n${i}`)
-  const ns = nss.map((n) => `  ${n}: {pods: {${Array.from({ length: podsPer }, (_, j) => `p${j}: {labels: {pod: p${j}}}`).join(', ')}}}`).join('\n')
+  const ns = nss
+    .map((n) => `  ${n}: {pods: {${Array.from({ length: podsPer }, (_, j) => `p${j}: {labels: {pod: p${j}}}`).join(', ')}}}`)
+    .join('\n')
   const policy = withPolicy
     ? `    apply:
       - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: only-p1, namespace: x}, spec: {podSelector: {matchLabels: {pod: p0}}, ingress: [{from: [{podSelector: {matchLabels: {pod: p1}}}], ports: [{port: 80}]}]}}
@@ -36,7 +38,12 @@ export async function benchProbe() {
       for (let rep = 0; rep < 3; rep++) {
         const t1 = performance.now()
         const r = await runStep(d, s, k, opts, signal)
-        rounds.push({ step: s.steps[k].name, cells: r.cells.length, ms: Math.round(performance.now() - t1), blocked: r.cells.filter((c) => c.observation.result === 'blocked').length })
+        rounds.push({
+          step: s.steps[k].name,
+          cells: r.cells.length,
+          ms: Math.round(performance.now() - t1),
+          blocked: r.cells.filter((c) => c.observation.result === 'blocked').length,
+        })
       }
     }
   } finally {
@@ -65,7 +72,9 @@ export async function benchProbe() {
     targetRoundOverTimeout: 1.5,
     roundsPerSecond: +(1000 / worst).toFixed(2),
     cellsPerSecond: Math.round((cells * 1000) / worst),
-    cellsPerSecondAllAllowed: Math.round((cells * 1000) / Math.max(1, Math.min(...rounds.filter((r) => r.step === 'baseline').map((r) => r.ms)))),
+    cellsPerSecondAllAllowed: Math.round(
+      (cells * 1000) / Math.max(1, Math.min(...rounds.filter((r) => r.step === 'baseline').map((r) => r.ms))),
+    ),
     topologyUp9PodsMs: Math.round(upMs),
     topologyUp27PodsMs: Math.round(up27),
     targetTopologyUpMs: 10000,
@@ -79,7 +88,9 @@ export async function main(): Promise<void> {
     return
   }
   const r = { when: new Date().toISOString(), node: process.version, ...(await benchProbe()) }
-  console.log(`probe: ${r.cellsPerRound} cells per round (3x3 pods, 80/81 TCP+UDP), 1 s timeout: worst round with blocked cells ${r.worstPolicyRoundMs} ms = ${r.roundOverTimeout} x timeout (target <= 1.5), ${r.cellsPerSecond} cells/s, ${r.roundsPerSecond} rounds/s; all-allowed round ${r.cellsPerSecondAllAllowed} cells/s`)
+  console.log(
+    `probe: ${r.cellsPerRound} cells per round (3x3 pods, 80/81 TCP+UDP), 1 s timeout: worst round with blocked cells ${r.worstPolicyRoundMs} ms = ${r.roundOverTimeout} x timeout (target <= 1.5), ${r.cellsPerSecond} cells/s, ${r.roundsPerSecond} rounds/s; all-allowed round ${r.cellsPerSecondAllAllowed} cells/s`,
+  )
   console.log(`topology up: 9 pods ${r.topologyUp9PodsMs} ms, 27 pods ${r.topologyUp27PodsMs} ms (target <= 10000 ms)`)
   mkdirSync('reports/bench', { recursive: true })
   writeFileSync('reports/bench/probe.json', JSON.stringify(r, null, 2) + '\n')

@@ -16,5 +16,7 @@ export async function chooseDriver(requested: 'local' | 'kind' | 'kube' | 'auto'
   const ip = await works('ip', ['-V'])
   if (root && nft && ip) return 'local'
   const missing = [!root && 'root', !nft && 'nftables', !ip && 'iproute2'].filter(Boolean).join(', ')
-  throw new InfraError(`no driver can run here: kind needs kind and a running Docker; the local driver needs ${missing}`, { hint: 'install kind and Docker, or run as root on Linux with `apt-get install nftables iproute2` (scripts/bootstrap.sh does it)' })
+  throw new InfraError(`no driver can run here: kind needs kind and a running Docker; the local driver needs ${missing}`, {
+    hint: 'install kind and Docker, or run as root on Linux with `apt-get install nftables iproute2` (scripts/bootstrap.sh does it)',
+  })
 }

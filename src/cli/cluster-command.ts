@@ -31,7 +31,10 @@ Examples:
     const o = kindOptions(flags, parseDuration)
     if (flags.dryRun) {
       if (action === 'up') io.out(renderPlan(o))
-      else io.out(`${action === 'down' ? `kind delete cluster --name ${o.name}` : `kind get clusters; kubectl --context kind-${o.name} get nodes; kubectl --context kind-${o.name} -n kube-system get daemonset calico-node`}\n`)
+      else
+        io.out(
+          `${action === 'down' ? `kind delete cluster --name ${o.name}` : `kind get clusters; kubectl --context kind-${o.name} get nodes; kubectl --context kind-${o.name} -n kube-system get daemonset calico-node`}\n`,
+        )
       return
     }
     if (action === 'status') {
@@ -43,7 +46,15 @@ Examples:
       io.out(`deleted kind cluster ${o.name}\n`)
     } else {
       const r = await up(defaultExec, o, (l) => io.err(l + '\n'))
-      io.out(`${r.reused ? 'reused' : 'created'} kind cluster ${o.name} (context kind-${o.name})${Object.keys(r.timings).length ? `: ${Object.entries(r.timings).map(([k, v]) => `${k} ${v} s`).join(', ')}` : ''}\n`)
+      io.out(
+        `${r.reused ? 'reused' : 'created'} kind cluster ${o.name} (context kind-${o.name})${
+          Object.keys(r.timings).length
+            ? `: ${Object.entries(r.timings)
+                .map(([k, v]) => `${k} ${v} s`)
+                .join(', ')}`
+            : ''
+        }\n`,
+      )
       io.out(`Calico ${r.calico.version}: ${r.calico.manifest}; Felix ${r.calico.felix}\n`)
     }
   })

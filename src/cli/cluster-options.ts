@@ -32,10 +32,21 @@ export function addClusterOptions(cmd: Command): Command {
   return cmd
     .option('--name <name>', 'kind: cluster name (reused when it exists and is healthy)', 'netpol-harness')
     .option('--workers <n>', 'kind: worker nodes besides the control plane', '2')
-    .addOption(new Option('--calico-version <v>', 'kind: pinned Calico release').choices(CALICO_RELEASES.map((r) => r.version)).default(DEFAULT_CALICO))
-    .addOption(new Option('--dataplane <d>', 'kind: Calico dataplane (nftables also puts kube-proxy in nftables mode)').choices(['iptables', 'nftables']).default('iptables'))
-    .option('--kind-image <image>', 'kind: kindest/node image (pin it with its sha256); default: kind\'s own')
-    .option('--calico-manifest <file>', 'kind: install this Calico manifest instead of the vendored one (its images must carry --calico-version\'s tag)')
+    .addOption(
+      new Option('--calico-version <v>', 'kind: pinned Calico release')
+        .choices(CALICO_RELEASES.map((r) => r.version))
+        .default(DEFAULT_CALICO),
+    )
+    .addOption(
+      new Option('--dataplane <d>', 'kind: Calico dataplane (nftables also puts kube-proxy in nftables mode)')
+        .choices(['iptables', 'nftables'])
+        .default('iptables'),
+    )
+    .option('--kind-image <image>', "kind: kindest/node image (pin it with its sha256); default: kind's own")
+    .option(
+      '--calico-manifest <file>',
+      "kind: install this Calico manifest instead of the vendored one (its images must carry --calico-version's tag)",
+    )
     .option('--calico-sha256 <hex>', 'kind: the Calico manifest must have this sha256, or nothing is created')
     .option('--wait <duration>', 'kind: how long each readiness wait may take', '300s')
     .option('--keep', 'kind: keep the cluster after the run (the next run reuses it)')
@@ -49,8 +60,10 @@ export function kindOptions(f: ClusterFlags, parseDuration: (s: string) => numbe
   if (!Number.isInteger(workers) || workers < 1 || workers > 10) throw new UsageError(`--workers must be 1-10 (got ${f.workers})`)
   const waitMs = parseDuration(f.wait)
   if (waitMs === undefined) throw new UsageError(`--wait: invalid duration ${f.wait}`)
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(f.name)) throw new UsageError(`--name must be lowercase letters, digits and '-' (got ${f.name})`)
-  if (f.calicoSha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(f.calicoSha256)) throw new UsageError(`--calico-sha256 must be 64 hex digits (got ${f.calicoSha256})`)
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(f.name))
+    throw new UsageError(`--name must be lowercase letters, digits and '-' (got ${f.name})`)
+  if (f.calicoSha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(f.calicoSha256))
+    throw new UsageError(`--calico-sha256 must be 64 hex digits (got ${f.calicoSha256})`)
   return {
     name: f.name,
     workers,

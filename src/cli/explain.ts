@@ -26,7 +26,8 @@ function describeRulePort(model: Model, policy: string, dir: 'ingress' | 'egress
 function describeDirection(model: Model, d: DirectionDecision, peer: string): string[] {
   const what = d.direction === 'egress' ? `egress of ${d.endpoint}` : `ingress of ${d.endpoint}`
   if (!d.applicable) return [`${what}: external host, no policy applies: allowed`]
-  if (d.isolatedBy.length === 0) return [`${what}: not isolated (no policy selects it for ${d.direction === 'egress' ? 'Egress' : 'Ingress'}): allowed`]
+  if (d.isolatedBy.length === 0)
+    return [`${what}: not isolated (no policy selects it for ${d.direction === 'egress' ? 'Egress' : 'Ingress'}): allowed`]
   const lines = [`${what}: isolated by ${d.isolatedBy.join(', ')}`]
   for (const id of d.isolatedBy) {
     const checks = d.checks.filter((c) => c.ref.policy === id)
@@ -34,12 +35,24 @@ function describeDirection(model: Model, d: DirectionDecision, peer: string): st
     const policy = model.policies.find((x) => x.id === id)!
     for (const c of checks) {
       const rule = (d.direction === 'ingress' ? policy.ingress : policy.egress)[c.ref.rule]
-      const peers = rule.peers === null ? `any ${d.direction === 'ingress' ? 'source' : 'destination'}` : c.peerMatched ? `peer ${c.ref.peer} (${describePeer(rule.peers[c.ref.peer!].peer)}) selects ${peer}` : `no peer selects ${peer} (${rule.peers.map((p) => describePeer(p.peer)).join('; ')})`
-      const ports = rule.ports === null ? 'any port' : c.portMatched ? `port ${c.ref.port} (${describeRulePort(model, id, d.direction, c.ref.rule, c.ref.port!)}) matches` : `no port matches (${rule.ports.map((p) => `${p.protocol ?? 'TCP'} ${p.port ?? 'any'}${p.endPort ? `-${p.endPort}` : ''}`).join(', ')})`
+      const peers =
+        rule.peers === null
+          ? `any ${d.direction === 'ingress' ? 'source' : 'destination'}`
+          : c.peerMatched
+            ? `peer ${c.ref.peer} (${describePeer(rule.peers[c.ref.peer!].peer)}) selects ${peer}`
+            : `no peer selects ${peer} (${rule.peers.map((p) => describePeer(p.peer)).join('; ')})`
+      const ports =
+        rule.ports === null
+          ? 'any port'
+          : c.portMatched
+            ? `port ${c.ref.port} (${describeRulePort(model, id, d.direction, c.ref.rule, c.ref.port!)}) matches`
+            : `no port matches (${rule.ports.map((p) => `${p.protocol ?? 'TCP'} ${p.port ?? 'any'}${p.endPort ? `-${p.endPort}` : ''}`).join(', ')})`
       lines.push(`  ${id} ${d.direction} rule ${c.ref.rule}: ${peers}; ${ports}${c.peerMatched && c.portMatched ? ' -> allows' : ''}`)
     }
   }
-  lines.push(d.allowedBy ? `  => allowed by ${d.allowedBy.policy} ${d.direction} rule ${d.allowedBy.rule}` : '  => no rule allows it: denied')
+  lines.push(
+    d.allowedBy ? `  => allowed by ${d.allowedBy.policy} ${d.direction} rule ${d.allowedBy.rule}` : '  => no rule allows it: denied',
+  )
   return lines
 }
 
@@ -51,7 +64,8 @@ export function renderExplain(s: Scenario, stepArg: string, from: string, to: st
   for (const id of [from, to]) {
     if (!model.byId.has(id)) throw new UsageError(`unknown endpoint "${id}"; known: ${model.endpoints.map((e) => e.id).join(', ')}`)
   }
-  if (model.byId.get(from)!.kind === 'external' && model.byId.get(to)!.kind === 'external') throw new UsageError('both ends are external hosts; NetworkPolicy says nothing about that traffic')
+  if (model.byId.get(from)!.kind === 'external' && model.byId.get(to)!.kind === 'external')
+    throw new UsageError('both ends are external hosts; NetworkPolicy says nothing about that traffic')
   const x = explainCell(model, from, to, target)
   const step = s.steps[si]
   const lines = [`${from} -> ${to} on ${targetId(target)} at step ${si + 1} "${step.name}" of ${s.name}: ${x.verdict.toUpperCase()}`, '']
@@ -60,9 +74,16 @@ export function renderExplain(s: Scenario, stepArg: string, from: string, to: st
   const pods = [model.byId.get(from)!, model.byId.get(to)!].filter((e) => e.kind === 'pod')
   if (pods.length) {
     lines.push('', 'labels:')
-    for (const p of pods) lines.push(`  ${p.id} ${describeSelector({ matchLabels: p.labels })} in namespace ${describeSelector({ matchLabels: state.namespaces.find((n) => n.name === p.namespace)?.labels ?? {} })}`)
+    for (const p of pods)
+      lines.push(
+        `  ${p.id} ${describeSelector({ matchLabels: p.labels })} in namespace ${describeSelector({ matchLabels: state.namespaces.find((n) => n.name === p.namespace)?.labels ?? {} })}`,
+      )
   }
   const intended = intendedVerdict(step.expect, from, to, target)
-  if (intended) lines.push('', `intent (expect): ${intended}${intended === x.verdict ? ' (agrees)' : ' (CONTRADICTS the prediction: the policy does not do what its author meant)'}`)
+  if (intended)
+    lines.push(
+      '',
+      `intent (expect): ${intended}${intended === x.verdict ? ' (agrees)' : ' (CONTRADICTS the prediction: the policy does not do what its author meant)'}`,
+    )
   return lines.join('\n') + '\n'
 }

@@ -23,9 +23,20 @@ export function registerLintCommand(program: Command, io: Io, setCode: (n: numbe
     .command('lint')
     .description('check policies for common mistakes (scenario files, or plain Kubernetes manifests); no cluster needed')
     .argument('<paths...>', 'scenario files, manifest files, or folders')
-    .addOption(new Option('-f, --format <format>', 'text, json, or sarif (for code scanning)').choices(['text', 'json', 'sarif']).default('text'))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'never']).default('warning'))
-    .option('--edge-label <key=value>', 'labels of edge-tier pods that may take traffic from anywhere (repeatable; default: values like web, frontend, ingress, gateway)', collect, [] as string[])
+    .addOption(
+      new Option('-f, --format <format>', 'text, json, or sarif (for code scanning)').choices(['text', 'json', 'sarif']).default('text'),
+    )
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity')
+        .choices([...SEVERITIES, 'never'])
+        .default('warning'),
+    )
+    .option(
+      '--edge-label <key=value>',
+      'labels of edge-tier pods that may take traffic from anywhere (repeatable; default: values like web, frontend, ingress, gateway)',
+      collect,
+      [] as string[],
+    )
     .option('--disable <rule>', 'turn a rule off (repeatable)', collect, [] as string[])
     .addHelpText(
       'after',
@@ -52,15 +63,31 @@ Examples:
         return [m[1], m[2]] as const
       })
       const known = new Set<string>(RULES.map((r) => r.id))
-      for (const d of flags.disable) if (!known.has(d)) throw new UsageError(`--disable: unknown rule "${d}" (known: ${[...known].join(', ')})`)
+      for (const d of flags.disable)
+        if (!known.has(d)) throw new UsageError(`--disable: unknown rule "${d}" (known: ${[...known].join(', ')})`)
       const input = loadLintInput(paths)
       const locateRef = makeLocator()
       const findings: LocatedFinding[] = lint(input.groups, { edgeLabels }, new Set(flags.disable as RuleId[]))
         .map((f) => ({ ...f, ...locateRef(f.source) }))
-        .sort((a, b) => a.source.file.localeCompare(b.source.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule))
-      io.out(flags.format === 'sarif' ? renderLintSarif(findings) + '\n' : flags.format === 'json' ? renderLintJson(findings) + '\n' : renderLintText(findings))
+        .sort(
+          (a, b) => a.source.file.localeCompare(b.source.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule),
+        )
+      io.out(
+        flags.format === 'sarif'
+          ? renderLintSarif(findings) + '\n'
+          : flags.format === 'json'
+            ? renderLintJson(findings) + '\n'
+            : renderLintText(findings),
+      )
       const by = (s: Severity) => findings.filter((f) => f.severity === s).length
-      const what = [input.scenarios ? `${input.scenarios} scenario${input.scenarios === 1 ? '' : 's'}` : '', input.manifestFiles ? `${input.manifestFiles} manifest file${input.manifestFiles === 1 ? '' : 's'}${input.ignoredObjects ? ` (${input.ignoredObjects} objects of other kinds ignored)` : ''}` : ''].filter(Boolean).join(' and ')
+      const what = [
+        input.scenarios ? `${input.scenarios} scenario${input.scenarios === 1 ? '' : 's'}` : '',
+        input.manifestFiles
+          ? `${input.manifestFiles} manifest file${input.manifestFiles === 1 ? '' : 's'}${input.ignoredObjects ? ` (${input.ignoredObjects} objects of other kinds ignored)` : ''}`
+          : '',
+      ]
+        .filter(Boolean)
+        .join(' and ')
       io.err(`lint: ${what}: ${by('error')} errors, ${by('warning')} warnings, ${by('info')} infos\n`)
       if (flags.failOn !== 'never' && findings.some((f) => atLeast(f.severity, flags.failOn as Severity))) setCode(1)
     })

@@ -13,10 +13,11 @@ import { registerRunCommands } from './run-commands.js'
 import { VERSION } from '../version.js'
 import { type Io, processIo } from './io.js'
 
-
 function buildProgram(io: Io, setCode: (n: number) => void): Command {
   const program = new Command('netpol-harness')
-    .description('Proves a CNI enforces Kubernetes NetworkPolicy exactly as written: predicts the connectivity matrix, probes it with real connections, and flags every disagreement.')
+    .description(
+      'Proves a CNI enforces Kubernetes NetworkPolicy exactly as written: predicts the connectivity matrix, probes it with real connections, and flags every disagreement.',
+    )
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
@@ -54,7 +55,10 @@ Examples:
         io.out(opts.output === 'json' ? renderPredictJson(s, steps) + '\n' : renderPredictTable(s, steps))
         const v = intentViolations(s, steps)
         violations += v.length
-        for (const x of v.slice(0, 20)) io.err(`intent violation: ${s.name} step "${x.step}": ${x.from} -> ${x.to} ${x.target}: expected ${x.intended}, policies ${x.predicted}\n`)
+        for (const x of v.slice(0, 20))
+          io.err(
+            `intent violation: ${s.name} step "${x.step}": ${x.from} -> ${x.to} ${x.target}: expected ${x.intended}, policies ${x.predicted}\n`,
+          )
         if (v.length > 20) io.err(`... and ${v.length - 20} more intent violations in ${s.name}\n`)
       }
       if (violations > 0) setCode(1)
@@ -72,7 +76,12 @@ Examples:
       if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--port must be 1-65535 (got ${v})`)
       return n
     })
-    .addOption(new Option('--protocol <proto>', 'protocol').choices(['TCP', 'UDP', 'SCTP']).default('TCP').argParser((v) => v.toUpperCase()))
+    .addOption(
+      new Option('--protocol <proto>', 'protocol')
+        .choices(['TCP', 'UDP', 'SCTP'])
+        .default('TCP')
+        .argParser((v) => v.toUpperCase()),
+    )
     .action((file: string, opts: { step: string; from: string; to: string; port: number; protocol: Protocol }) => {
       const [s] = loadScenarios([file])
       io.out(renderExplain(s, opts.step, opts.from, opts.to, { port: opts.port, protocol: opts.protocol }))

@@ -20,14 +20,18 @@ export function predictScenario(s: Scenario): StepPrediction[] {
 }
 
 /** Cells where the prediction contradicts the step's intent. */
-export function intentViolations(s: Scenario, steps: readonly StepPrediction[]): { step: string; from: string; to: string; target: string; intended: string; predicted: string }[] {
+export function intentViolations(
+  s: Scenario,
+  steps: readonly StepPrediction[],
+): { step: string; from: string; to: string; target: string; intended: string; predicted: string }[] {
   const out = []
   for (const [i, p] of steps.entries()) {
     const expect = s.steps[i].expect
     if (!expect) continue
     for (const c of p.table.entries()) {
       const intended = intendedVerdict(expect, c.from, c.to, c.target)
-      if (intended && intended !== c.value) out.push({ step: p.name, from: c.from, to: c.to, target: `${c.target.port}/${c.target.protocol}`, intended, predicted: c.value })
+      if (intended && intended !== c.value)
+        out.push({ step: p.name, from: c.from, to: c.to, target: `${c.target.port}/${c.target.protocol}`, intended, predicted: c.value })
     }
   }
   return out
@@ -39,7 +43,8 @@ export function renderPredictJson(s: Scenario, steps: readonly StepPrediction[])
     scenario: s.name,
     steps: steps.map((p) => {
       const cells = []
-      for (const c of p.table.entries()) cells.push({ from: c.from, to: c.to, port: c.target.port, protocol: c.target.protocol, verdict: c.value })
+      for (const c of p.table.entries())
+        cells.push({ from: c.from, to: c.to, port: c.target.port, protocol: c.target.protocol, verdict: c.value })
       return { name: p.name, cells }
     }),
   })

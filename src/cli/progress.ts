@@ -11,7 +11,10 @@ export class Progress {
   private pending = false
   private t0 = performance.now()
 
-  constructor(private readonly io: Io, private readonly enabled: boolean) {}
+  constructor(
+    private readonly io: Io,
+    private readonly enabled: boolean,
+  ) {}
 
   private line(text: string): void {
     if (!this.enabled) return
@@ -40,7 +43,9 @@ export class Progress {
   scenarioDone(r: ScenarioReport): void {
     for (const st of r.steps) {
       const bad = st.cells.length - st.counts.match - st.counts.skipped - st.counts.unsupported
-      this.line(`  step ${st.index + 1} ${st.name}: ${bad === 0 ? 'ok' : `${bad} disagreeing`}, ${st.rounds} rounds, ${st.converged ? `enforced after ${st.timeToEnforceMs} ms` : 'did not converge'}`)
+      this.line(
+        `  step ${st.index + 1} ${st.name}: ${bad === 0 ? 'ok' : `${bad} disagreeing`}, ${st.rounds} rounds, ${st.converged ? `enforced after ${st.timeToEnforceMs} ms` : 'did not converge'}`,
+      )
       for (const line of invariantLines(st)) this.line(`    ${line}`)
       for (const ch of st.chaos ?? []) if (ch.unsupported) this.line(`    chaos ${ch.action}: unsupported (${ch.unsupported})`)
     }
@@ -49,7 +54,8 @@ export class Progress {
 
   summary(r: RunReport, dir: string): void {
     const c = r.summary.counts
-    const verdict = r.summary.exitCode === 0 ? 'PASS' : r.summary.exitCode === 130 ? 'INTERRUPTED' : r.summary.exitCode === 1 ? 'FAIL' : 'ERROR'
+    const verdict =
+      r.summary.exitCode === 0 ? 'PASS' : r.summary.exitCode === 130 ? 'INTERRUPTED' : r.summary.exitCode === 1 ? 'FAIL' : 'ERROR'
     const broken = r.scenarios.reduce((n, s) => n + s.steps.reduce((m, st) => m + invariantLines(st).length, 0), 0)
     const text = `${verdict}: ${r.summary.cells} cells: ${c.match} match, ${c['fail-open']} fail-open, ${c['fail-closed']} fail-closed, ${c['intent-violation']} intent violations, ${c.flaky} flaky, ${c['probe-error']} probe errors, ${c.unsupported} unsupported, ${c.skipped} skipped${broken ? `; ${broken} chaos invariants violated` : ''}; ${((performance.now() - this.t0) / 1000).toFixed(1)} s\nreports: ${dir}/`
     if (this.pending) this.io.err('\r\x1b[K')

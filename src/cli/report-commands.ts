@@ -19,16 +19,21 @@ export function registerReportCommands(program: Command, io: Io, setCode: (n: nu
 
   program
     .command('compare')
-    .description('compare two runs (two CNI versions, dataplanes or CNIs): cells whose observation or classification changed, time-to-enforce deltas')
+    .description(
+      'compare two runs (two CNI versions, dataplanes or CNIs): cells whose observation or classification changed, time-to-enforce deltas',
+    )
     .argument('<runA>', 'run folder or report.json (the baseline)')
     .argument('<runB>', 'run folder or report.json (the candidate)')
     .addOption(new Option('-o, --output <format>', 'md or html').choices(['md', 'html']).default('md'))
     .option('--out <file>', 'write to this file instead of standard output')
     .option('--fail-on-change', 'exit 1 when any observation or classification differs')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   netpol-harness compare reports/20261120-010000-aaaa reports/20261121-010000-bbbb
-  netpol-harness compare calico-3.31/ calico-3.32/ --output html --out compare.html --fail-on-change`)
+  netpol-harness compare calico-3.31/ calico-3.32/ --output html --out compare.html --fail-on-change`,
+    )
     .action((a: string, b: string, flags: { output: 'md' | 'html'; out?: string; failOnChange?: boolean }) => {
       const c = compareRuns(readRunReport(a), readRunReport(b))
       const text = flags.output === 'html' ? renderCompareHtml(c) : renderCompareMarkdown(c)

@@ -52,12 +52,14 @@ export function parseFaults(specs: readonly string[]): Faults {
     else if (loss) {
       lossPercent = Number(loss[1])
       if (lossPercent > 100) throw new UsageError(`--fault ${spec}: a percentage from 0 to 100`)
-    }
-    else if (late) {
+    } else if (late) {
       lateMs = parseDuration(late[1])
       if (lateMs === undefined) throw new UsageError(`--fault ${spec}: invalid duration (use e.g. 3s)`)
     } else if ((FAULT_MODES as readonly string[]).includes(spec)) modes.push(spec as FaultMode)
-    else throw new UsageError(`unknown --fault "${spec}" (known: skip-policy=<namespace>/<name>, late-programming=<duration>, packet-loss=<percent>, ${FAULT_MODES.join(', ')})`)
+    else
+      throw new UsageError(
+        `unknown --fault "${spec}" (known: skip-policy=<namespace>/<name>, late-programming=<duration>, packet-loss=<percent>, ${FAULT_MODES.join(', ')})`,
+      )
   }
   return { skipPolicies, modes, ...(lateMs !== undefined ? { lateMs } : {}), ...(lossPercent !== undefined ? { lossPercent } : {}) }
 }
@@ -74,15 +76,34 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
     .command('run')
     .description('run scenarios against a cluster: apply each step, predict, probe with real connections, compare, and write reports')
     .argument('[paths...]', 'scenario files or folders', ['scenarios/'])
-    .addOption(new Option('--driver <driver>', 'local (network namespaces + nftables), kind, kube, or auto').choices(['local', 'kind', 'kube', 'auto']).default('auto'))
+    .addOption(
+      new Option('--driver <driver>', 'local (network namespaces + nftables), kind, kube, or auto')
+        .choices(['local', 'kind', 'kube', 'auto'])
+        .default('auto'),
+    )
     .option('--report-dir <dir>', 'where reports go (a folder per run id)', 'reports')
     .option('--settle <duration>', 'how long probe rounds may repeat until observation equals prediction', '30s')
     .option('--reprobes <n>', 'how many times a remaining disagreement is probed again (stable vs flaky)', '3')
     .option('--nodes <n>', 'local driver: number of nodes pods are spread over', '2')
     .option('--resync <duration>', 'local driver: how often each node agent re-programs its rules in full (repairs flushed rules)', '2s')
-    .option('--fault <spec>', `local driver: inject a dataplane bug to prove detection, or bad network (repeatable): skip-policy=ns/name, late-programming=5s, packet-loss=10, ${FAULT_MODES.join(', ')}`, (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--tags <tags>', 'run only scenarios with at least one of these tags (comma-separated, repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--skip <tags>', 'leave out scenarios with any of these tags (comma-separated, repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--fault <spec>',
+      `local driver: inject a dataplane bug to prove detection, or bad network (repeatable): skip-policy=ns/name, late-programming=5s, packet-loss=10, ${FAULT_MODES.join(', ')}`,
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      '--tags <tags>',
+      'run only scenarios with at least one of these tags (comma-separated, repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      '--skip <tags>',
+      'leave out scenarios with any of these tags (comma-separated, repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('-q, --quiet', 'no progress output')
   addClusterOptions(run)
   run
@@ -109,7 +130,10 @@ Examples:
       if (resyncMs === undefined) throw new UsageError(`--resync: invalid duration "${flags.resync}"`)
       const loaded = loadScenarios(paths) // validates everything before anything is created
       const scenarios = selectByTags(loaded, tagSet(flags.tags), tagSet(flags.skip))
-      if (scenarios.length === 0) throw new UsageError(`no scenario left after --tags/--skip (tags present: ${[...new Set(loaded.flatMap((s) => s.tags))].sort().join(', ') || 'none'})`)
+      if (scenarios.length === 0)
+        throw new UsageError(
+          `no scenario left after --tags/--skip (tags present: ${[...new Set(loaded.flatMap((s) => s.tags))].sort().join(', ') || 'none'})`,
+        )
       const driverName = await chooseDriver(flags.driver)
       const progress = new Progress(io, !flags.quiet)
       const runId = makeRunId()
@@ -122,7 +146,14 @@ Examples:
       const clusterApi = async () => (await import('../drivers/kube/client-node-api.js')).clientNodeApi
       if (driverName === 'kind') {
         const clientNodeApi = await clusterApi()
-        const o = { ...kindOptions(flags, parseDuration), exec: defaultExec, api: (ctx: string) => clientNodeApi(ctx), runId: labelId, keep: !!flags.keep, log }
+        const o = {
+          ...kindOptions(flags, parseDuration),
+          exec: defaultExec,
+          api: (ctx: string) => clientNodeApi(ctx),
+          runId: labelId,
+          keep: !!flags.keep,
+          log,
+        }
         const kind = new KindCluster(o)
         cluster = kind
         makeDriver = () => new KindDriver(o, kind)

@@ -38,7 +38,12 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
     .option('--out <file>', 'where the table goes as JSON', 'reports/selftest.json')
     .option('--settle <duration>', 'settle time per step (a late-programming fault must outlast it)', '1s')
     .action(async (paths: string[], flags: { modes?: string; out: string; settle: string }) => {
-      const modes = flags.modes ? flags.modes.split(',').map((m) => m.trim()).filter(Boolean) : [...SELFTEST_MODES]
+      const modes = flags.modes
+        ? flags.modes
+            .split(',')
+            .map((m) => m.trim())
+            .filter(Boolean)
+        : [...SELFTEST_MODES]
       const faultsOf = new Map<string, Faults>(modes.map((m) => [m, parseFaults([m])]))
       const settleMs = parseDuration(flags.settle)
       if (settleMs === undefined) throw new UsageError(`--settle: invalid duration ${flags.settle}`)
@@ -60,17 +65,32 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
           for (const [i, s] of scenarios.entries()) {
             if (ac.signal.aborted) break
             const r = await runScenarios([s], () => new LocalDriver({ faults: faultsOf.get(mode) }), `selftest-${i}`, opts, ac.signal)
-            const step = r.scenarios[0]?.steps.find((st) => st.cells.some((c) => isDataplaneFault(c.classification)) || invariantLines(st).length > 0)
+            const step = r.scenarios[0]?.steps.find(
+              (st) => st.cells.some((c) => isDataplaneFault(c.classification)) || invariantLines(st).length > 0,
+            )
             row = { ...row, scenariosRun: i + 1 }
             if (step) {
               const bad = step.cells.filter((c) => isDataplaneFault(c.classification))
-              const broken = (step.chaos ?? []).flatMap((ch) => (ch.invariants ?? []).filter((x) => !x.passed).map((x) => `${x.name} violated (${x.observedMs === null ? 'never recovered' : `${x.observedMs} ms`})`))
-              row = { ...row, detected: true, scenario: s.name, step: step.name, classification: [...new Set(bad.map((c) => c.classification)), ...broken].join(', '), cells: bad.length }
+              const broken = (step.chaos ?? []).flatMap((ch) =>
+                (ch.invariants ?? [])
+                  .filter((x) => !x.passed)
+                  .map((x) => `${x.name} violated (${x.observedMs === null ? 'never recovered' : `${x.observedMs} ms`})`),
+              )
+              row = {
+                ...row,
+                detected: true,
+                scenario: s.name,
+                step: step.name,
+                classification: [...new Set(bad.map((c) => c.classification)), ...broken].join(', '),
+                cells: bad.length,
+              }
               break
             }
           }
           rows.push(row)
-          io.err(`${row.detected ? 'caught ' : 'MISSED '} ${mode.padEnd(26)} ${row.detected ? `by ${row.scenario} / ${row.step}: ${caughtAs(row)}` : `by none of ${row.scenariosRun} scenarios`}\n`)
+          io.err(
+            `${row.detected ? 'caught ' : 'MISSED '} ${mode.padEnd(26)} ${row.detected ? `by ${row.scenario} / ${row.step}: ${caughtAs(row)}` : `by none of ${row.scenariosRun} scenarios`}\n`,
+          )
         }
       } finally {
         process.off('SIGINT', stop)
@@ -91,6 +111,9 @@ function caughtAs(r: Detection): string {
 /** The table as Markdown: fault mode, detected, by which scenario and step, classification. */
 export function renderSelftest(rows: readonly Detection[]): string {
   const lines = ['| fault mode | detected | scenario | step | classification |', '|---|---|---|---|---|']
-  for (const r of rows) lines.push(`| ${r.mode} | ${r.detected ? 'yes' : '**no**'} | ${r.scenario ?? ''} | ${r.step ?? ''} | ${r.detected ? caughtAs(r) : ''} |`)
+  for (const r of rows)
+    lines.push(
+      `| ${r.mode} | ${r.detected ? 'yes' : '**no**'} | ${r.scenario ?? ''} | ${r.step ?? ''} | ${r.detected ? caughtAs(r) : ''} |`,
+    )
   return lines.join('\n') + '\n'
 }

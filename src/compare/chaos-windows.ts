@@ -57,16 +57,37 @@ export function recoveryAfter(samples: readonly Sample[], fromMs: number): numbe
 }
 
 /** The step's limits checked against one fault's windows and recovery (maxFailOpen defaults to 0). */
-export function checkInvariants(inv: Invariants | undefined, windows: readonly DisagreementWindow[], recoveryMs: number | null): NonNullable<ChaosReport['invariants']> {
-  const longest = (kind: DisagreementWindow['kind']) => Math.max(0, ...windows.filter((w) => w.kind === kind).map((w) => w.endMs - w.startMs))
+export function checkInvariants(
+  inv: Invariants | undefined,
+  windows: readonly DisagreementWindow[],
+  recoveryMs: number | null,
+): NonNullable<ChaosReport['invariants']> {
+  const longest = (kind: DisagreementWindow['kind']) =>
+    Math.max(0, ...windows.filter((w) => w.kind === kind).map((w) => w.endMs - w.startMs))
   const out: { name: string; limitMs: number; observedMs: number | null; passed: boolean }[] = []
   const failOpen = longest('fail-open')
   const openLimit = inv?.maxFailOpenMs ?? 0
-  out.push({ name: 'maxFailOpen', limitMs: openLimit, observedMs: failOpen, passed: openLimit === 0 ? !windows.some((w) => w.kind === 'fail-open') : failOpen <= openLimit })
+  out.push({
+    name: 'maxFailOpen',
+    limitMs: openLimit,
+    observedMs: failOpen,
+    passed: openLimit === 0 ? !windows.some((w) => w.kind === 'fail-open') : failOpen <= openLimit,
+  })
   if (inv?.maxFailClosedMs !== undefined) {
     const closed = longest('fail-closed')
-    out.push({ name: 'maxFailClosed', limitMs: inv.maxFailClosedMs, observedMs: closed, passed: inv.maxFailClosedMs === 0 ? !windows.some((w) => w.kind === 'fail-closed') : closed <= inv.maxFailClosedMs })
+    out.push({
+      name: 'maxFailClosed',
+      limitMs: inv.maxFailClosedMs,
+      observedMs: closed,
+      passed: inv.maxFailClosedMs === 0 ? !windows.some((w) => w.kind === 'fail-closed') : closed <= inv.maxFailClosedMs,
+    })
   }
-  if (inv?.maxRecoveryMs !== undefined) out.push({ name: 'maxRecovery', limitMs: inv.maxRecoveryMs, observedMs: recoveryMs, passed: recoveryMs !== null && recoveryMs <= inv.maxRecoveryMs })
+  if (inv?.maxRecoveryMs !== undefined)
+    out.push({
+      name: 'maxRecovery',
+      limitMs: inv.maxRecoveryMs,
+      observedMs: recoveryMs,
+      passed: recoveryMs !== null && recoveryMs <= inv.maxRecoveryMs,
+    })
   return out
 }

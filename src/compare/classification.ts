@@ -3,10 +3,20 @@
 import { assertNever } from '../util/assert-never.js'
 
 /** The judgement of one cell (ARCHITECTURE.md 3.4; `probe-error` and `skipped` added). */
-export type Classification = 'match' | 'fail-open' | 'fail-closed' | 'intent-violation' | 'flaky' | 'unsupported' | 'skipped' | 'probe-error'
+export type Classification =
+  'match' | 'fail-open' | 'fail-closed' | 'intent-violation' | 'flaky' | 'unsupported' | 'skipped' | 'probe-error'
 
 /** Every classification, in the order summaries print them. */
-export const CLASSIFICATIONS: readonly Classification[] = ['match', 'fail-open', 'fail-closed', 'intent-violation', 'flaky', 'probe-error', 'unsupported', 'skipped']
+export const CLASSIFICATIONS: readonly Classification[] = [
+  'match',
+  'fail-open',
+  'fail-closed',
+  'intent-violation',
+  'flaky',
+  'probe-error',
+  'unsupported',
+  'skipped',
+]
 
 /**
  * What a classification says is wrong: nothing (`none`, which includes cells not probed), the dataplane (the CNI

@@ -61,7 +61,12 @@ export interface CellJudgement {
  * Final judgement of a cell from its last observation and the re-probes of a disagreement.
  * `history` is every agreement seen after the step settled (the last round and the re-probes).
  */
-export function judgeCell(intent: IntentVerdict | undefined, prediction: Verdict, observed: ObservationResult, history: readonly Agreement[]): CellJudgement {
+export function judgeCell(
+  intent: IntentVerdict | undefined,
+  prediction: Verdict,
+  observed: ObservationResult,
+  history: readonly Agreement[],
+): CellJudgement {
   const intentViolation = intent !== undefined && intent !== prediction
   if (observed === 'skipped') return { classification: 'skipped', intentViolation }
   if (observed === 'unsupported') return { classification: intentViolation ? 'intent-violation' : 'unsupported', intentViolation }

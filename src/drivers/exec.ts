@@ -14,9 +14,18 @@ export type Exec = (file: string, args: readonly string[], opts?: { input?: stri
 
 /** The real runner (execa, no shell, never rejecting for a failing command). */
 export const defaultExec: Exec = async (file, args, opts) => {
-  const r = await execa(file, [...args], { reject: false, input: opts?.input, stripFinalNewline: true, ...(opts?.timeoutMs ? { timeout: opts.timeoutMs } : {}) })
+  const r = await execa(file, [...args], {
+    reject: false,
+    input: opts?.input,
+    stripFinalNewline: true,
+    ...(opts?.timeoutMs ? { timeout: opts.timeoutMs } : {}),
+  })
   const stderr = String(r.stderr ?? '')
-  return { exitCode: r.exitCode ?? (r.signal ? 128 : 1), stdout: String(r.stdout ?? ''), stderr: r.timedOut ? `${stderr}\ntimed out after ${opts?.timeoutMs} ms`.trim() : stderr }
+  return {
+    exitCode: r.exitCode ?? (r.signal ? 128 : 1),
+    stdout: String(r.stdout ?? ''),
+    stderr: r.timedOut ? `${stderr}\ntimed out after ${opts?.timeoutMs} ms`.trim() : stderr,
+  }
 }
 
 /** How many lines of a failing command's output the error keeps (kind and kubectl print pages of logs). */
@@ -37,8 +46,14 @@ export interface ExecOrThrowOptions {
  * failing command throws InfraError naming the command, its exit code and the tail of its stderr (or stdout).
  */
 export async function execOrThrow(exec: Exec, argv: readonly string[], opts: ExecOrThrowOptions = {}): Promise<string> {
-  const r = await exec(argv[0], argv.slice(1), { ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) })
+  const r = await exec(argv[0], argv.slice(1), {
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+  })
   if (r.exitCode === 0) return r.stdout
   const output = (r.stderr || r.stdout).trim().split('\n').slice(-TAIL_LINES).join('\n')
-  throw new InfraError(`${argv.join(' ')} failed (exit ${r.exitCode}): ${output}${opts.context ? `\n${opts.context}` : ''}`, opts.hint ? { hint: opts.hint } : {})
+  throw new InfraError(
+    `${argv.join(' ')} failed (exit ${r.exitCode}): ${output}${opts.context ? `\n${opts.context}` : ''}`,
+    opts.hint ? { hint: opts.hint } : {},
+  )
 }

@@ -12,7 +12,10 @@ export function connectSpec(c: ProbeConnection): ConnectSpec {
  * runs `probeSource` once per source, all sources in parallel. Outcomes come back source after source; a source
  * whose command rejects rejects the round (a harness fault, never a blocked connection).
  */
-export async function probeBySource(connections: readonly ProbeConnection[], probeSource: (from: string, conns: readonly ProbeConnection[]) => Promise<readonly RawOutcome[]>): Promise<RawOutcome[]> {
+export async function probeBySource(
+  connections: readonly ProbeConnection[],
+  probeSource: (from: string, conns: readonly ProbeConnection[]) => Promise<readonly RawOutcome[]>,
+): Promise<RawOutcome[]> {
   const bySource = new Map<string, ProbeConnection[]>()
   for (const c of connections) {
     const list = bySource.get(c.from)

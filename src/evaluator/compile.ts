@@ -73,7 +73,15 @@ export function compile(state: ClusterState): Model {
   const nsLabels = new Map(state.namespaces.map((n) => [n.name, n.labels]))
   const endpoints: Endpoint[] = []
   for (const p of state.pods) {
-    endpoints.push({ id: podId(p), index: endpoints.length, kind: 'pod', namespace: p.namespace, labels: p.labels, address: safeAddress(p.ip), ports: p.ports })
+    endpoints.push({
+      id: podId(p),
+      index: endpoints.length,
+      kind: 'pod',
+      namespace: p.namespace,
+      labels: p.labels,
+      address: safeAddress(p.ip),
+      ports: p.ports,
+    })
   }
   const podCount = endpoints.length
   for (const e of state.externals) {
@@ -117,7 +125,13 @@ export function compile(state: ClusterState): Model {
     return members
   }
 
-  const compileRules = (rules: readonly { from?: readonly NetworkPolicyPeer[]; to?: readonly NetworkPolicyPeer[]; ports?: readonly NetworkPolicyPort[] }[] | undefined, ns: string, dir: 'from' | 'to'): CompiledRule[] =>
+  const compileRules = (
+    rules:
+      | readonly { from?: readonly NetworkPolicyPeer[]; to?: readonly NetworkPolicyPeer[]; ports?: readonly NetworkPolicyPort[] }[]
+      | undefined,
+    ns: string,
+    dir: 'from' | 'to',
+  ): CompiledRule[] =>
     (rules ?? []).map((rule, index) => {
       const list = rule[dir]
       const peers = list && list.length > 0 ? list.map((peer) => ({ peer, members: peerMembers(peer, ns) })) : null
@@ -149,7 +163,15 @@ export function compile(state: ClusterState): Model {
       if (types.has('Egress')) egressPolicies[p.index].push(index)
     }
   }
-  return { endpoints, podCount, policies, ingressPolicies, egressPolicies, byId: new Map(endpoints.map((e) => [e.id, e])), all: Bitset.full(size) }
+  return {
+    endpoints,
+    podCount,
+    policies,
+    ingressPolicies,
+    egressPolicies,
+    byId: new Map(endpoints.map((e) => [e.id, e])),
+    all: Bitset.full(size),
+  }
 }
 
 function safeAddress(ip: string): Address | undefined {
@@ -174,7 +196,8 @@ export function destinationsForPort(model: Model, rulePort: NetworkPolicyPort, t
   if (!hit) {
     hit = new Bitset(model.endpoints.length)
     for (const ep of model.endpoints) {
-      if (ep.kind === 'pod' && ep.ports.some((cp) => cp.name === rulePort.port && cp.protocol === protocol && cp.port === target.port)) hit.add(ep.index)
+      if (ep.kind === 'pod' && ep.ports.some((cp) => cp.name === rulePort.port && cp.protocol === protocol && cp.port === target.port))
+        hit.add(ep.index)
     }
     cache.set(key, hit)
   }

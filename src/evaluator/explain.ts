@@ -61,16 +61,32 @@ function decide(model: Model, direction: Direction, self: Endpoint, peer: Endpoi
     const rules: readonly CompiledRule[] = direction === 'ingress' ? policy.ingress : policy.egress
     for (const rule of rules) {
       const peerIndex = rule.peers === null ? null : rule.peers.findIndex((p) => p.members.has(peer.index))
-      const portIndex = rule.ports === null ? null : rule.ports.findIndex((p) => portMatches(p, target, dest.kind === 'pod' ? dest.ports : undefined))
+      const portIndex =
+        rule.ports === null ? null : rule.ports.findIndex((p) => portMatches(p, target, dest.kind === 'pod' ? dest.ports : undefined))
       const peerMatched = peerIndex === null || peerIndex >= 0
       const portMatched = portIndex === null || portIndex >= 0
-      const ref: RuleRef = { kind: 'NetworkPolicy', policy: policy.id, direction, rule: rule.index, peer: peerIndex === null || peerIndex < 0 ? null : peerIndex, port: portIndex === null || portIndex < 0 ? null : portIndex }
+      const ref: RuleRef = {
+        kind: 'NetworkPolicy',
+        policy: policy.id,
+        direction,
+        rule: rule.index,
+        peer: peerIndex === null || peerIndex < 0 ? null : peerIndex,
+        port: portIndex === null || portIndex < 0 ? null : portIndex,
+      }
       checks.push({ ref, peerMatched, portMatched })
       if (peerMatched && portMatched && !allowedBy) allowedBy = ref
     }
   }
   const isolatedBy = indices.map((i) => model.policies[i].id)
-  return { direction, endpoint: self.id, applicable: true, isolatedBy, allowed: isolatedBy.length === 0 || allowedBy !== undefined, allowedBy, checks }
+  return {
+    direction,
+    endpoint: self.id,
+    applicable: true,
+    isolatedBy,
+    allowed: isolatedBy.length === 0 || allowedBy !== undefined,
+    allowedBy,
+    checks,
+  }
 }
 
 /** Explains one cell. Throws if an id is unknown (callers validate ids first). */
@@ -89,7 +105,8 @@ export function describePeer(peer: NetworkPolicyPeer): string {
   const parts: string[] = []
   if (peer.namespaceSelector) parts.push(`namespaceSelector ${describeSelector(peer.namespaceSelector)}`)
   if (peer.podSelector) parts.push(`podSelector ${describeSelector(peer.podSelector)}`)
-  if (peer.ipBlock) parts.push(`ipBlock ${peer.ipBlock.cidr}${peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(',')}` : ''}`)
+  if (peer.ipBlock)
+    parts.push(`ipBlock ${peer.ipBlock.cidr}${peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(',')}` : ''}`)
   return parts.join(' AND ')
 }
 
@@ -97,7 +114,13 @@ export function describePeer(peer: NetworkPolicyPeer): string {
 export function describeSelector(sel: NonNullable<NetworkPolicyPeer['podSelector']>): string {
   const terms = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`)
   for (const e of sel.matchExpressions ?? []) {
-    terms.push(e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${e.operator === 'In' ? 'in' : 'notin'} (${(e.values ?? []).join(',')})`)
+    terms.push(
+      e.operator === 'Exists'
+        ? e.key
+        : e.operator === 'DoesNotExist'
+          ? `!${e.key}`
+          : `${e.key} ${e.operator === 'In' ? 'in' : 'notin'} (${(e.values ?? []).join(',')})`,
+    )
   }
   return `{${terms.join(', ')}}`
 }

@@ -37,21 +37,36 @@ export function scenarioGroup(s: Scenario): LintGroup {
     return {
       namespaces: state.namespaces.map((n) => ({ ...n, source: { file: s.file, doc: 0, path: ['namespaces', n.name] } })),
       workloads: state.pods.map((p) => ({ namespace: p.namespace, name: p.name, labels: p.labels, ports: p.ports })),
-      policies: state.policies.map((policy) => ({ policy, source: sources.get(`${policy.metadata.namespace}/${policy.metadata.name}`) ?? { file: s.file, doc: 0, path: [] } })),
+      policies: state.policies.map((policy) => ({
+        policy,
+        source: sources.get(`${policy.metadata.namespace}/${policy.metadata.name}`) ?? { file: s.file, doc: 0, path: [] },
+      })),
     }
   })
   return { name: s.name, sets }
 }
 
-const get = (v: unknown, path: readonly string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), v)
+const get = (v: unknown, path: readonly string[]): unknown =>
+  path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), v)
 
 /** The pod template of a workload object as a lint workload. */
 function workloadOf(kind: string, obj: unknown): LintWorkload | undefined {
   const template = get(obj, TEMPLATE_PATH[kind])
   const labels = (get(template, ['metadata', 'labels']) ?? {}) as Labels
-  const containers = (get(template, ['spec', 'containers']) ?? []) as { ports?: { name?: string; containerPort?: number; protocol?: string }[] }[]
-  const ports: ContainerPort[] = containers.flatMap((c) => (c.ports ?? []).filter((p) => typeof p.containerPort === 'number').map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.containerPort!, protocol: (p.protocol ?? 'TCP') as Protocol })))
-  return { namespace: String(get(obj, ['metadata', 'namespace']) ?? 'default'), name: `${kind}/${String(get(obj, ['metadata', 'name']) ?? '?')}`, labels, ports }
+  const containers = (get(template, ['spec', 'containers']) ?? []) as {
+    ports?: { name?: string; containerPort?: number; protocol?: string }[]
+  }[]
+  const ports: ContainerPort[] = containers.flatMap((c) =>
+    (c.ports ?? [])
+      .filter((p) => typeof p.containerPort === 'number')
+      .map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.containerPort!, protocol: (p.protocol ?? 'TCP') as Protocol })),
+  )
+  return {
+    namespace: String(get(obj, ['metadata', 'namespace']) ?? 'default'),
+    name: `${kind}/${String(get(obj, ['metadata', 'name']) ?? '?')}`,
+    labels,
+    ports,
+  }
 }
 
 /** Plain manifests (any number of files and documents) as one lint group; other kinds are counted and ignored. */
@@ -77,7 +92,12 @@ function manifestGroup(files: readonly { file: string; text: string }[], problem
       } else if (kind === 'Namespace') {
         const name = get(d.value, ['metadata', 'name'])
         if (typeof name !== 'string') problems.push(problemAt(d.source, ['metadata'], 'metadata.name is required'))
-        else namespaces.set(name, { name, labels: { ...((get(d.value, ['metadata', 'labels']) ?? {}) as Labels), [NAMESPACE_NAME_LABEL]: name }, source: { ...source, path: ['metadata', 'name'] } })
+        else
+          namespaces.set(name, {
+            name,
+            labels: { ...((get(d.value, ['metadata', 'labels']) ?? {}) as Labels), [NAMESPACE_NAME_LABEL]: name },
+            source: { ...source, path: ['metadata', 'name'] },
+          })
       } else if (kind in TEMPLATE_PATH) workloads.push(workloadOf(kind, d.value)!)
       else ignored++
     }
@@ -85,7 +105,8 @@ function manifestGroup(files: readonly { file: string; text: string }[], problem
   // Namespaces named only by policies get the first such policy as their location.
   for (const lp of policies) {
     const ns = lp.policy.metadata.namespace
-    if (!namespaces.has(ns)) namespaces.set(ns, { name: ns, labels: { [NAMESPACE_NAME_LABEL]: ns }, source: { ...lp.source, path: ['metadata'] } })
+    if (!namespaces.has(ns))
+      namespaces.set(ns, { name: ns, labels: { [NAMESPACE_NAME_LABEL]: ns }, source: { ...lp.source, path: ['metadata'] } })
   }
   const set: LintSet = { namespaces: [...namespaces.values()], workloads: workloads.length ? workloads : undefined, policies }
   return { group: { name: 'manifests', sets: [set] }, ignored }

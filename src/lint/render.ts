@@ -12,14 +12,28 @@ export interface LocatedFinding extends Finding {
 
 /** `file:line:col: severity [rule] path: message (hint)`, one per line, sorted by file and line. */
 export function renderLintText(findings: readonly LocatedFinding[]): string {
-  return findings.map((f) => `${f.source.file}:${f.line}:${f.column}: ${f.severity} [${f.rule}] ${formatPath(f.source.path)}: ${f.message}\n  fix: ${f.hint}\n`).join('')
+  return findings
+    .map(
+      (f) =>
+        `${f.source.file}:${f.line}:${f.column}: ${f.severity} [${f.rule}] ${formatPath(f.source.path)}: ${f.message}\n  fix: ${f.hint}\n`,
+    )
+    .join('')
 }
 
 /** Findings as one JSON document. */
 export function renderLintJson(findings: readonly LocatedFinding[]): string {
   return JSON.stringify(
     {
-      findings: findings.map((f) => ({ rule: f.rule, severity: f.severity, file: f.source.file, line: f.line, column: f.column, path: formatPath(f.source.path), message: f.message, hint: f.hint })),
+      findings: findings.map((f) => ({
+        rule: f.rule,
+        severity: f.severity,
+        file: f.source.file,
+        line: f.line,
+        column: f.column,
+        path: formatPath(f.source.path),
+        message: f.message,
+        hint: f.hint,
+      })),
     },
     null,
     2,
@@ -39,7 +53,12 @@ export function renderLintSarif(findings: readonly LocatedFinding[]): string {
           driver: {
             name: 'netpol-harness',
             version: VERSION,
-            rules: RULES.map((r) => ({ id: r.id, name: r.id, shortDescription: { text: r.description }, defaultConfiguration: { level: SARIF_LEVEL[r.severity] } })),
+            rules: RULES.map((r) => ({
+              id: r.id,
+              name: r.id,
+              shortDescription: { text: r.description },
+              defaultConfiguration: { level: SARIF_LEVEL[r.severity] },
+            })),
           },
         },
         results: findings.map((f) => ({
@@ -47,7 +66,15 @@ export function renderLintSarif(findings: readonly LocatedFinding[]): string {
           ruleIndex: RULES.findIndex((r) => r.id === f.rule),
           level: SARIF_LEVEL[f.severity],
           message: { text: `${f.message}. Fix: ${f.hint}` },
-          locations: [{ physicalLocation: { artifactLocation: { uri: f.source.file.split('\\').join('/') }, region: { startLine: f.line, startColumn: f.column } }, logicalLocations: [{ fullyQualifiedName: formatPath(f.source.path) || '(document)' }] }],
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: f.source.file.split('\\').join('/') },
+                region: { startLine: f.line, startColumn: f.column },
+              },
+              logicalLocations: [{ fullyQualifiedName: formatPath(f.source.path) || '(document)' }],
+            },
+          ],
         })),
       },
     ],

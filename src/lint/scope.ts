@@ -39,19 +39,40 @@ function representativeLabels(s: LabelSelector): Labels {
 export function subjects(set: LintSet, policy: NetworkPolicy): LintWorkload[] {
   const known = selectedWorkloads(set, policy)
   if (known) return known
-  return [{ namespace: policy.metadata.namespace, name: `<pods selected by ${policy.metadata.name}>`, labels: representativeLabels(policy.spec.podSelector), ports: [] }]
+  return [
+    {
+      namespace: policy.metadata.namespace,
+      name: `<pods selected by ${policy.metadata.name}>`,
+      labels: representativeLabels(policy.spec.podSelector),
+      ports: [],
+    },
+  ]
 }
 
 /** Known workloads a selector peer matches (ipBlock peers match none here). */
 export function peerWorkloads(set: LintSet, policy: NetworkPolicy, peer: NetworkPolicyPeer): LintWorkload[] {
   if (peer.ipBlock) return []
   return (set.workloads ?? []).filter((w) => {
-    const nsOk = peer.namespaceSelector ? matchesSelector(peer.namespaceSelector, namespaceLabels(set, w.namespace)) : w.namespace === policy.metadata.namespace
+    const nsOk = peer.namespaceSelector
+      ? matchesSelector(peer.namespaceSelector, namespaceLabels(set, w.namespace))
+      : w.namespace === policy.metadata.namespace
     return nsOk && (!peer.podSelector || matchesSelector(peer.podSelector, w.labels))
   })
 }
 
-const EDGE_WORDS = new Set(['edge', 'web', 'frontend', 'front-end', 'ingress', 'gateway', 'public', 'lb', 'loadbalancer', 'load-balancer', 'proxy'])
+const EDGE_WORDS = new Set([
+  'edge',
+  'web',
+  'frontend',
+  'front-end',
+  'ingress',
+  'gateway',
+  'public',
+  'lb',
+  'loadbalancer',
+  'load-balancer',
+  'proxy',
+])
 
 /** True when labels mark an edge tier: the `--edge-label`s if given, else a value such as web, frontend, ingress, gateway. */
 export function isEdge(labels: Labels, opts: LintOptions): boolean {

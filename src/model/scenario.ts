@@ -72,7 +72,12 @@ export interface DuringSpec {
   /** How long after the faults end agreement may take before the step gives up. */
   readonly settleMs: number
   /** Cells sampled (`from`/`to` patterns, optional port/protocol); all cells when empty. */
-  readonly cells: readonly { readonly from: EndpointPattern; readonly to: EndpointPattern; readonly port?: number; readonly protocol?: Protocol }[]
+  readonly cells: readonly {
+    readonly from: EndpointPattern
+    readonly to: EndpointPattern
+    readonly port?: number
+    readonly protocol?: Protocol
+  }[]
 }
 
 /** Limits for a chaos step; absent ones are not checked, but maxFailOpen defaults to 0. */

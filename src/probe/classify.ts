@@ -19,11 +19,18 @@ export function classifyOutcome(raw: RawOutcome, expected: string, listening: bo
   const base = { latencyMs: raw.latencyMs, ...(raw.answeredBy ? { answeredBy: raw.answeredBy } : {}) }
   switch (raw.outcome) {
     case 'connected':
-      return raw.answeredBy === expected ? { result: 'allowed', ...base } : { result: 'error', ...base, detail: `answered by ${raw.answeredBy ?? 'nobody'}, expected ${expected}` }
+      return raw.answeredBy === expected
+        ? { result: 'allowed', ...base }
+        : { result: 'error', ...base, detail: `answered by ${raw.answeredBy ?? 'nobody'}, expected ${expected}` }
     case 'timeout':
       return { result: 'blocked', ...base }
     case 'refused':
-      if (!listening) return { result: 'error', ...base, detail: `refused by ${expected}, whose server on this port was never seen listening: ${raw.detail ?? 'connection refused'}` }
+      if (!listening)
+        return {
+          result: 'error',
+          ...base,
+          detail: `refused by ${expected}, whose server on this port was never seen listening: ${raw.detail ?? 'connection refused'}`,
+        }
       return { result: 'refused', ...base, detail: raw.detail ?? 'connection refused' }
     case 'error':
       return { result: 'error', ...base, detail: raw.detail ?? 'error' }

@@ -4,8 +4,13 @@ import { targetId } from '../model/cluster.js'
 import type { ObservationResult } from '../model/observation.js'
 
 /** `unsupported` when the driver cannot probe the target; `skipped` when an external does not serve it; else undefined. */
-export function notProbed(driverUnsupported: string | undefined, destination: External | undefined, target: Target): { result: Extract<ObservationResult, 'unsupported' | 'skipped'>; detail: string } | undefined {
+export function notProbed(
+  driverUnsupported: string | undefined,
+  destination: External | undefined,
+  target: Target,
+): { result: Extract<ObservationResult, 'unsupported' | 'skipped'>; detail: string } | undefined {
   if (driverUnsupported) return { result: 'unsupported', detail: driverUnsupported }
-  if (destination && !destination.ports.some((p) => p.port === target.port && p.protocol === target.protocol)) return { result: 'skipped', detail: `${destination.name} does not serve ${targetId(target)}` }
+  if (destination && !destination.ports.some((p) => p.port === target.port && p.protocol === target.protocol))
+    return { result: 'skipped', detail: `${destination.name} does not serve ${targetId(target)}` }
   return undefined
 }

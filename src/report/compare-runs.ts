@@ -45,7 +45,13 @@ export interface RunComparison {
   readonly steps: readonly StepDelta[]
 }
 
-const ref = (r: RunReport): RunRef => ({ runId: r.runId, driver: r.driver.name, cni: r.driver.cni, versions: r.driver.versions, exitCode: r.summary.exitCode })
+const ref = (r: RunReport): RunRef => ({
+  runId: r.runId,
+  driver: r.driver.name,
+  cni: r.driver.cni,
+  versions: r.driver.versions,
+  exitCode: r.summary.exitCode,
+})
 
 /** Scenarios match by name, steps by name within them, cells by source, destination and target. */
 export function compareRuns(a: RunReport, b: RunReport): RunComparison {
@@ -61,7 +67,13 @@ export function compareRuns(a: RunReport, b: RunReport): RunComparison {
     for (const sta of sa.steps) {
       const stb = bSteps.get(sta.name)
       if (!stb) continue
-      steps.push({ scenario: sa.name, step: sta.name, aMs: sta.timeToEnforceMs, bMs: stb.timeToEnforceMs, deltaMs: sta.timeToEnforceMs !== null && stb.timeToEnforceMs !== null ? stb.timeToEnforceMs - sta.timeToEnforceMs : null })
+      steps.push({
+        scenario: sa.name,
+        step: sta.name,
+        aMs: sta.timeToEnforceMs,
+        bMs: stb.timeToEnforceMs,
+        deltaMs: sta.timeToEnforceMs !== null && stb.timeToEnforceMs !== null ? stb.timeToEnforceMs - sta.timeToEnforceMs : null,
+      })
       const bCells = stepTable(stb)
       for (const ca of sta.cells) {
         const cb = bCells.get(ca.from, ca.to, ca)
@@ -70,10 +82,26 @@ export function compareRuns(a: RunReport, b: RunReport): RunComparison {
         const observationChanged = ca.observation.result !== cb.observation.result
         const classificationChanged = ca.classification !== cb.classification
         if (observationChanged || classificationChanged) {
-          changes.push({ scenario: sa.name, step: sta.name, cell: cellLabel(ca), a: { result: ca.observation.result, classification: ca.classification }, b: { result: cb.observation.result, classification: cb.classification }, observationChanged, classificationChanged })
+          changes.push({
+            scenario: sa.name,
+            step: sta.name,
+            cell: cellLabel(ca),
+            a: { result: ca.observation.result, classification: ca.classification },
+            b: { result: cb.observation.result, classification: cb.classification },
+            observationChanged,
+            classificationChanged,
+          })
         }
       }
     }
   }
-  return { a: ref(a), b: ref(b), onlyInA: a.scenarios.filter((s) => !bScen.has(s.name)).map((s) => s.name), onlyInB: b.scenarios.filter((s) => !aNames.has(s.name)).map((s) => s.name), comparedCells: compared, changes, steps }
+  return {
+    a: ref(a),
+    b: ref(b),
+    onlyInA: a.scenarios.filter((s) => !bScen.has(s.name)).map((s) => s.name),
+    onlyInB: b.scenarios.filter((s) => !aNames.has(s.name)).map((s) => s.name),
+    comparedCells: compared,
+    changes,
+    steps,
+  }
 }

@@ -7,7 +7,9 @@ function direction(d: DirectionExplanation): string {
   if (!d.applicable) return `${what}: external, no policy applies`
   if (d.isolatedBy.length === 0) return `${what}: not isolated`
   const by = `isolated by ${d.isolatedBy.join(', ')}`
-  return d.allowedBy ? `${what}: ${by}; allowed by ${d.allowedBy.policy} ${d.direction} rule ${d.allowedBy.rule}` : `${what}: ${by}; no rule allows it`
+  return d.allowedBy
+    ? `${what}: ${by}; allowed by ${d.allowedBy.policy} ${d.direction} rule ${d.allowedBy.rule}`
+    : `${what}: ${by}; no rule allows it`
 }
 
 /** `egress of x/b: not isolated; ingress of x/a: isolated by x/deny; no rule allows it`. */

@@ -51,14 +51,24 @@ export function historyEntry(r: RunReport): HistoryEntry {
     scenarios: r.scenarios.map((s) => {
       const disagreements = s.steps.reduce((n, st) => n + st.cells.filter(isDisagreeingCell).length, 0)
       const ttes = s.steps.map((st) => st.timeToEnforceMs)
-      return { name: s.name, status: s.error ? 'error' : disagreements ? 'fail' : 'pass', timeToEnforceMs: ttes.some((x) => x === null) ? null : Math.max(0, ...(ttes as number[])), disagreements }
+      return {
+        name: s.name,
+        status: s.error ? 'error' : disagreements ? 'fail' : 'pass',
+        timeToEnforceMs: ttes.some((x) => x === null) ? null : Math.max(0, ...(ttes as number[])),
+        disagreements,
+      }
     }),
   }
 }
 
 /** Adds (or replaces) a run, keeping runs in start order. */
 export function withRun(h: History, e: HistoryEntry): History {
-  return { schemaVersion: 1, runs: [...h.runs.filter((r) => r.runId !== e.runId), e].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.runId.localeCompare(b.runId)) }
+  return {
+    schemaVersion: 1,
+    runs: [...h.runs.filter((r) => r.runId !== e.runId), e].sort(
+      (a, b) => a.startedAt.localeCompare(b.startedAt) || a.runId.localeCompare(b.runId),
+    ),
+  }
 }
 
 /** Parses history.json leniently: a missing or unreadable file starts a new history. */

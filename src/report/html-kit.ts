@@ -55,7 +55,11 @@ export function barChart(items: readonly { label: string; value: number | null; 
 }
 
 /** A line chart of one or more series over the same x labels (runs, oldest first). */
-export function lineChart(labels: readonly string[], series: readonly { name: string; color: string; values: readonly (number | null)[] }[], unit: string): string {
+export function lineChart(
+  labels: readonly string[],
+  series: readonly { name: string; color: string; values: readonly (number | null)[] }[],
+  unit: string,
+): string {
   const w = 640
   const h = 200
   const pad = { l: 50, r: 10, t: 10, b: 40 }
@@ -64,9 +68,18 @@ export function lineChart(labels: readonly string[], series: readonly { name: st
   const x = (i: number) => pad.l + (labels.length <= 1 ? (w - pad.l - pad.r) / 2 : (i * (w - pad.l - pad.r)) / (labels.length - 1))
   const y = (v: number) => pad.t + (h - pad.t - pad.b) * (1 - v / max)
   const lines = series.map((s) => {
-    const pts = s.values.map((v, i) => (v === null ? null : [x(i), y(v)] as const))
-    const path = pts.filter((p) => p).map((p, i) => `${i ? 'L' : 'M'}${p![0].toFixed(1)},${p![1].toFixed(1)}`).join('')
-    const dots = pts.map((p, i) => (p ? `<circle cx="${p[0].toFixed(1)}" cy="${p[1].toFixed(1)}" r="3" fill="${s.color}"><title>${esc(`${s.name} ${labels[i]}: ${s.values[i]} ${unit}`)}</title></circle>` : '')).join('')
+    const pts = s.values.map((v, i) => (v === null ? null : ([x(i), y(v)] as const)))
+    const path = pts
+      .filter((p) => p)
+      .map((p, i) => `${i ? 'L' : 'M'}${p![0].toFixed(1)},${p![1].toFixed(1)}`)
+      .join('')
+    const dots = pts
+      .map((p, i) =>
+        p
+          ? `<circle cx="${p[0].toFixed(1)}" cy="${p[1].toFixed(1)}" r="3" fill="${s.color}"><title>${esc(`${s.name} ${labels[i]}: ${s.values[i]} ${unit}`)}</title></circle>`
+          : '',
+      )
+      .join('')
     return `<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2"/>${dots}`
   })
   const legend = series.map((s, i) => `<text x="${pad.l + i * 260}" y="${h - 6}" fill="${s.color}">■ ${esc(s.name)}</text>`).join('')

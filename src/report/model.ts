@@ -89,7 +89,12 @@ export interface ChaosReport {
   /** Set when the driver cannot inject this fault; nothing else is then meaningful. */
   readonly unsupported?: string
   /** maxFailOpen (always, default 0) / maxFailClosed / maxRecovery (when the scenario states them). */
-  readonly invariants?: readonly { readonly name: string; readonly limitMs: number; readonly observedMs: number | null; readonly passed: boolean }[]
+  readonly invariants?: readonly {
+    readonly name: string
+    readonly limitMs: number
+    readonly observedMs: number | null
+    readonly passed: boolean
+  }[]
 }
 
 /** One step of a scenario: its rounds, time to enforce, counts, every cell, and chaos when it injected faults. */
@@ -142,7 +147,12 @@ export interface RunReport {
   readonly finishedAt: string
   readonly durationMs: number
   readonly harness: { readonly name: 'netpol-harness'; readonly version: string; readonly node: string }
-  readonly driver: { readonly name: string; readonly cni: string; readonly versions: Readonly<Record<string, string>>; readonly timings?: Readonly<Record<string, number>> }
+  readonly driver: {
+    readonly name: string
+    readonly cni: string
+    readonly versions: Readonly<Record<string, string>>
+    readonly timings?: Readonly<Record<string, number>>
+  }
   readonly options: { readonly settleMs: number; readonly reprobes: number; readonly roundIntervalMs: number }
   readonly summary: Summary
   readonly scenarios: readonly ScenarioReport[]

@@ -12,7 +12,9 @@ export function readRunReport(path: string): RunReport {
   try {
     text = readFileSync(file, 'utf8')
   } catch {
-    throw new InputError([{ file, message: 'no report.json here (give a run folder such as reports/20261124-101500-ab12, or its report.json)' }])
+    throw new InputError([
+      { file, message: 'no report.json here (give a run folder such as reports/20261124-101500-ab12, or its report.json)' },
+    ])
   }
   let json: unknown
   try {
@@ -21,7 +23,10 @@ export function readRunReport(path: string): RunReport {
     throw new InputError([{ file, message: `not JSON: ${(e as Error).message}` }])
   }
   const r = upgradeReport(json)
-  if (!r) throw new InputError([{ file, path: 'schemaVersion', message: `not a netpol-harness report of schema version ${READABLE_VERSIONS.join(' or ')}` }])
+  if (!r)
+    throw new InputError([
+      { file, path: 'schemaVersion', message: `not a netpol-harness report of schema version ${READABLE_VERSIONS.join(' or ')}` },
+    ])
   return r
 }
 

@@ -2,7 +2,14 @@
 import type { RunComparison, RunRef, StepDelta } from './compare-runs.js'
 import { barChart, esc, page } from './html-kit.js'
 
-const describe = (r: RunRef) => `${r.runId} (${r.driver}, ${r.cni}${Object.keys(r.versions).length ? `; ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''})`
+const describe = (r: RunRef) =>
+  `${r.runId} (${r.driver}, ${r.cni}${
+    Object.keys(r.versions).length
+      ? `; ${Object.entries(r.versions)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`
+      : ''
+  })`
 const fmt = (ms: number | null) => (ms === null ? 'never' : `${ms} ms`)
 const delta = (d: StepDelta) => (d.deltaMs === null ? (d.aMs === d.bMs ? '0' : 'n/a') : `${d.deltaMs > 0 ? '+' : ''}${d.deltaMs} ms`)
 
@@ -22,8 +29,16 @@ export function renderCompareMarkdown(c: RunComparison): string {
   if (c.onlyInA.length) lines.push(`Only in A: ${c.onlyInA.join(', ')}`, '')
   if (c.onlyInB.length) lines.push(`Only in B: ${c.onlyInB.join(', ')}`, '')
   if (c.changes.length) {
-    lines.push('## Cells that changed', '', '| scenario | step | cell | A observed | B observed | A classification | B classification |', '|---|---|---|---|---|---|---|')
-    for (const x of c.changes) lines.push(`| ${x.scenario} | ${x.step} | ${x.cell} | ${x.a.result} | ${x.b.result} | ${x.a.classification} | ${x.b.classification}${x.classificationChanged ? ' (changed)' : ''} |`)
+    lines.push(
+      '## Cells that changed',
+      '',
+      '| scenario | step | cell | A observed | B observed | A classification | B classification |',
+      '|---|---|---|---|---|---|---|',
+    )
+    for (const x of c.changes)
+      lines.push(
+        `| ${x.scenario} | ${x.step} | ${x.cell} | ${x.a.result} | ${x.b.result} | ${x.a.classification} | ${x.b.classification}${x.classificationChanged ? ' (changed)' : ''} |`,
+      )
     lines.push('')
   }
   lines.push('## Time to enforce per step (B - A)', '', '| scenario | step | A | B | delta |', '|---|---|---|---|---|')
@@ -36,7 +51,17 @@ export function renderCompareHtml(c: RunComparison): string {
     ? `<table><thead><tr><th>scenario</th><th>step</th><th>cell</th><th>A observed</th><th>B observed</th><th>A</th><th>B</th></tr></thead><tbody>${c.changes.map((x) => `<tr><td>${esc(x.scenario)}</td><td>${esc(x.step)}</td><td>${esc(x.cell)}</td><td class="r-${x.a.result}">${x.a.result}</td><td class="r-${x.b.result}">${x.b.result}</td><td>${x.a.classification}</td><td${x.classificationChanged ? ' class="bad"' : ''}>${x.b.classification}</td></tr>`).join('')}</tbody></table>`
     : '<p>No cell changed.</p>'
   const deltas = sortedDeltas(c)
-  const chart = barChart(deltas.filter((d) => d.deltaMs !== null).slice(0, 30).map((d) => ({ label: `${d.scenario} / ${d.step}`, value: Math.abs(d.deltaMs!), note: `${delta(d)} (A ${fmt(d.aMs)}, B ${fmt(d.bMs)})` })), 'ms')
+  const chart = barChart(
+    deltas
+      .filter((d) => d.deltaMs !== null)
+      .slice(0, 30)
+      .map((d) => ({
+        label: `${d.scenario} / ${d.step}`,
+        value: Math.abs(d.deltaMs!),
+        note: `${delta(d)} (A ${fmt(d.aMs)}, B ${fmt(d.bMs)})`,
+      })),
+    'ms',
+  )
   const body = [
     `<h1>Comparison</h1><table><tr><th>A</th><td>${esc(describe(c.a))}</td></tr><tr><th>B</th><td>${esc(describe(c.b))}</td></tr></table>`,
     `<p>${esc(summaryLine(c))}</p>`,

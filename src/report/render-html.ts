@@ -28,7 +28,10 @@ function cellStory(c: CellReport): string {
   if (c.explanation) lines.push(`why (evaluator): ${explanationText(c.explanation)}`)
   if (o.attempts.length) {
     lines.push(`attempts (${o.attempts.length}):`)
-    for (const a of o.attempts.slice(-12)) lines.push(`  round ${a.round} at ${a.atMs} ms: ${a.result}${a.answeredBy ? ` by ${a.answeredBy}` : ''}${a.latencyMs !== undefined ? ` ${a.latencyMs} ms` : ''}${a.detail ? ` [${a.detail}]` : ''}`)
+    for (const a of o.attempts.slice(-12))
+      lines.push(
+        `  round ${a.round} at ${a.atMs} ms: ${a.result}${a.answeredBy ? ` by ${a.answeredBy}` : ''}${a.latencyMs !== undefined ? ` ${a.latencyMs} ms` : ''}${a.detail ? ` [${a.detail}]` : ''}`,
+      )
   }
   return lines.join('\n')
 }
@@ -58,25 +61,51 @@ export function chaosTimeline(ch: ChaosReport): string {
   const end = Math.max(ch.endMs + (ch.recoveryMs ?? 0), ...ch.windows.map((w) => w.endMs), 1) * 1.05
   const w = 640
   const x = (ms: number) => 10 + ((w - 20) * ms) / end
-  const rect = (a: number, b: number, y: number, hgt: number, fill: string, title: string) => `<rect x="${x(a).toFixed(1)}" y="${y}" width="${Math.max(2, x(b) - x(a)).toFixed(1)}" height="${hgt}" fill="${fill}"><title>${esc(title)}</title></rect>`
+  const rect = (a: number, b: number, y: number, hgt: number, fill: string, title: string) =>
+    `<rect x="${x(a).toFixed(1)}" y="${y}" width="${Math.max(2, x(b) - x(a)).toFixed(1)}" height="${hgt}" fill="${fill}"><title>${esc(title)}</title></rect>`
   const parts = [
     rect(ch.startMs, ch.endMs, 8, 14, '#8c959f', `${ch.action}${ch.target ? ` on ${ch.target}` : ''}: ${ch.startMs}-${ch.endMs} ms`),
-    ...ch.windows.map((win) => rect(win.startMs, win.endMs, 28, 14, win.kind === 'fail-open' ? '#cf222e' : '#bc4c00', `${win.kind}: ${win.startMs}-${win.endMs} ms (${win.endMs - win.startMs} ms), ${win.cells} cells`)),
+    ...ch.windows.map((win) =>
+      rect(
+        win.startMs,
+        win.endMs,
+        28,
+        14,
+        win.kind === 'fail-open' ? '#cf222e' : '#bc4c00',
+        `${win.kind}: ${win.startMs}-${win.endMs} ms (${win.endMs - win.startMs} ms), ${win.cells} cells`,
+      ),
+    ),
   ]
-  if (ch.recoveryMs !== null) parts.push(`<line x1="${x(ch.endMs + ch.recoveryMs).toFixed(1)}" y1="4" x2="${x(ch.endMs + ch.recoveryMs).toFixed(1)}" y2="46" stroke="#1a7f37" stroke-width="2"><title>agreement again ${ch.recoveryMs} ms after the fault ended</title></line>`)
+  if (ch.recoveryMs !== null)
+    parts.push(
+      `<line x1="${x(ch.endMs + ch.recoveryMs).toFixed(1)}" y1="4" x2="${x(ch.endMs + ch.recoveryMs).toFixed(1)}" y2="46" stroke="#1a7f37" stroke-width="2"><title>agreement again ${ch.recoveryMs} ms after the fault ended</title></line>`,
+    )
   const label = `${ch.action}${ch.target ? ` on ${ch.target}` : ''}: ${ch.windows.filter((w) => w.kind === 'fail-open').length} fail-open, ${ch.windows.filter((w) => w.kind === 'fail-closed').length} fail-closed windows; recovery ${ch.recoveryMs === null ? 'never' : `${ch.recoveryMs} ms`}`
-  const inv = ch.invariants?.length ? `<ul>${ch.invariants.map((i) => `<li class="${i.passed ? '' : 'bad'}">${esc(`${i.name} <= ${i.limitMs} ms: observed ${i.observedMs ?? 'never'} ms, ${i.passed ? 'ok' : 'VIOLATED'}`)}</li>`).join('')}</ul>` : ''
+  const inv = ch.invariants?.length
+    ? `<ul>${ch.invariants.map((i) => `<li class="${i.passed ? '' : 'bad'}">${esc(`${i.name} <= ${i.limitMs} ms: observed ${i.observedMs ?? 'never'} ms, ${i.passed ? 'ok' : 'VIOLATED'}`)}</li>`).join('')}</ul>`
+    : ''
   return `<div class="chaos"><div>${esc(label)}</div><svg class="timeline" role="img" width="${w}" height="60" viewBox="0 0 ${w} 60" xmlns="http://www.w3.org/2000/svg"><line x1="10" y1="50" x2="${w - 10}" y2="50" stroke="#d0d7de"/>${parts.join('')}<text x="10" y="59">0</text><text x="${w - 10}" y="59" text-anchor="end">${Math.round(end)} ms</text></svg>${inv}</div>`
 }
 
 function problemTable(cells: readonly { s: string; st: string; c: CellReport }[], caption: string): string {
   if (cells.length === 0) return ''
-  const rows = cells.slice(0, 500).map(({ s, st, c }) => `<tr><td>${esc(s)}</td><td>${esc(st)}</td><td>${esc(`${c.from} -> ${c.to}`)}</td><td>${targetId(c)}</td><td>${c.intent ?? ''}</td><td>${c.prediction}</td><td>${c.observation.result}</td><td><b>${c.classification}</b></td><td>${esc(c.explanation ? explanationText(c.explanation) : '')}</td></tr>`)
+  const rows = cells
+    .slice(0, 500)
+    .map(
+      ({ s, st, c }) =>
+        `<tr><td>${esc(s)}</td><td>${esc(st)}</td><td>${esc(`${c.from} -> ${c.to}`)}</td><td>${targetId(c)}</td><td>${c.intent ?? ''}</td><td>${c.prediction}</td><td>${c.observation.result}</td><td><b>${c.classification}</b></td><td>${esc(c.explanation ? explanationText(c.explanation) : '')}</td></tr>`,
+    )
   return `<h2>${esc(caption)} (${cells.length})</h2><table class="problems"><thead><tr><th>scenario</th><th>step</th><th>cell</th><th>target</th><th>intent</th><th>prediction</th><th>observed</th><th>classification</th><th>why</th></tr></thead><tbody>${rows.join('')}</tbody></table>${cells.length > 500 ? `<p class="mute">first 500 shown; report.json has all</p>` : ''}`
 }
 
 function scenarioSection(s: ScenarioReport): string {
-  const chart = s.steps.length ? `<h3>Time to enforce per step</h3>${barChart(s.steps.map((st) => ({ label: `${st.index + 1}. ${st.name}`, value: st.timeToEnforceMs, note: `${st.rounds} rounds` })), 'ms', 'chart tte')}` : ''
+  const chart = s.steps.length
+    ? `<h3>Time to enforce per step</h3>${barChart(
+        s.steps.map((st) => ({ label: `${st.index + 1}. ${st.name}`, value: st.timeToEnforceMs, note: `${st.rounds} rounds` })),
+        'ms',
+        'chart tte',
+      )}`
+    : ''
   const steps = s.steps.map((st) => {
     const bad = st.cells.filter(isProblemCell).length
     const meta = `${st.rounds} rounds; ${st.converged ? `time to enforce ${st.timeToEnforceMs} ms` : '<b>did not converge</b>'}; ${bad} disagreeing cells; apply ${st.applyMs} ms; timeout ${st.timeoutMs} ms`
@@ -99,16 +128,26 @@ export function renderHtml(r: RunReport): string {
     ...Object.entries(r.driver.timings ?? {}).map(([k, v]) => [`setup: ${k}`, `${v} s`]),
     ['settle / re-probes', `${r.options.settleMs} ms / ${r.options.reprobes}`],
   ]
-  const countCells = (Object.keys(c) as (keyof typeof c)[]).map((k) => `<td class="${c[k] && isProblem(k) ? 'bad' : ''}"><div class="num">${c[k]}</div><div class="mute">${k}</div></td>`)
-  const all = r.scenarios.flatMap((s) => s.steps.flatMap((st) => st.cells.map((cell) => ({ s: s.name, st: `${st.index + 1}. ${st.name}`, c: cell }))))
+  const countCells = (Object.keys(c) as (keyof typeof c)[]).map(
+    (k) => `<td class="${c[k] && isProblem(k) ? 'bad' : ''}"><div class="num">${c[k]}</div><div class="mute">${k}</div></td>`,
+  )
+  const all = r.scenarios.flatMap((s) =>
+    s.steps.flatMap((st) => st.cells.map((cell) => ({ s: s.name, st: `${st.index + 1}. ${st.name}`, c: cell }))),
+  )
   const body = [
     `<h1>netpol-harness run ${esc(r.runId)} <span class="pill ${v.cls}">${v.word}</span></h1>`,
     `<p>${r.summary.scenarios} scenarios, ${r.summary.steps} steps, ${r.summary.cells} cells in ${(r.durationMs / 1000).toFixed(1)} s (${r.summary.probesPerSecond} probes/s); started ${esc(r.startedAt)}.</p>`,
     `<table class="counts"><tr>${countCells.join('')}</tr></table>`,
     `<h2>Versions</h2><table class="versions">${versions.map(([k, val]) => `<tr><th>${esc(k)}</th><td>${esc(val)}</td></tr>`).join('')}</table>`,
     r.diagnostics.length ? `<h2>Diagnostics</h2><ul>${r.diagnostics.map((d) => `<li><pre>${esc(d)}</pre></li>`).join('')}</ul>` : '',
-    problemTable(all.filter((x) => x.c.intentViolation), 'Intent violations: policies that do not do what their author meant'),
-    problemTable(all.filter((x) => faultOf(x.c.classification) === 'dataplane' || faultOf(x.c.classification) === 'probe'), 'Disagreements between prediction and observation'),
+    problemTable(
+      all.filter((x) => x.c.intentViolation),
+      'Intent violations: policies that do not do what their author meant',
+    ),
+    problemTable(
+      all.filter((x) => faultOf(x.c.classification) === 'dataplane' || faultOf(x.c.classification) === 'probe'),
+      'Disagreements between prediction and observation',
+    ),
     `<h2>Scenarios</h2><p class="mute">Glyphs: <code>.</code> allowed, <code>X</code> blocked, <code>R</code> refused, <code>!</code> error, <code>-</code> skipped, <code>?</code> unsupported; a red outline and <code>*</code> mark a disagreement. Hover or click a cell for the evaluator's explanation and every attempt.</p>`,
     ...r.scenarios.map(scenarioSection),
   ]

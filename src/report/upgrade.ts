@@ -8,7 +8,9 @@ type V1Cell = Omit<CellReport, 'explanation'> & { readonly explanation?: string 
 /** A schemaVersion 1 report: the current shape but for its cells. */
 type V1Report = Omit<RunReport, 'schemaVersion' | 'scenarios'> & {
   readonly schemaVersion: 1
-  readonly scenarios: readonly (Omit<ScenarioReport, 'steps'> & { readonly steps: readonly (Omit<StepReport, 'cells'> & { readonly cells: readonly V1Cell[] })[] })[]
+  readonly scenarios: readonly (Omit<ScenarioReport, 'steps'> & {
+    readonly steps: readonly (Omit<StepReport, 'cells'> & { readonly cells: readonly V1Cell[] })[]
+  })[]
 }
 
 function cellFromV1({ explanation, ...cell }: V1Cell): CellReport {
@@ -16,7 +18,11 @@ function cellFromV1({ explanation, ...cell }: V1Cell): CellReport {
 }
 
 function fromV1(r: V1Report): RunReport {
-  return { ...r, schemaVersion: SCHEMA_VERSION, scenarios: r.scenarios.map((s) => ({ ...s, steps: s.steps.map((st) => ({ ...st, cells: st.cells.map(cellFromV1) })) })) }
+  return {
+    ...r,
+    schemaVersion: SCHEMA_VERSION,
+    scenarios: r.scenarios.map((s) => ({ ...s, steps: s.steps.map((st) => ({ ...st, cells: st.cells.map(cellFromV1) })) })),
+  }
 }
 
 /** The versions read.ts accepts, oldest first. */

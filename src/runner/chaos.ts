@@ -25,7 +25,10 @@ function describe(a: ChaosAction): { action: string; target?: string } {
     case 'recreate-pod':
       return { action: a.action, target: podId({ namespace: a.namespace, name: a.pod }) }
     case 'relabel':
-      return { action: a.action, target: a.change.kind === 'set-pod-labels' ? podId({ namespace: a.change.namespace, name: a.change.pod }) : a.change.namespace }
+      return {
+        action: a.action,
+        target: a.change.kind === 'set-pod-labels' ? podId({ namespace: a.change.namespace, name: a.change.pod }) : a.change.namespace,
+      }
     case 'policy-churn':
       return { action: a.action, target: `${a.policies.length} policies x ${a.times}` }
     default:
@@ -38,19 +41,34 @@ async function perform(driver: Driver, a: ChaosAction, signal: AbortSignal): Pro
   if (a.action === 'relabel') return driver.apply([a.change], signal)
   if (a.action === 'policy-churn') {
     for (let i = 0; i < a.times && !signal.aborted; i++) {
-      await driver.apply(a.policies.map((policy) => ({ kind: 'apply-policy' as const, policy })), signal)
+      await driver.apply(
+        a.policies.map((policy) => ({ kind: 'apply-policy' as const, policy })),
+        signal,
+      )
       await sleep(a.intervalMs, signal)
-      await driver.apply(a.policies.map((p) => ({ kind: 'delete-policy' as const, namespace: p.metadata.namespace, name: p.metadata.name })), signal)
+      await driver.apply(
+        a.policies.map((p) => ({ kind: 'delete-policy' as const, namespace: p.metadata.namespace, name: p.metadata.name })),
+        signal,
+      )
       await sleep(a.intervalMs, signal)
     }
     // The known end state: the set applied.
-    return driver.apply(a.policies.map((policy) => ({ kind: 'apply-policy' as const, policy })), signal)
+    return driver.apply(
+      a.policies.map((policy) => ({ kind: 'apply-policy' as const, policy })),
+      signal,
+    )
   }
   return driver.chaos(a as InfraChaos, signal)
 }
 
 /** Runs a step's faults with continuous probing; returns one report per fault. */
-export async function runChaos(driver: Driver, scenario: Scenario, step: Step, signal: AbortSignal, log?: (line: string) => void): Promise<ChaosReport[]> {
+export async function runChaos(
+  driver: Driver,
+  scenario: Scenario,
+  step: Step,
+  signal: AbortSignal,
+  log?: (line: string) => void,
+): Promise<ChaosReport[]> {
   const during = step.during!
   const actions = step.chaos ?? []
   const targets = step.probe.targets
@@ -58,7 +76,17 @@ export async function runChaos(driver: Driver, scenario: Scenario, step: Step, s
   const externals = new Map(scenario.externals.map((e) => [e.name, e]))
   const cells = [...predictModel(compile(driver.state()), targets).entries()]
     .filter((c) => !notProbed(driver.unsupported(c.target), externals.get(c.to), c.target))
-    .filter((c) => during.cells.length === 0 || during.cells.some((p) => patternMatches(p.from, c.from) && patternMatches(p.to, c.to) && (p.port === undefined || p.port === c.target.port) && (p.protocol === undefined || p.protocol === c.target.protocol)))
+    .filter(
+      (c) =>
+        during.cells.length === 0 ||
+        during.cells.some(
+          (p) =>
+            patternMatches(p.from, c.from) &&
+            patternMatches(p.to, c.to) &&
+            (p.port === undefined || p.port === c.target.port) &&
+            (p.protocol === undefined || p.protocol === c.target.protocol),
+        ),
+    )
     .map((c) => ({ from: c.from, to: c.to, target: c.target }))
 
   const t0 = performance.now()
@@ -79,7 +107,13 @@ export async function runChaos(driver: Driver, scenario: Scenario, step: Step, s
     const settled = atMs - changedAt >= during.intervalMs
     const table = predictModel(compile(before), targets)
     const addr = endpointAddresses(before)
-    const conns: ProbeConnection[] = cells.map((c) => ({ key: cellKey(c.from, c.to, c.target), from: c.from, to: c.to, ip: addr.get(c.to)!, target: c.target }))
+    const conns: ProbeConnection[] = cells.map((c) => ({
+      key: cellKey(c.from, c.to, c.target),
+      from: c.from,
+      to: c.to,
+      ip: addr.get(c.to)!,
+      target: c.target,
+    }))
     const byKey = new Map(conns.map((c, i) => [c.key, cells[i]]))
     const raws = await driver.probe(conns, during.timeoutMs, signal)
     // A sample that straddles a change of the cluster (relabel, recreated pod, churn) has no single prediction.
@@ -126,7 +160,13 @@ export async function runChaos(driver: Driver, scenario: Scenario, step: Step, s
     const lastEnd = spans.length ? spans[spans.length - 1].endMs : 0
     while (!signal.aborted && now() - lastEnd < during.settleMs) {
       await sleep(during.intervalMs, signal)
-      if (recoveryAfter([...samples].sort((x, y) => x.atMs - y.atMs), lastEnd) !== null) break
+      if (
+        recoveryAfter(
+          [...samples].sort((x, y) => x.atMs - y.atMs),
+          lastEnd,
+        ) !== null
+      )
+        break
     }
   } finally {
     sampling = false
@@ -142,7 +182,15 @@ export async function runChaos(driver: Driver, scenario: Scenario, step: Step, s
     const mine = windows.filter((w) => w.startMs >= (i === 0 ? 0 : span.startMs) && w.startMs < next)
     const recoveryMs = recoveryAfter(samples, span.endMs)
     const d = describe(span.a)
-    if (span.unsupported) return { ...d, startMs: span.startMs, endMs: span.endMs, recoveryMs: null, windows: [], unsupported: span.unsupported }
-    return { ...d, startMs: span.startMs, endMs: span.endMs, recoveryMs, windows: mine, invariants: checkInvariants(step.invariants, mine, recoveryMs) }
+    if (span.unsupported)
+      return { ...d, startMs: span.startMs, endMs: span.endMs, recoveryMs: null, windows: [], unsupported: span.unsupported }
+    return {
+      ...d,
+      startMs: span.startMs,
+      endMs: span.endMs,
+      recoveryMs,
+      windows: mine,
+      invariants: checkInvariants(step.invariants, mine, recoveryMs),
+    }
   })
 }

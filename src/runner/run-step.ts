@@ -64,7 +64,13 @@ interface Probed {
 function observationOf(c: CellRun): CellReport['observation'] {
   if (c.probing.kind === 'not-probed') return { result: c.probing.result, detail: c.probing.detail, attempts: c.attempts }
   const last = c.attempts.at(-1)!
-  return { result: last.result, ...(last.latencyMs !== undefined ? { latencyMs: last.latencyMs } : {}), ...(last.answeredBy ? { answeredBy: last.answeredBy } : {}), ...(last.detail ? { detail: last.detail } : {}), attempts: c.attempts }
+  return {
+    result: last.result,
+    ...(last.latencyMs !== undefined ? { latencyMs: last.latencyMs } : {}),
+    ...(last.answeredBy ? { answeredBy: last.answeredBy } : {}),
+    ...(last.detail ? { detail: last.detail } : {}),
+    attempts: c.attempts,
+  }
 }
 
 /** A cell's report: the observation, the judgement and, for a problem, the evaluator's account. */
@@ -87,7 +93,15 @@ function cellReport(c: CellRun, from: string, to: string, target: Target, settle
 }
 
 /** Runs step `index` of the scenario on the driver and reports it. */
-export async function runStep(driver: Driver, scenario: Scenario, index: number, opts: RunOptions, signal: AbortSignal, progress?: (p: StepProgress) => void, log?: (line: string) => void): Promise<StepReport> {
+export async function runStep(
+  driver: Driver,
+  scenario: Scenario,
+  index: number,
+  opts: RunOptions,
+  signal: AbortSignal,
+  progress?: (p: StepProgress) => void,
+  log?: (line: string) => void,
+): Promise<StepReport> {
   const step: Step = scenario.steps[index]
   const started = performance.now()
   await driver.apply(step.actions, signal)
@@ -103,15 +117,23 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
   // One table from prediction to report: every cell's run, in the prediction's shape.
   const cells = predictModel(model, targets).map((prediction, from, to, target): CellRun => {
     const skip = notProbed(driver.unsupported(target), externals.get(to), target)
-    const probing: Probing = skip ? { kind: 'not-probed', ...skip } : { kind: 'probed', conn: { key: cellKey(from, to, target), from, to, ip: addresses.get(to)!, target } }
+    const probing: Probing = skip
+      ? { kind: 'not-probed', ...skip }
+      : { kind: 'probed', conn: { key: cellKey(from, to, target), from, to, ip: addresses.get(to)!, target } }
     return { prediction, intent: intendedVerdict(step.expect, from, to, target), probing, attempts: [] }
   })
-  const probed: Probed[] = [...cells.entries()].flatMap(({ value: run }) => (run.probing.kind === 'probed' ? [{ run, conn: run.probing.conn }] : []))
+  const probed: Probed[] = [...cells.entries()].flatMap(({ value: run }) =>
+    run.probing.kind === 'probed' ? [{ run, conn: run.probing.conn }] : [],
+  )
   const byKey = new Map(probed.map((p) => [p.conn.key, p]))
   const latest = (p: Probed) => latestAgreement(p.run.prediction, p.run.attempts)
 
   const probeOnce = async (round: number, which: readonly Probed[], atMs: number) => {
-    const raws = await driver.probe(which.map((p) => p.conn), step.probe.timeoutMs, signal)
+    const raws = await driver.probe(
+      which.map((p) => p.conn),
+      step.probe.timeoutMs,
+      signal,
+    )
     for (const raw of raws) {
       const p = byKey.get(raw.key)
       if (!p) continue
@@ -137,7 +159,15 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
     const roundStart = performance.now()
     const atMs = await probeRound(round, probed)
     const agreeing = probed.filter((p) => latest(p) === 'agree').length
-    progress?.({ step: index + 1, steps: scenario.steps.length, name: step.name, round, agreeing, probed: probed.length, elapsedMs: performance.now() - applied })
+    progress?.({
+      step: index + 1,
+      steps: scenario.steps.length,
+      name: step.name,
+      round,
+      agreeing,
+      probed: probed.length,
+      elapsedMs: performance.now() - applied,
+    })
     if (agreeing === probed.length) {
       converged = true
       timeToEnforceMs = atMs
@@ -158,7 +188,9 @@ export async function runStep(driver: Driver, scenario: Scenario, index: number,
     await probeRound(round + 1 + i, disagreeing)
   }
 
-  const reports = [...cells.map((c, from, to, target) => cellReport(c, from, to, target, settledRound, model)).entries()].map((e) => e.value)
+  const reports = [...cells.map((c, from, to, target) => cellReport(c, from, to, target, settledRound, model)).entries()].map(
+    (e) => e.value,
+  )
   return {
     index,
     name: step.name,

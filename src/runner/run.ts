@@ -26,7 +26,14 @@ export function exitCodeOf(scenarios: readonly ScenarioReport[], diagnostics: re
 }
 
 /** Runs the scenarios in order, each on a fresh driver, and assembles the run report. */
-export async function runScenarios(scenarios: readonly Scenario[], makeDriver: () => Driver, runId: string, opts: RunOptions, signal: AbortSignal, events: RunEvents = {}): Promise<RunReport> {
+export async function runScenarios(
+  scenarios: readonly Scenario[],
+  makeDriver: () => Driver,
+  runId: string,
+  opts: RunOptions,
+  signal: AbortSignal,
+  events: RunEvents = {},
+): Promise<RunReport> {
   const startedAt = new Date()
   const t0 = performance.now()
   const results: ScenarioReport[] = []
@@ -57,12 +64,28 @@ export async function runScenarios(scenarios: readonly Scenario[], makeDriver: (
         fatal = e instanceof EnvironmentError || e instanceof UsageError
         error = e instanceof HarnessError ? e.message : `unexpected: ${(e as Error)?.stack ?? e}`
         diagnostics.push(`${s.name}: ${error}${e instanceof HarnessError && 'hint' in e && e.hint ? ` (hint: ${e.hint})` : ''}`)
-        if (driver.diagnostics) diagnostics.push(...(await Promise.resolve().then(() => driver.diagnostics!()).catch((d: Error) => [`diagnostics failed: ${d.message}`])).map((d) => `${s.name}: ${d}`))
+        if (driver.diagnostics)
+          diagnostics.push(
+            ...(
+              await Promise.resolve()
+                .then(() => driver.diagnostics!())
+                .catch((d: Error) => [`diagnostics failed: ${d.message}`])
+            ).map((d) => `${s.name}: ${d}`),
+          )
       }
     } finally {
       await driver.down().catch((e) => diagnostics.push(`${s.name}: cleanup failed: ${(e as Error).message}`))
     }
-    const report: ScenarioReport = { name: s.name, file: s.file, ...(s.description ? { description: s.description } : {}), tags: s.tags, setupMs, durationMs: Math.round(performance.now() - started), steps, ...(error ? { error } : {}) }
+    const report: ScenarioReport = {
+      name: s.name,
+      file: s.file,
+      ...(s.description ? { description: s.description } : {}),
+      tags: s.tags,
+      setupMs,
+      durationMs: Math.round(performance.now() - started),
+      steps,
+      ...(error ? { error } : {}),
+    }
     results.push(report)
     events.scenarioEnd?.(report)
     // A scenario that failed is reported and the run goes on; an environment that cannot run anything (no root,
@@ -71,7 +94,17 @@ export async function runScenarios(scenarios: readonly Scenario[], makeDriver: (
   }
   // Every scenario given is in the report: those never started say why.
   const stopped = signal.aborted ? 'interrupted' : results.at(-1)?.error
-  for (const s of scenarios.slice(results.length)) results.push({ name: s.name, file: s.file, ...(s.description ? { description: s.description } : {}), tags: s.tags, setupMs: 0, durationMs: 0, steps: [], error: `not run: ${stopped ?? 'the run stopped'}` })
+  for (const s of scenarios.slice(results.length))
+    results.push({
+      name: s.name,
+      file: s.file,
+      ...(s.description ? { description: s.description } : {}),
+      tags: s.tags,
+      setupMs: 0,
+      durationMs: 0,
+      steps: [],
+      error: `not run: ${stopped ?? 'the run stopped'}`,
+    })
   const counts = sumCounts(results.flatMap((s) => s.steps.map((st) => st.counts)))
   const durationMs = Math.round(performance.now() - t0)
   return {
@@ -81,7 +114,12 @@ export async function runScenarios(scenarios: readonly Scenario[], makeDriver: (
     finishedAt: new Date().toISOString(),
     durationMs,
     harness: { name: 'netpol-harness', version: VERSION, node: process.version },
-    driver: { name: driverInfo.name, cni: driverInfo.cni, versions: driverInfo.versions, ...(driverInfo.timings ? { timings: driverInfo.timings } : {}) },
+    driver: {
+      name: driverInfo.name,
+      cni: driverInfo.cni,
+      versions: driverInfo.versions,
+      ...(driverInfo.timings ? { timings: driverInfo.timings } : {}),
+    },
     options: { settleMs: opts.settleMs, reprobes: opts.reprobes, roundIntervalMs: opts.roundIntervalMs },
     summary: {
       scenarios: results.length,

@@ -20,9 +20,15 @@ export function applyAction(state: ClusterState, action: Action): ClusterState {
       return { ...state, policies }
     }
     case 'delete-policy':
-      return { ...state, policies: state.policies.filter((p) => !(p.metadata.namespace === action.namespace && p.metadata.name === action.name)) }
+      return {
+        ...state,
+        policies: state.policies.filter((p) => !(p.metadata.namespace === action.namespace && p.metadata.name === action.name)),
+      }
     case 'set-pod-labels':
-      return { ...state, pods: state.pods.map((p) => (p.namespace === action.namespace && p.name === action.pod ? { ...p, labels: action.labels } : p)) }
+      return {
+        ...state,
+        pods: state.pods.map((p) => (p.namespace === action.namespace && p.name === action.pod ? { ...p, labels: action.labels } : p)),
+      }
     case 'set-namespace-labels':
       return { ...state, namespaces: state.namespaces.map((n) => (n.name === action.namespace ? { ...n, labels: action.labels } : n)) }
     default:

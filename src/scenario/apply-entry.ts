@@ -46,7 +46,8 @@ function fromFile(entry: { file: unknown }, scenarioFile: string, readText: Read
   }
   const stream = parseYamlStream(text, file)
   found.push(...stream.problems.map((problem) => ({ problem })))
-  if (stream.docs.length === 0 && stream.problems.length === 0) found.push({ problem: { file, line: 1, message: 'the file holds no YAML document' } })
+  if (stream.docs.length === 0 && stream.problems.length === 0)
+    found.push({ problem: { file, line: 1, message: 'the file holds no YAML document' } })
   return stream.docs.flatMap((d) => {
     const r = networkPolicySchema.safeParse(d.value)
     if (r.success) return [{ policy: r.data, file: { source: d.source, doc: d.index } }]
@@ -93,5 +94,7 @@ export interface LocatedPolicy {
 
 /** The policies of the `apply` entry at `path` of `scenario`, located. */
 export function locatePolicies(entry: readonly EntryPolicy[], scenario: SourceDoc, path: Path): LocatedPolicy[] {
-  return entry.map((p) => (p.file ? { policy: p.policy, source: p.file.source, path: [], doc: p.file.doc } : { policy: p.policy, source: scenario, path, doc: 0 }))
+  return entry.map((p) =>
+    p.file ? { policy: p.policy, source: p.file.source, path: [], doc: p.file.doc } : { policy: p.policy, source: scenario, path, doc: 0 },
+  )
 }

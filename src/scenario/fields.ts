@@ -11,14 +11,16 @@ const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/
 /** Returns why `s` is not a DNS-1123 label, or undefined. */
 export function dns1123LabelError(s: string): string | undefined {
   if (s.length > 63) return 'must be at most 63 characters'
-  if (!DNS1123_LABEL.test(s)) return "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit"
+  if (!DNS1123_LABEL.test(s))
+    return "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit"
   return undefined
 }
 
 /** Returns why `s` is not a DNS-1123 subdomain (policy names), or undefined. */
 export function dns1123SubdomainError(s: string): string | undefined {
   if (s.length > 253) return 'must be at most 253 characters'
-  if (!DNS1123_SUBDOMAIN.test(s)) return "must be a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+  if (!DNS1123_SUBDOMAIN.test(s))
+    return "must be a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
   return undefined
 }
 
@@ -33,14 +35,16 @@ export function labelKeyError(key: string): string | undefined {
     if (e) return `label key prefix "${parts[0]}" ${e}`
   }
   if (name.length === 0 || name.length > 63) return `label key name "${name}" must be 1 to 63 characters`
-  if (!QUALIFIED_NAME.test(name)) return `label key "${key}" must consist of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`
+  if (!QUALIFIED_NAME.test(name))
+    return `label key "${key}" must consist of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`
   return undefined
 }
 
 /** Label values: empty, or at most 63 alphanumerics, '-', '_' or '.', alphanumeric at both ends. */
 export function labelValueError(value: string): string | undefined {
   if (value.length > 63) return `label value "${value}" must be at most 63 characters`
-  if (!LABEL_VALUE.test(value)) return `label value "${value}" must be empty or alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`
+  if (!LABEL_VALUE.test(value))
+    return `label value "${value}" must be empty or alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`
   return undefined
 }
 
@@ -77,19 +81,23 @@ export function checked(fn: (s: string) => string | undefined) {
 }
 
 /** Labels: string keys and string values, each checked as the API server does. */
-export const labels = z.record(z.string(), z.string({ error: (i) => `label values must be strings (got ${typeof i.input}); quote it` })).superRefine((obj, ctx) => {
-  for (const [k, v] of Object.entries(obj)) {
-    const ke = labelKeyError(k)
-    if (ke) ctx.addIssue({ code: 'custom', message: ke, path: [k] })
-    else if (typeof v === 'string') {
-      const ve = labelValueError(v)
-      if (ve) ctx.addIssue({ code: 'custom', message: ve, path: [k] })
+export const labels = z
+  .record(z.string(), z.string({ error: (i) => `label values must be strings (got ${typeof i.input}); quote it` }))
+  .superRefine((obj, ctx) => {
+    for (const [k, v] of Object.entries(obj)) {
+      const ke = labelKeyError(k)
+      if (ke) ctx.addIssue({ code: 'custom', message: ke, path: [k] })
+      else if (typeof v === 'string') {
+        const ve = labelValueError(v)
+        if (ve) ctx.addIssue({ code: 'custom', message: ve, path: [k] })
+      }
     }
-  }
-})
+  })
 
 /** A NetworkPolicy protocol. */
-export const protocol = z.enum(['TCP', 'UDP', 'SCTP'], { error: (i) => `protocol must be TCP, UDP or SCTP (got ${JSON.stringify(i.input)})` })
+export const protocol = z.enum(['TCP', 'UDP', 'SCTP'], {
+  error: (i) => `protocol must be TCP, UDP or SCTP (got ${JSON.stringify(i.input)})`,
+})
 
 /** A port number, 1 to 65535. */
 export const portNumber = z

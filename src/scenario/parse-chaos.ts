@@ -13,12 +13,18 @@ type RawChaos = NonNullable<RawStep['chaos']>[number]
 
 /** `all`, `node-N`, or a node pods are pinned to. */
 function checkNode(node: string, path: Path, declared: Declared, sink: ProblemSink): string {
-  if (node !== 'all' && !/^node-\d+$/.test(node) && !declared.nodes.has(node)) sink.at(path, `unknown node "${node}"`, 'use all, node-1, node-2, ... or a node pods are pinned to')
+  if (node !== 'all' && !/^node-\d+$/.test(node) && !declared.nodes.has(node))
+    sink.at(path, `unknown node "${node}"`, 'use all, node-1, node-2, ... or a node pods are pinned to')
   return node
 }
 
 /** A relabel entry as the label change it makes: of exactly one pod or one namespace. */
-function relabel(c: Extract<RawChaos, { action: 'relabel' }>, path: Path, declared: Declared, sink: ProblemSink): Extract<ChaosAction, { action: 'relabel' }> {
+function relabel(
+  c: Extract<RawChaos, { action: 'relabel' }>,
+  path: Path,
+  declared: Declared,
+  sink: ProblemSink,
+): Extract<ChaosAction, { action: 'relabel' }> {
   if (!!c.pod === !!c.namespace) sink.at(path, 'relabel needs exactly one of pod or namespace')
   if (c.pod || !c.namespace) {
     const [namespace, pod] = (c.pod ?? '/').split('/')
@@ -50,7 +56,9 @@ function chaosAction(c: RawChaos, path: Path, declared: Declared, sink: ProblemS
       return relabel(c, path, declared, sink)
     case 'policy-churn': {
       const policies = c.apply.flatMap((entry) => entry.map((p) => p.policy))
-      for (const p of policies) if (!declared.namespaces.has(p.metadata.namespace)) sink.at([...path, 'apply'], `namespace "${p.metadata.namespace}" is not declared in the scenario's namespaces`)
+      for (const p of policies)
+        if (!declared.namespaces.has(p.metadata.namespace))
+          sink.at([...path, 'apply'], `namespace "${p.metadata.namespace}" is not declared in the scenario's namespaces`)
       return { action: c.action, policies, times: c.times, intervalMs: c.interval }
     }
     default:
@@ -61,9 +69,12 @@ function chaosAction(c: RawChaos, path: Path, declared: Declared, sink: ProblemS
 /** The chaos fields of step `si` (none without a chaos list, which `during` and `invariants` need). */
 export function parseChaos(s: RawStep, si: number, declared: Declared, sink: ProblemSink): Pick<Step, 'chaos' | 'during' | 'invariants'> {
   const chaos = s.chaos?.map((c, ci) => chaosAction(c, ['steps', si, 'chaos', ci], declared, sink))
-  if (!chaos && (s.during || s.invariants)) sink.at(['steps', si, s.during ? 'during' : 'invariants'], `${s.during ? 'during' : 'invariants'} needs a chaos list in the same step`)
+  if (!chaos && (s.during || s.invariants))
+    sink.at(['steps', si, s.during ? 'during' : 'invariants'], `${s.during ? 'during' : 'invariants'} needs a chaos list in the same step`)
   s.during?.cells.forEach((c, ci) => {
-    for (const side of ['from', 'to'] as const) if (!patternMatchesAny(c[side], declared.endpoints)) sink.at(['steps', si, 'during', 'cells', ci, side], `"${c[side]}" matches no pod or external`)
+    for (const side of ['from', 'to'] as const)
+      if (!patternMatchesAny(c[side], declared.endpoints))
+        sink.at(['steps', si, 'during', 'cells', ci, side], `"${c[side]}" matches no pod or external`)
   })
   if (!chaos) return {}
   return { chaos, during: s.during ?? DEFAULT_DURING, ...(s.invariants ? { invariants: s.invariants } : {}) }

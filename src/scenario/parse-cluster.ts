@@ -33,14 +33,21 @@ function namespacesOf(raw: RawScenario, sink: ProblemSink): Namespace[] {
   return Object.entries(raw.namespaces).map(([name, ns]) => {
     const labels = ns?.labels ?? {}
     if (labels[NAMESPACE_NAME_LABEL] !== undefined && labels[NAMESPACE_NAME_LABEL] !== name) {
-      sink.at(['namespaces', name, 'labels', NAMESPACE_NAME_LABEL], `${NAMESPACE_NAME_LABEL} is always the namespace's own name ("${name}")`)
+      sink.at(
+        ['namespaces', name, 'labels', NAMESPACE_NAME_LABEL],
+        `${NAMESPACE_NAME_LABEL} is always the namespace's own name ("${name}")`,
+      )
     }
     return { name, labels: { ...labels, [NAMESPACE_NAME_LABEL]: name } }
   })
 }
 
 /** Externals and pods with their addresses: declared ones first (each used once), then the rest allocated from the pod CIDR. */
-function endpointsOf(raw: RawScenario, defaultPorts: readonly ContainerPort[], sink: ProblemSink): { externals: External[]; pods: PodSpec[] } {
+function endpointsOf(
+  raw: RawScenario,
+  defaultPorts: readonly ContainerPort[],
+  sink: ProblemSink,
+): { externals: External[]; pods: PodSpec[] } {
   const owners = new Map<string, string>()
   const claim = (ip: string, who: string, path: Path) => {
     const prev = owners.get(ip)
@@ -51,8 +58,11 @@ function endpointsOf(raw: RawScenario, defaultPorts: readonly ContainerPort[], s
     claim(e.ip, name, ['externals', name, 'ip'])
     return { name, ip: e.ip, ports: e.ports ?? [] }
   })
-  const rawPods = Object.entries(raw.namespaces).flatMap(([namespace, n]) => Object.entries(n?.pods ?? {}).map(([name, p]) => ({ namespace, name, p: p ?? {} })))
-  for (const { namespace, name, p } of rawPods) if (p.ip) claim(p.ip, podId({ namespace, name }), ['namespaces', namespace, 'pods', name, 'ip'])
+  const rawPods = Object.entries(raw.namespaces).flatMap(([namespace, n]) =>
+    Object.entries(n?.pods ?? {}).map(([name, p]) => ({ namespace, name, p: p ?? {} })),
+  )
+  for (const { namespace, name, p } of rawPods)
+    if (p.ip) claim(p.ip, podId({ namespace, name }), ['namespaces', namespace, 'pods', name, 'ip'])
   let allocated: string[] = []
   try {
     allocated = allocateAddresses(raw.podCIDR ?? DEFAULT_POD_CIDR, rawPods.filter((x) => !x.p.ip).length, new Set(owners.keys()))
@@ -76,7 +86,9 @@ export function parseCluster(raw: RawScenario, defaultPorts: readonly ContainerP
   const nsNames = new Set(namespaces.map((n) => n.name))
   const { externals, pods } = endpointsOf(raw, defaultPorts, sink)
   const podIds = new Set(pods.map(podId))
-  for (const e of externals) if (podIds.has(e.name) || nsNames.has(e.name)) sink.at(['externals', e.name], `external "${e.name}" has the name of a namespace; pick another`)
+  for (const e of externals)
+    if (podIds.has(e.name) || nsNames.has(e.name))
+      sink.at(['externals', e.name], `external "${e.name}" has the name of a namespace; pick another`)
   const declared: Declared = {
     namespaces: nsNames,
     pods: podIds,

@@ -15,5 +15,9 @@ export function resolveProbe(raw: ProbeOverride | undefined, base: ProbeSpec): P
 
 /** The container ports of a pod that declares none: one per target of any probe, named as the Kubernetes e2e suite does. */
 export function servePorts(probes: readonly ProbeSpec[]): ContainerPort[] {
-  return dedupeTargets(probes.flatMap((p) => p.targets)).map((t) => ({ name: `serve-${t.port}-${t.protocol.toLowerCase()}`, port: t.port, protocol: t.protocol }))
+  return dedupeTargets(probes.flatMap((p) => p.targets)).map((t) => ({
+    name: `serve-${t.port}-${t.protocol.toLowerCase()}`,
+    port: t.port,
+    protocol: t.protocol,
+  }))
 }

@@ -16,7 +16,8 @@ function stepActions(s: RawStep, si: number, live: Set<string>, declared: Declar
   s.apply?.forEach((entry, ai) => {
     for (const lp of locatePolicies(entry, sink.source, ['steps', si, 'apply', ai])) {
       const ns = lp.policy.metadata.namespace
-      if (!declared.namespaces.has(ns)) sink.atIn(lp.source, [...lp.path, 'metadata', 'namespace'], `namespace "${ns}" is not declared in the scenario's namespaces`)
+      if (!declared.namespaces.has(ns))
+        sink.atIn(lp.source, [...lp.path, 'metadata', 'namespace'], `namespace "${ns}" is not declared in the scenario's namespaces`)
       live.add(policyId(lp.policy))
       actions.push({ kind: 'apply-policy', policy: lp.policy, source: { file: lp.source.file, doc: lp.doc, path: lp.path } })
     }
@@ -34,7 +35,8 @@ function stepActions(s: RawStep, si: number, live: Set<string>, declared: Declar
   }
   for (const [ns, labels] of Object.entries(s.setNamespaceLabels ?? {})) {
     if (!declared.namespaces.has(ns)) sink.at(['steps', si, 'setNamespaceLabels', ns], `no namespace "${ns}"`)
-    if (labels[NAMESPACE_NAME_LABEL] !== undefined && labels[NAMESPACE_NAME_LABEL] !== ns) sink.at(['steps', si, 'setNamespaceLabels', ns, NAMESPACE_NAME_LABEL], `${NAMESPACE_NAME_LABEL} cannot be changed`)
+    if (labels[NAMESPACE_NAME_LABEL] !== undefined && labels[NAMESPACE_NAME_LABEL] !== ns)
+      sink.at(['steps', si, 'setNamespaceLabels', ns, NAMESPACE_NAME_LABEL], `${NAMESPACE_NAME_LABEL} cannot be changed`)
     actions.push({ kind: 'set-namespace-labels', namespace: ns, labels: { ...labels, [NAMESPACE_NAME_LABEL]: ns } })
   }
   return actions
@@ -50,7 +52,12 @@ export function parseSteps(raw: readonly RawStep[], probes: readonly ProbeSpec[]
     const actions = stepActions(s, si, live, declared, sink)
     s.expect?.rules.forEach((rule, ri) => {
       for (const side of ['from', 'to'] as const) {
-        if (!patternMatchesAny(rule[side], declared.endpoints)) sink.at(['steps', si, 'expect', 'rules', ri, side], `"${rule[side]}" matches no pod or external`, 'use namespace/pod, an external name, or * wildcards')
+        if (!patternMatchesAny(rule[side], declared.endpoints))
+          sink.at(
+            ['steps', si, 'expect', 'rules', ri, side],
+            `"${rule[side]}" matches no pod or external`,
+            'use namespace/pod, an external name, or * wildcards',
+          )
       }
     })
     const chaos = parseChaos(s, si, declared, sink)

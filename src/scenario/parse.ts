@@ -21,7 +21,12 @@ function notAScenario(value: unknown, source: SourceDoc): Problem | undefined {
     return { file: source.file, line: 1, message: 'a scenario must be a YAML mapping with name, namespaces and steps' }
   }
   if ('kind' in value && 'apiVersion' in value) {
-    return problemAt(source, ['kind'], `this is a Kubernetes ${String(value.kind)} object, not a scenario`, "scenarios have name, namespaces, probe and steps; put policies under a step's apply")
+    return problemAt(
+      source,
+      ['kind'],
+      `this is a Kubernetes ${String(value.kind)} object, not a scenario`,
+      "scenarios have name, namespaces, probe and steps; put policies under a step's apply",
+    )
   }
   return undefined
 }
@@ -36,7 +41,18 @@ function checkReferences(raw: RawScenario, source: SourceDoc): ParseResult {
   if (sink.problems.length) return { ok: false, problems: [...sink.problems] }
   return {
     ok: true,
-    scenario: { name: raw.name, file: source.file, ...(raw.description ? { description: raw.description } : {}), tags: raw.tags ?? [], namespaces, pods, externals, probe, steps, podCIDR: raw.podCIDR ?? DEFAULT_POD_CIDR },
+    scenario: {
+      name: raw.name,
+      file: source.file,
+      ...(raw.description ? { description: raw.description } : {}),
+      tags: raw.tags ?? [],
+      namespaces,
+      pods,
+      externals,
+      probe,
+      steps,
+      podCIDR: raw.podCIDR ?? DEFAULT_POD_CIDR,
+    },
   }
 }
 

@@ -14,7 +14,10 @@ import { strictObject } from './zod-issues.js'
 const containerPort = strictObject({ name: checked(portNameError).optional(), port: portNumber, protocol: protocol.optional() }).transform(
   (p): ContainerPort => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? 'TCP' }),
 )
-const target = strictObject({ port: portNumber, protocol: protocol.optional() }).transform((t): Target => ({ port: t.port, protocol: t.protocol ?? 'TCP' }))
+const target = strictObject({ port: portNumber, protocol: protocol.optional() }).transform((t): Target => ({
+  port: t.port,
+  protocol: t.protocol ?? 'TCP',
+}))
 
 /** What a `probe` block sets; what it leaves unset is inherited (from the scenario's probe, or the default). */
 export interface ProbeOverride {
@@ -34,7 +37,8 @@ const probeSchema = strictObject({
   timeout: duration.optional(),
 })
   .superRefine((p, ctx) => {
-    if (p.targets && (p.ports || p.protocols)) ctx.addIssue({ code: 'custom', path: ['targets'], message: 'use either targets or ports/protocols, not both' })
+    if (p.targets && (p.ports || p.protocols))
+      ctx.addIssue({ code: 'custom', path: ['targets'], message: 'use either targets or ports/protocols, not both' })
     if (p.protocols && !p.ports) ctx.addIssue({ code: 'custom', path: ['protocols'], message: 'protocols needs ports' })
   })
   .transform(({ targets, ports, protocols, timeout }): ProbeOverride => {
@@ -72,11 +76,17 @@ const expectSchema = strictObject({
   rules: z.array(expectRule).optional(),
 }).transform((e): Expect => ({ ...(e.default ? { default: e.default } : {}), rules: e.rules ?? [] }))
 
-const stepName = z.string({ error: (i) => (i.input === undefined ? 'step name is required' : 'step name must be a string') }).min(1, { error: 'step name must not be empty' })
+const stepName = z
+  .string({ error: (i) => (i.input === undefined ? 'step name is required' : 'step name must be a string') })
+  .min(1, { error: 'step name must not be empty' })
 const deletes = z.array(strictObject({ namespace: checked(dns1123LabelError), name: z.string().min(1) }))
 const labelsByName = z.record(z.string(), labels)
-const scenarioName = z.string({ error: (i) => (i.input === undefined ? 'name is required' : 'name must be a string') }).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, { error: "name may contain letters, digits, '-', '_' and '.' only" })
-const namespaces = z.record(checked(dns1123LabelError), namespace.nullable(), { error: (i) => (i.input === undefined ? 'namespaces is required (a map of namespace name to its labels and pods)' : undefined) })
+const scenarioName = z
+  .string({ error: (i) => (i.input === undefined ? 'name is required' : 'name must be a string') })
+  .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, { error: "name may contain letters, digits, '-', '_' and '.' only" })
+const namespaces = z.record(checked(dns1123LabelError), namespace.nullable(), {
+  error: (i) => (i.input === undefined ? 'namespaces is required (a map of namespace name to its labels and pods)' : undefined),
+})
 const externals = z.record(checked(dns1123LabelError), external)
 
 /** The scenario file's schema; `apply` entries (of steps and of policy-churn) are read by `applyEntry` (the rest is built once). */
@@ -102,7 +112,9 @@ export function makeScenarioSchema(applyEntry: ApplyEntrySchema) {
     namespaces,
     externals: externals.optional(),
     probe: probeSchema.optional(),
-    steps: z.array(step, { error: (i) => (i.input === undefined ? 'steps is required (a list of steps)' : undefined) }).min(1, { error: 'a scenario needs at least one step' }),
+    steps: z
+      .array(step, { error: (i) => (i.input === undefined ? 'steps is required (a list of steps)' : undefined) })
+      .min(1, { error: 'a scenario needs at least one step' }),
   })
 }
 

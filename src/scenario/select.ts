@@ -3,7 +3,12 @@ import type { Scenario } from '../model/scenario.js'
 
 /** Splits repeatable, comma-separated tag options into a set. */
 export function tagSet(values: readonly string[]): Set<string> {
-  return new Set(values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean))
+  return new Set(
+    values
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter(Boolean),
+  )
 }
 
 /** Scenarios with at least one tag of `include` (all when empty) and none of `exclude`. */

@@ -23,7 +23,10 @@ export function parseYaml(text: string, file: string): { source: SourceDoc; valu
 }
 
 /** Parses a multi-document stream (`---` separated); empty documents are skipped. */
-export function parseYamlStream(text: string, file: string): { docs: { source: SourceDoc; value: unknown; index: number }[]; problems: Problem[] } {
+export function parseYamlStream(
+  text: string,
+  file: string,
+): { docs: { source: SourceDoc; value: unknown; index: number }[]; problems: Problem[] } {
   const lines = new LineCounter()
   const all = parseAllDocuments(text, { ...OPTIONS, lineCounter: lines })
   const problems: Problem[] = []

@@ -25,7 +25,10 @@ export function didYouMean(field: string, known: readonly string[]): string {
 }
 
 /** Converts zod issues into (path, message, hint) triples relative to a base path. */
-export function zodIssues(error: { readonly issues: readonly z.core.$ZodIssue[] }, base: readonly (string | number)[] = []): { path: (string | number)[]; message: string; hint?: string }[] {
+export function zodIssues(
+  error: { readonly issues: readonly z.core.$ZodIssue[] },
+  base: readonly (string | number)[] = [],
+): { path: (string | number)[]; message: string; hint?: string }[] {
   return error.issues.flatMap((issue) => {
     const path = [...base, ...(issue.path as (string | number)[])]
     if (issue.code === 'custom' && issue.message === UNKNOWN_FIELD) {
@@ -35,7 +38,12 @@ export function zodIssues(error: { readonly issues: readonly z.core.$ZodIssue[] 
     }
     if (issue.code === 'invalid_key') {
       const inner = (issue as { issues?: { message: string }[] }).issues ?? []
-      return [{ path, message: `invalid name "${String(path[path.length - 1])}": ${inner.map((x) => x.message).join('; ') || 'not allowed here'}` }]
+      return [
+        {
+          path,
+          message: `invalid name "${String(path[path.length - 1])}": ${inner.map((x) => x.message).join('; ') || 'not allowed here'}`,
+        },
+      ]
     }
     if (issue.code === 'invalid_union' && 'errors' in issue) {
       return [{ path, message: issue.message === 'Invalid input' ? 'invalid value' : issue.message }]

@@ -16,13 +16,20 @@ t.test('predict --output json follows ARCHITECTURE.md 3.3', async (t) => {
   t.equal(r.code, 0, r.err)
   const doc = JSON.parse(r.out)
   t.equal(doc.scenario, 'allow-web-to-customer')
-  t.same(doc.steps.map((s: { name: string }) => s.name), ['baseline', 'isolate customer', 'database only from customer'])
+  t.same(
+    doc.steps.map((s: { name: string }) => s.name),
+    ['baseline', 'isolate customer', 'database only from customer'],
+  )
   const cells = doc.steps[1].cells
   // 3 pods + 1 external, 2 targets: 4*4 - 1 (external to itself) = 15 cells per target.
   t.equal(cells.length, 30)
   t.same(Object.keys(cells[0]), ['from', 'to', 'port', 'protocol', 'verdict'])
-  t.notOk(cells.some((c: { from: string; to: string }) => c.from === 'orders-db' && c.to === 'orders-db'), 'no external to external cell')
-  const find = (from: string, to: string, port: number) => cells.find((c: { from: string; to: string; port: number }) => c.from === from && c.to === to && c.port === port)?.verdict
+  t.notOk(
+    cells.some((c: { from: string; to: string }) => c.from === 'orders-db' && c.to === 'orders-db'),
+    'no external to external cell',
+  )
+  const find = (from: string, to: string, port: number) =>
+    cells.find((c: { from: string; to: string; port: number }) => c.from === from && c.to === to && c.port === port)?.verdict
   t.equal(find('prod/web', 'prod/customer', 80), 'allow')
   t.equal(find('dev/tester', 'prod/customer', 80), 'deny')
   t.equal(find('orders-db', 'prod/customer', 80), 'deny')

@@ -18,7 +18,13 @@ t.test('every run appends to the history; report rebuilds it all', async (t) => 
   writeReports(sampleReport('20261124-010000-aaaa'), dir)
   writeReports(sampleReport('20261124-020000-bbbb', { failOpen: false }), dir)
   const history = JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8'))
-  t.same(history.runs.map((r: { runId: string; exitCode: number }) => [r.runId, r.exitCode]), [['20261124-010000-aaaa', 1], ['20261124-020000-bbbb', 0]])
+  t.same(
+    history.runs.map((r: { runId: string; exitCode: number }) => [r.runId, r.exitCode]),
+    [
+      ['20261124-010000-aaaa', 1],
+      ['20261124-020000-bbbb', 0],
+    ],
+  )
   rmSync(join(dir, 'history.json'))
   rmSync(join(dir, 'index.html'))
   rmSync(join(dir, '20261124-010000-aaaa', 'report.html'))

@@ -7,7 +7,11 @@ import { main } from '../../src/cli/main.js'
 
 async function canRun(): Promise<string | false> {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces and nftables)'
-  for (const [tool, arg] of [['ip', '-V'], ['nft', '--version']]) if ((await execa(tool, [arg], { reject: false })).exitCode !== 0) return `needs ${tool}`
+  for (const [tool, arg] of [
+    ['ip', '-V'],
+    ['nft', '--version'],
+  ])
+    if ((await execa(tool, [arg], { reject: false })).exitCode !== 0) return `needs ${tool}`
   return false
 }
 const skip = await canRun()
@@ -17,10 +21,21 @@ t.test('quick subset: every mode is caught, with scenario, step and classificati
   let out = ''
   let err = ''
   const modes = 'ignore-except,forget-egress-isolation,drop-udp-rules,stale-labels,late-programming=3s'
-  const code = await main(['selftest', 'test/fixtures/scenarios/local-mix.yaml', '--modes', modes, '--out', join(dir, 'selftest.json')], { out: (s) => void (out += s), err: (s) => void (err += s) })
+  const code = await main(['selftest', 'test/fixtures/scenarios/local-mix.yaml', '--modes', modes, '--out', join(dir, 'selftest.json')], {
+    out: (s) => void (out += s),
+    err: (s) => void (err += s),
+  })
   t.equal(code, 0, err)
-  const rows = JSON.parse(readFileSync(join(dir, 'selftest.json'), 'utf8')).modes as { mode: string; detected: boolean; step: string; classification: string }[]
-  t.same(rows.map((r) => [r.mode, r.detected]), modes.split(',').map((m) => [m, true]))
+  const rows = JSON.parse(readFileSync(join(dir, 'selftest.json'), 'utf8')).modes as {
+    mode: string
+    detected: boolean
+    step: string
+    classification: string
+  }[]
+  t.same(
+    rows.map((r) => [r.mode, r.detected]),
+    modes.split(',').map((m) => [m, true]),
+  )
   const row = (m: string) => rows.find((r) => r.mode === m)!
   t.equal(row('ignore-except').step, 'restrict app egress', 'the except is first exercised there')
   t.match(row('ignore-except').classification, /fail-open/)
@@ -30,7 +45,10 @@ t.test('quick subset: every mode is caught, with scenario, step and classificati
 
 t.test('an agent that fails open while restarting is caught by the chaos scenario', { skip, timeout: 120000 }, async (t) => {
   const dir = t.testdir()
-  const code = await main(['selftest', 'scenarios/chaos/restart-agent.yaml', '--modes', 'fail-open-on-restart', '--out', join(dir, 'o.json')], { out: () => {}, err: () => {} })
+  const code = await main(
+    ['selftest', 'scenarios/chaos/restart-agent.yaml', '--modes', 'fail-open-on-restart', '--out', join(dir, 'o.json')],
+    { out: () => {}, err: () => {} },
+  )
   t.equal(code, 0)
   const [row] = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')).modes
   t.equal(row.step, 'agents restart')
@@ -39,8 +57,13 @@ t.test('an agent that fails open while restarting is caught by the chaos scenari
 
 t.test('a mode nobody catches exits 1', { skip, timeout: 120000 }, async (t) => {
   // Only baseline steps: nothing is isolated, so no dataplane bug can show.
-  const dir = t.testdir({ 's.yaml': 'name: open\nnamespaces: {x: {pods: {a: {}, b: {}}}}\nsteps: [{name: baseline, expect: {default: allow}}]\n' })
-  const code = await main(['selftest', join(dir, 's.yaml'), '--modes', 'ignore-except', '--out', join(dir, 'o.json')], { out: () => {}, err: () => {} })
+  const dir = t.testdir({
+    's.yaml': 'name: open\nnamespaces: {x: {pods: {a: {}, b: {}}}}\nsteps: [{name: baseline, expect: {default: allow}}]\n',
+  })
+  const code = await main(['selftest', join(dir, 's.yaml'), '--modes', 'ignore-except', '--out', join(dir, 'o.json')], {
+    out: () => {},
+    err: () => {},
+  })
   t.equal(code, 1)
   t.equal(JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')).modes[0].detected, false)
 })

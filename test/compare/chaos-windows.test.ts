@@ -7,7 +7,10 @@ import type { Agreement } from '../../src/compare/compare.js'
 function samples(cells: Record<string, string>): Sample[] {
   const n = Math.max(...Object.values(cells).map((s) => s.length))
   const map: Record<string, Agreement> = { '.': 'agree', O: 'fail-open', C: 'fail-closed', '!': 'probe-error' }
-  return Array.from({ length: n }, (_, i) => ({ atMs: i * 100, cells: new Map(Object.entries(cells).map(([k, s]) => [k, map[s[i] ?? '.']])) }))
+  return Array.from({ length: n }, (_, i) => ({
+    atMs: i * 100,
+    cells: new Map(Object.entries(cells).map(([k, s]) => [k, map[s[i] ?? '.']])),
+  }))
 }
 
 t.test('a probe error is neither a window nor agreement: no window, but no recovery while it lasts', async (t) => {
@@ -17,7 +20,11 @@ t.test('a probe error is neither a window nor agreement: no window, but no recov
 })
 
 t.test('a single fail-closed sample is a lost packet, two in a row are an outage', async (t) => {
-  t.same(windowsOf(samples({ a: '.C.CC.' }), 100), [{ kind: 'fail-closed', startMs: 300, endMs: 500, cells: 1 }], 'only the pair makes a window')
+  t.same(
+    windowsOf(samples({ a: '.C.CC.' }), 100),
+    [{ kind: 'fail-closed', startMs: 300, endMs: 500, cells: 1 }],
+    'only the pair makes a window',
+  )
   t.same(windowsOf(samples({ a: '..C...' }), 100), [], 'no window from one lost packet')
 })
 
@@ -37,11 +44,22 @@ t.test('recovery: from a time to two clean samples in a row', async (t) => {
 
 t.test('invariants', async (t) => {
   const w = windowsOf(samples({ a: '.OO..CC...' }), 100)
-  t.same(checkInvariants(undefined, w, 100).map((i) => [i.name, i.passed]), [['maxFailOpen', false]], 'maxFailOpen defaults to 0')
-  t.same(checkInvariants({ maxFailOpenMs: 200, maxFailClosedMs: 100, maxRecoveryMs: 50 }, w, 100).map((i) => [i.name, i.observedMs, i.passed]), [
-    ['maxFailOpen', 200, true],
-    ['maxFailClosed', 200, false],
-    ['maxRecovery', 100, false],
-  ])
-  t.same(checkInvariants({ maxRecoveryMs: 1000 }, [], null).find((i) => i.name === 'maxRecovery')?.passed, false, 'never recovering fails maxRecovery')
+  t.same(
+    checkInvariants(undefined, w, 100).map((i) => [i.name, i.passed]),
+    [['maxFailOpen', false]],
+    'maxFailOpen defaults to 0',
+  )
+  t.same(
+    checkInvariants({ maxFailOpenMs: 200, maxFailClosedMs: 100, maxRecoveryMs: 50 }, w, 100).map((i) => [i.name, i.observedMs, i.passed]),
+    [
+      ['maxFailOpen', 200, true],
+      ['maxFailClosed', 200, false],
+      ['maxRecovery', 100, false],
+    ],
+  )
+  t.same(
+    checkInvariants({ maxRecoveryMs: 1000 }, [], null).find((i) => i.name === 'maxRecovery')?.passed,
+    false,
+    'never recovering fails maxRecovery',
+  )
 })

@@ -1,6 +1,18 @@
 // The one vocabulary of classifications: what each says is wrong, the predicates every caller uses, counts.
 import t from 'tap'
-import { type Classification, CLASSIFICATIONS, countCells, countWhere, faultOf, isDataplaneFault, isDisagreeingCell, isDisagreement, isProblem, isProblemCell, sumCounts } from '../../src/compare/classification.js'
+import {
+  type Classification,
+  CLASSIFICATIONS,
+  countCells,
+  countWhere,
+  faultOf,
+  isDataplaneFault,
+  isDisagreeingCell,
+  isDisagreement,
+  isProblem,
+  isProblemCell,
+  sumCounts,
+} from '../../src/compare/classification.js'
 
 t.test('each classification: its fault and every predicate', async (t) => {
   // classification, fault, isProblem, isDisagreement (exit 1), isDataplaneFault (selftest caught)
@@ -34,15 +46,32 @@ t.test('cells: the intent-violation flag counts even where the classification do
     ['unsupported', false, false, false],
   ]
   for (const [classification, intentViolation, problem, disagreeing] of table) {
-    t.equal(isProblemCell({ classification, intentViolation }), problem, `${classification}${intentViolation ? ' + intent' : ''}: problem cell`)
-    t.equal(isDisagreeingCell({ classification, intentViolation }), disagreeing, `${classification}${intentViolation ? ' + intent' : ''}: disagreeing cell`)
+    t.equal(
+      isProblemCell({ classification, intentViolation }),
+      problem,
+      `${classification}${intentViolation ? ' + intent' : ''}: problem cell`,
+    )
+    t.equal(
+      isDisagreeingCell({ classification, intentViolation }),
+      disagreeing,
+      `${classification}${intentViolation ? ' + intent' : ''}: disagreeing cell`,
+    )
   }
 })
 
 t.test('counts, sums and sums over a predicate', async (t) => {
-  const a = countCells([{ classification: 'match' }, { classification: 'match' }, { classification: 'fail-open' }, { classification: 'probe-error' }])
+  const a = countCells([
+    { classification: 'match' },
+    { classification: 'match' },
+    { classification: 'fail-open' },
+    { classification: 'probe-error' },
+  ])
   t.same(a, { match: 2, 'fail-open': 1, 'fail-closed': 0, 'intent-violation': 0, flaky: 0, unsupported: 0, skipped: 0, 'probe-error': 1 })
-  t.same(Object.keys(a), ['match', 'fail-open', 'fail-closed', 'intent-violation', 'flaky', 'unsupported', 'skipped', 'probe-error'], 'the key order report.json has always had')
+  t.same(
+    Object.keys(a),
+    ['match', 'fail-open', 'fail-closed', 'intent-violation', 'flaky', 'unsupported', 'skipped', 'probe-error'],
+    'the key order report.json has always had',
+  )
   const b = countCells([{ classification: 'intent-violation' }, { classification: 'match' }])
   const sum = sumCounts([a, b])
   t.equal(sum.match, 3)

@@ -21,11 +21,21 @@ t.test('agreement of one observation with the prediction', async (t) => {
 
 t.test('judging a cell', async (t) => {
   t.same(judgeCell(undefined, 'deny', 'blocked', ['agree']), { classification: 'match', intentViolation: false })
-  t.same(judgeCell(undefined, 'deny', 'allowed', ['fail-open', 'fail-open', 'fail-open', 'fail-open']), { classification: 'fail-open', intentViolation: false })
-  t.same(judgeCell(undefined, 'allow', 'blocked', ['fail-closed', 'fail-closed']), { classification: 'fail-closed', intentViolation: false })
+  t.same(judgeCell(undefined, 'deny', 'allowed', ['fail-open', 'fail-open', 'fail-open', 'fail-open']), {
+    classification: 'fail-open',
+    intentViolation: false,
+  })
+  t.same(judgeCell(undefined, 'allow', 'blocked', ['fail-closed', 'fail-closed']), {
+    classification: 'fail-closed',
+    intentViolation: false,
+  })
   t.same(judgeCell(undefined, 'deny', 'blocked', ['fail-open', 'agree', 'fail-open']), { classification: 'flaky', intentViolation: false })
   t.same(judgeCell('allow', 'deny', 'blocked', ['agree']), { classification: 'intent-violation', intentViolation: true })
-  t.same(judgeCell('allow', 'deny', 'allowed', ['fail-open']), { classification: 'fail-open', intentViolation: true }, 'a dataplane fault outranks the intent violation, both recorded')
+  t.same(
+    judgeCell('allow', 'deny', 'allowed', ['fail-open']),
+    { classification: 'fail-open', intentViolation: true },
+    'a dataplane fault outranks the intent violation, both recorded',
+  )
   t.same(judgeCell(undefined, 'allow', 'error', ['probe-error']), { classification: 'probe-error', intentViolation: false })
   t.same(judgeCell(undefined, 'allow', 'skipped', []), { classification: 'skipped', intentViolation: false })
   t.same(judgeCell(undefined, 'allow', 'unsupported', []), { classification: 'unsupported', intentViolation: false })

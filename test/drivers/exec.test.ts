@@ -9,7 +9,9 @@ t.test('a command that succeeds gives its stdout; stdin is passed through', asyn
 })
 
 t.test('a failing command throws InfraError with the command, its exit code and the tail of its stderr', async (t) => {
-  const err = await execOrThrow(defaultExec, ['sh', '-c', 'for i in $(seq 1 20); do echo "line $i" >&2; done; exit 4']).catch((e: unknown) => e)
+  const err = await execOrThrow(defaultExec, ['sh', '-c', 'for i in $(seq 1 20); do echo "line $i" >&2; done; exit 4']).catch(
+    (e: unknown) => e,
+  )
   t.ok(err instanceof InfraError, 'an infrastructure failure (exit 3), not a crash')
   const message = (err as Error).message
   t.match(message, /^sh -c for i in .* failed \(exit 4\): line 6\nline 7\n/, 'names the command and exit code, keeps the last 15 lines')
@@ -18,7 +20,10 @@ t.test('a failing command throws InfraError with the command, its exit code and 
 })
 
 t.test('stdout stands in for an empty stderr; hint and context are carried', async (t) => {
-  const err = (await execOrThrow(defaultExec, ['sh', '-c', 'echo "what went wrong"; exit 1'], { hint: 'is Docker running?', context: '--- ruleset ---\ntable inet x {}' }).catch((e: unknown) => e)) as InfraError
+  const err = (await execOrThrow(defaultExec, ['sh', '-c', 'echo "what went wrong"; exit 1'], {
+    hint: 'is Docker running?',
+    context: '--- ruleset ---\ntable inet x {}',
+  }).catch((e: unknown) => e)) as InfraError
   t.equal(err.message, 'sh -c echo "what went wrong"; exit 1 failed (exit 1): what went wrong\n--- ruleset ---\ntable inet x {}')
   t.equal(err.hint, 'is Docker running?')
 })

@@ -21,7 +21,27 @@ t.test('kind + Calico: the basics agree, an agent restart keeps enforcing', { sk
   const calico = process.env.NPH_CALICO ?? 'v3.30.7'
   const dataplane = process.env.NPH_DATAPLANE ?? 'iptables'
   const image = process.env.NPH_KIND_IMAGE ? ['--kind-image', process.env.NPH_KIND_IMAGE] : []
-  const r = await execa(process.execPath, ['dist/src/cli/bin.js', 'run', 'scenarios/basics', 'scenarios/chaos/restart-agent.yaml', '--driver', 'kind', '--calico-version', calico, '--dataplane', dataplane, '--report-dir', dir, '--name', 'nph-e2e', ...image], { reject: false, all: true })
+  const r = await execa(
+    process.execPath,
+    [
+      'dist/src/cli/bin.js',
+      'run',
+      'scenarios/basics',
+      'scenarios/chaos/restart-agent.yaml',
+      '--driver',
+      'kind',
+      '--calico-version',
+      calico,
+      '--dataplane',
+      dataplane,
+      '--report-dir',
+      dir,
+      '--name',
+      'nph-e2e',
+      ...image,
+    ],
+    { reject: false, all: true },
+  )
   t.equal(r.exitCode, 0, r.all)
   const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
   const report = JSON.parse(readFileSync(join(dir, id, 'report.json'), 'utf8'))

@@ -6,7 +6,10 @@ import type { ContainerPort, Target } from '../../src/model/cluster.js'
 import type { NetworkPolicyPort } from '../../src/model/policy.js'
 
 const tcp80: Target = { port: 80, protocol: 'TCP' }
-const dest: ContainerPort[] = [{ name: 'http', port: 80, protocol: 'TCP' }, { name: 'dns', port: 53, protocol: 'UDP' }]
+const dest: ContainerPort[] = [
+  { name: 'http', port: 80, protocol: 'TCP' },
+  { name: 'dns', port: 53, protocol: 'UDP' },
+]
 const rows: [string, NetworkPolicyPort, Target, readonly ContainerPort[] | undefined, boolean][] = [
   ['protocol omitted means TCP', { port: 80 }, tcp80, dest, true],
   ['protocol omitted does not match UDP', { port: 53 }, { port: 53, protocol: 'UDP' }, dest, false],

@@ -17,6 +17,10 @@ const rows: [string, LabelSelector, boolean][] = [
   ['Exists: missing key', { matchExpressions: [{ key: 'env', operator: 'Exists' }] }, false],
   ['DoesNotExist: missing key matches', { matchExpressions: [{ key: 'env', operator: 'DoesNotExist' }] }, true],
   ['DoesNotExist: present key fails', { matchExpressions: [{ key: 'app', operator: 'DoesNotExist' }] }, false],
-  ['matchLabels AND matchExpressions', { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['front'] }] }, false],
+  [
+    'matchLabels AND matchExpressions',
+    { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['front'] }] },
+    false,
+  ],
 ]
 for (const [name, selector, want] of rows) t.equal(matchesSelector(selector, labels), want, name)

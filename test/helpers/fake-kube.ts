@@ -37,7 +37,9 @@ export class FakeKube implements KubeApi {
   }
   async listNamespaces(labelSelector?: string) {
     const [k, v] = labelSelector?.split('=') ?? []
-    return [...this.namespaces].filter(([, l]) => !k || l[k] === v).map(([name, labels]) => ({ name, labels, ...(this.created.has(name) ? { createdAt: this.created.get(name)! } : {}) }))
+    return [...this.namespaces]
+      .filter(([, l]) => !k || l[k] === v)
+      .map(([name, labels]) => ({ name, labels, ...(this.created.has(name) ? { createdAt: this.created.get(name)! } : {}) }))
   }
   async createNamespace(name: string, labels: Record<string, string>) {
     this.log('createNamespace', name, labels)
@@ -60,7 +62,11 @@ export class FakeKube implements KubeApi {
     const m = manifest as FakePodManifest
     const wanted = m.metadata.annotations?.['cni.projectcalico.org/ipAddrs']
     const ip = wanted ? JSON.parse(wanted)[0] : `10.99.0.${this.nextIp++}`
-    this.pods.set(podId({ namespace, name: m.metadata.name }), { manifest: m, polls: 0, info: { name: m.metadata.name, namespace, phase: 'Pending', ready: false, labels: m.metadata.labels, ip } })
+    this.pods.set(podId({ namespace, name: m.metadata.name }), {
+      manifest: m,
+      polls: 0,
+      info: { name: m.metadata.name, namespace, phase: 'Pending', ready: false, labels: m.metadata.labels, ip },
+    })
   }
   async getPod(namespace: string, name: string) {
     const p = this.pods.get(podId({ namespace, name }))
@@ -100,7 +106,13 @@ export class FakeKube implements KubeApi {
       const m = /connect \[?([^\]\s]+?)\]?:(\d+) --timeout=\d+ms --protocol=(\w+).*echo "@@(\d+)/.exec(line)
       if (!m) return []
       const r = this.connects(podId({ namespace, name: pod }), m[1], Number(m[2]), m[3])
-      return [r === true ? `@@${m[4]} 0 0 ` : r === 'timeout' ? `@@${m[4]} 1 0 TIMEOUT: i/o timeout` : `@@${m[4]} 1 0 REFUSED: connection refused`]
+      return [
+        r === true
+          ? `@@${m[4]} 0 0 `
+          : r === 'timeout'
+            ? `@@${m[4]} 1 0 TIMEOUT: i/o timeout`
+            : `@@${m[4]} 1 0 REFUSED: connection refused`,
+      ]
     })
     return { stdout: lines.join('\n') + '\n', stderr: '', exitCode: 0 }
   }

@@ -77,7 +77,9 @@ export class RehearsalKube implements KubeApi {
   private sid?: string
   private plan?: TopologyPlan
   private started?: Promise<void>
-  private readonly namespaces = new Map<string, Record<string, string>>(SYSTEM_NAMESPACES.map((n) => [n, { 'kubernetes.io/metadata.name': n }]))
+  private readonly namespaces = new Map<string, Record<string, string>>(
+    SYSTEM_NAMESPACES.map((n) => [n, { 'kubernetes.io/metadata.name': n }]),
+  )
   private readonly created = new Map<string, number>()
   private readonly pods = new Map<string, FakePod>()
   /** calico-node pod generation per node (a DaemonSet's replacement pod gets a new name). */
@@ -103,7 +105,9 @@ export class RehearsalKube implements KubeApi {
   }
   async listNamespaces(labelSelector?: string) {
     // metadata.creationTimestamp is set by the API server on create (ObjectMeta); the system namespaces are old.
-    return [...this.namespaces].filter(([, l]) => selects(l, labelSelector)).map(([name, labels]) => ({ name, labels, createdAt: this.created.get(name) ?? 0 }))
+    return [...this.namespaces]
+      .filter(([, l]) => selects(l, labelSelector))
+      .map(([name, labels]) => ({ name, labels, createdAt: this.created.get(name) ?? 0 }))
   }
   async createNamespace(name: string, labels: Record<string, string>) {
     // The API server answers 409 AlreadyExists for a name that exists (apimachinery StatusReasonAlreadyExists).
@@ -159,10 +163,19 @@ export class RehearsalKube implements KubeApi {
     // Calico's manifest install runs calico-node as a DaemonSet in kube-system, its pods labelled k8s-app=calico-node
     // (projectcalico/calico manifests/calico.yaml).
     if (namespace === 'kube-system' && labelSelector === 'k8s-app=calico-node') {
-      return [...this.agents].map(([node, gen]): PodInfo => ({ name: `calico-node-${node}-${gen}`, namespace, phase: 'Running', ready: true, node, labels: { 'k8s-app': 'calico-node' } }))
+      return [...this.agents].map(([node, gen]): PodInfo => ({
+        name: `calico-node-${node}-${gen}`,
+        namespace,
+        phase: 'Running',
+        ready: true,
+        node,
+        labels: { 'k8s-app': 'calico-node' },
+      }))
     }
     const out: PodInfo[] = []
-    for (const [id, p] of this.pods) if (id.startsWith(`${namespace}/`) && selects(p.labels, labelSelector)) out.push((await this.getPod(namespace, id.slice(namespace.length + 1)))!)
+    for (const [id, p] of this.pods)
+      if (id.startsWith(`${namespace}/`) && selects(p.labels, labelSelector))
+        out.push((await this.getPod(namespace, id.slice(namespace.length + 1)))!)
     return out
   }
   async deletePod(namespace: string, name: string) {

@@ -8,7 +8,12 @@ const cell = (from: string, to: string, port: number, over: Partial<CellReport> 
   port,
   protocol: 'TCP',
   prediction: 'allow',
-  observation: { result: 'allowed', answeredBy: to, latencyMs: 1, attempts: [{ round: 1, atMs: 3, result: 'allowed', answeredBy: to, latencyMs: 1 }] },
+  observation: {
+    result: 'allowed',
+    answeredBy: to,
+    latencyMs: 1,
+    attempts: [{ round: 1, atMs: 3, result: 'allowed', answeredBy: to, latencyMs: 1 }],
+  },
   classification: 'match',
   intentViolation: false,
   timeToEnforceMs: 3,
@@ -18,25 +23,87 @@ const cell = (from: string, to: string, port: number, over: Partial<CellReport> 
 const ids = ['x/a', 'x/b', 'ext']
 
 /** One direction as the evaluator explains it: isolated by `policies` (none: not isolated), no rule allowing. */
-const dir = (direction: 'ingress' | 'egress', endpoint: string, policies: string[] = []): DirectionExplanation => ({ direction, endpoint, applicable: endpoint !== 'ext', isolatedBy: policies, allowed: policies.length === 0, checks: [] })
+const dir = (direction: 'ingress' | 'egress', endpoint: string, policies: string[] = []): DirectionExplanation => ({
+  direction,
+  endpoint,
+  applicable: endpoint !== 'ext',
+  isolatedBy: policies,
+  allowed: policies.length === 0,
+  checks: [],
+})
 
 export function sampleReport(runId = '20261124-010203-abcd', opts: { failOpen?: boolean; tte?: number } = {}): RunReport {
   const failOpen = opts.failOpen ?? true
   const cells: CellReport[] = []
-  for (const from of ids) for (const to of ids) for (const port of [80, 81]) {
-    if (from === 'ext' && to === 'ext') continue
-    if (failOpen && from === 'x/b' && to === 'x/a' && port === 80) {
-      cells.push(cell(from, to, port, { intent: 'deny', prediction: 'deny', classification: 'fail-open', timeToEnforceMs: null, explanation: { kind: 'policies', egress: dir('egress', 'x/b'), ingress: dir('ingress', 'x/a', ['x/deny']) }, observation: { result: 'allowed', answeredBy: 'x/a', latencyMs: 1, attempts: [{ round: 1, atMs: 2, result: 'allowed', answeredBy: 'x/a' }, { round: 2, atMs: 260, result: 'allowed', answeredBy: 'x/a' }] } }))
-    } else if (from === 'ext' && to === 'x/b' && port === 81) {
-      cells.push(cell(from, to, port, { intent: 'deny', classification: 'intent-violation', intentViolation: true, explanation: { kind: 'policies', egress: dir('egress', 'ext'), ingress: dir('ingress', 'x/b') } }))
-    } else cells.push(cell(from, to, port))
-  }
+  for (const from of ids)
+    for (const to of ids)
+      for (const port of [80, 81]) {
+        if (from === 'ext' && to === 'ext') continue
+        if (failOpen && from === 'x/b' && to === 'x/a' && port === 80) {
+          cells.push(
+            cell(from, to, port, {
+              intent: 'deny',
+              prediction: 'deny',
+              classification: 'fail-open',
+              timeToEnforceMs: null,
+              explanation: { kind: 'policies', egress: dir('egress', 'x/b'), ingress: dir('ingress', 'x/a', ['x/deny']) },
+              observation: {
+                result: 'allowed',
+                answeredBy: 'x/a',
+                latencyMs: 1,
+                attempts: [
+                  { round: 1, atMs: 2, result: 'allowed', answeredBy: 'x/a' },
+                  { round: 2, atMs: 260, result: 'allowed', answeredBy: 'x/a' },
+                ],
+              },
+            }),
+          )
+        } else if (from === 'ext' && to === 'x/b' && port === 81) {
+          cells.push(
+            cell(from, to, port, {
+              intent: 'deny',
+              classification: 'intent-violation',
+              intentViolation: true,
+              explanation: { kind: 'policies', egress: dir('egress', 'ext'), ingress: dir('ingress', 'x/b') },
+            }),
+          )
+        } else cells.push(cell(from, to, port))
+      }
   const counts = countCells(cells)
-  const step = (index: number, name: string, extra: Partial<StepReport> = {}): StepReport => ({ index, name, targets: [{ port: 80, protocol: 'TCP' }, { port: 81, protocol: 'TCP' }], timeoutMs: 1000, applyMs: 5, rounds: 2, converged: !failOpen, timeToEnforceMs: failOpen ? null : (opts.tte ?? 120), durationMs: 1300, counts, cells, ...extra })
+  const step = (index: number, name: string, extra: Partial<StepReport> = {}): StepReport => ({
+    index,
+    name,
+    targets: [
+      { port: 80, protocol: 'TCP' },
+      { port: 81, protocol: 'TCP' },
+    ],
+    timeoutMs: 1000,
+    applyMs: 5,
+    rounds: 2,
+    converged: !failOpen,
+    timeToEnforceMs: failOpen ? null : (opts.tte ?? 120),
+    durationMs: 1300,
+    counts,
+    cells,
+    ...extra,
+  })
   const steps = [
     step(0, 'baseline', { converged: true, timeToEnforceMs: 2 }),
     step(1, 'restart the agent', {
-      chaos: [{ action: 'restart-agent', target: 'n1', startMs: 100, endMs: 900, recoveryMs: 250, windows: [{ kind: 'fail-open', startMs: 300, endMs: 700, cells: 4 }, { kind: 'fail-closed', startMs: 900, endMs: 1000, cells: 2 }], invariants: [{ name: 'maxFailOpen', limitMs: 0, observedMs: 400, passed: false }] }],
+      chaos: [
+        {
+          action: 'restart-agent',
+          target: 'n1',
+          startMs: 100,
+          endMs: 900,
+          recoveryMs: 250,
+          windows: [
+            { kind: 'fail-open', startMs: 300, endMs: 700, cells: 4 },
+            { kind: 'fail-closed', startMs: 900, endMs: 1000, cells: 2 },
+          ],
+          invariants: [{ name: 'maxFailOpen', limitMs: 0, observedMs: 400, passed: false }],
+        },
+      ],
     }),
   ]
   return {
@@ -49,7 +116,17 @@ export function sampleReport(runId = '20261124-010203-abcd', opts: { failOpen?: 
     driver: { name: 'local', cni: 'netpol-harness local nftables dataplane', versions: { nftables: 'v1.0.6', kernel: '6.1' } },
     options: { settleMs: 30000, reprobes: 3, roundIntervalMs: 250 },
     summary: { scenarios: 1, steps: 2, cells: cells.length * 2, counts, probesPerSecond: 42, exitCode: failOpen ? 1 : 0 },
-    scenarios: [{ name: 'sample', file: 'scenarios/sample.yaml', description: 'a <sample> & more', tags: ['t'], setupMs: 400, durationMs: 3000, steps }],
+    scenarios: [
+      {
+        name: 'sample',
+        file: 'scenarios/sample.yaml',
+        description: 'a <sample> & more',
+        tags: ['t'],
+        setupMs: 400,
+        durationMs: 3000,
+        steps,
+      },
+    ],
     diagnostics: [],
   }
 }

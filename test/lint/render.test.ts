@@ -3,7 +3,10 @@ import t from 'tap'
 import { main } from '../../src/cli/main.js'
 
 t.test('sarif', async (t) => {
-  const dir = t.testdir({ 'np.yaml': 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  ingress: [{}]\n' })
+  const dir = t.testdir({
+    'np.yaml':
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  ingress: [{}]\n',
+  })
   let out = ''
   const code = await main(['lint', dir, '--format', 'sarif'], { out: (s) => void (out += s), err: () => {} })
   t.equal(code, 1)

@@ -6,8 +6,18 @@ async function lintJson(files: Record<string, string>, extra: string[] = []) {
   const dir = t.testdir(files)
   let out = ''
   let err = ''
-  const code = await main(['lint', dir, '--format', 'json', '--fail-on', 'info', ...extra], { out: (s) => void (out += s), err: (s) => void (err += s) })
-  return { code, err, findings: code === 2 ? [] : (JSON.parse(out).findings as { rule: string; severity: string; line: number; path: string; message: string; file: string }[]) }
+  const code = await main(['lint', dir, '--format', 'json', '--fail-on', 'info', ...extra], {
+    out: (s) => void (out += s),
+    err: (s) => void (err += s),
+  })
+  return {
+    code,
+    err,
+    findings:
+      code === 2
+        ? []
+        : (JSON.parse(out).findings as { rule: string; severity: string; line: number; path: string; message: string; file: string }[]),
+  }
 }
 
 const np = (name: string, ns: string, spec: string) => `apiVersion: networking.k8s.io/v1
@@ -141,7 +151,11 @@ for (const c of cases) {
     t.equal(hits[0]?.path, c.path, 'path')
     t.match(hits[0]?.file, /k8s\.yaml$/)
     const good = await lintJson({ 'k8s.yaml': c.good })
-    t.same(good.findings.filter((f) => f.rule === c.rule), [], 'the clean example passes')
+    t.same(
+      good.findings.filter((f) => f.rule === c.rule),
+      [],
+      'the clean example passes',
+    )
   })
 }
 
@@ -158,15 +172,23 @@ steps:
       - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: t, namespace: x}, spec: {podSelector: {matchLabels: {app: b}}}}
 `
   const r = await lintJson({ 's.yaml': scenario })
-  t.same(r.findings.map((f) => [f.rule, f.line]), [['selects-no-pod', 10]])
+  t.same(
+    r.findings.map((f) => [f.rule, f.line]),
+    [['selects-no-pod', 10]],
+  )
 })
 
 t.test('--fail-on, --disable and --edge-label', async (t) => {
-  const files = { 'k.yaml': `${DENY('app')}---\n${np('all', 'app', '  podSelector: {matchLabels: {tier: public}}\n  ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0}}]}]\n')}` }
+  const files = {
+    'k.yaml': `${DENY('app')}---\n${np('all', 'app', '  podSelector: {matchLabels: {tier: public}}\n  ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0}}]}]\n')}`,
+  }
   t.equal((await lintJson(files)).code, 0, 'public is an edge word')
   const strict = await lintJson(files, ['--edge-label', 'role=edge'])
   t.equal(strict.code, 1, 'with explicit edge labels, tier=public is not edge')
-  t.same(strict.findings.map((f) => f.rule), ['ingress-from-anywhere'])
+  t.same(
+    strict.findings.map((f) => f.rule),
+    ['ingress-from-anywhere'],
+  )
   t.equal((await lintJson(files, ['--edge-label', 'role=edge', '--disable', 'ingress-from-anywhere'])).code, 0)
   const dir = t.testdir(files)
   const code = await main(['lint', dir, '--edge-label', 'role=edge', '--fail-on', 'error'], { out: () => {}, err: () => {} })
@@ -175,14 +197,18 @@ t.test('--fail-on, --disable and --edge-label', async (t) => {
 })
 
 t.test('bad input exits 2 with file and line', async (t) => {
-  const r = await lintJson({ 'bad.yaml': `${DENY('app')}---\nfoo: bar\n---\n${np('x', 'app', '  podSelector: {matchLabels: {app: web}}\n  polcyTypes: [Ingress]\n')}` })
+  const r = await lintJson({
+    'bad.yaml': `${DENY('app')}---\nfoo: bar\n---\n${np('x', 'app', '  podSelector: {matchLabels: {app: web}}\n  polcyTypes: [Ingress]\n')}`,
+  })
   t.equal(r.code, 2)
   t.match(r.err, /bad\.yaml:8:1: not a Kubernetes object/)
   t.match(r.err, /bad\.yaml:15:3: spec\.polcyTypes: unknown field "polcyTypes" \(did you mean `policyTypes`\?\)/)
 })
 
 t.test('other kinds are ignored, and namespaces default to default', async (t) => {
-  const r = await lintJson({ 'k.yaml': `apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {podSelector: {}}\n` })
+  const r = await lintJson({
+    'k.yaml': `apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {podSelector: {}}\n`,
+  })
   t.equal(r.code, 0, r.err)
   t.match(r.err, /1 manifest file \(1 objects of other kinds ignored\)/)
 })

@@ -9,5 +9,11 @@ t.test('pods by namespace/name, externals by name', async (t) => {
     externals: [{ name: 'ext', ip: '192.0.2.1', ports: [] }],
     policies: [],
   }
-  t.same([...endpointAddresses(state)], [['x/a', '10.0.0.1'], ['ext', '192.0.2.1']])
+  t.same(
+    [...endpointAddresses(state)],
+    [
+      ['x/a', '10.0.0.1'],
+      ['ext', '192.0.2.1'],
+    ],
+  )
 })

@@ -13,7 +13,11 @@ t.test('cells by ids and by indices are the same cells', async (t) => {
   t.equal(table.get('b', 'ext', tcp80), undefined, 'another target is another cell')
   t.equal(table.set('nope', 'a', tcp80, 'y'), false, 'an unknown id sets nothing')
   t.equal(table.set('a', 'a', { port: 81, protocol: 'TCP' }, 'y'), false, 'an unknown target sets nothing')
-  t.same([...table.entries()].map((e) => [e.from, e.to, e.target.port, e.value]), [['b', 'ext', 53, 'x']], 'only existing cells')
+  t.same(
+    [...table.entries()].map((e) => [e.from, e.to, e.target.port, e.value]),
+    [['b', 'ext', 53, 'x']],
+    'only existing cells',
+  )
 })
 
 t.test('cell keys', async (t) => {

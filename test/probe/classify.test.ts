@@ -3,13 +3,25 @@ import t from 'tap'
 import { classifyOutcome } from '../../src/probe/classify.js'
 
 t.test('classify', async (t) => {
-  t.same(classifyOutcome({ key: 'k', outcome: 'connected', latencyMs: 2, answeredBy: 'x/a' }, 'x/a', true), { result: 'allowed', latencyMs: 2, answeredBy: 'x/a' })
+  t.same(classifyOutcome({ key: 'k', outcome: 'connected', latencyMs: 2, answeredBy: 'x/a' }, 'x/a', true), {
+    result: 'allowed',
+    latencyMs: 2,
+    answeredBy: 'x/a',
+  })
   const wrong = classifyOutcome({ key: 'k', outcome: 'connected', latencyMs: 2, answeredBy: 'x/b' }, 'x/a', true)
   t.equal(wrong.result, 'error')
   t.match(wrong.detail, /answered by x\/b, expected x\/a/)
   t.equal(classifyOutcome({ key: 'k', outcome: 'timeout', latencyMs: 1000 }, 'x/a', true).result, 'blocked')
-  t.equal(classifyOutcome({ key: 'k', outcome: 'refused', latencyMs: 1 }, 'x/a', true).result, 'refused', 'a REJECT from a server known to listen')
-  t.same(classifyOutcome({ key: 'k', outcome: 'error', latencyMs: 1, detail: 'EHOSTUNREACH' }, 'x/a', true), { result: 'error', latencyMs: 1, detail: 'EHOSTUNREACH' })
+  t.equal(
+    classifyOutcome({ key: 'k', outcome: 'refused', latencyMs: 1 }, 'x/a', true).result,
+    'refused',
+    'a REJECT from a server known to listen',
+  )
+  t.same(classifyOutcome({ key: 'k', outcome: 'error', latencyMs: 1, detail: 'EHOSTUNREACH' }, 'x/a', true), {
+    result: 'error',
+    latencyMs: 1,
+    detail: 'EHOSTUNREACH',
+  })
 })
 
 // Issue 12, defect 2: on kind, externals built from agnhost 2.56 porter with SERVE_TCP_PORT_ never listened, so every

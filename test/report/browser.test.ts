@@ -18,7 +18,18 @@ t.test('pages render in Chromium', { skip, timeout: 120000 }, async (t) => {
   h = withRun(h, historyEntry(sampleReport('20261124-020000-bbbb', { failOpen: false, tte: 80 })))
   writeFileSync(join(dir, 'index.html'), renderIndex(h))
   // As the machine notes say: no background networking, a fresh profile, no sandbox as root.
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
   t.teardown(() => browser.close())
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } })
   const requests: string[] = []

@@ -7,7 +7,14 @@ import { reportSchemaErrors } from '../helpers/schema.js'
 import { sampleReport } from '../helpers/report.js'
 import { baseState, np } from '../helpers/state.js'
 
-const state = baseState([np('{podSelector: {}, policyTypes: [Ingress]}', 'x', 'deny'), np('{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {matchLabels: {pod: x}}}, {namespaceSelector: {}}], ports: [{port: 80, protocol: UDP}, {port: 81}]}]}', 'x', 'allow')])
+const state = baseState([
+  np('{podSelector: {}, policyTypes: [Ingress]}', 'x', 'deny'),
+  np(
+    '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {matchLabels: {pod: x}}}, {namespaceSelector: {}}], ports: [{port: 80, protocol: UDP}, {port: 81}]}]}',
+    'x',
+    'allow',
+  ),
+])
 const model = compile(state)
 const tcp81 = { port: 81, protocol: 'TCP' as const }
 
@@ -23,7 +30,13 @@ t.test('allowed by a rule: every check and the deciding rule, nothing of the cel
       isolatedBy: ['x/deny', 'x/allow'],
       allowed: true,
       allowedBy: { kind: 'NetworkPolicy', policy: 'x/allow', direction: 'ingress', rule: 0, peer: 1, port: 1 },
-      checks: [{ ref: { kind: 'NetworkPolicy', policy: 'x/allow', direction: 'ingress', rule: 0, peer: 1, port: 1 }, peerMatched: true, portMatched: true }],
+      checks: [
+        {
+          ref: { kind: 'NetworkPolicy', policy: 'x/allow', direction: 'ingress', rule: 0, peer: 1, port: 1 },
+          peerMatched: true,
+          portMatched: true,
+        },
+      ],
     },
   })
   t.equal(explanationText(x), 'egress of z/a: not isolated; ingress of x/a: isolated by x/deny, x/allow; allowed by x/allow ingress rule 0')
@@ -39,8 +52,20 @@ t.test('denied, external, self', async (t) => {
 t.test('what report.json gets follows the schema', async (t) => {
   const r = sampleReport()
   const cell = r.scenarios[0].steps[0].cells[0]
-  const withWhy = (explanation: typeof cell.explanation) => ({ ...r, scenarios: [{ ...r.scenarios[0], steps: [{ ...r.scenarios[0].steps[0], cells: [{ ...cell, explanation }] }] }] })
-  for (const [from, to] of [['z/a', 'x/a'], ['ext', 'x/b'], ['x/b', 'x/b']]) t.same(reportSchemaErrors(JSON.parse(JSON.stringify(withWhy(cellExplanation(explainCell(model, from, to, tcp81)))))), [], `${from} -> ${to}`)
+  const withWhy = (explanation: typeof cell.explanation) => ({
+    ...r,
+    scenarios: [{ ...r.scenarios[0], steps: [{ ...r.scenarios[0].steps[0], cells: [{ ...cell, explanation }] }] }],
+  })
+  for (const [from, to] of [
+    ['z/a', 'x/a'],
+    ['ext', 'x/b'],
+    ['x/b', 'x/b'],
+  ])
+    t.same(
+      reportSchemaErrors(JSON.parse(JSON.stringify(withWhy(cellExplanation(explainCell(model, from, to, tcp81)))))),
+      [],
+      `${from} -> ${to}`,
+    )
   const prose = JSON.parse(JSON.stringify(withWhy({ kind: 'self' })))
   prose.scenarios[0].steps[0].cells[0].explanation = 'egress of x/a: not isolated'
   t.ok(reportSchemaErrors(prose).length > 0, 'prose is no longer an explanation in version 2')

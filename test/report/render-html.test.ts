@@ -13,7 +13,11 @@ t.test('the run page', async (t) => {
   t.notMatch(html, /<(link|img|script)[^>]+(src|href)=["']?https?:/i, 'self-contained: nothing loaded from the network')
   t.match(html, /<span class="pill fail">FAIL<\/span>/)
   t.equal((html.match(/<table class="tt"/g) ?? []).length, 4, 'one truth table per step and target')
-  t.match(html, /<td class="r-allowed bad" title="x\/b -&gt; x\/a 80\/TCP: fail-open[^"]*why \(evaluator\): egress of x\/b: not isolated; ingress of x\/a: isolated by x\/deny; no rule allows it[^"]*round 2 at 260 ms: allowed by x\/a/, 'a disagreement is highlighted and carries its explanation and attempts')
+  t.match(
+    html,
+    /<td class="r-allowed bad" title="x\/b -&gt; x\/a 80\/TCP: fail-open[^"]*why \(evaluator\): egress of x\/b: not isolated; ingress of x\/a: isolated by x\/deny; no rule allows it[^"]*round 2 at 260 ms: allowed by x\/a/,
+    'a disagreement is highlighted and carries its explanation and attempts',
+  )
   t.match(html, /Intent violations: policies that do not do what their author meant \(2\)/)
   t.match(html, /Disagreements between prediction and observation \(2\)/)
   t.match(html, /<svg class="chart tte"/, 'a time-to-enforce chart')
@@ -28,8 +32,16 @@ t.test('history and the index page', async (t) => {
   let h = withRun(EMPTY_HISTORY, historyEntry(sampleReport('20261124-020000-bbbb', { failOpen: false })))
   h = withRun(h, historyEntry(sampleReport('20261124-010000-aaaa')))
   h = withRun(h, historyEntry(sampleReport('20261124-020000-bbbb', { failOpen: false, tte: 90 })))
-  t.same(h.runs.map((r) => r.runId), ['20261124-010000-aaaa', '20261124-020000-bbbb'], 'ordered by start, a run id once')
-  t.same(h.runs.map((r) => r.scenarios[0].status), ['fail', 'fail'], 'an intent violation fails the scenario')
+  t.same(
+    h.runs.map((r) => r.runId),
+    ['20261124-010000-aaaa', '20261124-020000-bbbb'],
+    'ordered by start, a run id once',
+  )
+  t.same(
+    h.runs.map((r) => r.scenarios[0].status),
+    ['fail', 'fail'],
+    'an intent violation fails the scenario',
+  )
   t.equal(h.runs[1].scenarios[0].timeToEnforceMs, 90)
   const html = renderIndex(h)
   t.match(html, /netpol-harness: 2 runs/)
@@ -43,8 +55,22 @@ t.test('compare two runs', async (t) => {
   const b = sampleReport('20261124-020000-bbbb', { failOpen: false, tte: 90 })
   const c = compareRuns(a, b)
   t.equal(c.changes.length, 2, 'the fail-open cell differs in both steps')
-  t.same(c.changes[0], { scenario: 'sample', step: 'baseline', cell: 'x/b -> x/a 80/TCP', a: { result: 'allowed', classification: 'fail-open' }, b: { result: 'allowed', classification: 'match' }, observationChanged: false, classificationChanged: true })
-  t.same(c.steps.map((s) => [s.step, s.aMs, s.bMs, s.deltaMs]), [['baseline', 2, 2, 0], ['restart the agent', null, 90, null]])
+  t.same(c.changes[0], {
+    scenario: 'sample',
+    step: 'baseline',
+    cell: 'x/b -> x/a 80/TCP',
+    a: { result: 'allowed', classification: 'fail-open' },
+    b: { result: 'allowed', classification: 'match' },
+    observationChanged: false,
+    classificationChanged: true,
+  })
+  t.same(
+    c.steps.map((s) => [s.step, s.aMs, s.bMs, s.deltaMs]),
+    [
+      ['baseline', 2, 2, 0],
+      ['restart the agent', null, 90, null],
+    ],
+  )
   const md = renderCompareMarkdown(c)
   t.match(md, /\| sample \| baseline \| x\/b -> x\/a 80\/TCP \| allowed \| allowed \| fail-open \| match \(changed\) \|/)
   t.match(md, /\| sample \| restart the agent \| never \| 90 ms \| n\/a \|/)

@@ -23,7 +23,10 @@ t.test('version 1: prose explanations become text explanations, nothing else cha
   t.equal(after.length, before.length)
   const prose = before.map((c) => c.explanation).filter((x) => x !== undefined)
   t.equal(prose.length, 2, 'the fixture has two explained cells')
-  t.same(after.flatMap((c) => (c.explanation ? [c.explanation] : [])), prose.map((text) => ({ kind: 'text', text })))
+  t.same(
+    after.flatMap((c) => (c.explanation ? [c.explanation] : [])),
+    prose.map((text) => ({ kind: 'text', text })),
+  )
   const { explanation: _a, ...restBefore } = V1.scenarios[0].steps[1].cells.find((c: { explanation?: string }) => c.explanation)
   const { explanation: _b, ...restAfter } = after.find((c) => c.explanation)!
   t.same(restAfter, restBefore, 'the rest of the cell as it was')

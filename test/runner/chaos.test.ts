@@ -25,7 +25,11 @@ class SlowDriver implements Driver {
   maxInFlight = 0
   rounds = 0
   private readonly st: ClusterState
-  constructor(s: Scenario, private readonly roundMs: number, readonly sampleConcurrency?: number) {
+  constructor(
+    s: Scenario,
+    private readonly roundMs: number,
+    readonly sampleConcurrency?: number,
+  ) {
     this.st = initialState(s)
   }
   async up() {}

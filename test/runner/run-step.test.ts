@@ -32,7 +32,10 @@ class ScriptedDriver implements Driver {
   /** Connections in the current probe call. */
   batch = 0
   private st: ClusterState
-  constructor(s: Scenario, private readonly decide: (c: ProbeConnection, round: number) => boolean | 'wrong') {
+  constructor(
+    s: Scenario,
+    private readonly decide: (c: ProbeConnection, round: number) => boolean | 'wrong',
+  ) {
     this.st = initialState(s)
   }
   async up() {}
@@ -50,7 +53,11 @@ class ScriptedDriver implements Driver {
     this.batch = conns.length
     return conns.map((c) => {
       const d = this.decide(c, this.rounds)
-      return d === 'wrong' ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: 'someone/else' } : d ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: c.to } : { key: c.key, outcome: 'timeout', latencyMs: 100 }
+      return d === 'wrong'
+        ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: 'someone/else' }
+        : d
+          ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: c.to }
+          : { key: c.key, outcome: 'timeout', latencyMs: 100 }
     })
   }
   chaosUnsupported() {
@@ -86,7 +93,10 @@ t.test('late enforcement: time-to-enforce is the first agreeing round', async (t
   const cell = r.cells.find((c) => c.from === 'x/b' && c.to === 'x/a' && c.protocol === 'TCP')!
   t.equal(cell.classification, 'match')
   t.equal(cell.observation.attempts.length, 3)
-  t.same(cell.observation.attempts.map((a) => a.result), ['allowed', 'allowed', 'blocked'])
+  t.same(
+    cell.observation.attempts.map((a) => a.result),
+    ['allowed', 'allowed', 'blocked'],
+  )
   t.equal(cell.timeToEnforceMs, cell.observation.attempts[2].atMs, 'the cell agreed from round 3 on')
   t.equal(r.timeToEnforceMs, cell.observation.attempts[2].atMs, 'the step converged in round 3')
   t.ok(cell.observation.attempts[2].atMs >= cell.observation.attempts[1].atMs)
@@ -101,13 +111,23 @@ t.test('a stable fail-open is reported after settling and re-probing', async (t)
   const bad = r.cells.filter((c) => c.classification === 'fail-open')
   t.equal(bad.length, 4, 'x/a<-x/b, x/b<-x/a, x/a<-ext, x/b<-ext')
   const ext = bad.find((c) => c.from === 'ext' && c.to === 'x/a')!
-  t.same(ext.explanation, {
-    kind: 'policies',
-    egress: { direction: 'egress', endpoint: 'ext', applicable: false, isolatedBy: [], allowed: true, checks: [] },
-    ingress: { direction: 'ingress', endpoint: 'x/a', applicable: true, isolatedBy: ['x/d'], allowed: false, checks: [] },
-  }, 'the evaluator\'s account, structured: x/d isolates x/a and has no rule')
-  t.ok(r.cells.every((c) => (c.explanation !== undefined) === isProblem(c.classification)), 'problem cells only')
-  t.ok(bad.every((c) => c.observation.attempts.length === r.rounds + 3), 'three re-probes')
+  t.same(
+    ext.explanation,
+    {
+      kind: 'policies',
+      egress: { direction: 'egress', endpoint: 'ext', applicable: false, isolatedBy: [], allowed: true, checks: [] },
+      ingress: { direction: 'ingress', endpoint: 'x/a', applicable: true, isolatedBy: ['x/d'], allowed: false, checks: [] },
+    },
+    "the evaluator's account, structured: x/d isolates x/a and has no rule",
+  )
+  t.ok(
+    r.cells.every((c) => (c.explanation !== undefined) === isProblem(c.classification)),
+    'problem cells only',
+  )
+  t.ok(
+    bad.every((c) => c.observation.attempts.length === r.rounds + 3),
+    'three re-probes',
+  )
 })
 
 t.test('a cell that flips during re-probes is flaky', async (t) => {
@@ -116,7 +136,15 @@ t.test('a cell that flips during re-probes is flaky', async (t) => {
   // disagreeing cells); x/a -> x/b always fails open, so the step never converges and both get re-probed.
   // Deterministic whatever the number of rounds that fit in the settle time.
   let reprobe = 0
-  const d: ScriptedDriver = new ScriptedDriver(s, (c): boolean => (c.from === 'ext' && c.to === 'x/a' ? (d.batch > 2 ? true : reprobe++ % 2 === 1) : c.from === 'x/a' && c.to === 'x/b' ? true : correct(c)))
+  const d: ScriptedDriver = new ScriptedDriver(s, (c): boolean =>
+    c.from === 'ext' && c.to === 'x/a'
+      ? d.batch > 2
+        ? true
+        : reprobe++ % 2 === 1
+      : c.from === 'x/a' && c.to === 'x/b'
+        ? true
+        : correct(c),
+  )
   const r = await runStep(d, s, 0, { ...opts, settleMs: 50 }, signal)
   t.equal(r.converged, false)
   const cell = r.cells.find((c) => c.from === 'ext' && c.to === 'x/a' && c.protocol === 'TCP')!

@@ -11,7 +11,15 @@ t.test('defaults, in milliseconds', async (t) => {
   t.same(duringSchema.parse({ settle: '1m' }), { intervalMs: 200, timeoutMs: 500, settleMs: 60000, cells: [] })
   t.same(action.parse({ action: 'restart-agent' }), { action: 'restart-agent', node: 'all', downFor: 2000 })
   t.same(action.parse({ action: 'packet-loss', percent: 5 }), { action: 'packet-loss', node: 'all', percent: 5, for: 5000 })
-  t.match(action.parse({ action: 'policy-churn', apply: [{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'x' }, spec: { podSelector: {} } }] }), { times: 10, interval: 100, apply: [[{ policy: { metadata: { name: 'p' } } }]] })
+  t.match(
+    action.parse({
+      action: 'policy-churn',
+      apply: [
+        { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'x' }, spec: { podSelector: {} } },
+      ],
+    }),
+    { times: 10, interval: 100, apply: [[{ policy: { metadata: { name: 'p' } } }]] },
+  )
 })
 
 t.test('invariants: zero allowed, absent limits stay absent', async (t) => {
@@ -25,7 +33,9 @@ t.test('mistakes', async (t) => {
     const r = z.array(action).safeParse([v])
     return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
   }
-  t.same(issues({ action: 'reboot' }), ['0.action: unknown chaos action "reboot" (known: restart-agent, flush-dataplane, recreate-pod, relabel, restart-node, policy-churn, packet-loss)'])
+  t.same(issues({ action: 'reboot' }), [
+    '0.action: unknown chaos action "reboot" (known: restart-agent, flush-dataplane, recreate-pod, relabel, restart-node, policy-churn, packet-loss)',
+  ])
   t.same(issues({ action: 'recreate-pod', pod: 'a' }), ['0.pod: pod must be namespace/name'])
   t.same(issues({ action: 'policy-churn', apply: [] }), ['0.apply: policy-churn needs policies under apply'])
   t.same(issues({ action: 'restart-agent', downFor: 0 }), ['0.downFor: invalid duration 0 (use e.g. 500ms, 1s, 2m)'])

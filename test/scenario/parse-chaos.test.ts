@@ -22,7 +22,10 @@ t.test('a valid chaos step with defaults', async (t) => {
   t.ok(r.ok, JSON.stringify(!r.ok && r.problems))
   if (!r.ok) return
   const st = r.scenario.steps[0]
-  t.same(st.chaos?.map((c) => c.action), ['restart-agent', 'packet-loss', 'relabel', 'recreate-pod', 'policy-churn'])
+  t.same(
+    st.chaos?.map((c) => c.action),
+    ['restart-agent', 'packet-loss', 'relabel', 'recreate-pod', 'policy-churn'],
+  )
   t.same(st.chaos?.[0], { action: 'restart-agent', node: 'all', downForMs: 2000 })
   t.same(st.chaos?.[1], { action: 'packet-loss', node: 'edge', percent: 10, forMs: 5000 })
   t.same(st.during, { intervalMs: 200, timeoutMs: 500, settleMs: 30000, cells: [] }, 'during defaults')
@@ -36,7 +39,13 @@ t.test('every mistake, with its line', async (t) => {
 `)
   t.notOk(r.ok)
   if (r.ok) return
-  t.match(r.problems.map((p) => `${p.line} ${p.path}: ${p.message}`), [/^6 steps\[0\]\.chaos\[0\]\.action: unknown chaos action "reboot-everything"/, /^7 steps\[0\]\.chaos\[1\]\.nodes: unknown field "nodes"/])
+  t.match(
+    r.problems.map((p) => `${p.line} ${p.path}: ${p.message}`),
+    [
+      /^6 steps\[0\]\.chaos\[0\]\.action: unknown chaos action "reboot-everything"/,
+      /^7 steps\[0\]\.chaos\[1\]\.nodes: unknown field "nodes"/,
+    ],
+  )
 })
 
 t.test('references are checked', async (t) => {
@@ -48,7 +57,10 @@ t.test('references are checked', async (t) => {
 `)
   t.notOk(r.ok)
   if (r.ok) return
-  t.same(r.problems.map((p) => p.message), ['unknown node "nowhere"', 'no pod "x/zz"', 'relabel needs exactly one of pod or namespace', '"y/*" matches no pod or external'])
+  t.same(
+    r.problems.map((p) => p.message),
+    ['unknown node "nowhere"', 'no pod "x/zz"', 'relabel needs exactly one of pod or namespace', '"y/*" matches no pod or external'],
+  )
 })
 
 t.test('during and invariants need chaos', async (t) => {
@@ -57,7 +69,7 @@ t.test('during and invariants need chaos', async (t) => {
   if (!r.ok) t.match(r.problems[0].message, /invariants needs a chaos list/)
 })
 
-t.test('relabel: a pod or a namespace (whose name label stays); policy churn\'s policies and their namespaces', async (t) => {
+t.test("relabel: a pod or a namespace (whose name label stays); policy churn's policies and their namespaces", async (t) => {
   const r = parse(`    chaos:
       - {action: relabel, namespace: x, labels: {team: b, kubernetes.io/metadata.name: other}}
       - {action: restart-node, node: edge, downFor: 1m}
@@ -70,7 +82,10 @@ t.test('relabel: a pod or a namespace (whose name label stays); policy churn\'s 
 `)
   if (!r.ok) throw new Error(JSON.stringify(r.problems))
   const st = r.scenario.steps[0]
-  t.same(st.chaos?.[0], { action: 'relabel', change: { kind: 'set-namespace-labels', namespace: 'x', labels: { team: 'b', 'kubernetes.io/metadata.name': 'x' } } })
+  t.same(st.chaos?.[0], {
+    action: 'relabel',
+    change: { kind: 'set-namespace-labels', namespace: 'x', labels: { team: 'b', 'kubernetes.io/metadata.name': 'x' } },
+  })
   t.same(st.chaos?.[1], { action: 'restart-node', node: 'edge', downForMs: 60000 })
   t.match(st.chaos?.[2], { action: 'policy-churn', times: 3, intervalMs: 250, policies: [{ metadata: { name: 'p', namespace: 'x' } }] })
   t.same(st.during, { intervalMs: 50, timeoutMs: 500, settleMs: 30000, cells: [{ from: 'x/*', to: 'x/a', port: 80 }] })
@@ -82,5 +97,12 @@ t.test('relabel: a pod or a namespace (whose name label stays); policy churn\'s 
         apply: [{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: p, namespace: nope}, spec: {podSelector: {}}}]
 `)
   t.notOk(bad.ok)
-  if (!bad.ok) t.same(bad.problems.map((p) => `${p.path}: ${p.message}`), ['steps[0].chaos[0].namespace: no namespace "q"', 'steps[0].chaos[1].apply: namespace "nope" is not declared in the scenario\'s namespaces'])
+  if (!bad.ok)
+    t.same(
+      bad.problems.map((p) => `${p.path}: ${p.message}`),
+      [
+        'steps[0].chaos[0].namespace: no namespace "q"',
+        'steps[0].chaos[1].apply: namespace "nope" is not declared in the scenario\'s namespaces',
+      ],
+    )
 })

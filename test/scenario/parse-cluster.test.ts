@@ -10,25 +10,62 @@ const parse = (text: string) => {
 }
 
 t.test('namespaces carry their own name label; pods and externals get their defaults', async (t) => {
-  const s = parse('name: s\nnamespaces: {x: {labels: {team: a}, pods: {a: {node: edge, ports: [{name: http, port: 8080}]}, b: null}}, y: null}\nexternals: {db: {ip: 192.0.2.10}}\nprobe: {ports: [80, 53], protocols: [UDP]}\nsteps: [{name: one}]\n')
-  t.same(s.namespaces, [{ name: 'x', labels: { team: 'a', 'kubernetes.io/metadata.name': 'x' } }, { name: 'y', labels: { 'kubernetes.io/metadata.name': 'y' } }])
-  t.same(s.pods.map((p) => [p.name, p.ip, p.node, p.ports.map((cp) => `${cp.name}:${cp.port}/${cp.protocol}`)]), [
-    ['a', '10.244.0.10', 'edge', ['http:8080/TCP']],
-    ['b', '10.244.0.11', undefined, ['serve-80-udp:80/UDP', 'serve-53-udp:53/UDP']],
+  const s = parse(
+    'name: s\nnamespaces: {x: {labels: {team: a}, pods: {a: {node: edge, ports: [{name: http, port: 8080}]}, b: null}}, y: null}\nexternals: {db: {ip: 192.0.2.10}}\nprobe: {ports: [80, 53], protocols: [UDP]}\nsteps: [{name: one}]\n',
+  )
+  t.same(s.namespaces, [
+    { name: 'x', labels: { team: 'a', 'kubernetes.io/metadata.name': 'x' } },
+    { name: 'y', labels: { 'kubernetes.io/metadata.name': 'y' } },
   ])
+  t.same(
+    s.pods.map((p) => [p.name, p.ip, p.node, p.ports.map((cp) => `${cp.name}:${cp.port}/${cp.protocol}`)]),
+    [
+      ['a', '10.244.0.10', 'edge', ['http:8080/TCP']],
+      ['b', '10.244.0.11', undefined, ['serve-80-udp:80/UDP', 'serve-53-udp:53/UDP']],
+    ],
+  )
   t.same(s.externals, [{ name: 'db', ip: '192.0.2.10', ports: [] }], 'externals serve only the ports they declare')
   t.equal(s.podCIDR, '10.244.0.0/16')
 })
 
 t.test('pod CIDR is configurable and skips declared addresses (IPv6 too)', async (t) => {
   const s = parse('name: s\npodCIDR: fd00:10::/64\nnamespaces: {x: {pods: {a: {ip: "fd00:10::a"}, b: {}, c: {}}}}\nsteps: [{name: one}]\n')
-  t.same(s.pods.map((p) => p.ip), ['fd00:10::a', 'fd00:10::b', 'fd00:10::c'])
+  t.same(
+    s.pods.map((p) => p.ip),
+    ['fd00:10::a', 'fd00:10::b', 'fd00:10::c'],
+  )
 })
 
 t.test('addresses and names that clash', async (t) => {
-  expectOne(t, 'name: s\nnamespaces: {x: {pods: {a: {ip: 10.0.0.1}, b: {ip: 10.0.0.1}}}}\nsteps: [{name: a}]\n', 'namespaces.x.pods.b.ip', /already used by x\/a/)
-  expectOne(t, 'name: s\nnamespaces: {x: {pods: {a: {ip: 10.0.0.1}}}}\nexternals: {e: {ip: 10.0.0.1}}\nsteps: [{name: a}]\n', 'namespaces.x.pods.a.ip', /already used by e/, 2)
-  expectOne(t, 'name: s\npodCIDR: 10.0.0.0/30\nnamespaces: {x: {pods: {a: {}, b: {}}}}\nsteps: [{name: a}]\n', 'podCIDR', /has no room for 2 pods/)
-  expectOne(t, 'name: s\nnamespaces: {x: {pods: {a: {}}}}\nexternals: {x: {ip: 192.0.2.1}}\nsteps: [{name: a}]\n', 'externals.x', /has the name of a namespace/)
-  expectOne(t, 'name: s\nnamespaces: {x: {labels: {kubernetes.io/metadata.name: y}}}\nsteps: [{name: a}]\n', 'namespaces.x.labels.kubernetes.io/metadata.name', /own name/)
+  expectOne(
+    t,
+    'name: s\nnamespaces: {x: {pods: {a: {ip: 10.0.0.1}, b: {ip: 10.0.0.1}}}}\nsteps: [{name: a}]\n',
+    'namespaces.x.pods.b.ip',
+    /already used by x\/a/,
+  )
+  expectOne(
+    t,
+    'name: s\nnamespaces: {x: {pods: {a: {ip: 10.0.0.1}}}}\nexternals: {e: {ip: 10.0.0.1}}\nsteps: [{name: a}]\n',
+    'namespaces.x.pods.a.ip',
+    /already used by e/,
+    2,
+  )
+  expectOne(
+    t,
+    'name: s\npodCIDR: 10.0.0.0/30\nnamespaces: {x: {pods: {a: {}, b: {}}}}\nsteps: [{name: a}]\n',
+    'podCIDR',
+    /has no room for 2 pods/,
+  )
+  expectOne(
+    t,
+    'name: s\nnamespaces: {x: {pods: {a: {}}}}\nexternals: {x: {ip: 192.0.2.1}}\nsteps: [{name: a}]\n',
+    'externals.x',
+    /has the name of a namespace/,
+  )
+  expectOne(
+    t,
+    'name: s\nnamespaces: {x: {labels: {kubernetes.io/metadata.name: y}}}\nsteps: [{name: a}]\n',
+    'namespaces.x.labels.kubernetes.io/metadata.name',
+    /own name/,
+  )
 })

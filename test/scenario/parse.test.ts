@@ -4,14 +4,28 @@ import { parseScenario } from '../../src/scenario/parse.js'
 import { HEAD, expectOne, policyStep as policy, problems } from '../helpers/scenario-text.js'
 
 t.test('a valid scenario parses, with defaults resolved', async (t) => {
-  const r = parseScenario(HEAD + 'probe: {ports: [80, 81], protocols: [TCP, UDP], timeout: 500ms}\nsteps: [{name: baseline}]\n', 'f.yaml', () => undefined)
+  const r = parseScenario(
+    HEAD + 'probe: {ports: [80, 81], protocols: [TCP, UDP], timeout: 500ms}\nsteps: [{name: baseline}]\n',
+    'f.yaml',
+    () => undefined,
+  )
   if (!r.ok) throw new Error(JSON.stringify(r.problems))
   const s = r.scenario
   t.equal(s.probe.timeoutMs, 500)
-  t.same(s.probe.targets.map((x) => `${x.port}/${x.protocol}`), ['80/TCP', '81/TCP', '80/UDP', '81/UDP'])
+  t.same(
+    s.probe.targets.map((x) => `${x.port}/${x.protocol}`),
+    ['80/TCP', '81/TCP', '80/UDP', '81/UDP'],
+  )
   t.same(s.namespaces[0].labels, { team: 'a', 'kubernetes.io/metadata.name': 'x' })
-  t.same(s.pods.map((p) => p.ip), ['10.244.0.10', '10.244.0.11'], 'deterministic addresses from the default pod CIDR')
-  t.same(s.pods[0].ports.map((p) => p.name), ['serve-80-tcp', 'serve-81-tcp', 'serve-80-udp', 'serve-81-udp'])
+  t.same(
+    s.pods.map((p) => p.ip),
+    ['10.244.0.10', '10.244.0.11'],
+    'deterministic addresses from the default pod CIDR',
+  )
+  t.same(
+    s.pods[0].ports.map((p) => p.name),
+    ['serve-80-tcp', 'serve-81-tcp', 'serve-80-udp', 'serve-81-udp'],
+  )
   t.same(s.externals[0].ports, [{ port: 5432, protocol: 'TCP' }])
 })
 
@@ -31,7 +45,12 @@ t.test('not a mapping, or a Kubernetes object instead of a scenario', async (t) 
 t.test('unknown fields get a did-you-mean hint', async (t) => {
   expectOne(t, HEAD + 'stpes: []\nsteps: [{name: a}]\n', 'stpes', /unknown field.*did you mean `steps`/, 10)
   expectOne(t, HEAD + policy('{podSelecter: {}}'), 'steps[0].apply[0].spec.podSelecter', /did you mean `podSelector`/)
-  expectOne(t, HEAD + policy('{podSelector: {matchLabel: {a: b}}}'), 'steps[0].apply[0].spec.podSelector.matchLabel', /did you mean `matchLabels`/)
+  expectOne(
+    t,
+    HEAD + policy('{podSelector: {matchLabel: {a: b}}}'),
+    'steps[0].apply[0].spec.podSelector.matchLabel',
+    /did you mean `matchLabels`/,
+  )
 })
 
 t.test('required fields and types', async (t) => {
@@ -49,24 +68,54 @@ t.test('wrong apiVersion and kind', async (t) => {
 })
 
 t.test('names: DNS-1123', async (t) => {
-  expectOne(t, HEAD + policy('{podSelector: {}}', '{name: Bad_Name, namespace: x}'), 'steps[0].apply[0].metadata.name', /DNS-1123 subdomain/)
+  expectOne(
+    t,
+    HEAD + policy('{podSelector: {}}', '{name: Bad_Name, namespace: x}'),
+    'steps[0].apply[0].metadata.name',
+    /DNS-1123 subdomain/,
+  )
   expectOne(t, 'name: s\nnamespaces: {Prod: {}}\nsteps: [{name: a}]\n', 'namespaces.Prod', /DNS-1123 label/)
 })
 
 t.test('label keys and values', async (t) => {
-  expectOne(t, HEAD + policy('{podSelector: {matchLabels: {"bad key": a}}}'), 'steps[0].apply[0].spec.podSelector.matchLabels.bad key', /label key/)
+  expectOne(
+    t,
+    HEAD + policy('{podSelector: {matchLabels: {"bad key": a}}}'),
+    'steps[0].apply[0].spec.podSelector.matchLabels.bad key',
+    /label key/,
+  )
   expectOne(t, HEAD + policy('{podSelector: {matchLabels: {a: "-x"}}}'), 'steps[0].apply[0].spec.podSelector.matchLabels.a', /label value/)
   expectOne(t, HEAD + policy('{podSelector: {matchLabels: {a: 1}}}'), 'steps[0].apply[0].spec.podSelector.matchLabels.a', /must be strings/)
-  expectOne(t, HEAD + policy(`{podSelector: {matchLabels: {a: ${'v'.repeat(64)}}}}`), 'steps[0].apply[0].spec.podSelector.matchLabels.a', /at most 63/)
-  expectOne(t, HEAD + policy('{podSelector: {matchLabels: {"-bad.io/x": a}}}'), 'steps[0].apply[0].spec.podSelector.matchLabels.-bad.io/x', /prefix/)
+  expectOne(
+    t,
+    HEAD + policy(`{podSelector: {matchLabels: {a: ${'v'.repeat(64)}}}}`),
+    'steps[0].apply[0].spec.podSelector.matchLabels.a',
+    /at most 63/,
+  )
+  expectOne(
+    t,
+    HEAD + policy('{podSelector: {matchLabels: {"-bad.io/x": a}}}'),
+    'steps[0].apply[0].spec.podSelector.matchLabels.-bad.io/x',
+    /prefix/,
+  )
 })
 
 t.test('selector operators and their values', async (t) => {
   const base = 'steps[0].apply[0].spec.podSelector.matchExpressions[0]'
-  expectOne(t, HEAD + policy('{podSelector: {matchExpressions: [{key: a, operator: Equals}]}}'), `${base}.operator`, /In, NotIn, Exists or DoesNotExist/)
+  expectOne(
+    t,
+    HEAD + policy('{podSelector: {matchExpressions: [{key: a, operator: Equals}]}}'),
+    `${base}.operator`,
+    /In, NotIn, Exists or DoesNotExist/,
+  )
   expectOne(t, HEAD + policy('{podSelector: {matchExpressions: [{key: a, operator: In}]}}'), `${base}.values`, /non-empty/)
   expectOne(t, HEAD + policy('{podSelector: {matchExpressions: [{key: a, operator: NotIn, values: []}]}}'), `${base}.values`, /non-empty/)
-  expectOne(t, HEAD + policy('{podSelector: {matchExpressions: [{key: a, operator: Exists, values: [x]}]}}'), `${base}.values`, /must be empty/)
+  expectOne(
+    t,
+    HEAD + policy('{podSelector: {matchExpressions: [{key: a, operator: Exists, values: [x]}]}}'),
+    `${base}.values`,
+    /must be empty/,
+  )
 })
 
 t.test('policyTypes values', async (t) => {
@@ -90,12 +139,41 @@ t.test('ports, named ports, endPort and protocols', async (t) => {
 t.test('peers and CIDRs', async (t) => {
   const peer = 'steps[0].apply[0].spec.ingress[0].from[0]'
   expectOne(t, HEAD + policy('{podSelector: {}, ingress: [{from: [{}]}]}'), peer, /must set podSelector, namespaceSelector or ipBlock/)
-  expectOne(t, HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}]}'), `${peer}.ipBlock`, /may not be combined/)
-  expectOne(t, HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/33}}]}]}'), `${peer}.ipBlock.cidr`, /not a valid CIDR/)
-  expectOne(t, HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/16]}}]}]}'), `${peer}.ipBlock.except[0]`, /strict subset/)
-  expectOne(t, HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}}]}]}'), `${peer}.ipBlock.except[0]`, /strict subset/)
-  expectOne(t, HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [garbage]}}]}]}'), `${peer}.ipBlock.except[0]`, /not a valid CIDR/)
-  t.same(problems(HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: "fd00::/48", except: ["fd00::/64"]}}]}]}')), [], 'IPv6 except inside cidr is fine')
+  expectOne(
+    t,
+    HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}]}'),
+    `${peer}.ipBlock`,
+    /may not be combined/,
+  )
+  expectOne(
+    t,
+    HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/33}}]}]}'),
+    `${peer}.ipBlock.cidr`,
+    /not a valid CIDR/,
+  )
+  expectOne(
+    t,
+    HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/16]}}]}]}'),
+    `${peer}.ipBlock.except[0]`,
+    /strict subset/,
+  )
+  expectOne(
+    t,
+    HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}}]}]}'),
+    `${peer}.ipBlock.except[0]`,
+    /strict subset/,
+  )
+  expectOne(
+    t,
+    HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [garbage]}}]}]}'),
+    `${peer}.ipBlock.except[0]`,
+    /not a valid CIDR/,
+  )
+  t.same(
+    problems(HEAD + policy('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: "fd00::/48", except: ["fd00::/64"]}}]}]}')),
+    [],
+    'IPv6 except inside cidr is fine',
+  )
 })
 
 t.test('every problem in a file is reported at once', async (t) => {

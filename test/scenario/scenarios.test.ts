@@ -14,7 +14,10 @@ for (const s of scenarios) {
   t.test(s.name, async (t) => {
     const steps = predictScenario(s)
     t.same(intentViolations(s, steps), [], 'predictions agree with the expect rules')
-    t.ok(s.steps.every((st) => st.expect), 'every step states its intent')
+    t.ok(
+      s.steps.every((st) => st.expect),
+      'every step states its intent',
+    )
     const states = stepStates(s)
     steps.forEach((p, i) => {
       const model = compile(states[i])
@@ -27,7 +30,17 @@ for (const s of scenarios) {
 
 t.test('the practice library covers the policies people write', async (t) => {
   const practice = scenarios.filter((s) => s.tags.includes('practice')).map((s) => s.name)
-  for (const name of ['practice-default-deny-ingress', 'practice-deny-egress-leaving-cluster', 'practice-external-ingress-to-web-tier', 'practice-egress-to-database-subnet', 'practice-dns-under-default-deny-egress', 'practice-ingress-from-load-balancer-ranges', 'practice-admin-port-never-reachable', 'practice-namespace-isolation', 'practice-policy-types-defaulting']) {
+  for (const name of [
+    'practice-default-deny-ingress',
+    'practice-deny-egress-leaving-cluster',
+    'practice-external-ingress-to-web-tier',
+    'practice-egress-to-database-subnet',
+    'practice-dns-under-default-deny-egress',
+    'practice-ingress-from-load-balancer-ranges',
+    'practice-admin-port-never-reachable',
+    'practice-namespace-isolation',
+    'practice-policy-types-defaulting',
+  ]) {
     t.ok(practice.includes(name), name)
   }
 })

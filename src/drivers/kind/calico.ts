@@ -68,7 +68,9 @@ export function felixEnv(p: CalicoPatch): Record<string, string> {
 
 /** The Felix settings as the report records them (`driver.versions.felix`). */
 export function felixSummary(p: CalicoPatch): string {
-  return Object.entries(felixEnv(p)).map(([k, v]) => `${k.replace(/^FELIX_/, '')}=${v}`).join(' ')
+  return Object.entries(felixEnv(p))
+    .map(([k, v]) => `${k.replace(/^FELIX_/, '')}=${v}`)
+    .join(' ')
 }
 
 /**
@@ -80,7 +82,18 @@ export function patchCalicoManifest(text: string, r: CalicoRelease, p: CalicoPat
   let patched = false
   const images: string[] = []
   for (const doc of docs) {
-    const obj = doc.toJS() as { kind?: string; metadata?: { name?: string }; spec?: { template?: { spec?: { containers?: { name: string; image?: string; env?: { name: string; value?: string }[] }[]; initContainers?: { image?: string }[] } } } } | null
+    const obj = doc.toJS() as {
+      kind?: string
+      metadata?: { name?: string }
+      spec?: {
+        template?: {
+          spec?: {
+            containers?: { name: string; image?: string; env?: { name: string; value?: string }[] }[]
+            initContainers?: { image?: string }[]
+          }
+        }
+      }
+    } | null
     const pod = obj?.spec?.template?.spec
     for (const c of [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])]) if (c.image) images.push(c.image)
     if (obj?.kind !== 'DaemonSet' || obj.metadata?.name !== 'calico-node') continue
@@ -114,7 +127,13 @@ export interface CalicoManifest {
 
 /** The parts of a calico-node DaemonSet (apps/v1, as `kubectl get daemonset -o json` prints it) a reuse check reads. */
 interface DaemonSetJson {
-  readonly spec?: { readonly template?: { readonly spec?: { readonly containers?: readonly { name: string; image?: string; env?: readonly { name: string; value?: string }[] }[] } } }
+  readonly spec?: {
+    readonly template?: {
+      readonly spec?: {
+        readonly containers?: readonly { name: string; image?: string; env?: readonly { name: string; value?: string }[] }[]
+      }
+    }
+  }
 }
 
 /**
@@ -128,6 +147,7 @@ export function reuseMismatch(ds: unknown, r: CalicoRelease, p: CalicoPatch): st
   if (!c.image?.endsWith(`:${r.version}`)) out.push(`calico-node runs ${c.image ?? 'no image'}, not Calico ${r.version}`)
   const want = felixEnv(p).FELIX_NFTABLESMODE
   const got = c.env?.find((e) => e.name === 'FELIX_NFTABLESMODE')?.value
-  if (got !== want) out.push(`FELIX_NFTABLESMODE is ${got === undefined ? 'unset (Felix default Auto)' : got}, the ${p.dataplane} dataplane needs ${want}`)
+  if (got !== want)
+    out.push(`FELIX_NFTABLESMODE is ${got === undefined ? 'unset (Felix default Auto)' : got}, the ${p.dataplane} dataplane needs ${want}`)
   return out
 }

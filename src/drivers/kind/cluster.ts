@@ -7,7 +7,19 @@ import { dirname, join } from 'node:path'
 import { InfraError, UsageError } from '../../errors.js'
 import { type Exec, execOrThrow } from '../exec.js'
 import { AGNHOST_IMAGE } from '../kube/manifests.js'
-import { type CalicoManifest, type CalicoRelease, calicoImages, calicoRelease, felixEnv, felixSummary, manifestPath, manifestUrl, patchCalicoManifest, reuseMismatch, CALICO_RELEASES } from './calico.js'
+import {
+  type CalicoManifest,
+  type CalicoRelease,
+  calicoImages,
+  calicoRelease,
+  felixEnv,
+  felixSummary,
+  manifestPath,
+  manifestUrl,
+  patchCalicoManifest,
+  reuseMismatch,
+  CALICO_RELEASES,
+} from './calico.js'
 import { kindConfig } from './config.js'
 
 /** What a kind cluster of the harness is made of (command-line options). */
@@ -52,13 +64,37 @@ export function planUp(o: KindOptions, configFile: string): PlanStep[] {
   const kc = ['kubectl', '--context', context(o.name)]
   const images = [...calicoImages(r), AGNHOST_IMAGE]
   return [
-    { what: 'create the cluster (no --wait: without a CNI its nodes cannot be Ready)', argv: ['kind', 'create', 'cluster', '--name', o.name, '--config', configFile, ...(o.image ? ['--image', o.image] : [])] },
-    ...images.map((img) => ({ what: `preload ${img} if present locally (pulls must not eat probe timeouts)`, argv: ['kind', 'load', 'docker-image', img, '--name', o.name] })),
-    { what: `install Calico ${r.version} (create, not apply: the CRDs are too large for apply)`, argv: [...kc, 'create', '-f', '-'], stdin: `<${o.calicoManifest ?? manifestPath(r.version)}, with calico-node env ${Object.entries(felixEnv(o)).map(([k, v]) => `${k}=${v}`).join(' ')}>` },
-    { what: 'wait for calico-node on every node', argv: [...kc, '-n', 'kube-system', 'rollout', 'status', 'daemonset/calico-node', `--timeout=${o.waitSeconds}s`] },
-    { what: 'wait for calico-kube-controllers', argv: [...kc, '-n', 'kube-system', 'rollout', 'status', 'deployment/calico-kube-controllers', `--timeout=${o.waitSeconds}s`] },
-    { what: 'wait for every node to be Ready', argv: [...kc, 'wait', '--for=condition=Ready', 'nodes', '--all', `--timeout=${o.waitSeconds}s`] },
-    { what: 'check that no kindnet DaemonSet runs (it would enforce policy instead of Calico)', argv: [...kc, '-n', 'kube-system', 'get', 'daemonset', 'kindnet', '--ignore-not-found', '-o', 'name'] },
+    {
+      what: 'create the cluster (no --wait: without a CNI its nodes cannot be Ready)',
+      argv: ['kind', 'create', 'cluster', '--name', o.name, '--config', configFile, ...(o.image ? ['--image', o.image] : [])],
+    },
+    ...images.map((img) => ({
+      what: `preload ${img} if present locally (pulls must not eat probe timeouts)`,
+      argv: ['kind', 'load', 'docker-image', img, '--name', o.name],
+    })),
+    {
+      what: `install Calico ${r.version} (create, not apply: the CRDs are too large for apply)`,
+      argv: [...kc, 'create', '-f', '-'],
+      stdin: `<${o.calicoManifest ?? manifestPath(r.version)}, with calico-node env ${Object.entries(felixEnv(o))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}>`,
+    },
+    {
+      what: 'wait for calico-node on every node',
+      argv: [...kc, '-n', 'kube-system', 'rollout', 'status', 'daemonset/calico-node', `--timeout=${o.waitSeconds}s`],
+    },
+    {
+      what: 'wait for calico-kube-controllers',
+      argv: [...kc, '-n', 'kube-system', 'rollout', 'status', 'deployment/calico-kube-controllers', `--timeout=${o.waitSeconds}s`],
+    },
+    {
+      what: 'wait for every node to be Ready',
+      argv: [...kc, 'wait', '--for=condition=Ready', 'nodes', '--all', `--timeout=${o.waitSeconds}s`],
+    },
+    {
+      what: 'check that no kindnet DaemonSet runs (it would enforce policy instead of Calico)',
+      argv: [...kc, '-n', 'kube-system', 'get', 'daemonset', 'kindnet', '--ignore-not-found', '-o', 'name'],
+    },
   ]
 }
 
@@ -73,14 +109,23 @@ export function renderPlan(o: KindOptions): string {
     '## kind config',
     kindConfig(o),
     '## Calico manifest',
-    o.calicoManifest ? `${o.calicoManifest} (--calico-manifest)` : `${manifestPath(r.version)}: ${vendored ? 'vendored' : `not vendored yet; fetched on first use from ${manifestUrl(r.version)} (npm run vendor:calico -- ${r.version})`}`,
-    o.calicoSha256 ? `sha256 must be ${o.calicoSha256} (--calico-sha256), checked before anything is created` : 'sha256: recorded in the report (pin it with --calico-sha256)',
+    o.calicoManifest
+      ? `${o.calicoManifest} (--calico-manifest)`
+      : `${manifestPath(r.version)}: ${vendored ? 'vendored' : `not vendored yet; fetched on first use from ${manifestUrl(r.version)} (npm run vendor:calico -- ${r.version})`}`,
+    o.calicoSha256
+      ? `sha256 must be ${o.calicoSha256} (--calico-sha256), checked before anything is created`
+      : 'sha256: recorded in the report (pin it with --calico-sha256)',
     `images (pinned to ${r.version}): ${calicoImages(r).join(', ')}`,
-    `calico-node env set: ${Object.entries(felixEnv(o)).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    `calico-node env set: ${Object.entries(felixEnv(o))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
     `probe image: ${AGNHOST_IMAGE}`,
     '',
     '## commands (a healthy cluster of that name running this Calico release and dataplane is reused instead)',
-    ...planUp(o, '<temp>/kind-config.yaml').flatMap((s, i) => [`${i + 1}. ${s.what}`, `   ${s.argv.join(' ')}${s.stdin ? ` < ${s.stdin}` : ''}`]),
+    ...planUp(o, '<temp>/kind-config.yaml').flatMap((s, i) => [
+      `${i + 1}. ${s.what}`,
+      `   ${s.argv.join(' ')}${s.stdin ? ` < ${s.stdin}` : ''}`,
+    ]),
     '',
     `## at the end (unless --keep)`,
     `   kind delete cluster --name ${o.name}`,
@@ -100,7 +145,8 @@ export async function calicoManifest(o: KindOptions, fetchText: (url: string) =>
   const sumFile = `${file}.sha256`
   const hash = (t: string) => createHash('sha256').update(t).digest('hex')
   const pinned = (t: string, what: string) => {
-    if (o.calicoSha256 && hash(t) !== o.calicoSha256.toLowerCase()) throw new UsageError(`${what} has sha256 ${hash(t)}, not ${o.calicoSha256.toLowerCase()} (--calico-sha256); nothing was created`)
+    if (o.calicoSha256 && hash(t) !== o.calicoSha256.toLowerCase())
+      throw new UsageError(`${what} has sha256 ${hash(t)}, not ${o.calicoSha256.toLowerCase()} (--calico-sha256); nothing was created`)
   }
   let text: string
   let source: string
@@ -115,12 +161,15 @@ export async function calicoManifest(o: KindOptions, fetchText: (url: string) =>
     pinned(text, manifestPath(r.version))
     if (existsSync(sumFile)) {
       const want = readFileSync(sumFile, 'utf8').trim().split(/\s+/)[0]
-      if (want !== hash(text)) throw new InfraError(`${manifestPath(r.version)} does not match its recorded sha256 (${want}), got ${hash(text)}`)
+      if (want !== hash(text))
+        throw new InfraError(`${manifestPath(r.version)} does not match its recorded sha256 (${want}), got ${hash(text)}`)
     } else writeFileSync(sumFile, `${hash(text)}  calico.yaml\n`)
   } else {
     const url = manifestUrl(r.version)
     text = await fetchText(url).catch((e: Error) => {
-      throw new InfraError(`Calico ${r.version} is not vendored and could not be fetched: ${e.message}`, { hint: `on a machine with network access: npm run vendor:calico -- ${r.version}, then copy ${manifestPath(r.version)}; or pass --calico-manifest FILE` })
+      throw new InfraError(`Calico ${r.version} is not vendored and could not be fetched: ${e.message}`, {
+        hint: `on a machine with network access: npm run vendor:calico -- ${r.version}, then copy ${manifestPath(r.version)}; or pass --calico-manifest FILE`,
+      })
     })
     pinned(text, url)
     mkdirSync(dirname(file), { recursive: true })
@@ -170,17 +219,52 @@ export interface UpResult {
 /** Is a cluster of that name there, with every node Ready and calico-node fully rolled out? */
 export async function status(exec: Exec, name: string): Promise<{ exists: boolean; healthy: boolean; detail: string }> {
   const kind = await exec('kind', ['version'])
-  if (kind.exitCode !== 0) throw new InfraError('the kind driver needs kind, which is not installed here', { hint: 'install kind (https://kind.sigs.k8s.io) and Docker, or use --driver local' })
+  if (kind.exitCode !== 0)
+    throw new InfraError('the kind driver needs kind, which is not installed here', {
+      hint: 'install kind (https://kind.sigs.k8s.io) and Docker, or use --driver local',
+    })
   const docker = await exec('docker', ['info'])
-  if (docker.exitCode !== 0) throw new InfraError(`the kind driver needs a working Docker engine: ${(docker.stderr || docker.stdout).trim().split('\n')[0]}`, { hint: 'start Docker (and make sure it can pull kindest/node), or use --driver local' })
+  if (docker.exitCode !== 0)
+    throw new InfraError(`the kind driver needs a working Docker engine: ${(docker.stderr || docker.stdout).trim().split('\n')[0]}`, {
+      hint: 'start Docker (and make sure it can pull kindest/node), or use --driver local',
+    })
   const clusters = await execOrThrow(exec, ['kind', 'get', 'clusters'], { hint: 'is Docker running?' })
-  if (!clusters.split('\n').map((l) => l.trim()).includes(name)) return { exists: false, healthy: false, detail: `no kind cluster named ${name}` }
-  const nodes = await exec('kubectl', ['--context', context(name), 'get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'])
+  if (
+    !clusters
+      .split('\n')
+      .map((l) => l.trim())
+      .includes(name)
+  )
+    return { exists: false, healthy: false, detail: `no kind cluster named ${name}` }
+  const nodes = await exec('kubectl', [
+    '--context',
+    context(name),
+    'get',
+    'nodes',
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+  ])
   const notReady = nodes.stdout.split('\n').filter((l) => l.includes('=') && !l.endsWith('=True'))
-  const ds = await exec('kubectl', ['--context', context(name), '-n', 'kube-system', 'get', 'daemonset', 'calico-node', '-o', 'jsonpath={.status.numberReady}/{.status.desiredNumberScheduled}'])
+  const ds = await exec('kubectl', [
+    '--context',
+    context(name),
+    '-n',
+    'kube-system',
+    'get',
+    'daemonset',
+    'calico-node',
+    '-o',
+    'jsonpath={.status.numberReady}/{.status.desiredNumberScheduled}',
+  ])
   const [ready, want] = ds.stdout.split('/').map(Number)
   const healthy = nodes.exitCode === 0 && notReady.length === 0 && ds.exitCode === 0 && want > 0 && ready === want
-  return { exists: true, healthy, detail: healthy ? `${want} nodes Ready, calico-node ${ready}/${want}` : `nodes not Ready: ${notReady.join(', ') || 'none'}; calico-node ${ds.exitCode === 0 ? ds.stdout : 'missing'}` }
+  return {
+    exists: true,
+    healthy,
+    detail: healthy
+      ? `${want} nodes Ready, calico-node ${ready}/${want}`
+      : `nodes not Ready: ${notReady.join(', ') || 'none'}; calico-node ${ds.exitCode === 0 ? ds.stdout : 'missing'}`,
+  }
 }
 
 /**
@@ -188,13 +272,23 @@ export async function status(exec: Exec, name: string): Promise<{ exists: boolea
  * gets ready. `onCreated` is called as soon as a cluster exists that this call created, so a failure after it can
  * still delete it.
  */
-export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, manifest: () => Promise<CalicoManifest> = () => calicoManifest(o), onCreated: () => void = () => {}): Promise<UpResult> {
+export async function up(
+  exec: Exec,
+  o: KindOptions,
+  log: (l: string) => void,
+  manifest: () => Promise<CalicoManifest> = () => calicoManifest(o),
+  onCreated: () => void = () => {},
+): Promise<UpResult> {
   const r = release(o)
   const st = await status(exec, o.name)
   if (st.exists && st.healthy) {
     const felix = await checkReusable(exec, o, r)
     log(`reusing kind cluster ${o.name} (${st.detail}; calico-node ${r.version}, ${o.dataplane} dataplane)`)
-    return { reused: true, timings: {}, calico: { version: r.version, manifest: `reused cluster ${o.name}: calico-node image tag and FELIX_NFTABLESMODE checked`, felix } }
+    return {
+      reused: true,
+      timings: {},
+      calico: { version: r.version, manifest: `reused cluster ${o.name}: calico-node image tag and FELIX_NFTABLESMODE checked`, felix },
+    }
   }
   const m = await manifest() // before deleting or creating anything: a missing or mismatching manifest must change nothing
   if (st.exists) {
@@ -235,7 +329,10 @@ export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, m
         // multi-platform images: `docker save` keeps the whole index, `ctr images import --all-platforms` then misses
         // the other platforms' blobs (kubernetes-sigs/kind#3795, open). A preload is an optimisation: let nodes pull.
         const loaded = await exec(s.argv[0], s.argv.slice(1))
-        if (loaded.exitCode !== 0) log(`kind load docker-image ${img} failed (${(loaded.stderr || loaded.stdout).trim().split('\n').at(-1)}); nodes will pull it instead. With Docker's containerd image store this is kubernetes-sigs/kind#3795`)
+        if (loaded.exitCode !== 0)
+          log(
+            `kind load docker-image ${img} failed (${(loaded.stderr || loaded.stdout).trim().split('\n').at(-1)}); nodes will pull it instead. With Docker's containerd image store this is kubernetes-sigs/kind#3795`,
+          )
       }
     })
     await phase('installCalico', () => execOrThrow(exec, install.argv, { input: m.patched }))
@@ -245,11 +342,20 @@ export async function up(exec: Exec, o: KindOptions, log: (l: string) => void, m
       })
     } catch (e) {
       const diag = await calicoDiagnostics(exec, o.name)
-      throw new InfraError(`Calico did not become ready within ${o.waitSeconds} s: ${(e as Error).message}\n${diag.join('\n')}`, { hint: 'see docs/kind.md (troubleshooting); keep the cluster with --keep to look at it' })
+      throw new InfraError(`Calico did not become ready within ${o.waitSeconds} s: ${(e as Error).message}\n${diag.join('\n')}`, {
+        hint: 'see docs/kind.md (troubleshooting); keep the cluster with --keep to look at it',
+      })
     }
     const kindnet = await execOrThrow(exec, kindnetCheck.argv)
-    if (kindnet.trim()) throw new InfraError(`a kindnet DaemonSet is running in cluster ${o.name}: it would enforce NetworkPolicy instead of Calico`, { hint: 'the kind config must set networking.disableDefaultCNI: true' })
-    log(`kind cluster ${o.name} up with Calico ${o.calicoVersion} (${m.source}, sha256 ${m.sha256}): ${Object.entries(timings).map(([k, v]) => `${k} ${v} s`).join(', ')}`)
+    if (kindnet.trim())
+      throw new InfraError(`a kindnet DaemonSet is running in cluster ${o.name}: it would enforce NetworkPolicy instead of Calico`, {
+        hint: 'the kind config must set networking.disableDefaultCNI: true',
+      })
+    log(
+      `kind cluster ${o.name} up with Calico ${o.calicoVersion} (${m.source}, sha256 ${m.sha256}): ${Object.entries(timings)
+        .map(([k, v]) => `${k} ${v} s`)
+        .join(', ')}`,
+    )
     return { reused: false, timings, calico: { version: r.version, manifest: `${m.source} sha256:${m.sha256}`, felix: felixSummary(o) } }
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -266,9 +372,18 @@ async function checkReusable(exec: Exec, o: KindOptions, r: CalicoRelease): Prom
   const why = reuseMismatch(ds, r, o)
   const kindnet = await execOrThrow(exec, [...kc, 'get', 'daemonset', 'kindnet', '--ignore-not-found', '-o', 'name'])
   if (kindnet.trim()) why.push('a kindnet DaemonSet runs (it would enforce NetworkPolicy instead of Calico)')
-  if (why.length) throw new InfraError(`kind cluster ${o.name} exists but is not what this run asks for (Calico ${r.version}, ${o.dataplane} dataplane): ${why.join('; ')}`, { hint: `delete it (netpol-harness cluster down --name ${o.name}) or pick another --name` })
-  const env = (ds as { spec?: { template?: { spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] } } } }).spec?.template?.spec?.containers?.find((c) => c.name === 'calico-node')?.env ?? []
-  return Object.keys(felixEnv(o)).map((k) => `${k.replace(/^FELIX_/, '')}=${env.find((e) => e.name === k)?.value ?? '(unset)'}`).join(' ')
+  if (why.length)
+    throw new InfraError(
+      `kind cluster ${o.name} exists but is not what this run asks for (Calico ${r.version}, ${o.dataplane} dataplane): ${why.join('; ')}`,
+      { hint: `delete it (netpol-harness cluster down --name ${o.name}) or pick another --name` },
+    )
+  const env =
+    (
+      ds as { spec?: { template?: { spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] } } } }
+    ).spec?.template?.spec?.containers?.find((c) => c.name === 'calico-node')?.env ?? []
+  return Object.keys(felixEnv(o))
+    .map((k) => `${k.replace(/^FELIX_/, '')}=${env.find((e) => e.name === k)?.value ?? '(unset)'}`)
+    .join(' ')
 }
 
 /** Deletes the cluster (a missing one is fine). */

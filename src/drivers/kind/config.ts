@@ -24,7 +24,11 @@ export function kindConfig(o: KindConfigOptions): string {
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
     nodes: [{ role: 'control-plane' }, ...Array.from({ length: o.workers }, () => ({ role: 'worker' }))],
-    networking: { disableDefaultCNI: true, podSubnet: o.podSubnet ?? CALICO_POD_SUBNET, kubeProxyMode: o.dataplane === 'nftables' ? 'nftables' : 'iptables' },
+    networking: {
+      disableDefaultCNI: true,
+      podSubnet: o.podSubnet ?? CALICO_POD_SUBNET,
+      kubeProxyMode: o.dataplane === 'nftables' ? 'nftables' : 'iptables',
+    },
   }
   return `# Written by netpol-harness: kind with Calico (no kindnet).\n${stringify(doc)}`
 }

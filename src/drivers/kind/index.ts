@@ -55,19 +55,48 @@ export class KindDriver implements Driver {
     private readonly o: KindDriverOptions,
     private readonly cluster: KindCluster,
   ) {
-    this.info = { name: 'kind', cni: `calico ${o.calicoVersion} (${o.dataplane})`, versions: { calico: o.calicoVersion, dataplane: o.dataplane } }
+    this.info = {
+      name: 'kind',
+      cni: `calico ${o.calicoVersion} (${o.dataplane})`,
+      versions: { calico: o.calicoVersion, dataplane: o.dataplane },
+    }
     this.nodes = new KindNodes(o.exec, o.name, o.runId, o.dataplane)
   }
 
   async up(scenario: Scenario, signal: AbortSignal): Promise<void> {
     // No scenario can run without the cluster: its failure stops the run (the scenarios not run are still reported).
     const { timings, reused, calico } = await this.cluster.ensure().catch((e: unknown) => {
-      throw e instanceof UsageError || e instanceof EnvironmentError ? e : new EnvironmentError(e instanceof Error ? e.message : String(e), { cause: e, ...(e instanceof InfraError && e.hint ? { hint: e.hint } : {}) })
+      throw e instanceof UsageError || e instanceof EnvironmentError
+        ? e
+        : new EnvironmentError(e instanceof Error ? e.message : String(e), {
+            cause: e,
+            ...(e instanceof InfraError && e.hint ? { hint: e.hint } : {}),
+          })
     })
     const kind = await this.o.exec('kind', ['version'])
-    this.kube = new KubeDriver({ api: this.o.api(context(this.o.name)), runId: this.o.runId, createdByUs: true, nodes: this.nodes, log: this.o.log, info: { name: 'kind', cni: this.info.cni }, requestIpsIn: CALICO_POD_SUBNET })
+    this.kube = new KubeDriver({
+      api: this.o.api(context(this.o.name)),
+      runId: this.o.runId,
+      createdByUs: true,
+      nodes: this.nodes,
+      log: this.o.log,
+      info: { name: 'kind', cni: this.info.cni },
+      requestIpsIn: CALICO_POD_SUBNET,
+    })
     await this.kube.up(scenario, signal)
-    this.info = { ...this.info, versions: { ...this.info.versions, ...this.kube.info.versions, kind: kind.stdout.trim(), cluster: reused ? `reused ${this.o.name}` : `created ${this.o.name}`, calico: calico.version, calicoManifest: calico.manifest, felix: calico.felix }, ...(Object.keys(timings).length ? { timings } : {}) }
+    this.info = {
+      ...this.info,
+      versions: {
+        ...this.info.versions,
+        ...this.kube.info.versions,
+        kind: kind.stdout.trim(),
+        cluster: reused ? `reused ${this.o.name}` : `created ${this.o.name}`,
+        calico: calico.version,
+        calicoManifest: calico.manifest,
+        felix: calico.felix,
+      },
+      ...(Object.keys(timings).length ? { timings } : {}),
+    }
   }
 
   private k(): KubeDriver {

@@ -12,13 +12,15 @@ import { calicoDiagnostics, context } from './cluster.js'
 import { CALICO_POD_SUBNET, workerName } from './config.js'
 
 /** Flushes every Calico chain of the filter table (iptables) or Calico's tables (nftables). A fixed script: no input. */
-const FLUSH_IPTABLES = "for t in filter raw mangle nat; do iptables-save -t $t | awk '/^:cali-/ {print substr($1,2)}' | while read c; do iptables -t $t -F $c; done; done"
+const FLUSH_IPTABLES =
+  "for t in filter raw mangle nat; do iptables-save -t $t | awk '/^:cali-/ {print substr($1,2)}' | while read c; do iptables -t $t -F $c; done; done"
 /**
  * Stops (STOP) or resumes (CONT) every calico-node process of a node, found by /proc/PID/comm with shell builtins
  * only (no fork per process, no pkill needed in the node image): a fixed script, no input.
  */
-const signalAgent = (sig: 'STOP' | 'CONT') => `for d in /proc/[0-9]*; do c=; { read -r c < $d/comm; } 2>/dev/null; [ "$c" = calico-node ] && kill -${sig} \${d#/proc/}; done; true`
-const FLUSH_NFT = 'nft list tables | awk \'$3 ~ /^calico/ {print $2, $3}\' | while read f t; do nft flush table $f $t; done'
+const signalAgent = (sig: 'STOP' | 'CONT') =>
+  `for d in /proc/[0-9]*; do c=; { read -r c < $d/comm; } 2>/dev/null; [ "$c" = calico-node ] && kill -${sig} \${d#/proc/}; done; true`
+const FLUSH_NFT = "nft list tables | awk '$3 ~ /^calico/ {print $2, $3}' | while read f t; do nft flush table $f $t; done"
 
 /** Node access for the kube driver on a kind cluster: Docker into the node containers, externals as containers. */
 export class KindNodes implements NodeAccess {
@@ -42,7 +44,10 @@ export class KindNodes implements NodeAccess {
 
   async nodeNames(): Promise<string[]> {
     const r = await execOrThrow(this.exec, ['kind', 'get', 'nodes', '--name', this.cluster])
-    return r.split('\n').map((l) => l.trim()).filter(Boolean)
+    return r
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
   }
 
   private async workers(ref: string): Promise<string[]> {
@@ -50,15 +55,23 @@ export class KindNodes implements NodeAccess {
   }
 
   chaosUnsupported(action: InfraChaos): string | undefined {
-    if (action.action === 'packet-loss' && this.netem === false) return 'tc netem is not available in the kind node containers (sch_netem missing on the host kernel)'
+    if (action.action === 'packet-loss' && this.netem === false)
+      return 'tc netem is not available in the kind node containers (sch_netem missing on the host kernel)'
     return undefined
   }
 
-  async chaos(action: Extract<InfraChaos, { action: 'flush-dataplane' | 'restart-node' | 'packet-loss' }>, signal: AbortSignal): Promise<void> {
+  async chaos(
+    action: Extract<InfraChaos, { action: 'flush-dataplane' | 'restart-node' | 'packet-loss' }>,
+    signal: AbortSignal,
+  ): Promise<void> {
     const nodes = await this.workers(action.node)
     switch (action.action) {
       case 'flush-dataplane':
-        await Promise.all(nodes.map((n) => execOrThrow(this.exec, ['docker', 'exec', n, 'sh', '-c', this.dataplane === 'nftables' ? FLUSH_NFT : FLUSH_IPTABLES])))
+        await Promise.all(
+          nodes.map((n) =>
+            execOrThrow(this.exec, ['docker', 'exec', n, 'sh', '-c', this.dataplane === 'nftables' ? FLUSH_NFT : FLUSH_IPTABLES]),
+          ),
+        )
         return
       case 'restart-node': {
         // `docker restart --time N` is a stop grace period, not downtime (docker docs, container restart), and the
@@ -73,7 +86,24 @@ export class KindNodes implements NodeAccess {
         return
       }
       case 'packet-loss':
-        await Promise.all(nodes.map((n) => execOrThrow(this.exec, ['docker', 'exec', n, 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem', 'loss', `${action.percent}%`])))
+        await Promise.all(
+          nodes.map((n) =>
+            execOrThrow(this.exec, [
+              'docker',
+              'exec',
+              n,
+              'tc',
+              'qdisc',
+              'replace',
+              'dev',
+              'eth0',
+              'root',
+              'netem',
+              'loss',
+              `${action.percent}%`,
+            ]),
+          ),
+        )
         await sleep(action.forMs, signal)
         await Promise.all(nodes.map((n) => execOrThrow(this.exec, ['docker', 'exec', n, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root'])))
         return
@@ -84,7 +114,19 @@ export class KindNodes implements NodeAccess {
   async upExternals(s: Scenario, serves: (name: string) => Target[]): Promise<void> {
     const nodes = await this.nodeNames()
     // Is netem usable here? (Checked once, on a worker, against its loopback.)
-    const probe = await this.exec('docker', ['exec', nodes[nodes.length - 1], 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'loss', '0%'])
+    const probe = await this.exec('docker', [
+      'exec',
+      nodes[nodes.length - 1],
+      'tc',
+      'qdisc',
+      'add',
+      'dev',
+      'lo',
+      'root',
+      'netem',
+      'loss',
+      '0%',
+    ])
     this.netem = probe.exitCode === 0
     if (this.netem) await this.exec('docker', ['exec', nodes[nodes.length - 1], 'tc', 'qdisc', 'del', 'dev', 'lo', 'root'])
     const subnets = new Map<string, string[]>()
@@ -99,12 +141,40 @@ export class KindNodes implements NodeAccess {
       this.networks.push(network)
       for (const n of nodes) await execOrThrow(this.exec, ['docker', 'network', 'connect', network, n])
       // The route to the pods goes through the first worker's address on this network.
-      const gw = (await execOrThrow(this.exec, ['docker', 'inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, nodes.find((n) => !n.endsWith('-control-plane')) ?? nodes[0]])).trim()
+      const gw = (
+        await execOrThrow(this.exec, [
+          'docker',
+          'inspect',
+          '-f',
+          `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`,
+          nodes.find((n) => !n.endsWith('-control-plane')) ?? nodes[0],
+        ])
+      ).trim()
       for (const name of names) {
         const e = s.externals.find((x) => x.name === name)!
         const container = `nph-${this.runId}-${name}`
         const { script, env } = externalServers(serves(name), name)
-        await execOrThrow(this.exec, ['docker', 'run', '-d', '--name', container, '--label', `${RUN_LABEL}=${this.runId}`, '--network', network, '--ip', e.ip, '--cap-add', 'NET_ADMIN', ...env, '--entrypoint', '/bin/sh', AGNHOST_IMAGE, '-c', script])
+        await execOrThrow(this.exec, [
+          'docker',
+          'run',
+          '-d',
+          '--name',
+          container,
+          '--label',
+          `${RUN_LABEL}=${this.runId}`,
+          '--network',
+          network,
+          '--ip',
+          e.ip,
+          '--cap-add',
+          'NET_ADMIN',
+          ...env,
+          '--entrypoint',
+          '/bin/sh',
+          AGNHOST_IMAGE,
+          '-c',
+          script,
+        ])
         await execOrThrow(this.exec, ['docker', 'exec', container, 'ip', 'route', 'add', CALICO_POD_SUBNET, 'via', gw])
         this.externals.set(name, container)
         await this.verifyServing(name, container, serves(name))
@@ -126,7 +196,16 @@ export class KindNodes implements NodeAccess {
   private async readyAfter(node: string, sinceMs: number, signal: AbortSignal): Promise<void> {
     const deadline = Date.now() + 180000
     while (Date.now() < deadline) {
-      const out = await execOrThrow(this.exec, ['kubectl', '--context', context(this.cluster), 'get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}']).catch(() => '')
+      const out = await execOrThrow(this.exec, [
+        'kubectl',
+        '--context',
+        context(this.cluster),
+        'get',
+        'node',
+        node,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}',
+      ]).catch(() => '')
       const [status, beat] = out.trim().split(' ')
       // Heartbeats have whole-second resolution (RFC 3339): allow the second the node was started in.
       if (status === 'True' && Date.parse(beat) >= Math.floor(sinceMs / 1000) * 1000) return
@@ -140,7 +219,11 @@ export class KindNodes implements NodeAccess {
     for (const t of ports.filter((p) => p.protocol !== 'SCTP')) {
       let last = ''
       for (let i = 0; i < 20; i++) {
-        const r = await this.exec('docker', ['exec', container, '/agnhost', 'connect', `127.0.0.1:${t.port}`, `--protocol=${t.protocol.toLowerCase()}`, '--timeout=1s'], { timeoutMs: 10000 })
+        const r = await this.exec(
+          'docker',
+          ['exec', container, '/agnhost', 'connect', `127.0.0.1:${t.port}`, `--protocol=${t.protocol.toLowerCase()}`, '--timeout=1s'],
+          { timeoutMs: 10000 },
+        )
         if (r.exitCode === 0) {
           this.verified.add(`${name}|${t.port}/${t.protocol}`)
           break
@@ -148,7 +231,11 @@ export class KindNodes implements NodeAccess {
         last = (r.stderr || r.stdout).trim()
         await sleep(1000)
       }
-      if (!this.verified.has(`${name}|${t.port}/${t.protocol}`)) throw new InfraError(`external ${name} does not serve ${t.port}/${t.protocol} (agnhost connect from inside its container: ${last})`, { hint: `docker logs ${container}` })
+      if (!this.verified.has(`${name}|${t.port}/${t.protocol}`))
+        throw new InfraError(
+          `external ${name} does not serve ${t.port}/${t.protocol} (agnhost connect from inside its container: ${last})`,
+          { hint: `docker logs ${container}` },
+        )
     }
   }
 
@@ -161,16 +248,24 @@ export class KindNodes implements NodeAccess {
     if (!container) return { stdout: '', stderr: '', error: `no container for external ${name}` }
     const r = await this.exec('docker', ['exec', container, ...command], { timeoutMs })
     // docker exec exits 125-127 when it could not run the command at all: an exec failure, not a probe result.
-    return r.exitCode >= 125 ? { stdout: r.stdout, stderr: r.stderr, error: r.stderr || `docker exec exited ${r.exitCode}` } : { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }
+    return r.exitCode >= 125
+      ? { stdout: r.stdout, stderr: r.stderr, error: r.stderr || `docker exec exited ${r.exitCode}` }
+      : { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }
   }
 
   /** Removes every container and network of this run (found by label, so a crashed run's too when asked). */
   async downExternals(): Promise<void> {
     const containers = await this.exec('docker', ['ps', '-aq', '--filter', `label=${RUN_LABEL}=${this.runId}`])
-    const ids = containers.stdout.split('\n').map((l) => l.trim()).filter(Boolean)
+    const ids = containers.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
     if (ids.length) await this.exec('docker', ['rm', '-f', ...ids])
     const nets = await this.exec('docker', ['network', 'ls', '-q', '--filter', `label=${RUN_LABEL}=${this.runId}`])
-    for (const id of nets.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    for (const id of nets.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)) {
       for (const n of await this.nodeNames().catch(() => [])) await this.exec('docker', ['network', 'disconnect', '-f', id, n])
       await this.exec('docker', ['network', 'rm', id])
     }

@@ -34,9 +34,15 @@ export async function sendAction(ctx: ApplyContext, state: ClusterState, a: Acti
       return
     }
     case 'set-namespace-labels': {
-      if (namespaces.isForeign(a.namespace)) throw new InfraError(`will not relabel namespace ${a.namespace}: netpol-harness did not create it`, { hint: 'relabel a namespace the scenario creates' })
+      if (namespaces.isForeign(a.namespace))
+        throw new InfraError(`will not relabel namespace ${a.namespace}: netpol-harness did not create it`, {
+          hint: 'relabel a namespace the scenario creates',
+        })
       const ns = state.namespaces.find((n) => n.name === a.namespace)!
-      await api.patchNamespaceLabels(a.namespace, replaceLabels(ns.labels, a.labels, { ...ownerLabels(runId), [NAMESPACE_NAME_LABEL]: a.namespace }))
+      await api.patchNamespaceLabels(
+        a.namespace,
+        replaceLabels(ns.labels, a.labels, { ...ownerLabels(runId), [NAMESPACE_NAME_LABEL]: a.namespace }),
+      )
       return
     }
     default:
@@ -45,7 +51,11 @@ export async function sendAction(ctx: ApplyContext, state: ClusterState, a: Acti
 }
 
 /** A label patch that replaces all labels but the harness's own (null removes a key). */
-export function replaceLabels(old: Readonly<Record<string, string>>, next: Readonly<Record<string, string>>, keep: Readonly<Record<string, string>>): Record<string, string | null> {
+export function replaceLabels(
+  old: Readonly<Record<string, string>>,
+  next: Readonly<Record<string, string>>,
+  keep: Readonly<Record<string, string>>,
+): Record<string, string | null> {
   const patch: Record<string, string | null> = {}
   for (const k of Object.keys(old)) if (!(k in next) && !(k in keep)) patch[k] = null
   return { ...patch, ...next, ...keep }

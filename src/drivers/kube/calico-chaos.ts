@@ -11,12 +11,19 @@ const CALICO_NAMESPACES = ['kube-system', 'calico-system']
 /** Why restart-agent with this downtime cannot be done here, or undefined. */
 export function restartAgentUnsupported(downForMs: number, nodes: NodeAccess | undefined): string | undefined {
   // Deleting calico-node is all an existing cluster allows: the DaemonSet replaces it at once, so a downtime needs the nodes.
-  if (downForMs > 0 && !nodes?.freezeAgent) return `restart-agent with downFor ${downForMs} ms needs access to the nodes to keep the agent down (the kind driver has it; on an existing cluster use downFor: 0s)`
+  if (downForMs > 0 && !nodes?.freezeAgent)
+    return `restart-agent with downFor ${downForMs} ms needs access to the nodes to keep the agent down (the kind driver has it; on an existing cluster use downFor: 0s)`
   return undefined
 }
 
 /** Keeps calico-node down for `downForMs` (frozen on its nodes), deletes its pods (on one node or all) and waits for their replacements to be Ready. */
-export async function restartCalicoNode(api: KubeApi, nodes: NodeAccess | undefined, ref: string, downForMs: number, signal: AbortSignal): Promise<void> {
+export async function restartCalicoNode(
+  api: KubeApi,
+  nodes: NodeAccess | undefined,
+  ref: string,
+  downForMs: number,
+  signal: AbortSignal,
+): Promise<void> {
   const node = ref === 'all' ? undefined : (nodes?.nodeName(ref) ?? ref)
   let ns = ''
   let victims: { name: string; node?: string }[] = []
@@ -28,7 +35,8 @@ export async function restartCalicoNode(api: KubeApi, nodes: NodeAccess | undefi
       break
     }
   }
-  if (!victims.length) throw new InfraError(`no calico-node pod found${node ? ` on ${node}` : ''} (looked in ${CALICO_NAMESPACES.join(', ')})`)
+  if (!victims.length)
+    throw new InfraError(`no calico-node pod found${node ? ` on ${node}` : ''} (looked in ${CALICO_NAMESPACES.join(', ')})`)
   if (downForMs > 0) {
     if (!nodes?.freezeAgent) throw new InfraError(`restart-agent with downFor needs access to the nodes`)
     await nodes.freezeAgent([...new Set(victims.flatMap((v) => (v.node ? [v.node] : [])))], downForMs, signal)

@@ -36,7 +36,15 @@ export function clientNodeApi(context?: string): KubeApi {
   const kc = new k8s.KubeConfig()
   kc.loadFromDefault()
   if (context) {
-    if (!kc.getContexts().some((c) => c.name === context)) throw new InfraError(`no context "${context}" in the kubeconfig (contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`)
+    if (!kc.getContexts().some((c) => c.name === context))
+      throw new InfraError(
+        `no context "${context}" in the kubeconfig (contexts: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        })`,
+      )
     kc.setCurrentContext(context)
   }
   const core = kc.makeApiClient(k8s.CoreV1Api)
@@ -52,7 +60,11 @@ export function clientNodeApi(context?: string): KubeApi {
     },
     async listNamespaces(labelSelector) {
       const list = await core.listNamespace(labelSelector ? { labelSelector } : {})
-      return list.items.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {}, ...(n.metadata?.creationTimestamp ? { createdAt: new Date(n.metadata.creationTimestamp).getTime() } : {}) }))
+      return list.items.map((n) => ({
+        name: n.metadata?.name ?? '',
+        labels: n.metadata?.labels ?? {},
+        ...(n.metadata?.creationTimestamp ? { createdAt: new Date(n.metadata.creationTimestamp).getTime() } : {}),
+      }))
     },
     async createNamespace(name, labels) {
       await core.createNamespace({ body: { metadata: { name, labels } } })
@@ -80,9 +92,11 @@ export function clientNodeApi(context?: string): KubeApi {
       return (await core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) })).items.map(podInfo)
     },
     async deletePod(namespace, name, gracePeriodSeconds) {
-      await core.deleteNamespacedPod({ namespace, name, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}) }).catch((e) => {
-        if (!notFound(e)) throw e
-      })
+      await core
+        .deleteNamespacedPod({ namespace, name, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}) })
+        .catch((e) => {
+          if (!notFound(e)) throw e
+        })
     },
     async patchPodLabels(namespace, name, labels) {
       await core.patchNamespacedPod({ namespace, name, body: { metadata: { labels } } }, merge)
@@ -92,7 +106,9 @@ export function clientNodeApi(context?: string): KubeApi {
     },
     async calicoIpPools() {
       // Calico's IPPool resource (docs.tigera.io calico reference/resources/ippool): spec.cidr, spec.disabled.
-      const list = (await custom.listClusterCustomObject({ group: 'crd.projectcalico.org', version: 'v1', plural: 'ippools' })) as { items?: { spec?: { cidr?: string; disabled?: boolean } }[] }
+      const list = (await custom.listClusterCustomObject({ group: 'crd.projectcalico.org', version: 'v1', plural: 'ippools' })) as {
+        items?: { spec?: { cidr?: string; disabled?: boolean } }[]
+      }
       return (list.items ?? []).filter((p) => p.spec?.cidr && !p.spec.disabled).map((p) => p.spec!.cidr!)
     },
     async deletePolicy(namespace, name) {
@@ -114,14 +130,28 @@ export function clientNodeApi(context?: string): KubeApi {
         const sink = (add: (s: string) => void) => new Writable({ write: (chunk, _enc, cb) => (add(chunk.toString()), cb()) })
         const timer = setTimeout(() => done({ stdout, stderr, error: `exec did not finish within ${timeoutMs} ms` }), timeoutMs)
         exec
-          .exec(namespace, pod, container, [...command], sink((s) => (stdout += s)), sink((s) => (stderr += s)), null, false, (status) => {
-            if (status.status === 'Success') done({ stdout, stderr, exitCode: 0 })
-            else {
-              const code = Number(status.details?.causes?.find((c) => c.reason === 'ExitCode')?.message)
-              done(Number.isInteger(code) ? { stdout, stderr, exitCode: code } : { stdout, stderr, error: status.message ?? 'exec failed' })
-            }
-          })
-          .then((ws) => ws.on('close', () => setTimeout(() => done({ stdout, stderr, error: 'exec stream closed without a status' }), 1000)))
+          .exec(
+            namespace,
+            pod,
+            container,
+            [...command],
+            sink((s) => (stdout += s)),
+            sink((s) => (stderr += s)),
+            null,
+            false,
+            (status) => {
+              if (status.status === 'Success') done({ stdout, stderr, exitCode: 0 })
+              else {
+                const code = Number(status.details?.causes?.find((c) => c.reason === 'ExitCode')?.message)
+                done(
+                  Number.isInteger(code) ? { stdout, stderr, exitCode: code } : { stdout, stderr, error: status.message ?? 'exec failed' },
+                )
+              }
+            },
+          )
+          .then((ws) =>
+            ws.on('close', () => setTimeout(() => done({ stdout, stderr, error: 'exec stream closed without a status' }), 1000)),
+          )
           .catch((e: Error) => done({ stdout, stderr, error: e.message }))
       })
     },
@@ -130,7 +160,9 @@ export function clientNodeApi(context?: string): KubeApi {
     },
     async events(namespace) {
       const list = await core.listNamespacedEvent({ namespace })
-      return list.items.map((e) => `${e.lastTimestamp ?? e.eventTime ?? ''} ${e.type} ${e.involvedObject?.kind}/${e.involvedObject?.name}: ${e.reason} ${e.message ?? ''}`.trim())
+      return list.items.map((e) =>
+        `${e.lastTimestamp ?? e.eventTime ?? ''} ${e.type} ${e.involvedObject?.kind}/${e.involvedObject?.name}: ${e.reason} ${e.message ?? ''}`.trim(),
+      )
     },
   }
 }

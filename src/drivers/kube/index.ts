@@ -64,19 +64,30 @@ export class KubeDriver implements Driver {
 
   async up(scenario: Scenario, signal: AbortSignal): Promise<void> {
     if (!this.opts.createdByUs && !this.opts.allowExisting) {
-      throw new UsageError(`refusing to use context "${this.api.context}": netpol-harness did not create this cluster; pass --allow-existing-cluster to run there anyway (it only creates and deletes namespaces labelled ${RUN_LABEL})`)
+      throw new UsageError(
+        `refusing to use context "${this.api.context}": netpol-harness did not create this cluster; pass --allow-existing-cluster to run there anyway (it only creates and deletes namespaces labelled ${RUN_LABEL})`,
+      )
     }
-    if (scenario.externals.length && !this.opts.nodes) throw new InfraError(`scenario ${scenario.name} has external hosts, which the kube driver cannot create on an arbitrary cluster`, { hint: 'use --driver kind, or drop the externals' })
+    if (scenario.externals.length && !this.opts.nodes)
+      throw new InfraError(`scenario ${scenario.name} has external hosts, which the kube driver cannot create on an arbitrary cluster`, {
+        hint: 'use --driver kind, or drop the externals',
+      })
     this.info = { ...this.info, versions: { ...this.info.versions, kubernetes: await this.api.serverVersion() } }
     this.scenario = scenario
     const pools = this.placement?.pools ?? (await addressPools(this.api, this.opts.requestIpsIn))
     const at: PodPlacement = { api: this.api, runId: this.opts.runId, nodes: this.opts.nodes, pools, serves: uniqueTargets(scenario) }
     this.placement = at
     const assigned = scenario.pods.filter((p) => !inPools(p.ip, pools))
-    if (assigned.length) this.opts.log?.(`${scenario.name}: ${assigned.length} of ${scenario.pods.length} pods get a cluster-assigned address (their scenario address is in no Calico IP pool${pools.length ? `: ${pools.join(', ')}` : ''}); predictions use the assigned addresses, ipBlock intents may not hold`)
+    if (assigned.length)
+      this.opts.log?.(
+        `${scenario.name}: ${assigned.length} of ${scenario.pods.length} pods get a cluster-assigned address (their scenario address is in no Calico IP pool${pools.length ? `: ${pools.join(', ')}` : ''}); predictions use the assigned addresses, ipBlock intents may not hold`,
+      )
     await this.namespaces.up(scenario, signal)
     this.containers = await createProbePods(scenario.pods, at, (ns) => this.namespaces.isForeign(ns), signal)
-    if (this.opts.nodes) await this.opts.nodes.upExternals(scenario, (name) => scenario.externals.find((e) => e.name === name)!.ports.map((cp) => ({ port: cp.port, protocol: cp.protocol })))
+    if (this.opts.nodes)
+      await this.opts.nodes.upExternals(scenario, (name) =>
+        scenario.externals.find((e) => e.name === name)!.ports.map((cp) => ({ port: cp.port, protocol: cp.protocol })),
+      )
     const ready = await waitPodsReady(this.api, scenario.pods, this.readyTimeoutMs, signal)
     const initial = initialState(scenario)
     this.current = {
@@ -107,21 +118,26 @@ export class KubeDriver implements Driver {
 
   /** Pods: Ready means every server container passed its readiness check on its port; externals: as the node side checked. */
   listening(destination: string, target: Target): boolean {
-    if (this.current?.pods.some((p) => podId(p) === destination)) return this.placement !== undefined && readyProvesListening(target, this.placement.serves)
+    if (this.current?.pods.some((p) => podId(p) === destination))
+      return this.placement !== undefined && readyProvesListening(target, this.placement.serves)
     return this.opts.nodes?.listening?.(destination, target) ?? false
   }
 
   probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
     return probeRound(connections, timeoutMs, (from, command, budgetMs) => {
       const pod = this.current!.pods.find((p) => podId(p) === from)
-      return pod ? this.api.exec(pod.namespace, pod.name, this.containers.get(from)!, command, budgetMs) : this.opts.nodes!.execExternal(from, command, budgetMs)
+      return pod
+        ? this.api.exec(pod.namespace, pod.name, this.containers.get(from)!, command, budgetMs)
+        : this.opts.nodes!.execExternal(from, command, budgetMs)
     })
   }
 
   chaosUnsupported(action: InfraChaos): string | undefined {
     if (action.action === 'restart-agent') return restartAgentUnsupported(action.downForMs, this.opts.nodes)
     if (action.action === 'recreate-pod') return undefined
-    return this.opts.nodes ? this.opts.nodes.chaosUnsupported(action) : `${action.action} needs access to the nodes (the kind driver has it; an existing cluster does not)`
+    return this.opts.nodes
+      ? this.opts.nodes.chaosUnsupported(action)
+      : `${action.action} needs access to the nodes (the kind driver has it; an existing cluster does not)`
   }
 
   async chaos(action: InfraChaos, signal: AbortSignal): Promise<void> {

@@ -24,14 +24,26 @@ export function serverCommand(t: Target, identity: string): { command: string[];
 
 /** One container per (port, protocol), named `cont-<port>-<proto>`, its port `serve-<port>-<proto>` (as the e2e suite). */
 export function serverContainer(t: Target, declaredName?: string) {
-  const base = { name: `cont-${t.port}-${proto(t.protocol)}`, image: AGNHOST_IMAGE, imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: t.port, protocol: t.protocol, name: declaredName ?? `serve-${t.port}-${proto(t.protocol)}` }] }
+  const base = {
+    name: `cont-${t.port}-${proto(t.protocol)}`,
+    image: AGNHOST_IMAGE,
+    imagePullPolicy: 'IfNotPresent',
+    ports: [{ containerPort: t.port, protocol: t.protocol, name: declaredName ?? `serve-${t.port}-${proto(t.protocol)}` }],
+  }
   if (t.protocol === 'SCTP') return { ...base, ...serverCommand(t, 'foo') }
   return {
     ...base,
     command: serverCommand(t, '').command,
     // Ready only once the server listens: probes never race a starting container.
     // UDP has no socket probe: agnhost itself asks the server (serve-hostname answers any datagram).
-    readinessProbe: t.protocol === 'TCP' ? { tcpSocket: { port: t.port }, periodSeconds: 1 } : { exec: { command: ['/agnhost', 'connect', `127.0.0.1:${t.port}`, '--protocol=udp', '--timeout=1s'] }, periodSeconds: 2, timeoutSeconds: 2 },
+    readinessProbe:
+      t.protocol === 'TCP'
+        ? { tcpSocket: { port: t.port }, periodSeconds: 1 }
+        : {
+            exec: { command: ['/agnhost', 'connect', `127.0.0.1:${t.port}`, '--protocol=udp', '--timeout=1s'] },
+            periodSeconds: 2,
+            timeoutSeconds: 2,
+          },
   }
 }
 
@@ -49,7 +61,12 @@ export function podManifest(p: PodSpec, serves: readonly Target[], runId: string
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: p.name, namespace: p.namespace, labels: { ...p.labels, [RUN_LABEL]: runId, [POD_LABEL]: p.name }, ...(requestIp ? { annotations: { [CALICO_IP_ANNOTATION]: JSON.stringify([p.ip]) } } : {}) },
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      labels: { ...p.labels, [RUN_LABEL]: runId, [POD_LABEL]: p.name },
+      ...(requestIp ? { annotations: { [CALICO_IP_ANNOTATION]: JSON.stringify([p.ip]) } } : {}),
+    },
     spec: {
       terminationGracePeriodSeconds: 0,
       ...(p.node ? { nodeSelector: { 'kubernetes.io/hostname': p.node } } : {}),

@@ -42,13 +42,29 @@ export class RunNamespaces {
       const labels = found.labels
       if (!labels[RUN_LABEL]) {
         const differ = Object.entries(ns.labels).filter(([k, v]) => labels[k] !== v)
-        if (differ.length) throw new InfraError(`namespace ${ns.name} already exists in context ${api.context} and was not created by netpol-harness; the scenario gives it labels it does not have (${differ.map(([k, v]) => `${k}=${v}`).join(', ')}; it has ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'})`, { hint: 'netpol-harness never relabels a namespace it did not create: use its real labels in the scenario, or another namespace name' })
+        if (differ.length)
+          throw new InfraError(
+            `namespace ${ns.name} already exists in context ${api.context} and was not created by netpol-harness; the scenario gives it labels it does not have (${differ.map(([k, v]) => `${k}=${v}`).join(', ')}; it has ${
+              Object.entries(labels)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ') || 'none'
+            })`,
+            {
+              hint: 'netpol-harness never relabels a namespace it did not create: use its real labels in the scenario, or another namespace name',
+            },
+          )
         this.foreign.set(ns.name, labels)
         continue
       }
       // Another run's namespace: a concurrent run on the same cluster keeps it; only a run that is gone leaves it.
       const why = leftoverReason(labels, found.createdAt, Date.now(), this.o.alive)
-      if (!why) throw new InfraError(`namespace ${ns.name} in context ${api.context} belongs to netpol-harness run ${labels[RUN_LABEL]}${labels[HOST_LABEL] ? ` (host ${labels[HOST_LABEL]}, pid ${labels[PID_LABEL]})` : ''}, which may still be running`, { hint: `run the two at different times, or give this scenario other namespace names; if that run is gone, kubectl delete namespace ${ns.name}` })
+      if (!why)
+        throw new InfraError(
+          `namespace ${ns.name} in context ${api.context} belongs to netpol-harness run ${labels[RUN_LABEL]}${labels[HOST_LABEL] ? ` (host ${labels[HOST_LABEL]}, pid ${labels[PID_LABEL]})` : ''}, which may still be running`,
+          {
+            hint: `run the two at different times, or give this scenario other namespace names; if that run is gone, kubectl delete namespace ${ns.name}`,
+          },
+        )
       this.o.log?.(`removing namespace ${ns.name} left by run ${labels[RUN_LABEL]}: ${why}`)
       await api.deleteNamespace(ns.name)
       await waitNamespaceGone(api, ns.name, signal)

@@ -14,7 +14,11 @@ export interface NodeAccess {
   /** Creates the scenario's external hosts at their declared addresses; returns their probe runner. */
   upExternals(s: Scenario, serves: (name: string) => Target[]): Promise<void>
   /** Runs the probe script in an external host. */
-  execExternal(name: string, command: readonly string[], timeoutMs: number): Promise<{ stdout: string; stderr: string; exitCode?: number; error?: string }>
+  execExternal(
+    name: string,
+    command: readonly string[],
+    timeoutMs: number,
+  ): Promise<{ stdout: string; stderr: string; exitCode?: number; error?: string }>
   downExternals(): Promise<void>
   /** Keeps Calico's agent stopped (not restarted) on these nodes for `forMs`, then lets it go on: restart-agent's downtime. */
   freezeAgent?(nodes: readonly string[], forMs: number, signal: AbortSignal): Promise<void>

@@ -12,7 +12,12 @@ export const STALE_AFTER_MS = 2 * 3600_000
 
 /** A Kubernetes label value (at most 63 characters of [A-Za-z0-9-_.], alphanumeric at both ends) naming this host. */
 export function hostLabel(name = hostname()): string {
-  return name.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '') || 'unknown'
+  return (
+    name
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 63)
+      .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '') || 'unknown'
+  )
 }
 
 /** Is process `pid` alive on this host? EPERM means it exists under another user. */
@@ -34,9 +39,15 @@ export function ownerLabels(runId: string): Record<string, string> {
  * Why another run's namespace may be deleted now (a leftover), or undefined while that run may still be using it.
  * `createdAt` is the API server's creationTimestamp in ms.
  */
-export function leftoverReason(labels: Readonly<Record<string, string>>, createdAt: number | undefined, now: number, alive: (pid: number) => boolean = processAlive): string | undefined {
+export function leftoverReason(
+  labels: Readonly<Record<string, string>>,
+  createdAt: number | undefined,
+  now: number,
+  alive: (pid: number) => boolean = processAlive,
+): string | undefined {
   const pid = Number(labels[PID_LABEL])
-  if (labels[HOST_LABEL] === hostLabel() && Number.isInteger(pid) && pid > 0 && !alive(pid)) return `its process ${pid} on this host is gone`
+  if (labels[HOST_LABEL] === hostLabel() && Number.isInteger(pid) && pid > 0 && !alive(pid))
+    return `its process ${pid} on this host is gone`
   if (createdAt !== undefined && now - createdAt > STALE_AFTER_MS) return `it was created ${Math.round((now - createdAt) / 60000)} min ago`
   return undefined
 }

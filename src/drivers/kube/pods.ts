@@ -37,11 +37,21 @@ export function inPools(ip: string, pools: readonly string[]): boolean {
 
 /** The pod's manifest on this cluster: its node's real name, and its scenario address asked for when a pool holds it. */
 export function placedManifest(p: PodSpec, at: PodPlacement) {
-  return podManifest({ ...p, ...(p.node ? { node: at.nodes?.nodeName(p.node) ?? p.node } : {}) }, at.serves, at.runId, inPools(p.ip, at.pools))
+  return podManifest(
+    { ...p, ...(p.node ? { node: at.nodes?.nodeName(p.node) ?? p.node } : {}) },
+    at.serves,
+    at.runId,
+    inPools(p.ip, at.pools),
+  )
 }
 
 /** Creates the scenario's probe pods (in a foreign namespace, a crashed run's pod of the same name is removed first); returns the container to exec into, by pod id. */
-export async function createProbePods(pods: readonly PodSpec[], at: PodPlacement, foreign: (namespace: string) => boolean, signal: AbortSignal): Promise<Map<string, string>> {
+export async function createProbePods(
+  pods: readonly PodSpec[],
+  at: PodPlacement,
+  foreign: (namespace: string) => boolean,
+  signal: AbortSignal,
+): Promise<Map<string, string>> {
   const containers = new Map<string, string>()
   for (const p of pods) {
     const manifest = placedManifest(p, at)
@@ -56,7 +66,11 @@ export async function createProbePods(pods: readonly PodSpec[], at: PodPlacement
 export async function removeLeftoverPod(api: KubeApi, namespace: string, name: string, signal: AbortSignal): Promise<void> {
   const old = await api.getPod(namespace, name)
   if (!old) return
-  if (!old.labels[RUN_LABEL]) throw new InfraError(`pod ${podId({ namespace, name })} already exists in context ${api.context} and was not created by netpol-harness`, { hint: 'rename the scenario pod' })
+  if (!old.labels[RUN_LABEL])
+    throw new InfraError(
+      `pod ${podId({ namespace, name })} already exists in context ${api.context} and was not created by netpol-harness`,
+      { hint: 'rename the scenario pod' },
+    )
   await api.deletePod(namespace, name, 0)
   await waitPodGone(api, namespace, name, signal)
 }

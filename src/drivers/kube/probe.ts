@@ -17,7 +17,13 @@ export function probeRound(connections: readonly ProbeConnection[], timeoutMs: n
     const specs = conns.map((c) => ({ ...connectSpec(c), to: c.to }))
     const r = await execIn(from, probeCommand(specs, timeoutMs), timeoutMs + EXEC_SLACK_MS)
     // A failed exec is a probe error for every connection of that pod, never a blocked connection.
-    if (r.error !== undefined || r.exitCode === undefined) return specs.map((c): RawOutcome => ({ key: c.key, outcome: 'error', latencyMs: 0, detail: `exec in ${from} failed: ${r.error ?? r.stderr}` }))
+    if (r.error !== undefined || r.exitCode === undefined)
+      return specs.map((c): RawOutcome => ({
+        key: c.key,
+        outcome: 'error',
+        latencyMs: 0,
+        detail: `exec in ${from} failed: ${r.error ?? r.stderr}`,
+      }))
     return parseProbeOutput(specs, r.stdout, (c) => c.to)
   })
 }

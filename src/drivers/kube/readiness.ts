@@ -15,7 +15,12 @@ export interface ReadyPod {
 }
 
 /** Polls until every pod is Ready with an IP; returns them by pod id. Past `timeoutMs`: InfraError with the pods still waiting and their namespaces' last events. */
-export async function waitPodsReady(api: KubeApi, pods: readonly { namespace: string; name: string }[], timeoutMs: number, signal: AbortSignal): Promise<Map<string, ReadyPod>> {
+export async function waitPodsReady(
+  api: KubeApi,
+  pods: readonly { namespace: string; name: string }[],
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Map<string, ReadyPod>> {
   const deadline = Date.now() + timeoutMs
   const out = new Map<string, ReadyPod>()
   while (!signal.aborted) {
@@ -29,7 +34,10 @@ export async function waitPodsReady(api: KubeApi, pods: readonly { namespace: st
     if (Date.now() > deadline) {
       const waiting = pods.filter((p) => !out.has(podId(p)))
       const events = (await Promise.all([...new Set(waiting.map((p) => p.namespace))].map((ns) => api.events(ns)))).flat().slice(-20)
-      throw new InfraError(`probe pods not Ready after ${Math.round(timeoutMs / 1000)} s: ${waiting.map(podId).join(', ')}\n${events.join('\n')}`, { hint: 'is the agnhost image loaded (kind load docker-image) and is the CNI ready?' })
+      throw new InfraError(
+        `probe pods not Ready after ${Math.round(timeoutMs / 1000)} s: ${waiting.map(podId).join(', ')}\n${events.join('\n')}`,
+        { hint: 'is the agnhost image loaded (kind load docker-image) and is the CNI ready?' },
+      )
     }
     await sleep(500, signal)
   }

@@ -11,7 +11,13 @@ export interface ListenSpec {
 /** What the harness asks an agent: serve with an identity, or probe a round's connections. */
 export type AgentCommand =
   | { readonly cmd: 'serve'; readonly id: number; readonly identity: string; readonly listen: readonly ListenSpec[] }
-  | { readonly cmd: 'probe'; readonly id: number; readonly timeoutMs: number; readonly connect: readonly ConnectSpec[]; readonly attempts?: number }
+  | {
+      readonly cmd: 'probe'
+      readonly id: number
+      readonly timeoutMs: number
+      readonly connect: readonly ConnectSpec[]
+      readonly attempts?: number
+    }
 
 /** An agent's answer to one command (matched by id), with the probe outcomes. */
 export type AgentReply =

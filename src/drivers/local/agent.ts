@@ -49,8 +49,12 @@ function connectTcp(c: ConnectSpec, timeoutMs: number): Promise<RawOutcome> {
       data += d.toString()
       if (data.includes('\n')) finish({ outcome: 'connected', answeredBy: data.trim() })
     })
-    sock.on('end', () => finish(data ? { outcome: 'connected', answeredBy: data.trim() } : { outcome: 'error', detail: 'connection closed without a reply' }))
-    sock.on('error', (e: NodeJS.ErrnoException) => finish(e.code === 'ECONNREFUSED' ? { outcome: 'refused', detail: e.code } : { outcome: 'error', detail: e.code ?? e.message }))
+    sock.on('end', () =>
+      finish(data ? { outcome: 'connected', answeredBy: data.trim() } : { outcome: 'error', detail: 'connection closed without a reply' }),
+    )
+    sock.on('error', (e: NodeJS.ErrnoException) =>
+      finish(e.code === 'ECONNREFUSED' ? { outcome: 'refused', detail: e.code } : { outcome: 'error', detail: e.code ?? e.message }),
+    )
     sock.connect({ host: c.ip, port: c.port })
   })
 }
@@ -71,7 +75,9 @@ function connectUdp(c: ConnectSpec, timeoutMs: number): Promise<RawOutcome> {
     }
     const timer = setTimeout(() => finish({ outcome: 'timeout' }), timeoutMs)
     sock.on('message', (msg) => finish({ outcome: 'connected', answeredBy: msg.toString().trim() }))
-    sock.on('error', (e: NodeJS.ErrnoException) => finish(e.code === 'ECONNREFUSED' ? { outcome: 'refused', detail: e.code } : { outcome: 'error', detail: e.code ?? e.message }))
+    sock.on('error', (e: NodeJS.ErrnoException) =>
+      finish(e.code === 'ECONNREFUSED' ? { outcome: 'refused', detail: e.code } : { outcome: 'error', detail: e.code ?? e.message }),
+    )
     sock.connect(c.port, c.ip, () => sock.send('probe\n'))
   })
 }
@@ -105,7 +111,11 @@ function connect(c: ConnectSpec, timeoutMs: number, attempts: number): Promise<R
         if (o.outcome !== 'timeout' || (pending === 0 && launched === attempts)) {
           done = true
           timers.forEach(clearTimeout)
-          resolve({ ...o, latencyMs: +(performance.now() - start).toFixed(2), ...(i > 0 ? { detail: [o.detail, `attempt ${i + 1}`].filter(Boolean).join(', ') } : {}) })
+          resolve({
+            ...o,
+            latencyMs: +(performance.now() - start).toFixed(2),
+            ...(i > 0 ? { detail: [o.detail, `attempt ${i + 1}`].filter(Boolean).join(', ') } : {}),
+          })
         }
       })
     }

@@ -27,7 +27,13 @@ export class Agent {
   private stderr = ''
 
   constructor(readonly ns: string) {
-    this.proc = execa('ip', ['netns', 'exec', ns, process.execPath, AGENT], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false })
+    this.proc = execa('ip', ['netns', 'exec', ns, process.execPath, AGENT], {
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+    })
     createInterface({ input: this.proc.stdout! }).on('line', (line) => {
       let r: AgentReply
       try {
@@ -41,7 +47,8 @@ export class Agent {
     this.proc.stderr!.on('data', (d) => (this.stderr = (this.stderr + d.toString()).slice(-2000)))
     void this.proc.then(() => {
       this.exited = true
-      for (const [id, resolve] of this.pending) resolve({ id, ok: false, error: `agent in ${ns} exited${this.stderr ? `: ${this.stderr.trim()}` : ''}` })
+      for (const [id, resolve] of this.pending)
+        resolve({ id, ok: false, error: `agent in ${ns} exited${this.stderr ? `: ${this.stderr.trim()}` : ''}` })
       this.pending.clear()
     })
   }

@@ -7,7 +7,10 @@ import { OWNER_DIR, PREFIX, sessionAlive, sessionOf } from './names.js'
 export async function listNamespaces(exec: Exec): Promise<string[]> {
   const r = await exec('ip', ['netns', 'list'])
   if (r.exitCode !== 0) return []
-  return r.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean)
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter(Boolean)
 }
 
 /** Kills every process inside `ns`, then deletes it. */

@@ -45,7 +45,11 @@ type Pred = (labels: Labels) => boolean
 
 /** Compiles a selector into a predicate (matchLabels and matchExpressions, all must hold). */
 function selectorPredicate(sel: LabelSelector): Pred {
-  const checks: Pred[] = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => (l) => l[k] === v)
+  const checks: Pred[] = Object.entries(sel.matchLabels ?? {}).map(
+    ([k, v]) =>
+      (l) =>
+        l[k] === v,
+  )
   for (const e of sel.matchExpressions ?? []) {
     const vals = new Set(e.values ?? [])
     if (e.operator === 'In') checks.push((l) => e.key in l && vals.has(l[e.key]))
@@ -88,12 +92,19 @@ function inCidr(ip: string, cidr: string): boolean {
 }
 
 /** Builds the nft rules of one pod's chain. `dir` is 'to' (ingress: remote = saddr) or 'from' (egress: remote = daddr). */
-function chainRules(pod: PodInfo, dir: 'to' | 'from', policies: readonly NetworkPolicy[], pods: readonly PodInfo[], nsLabels: ReadonlyMap<string, Labels>, bug: ReadonlySet<FaultMode>): string[] {
+function chainRules(
+  pod: PodInfo,
+  dir: 'to' | 'from',
+  policies: readonly NetworkPolicy[],
+  pods: readonly PodInfo[],
+  nsLabels: ReadonlyMap<string, Labels>,
+  bug: ReadonlySet<FaultMode>,
+): string[] {
   const verdict = dir === 'to' ? 'accept' : 'return'
   const remote = dir === 'to' ? 'saddr' : 'daddr'
   const out: string[] = []
   for (const policy of policies) {
-    const rules = dir === 'to' ? policy.spec.ingress ?? [] : policy.spec.egress ?? []
+    const rules = dir === 'to' ? (policy.spec.ingress ?? []) : (policy.spec.egress ?? [])
     for (const rule of rules) {
       const peers: readonly NetworkPolicyPeer[] = ('from' in rule ? rule.from : (rule as { to?: NetworkPolicyPeer[] }).to) ?? []
       const matches: { addr: AddrMatch; candidates: PodInfo[] }[] = []
@@ -104,13 +115,25 @@ function chainRules(pod: PodInfo, dir: 'to' | 'from', policies: readonly Network
           const except = bug.has('ignore-except') ? [] : (peer.ipBlock.except ?? []).map(normalizeCidr)
           // The bug: pod addresses are carved out of ipBlocks (as CNIs that match ipBlock only outside the cluster do).
           const podIps = bug.has('ipblock-skips-pods') ? pods.map((p) => `${p.ip}/${p.ip.includes(':') ? 128 : 32}`) : []
-          matches.push({ addr: { kind: 'cidr', cidr, except: [...except, ...podIps] }, candidates: pods.filter((p) => inCidr(p.ip, cidr) && !except.some((e) => inCidr(p.ip, e))) })
+          matches.push({
+            addr: { kind: 'cidr', cidr, except: [...except, ...podIps] },
+            candidates: pods.filter((p) => inCidr(p.ip, cidr) && !except.some((e) => inCidr(p.ip, e))),
+          })
           continue
         }
         const podOk = peer.podSelector ? selectorPredicate(peer.podSelector) : () => true
-        const nsOk: (ns: string) => boolean = peer.namespaceSelector ? ((pred) => (ns: string) => pred(nsLabels.get(ns) ?? {}))(selectorPredicate(peer.namespaceSelector)) : (ns) => ns === policy.metadata.namespace
+        const nsOk: (ns: string) => boolean = peer.namespaceSelector
+          ? (
+              (pred) => (ns: string) =>
+                pred(nsLabels.get(ns) ?? {})
+            )(selectorPredicate(peer.namespaceSelector))
+          : (ns) => ns === policy.metadata.namespace
         const both = peer.podSelector && peer.namespaceSelector
-        const selected = pods.filter((p) => (both && bug.has('peer-selectors-or') ? nsOk(p.namespace) || (p.namespace === policy.metadata.namespace && podOk(p.labels)) : nsOk(p.namespace) && podOk(p.labels)))
+        const selected = pods.filter((p) =>
+          both && bug.has('peer-selectors-or')
+            ? nsOk(p.namespace) || (p.namespace === policy.metadata.namespace && podOk(p.labels))
+            : nsOk(p.namespace) && podOk(p.labels),
+        )
         matches.push({ addr: { kind: 'ips', ips: selected.map((p) => p.ip) }, candidates: selected })
       }
       const ports: readonly NetworkPolicyPort[] = rule.ports ?? []
@@ -124,11 +147,16 @@ function chainRules(pod: PodInfo, dir: 'to' | 'from', policies: readonly Network
           const proto = (p.protocol ?? 'TCP').toLowerCase()
           if (proto === 'udp' && bug.has('drop-udp-rules')) continue
           if (p.port === undefined) out.push(`${addrExpr(m.addr, remote)} meta l4proto ${proto} ${verdict}`.trim())
-          else if (typeof p.port === 'number') out.push(`${addrExpr(m.addr, remote)} meta l4proto ${proto} th dport ${p.endPort && !bug.has('ignore-end-port') ? `${p.port}-${p.endPort}` : p.port} ${verdict}`.trim())
+          else if (typeof p.port === 'number')
+            out.push(
+              `${addrExpr(m.addr, remote)} meta l4proto ${proto} th dport ${p.endPort && !bug.has('ignore-end-port') ? `${p.port}-${p.endPort}` : p.port} ${verdict}`.trim(),
+            )
           else {
             // Named port: resolved on the destination pod. Ingress: this pod. Egress: each selected pod.
             const name = p.port
-            const resolve = (target: PodInfo) => target.ports.find((cp) => cp.name === name && (bug.has('named-port-any-protocol') || cp.protocol.toLowerCase() === proto))?.port
+            const resolve = (target: PodInfo) =>
+              target.ports.find((cp) => cp.name === name && (bug.has('named-port-any-protocol') || cp.protocol.toLowerCase() === proto))
+                ?.port
             if (dir === 'to') {
               const n = resolve(pod)
               if (n !== undefined) out.push(`${addrExpr(m.addr, remote)} meta l4proto ${proto} th dport ${n} ${verdict}`.trim())
@@ -138,7 +166,8 @@ function chainRules(pod: PodInfo, dir: 'to' | 'from', policies: readonly Network
                 const n = resolve(c)
                 if (n !== undefined) byPort.set(n, [...(byPort.get(n) ?? []), c.ip])
               }
-              for (const [n, ips] of byPort) out.push(`${addrExpr({ kind: 'ips', ips }, remote)} meta l4proto ${proto} th dport ${n} ${verdict}`)
+              for (const [n, ips] of byPort)
+                out.push(`${addrExpr({ kind: 'ips', ips }, remote)} meta l4proto ${proto} th dport ${n} ${verdict}`)
             }
           }
         }
@@ -184,20 +213,37 @@ export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults:
     const jumpsTo: string[] = []
     const chains: string[] = []
     for (const pod of pods.filter((p) => p.node === node.ns)) {
-      const selecting = policies.filter((pol) => (pol.metadata.namespace === pod.namespace || bug.has('wrong-namespace')) && selectorPredicate(pol.spec.podSelector)(pod.labels))
+      const selecting = policies.filter(
+        (pol) =>
+          (pol.metadata.namespace === pod.namespace || bug.has('wrong-namespace')) && selectorPredicate(pol.spec.podSelector)(pod.labels),
+      )
       const ingress = selecting.filter((pol) => isolates(pol, bug).ingress)
       const egress = selecting.filter((pol) => isolates(pol, bug).egress)
       if (egress.length) {
         jumpsFrom.push(`    iifname "${pod.hostIf}" jump from-${pod.hostIf}`)
-        chains.push(`  chain from-${pod.hostIf} {\n${[...chainRules(pod, 'from', egress, pods, nsLabels, bug), 'drop'].map((r) => `    ${r}`).join('\n')}\n  }`)
+        chains.push(
+          `  chain from-${pod.hostIf} {\n${[...chainRules(pod, 'from', egress, pods, nsLabels, bug), 'drop'].map((r) => `    ${r}`).join('\n')}\n  }`,
+        )
       }
       if (ingress.length) {
         jumpsTo.push(`    oifname "${pod.hostIf}" jump to-${pod.hostIf}`)
-        chains.push(`  chain to-${pod.hostIf} {\n${[...chainRules(pod, 'to', ingress, pods, nsLabels, bug), 'drop'].map((r) => `    ${r}`).join('\n')}\n  }`)
+        chains.push(
+          `  chain to-${pod.hostIf} {\n${[...chainRules(pod, 'to', ingress, pods, nsLabels, bug), 'drop'].map((r) => `    ${r}`).join('\n')}\n  }`,
+        )
       }
     }
-    const forward = ['  chain forward {', '    type filter hook forward priority 0; policy accept;', '    ct state established,related accept', ...jumpsFrom, ...jumpsTo, '  }']
-    out.set(node.ns, [`table inet ${TABLE}`, `delete table inet ${TABLE}`, `table inet ${TABLE} {`, ...forward, ...chains, '}', ''].join('\n'))
+    const forward = [
+      '  chain forward {',
+      '    type filter hook forward priority 0; policy accept;',
+      '    ct state established,related accept',
+      ...jumpsFrom,
+      ...jumpsTo,
+      '  }',
+    ]
+    out.set(
+      node.ns,
+      [`table inet ${TABLE}`, `delete table inet ${TABLE}`, `table inet ${TABLE} {`, ...forward, ...chains, '}', ''].join('\n'),
+    )
   }
   return out
 }

@@ -48,7 +48,11 @@ export class LocalDataplane {
     let state = this.desired()
     if (this.has('stale-labels')) {
       const was = new Map(this.initial.pods.map((p) => [podId(p), p.labels]))
-      state = { ...state, namespaces: this.initial.namespaces, pods: state.pods.map((p) => ({ ...p, labels: was.get(podId(p)) ?? p.labels })) }
+      state = {
+        ...state,
+        namespaces: this.initial.namespaces,
+        pods: state.pods.map((p) => ({ ...p, labels: was.get(podId(p)) ?? p.labels })),
+      }
     }
     if (this.has('stale-addresses')) {
       const was = new Map(this.initial.pods.map((p) => [podId(p), p.ip]))
@@ -64,7 +68,10 @@ export class LocalDataplane {
       await Promise.all(
         [...rulesets].map(async ([ns, script]) => {
           if (this.stopped.has(ns) || (!force && this.programmed.get(ns) === script)) return
-          await execOrThrow(this.opts.exec, ['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: script, context: `--- ruleset ---\n${script}` })
+          await execOrThrow(this.opts.exec, ['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], {
+            input: script,
+            context: `--- ruleset ---\n${script}`,
+          })
           this.programmed.set(ns, script)
         }),
       )
@@ -79,7 +86,8 @@ export class LocalDataplane {
   async start(): Promise<void> {
     await this.sync(true)
     if (this.opts.faults?.lossPercent) await Promise.all(this.plan.nodes.map((n) => this.setLoss(n.ns, this.opts.faults!.lossPercent!)))
-    if (this.opts.resyncMs > 0) this.resyncTimer = setInterval(() => void this.sync(true).catch((e) => (this.error ??= e)), this.opts.resyncMs)
+    if (this.opts.resyncMs > 0)
+      this.resyncTimer = setInterval(() => void this.sync(true).catch((e) => (this.error ??= e)), this.opts.resyncMs)
   }
 
   /** The API server accepted a change: the agents program it (late, with the late-programming bug). */
@@ -94,7 +102,8 @@ export class LocalDataplane {
   /** Node namespaces an action names: `all`, or the node's name. */
   nodes(ref: string): string[] {
     const list = ref === 'all' ? this.plan.nodes : this.plan.nodes.filter((n) => n.name === ref)
-    if (list.length === 0) throw new InfraError(`no node "${ref}" in this cluster (nodes: ${this.plan.nodes.map((n) => n.name).join(', ')})`)
+    if (list.length === 0)
+      throw new InfraError(`no node "${ref}" in this cluster (nodes: ${this.plan.nodes.map((n) => n.name).join(', ')})`)
     return list.map((n) => n.ns)
   }
 
@@ -122,7 +131,10 @@ export class LocalDataplane {
 
   /** Random loss of `percent` % of forwarded packets on a node (0 removes it). */
   async setLoss(ns: string, percent: number): Promise<void> {
-    const body = percent > 0 ? `table inet ${LOSS_TABLE} {\n  chain loss {\n    type filter hook forward priority -10; policy accept;\n    numgen random mod 100 < ${Math.round(percent)} drop\n  }\n}\n` : ''
+    const body =
+      percent > 0
+        ? `table inet ${LOSS_TABLE} {\n  chain loss {\n    type filter hook forward priority -10; policy accept;\n    numgen random mod 100 < ${Math.round(percent)} drop\n  }\n}\n`
+        : ''
     await this.nft(ns, `table inet ${LOSS_TABLE}\ndelete table inet ${LOSS_TABLE}\n${body}`)
   }
 

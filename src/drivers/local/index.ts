@@ -72,7 +72,11 @@ export class LocalDriver implements Driver {
     const t0 = Date.now()
     await buildTopology(plan, this.exec)
     signal.throwIfAborted()
-    this.dataplane = new LocalDataplane(plan, () => this.current!, this.current, { exec: this.exec, resyncMs: this.opts.resyncMs ?? 2000, faults: this.opts.faults })
+    this.dataplane = new LocalDataplane(plan, () => this.current!, this.current, {
+      exec: this.exec,
+      resyncMs: this.opts.resyncMs ?? 2000,
+      faults: this.opts.faults,
+    })
     await this.dataplane.start()
     // One agent per pod and per external: it serves the probe targets and probes on command.
     const servePorts = (id: string): { port: number; protocol: Target['protocol'] }[] => {
@@ -83,14 +87,18 @@ export class LocalDriver implements Driver {
     const limit = pLimit(8)
     this.servePorts = servePorts
     await Promise.all([...plan.pods, ...plan.externals].map((e) => limit(() => this.startAgent(e))))
-    this.opts.log?.(`topology up (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+    this.opts.log?.(
+      `topology up (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    )
   }
 
   private servePorts: (id: string) => { port: number; protocol: Target['protocol'] }[] = () => []
 
   /** Every agent answered `serve` only once all its sockets were bound, so what it serves is known to listen. */
   listening(destination: string, target: Target): boolean {
-    return this.agents.has(destination) && this.servePorts(destination).some((t) => t.port === target.port && t.protocol === target.protocol)
+    return (
+      this.agents.has(destination) && this.servePorts(destination).some((t) => t.port === target.port && t.protocol === target.protocol)
+    )
   }
 
   /** Starts the serving and probing agent of a pod or external. */
@@ -182,7 +190,8 @@ export class LocalDriver implements Driver {
   probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
     return probeBySource(connections, async (from, conns) => {
       const connect = conns.map(connectSpec)
-      const gone = (): RawOutcome[] => connect.map((c) => ({ key: c.key, outcome: 'error', latencyMs: 0, detail: `${from} is being recreated` }))
+      const gone = (): RawOutcome[] =>
+        connect.map((c) => ({ key: c.key, outcome: 'error', latencyMs: 0, detail: `${from} is being recreated` }))
       const agent = this.agents.get(from)
       if (this.recreating.has(from)) return gone()
       if (!agent) throw new InfraError(`no agent for ${from}`)

@@ -4,7 +4,10 @@ import type { Exec } from '../exec.js'
 
 /** Versions of the tools found; throws InfraError (exit 3) naming what to install. */
 export async function preflight(exec: Exec): Promise<Record<string, string>> {
-  if (process.getuid && process.getuid() !== 0) throw new EnvironmentError('the local driver needs root (it creates network namespaces and nftables rules)', { hint: 'run as root, or use --driver kind' })
+  if (process.getuid && process.getuid() !== 0)
+    throw new EnvironmentError('the local driver needs root (it creates network namespaces and nftables rules)', {
+      hint: 'run as root, or use --driver kind',
+    })
   const missing: string[] = []
   const versions: Record<string, string> = {}
   const ip = await exec('ip', ['-V']).catch(() => undefined)
@@ -13,7 +16,8 @@ export async function preflight(exec: Exec): Promise<Record<string, string>> {
   const nft = await exec('nft', ['--version']).catch(() => undefined)
   if (!nft || nft.exitCode !== 0) missing.push('nftables')
   else versions.nftables = nft.stdout.trim()
-  if (missing.length) throw new EnvironmentError(`the local driver needs ${missing.join(' and ')}`, { hint: `apt-get install ${missing.join(' ')}` })
+  if (missing.length)
+    throw new EnvironmentError(`the local driver needs ${missing.join(' and ')}`, { hint: `apt-get install ${missing.join(' ')}` })
   const kernel = await exec('uname', ['-r'])
   versions.kernel = kernel.stdout.trim()
   return versions

@@ -58,7 +58,10 @@ export function planTopology(s: Scenario, sid: string, nodeCount: number): Topol
 /** Throws when the local driver cannot lay this scenario out. */
 export function checkPlan(plan: TopologyPlan): void {
   const v6 = [...plan.pods, ...plan.externals].filter((e) => ipaddr.parse(e.ip).kind() === 'ipv6')
-  if (v6.length) throw new InfraError(`the local driver supports IPv4 addresses only (${v6.map((e) => `${e.id} ${e.ip}`).join(', ')})`, { hint: 'use the kind or kube driver for IPv6 scenarios' })
+  if (v6.length)
+    throw new InfraError(`the local driver supports IPv4 addresses only (${v6.map((e) => `${e.id} ${e.ip}`).join(', ')})`, {
+      hint: 'use the kind or kube driver for IPv6 scenarios',
+    })
   if (plan.nodes.length > 250) throw new InfraError('the local driver supports at most 250 nodes')
 }
 
@@ -78,27 +81,55 @@ export function planNamespaces(plan: TopologyPlan): string[] {
 /** A node's routes: its own pods on their host veths, other nodes' pods via the fabric, externals on the fabric. */
 export function nodeRouteLines(plan: TopologyPlan, node: NodePlan, ipOf: (p: EndpointPlan) => string = (p) => p.ip): string[] {
   return [
-    ...plan.pods.map((p) => (p.node === node ? `route replace ${ipOf(p)}/32 dev ${p.hostIf}` : `route replace ${ipOf(p)}/32 via ${p.node!.fabricIp} dev fab0`)),
+    ...plan.pods.map((p) =>
+      p.node === node ? `route replace ${ipOf(p)}/32 dev ${p.hostIf}` : `route replace ${ipOf(p)}/32 via ${p.node!.fabricIp} dev fab0`,
+    ),
     ...plan.externals.map((e) => `route replace ${e.ip}/32 dev fab0`),
   ]
 }
 
 /** Inside a pod's namespace: loopback, eth0 with the pod address, the route to the node. */
 function podLines(ip: string): string[] {
-  return ['link set lo up', 'link set eth0 up', `addr add ${ip}/32 dev eth0`, `route add ${GATEWAY} dev eth0 scope link`, `route add default via ${GATEWAY} dev eth0`]
+  return [
+    'link set lo up',
+    'link set eth0 up',
+    `addr add ${ip}/32 dev eth0`,
+    `route add ${GATEWAY} dev eth0 scope link`,
+    `route add default via ${GATEWAY} dev eth0`,
+  ]
 }
 
 /** The node side of a pod's veth pair (created into the pod's namespace). */
 function podVethLines(p: EndpointPlan, ip: string): string[] {
-  return [`link add ${p.hostIf} type veth peer name eth0 netns ${p.ns}`, `link set ${p.hostIf} up`, `addr add ${GATEWAY}/32 dev ${p.hostIf}`, `route replace ${ip}/32 dev ${p.hostIf}`]
+  return [
+    `link add ${p.hostIf} type veth peer name eth0 netns ${p.ns}`,
+    `link set ${p.hostIf} up`,
+    `addr add ${GATEWAY}/32 dev ${p.hostIf}`,
+    `route replace ${ip}/32 dev ${p.hostIf}`,
+  ]
 }
 
 /** Takes a node's links down and up again, then restores its routes (the kernel drops them with the link). */
-export async function restartNodeLinks(plan: TopologyPlan, node: NodePlan, exec: Exec, downForMs: number, ipOf: (p: EndpointPlan) => string, signal: AbortSignal): Promise<void> {
+export async function restartNodeLinks(
+  plan: TopologyPlan,
+  node: NodePlan,
+  exec: Exec,
+  downForMs: number,
+  ipOf: (p: EndpointPlan) => string,
+  signal: AbortSignal,
+): Promise<void> {
   const links = ['fab0', ...plan.pods.filter((p) => p.node === node).map((p) => p.hostIf!)]
-  await batch(exec, node.ns, links.map((l) => `link set ${l} down`))
+  await batch(
+    exec,
+    node.ns,
+    links.map((l) => `link set ${l} down`),
+  )
   await sleep(downForMs, signal)
-  await batch(exec, node.ns, [...links.map((l) => `link set ${l} up`), `addr replace ${node.fabricIp}/24 dev fab0`, ...nodeRouteLines(plan, node, ipOf)])
+  await batch(exec, node.ns, [
+    ...links.map((l) => `link set ${l} up`),
+    `addr replace ${node.fabricIp}/24 dev fab0`,
+    ...nodeRouteLines(plan, node, ipOf),
+  ])
 }
 
 /** Rebuilds a pod's namespace with a new address (its old namespace must be gone) and moves every route to it. */
@@ -107,14 +138,22 @@ export async function rebuildPod(plan: TopologyPlan, p: EndpointPlan, oldIp: str
   await batch(exec, p.node!.ns, podVethLines(p, newIp))
   await batch(exec, p.ns, podLines(newIp))
   await Promise.all([
-    ...plan.nodes.filter((n) => n !== p.node).map((n) => batch(exec, n.ns, [`route del ${oldIp}/32`, `route replace ${newIp}/32 via ${p.node!.fabricIp} dev fab0`])),
-    ...plan.externals.map((e) => batch(exec, e.ns, [`route del ${oldIp}/32`, `route replace ${newIp}/32 via ${p.node!.fabricIp} dev eth0`])),
+    ...plan.nodes
+      .filter((n) => n !== p.node)
+      .map((n) => batch(exec, n.ns, [`route del ${oldIp}/32`, `route replace ${newIp}/32 via ${p.node!.fabricIp} dev fab0`])),
+    ...plan.externals.map((e) =>
+      batch(exec, e.ns, [`route del ${oldIp}/32`, `route replace ${newIp}/32 via ${p.node!.fabricIp} dev eth0`]),
+    ),
   ])
 }
 
 /** Creates the namespaces, links, addresses and routes. On failure the caller removes what exists. */
 export async function buildTopology(plan: TopologyPlan, exec: Exec): Promise<void> {
-  await batch(exec, undefined, planNamespaces(plan).map((ns) => `netns add ${ns}`))
+  await batch(
+    exec,
+    undefined,
+    planNamespaces(plan).map((ns) => `netns add ${ns}`),
+  )
   const limit = pLimit(8)
   const noRp = ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']
 
@@ -124,7 +163,12 @@ export async function buildTopology(plan: TopologyPlan, exec: Exec): Promise<voi
   await Promise.all(
     plan.nodes.map((node) =>
       limit(async () => {
-        const lines = ['link set lo up', `link add fab0 type veth peer name f${node.index} netns ${plan.fabricNs}`, 'link set fab0 up', `addr add ${node.fabricIp}/24 dev fab0`]
+        const lines = [
+          'link set lo up',
+          `link add fab0 type veth peer name f${node.index} netns ${plan.fabricNs}`,
+          'link set fab0 up',
+          `addr add ${node.fabricIp}/24 dev fab0`,
+        ]
         for (const p of plan.pods) if (p.node === node) lines.push(...podVethLines(p, p.ip))
         await batch(exec, node.ns, [...lines, ...nodeRouteLines(plan, node)])
         await sysctl(exec, node.ns, ['net.ipv4.ip_forward=1', ...noRp])
@@ -133,13 +177,23 @@ export async function buildTopology(plan: TopologyPlan, exec: Exec): Promise<voi
   )
   await batch(exec, plan.fabricNs, [
     ...plan.nodes.flatMap((n) => [`link set f${n.index} master br0`, `link set f${n.index} up`]),
-    ...plan.externals.flatMap((e, i) => [`link add x${i} type veth peer name eth0 netns ${e.ns}`, `link set x${i} master br0`, `link set x${i} up`]),
+    ...plan.externals.flatMap((e, i) => [
+      `link add x${i} type veth peer name eth0 netns ${e.ns}`,
+      `link set x${i} master br0`,
+      `link set x${i} up`,
+    ]),
   ])
   await Promise.all([
     ...plan.pods.map((p) => limit(() => batch(exec, p.ns, podLines(p.ip)))),
     ...plan.externals.map((e) =>
       limit(async () => {
-        await batch(exec, e.ns, ['link set lo up', 'link set eth0 up', `addr add ${e.ip}/32 dev eth0`, `route add ${FABRIC_NET}.0/24 dev eth0`, ...plan.pods.map((p) => `route add ${p.ip}/32 via ${p.node!.fabricIp} dev eth0`)])
+        await batch(exec, e.ns, [
+          'link set lo up',
+          'link set eth0 up',
+          `addr add ${e.ip}/32 dev eth0`,
+          `route add ${FABRIC_NET}.0/24 dev eth0`,
+          ...plan.pods.map((p) => `route add ${p.ip}/32 via ${p.node!.fabricIp} dev eth0`),
+        ])
         await sysctl(exec, e.ns, noRp)
       }),
     ),

@@ -9,7 +9,11 @@ import { peerWorkloads, subjects } from '../scope.js'
 /** True when a rule's ports admit DNS on `protocol` (a named port counts when its name says dns). */
 function admitsDns(ports: readonly NetworkPolicyPort[] | undefined, protocol: Protocol): boolean {
   if (!ports || ports.length === 0) return true
-  return ports.some((p) => (typeof p.port === 'string' ? (p.protocol ?? 'TCP') === protocol && p.port.includes('dns') : portMatches(p, { port: 53, protocol }, undefined)))
+  return ports.some((p) =>
+    typeof p.port === 'string'
+      ? (p.protocol ?? 'TCP') === protocol && p.port.includes('dns')
+      : portMatches(p, { port: 53, protocol }, undefined),
+  )
 }
 
 const DNS_NAME = /(^|[-/])(kube-dns|coredns|dns)([-]|$)/
@@ -17,7 +21,12 @@ const DNS_NAME = /(^|[-/])(kube-dns|coredns|dns)([-]|$)/
 /** Could a rule's peers include a DNS server? Own-namespace pod peers only where DNS pods run in that namespace. */
 function peersMayReachDns(set: LintSet, lp: LintPolicy, peers: readonly NetworkPolicyPeer[] | undefined): boolean {
   if (!peers || peers.length === 0) return true
-  return peers.some((p) => p.ipBlock || p.namespaceSelector || peerWorkloads(set, lp.policy, p).some((w) => DNS_NAME.test(w.name) || Object.values(w.labels).some((v) => DNS_NAME.test(v))))
+  return peers.some(
+    (p) =>
+      p.ipBlock ||
+      p.namespaceSelector ||
+      peerWorkloads(set, lp.policy, p).some((w) => DNS_NAME.test(w.name) || Object.values(w.labels).some((v) => DNS_NAME.test(v))),
+  )
 }
 
 /** Pods isolated for egress with no egress rule open to port 53 (UDP, and TCP for large answers). */
@@ -34,7 +43,9 @@ export const egressBlocksDns: Rule = {
         const key = `${pod.namespace}/${pod.name}`
         if (seen.has(key)) continue
         seen.add(key)
-        const governing = isolating.filter((q) => q.policy.metadata.namespace === pod.namespace && matchesSelector(q.policy.spec.podSelector, pod.labels))
+        const governing = isolating.filter(
+          (q) => q.policy.metadata.namespace === pod.namespace && matchesSelector(q.policy.spec.podSelector, pod.labels),
+        )
         const rules = governing.flatMap((q) => (q.policy.spec.egress ?? []).filter((r) => peersMayReachDns(set, q, r.to)))
         const missing = (['UDP', 'TCP'] as const).filter((proto) => !rules.some((r) => admitsDns(r.ports, proto)))
         if (missing.length === 0) continue

@@ -18,11 +18,13 @@ export const ingressFromAnywhere: Rule = {
           if (!peer.ipBlock || parseCidr(peer.ipBlock.cidr)[1] !== 0) return []
           const inner = subjects(set, r.lp.policy).filter((w) => !isEdge(w.labels, opts))
           if (inner.length === 0) return []
-          return [{
-            message: `${r.lp.policy.metadata.namespace}/${r.lp.policy.metadata.name} admits ${peer.ipBlock.cidr} (the whole internet) into ${inner.map((w) => w.name).join(', ')}, which is not an edge tier`,
-            hint: 'narrow the cidr to your load balancers or office ranges, or select only edge pods (label them, or pass --edge-label key=value)',
-            source: at(r.lp, 'spec', 'ingress', r.index, 'from', j, 'ipBlock', 'cidr'),
-          }]
+          return [
+            {
+              message: `${r.lp.policy.metadata.namespace}/${r.lp.policy.metadata.name} admits ${peer.ipBlock.cidr} (the whole internet) into ${inner.map((w) => w.name).join(', ')}, which is not an edge tier`,
+              hint: 'narrow the cidr to your load balancers or office ranges, or select only edge pods (label them, or pass --edge-label key=value)',
+              source: at(r.lp, 'spec', 'ingress', r.index, 'from', j, 'ipBlock', 'cidr'),
+            },
+          ]
         }),
       )
   },

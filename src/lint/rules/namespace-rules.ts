@@ -11,7 +11,13 @@ export const noDefaultDeny: Rule = {
   check(set) {
     return set.namespaces
       .filter((ns) => set.workloads === undefined || workloadsIn(set, ns.name))
-      .filter((ns) => !set.policies.some(({ policy: p }) => p.metadata.namespace === ns.name && isEmptySelector(p.spec.podSelector) && effectivePolicyTypes(p).has('Ingress')))
+      .filter(
+        (ns) =>
+          !set.policies.some(
+            ({ policy: p }) =>
+              p.metadata.namespace === ns.name && isEmptySelector(p.spec.podSelector) && effectivePolicyTypes(p).has('Ingress'),
+          ),
+      )
       .map((ns) => ({
         message: `namespace "${ns.name}" has no default-deny ingress policy: no policy isolates all of its pods, so any pod no policy selects accepts traffic from everywhere`,
         hint: `add a NetworkPolicy in ${ns.name} with podSelector: {} and policyTypes: [Ingress] and no ingress rules, then allow what is needed`,

@@ -32,17 +32,24 @@ export const namedPortUnknown: Rule = {
   check(set) {
     if (!set.workloads || set.workloads.length === 0) return []
     return rulesOf(set.policies).flatMap((r) => {
-      const dests = r.direction === 'ingress' ? selectedWorkloads(set, r.lp.policy) : r.peers?.length ? r.peers.flatMap((p) => peerWorkloads(set, r.lp.policy, p)) : set.workloads
+      const dests =
+        r.direction === 'ingress'
+          ? selectedWorkloads(set, r.lp.policy)
+          : r.peers?.length
+            ? r.peers.flatMap((p) => peerWorkloads(set, r.lp.policy, p))
+            : set.workloads
       if (!dests) return []
       return (r.ports ?? []).flatMap((p, k) => {
         if (typeof p.port !== 'string') return []
         const protocol = p.protocol ?? 'TCP'
         if (dests.some((w) => w.ports.some((cp) => cp.name === p.port && cp.protocol === protocol))) return []
-        return [{
-          message: `${r.direction} rule ${r.index} of ${r.lp.policy.metadata.namespace}/${r.lp.policy.metadata.name} names port "${p.port}"/${protocol}, which no ${r.direction === 'ingress' ? 'selected' : 'destination'} pod declares${dests.length ? ` (checked ${dests.map((w) => w.name).join(', ')})` : ''}`,
-          hint: 'named ports resolve on the destination pod by name AND protocol; fix the name, the protocol, or use the number',
-          source: at(r.lp, 'spec', r.direction, r.index, 'ports', k, 'port'),
-        }]
+        return [
+          {
+            message: `${r.direction} rule ${r.index} of ${r.lp.policy.metadata.namespace}/${r.lp.policy.metadata.name} names port "${p.port}"/${protocol}, which no ${r.direction === 'ingress' ? 'selected' : 'destination'} pod declares${dests.length ? ` (checked ${dests.map((w) => w.name).join(', ')})` : ''}`,
+            hint: 'named ports resolve on the destination pod by name AND protocol; fix the name, the protocol, or use the number',
+            source: at(r.lp, 'spec', r.direction, r.index, 'ports', k, 'port'),
+          },
+        ]
       })
     })
   },
@@ -58,11 +65,13 @@ export const exceptOutsideCidr: Rule = {
       (r.peers ?? []).flatMap((peer, j) =>
         (peer.ipBlock?.except ?? []).flatMap((ex, k) => {
           if (isStrictSubnet(parseCidr(ex), parseCidr(peer.ipBlock!.cidr))) return []
-          return [{
-            message: `except ${ex} is not strictly inside cidr ${peer.ipBlock!.cidr}: it can never carve anything out, and the API server rejects the policy`,
-            hint: 'an except must be a smaller range inside the cidr; remove it or fix the addresses',
-            source: at(r.lp, 'spec', r.direction, r.index, r.peersKey, j, 'ipBlock', 'except', k),
-          }]
+          return [
+            {
+              message: `except ${ex} is not strictly inside cidr ${peer.ipBlock!.cidr}: it can never carve anything out, and the API server rejects the policy`,
+              hint: 'an except must be a smaller range inside the cidr; remove it or fix the addresses',
+              source: at(r.lp, 'spec', r.direction, r.index, r.peersKey, j, 'ipBlock', 'except', k),
+            },
+          ]
         }),
       ),
     )

@@ -14,7 +14,12 @@ export const selectsNoPod: Rule = {
     return set.policies
       .filter((lp) => selectedWorkloads(set, lp.policy)?.length === 0)
       .map((lp) => ({
-        message: `${lp.policy.metadata.namespace}/${lp.policy.metadata.name} selects no pod (podSelector ${describeSelector(lp.policy.spec.podSelector)}; pods here: ${workloadsIn(set, lp.policy.metadata.namespace)!.map((w) => w.name).join(', ')})`,
+        message: `${lp.policy.metadata.namespace}/${lp.policy.metadata.name} selects no pod (podSelector ${describeSelector(lp.policy.spec.podSelector)}; pods here: ${workloadsIn(
+          set,
+          lp.policy.metadata.namespace,
+        )!
+          .map((w) => w.name)
+          .join(', ')})`,
         hint: 'check the label keys and values against the pods (kubectl get pods --show-labels); a typo makes the policy protect nothing',
         source: at(lp, 'spec', 'podSelector'),
       }))
@@ -32,11 +37,13 @@ export const peerSelectsNothing: Rule = {
       (r.peers ?? []).flatMap((peer, j) => {
         if (peer.ipBlock || peerWorkloads(set, r.lp.policy, peer).length > 0) return []
         const noNamespace = peer.namespaceSelector && !set.namespaces.some((n) => matchesSelector(peer.namespaceSelector!, n.labels))
-        return [{
-          message: `${r.direction} rule ${r.index} of ${r.lp.policy.metadata.namespace}/${r.lp.policy.metadata.name}: peer ${describePeer(peer)} matches ${noNamespace ? 'no namespace' : 'no pod'}`,
-          hint: 'check the labels; a peer that matches nothing admits nobody',
-          source: at(r.lp, 'spec', r.direction, r.index, r.peersKey, j),
-        }]
+        return [
+          {
+            message: `${r.direction} rule ${r.index} of ${r.lp.policy.metadata.namespace}/${r.lp.policy.metadata.name}: peer ${describePeer(peer)} matches ${noNamespace ? 'no namespace' : 'no pod'}`,
+            hint: 'check the labels; a peer that matches nothing admits nobody',
+            source: at(r.lp, 'spec', r.direction, r.index, r.peersKey, j),
+          },
+        ]
       }),
     )
   },

@@ -42,17 +42,24 @@ export const shadowedRule: Rule = {
   severity: 'info',
   description: 'a rule shadowed by a broader rule for the same pods',
   check(set) {
-    const rules = rulesOf(set.policies).filter((r) => effectivePolicyTypes(r.lp.policy).has(r.direction === 'ingress' ? 'Ingress' : 'Egress'))
-    const same = (a: RuleView, b: RuleView) => a.direction === b.direction && a.lp.policy.metadata.namespace === b.lp.policy.metadata.namespace && isDeepStrictEqual(a.lp.policy.spec.podSelector, b.lp.policy.spec.podSelector)
+    const rules = rulesOf(set.policies).filter((r) =>
+      effectivePolicyTypes(r.lp.policy).has(r.direction === 'ingress' ? 'Ingress' : 'Egress'),
+    )
+    const same = (a: RuleView, b: RuleView) =>
+      a.direction === b.direction &&
+      a.lp.policy.metadata.namespace === b.lp.policy.metadata.namespace &&
+      isDeepStrictEqual(a.lp.policy.spec.podSelector, b.lp.policy.spec.podSelector)
     return rules.flatMap((b, ib) => {
       const by = rules.find((a, ia) => a !== b && same(a, b) && covers(a, b) && (!covers(b, a) || ia < ib))
       if (!by) return []
       const name = (r: RuleView) => `${r.direction} rule ${r.index} of ${r.lp.policy.metadata.namespace}/${r.lp.policy.metadata.name}`
-      return [{
-        message: `${name(b)} is shadowed by ${name(by)}, which already allows every peer and port it allows`,
-        hint: 'remove the narrower rule, or narrow the broader one if it allows more than intended',
-        source: at(b.lp, 'spec', b.direction, b.index),
-      }]
+      return [
+        {
+          message: `${name(b)} is shadowed by ${name(by)}, which already allows every peer and port it allows`,
+          hint: 'remove the narrower rule, or narrow the broader one if it allows more than intended',
+          source: at(b.lp, 'spec', b.direction, b.index),
+        },
+      ]
     })
   },
 }

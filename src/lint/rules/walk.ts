@@ -19,7 +19,21 @@ export interface RuleView {
 /** Every ingress and egress rule of the given policies. */
 export function rulesOf(policies: readonly LintPolicy[]): RuleView[] {
   return policies.flatMap((lp) => [
-    ...(lp.policy.spec.ingress ?? []).map((r, index): RuleView => ({ lp, direction: 'ingress', index, peers: r.from, ports: r.ports, peersKey: 'from' })),
-    ...(lp.policy.spec.egress ?? []).map((r, index): RuleView => ({ lp, direction: 'egress', index, peers: r.to, ports: r.ports, peersKey: 'to' })),
+    ...(lp.policy.spec.ingress ?? []).map((r, index): RuleView => ({
+      lp,
+      direction: 'ingress',
+      index,
+      peers: r.from,
+      ports: r.ports,
+      peersKey: 'from',
+    })),
+    ...(lp.policy.spec.egress ?? []).map((r, index): RuleView => ({
+      lp,
+      direction: 'egress',
+      index,
+      peers: r.to,
+      ports: r.ports,
+      peersKey: 'to',
+    })),
   ])
 }

@@ -20,12 +20,26 @@ function fake(t: { testdir: () => string }, env: Record<string, string> = {}) {
   for (const k of Object.keys(process.env)) if (k.startsWith('FAKE_')) delete process.env[k]
   Object.assign(process.env, { FAKE_DIR: dir, ...env })
   const calls = () => (existsSync(join(dir, 'calls.log')) ? readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n') : [])
-  const stdins = () => readdirSync(dir).filter((f) => f.startsWith('stdin-')).map((f) => readFileSync(join(dir, f), 'utf8'))
+  const stdins = () =>
+    readdirSync(dir)
+      .filter((f) => f.startsWith('stdin-'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
   return { dir, calls, stdins }
 }
 
-const opts = (root: string): KindOptions => ({ name: 'nph', workers: 2, calicoVersion: 'v3.30.7', dataplane: 'iptables', waitSeconds: 5, root })
-const manifest = async () => ({ patched: patchCalicoManifest(MINI, calicoRelease('v3.30.7')!, { dataplane: 'iptables' }), source: 'test', sha256: 'x' })
+const opts = (root: string): KindOptions => ({
+  name: 'nph',
+  workers: 2,
+  calicoVersion: 'v3.30.7',
+  dataplane: 'iptables',
+  waitSeconds: 5,
+  root,
+})
+const manifest = async () => ({
+  patched: patchCalicoManifest(MINI, calicoRelease('v3.30.7')!, { dataplane: 'iptables' }),
+  source: 'test',
+  sha256: 'x',
+})
 const sha = (t: string) => createHash('sha256').update(t).digest('hex')
 
 t.test('create: kind without --wait, images preloaded when present, Calico created and waited for', async (t) => {
@@ -38,10 +52,24 @@ t.test('create: kind without --wait, images preloaded when present, Calico creat
   const create = calls.find((c) => c.startsWith('kind create cluster'))!
   t.match(create, /^kind create cluster --name nph --config \S+kind-config\.yaml$/)
   t.notMatch(create, /--wait/, 'never kind --wait')
-  t.same(calls.filter((c) => c.startsWith('kind load')), ['kind load docker-image docker.io/calico/node:v3.30.7 --name nph'], 'only images present locally are loaded')
-  const order = ['kind create cluster', 'kubectl --context kind-nph create -f -', 'rollout status daemonset/calico-node', 'rollout status deployment/calico-kube-controllers', 'wait --for=condition=Ready nodes --all', 'get daemonset kindnet']
+  t.same(
+    calls.filter((c) => c.startsWith('kind load')),
+    ['kind load docker-image docker.io/calico/node:v3.30.7 --name nph'],
+    'only images present locally are loaded',
+  )
+  const order = [
+    'kind create cluster',
+    'kubectl --context kind-nph create -f -',
+    'rollout status daemonset/calico-node',
+    'rollout status deployment/calico-kube-controllers',
+    'wait --for=condition=Ready nodes --all',
+    'get daemonset kindnet',
+  ]
   const idx = order.map((o) => calls.findIndex((c) => c.includes(o)))
-  t.ok(idx.every((i, k) => i >= 0 && (k === 0 || i > idx[k - 1])), `in order: ${idx}`)
+  t.ok(
+    idx.every((i, k) => i >= 0 && (k === 0 || i > idx[k - 1])),
+    `in order: ${idx}`,
+  )
   const [installed] = f.stdins()
   t.match(installed, /name: FELIX_XDPENABLED\s+value: "false"/, 'XDP off')
   t.match(installed, /name: FELIX_NFTABLESMODE\s+value: Disabled/)
@@ -57,8 +85,15 @@ t.test('reuse a healthy cluster; recreate an unhealthy one', async (t) => {
   const healthy = fake(t, { FAKE_CLUSTERS: 'other nph', FAKE_HEALTHY: 'yes' })
   const r = await up(defaultExec, opts(healthy.dir), () => {}, manifest)
   t.equal(r.reused, true)
-  t.match(r.calico.felix, /NFTABLESMODE=Disabled IPTABLESREFRESHINTERVAL=2 NFTABLESREFRESHINTERVAL=\(unset\)/, 'the Felix settings it really runs')
-  t.notOk(healthy.calls().some((c) => c.startsWith('kind create')), 'nothing created')
+  t.match(
+    r.calico.felix,
+    /NFTABLESMODE=Disabled IPTABLESREFRESHINTERVAL=2 NFTABLESREFRESHINTERVAL=\(unset\)/,
+    'the Felix settings it really runs',
+  )
+  t.notOk(
+    healthy.calls().some((c) => c.startsWith('kind create')),
+    'nothing created',
+  )
   const sick = fake(t, { FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'no' })
   t.equal((await up(defaultExec, opts(sick.dir), () => {}, manifest)).reused, false)
   const calls = sick.calls()
@@ -71,7 +106,10 @@ t.test('reuse a healthy cluster; recreate an unhealthy one', async (t) => {
 t.test('a healthy cluster running another Calico, another dataplane or kindnet is refused, never deleted', async (t) => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ FAKE_DS_IMAGE: 'docker.io/calico/node:v3.29.0' }, /calico-node runs docker\.io\/calico\/node:v3\.29\.0, not Calico v3\.30\.7/],
-    [{ FAKE_DS_ENV: '{"name":"FELIX_NFTABLESMODE","value":"Enabled"}' }, /FELIX_NFTABLESMODE is Enabled, the iptables dataplane needs Disabled/],
+    [
+      { FAKE_DS_ENV: '{"name":"FELIX_NFTABLESMODE","value":"Enabled"}' },
+      /FELIX_NFTABLESMODE is Enabled, the iptables dataplane needs Disabled/,
+    ],
     [{ FAKE_DS_ENV: '' }, /FELIX_NFTABLESMODE is unset \(Felix default Auto\)/],
     [{ FAKE_KINDNET: 'yes' }, /a kindnet DaemonSet runs/],
   ]
@@ -82,7 +120,10 @@ t.test('a healthy cluster running another Calico, another dataplane or kindnet i
     t.match(e.message, /kind cluster nph exists but is not what this run asks for \(Calico v3\.30\.7, iptables dataplane\)/)
     t.match(e.message, why)
     t.match(e.hint, /cluster down --name nph/)
-    t.notOk(f.calls().some((c) => c.startsWith('kind delete') || c.startsWith('kind create')), 'nothing deleted or created')
+    t.notOk(
+      f.calls().some((c) => c.startsWith('kind delete') || c.startsWith('kind create')),
+      'nothing deleted or created',
+    )
   }
 })
 
@@ -93,8 +134,14 @@ t.test('a failing kind load is logged and the nodes pull the image', async (t) =
   const logs: string[] = []
   const r = await up(defaultExec, opts(f.dir), (l) => logs.push(l), manifest)
   t.equal(r.reused, false)
-  t.match(logs.join('\n'), /kind load docker-image docker\.io\/calico\/node:v3\.30\.7 failed \(Command Output: ctr: content digest sha256:\S+: not found\); nodes will pull it instead.*kubernetes-sigs\/kind#3795/)
-  t.ok(f.calls().some((c) => c.includes('rollout status daemonset/calico-node')), 'bring-up went on')
+  t.match(
+    logs.join('\n'),
+    /kind load docker-image docker\.io\/calico\/node:v3\.30\.7 failed \(Command Output: ctr: content digest sha256:\S+: not found\); nodes will pull it instead.*kubernetes-sigs\/kind#3795/,
+  )
+  t.ok(
+    f.calls().some((c) => c.includes('rollout status daemonset/calico-node')),
+    'bring-up went on',
+  )
 })
 
 t.test('a Calico that never gets ready: an infrastructure error with diagnostics', async (t) => {
@@ -103,12 +150,18 @@ t.test('a Calico that never gets ready: an infrastructure error with diagnostics
   t.ok(e instanceof InfraError)
   t.match(e.message, /Calico did not become ready within 5 s/)
   t.match(e.message, /--- calico-node logs ---\ncalico-node-x felix: bird: unable to connect to BIRD \(fake\)/)
-  t.ok(f.calls().some((c) => c.includes('get felixconfigurations')), 'Felix configuration collected')
+  t.ok(
+    f.calls().some((c) => c.includes('get felixconfigurations')),
+    'Felix configuration collected',
+  )
 })
 
 t.test('a running kindnet is refused', async (t) => {
   const f = fake(t, { FAKE_KINDNET: 'yes' })
-  await t.rejects(up(defaultExec, opts(f.dir), () => {}, manifest), /a kindnet DaemonSet is running/)
+  await t.rejects(
+    up(defaultExec, opts(f.dir), () => {}, manifest),
+    /a kindnet DaemonSet is running/,
+  )
 })
 
 t.test('the manifest: vendored on first use with its sha256, verified after, patched, pins checked', async (t) => {
@@ -121,16 +174,25 @@ t.test('the manifest: vendored on first use with its sha256, verified after, pat
   }
   const first = await calicoManifest(opts(root), fetchText)
   t.match(first.patched, /value: "false"/)
-  t.same([first.source, first.sha256], ['fetched https://raw.githubusercontent.com/projectcalico/calico/v3.30.7/manifests/calico.yaml', sha(MINI)])
+  t.same(
+    [first.source, first.sha256],
+    ['fetched https://raw.githubusercontent.com/projectcalico/calico/v3.30.7/manifests/calico.yaml', sha(MINI)],
+  )
   t.ok(existsSync(join(root, 'manifests/calico/v3.30.7/calico.yaml.sha256')))
   const second = await calicoManifest(opts(root), fetchText)
   t.equal(fetched, 1, 'fetched once, then read from the vendored file')
   t.equal(second.source, 'vendored manifests/calico/v3.30.7/calico.yaml')
   writeFileSync(join(root, 'manifests/calico/v3.30.7/calico.yaml'), MINI + '# changed\n')
   await t.rejects(calicoManifest(opts(root), fetchText), /does not match its recorded sha256/)
-  t.throws(() => patchCalicoManifest(MINI.replace('node:v3.30.7', 'node:v3.29.0'), calicoRelease('v3.30.7')!, { dataplane: 'iptables' }), /images not pinned to v3\.30\.7: docker\.io\/calico\/node:v3\.29\.0/)
+  t.throws(
+    () => patchCalicoManifest(MINI.replace('node:v3.30.7', 'node:v3.29.0'), calicoRelease('v3.30.7')!, { dataplane: 'iptables' }),
+    /images not pinned to v3\.30\.7: docker\.io\/calico\/node:v3\.29\.0/,
+  )
   const root2 = t.testdir()
-  await t.rejects(calicoManifest(opts(root2), async () => Promise.reject(new Error('offline'))), /not vendored and could not be fetched: offline/)
+  await t.rejects(
+    calicoManifest(opts(root2), async () => Promise.reject(new Error('offline'))),
+    /not vendored and could not be fetched: offline/,
+  )
   mkdirSync(join(root2, 'x'))
 })
 
@@ -146,17 +208,42 @@ t.test('--calico-manifest and --calico-sha256: a mismatch is a usage error befor
   const e = await up(defaultExec, { ...opts(f.dir), calicoManifest: file, calicoSha256: wrong }, () => {}).catch((x) => x)
   t.ok(e instanceof UsageError)
   t.match(e.message, `has sha256 ${sha(MINI)}, not ${wrong} (--calico-sha256); nothing was created`)
-  t.notOk(f.calls().some((c) => c.startsWith('kind create') || c.startsWith('kind delete')), 'no cluster created or deleted')
+  t.notOk(
+    f.calls().some((c) => c.startsWith('kind create') || c.startsWith('kind delete')),
+    'no cluster created or deleted',
+  )
   const sick = fake(t, { FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'no' })
-  await t.rejects(up(defaultExec, { ...opts(sick.dir), calicoManifest: file, calicoSha256: wrong }, () => {}), UsageError)
-  t.notOk(sick.calls().some((c) => c.startsWith('kind delete')), 'an unhealthy cluster is not deleted for a manifest that cannot be installed')
+  await t.rejects(
+    up(defaultExec, { ...opts(sick.dir), calicoManifest: file, calicoSha256: wrong }, () => {}),
+    UsageError,
+  )
+  t.notOk(
+    sick.calls().some((c) => c.startsWith('kind delete')),
+    'an unhealthy cluster is not deleted for a manifest that cannot be installed',
+  )
   const root = t.testdir()
-  await t.rejects(calicoManifest({ ...opts(root), calicoSha256: wrong }, async () => MINI), /has sha256/)
+  await t.rejects(
+    calicoManifest({ ...opts(root), calicoSha256: wrong }, async () => MINI),
+    /has sha256/,
+  )
   t.notOk(existsSync(join(root, 'manifests/calico/v3.30.7/calico.yaml')), 'a fetched manifest that does not match is not vendored')
-  await t.rejects(calicoManifest({ ...opts(root), calicoManifest: join(root, 'nope.yaml') }), /--calico-manifest \S+nope\.yaml: no such file/)
-  t.equal(await main(['cluster', 'up', '--dry-run', '--calico-sha256', 'abc'], { out: () => {}, err: () => {} }), 2, 'a malformed hash is a usage error')
+  await t.rejects(
+    calicoManifest({ ...opts(root), calicoManifest: join(root, 'nope.yaml') }),
+    /--calico-manifest \S+nope\.yaml: no such file/,
+  )
+  t.equal(
+    await main(['cluster', 'up', '--dry-run', '--calico-sha256', 'abc'], { out: () => {}, err: () => {} }),
+    2,
+    'a malformed hash is a usage error',
+  )
   let out = ''
-  t.equal(await main(['cluster', 'up', '--dry-run', '--calico-manifest', file, '--calico-sha256', sha(MINI)], { out: (s) => void (out += s), err: () => {} }), 0)
+  t.equal(
+    await main(['cluster', 'up', '--dry-run', '--calico-manifest', file, '--calico-sha256', sha(MINI)], {
+      out: (s) => void (out += s),
+      err: () => {},
+    }),
+    0,
+  )
   t.match(out, `${file} (--calico-manifest)`)
   t.match(out, `sha256 must be ${sha(MINI)} (--calico-sha256)`)
   t.match(out, `create -f - < <${file}, with calico-node env`)
@@ -173,7 +260,10 @@ t.test('kind config: no default CNI, Calico pod subnet, workers, kube-proxy matc
 t.test('cluster up --dry-run prints the plan and touches nothing', async (t) => {
   const f = fake(t)
   let out = ''
-  const code = await main(['cluster', 'up', '--dry-run', '--calico-version', 'v3.31.7', '--dataplane', 'nftables', '--workers', '3'], { out: (s) => void (out += s), err: () => {} })
+  const code = await main(['cluster', 'up', '--dry-run', '--calico-version', 'v3.31.7', '--dataplane', 'nftables', '--workers', '3'], {
+    out: (s) => void (out += s),
+    err: () => {},
+  })
   t.equal(code, 0)
   t.match(out, /kubeProxyMode: nftables/)
   t.match(out, /quay\.io\/calico\/node:v3\.31\.7/)

@@ -20,12 +20,23 @@ function setup(t: { testdir: () => string }, keep = false) {
   Object.assign(process.env, { FAKE_DIR: dir, FAKE_NAME: 'nph' })
   delete process.env.FAKE_CLUSTERS
   const apis: FakeKube[] = []
-  const o: KindDriverOptions = { name: 'nph', workers: 2, calicoVersion: 'v3.30.7', dataplane: 'iptables', waitSeconds: 5, root: dir, exec: defaultExec, api: (ctx) => {
-    const api = new FakeKube()
-    api.context = ctx
-    apis.push(api)
-    return api
-  }, runId: 'r9', keep }
+  const o: KindDriverOptions = {
+    name: 'nph',
+    workers: 2,
+    calicoVersion: 'v3.30.7',
+    dataplane: 'iptables',
+    waitSeconds: 5,
+    root: dir,
+    exec: defaultExec,
+    api: (ctx) => {
+      const api = new FakeKube()
+      api.context = ctx
+      apis.push(api)
+      return api
+    },
+    runId: 'r9',
+    keep,
+  }
   // The manifest comes from the fixture (a real run vendors calico.yaml).
   mkdirSync(join(dir, 'manifests/calico/v3.30.7'), { recursive: true })
   writeFileSync(join(dir, 'manifests/calico/v3.30.7/calico.yaml'), MINI)
@@ -37,7 +48,13 @@ t.test('a run: cluster once, scenarios on its context, externals at their addres
   const { o, apis, calls, dir } = setup(t)
   const kind = new KindCluster(o)
   const scenarios = loadScenarios(['scenarios/basics', 'scenarios/egress/egress-to-database-subnet.yaml'])
-  const report = await runScenarios(scenarios, () => new KindDriver(o, kind), 'run', { ...DEFAULT_RUN_OPTIONS, settleMs: 200, reprobes: 0, roundIntervalMs: 10 }, new AbortController().signal)
+  const report = await runScenarios(
+    scenarios,
+    () => new KindDriver(o, kind),
+    'run',
+    { ...DEFAULT_RUN_OPTIONS, settleMs: 200, reprobes: 0, roundIntervalMs: 10 },
+    new AbortController().signal,
+  )
   await kind.close()
   const c = calls()
   t.equal(c.filter((x) => x.startsWith('kind create cluster')).length, 1, 'one cluster for both scenarios')
@@ -45,19 +62,47 @@ t.test('a run: cluster once, scenarios on its context, externals at their addres
   t.equal(report.driver.name, 'kind')
   t.equal(report.driver.versions.calico, 'v3.30.7')
   // Issue 12, defects 6 and 7: the report says which manifest was installed (source and sha256) and the Felix settings set.
-  t.equal(report.driver.versions.calicoManifest, `vendored manifests/calico/v3.30.7/calico.yaml sha256:${createHash('sha256').update(MINI).digest('hex')}`)
+  t.equal(
+    report.driver.versions.calicoManifest,
+    `vendored manifests/calico/v3.30.7/calico.yaml sha256:${createHash('sha256').update(MINI).digest('hex')}`,
+  )
   t.equal(report.driver.versions.felix, 'XDPENABLED=false NFTABLESMODE=Disabled IPTABLESREFRESHINTERVAL=2 NFTABLESREFRESHINTERVAL=2')
   t.ok(report.driver.timings && 'installCalico' in report.driver.timings, 'install timings in the report')
-  t.ok(c.some((x) => x === 'docker network create --subnet 172.16.32.0/24 --label netpol-harness.io/run=r9 nph-r9-x0'), 'a network for the external subnet')
+  t.ok(
+    c.some((x) => x === 'docker network create --subnet 172.16.32.0/24 --label netpol-harness.io/run=r9 nph-r9-x0'),
+    'a network for the external subnet',
+  )
   // agnhost 2.56 porter reads only SERVE_PORT_/SERVE_TLS_PORT_/SERVE_SCTP_PORT_ (kubernetes test/images/agnhost/porter/porter.go
   // before kubernetes#135911, which added SERVE_TCP_PORT_/SERVE_UDP_PORT_ in 2.60): the external runs serve-hostname per port.
-  t.ok(c.some((x) => x.startsWith('docker run -d --name nph-r9-orders-db --label netpol-harness.io/run=r9 --network nph-r9-x0 --ip 172.16.32.10 --cap-add NET_ADMIN --entrypoint /bin/sh registry.k8s.io/e2e-test-images/agnhost:2.56 -c /agnhost serve-hostname --tcp --http=false --port 3306 &')), 'the external at its declared address, serving its port')
-  t.notOk(c.some((x) => /SERVE_(TCP|UDP)_PORT_/.test(x)), 'no env var the pinned agnhost does not read')
-  t.ok(c.includes('docker exec nph-r9-orders-db /agnhost connect 127.0.0.1:3306 --protocol=tcp --timeout=1s'), 'the server is seen listening before any probe')
-  t.ok(c.some((x) => x.startsWith('docker exec nph-r9-orders-db ip route add 10.244.0.0/16 via')), 'routed to the pod CIDR through a node')
-  t.ok(c.some((x) => x.startsWith('docker ps -aq --filter label=netpol-harness.io/run=r9')), 'externals removed by label')
+  t.ok(
+    c.some((x) =>
+      x.startsWith(
+        'docker run -d --name nph-r9-orders-db --label netpol-harness.io/run=r9 --network nph-r9-x0 --ip 172.16.32.10 --cap-add NET_ADMIN --entrypoint /bin/sh registry.k8s.io/e2e-test-images/agnhost:2.56 -c /agnhost serve-hostname --tcp --http=false --port 3306 &',
+      ),
+    ),
+    'the external at its declared address, serving its port',
+  )
+  t.notOk(
+    c.some((x) => /SERVE_(TCP|UDP)_PORT_/.test(x)),
+    'no env var the pinned agnhost does not read',
+  )
+  t.ok(
+    c.includes('docker exec nph-r9-orders-db /agnhost connect 127.0.0.1:3306 --protocol=tcp --timeout=1s'),
+    'the server is seen listening before any probe',
+  )
+  t.ok(
+    c.some((x) => x.startsWith('docker exec nph-r9-orders-db ip route add 10.244.0.0/16 via')),
+    'routed to the pod CIDR through a node',
+  )
+  t.ok(
+    c.some((x) => x.startsWith('docker ps -aq --filter label=netpol-harness.io/run=r9')),
+    'externals removed by label',
+  )
   t.equal(c[c.length - 1], 'kind delete cluster --name nph', 'the cluster is deleted at the end')
-  t.ok(apis.every((a) => a.namespaces.size === 0), 'every namespace removed')
+  t.ok(
+    apis.every((a) => a.namespaces.size === 0),
+    'every namespace removed',
+  )
 })
 
 t.test('--keep keeps the cluster; node faults go through Docker', async (t) => {
@@ -73,14 +118,27 @@ t.test('--keep keeps the cluster; node faults go through Docker', async (t) => {
   await d.down()
   await kind.close()
   const c = calls()
-  t.ok(c.some((x) => x.startsWith('docker exec nph-worker2 sh -c for t in filter raw mangle nat; do iptables-save')), 'flush of Calico chains on worker2')
+  t.ok(
+    c.some((x) => x.startsWith('docker exec nph-worker2 sh -c for t in filter raw mangle nat; do iptables-save')),
+    'flush of Calico chains on worker2',
+  )
   // docker restart --time is a grace period, not downtime: the node is stopped, kept down, started, then must heartbeat.
   const stop = c.indexOf('docker stop --time 0 nph-worker')
   const start = c.indexOf('docker start nph-worker')
   t.ok(stop >= 0 && start > stop, 'node-1 (the first worker) stopped, then started')
-  t.ok(c.slice(start).some((x) => x.startsWith('kubectl --context kind-nph get node nph-worker -o jsonpath=')), 'then its Ready heartbeat is read')
-  t.notOk(c.some((x) => x.startsWith('docker restart')), 'no docker restart')
-  t.ok(c.includes('docker exec nph-worker tc qdisc replace dev eth0 root netem loss 10%') && c.includes('docker exec nph-worker2 tc qdisc del dev eth0 root'), 'netem on every worker, then removed')
+  t.ok(
+    c.slice(start).some((x) => x.startsWith('kubectl --context kind-nph get node nph-worker -o jsonpath=')),
+    'then its Ready heartbeat is read',
+  )
+  t.notOk(
+    c.some((x) => x.startsWith('docker restart')),
+    'no docker restart',
+  )
+  t.ok(
+    c.includes('docker exec nph-worker tc qdisc replace dev eth0 root netem loss 10%') &&
+      c.includes('docker exec nph-worker2 tc qdisc del dev eth0 root'),
+    'netem on every worker, then removed',
+  )
   t.notOk(c.includes('kind delete cluster --name nph'), '--keep')
 })
 
@@ -95,7 +153,13 @@ t.test('Ctrl-C mid-run: namespaces and cluster removed', async (t) => {
     ac.abort()
     return probe(c, ms)
   }
-  const report = await runScenarios([s], () => slow, 'run', { ...DEFAULT_RUN_OPTIONS, settleMs: 200, reprobes: 0, roundIntervalMs: 10 }, ac.signal)
+  const report = await runScenarios(
+    [s],
+    () => slow,
+    'run',
+    { ...DEFAULT_RUN_OPTIONS, settleMs: 200, reprobes: 0, roundIntervalMs: 10 },
+    ac.signal,
+  )
   await kind.close()
   t.equal(report.summary.exitCode, 130)
   t.equal(report.scenarios[0].error, 'interrupted')
@@ -112,7 +176,14 @@ t.test('a cluster this run created is deleted when Calico never gets ready; a re
   const kind = new KindCluster(o)
   await t.rejects(kind.ensure(), /Calico did not become ready/)
   await kind.close()
-  t.ok(calls().includes('kind create cluster --name nph --config ' + calls().find((c) => c.startsWith('kind create cluster'))!.split('--config ')[1]))
+  t.ok(
+    calls().includes(
+      'kind create cluster --name nph --config ' +
+        calls()
+          .find((c) => c.startsWith('kind create cluster'))!
+          .split('--config ')[1],
+    ),
+  )
   t.equal(calls().at(-1), 'kind delete cluster --name nph', 'the half-made cluster is deleted')
   const reused = setup(t)
   process.env.FAKE_CLUSTERS = 'nph'
@@ -121,7 +192,10 @@ t.test('a cluster this run created is deleted when Calico never gets ready; a re
   const k2 = new KindCluster(reused.o)
   await k2.ensure()
   await k2.close()
-  t.notOk(reused.calls().some((c) => c.startsWith('kind delete')), 'a reused cluster stays')
+  t.notOk(
+    reused.calls().some((c) => c.startsWith('kind delete')),
+    'a reused cluster stays',
+  )
 })
 
 // A cluster that cannot come up means no scenario can run: the run stops after the first and lists the rest.
@@ -131,9 +205,18 @@ t.test('Calico never ready: the run stops, every scenario is listed, the cluster
   t.teardown(() => void delete process.env.FAKE_CALICO)
   const kind = new KindCluster(o)
   const scenarios = loadScenarios(['scenarios/basics', 'scenarios/upstream/allow-all.yaml'])
-  const report = await runScenarios(scenarios, () => new KindDriver(o, kind), 'run', { ...DEFAULT_RUN_OPTIONS, settleMs: 200, reprobes: 0, roundIntervalMs: 10 }, new AbortController().signal)
+  const report = await runScenarios(
+    scenarios,
+    () => new KindDriver(o, kind),
+    'run',
+    { ...DEFAULT_RUN_OPTIONS, settleMs: 200, reprobes: 0, roundIntervalMs: 10 },
+    new AbortController().signal,
+  )
   await kind.close()
-  t.same(report.scenarios.map((s) => s.name), scenarios.map((s) => s.name))
+  t.same(
+    report.scenarios.map((s) => s.name),
+    scenarios.map((s) => s.name),
+  )
   t.match(report.scenarios[0].error, /Calico did not become ready/)
   t.match(report.scenarios[1].error, /^not run: Calico did not become ready/)
   t.equal(calls().filter((c) => c.startsWith('kind create cluster')).length, 1, 'created once')

@@ -46,7 +46,13 @@ t.test('restart-agent downFor: every calico-node process of the node is stopped 
   }
   await frozen
   t.ok(seen.has('TS'), `during downFor calico-node is stopped, the other process is not (seen: ${[...seen].join(' ')})`)
-  t.notOk([...seen].some((s) => s[1] === 'T'), 'a process of another name is never stopped')
+  t.notOk(
+    [...seen].some((s) => s[1] === 'T'),
+    'a process of another name is never stopped',
+  )
   t.not(state(agent.pid!), 'T', 'resumed after downFor')
-  t.ok(calls.every((c) => c.startsWith('docker exec nph-worker sh -c ')), 'only through docker exec in the node')
+  t.ok(
+    calls.every((c) => c.startsWith('docker exec nph-worker sh -c ')),
+    'only through docker exec in the node',
+  )
 })

@@ -9,8 +9,22 @@ import type { NetworkPolicy } from '../../../src/model/policy.js'
 import type { ClusterState } from '../../../src/model/state.js'
 import { FakeKube } from '../../helpers/fake-kube.js'
 
-const state = { namespaces: [{ name: 'x', labels: { 'kubernetes.io/metadata.name': 'x', env: 'dev' } }, { name: 'kube-system', labels: { 'kubernetes.io/metadata.name': 'kube-system' } }], pods: [{ namespace: 'x', name: 'a', labels: { app: 'a', tier: 'web' }, ip: '10.244.0.10', ports: [] }], policies: [], externals: [] } as unknown as ClusterState
-const policy = (namespace: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace, name: 'p' }, spec: { podSelector: {} } }) as unknown as NetworkPolicy
+const state = {
+  namespaces: [
+    { name: 'x', labels: { 'kubernetes.io/metadata.name': 'x', env: 'dev' } },
+    { name: 'kube-system', labels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+  ],
+  pods: [{ namespace: 'x', name: 'a', labels: { app: 'a', tier: 'web' }, ip: '10.244.0.10', ports: [] }],
+  policies: [],
+  externals: [],
+} as unknown as ClusterState
+const policy = (namespace: string) =>
+  ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { namespace, name: 'p' },
+    spec: { podSelector: {} },
+  }) as unknown as NetworkPolicy
 
 async function setup() {
   const api = new FakeKube()
@@ -24,7 +38,11 @@ async function setup() {
 
 t.test('replaceLabels: keys not in the new set are removed (null), ours are kept whatever the step says', async (t) => {
   t.same(replaceLabels({ a: '1', b: '2' }, { a: '3' }, { keep: 'k' }), { b: null, a: '3', keep: 'k' })
-  t.same(replaceLabels({ a: '1', keep: 'old' }, { keep: 'theirs' }, { keep: 'k' }), { a: null, keep: 'k' }, 'the harness label cannot be replaced')
+  t.same(
+    replaceLabels({ a: '1', keep: 'old' }, { keep: 'theirs' }, { keep: 'k' }),
+    { a: null, keep: 'k' },
+    'the harness label cannot be replaced',
+  )
   t.same(replaceLabels({}, {}, {}), {})
 })
 
@@ -33,9 +51,15 @@ t.test('policies by server-side apply and deleted by name; one in a foreign name
   await sendAction(ctx, state, { kind: 'apply-policy', policy: policy('x') })
   await sendAction(ctx, state, { kind: 'apply-policy', policy: policy('kube-system') })
   await sendAction(ctx, state, { kind: 'delete-policy', namespace: 'x', name: 'p' })
-  t.same(api.calls.map((c) => c.op), ['applyPolicy', 'applyPolicy', 'deletePolicy'])
+  t.same(
+    api.calls.map((c) => c.op),
+    ['applyPolicy', 'applyPolicy', 'deletePolicy'],
+  )
   await namespaces.down()
-  t.ok(api.calls.some((c) => c.op === 'deletePolicy' && c.args[0] === 'kube-system'), 'the foreign one is deleted at down')
+  t.ok(
+    api.calls.some((c) => c.op === 'deletePolicy' && c.args[0] === 'kube-system'),
+    'the foreign one is deleted at down',
+  )
 })
 
 t.test('labels: pods keep the run and pod labels, our namespaces their owner labels and name', async (t) => {
@@ -43,11 +67,24 @@ t.test('labels: pods keep the run and pod labels, our namespaces their owner lab
   await sendAction(ctx, state, { kind: 'set-pod-labels', namespace: 'x', pod: 'a', labels: { app: 'new' } })
   t.same(api.calls[0].args, ['x', 'a', { tier: null, app: 'new', [RUN_LABEL]: 'r1', 'netpol-harness.io/pod': 'a' }])
   await sendAction(ctx, state, { kind: 'set-namespace-labels', namespace: 'x', labels: { team: 'a' } })
-  t.same(api.calls[1].args, ['x', { env: null, team: 'a', [RUN_LABEL]: 'r1', [HOST_LABEL]: hostLabel(), [PID_LABEL]: String(process.pid), 'kubernetes.io/metadata.name': 'x' }])
+  t.same(api.calls[1].args, [
+    'x',
+    {
+      env: null,
+      team: 'a',
+      [RUN_LABEL]: 'r1',
+      [HOST_LABEL]: hostLabel(),
+      [PID_LABEL]: String(process.pid),
+      'kubernetes.io/metadata.name': 'x',
+    },
+  ])
 })
 
 t.test('a namespace the harness did not create is never relabelled', async (t) => {
   const { api, ctx } = await setup()
-  await t.rejects(sendAction(ctx, state, { kind: 'set-namespace-labels', namespace: 'kube-system', labels: { x: 'y' } }), { name: 'InfraError', message: /will not relabel namespace kube-system/ })
+  await t.rejects(sendAction(ctx, state, { kind: 'set-namespace-labels', namespace: 'kube-system', labels: { x: 'y' } }), {
+    name: 'InfraError',
+    message: /will not relabel namespace kube-system/,
+  })
   t.same(api.calls, [], 'nothing sent')
 })

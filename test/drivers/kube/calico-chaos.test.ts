@@ -9,7 +9,11 @@ const signal = new AbortController().signal
 
 /** A calico-node pod as the DaemonSet runs it. */
 function agent(api: FakeKube, ns: string, name: string, node: string) {
-  api.pods.set(`${ns}/${name}`, { manifest: { metadata: { name, labels: {} }, spec: { containers: [] } }, polls: 0, info: { name, namespace: ns, phase: 'Running', ready: true, node, labels: { 'k8s-app': 'calico-node' } } })
+  api.pods.set(`${ns}/${name}`, {
+    manifest: { metadata: { name, labels: {} }, spec: { containers: [] } },
+    polls: 0,
+    info: { name, namespace: ns, phase: 'Running', ready: true, node, labels: { 'k8s-app': 'calico-node' } },
+  })
 }
 
 /** The DaemonSet controller: a deleted calico-node pod is replaced on its node after `ms`. */
@@ -41,10 +45,22 @@ t.test('restart-agent deletes calico-node pods and waits for their replacements'
   agent(api, 'kube-system', 'cn-2', 'w2')
   daemonSet(api, 300)
   await restartCalicoNode(api, undefined, 'w1', 0, signal)
-  t.same(api.calls.filter((c) => c.op === 'deletePod').map((c) => c.args[1]), ['cn-1'], 'only the agent on that node')
+  t.same(
+    api.calls.filter((c) => c.op === 'deletePod').map((c) => c.args[1]),
+    ['cn-1'],
+    'only the agent on that node',
+  )
   t.ok(api.pods.has('kube-system/cn-1-new'), 'returned once the replacement was Ready')
   await restartCalicoNode(api, undefined, 'all', 0, signal)
-  t.same(api.calls.filter((c) => c.op === 'deletePod').map((c) => c.args[1]).slice(1).sort(), ['cn-1-new', 'cn-2'], 'all: every node\'s agent')
+  t.same(
+    api.calls
+      .filter((c) => c.op === 'deletePod')
+      .map((c) => c.args[1])
+      .slice(1)
+      .sort(),
+    ['cn-1-new', 'cn-2'],
+    "all: every node's agent",
+  )
 })
 
 t.test('the operator install (calico-system) is found too; no calico-node at all is an infrastructure error', async (t) => {
@@ -52,8 +68,14 @@ t.test('the operator install (calico-system) is found too; no calico-node at all
   agent(api, 'calico-system', 'cn-1', 'w1')
   daemonSet(api, 0)
   await restartCalicoNode(api, undefined, 'all', 0, signal)
-  t.same(api.calls.filter((c) => c.op === 'deletePod').map((c) => c.args), [['calico-system', 'cn-1']])
-  await t.rejects(restartCalicoNode(new FakeKube(), undefined, 'w1', 0, signal), { name: 'InfraError', message: 'no calico-node pod found on w1 (looked in kube-system, calico-system)' })
+  t.same(
+    api.calls.filter((c) => c.op === 'deletePod').map((c) => c.args),
+    [['calico-system', 'cn-1']],
+  )
+  await t.rejects(restartCalicoNode(new FakeKube(), undefined, 'w1', 0, signal), {
+    name: 'InfraError',
+    message: 'no calico-node pod found on w1 (looked in kube-system, calico-system)',
+  })
 })
 
 // Issue 12, defect 6: calico-node is a DaemonSet pod, replaced as soon as it is deleted, so deleting it gives no

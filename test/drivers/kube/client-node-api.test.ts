@@ -29,13 +29,35 @@ async function recordingServer(t: Test): Promise<{ url: string; seen: Seen[] }> 
       // resource()); the API server answers GET /apis/<group>/<version> with an APIResourceList.
       if (req.method === 'GET' && req.url === '/apis/networking.k8s.io/v1') {
         res.writeHead(200, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'networking.k8s.io/v1', resources: [{ name: 'networkpolicies', singularName: 'networkpolicy', namespaced: true, kind: 'NetworkPolicy', verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }] }))
+        res.end(
+          JSON.stringify({
+            kind: 'APIResourceList',
+            apiVersion: 'v1',
+            groupVersion: 'networking.k8s.io/v1',
+            resources: [
+              {
+                name: 'networkpolicies',
+                singularName: 'networkpolicy',
+                namespaced: true,
+                kind: 'NetworkPolicy',
+                verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+              },
+            ],
+          }),
+        )
         return
       }
       // A NamespaceList as the API server sends it: metadata.creationTimestamp is RFC 3339 in UTC (apimachinery metav1.Time).
       if (req.method === 'GET' && req.url?.startsWith('/api/v1/namespaces?')) {
         res.writeHead(200, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items: [{ metadata: { name: 'prod', labels: { env: 'prod' }, creationTimestamp: '2026-12-02T10:00:00Z' } }] }))
+        res.end(
+          JSON.stringify({
+            kind: 'NamespaceList',
+            apiVersion: 'v1',
+            metadata: {},
+            items: [{ metadata: { name: 'prod', labels: { env: 'prod' }, creationTimestamp: '2026-12-02T10:00:00Z' } }],
+          }),
+        )
         return
       }
       seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body })
@@ -81,7 +103,10 @@ const policy = {
           { namespaceSelector: { matchLabels: { env: 'prod' } }, podSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] } },
           { ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } },
         ],
-        ports: [{ protocol: 'TCP', port: 8080, endPort: 8090 }, { protocol: 'UDP', port: 'dns' }],
+        ports: [
+          { protocol: 'TCP', port: 8080, endPort: 8090 },
+          { protocol: 'UDP', port: 'dns' },
+        ],
       },
       {},
     ],
@@ -107,7 +132,10 @@ t.test('createPod and the namespace calls send the manifest unchanged', async (t
   const api = clientNodeApi('wire')
   const manifest = podManifest(
     { namespace: 'prod', name: 'web', labels: { app: 'web' }, ip: '10.244.1.5', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] },
-    [{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }],
+    [
+      { port: 80, protocol: 'TCP' },
+      { port: 53, protocol: 'UDP' },
+    ],
     'run1',
     true,
   )
@@ -117,7 +145,12 @@ t.test('createPod and the namespace calls send the manifest unchanged', async (t
   await api.patchPodLabels('prod', 'web', { app: 'api' })
   t.same(
     seen.map((s) => `${s.method} ${s.url.split('?')[0]}`),
-    ['POST /api/v1/namespaces/prod/pods', 'POST /api/v1/namespaces', 'PATCH /api/v1/namespaces/prod', 'PATCH /api/v1/namespaces/prod/pods/web'],
+    [
+      'POST /api/v1/namespaces/prod/pods',
+      'POST /api/v1/namespaces',
+      'PATCH /api/v1/namespaces/prod',
+      'PATCH /api/v1/namespaces/prod/pods/web',
+    ],
   )
   t.same(seen[0].body, manifest, 'the pod manifest, containers, probes and annotations included')
   t.same(seen[1].body, { metadata: { name: 'prod', labels: { env: 'prod' } } })
@@ -126,8 +159,10 @@ t.test('createPod and the namespace calls send the manifest unchanged', async (t
   t.same(seen[3].body, { metadata: { labels: { app: 'api' } } })
 })
 
-t.test('listNamespaces reads labels and the creation time (how old another run\'s namespace is)', async (t) => {
+t.test("listNamespaces reads labels and the creation time (how old another run's namespace is)", async (t) => {
   const { url } = await recordingServer(t)
   kubeconfig(t, url)
-  t.same(await clientNodeApi('wire').listNamespaces('netpol-harness.io/run'), [{ name: 'prod', labels: { env: 'prod' }, createdAt: Date.parse('2026-12-02T10:00:00Z') }])
+  t.same(await clientNodeApi('wire').listNamespaces('netpol-harness.io/run'), [
+    { name: 'prod', labels: { env: 'prod' }, createdAt: Date.parse('2026-12-02T10:00:00Z') },
+  ])
 })

@@ -15,7 +15,16 @@ import { FakeKube } from '../../helpers/fake-kube.js'
 
 const [scenario] = loadScenarios(['scenarios/upstream/allow-from-namespace-selector.yaml'])
 const signal = new AbortController().signal
-const driver = (api: FakeKube, extra = {}) => new KubeDriver({ api, runId: 'r1', createdByUs: false, allowExisting: true, podReadyTimeoutMs: 5000, requestIpsIn: DEFAULT_POD_CIDR, ...extra })
+const driver = (api: FakeKube, extra = {}) =>
+  new KubeDriver({
+    api,
+    runId: 'r1',
+    createdByUs: false,
+    allowExisting: true,
+    podReadyTimeoutMs: 5000,
+    requestIpsIn: DEFAULT_POD_CIDR,
+    ...extra,
+  })
 
 t.test('refuses a cluster it did not create unless allowed, before touching it', async (t) => {
   const api = new FakeKube()
@@ -29,8 +38,14 @@ t.test('up: labelled namespaces, agnhost pods per target, the scenario addresses
   await d.up(scenario, signal)
   t.same([...api.namespaces.keys()], ['x', 'y', 'z'])
   t.equal(api.namespaces.get('x')![RUN_LABEL], 'r1')
-  const pod = api.pods.get('x/a')!.manifest as unknown as { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: { containers: { name: string; command: string[]; ports: { name: string }[] }[] } }
-  t.same(pod.spec.containers.map((c) => c.name), ['cont-80-tcp', 'cont-81-tcp'])
+  const pod = api.pods.get('x/a')!.manifest as unknown as {
+    metadata: { labels: Record<string, string>; annotations: Record<string, string> }
+    spec: { containers: { name: string; command: string[]; ports: { name: string }[] }[] }
+  }
+  t.same(
+    pod.spec.containers.map((c) => c.name),
+    ['cont-80-tcp', 'cont-81-tcp'],
+  )
   t.same(pod.spec.containers[0].command, ['/agnhost', 'serve-hostname', '--tcp', '--http=false', '--port', '80'])
   t.equal(pod.spec.containers[0].ports[0].name, 'serve-80-tcp')
   t.equal(pod.metadata.labels.pod, 'a')
@@ -49,7 +64,13 @@ t.test('apply: server-side apply, label patches that replace and keep our labels
   await d.apply([{ kind: 'set-pod-labels', namespace: 'x', pod: 'a', labels: { app: 'new' } }])
   t.same(api.pods.get('x/a')!.info.labels, { app: 'new', [RUN_LABEL]: 'r1', 'netpol-harness.io/pod': 'a' })
   await d.apply([{ kind: 'set-namespace-labels', namespace: 'y', labels: { 'kubernetes.io/metadata.name': 'y', env: 'qa' } }])
-  t.same(api.namespaces.get('y'), { [RUN_LABEL]: 'r1', [HOST_LABEL]: hostLabel(), [PID_LABEL]: String(process.pid), 'kubernetes.io/metadata.name': 'y', env: 'qa' })
+  t.same(api.namespaces.get('y'), {
+    [RUN_LABEL]: 'r1',
+    [HOST_LABEL]: hostLabel(),
+    [PID_LABEL]: String(process.pid),
+    'kubernetes.io/metadata.name': 'y',
+    env: 'qa',
+  })
 })
 
 t.test('probe: one exec per source pod per round; exec failures are probe errors, never blocked', async (t) => {
@@ -59,7 +80,17 @@ t.test('probe: one exec per source pod per round; exec failures are probe errors
   api.connects = (_from, _ip, port) => (port === 81 ? 'timeout' : true)
   api.execFails.add('z/c')
   const state = d.state()
-  const conns = state.pods.flatMap((from) => state.pods.flatMap((to) => [80, 81].map((port) => ({ key: `${from.name}${from.namespace}|${podId(to)}|${port}`, from: podId(from), to: podId(to), ip: to.ip, target: { port, protocol: 'TCP' as const } }))))
+  const conns = state.pods.flatMap((from) =>
+    state.pods.flatMap((to) =>
+      [80, 81].map((port) => ({
+        key: `${from.name}${from.namespace}|${podId(to)}|${port}`,
+        from: podId(from),
+        to: podId(to),
+        ip: to.ip,
+        target: { port, protocol: 'TCP' as const },
+      })),
+    ),
+  )
   api.calls = []
   const out = await d.probe(conns, 1000)
   t.equal(api.calls.filter((c) => c.op === 'exec').length, 9, 'nine source pods, nine execs for 162 connections')
@@ -68,7 +99,9 @@ t.test('probe: one exec per source pod per round; exec failures are probe errors
   t.same([byKey.get(ok.key)!.outcome, byKey.get(ok.key)!.answeredBy], ['connected', ok.to])
   t.equal(byKey.get(conns.find((c) => c.from === 'x/a' && c.target.port === 81)!.key)!.outcome, 'timeout')
   const failed = out.filter((o) => o.key.startsWith('cz|'))
-  t.ok(failed.length === 18 && failed.every((o) => o.outcome === 'error' && /exec in z\/c failed: container not found/.test(o.detail ?? '')))
+  t.ok(
+    failed.length === 18 && failed.every((o) => o.outcome === 'error' && /exec in z\/c failed: container not found/.test(o.detail ?? '')),
+  )
 })
 
 t.test('a whole run through the fake: a correct CNI agrees, a CNI that ignores policies fails open', async (t) => {
@@ -78,13 +111,22 @@ t.test('a whole run through the fake: a correct CNI agrees, a CNI that ignores p
     const table = predictModel(compile({ ...state, policies: [...api.policies.values()] }), [{ port, protocol: 'TCP' }])
     return table.get(from, podId(to), { port, protocol: 'TCP' }) === 'allow' ? true : ('timeout' as const)
   }
-  for (const [name, broken] of [['correct', false], ['ignores policies', true]] as const) {
+  for (const [name, broken] of [
+    ['correct', false],
+    ['ignores policies', true],
+  ] as const) {
     const api = new FakeKube()
-    const report = await runScenarios([scenario], () => {
-      const d = driver(api)
-      api.connects = broken ? () => true : perfect(api, d)
-      return d
-    }, 'run', { ...DEFAULT_RUN_OPTIONS, settleMs: 300, reprobes: 1, roundIntervalMs: 10 }, signal)
+    const report = await runScenarios(
+      [scenario],
+      () => {
+        const d = driver(api)
+        api.connects = broken ? () => true : perfect(api, d)
+        return d
+      },
+      'run',
+      { ...DEFAULT_RUN_OPTIONS, settleMs: 300, reprobes: 1, roundIntervalMs: 10 },
+      signal,
+    )
     const c = report.summary.counts
     if (broken) t.ok(c['fail-open'] > 0 && report.summary.exitCode === 1, `${name}: fail-open found`)
     else t.same([c['fail-open'], c['fail-closed'], report.summary.exitCode], [0, 0, 0], `${name}: everything agrees`)
@@ -107,26 +149,69 @@ t.test('a namespace that exists on every cluster (kube-system) is used, never cr
   const api = withSystemNamespaces()
   const d = driver(api)
   await d.up(dns, signal)
-  t.notOk(api.calls.some((c) => c.op === 'createNamespace' && c.args[0] === 'kube-system'), 'kube-system is not created')
+  t.notOk(
+    api.calls.some((c) => c.op === 'createNamespace' && c.args[0] === 'kube-system'),
+    'kube-system is not created',
+  )
   t.ok(api.pods.has('kube-system/coredns'), 'our probe pod runs in it')
-  t.same(d.state().namespaces.find((n) => n.name === 'kube-system')!.labels, { 'kubernetes.io/metadata.name': 'kube-system' }, 'predicted with its real labels')
-  await d.apply([{ kind: 'apply-policy', policy: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'kube-system' }, spec: { podSelector: {} } } as never }])
-  await t.rejects(d.apply([{ kind: 'set-namespace-labels', namespace: 'kube-system', labels: { x: 'y' } }]), /will not relabel namespace kube-system/)
+  t.same(
+    d.state().namespaces.find((n) => n.name === 'kube-system')!.labels,
+    { 'kubernetes.io/metadata.name': 'kube-system' },
+    'predicted with its real labels',
+  )
+  await d.apply([
+    {
+      kind: 'apply-policy',
+      policy: {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'p', namespace: 'kube-system' },
+        spec: { podSelector: {} },
+      } as never,
+    },
+  ])
+  await t.rejects(
+    d.apply([{ kind: 'set-namespace-labels', namespace: 'kube-system', labels: { x: 'y' } }]),
+    /will not relabel namespace kube-system/,
+  )
   await d.down()
   t.ok(api.namespaces.has('kube-system'), 'kube-system is still there')
-  t.notOk(api.calls.some((c) => c.op === 'deleteNamespace' && c.args[0] === 'kube-system'), 'never deleted')
+  t.notOk(
+    api.calls.some((c) => c.op === 'deleteNamespace' && c.args[0] === 'kube-system'),
+    'never deleted',
+  )
   t.notOk(api.pods.has('kube-system/coredns'), 'our pod in it is deleted')
-  t.ok(api.calls.some((c) => c.op === 'deletePolicy' && c.args[0] === 'kube-system' && c.args[1] === 'p'), 'our policy in it is deleted')
-  t.same([...api.namespaces.keys()].sort(), ['default', 'kube-node-lease', 'kube-public', 'kube-system'], 'only the cluster\'s own namespaces remain')
+  t.ok(
+    api.calls.some((c) => c.op === 'deletePolicy' && c.args[0] === 'kube-system' && c.args[1] === 'p'),
+    'our policy in it is deleted',
+  )
+  t.same(
+    [...api.namespaces.keys()].sort(),
+    ['default', 'kube-node-lease', 'kube-public', 'kube-system'],
+    "only the cluster's own namespaces remain",
+  )
 })
 
 t.test('a scenario that cannot come up is reported and the run goes on with the next one', async (t) => {
   const api = withSystemNamespaces()
   const [teams] = loadScenarios(['scenarios/isolation/namespace-isolation.yaml'])
   api.namespaces.set('team-a', { 'kubernetes.io/metadata.name': 'team-a', team: 'theirs' }) // someone else's namespace, other labels
-  const report = await runScenarios([teams, dns], () => driver(api), 'run', { ...DEFAULT_RUN_OPTIONS, settleMs: 300, reprobes: 1, roundIntervalMs: 10 }, signal)
-  t.same(report.scenarios.map((s) => s.name), [teams.name, dns.name], 'both scenarios are in the report')
-  t.match(report.scenarios[0].error, /namespace team-a already exists .* not created by netpol-harness; the scenario gives it labels it does not have/)
+  const report = await runScenarios(
+    [teams, dns],
+    () => driver(api),
+    'run',
+    { ...DEFAULT_RUN_OPTIONS, settleMs: 300, reprobes: 1, roundIntervalMs: 10 },
+    signal,
+  )
+  t.same(
+    report.scenarios.map((s) => s.name),
+    [teams.name, dns.name],
+    'both scenarios are in the report',
+  )
+  t.match(
+    report.scenarios[0].error,
+    /namespace team-a already exists .* not created by netpol-harness; the scenario gives it labels it does not have/,
+  )
   t.ok(report.scenarios[1].steps.length === dns.steps.length && !report.scenarios[1].error, 'the next scenario ran every step')
   t.equal(report.summary.exitCode, 3, 'a scenario that could not run is an infrastructure failure')
 })
@@ -134,7 +219,13 @@ t.test('a scenario that cannot come up is reported and the run goes on with the 
 t.test('an environment that cannot work stops the run, and every scenario not run is still listed', async (t) => {
   const api = new FakeKube()
   const report = await runScenarios([scenario, dns], () => driver(api, { allowExisting: false }), 'run', DEFAULT_RUN_OPTIONS, signal)
-  t.same(report.scenarios.map((s) => [s.name, s.steps.length]), [[scenario.name, 0], [dns.name, 0]])
+  t.same(
+    report.scenarios.map((s) => [s.name, s.steps.length]),
+    [
+      [scenario.name, 0],
+      [dns.name, 0],
+    ],
+  )
   t.match(report.scenarios[1].error, /^not run: refusing to use context/)
   t.same(api.calls, [], 'nothing touched')
 })
@@ -143,11 +234,27 @@ t.test('chaos: restart-agent through the API, node faults only with node access,
   const api = new FakeKube()
   const d = driver(api)
   await d.up(scenario, signal)
-  api.pods.set('kube-system/cn-1', { manifest: { metadata: { name: 'cn-1', labels: {} }, spec: { containers: [] } }, polls: 0, info: { name: 'cn-1', namespace: 'kube-system', phase: 'Running', ready: true, node: 'w1', labels: { 'k8s-app': 'calico-node' } } })
+  api.pods.set('kube-system/cn-1', {
+    manifest: { metadata: { name: 'cn-1', labels: {} }, spec: { containers: [] } },
+    polls: 0,
+    info: { name: 'cn-1', namespace: 'kube-system', phase: 'Running', ready: true, node: 'w1', labels: { 'k8s-app': 'calico-node' } },
+  })
   const origDelete = api.deletePod.bind(api)
   api.deletePod = async (ns: string, name: string) => {
     await origDelete(ns, name)
-    if (ns === 'kube-system') api.pods.set(`kube-system/${name}-new`, { manifest: { metadata: { name: `${name}-new`, labels: {} }, spec: { containers: [] } }, polls: 0, info: { name: `${name}-new`, namespace: 'kube-system', phase: 'Running', ready: true, node: 'w1', labels: { 'k8s-app': 'calico-node' } } })
+    if (ns === 'kube-system')
+      api.pods.set(`kube-system/${name}-new`, {
+        manifest: { metadata: { name: `${name}-new`, labels: {} }, spec: { containers: [] } },
+        polls: 0,
+        info: {
+          name: `${name}-new`,
+          namespace: 'kube-system',
+          phase: 'Running',
+          ready: true,
+          node: 'w1',
+          labels: { 'k8s-app': 'calico-node' },
+        },
+      })
   }
   await d.chaos({ action: 'restart-agent', node: 'w1', downForMs: 0 }, signal)
   t.ok(api.pods.has('kube-system/cn-1-new'), 'calico-node replaced')

@@ -12,7 +12,13 @@ import { FakeKube } from '../../helpers/fake-kube.js'
 const [scenario] = loadScenarios(['scenarios/upstream/allow-from-namespace-selector.yaml'])
 const signal = new AbortController().signal
 const namespaces = (api: FakeKube, alive?: (pid: number) => boolean) => new RunNamespaces({ api, runId: 'r1', ...(alive ? { alive } : {}) })
-const policy = (namespace: string, name: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace, name }, spec: { podSelector: {} } }) as unknown as NetworkPolicy
+const policy = (namespace: string, name: string) =>
+  ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { namespace, name },
+    spec: { podSelector: {} },
+  }) as unknown as NetworkPolicy
 
 t.test('ours: created with the scenario labels, the run id and who we are', async (t) => {
   const api = new FakeKube()
@@ -20,40 +26,59 @@ t.test('ours: created with the scenario labels, the run id and who we are', asyn
   await ns.up(scenario, signal)
   t.same([...api.namespaces.keys()], ['x', 'y', 'z'])
   t.same([...ns.created], ['x', 'y', 'z'])
-  t.match(api.namespaces.get('x'), { [RUN_LABEL]: 'r1', [HOST_LABEL]: hostLabel(), [PID_LABEL]: String(process.pid) }, 'our namespaces say who we are')
+  t.match(
+    api.namespaces.get('x'),
+    { [RUN_LABEL]: 'r1', [HOST_LABEL]: hostLabel(), [PID_LABEL]: String(process.pid) },
+    'our namespaces say who we are',
+  )
   t.notOk(ns.isForeign('x'))
 })
 
-t.test('a namespace someone else owns, with labels other than the scenario\'s, stops the scenario and is never deleted', async (t) => {
+t.test("a namespace someone else owns, with labels other than the scenario's, stops the scenario and is never deleted", async (t) => {
   const api = new FakeKube()
   api.namespaces.set('y', { team: 'theirs' })
   await t.rejects(namespaces(api).up(scenario, signal), InfraError)
-  t.notOk(api.calls.some((c) => c.op === 'deleteNamespace'), 'never deletes what is not ours')
+  t.notOk(
+    api.calls.some((c) => c.op === 'deleteNamespace'),
+    'never deletes what is not ours',
+  )
 })
 
 // Issue 12, defect 9: runs sharing a cluster must not delete each other's namespaces. The API server stamps
 // metadata.creationTimestamp on create; the owner labels say which host and process a run is.
-t.test('another run\'s namespace: kept while that run may live, removed once it is gone', async (t) => {
+t.test("another run's namespace: kept while that run may live, removed once it is gone", async (t) => {
   const other = { [RUN_LABEL]: 'other-run', [HOST_LABEL]: hostLabel(), [PID_LABEL]: '4242' }
   const live = new FakeKube()
   live.namespaces.set('y', other)
   live.created.set('y', Date.now() - 60_000)
-  await t.rejects(namespaces(live, () => true).up(scenario, signal), /namespace y .* belongs to netpol-harness run other-run \(host .*, pid 4242\), which may still be running/)
-  t.notOk(live.calls.some((c) => c.op === 'deleteNamespace'), 'a live run\'s namespace is left alone')
+  await t.rejects(
+    namespaces(live, () => true).up(scenario, signal),
+    /namespace y .* belongs to netpol-harness run other-run \(host .*, pid 4242\), which may still be running/,
+  )
+  t.notOk(
+    live.calls.some((c) => c.op === 'deleteNamespace'),
+    "a live run's namespace is left alone",
+  )
   const dead = new FakeKube()
   dead.namespaces.set('y', other)
   dead.created.set('y', Date.now() - 60_000)
   await namespaces(dead, (pid: number) => pid !== 4242).up(scenario, signal)
-  t.ok(dead.calls.some((c) => c.op === 'deleteNamespace' && c.args[0] === 'y'), 'a crashed run on this host is cleaned up at once')
+  t.ok(
+    dead.calls.some((c) => c.op === 'deleteNamespace' && c.args[0] === 'y'),
+    'a crashed run on this host is cleaned up at once',
+  )
   t.equal(dead.namespaces.get('y')![RUN_LABEL], 'r1', 'and created again as ours')
   const remote = new FakeKube()
   remote.namespaces.set('y', { ...other, [HOST_LABEL]: 'another-host' })
   remote.created.set('y', Date.now() - 3 * 3600_000)
   await namespaces(remote, () => true).up(scenario, signal)
-  t.ok(remote.calls.some((c) => c.op === 'deleteNamespace' && c.args[0] === 'y'), 'another host\'s namespace older than any scenario is a leftover')
+  t.ok(
+    remote.calls.some((c) => c.op === 'deleteNamespace' && c.args[0] === 'y'),
+    "another host's namespace older than any scenario is a leftover",
+  )
 })
 
-t.test('a foreign namespace whose labels include the scenario\'s is used; down removes only what this run put there', async (t) => {
+t.test("a foreign namespace whose labels include the scenario's is used; down removes only what this run put there", async (t) => {
   const api = new FakeKube()
   api.namespaces.set('y', { 'kubernetes.io/metadata.name': 'y', ns: 'y', team: 'theirs' })
   const ns = namespaces(api)
@@ -61,14 +86,21 @@ t.test('a foreign namespace whose labels include the scenario\'s is used; down r
   t.ok(ns.isForeign('y'))
   t.same(ns.foreignLabels('y'), { 'kubernetes.io/metadata.name': 'y', ns: 'y', team: 'theirs' }, 'predictions use its real labels')
   t.equal(ns.foreignLabels('x'), undefined)
-  t.notOk(api.calls.some((c) => c.op === 'createNamespace' && c.args[0] === 'y'), 'not created')
+  t.notOk(
+    api.calls.some((c) => c.op === 'createNamespace' && c.args[0] === 'y'),
+    'not created',
+  )
   await api.createPod('y', { metadata: { name: 'ours', labels: { [RUN_LABEL]: 'r1' } }, spec: { containers: [] } })
   await api.createPod('y', { metadata: { name: 'theirs', labels: {} }, spec: { containers: [] } })
   ns.policyApplied(policy('y', 'p'))
   ns.policyApplied(policy('y', 'p'))
   ns.policyApplied(policy('x', 'q'))
   await ns.down()
-  t.same(api.calls.filter((c) => c.op === 'deletePolicy').map((c) => c.args), [['y', 'p']], 'the policy applied in the foreign namespace, once; ours go with our namespaces')
+  t.same(
+    api.calls.filter((c) => c.op === 'deletePolicy').map((c) => c.args),
+    [['y', 'p']],
+    'the policy applied in the foreign namespace, once; ours go with our namespaces',
+  )
   t.same([...api.pods.keys()], ['y/theirs'], 'only our pod in it is deleted')
   t.same([...api.namespaces.keys()], ['y'], 'our namespaces deleted, the foreign one kept')
   t.same([...ns.created], [])

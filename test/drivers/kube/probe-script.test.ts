@@ -16,7 +16,9 @@ t.test('all connections in one sh process, in parallel, each outcome parsed', as
   const dir = t.testdir()
   const stub = join(dir, 'agnhost')
   // Like agnhost connect: exit 0 on success, else exit 1 with a category prefix on stderr.
-  writeFileSync(stub, `#!/bin/sh
+  writeFileSync(
+    stub,
+    `#!/bin/sh
 echo "$@" >> ${dir}/calls
 sleep 0.3
 case "$2" in
@@ -25,7 +27,8 @@ case "$2" in
   10.244.0.12:82) echo "REFUSED: dial tcp: connection refused" >&2; exit 1 ;;
   *) echo "OTHER: no route to host" >&2; exit 1 ;;
 esac
-`)
+`,
+  )
   chmodSync(stub, 0o755)
   const argv = probeCommand(conns, 1500, stub)
   t.equal(argv[0], '/bin/sh')
@@ -33,7 +36,15 @@ esac
   const r = await execa(argv[0], argv.slice(1))
   t.ok(performance.now() - t0 < 1000, 'the four 0.3 s connects ran in parallel')
   const out = parseProbeOutput(conns, r.stdout, (c) => `dest-${c.key}`)
-  t.same(out.map((o) => [o.key, o.outcome, o.answeredBy ?? '']), [['a', 'connected', 'dest-a'], ['b', 'timeout', ''], ['c', 'refused', ''], ['d', 'error', '']])
+  t.same(
+    out.map((o) => [o.key, o.outcome, o.answeredBy ?? '']),
+    [
+      ['a', 'connected', 'dest-a'],
+      ['b', 'timeout', ''],
+      ['c', 'refused', ''],
+      ['d', 'error', ''],
+    ],
+  )
   t.match(out[3].detail, /OTHER: no route to host/)
   const calls = (await execa('sort', [join(dir, 'calls')])).stdout
   // agnhost connect --timeout is a Go time.Duration flag (connect.go DurationVar): the exact milliseconds asked for.
@@ -49,5 +60,8 @@ t.test('nothing unchecked reaches the shell', async (t) => {
 
 t.test('a missing result line is an error, not a verdict', async (t) => {
   const out = parseProbeOutput(conns.slice(0, 2), '@@0 0 0 \n', (c) => c.key)
-  t.same(out.map((o) => o.outcome), ['connected', 'error'])
+  t.same(
+    out.map((o) => o.outcome),
+    ['connected', 'error'],
+  )
 })

@@ -17,7 +17,12 @@ import { RehearsalKube } from '../../helpers/rehearsal-kube.js'
 
 async function canRun(): Promise<string | false> {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces and nftables)'
-  for (const [tool, arg] of [['ip', '-V'], ['nft', '--version'], ['cc', '--version']]) if ((await execa(tool, [arg], { reject: false })).exitCode !== 0) return `needs ${tool}`
+  for (const [tool, arg] of [
+    ['ip', '-V'],
+    ['nft', '--version'],
+    ['cc', '--version'],
+  ])
+    if ((await execa(tool, [arg], { reject: false })).exitCode !== 0) return `needs ${tool}`
   return false
 }
 const skip = await canRun()
@@ -34,63 +39,100 @@ const isSctp = (c: { protocol: string }) => c.protocol === 'SCTP'
 /** One line per failed scenario: its error, its first disagreeing or erroring cells, its broken chaos invariants. */
 function failures(scenarios: readonly ScenarioReport[]): { name: string; why: string }[] {
   return scenarios.flatMap((s) => {
-    const cells = s.steps.flatMap((st) => st.cells.filter((c) => !isSctp(c) && isProblem(c.classification)).map((c) => `${st.name}: ${c.from} -> ${c.to} ${c.port}/${c.protocol} ${c.classification}`))
-    const invariants = s.steps.flatMap((st) => (st.chaos ?? []).flatMap((ch) => (ch.invariants ?? []).filter((i) => !i.passed).map((i) => `${st.name}: ${ch.action} ${i.name} ${i.observedMs} ms > ${i.limitMs} ms`)))
-    const why = [s.error, cells.length ? `${cells.length} cells: ${cells.slice(0, 3).join('; ')}` : undefined, ...invariants].filter(Boolean).join(' | ')
+    const cells = s.steps.flatMap((st) =>
+      st.cells
+        .filter((c) => !isSctp(c) && isProblem(c.classification))
+        .map((c) => `${st.name}: ${c.from} -> ${c.to} ${c.port}/${c.protocol} ${c.classification}`),
+    )
+    const invariants = s.steps.flatMap((st) =>
+      (st.chaos ?? []).flatMap((ch) =>
+        (ch.invariants ?? [])
+          .filter((i) => !i.passed)
+          .map((i) => `${st.name}: ${ch.action} ${i.name} ${i.observedMs} ms > ${i.limitMs} ms`),
+      ),
+    )
+    const why = [s.error, cells.length ? `${cells.length} cells: ${cells.slice(0, 3).join('; ')}` : undefined, ...invariants]
+      .filter(Boolean)
+      .join(' | ')
     return why ? [{ name: s.name, why: why.replace(/\s+/g, ' ').slice(0, 400) }] : []
   })
 }
 
-t.test('every shipped scenario through the kube driver: all listed, every step run, none failing', { skip, timeout: 30 * 60000 }, async (t) => {
-  const agnhost = join(t.testdir(), 'agnhost')
-  await execa('cc', ['-O2', '-o', agnhost, 'test/fixtures/agnhost/connect.c'])
-  // REHEARSAL_ONLY=<part of a file path> narrows the run while developing; npm test runs the whole library.
-  const only = process.env.REHEARSAL_ONLY
-  const scenarios = loadScenarios(['scenarios/']).filter((s) => !only || s.file.includes(only))
-  const signal = new AbortController().signal
-  const apis: RehearsalKube[] = []
-  let next = 0
-  const report = await runScenarios(
-    scenarios,
-    () => {
-      const api = new RehearsalKube(scenarios[next++], { agnhost, signal })
-      apis.push(api)
-      const driver = new KubeDriver({ api, runId: 'rehearsal', createdByUs: true, nodes: api.nodes(), requestIpsIn: POD_SUBNET, podReadyTimeoutMs: 60000 })
-      const down = driver.down.bind(driver)
-      // The fake's node side goes with the driver, whatever happened to the scenario.
-      driver.down = async () => {
-        try {
-          await down()
-        } finally {
-          await api.local.down()
+t.test(
+  'every shipped scenario through the kube driver: all listed, every step run, none failing',
+  { skip, timeout: 30 * 60000 },
+  async (t) => {
+    const agnhost = join(t.testdir(), 'agnhost')
+    await execa('cc', ['-O2', '-o', agnhost, 'test/fixtures/agnhost/connect.c'])
+    // REHEARSAL_ONLY=<part of a file path> narrows the run while developing; npm test runs the whole library.
+    const only = process.env.REHEARSAL_ONLY
+    const scenarios = loadScenarios(['scenarios/']).filter((s) => !only || s.file.includes(only))
+    const signal = new AbortController().signal
+    const apis: RehearsalKube[] = []
+    let next = 0
+    const report = await runScenarios(
+      scenarios,
+      () => {
+        const api = new RehearsalKube(scenarios[next++], { agnhost, signal })
+        apis.push(api)
+        const driver = new KubeDriver({
+          api,
+          runId: 'rehearsal',
+          createdByUs: true,
+          nodes: api.nodes(),
+          requestIpsIn: POD_SUBNET,
+          podReadyTimeoutMs: 60000,
+        })
+        const down = driver.down.bind(driver)
+        // The fake's node side goes with the driver, whatever happened to the scenario.
+        driver.down = async () => {
+          try {
+            await down()
+          } finally {
+            await api.local.down()
+          }
         }
-      }
-      return driver
-    },
-    'rehearsal',
-    { settleMs: 5000, reprobes: 2, roundIntervalMs: 250 },
-    signal,
-    { scenarioEnd: (r) => t.comment(`${r.name}: ${r.error ? `ERROR ${r.error.split('\n')[0]}` : 'ran'} (${r.durationMs} ms)`) },
-  )
-  const bad = failures(report.scenarios)
-  t.comment(`failed on the kube path: ${bad.length} of ${report.scenarios.length}`)
-  for (const b of bad) t.comment(`  ${b.name.padEnd(48)} ${b.why}`)
-  t.same(report.scenarios.map((s) => s.name), scenarios.map((s) => s.name), `all ${scenarios.length} scenarios in the report`)
-  t.same(
-    report.scenarios.filter((s) => !s.error).map((s) => [s.name, s.steps.length]),
-    scenarios.filter((_, i) => !report.scenarios[i].error).map((s) => [s.name, s.steps.length]),
-    'every step of every scenario that did not error ran',
-  )
-  t.same(bad, [], 'no scenario errored, no cell disagreed or failed to probe and no chaos invariant broke on the kube path')
-  const sctp = report.scenarios.flatMap((s) => s.steps.flatMap((st) => st.cells.filter(isSctp)))
-  t.ok(sctp.every((c) => c.classification === 'probe-error' || c.classification === 'unsupported' || c.classification === 'skipped'), `the ${sctp.length} SCTP cells (no SCTP on this kernel) are probe errors or unsupported, never a verdict`)
-  const unsupportedChaos = report.scenarios.flatMap((s) => s.steps.flatMap((st) => (st.chaos ?? []).filter((c) => c.unsupported).map((c) => `${s.name}/${st.name}: ${c.action}: ${c.unsupported}`)))
-  for (const u of unsupportedChaos) t.comment(`chaos unsupported: ${u}`)
-  const seen = new Set(report.scenarios.flatMap((s) => s.steps.flatMap((st) => st.cells.map((c) => c.observation.result))))
-  t.ok(seen.has('allowed') && seen.has('blocked'), `observed, not scripted: the probes saw ${[...seen].join(', ')}`)
-  const scripts = apis.flatMap((a) => a.scripts)
-  t.ok(scripts.length > 0 && scripts.every((s) => s.startsWith('/bin/sh -c ') && s.includes('/agnhost connect ')), `every one of ${scripts.length} probes was the one-exec sh script running /agnhost connect`)
-  if (!only) t.ok(report.summary.cells > 1000, `${report.summary.cells} cells judged`)
-  const left = (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => apis.some((a) => a.ownsNetns(l.split(' ')[0])))
-  t.same(left, [], 'no network namespace of the rehearsal left behind')
-})
+        return driver
+      },
+      'rehearsal',
+      { settleMs: 5000, reprobes: 2, roundIntervalMs: 250 },
+      signal,
+      { scenarioEnd: (r) => t.comment(`${r.name}: ${r.error ? `ERROR ${r.error.split('\n')[0]}` : 'ran'} (${r.durationMs} ms)`) },
+    )
+    const bad = failures(report.scenarios)
+    t.comment(`failed on the kube path: ${bad.length} of ${report.scenarios.length}`)
+    for (const b of bad) t.comment(`  ${b.name.padEnd(48)} ${b.why}`)
+    t.same(
+      report.scenarios.map((s) => s.name),
+      scenarios.map((s) => s.name),
+      `all ${scenarios.length} scenarios in the report`,
+    )
+    t.same(
+      report.scenarios.filter((s) => !s.error).map((s) => [s.name, s.steps.length]),
+      scenarios.filter((_, i) => !report.scenarios[i].error).map((s) => [s.name, s.steps.length]),
+      'every step of every scenario that did not error ran',
+    )
+    t.same(bad, [], 'no scenario errored, no cell disagreed or failed to probe and no chaos invariant broke on the kube path')
+    const sctp = report.scenarios.flatMap((s) => s.steps.flatMap((st) => st.cells.filter(isSctp)))
+    t.ok(
+      sctp.every((c) => c.classification === 'probe-error' || c.classification === 'unsupported' || c.classification === 'skipped'),
+      `the ${sctp.length} SCTP cells (no SCTP on this kernel) are probe errors or unsupported, never a verdict`,
+    )
+    const unsupportedChaos = report.scenarios.flatMap((s) =>
+      s.steps.flatMap((st) =>
+        (st.chaos ?? []).filter((c) => c.unsupported).map((c) => `${s.name}/${st.name}: ${c.action}: ${c.unsupported}`),
+      ),
+    )
+    for (const u of unsupportedChaos) t.comment(`chaos unsupported: ${u}`)
+    const seen = new Set(report.scenarios.flatMap((s) => s.steps.flatMap((st) => st.cells.map((c) => c.observation.result))))
+    t.ok(seen.has('allowed') && seen.has('blocked'), `observed, not scripted: the probes saw ${[...seen].join(', ')}`)
+    const scripts = apis.flatMap((a) => a.scripts)
+    t.ok(
+      scripts.length > 0 && scripts.every((s) => s.startsWith('/bin/sh -c ') && s.includes('/agnhost connect ')),
+      `every one of ${scripts.length} probes was the one-exec sh script running /agnhost connect`,
+    )
+    if (!only) t.ok(report.summary.cells > 1000, `${report.summary.cells} cells judged`)
+    const left = (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => apis.some((a) => a.ownsNetns(l.split(' ')[0])))
+    t.same(left, [], 'no network namespace of the rehearsal left behind')
+  },
+)

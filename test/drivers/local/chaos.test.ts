@@ -11,7 +11,11 @@ import { reportSchemaErrors } from '../../helpers/schema.js'
 
 async function canRun(): Promise<string | false> {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces and nftables)'
-  for (const [tool, arg] of [['ip', '-V'], ['nft', '--version']]) if ((await execa(tool, [arg], { reject: false })).exitCode !== 0) return `needs ${tool}`
+  for (const [tool, arg] of [
+    ['ip', '-V'],
+    ['nft', '--version'],
+  ])
+    if ((await execa(tool, [arg], { reject: false })).exitCode !== 0) return `needs ${tool}`
   return false
 }
 const skip = await canRun()
@@ -19,7 +23,10 @@ const skip = await canRun()
 async function run(args: string[]) {
   const dir = t.testdir()
   let err = ''
-  const code = await main(['run', ...args, '--driver', 'local', '--report-dir', dir, '--settle', '10s'], { out: () => {}, err: (s) => void (err += s) })
+  const code = await main(['run', ...args, '--driver', 'local', '--report-dir', dir, '--settle', '10s'], {
+    out: () => {},
+    err: (s) => void (err += s),
+  })
   const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
   const report = JSON.parse(readFileSync(join(dir, id, 'report.json'), 'utf8')) as RunReport
   return { code, err, report, junit: readFileSync(join(dir, id, 'junit.xml'), 'utf8') }
@@ -43,11 +50,20 @@ t.test('an agent that fails open on restart is caught, with the duration of the 
   const open = ch.windows.filter((w) => w.kind === 'fail-open')
   t.equal(open.length, 1, 'one fail-open window')
   const ms = open[0].endMs - open[0].startMs
-  t.ok(ms >= FAIL_OPEN_RESTART_MS - 400 && ms <= FAIL_OPEN_RESTART_MS + 1200, `the window lasts about as long as the agent left the node open (${ms} ms)`)
+  t.ok(
+    ms >= FAIL_OPEN_RESTART_MS - 400 && ms <= FAIL_OPEN_RESTART_MS + 1200,
+    `the window lasts about as long as the agent left the node open (${ms} ms)`,
+  )
   t.ok(open[0].startMs >= ch.startMs + 2000 - 300, 'it starts when the agent comes back, not before')
   t.ok(open[0].cells >= 4, 'every denied cell through the node')
-  t.same(ch.invariants?.find((i) => i.name === 'maxFailOpen'), { name: 'maxFailOpen', limitMs: 0, observedMs: ms, passed: false })
-  t.match(r.junit, /<failure message="1 chaos invariants violated" type="invariant">invariant maxFailOpen violated during restart-agent on all: limit 0 ms, observed \d+ ms/)
+  t.same(
+    ch.invariants?.find((i) => i.name === 'maxFailOpen'),
+    { name: 'maxFailOpen', limitMs: 0, observedMs: ms, passed: false },
+  )
+  t.match(
+    r.junit,
+    /<failure message="1 chaos invariants violated" type="invariant">invariant maxFailOpen violated during restart-agent on all: limit 0 ms, observed \d+ ms/,
+  )
   t.match(r.err, /1 chaos invariants violated/)
 })
 
@@ -66,7 +82,13 @@ t.test('with the agent never resyncing, the flush stays open and maxRecovery fai
   t.equal(never.code, 1)
   const [ch] = never.report.scenarios[0].steps[1].chaos!
   t.equal(ch.recoveryMs, null)
-  t.same(ch.invariants?.map((i) => [i.name, i.passed]), [['maxFailOpen', false], ['maxRecovery', false]])
+  t.same(
+    ch.invariants?.map((i) => [i.name, i.passed]),
+    [
+      ['maxFailOpen', false],
+      ['maxRecovery', false],
+    ],
+  )
 })
 
 t.test('10% packet loss on every node raises no false alarm', { skip, timeout: 300000 }, async (t) => {

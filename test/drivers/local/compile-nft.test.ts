@@ -11,8 +11,14 @@ const plan = planTopology(s, 'abcdef', 2)
 const states = stepStates(s)
 
 t.test('topology plan: pods spread over two nodes, names within 15 characters', async (t) => {
-  t.same(plan.nodes.map((n) => n.name), ['node-1', 'node-2'])
-  t.same(plan.pods.map((p) => p.node!.name), ['node-1', 'node-2', 'node-1', 'node-2', 'node-1'])
+  t.same(
+    plan.nodes.map((n) => n.name),
+    ['node-1', 'node-2'],
+  )
+  t.same(
+    plan.pods.map((p) => p.node!.name),
+    ['node-1', 'node-2', 'node-1', 'node-2', 'node-1'],
+  )
   t.ok([...plan.pods, ...plan.externals].every((e) => e.ns.startsWith('nph-abcdef-')))
 })
 
@@ -38,20 +44,32 @@ t.test('the skip-policy fault removes exactly that policy', async (t) => {
 })
 
 const canNft = process.getuid?.() === 0 && (await execa('nft', ['--version'], { reject: false })).exitCode === 0
-t.test('nft accepts every ruleset of every step (nft -c: check only)', { skip: canNft ? false : 'needs root and nft (apt-get install nftables)' }, async (t) => {
-  for (const [i, st] of states.entries()) {
-    for (const [ns, script] of compileRulesets(st, plan)) {
-      const r = await execa('nft', ['-c', '-f', '-'], { input: script, reject: false })
-      t.equal(r.exitCode, 0, `step ${i + 1} ${ns}: ${r.stderr}`)
+t.test(
+  'nft accepts every ruleset of every step (nft -c: check only)',
+  { skip: canNft ? false : 'needs root and nft (apt-get install nftables)' },
+  async (t) => {
+    for (const [i, st] of states.entries()) {
+      for (const [ns, script] of compileRulesets(st, plan)) {
+        const r = await execa('nft', ['-c', '-f', '-'], { input: script, reject: false })
+        t.equal(r.exitCode, 0, `step ${i + 1} ${ns}: ${r.stderr}`)
+      }
     }
-  }
-})
+  },
+)
 
 t.test('each fault mode changes the rules the way its bug class does', async (t) => {
   const node = (i: number, modes: Parameters<typeof compileRulesets>[2]) => compileRulesets(states[i], plan, modes).get(plan.nodes[0].ns)!
   t.notMatch(node(2, { modes: ['ignore-except'] }), /!= \{ 172\.16\.32\.128\/25 \}/, 'ignore-except drops the except')
   t.notMatch(node(2, { modes: ['forget-egress-isolation'] }), /jump from-/, 'forget-egress-isolation: no egress chain')
-  t.notMatch(compileRulesets(states[1], plan, { modes: ['drop-udp-rules'] }).get(plan.nodes[1].ns)!, /l4proto udp/, 'drop-udp-rules: no UDP accept')
-  t.match(node(1, { modes: ['ipblock-skips-pods'] }), /ip saddr 198\.51\.100\.0\/24 ip saddr != \{ [\d./, ]+ \}/, 'ipblock-skips-pods carves pods out')
+  t.notMatch(
+    compileRulesets(states[1], plan, { modes: ['drop-udp-rules'] }).get(plan.nodes[1].ns)!,
+    /l4proto udp/,
+    'drop-udp-rules: no UDP accept',
+  )
+  t.match(
+    node(1, { modes: ['ipblock-skips-pods'] }),
+    /ip saddr 198\.51\.100\.0\/24 ip saddr != \{ [\d./, ]+ \}/,
+    'ipblock-skips-pods carves pods out',
+  )
   t.equal(node(1, { modes: [] }), node(1, {}), 'no mode, no change')
 })

@@ -12,7 +12,10 @@ const BIN = 'dist/src/cli/bin.js'
 
 async function canRun(): Promise<string | false> {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces and nftables)'
-  for (const [tool, arg] of [['ip', '-V'], ['nft', '--version']]) {
+  for (const [tool, arg] of [
+    ['ip', '-V'],
+    ['nft', '--version'],
+  ]) {
     const r = await execa(tool, [arg], { reject: false })
     if (r.exitCode !== 0) return `needs ${tool} (apt-get install iproute2 nftables)`
   }
@@ -33,7 +36,10 @@ function readReport(dir: string): RunReport {
 
 async function namespacesOf(sid: string): Promise<string[]> {
   const r = await execa('ip', ['netns', 'list'], { reject: false })
-  return r.stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`nph-${sid}-`))
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n.startsWith(`nph-${sid}-`))
 }
 
 t.test('allow, deny, ipBlock with externals, named ports, relabels: the run agrees everywhere', { skip }, async (t) => {
@@ -72,7 +78,20 @@ t.test('allow, deny, ipBlock with externals, named ports, relabels: the run agre
 
 t.test('a dataplane that skips a policy is caught as fail-open, exit 1', { skip }, async (t) => {
   const dir = t.testdir()
-  const r = await runCli(['run', FIXTURE, '--driver', 'local', '--report-dir', dir, '--settle', '2s', '--reprobes', '2', '--fault', 'skip-policy=app/default-deny'])
+  const r = await runCli([
+    'run',
+    FIXTURE,
+    '--driver',
+    'local',
+    '--report-dir',
+    dir,
+    '--settle',
+    '2s',
+    '--reprobes',
+    '2',
+    '--fault',
+    'skip-policy=app/default-deny',
+  ])
   t.equal(r.code, 1)
   const report = readReport(dir)
   t.same(reportSchemaErrors(report), [], 'a failing report follows the schema too')
@@ -103,33 +122,41 @@ function startRun(args: string[]) {
   return { child, ready }
 }
 
-t.test('Ctrl-C mid-run leaves no namespace, process or nft table behind', { skip: skip || (!existsSync(BIN) && 'needs npm run build') }, async (t) => {
-  const dir = t.testdir()
-  const { child, ready } = startRun(['scenarios/upstream', '--driver', 'local', '--report-dir', dir])
-  const sid = await ready
-  t.ok((await namespacesOf(sid)).length > 0, 'namespaces exist while running')
-  child.kill('SIGINT')
-  const r = await child
-  t.equal(r.exitCode, 130)
-  t.same(await namespacesOf(sid), [])
-  const ps = await execa('pgrep', ['-f', `nph-${sid}`], { reject: false })
-  t.equal(ps.stdout.trim(), '', 'no process of the run is left')
-  const tables = await execa('nft', ['list', 'tables'], { reject: false })
-  t.notMatch(tables.stdout, /nph/, 'no nft table in the root namespace')
-  t.equal(readReport(dir).summary.exitCode, 130, 'the partial report says interrupted')
-})
+t.test(
+  'Ctrl-C mid-run leaves no namespace, process or nft table behind',
+  { skip: skip || (!existsSync(BIN) && 'needs npm run build') },
+  async (t) => {
+    const dir = t.testdir()
+    const { child, ready } = startRun(['scenarios/upstream', '--driver', 'local', '--report-dir', dir])
+    const sid = await ready
+    t.ok((await namespacesOf(sid)).length > 0, 'namespaces exist while running')
+    child.kill('SIGINT')
+    const r = await child
+    t.equal(r.exitCode, 130)
+    t.same(await namespacesOf(sid), [])
+    const ps = await execa('pgrep', ['-f', `nph-${sid}`], { reject: false })
+    t.equal(ps.stdout.trim(), '', 'no process of the run is left')
+    const tables = await execa('nft', ['list', 'tables'], { reject: false })
+    t.notMatch(tables.stdout, /nph/, 'no nft table in the root namespace')
+    t.equal(readReport(dir).summary.exitCode, 130, 'the partial report says interrupted')
+  },
+)
 
-t.test('after a crash (kill -9), cleanup removes what the run left', { skip: skip || (!existsSync(BIN) && 'needs npm run build') }, async (t) => {
-  const { child, ready } = startRun(['scenarios/basics', '--driver', 'local', '--report-dir', t.testdir()])
-  const sid = await ready
-  child.kill('SIGKILL')
-  await child
-  t.ok((await namespacesOf(sid)).length > 0, 'a killed run cannot clean up after itself')
-  const r = await runCli(['cleanup'])
-  t.equal(r.code, 0)
-  t.same(await namespacesOf(sid), [])
-  t.equal((await execa('pgrep', ['-f', `nph-${sid}`], { reject: false })).stdout.trim(), '')
-})
+t.test(
+  'after a crash (kill -9), cleanup removes what the run left',
+  { skip: skip || (!existsSync(BIN) && 'needs npm run build') },
+  async (t) => {
+    const { child, ready } = startRun(['scenarios/basics', '--driver', 'local', '--report-dir', t.testdir()])
+    const sid = await ready
+    child.kill('SIGKILL')
+    await child
+    t.ok((await namespacesOf(sid)).length > 0, 'a killed run cannot clean up after itself')
+    const r = await runCli(['cleanup'])
+    t.equal(r.code, 0)
+    t.same(await namespacesOf(sid), [])
+    t.equal((await execa('pgrep', ['-f', `nph-${sid}`], { reject: false })).stdout.trim(), '')
+  },
+)
 
 t.test('bad input exits 2 before anything is created', async (t) => {
   const dir = t.testdir({ 'bad.yaml': 'name: x\nnamespaces: {a: {}}\nsteps: [{name: s, apply: [{kind: Pod}]}]\n' })
@@ -139,8 +166,12 @@ t.test('bad input exits 2 before anything is created', async (t) => {
   t.notOk(existsSync(join(dir, 'out')), 'no report, no run')
 })
 
-t.test('a driver that cannot run here exits 3 with a hint', { skip: (await execa('kind', ['version'], { reject: false })).exitCode === 0 && 'kind is installed here' }, async (t) => {
-  const r = await runCli(['run', 'scenarios/basics', '--driver', 'kind', '--report-dir', t.testdir()])
-  t.equal(r.code, 3)
-  t.match(r.err, /the kind driver needs kind, which is not installed here/)
-})
+t.test(
+  'a driver that cannot run here exits 3 with a hint',
+  { skip: (await execa('kind', ['version'], { reject: false })).exitCode === 0 && 'kind is installed here' },
+  async (t) => {
+    const r = await runCli(['run', 'scenarios/basics', '--driver', 'kind', '--report-dir', t.testdir()])
+    t.equal(r.code, 3)
+    t.match(r.err, /the kind driver needs kind, which is not installed here/)
+  },
+)
