@@ -22,7 +22,7 @@ export interface ClusterFlags {
 }
 
 /** The project root: where manifests/ is vendored (dist/src/cli -> root, or src/cli under tsx). */
-export function projectRoot(): string {
+function projectRoot(): string {
   const here = fileURLToPath(new URL('.', import.meta.url))
   return here.includes('/dist/src/') ? here.replace(/\/dist\/src\/.*$/, '') : here.replace(/\/src\/.*$/, '')
 }

@@ -8,7 +8,7 @@ import { stepStates } from '../scenario/apply-actions.js'
 import { intendedVerdict } from '../compare/intent.js'
 
 /** Finds a step by name, or by 1-based number. */
-export function findStep(s: Scenario, step: string): number {
+function findStep(s: Scenario, step: string): number {
   const byName = s.steps.findIndex((x) => x.name === step)
   if (byName >= 0) return byName
   const n = Number(step)

@@ -114,7 +114,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 }
 
 /** Maps an error to its exit code, printing it without a stack trace unless it is a bug. */
-export function reportError(e: unknown, io: Io): number {
+function reportError(e: unknown, io: Io): number {
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0
     return 2

@@ -109,7 +109,7 @@ function caughtAs(r: Detection): string {
 }
 
 /** The table as Markdown: fault mode, detected, by which scenario and step, classification. */
-export function renderSelftest(rows: readonly Detection[]): string {
+function renderSelftest(rows: readonly Detection[]): string {
   const lines = ['| fault mode | detected | scenario | step | classification |', '|---|---|---|---|---|']
   for (const r of rows)
     lines.push(

@@ -70,7 +70,6 @@ export function effectivePolicyTypes(policy: NetworkPolicy): Set<PolicyType> {
 
 /** Builds the model. Inputs must be validated (scenario/ does that); IPs that do not parse never match an ipBlock. */
 export function compile(state: ClusterState): Model {
-  const nsLabels = new Map(state.namespaces.map((n) => [n.name, n.labels]))
   const endpoints: Endpoint[] = []
   for (const p of state.pods) {
     endpoints.push({

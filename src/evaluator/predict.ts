@@ -10,7 +10,7 @@ import { portMatches } from './ports.js'
 export type Verdict = 'allow' | 'deny'
 
 /** Sources allowed into pod `podIndex` on `target`; null means the pod is not isolated for ingress. */
-export function ingressAllowed(model: Model, podIndex: number, target: Target): Bitset | null {
+function ingressAllowed(model: Model, podIndex: number, target: Target): Bitset | null {
   const policies = model.ingressPolicies[podIndex]
   if (policies.length === 0) return null
   const dest = model.endpoints[podIndex]
@@ -26,7 +26,7 @@ export function ingressAllowed(model: Model, podIndex: number, target: Target): 
 }
 
 /** Destinations pod `podIndex` may reach on `target`; null means the pod is not isolated for egress. */
-export function egressAllowed(model: Model, podIndex: number, target: Target, namedCache: Map<string, Bitset>): Bitset | null {
+function egressAllowed(model: Model, podIndex: number, target: Target, namedCache: Map<string, Bitset>): Bitset | null {
   const policies = model.egressPolicies[podIndex]
   if (policies.length === 0) return null
   const allowed = new Bitset(model.endpoints.length)

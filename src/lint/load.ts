@@ -26,7 +26,7 @@ const TEMPLATE_PATH: Readonly<Record<string, readonly string[]>> = {
 }
 
 /** One scenario as lint groups: the cluster after each step, with each policy's source. */
-export function scenarioGroup(s: Scenario): LintGroup {
+function scenarioGroup(s: Scenario): LintGroup {
   const sources = new Map<string, SourceRef>()
   let state = initialState(s)
   const sets: LintSet[] = s.steps.map((step) => {

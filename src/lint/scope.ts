@@ -10,7 +10,7 @@ export function isEmptySelector(s: LabelSelector | undefined): boolean {
 }
 
 /** Labels of a namespace as lint knows them (always with its name label). */
-export function namespaceLabels(set: LintSet, name: string): Labels {
+function namespaceLabels(set: LintSet, name: string): Labels {
   return set.namespaces.find((n) => n.name === name)?.labels ?? { [NAMESPACE_NAME_LABEL]: name }
 }
 

@@ -3,9 +3,6 @@
 /** Transport protocols a NetworkPolicy port can name. */
 export type Protocol = 'TCP' | 'UDP' | 'SCTP'
 
-/** All protocols, in the order tables print them. */
-export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP']
-
 /** Kubernetes labels. */
 export type Labels = Readonly<Record<string, string>>
 

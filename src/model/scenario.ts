@@ -32,11 +32,14 @@ export type Action =
   | { readonly kind: 'set-pod-labels'; readonly namespace: string; readonly pod: string; readonly labels: Labels }
   | { readonly kind: 'set-namespace-labels'; readonly namespace: string; readonly labels: Labels }
 
+/** What the author says a cell must be. */
 export type IntentVerdict = 'allow' | 'deny'
 
 /** `ns/pod` with `*` for either part, an external's name, or `*` for every endpoint. */
+/** `ns/pod`, an external name, with `*` wildcards. */
 export type EndpointPattern = string
 
+/** One `expect` rule: pattern, optional port and protocol, the intended verdict. */
 export interface ExpectRule {
   readonly from: EndpointPattern
   readonly to: EndpointPattern
@@ -87,6 +90,7 @@ export interface Invariants {
   readonly maxRecoveryMs?: number
 }
 
+/** One step of a scenario: its changes, probe targets, intent and chaos. */
 export interface Step {
   readonly name: string
   readonly actions: readonly Action[]
@@ -98,6 +102,7 @@ export interface Step {
   readonly invariants?: Invariants
 }
 
+/** A validated scenario file, ready to run. */
 export interface Scenario {
   readonly name: string
   readonly file: string

@@ -1,6 +1,7 @@
 // Why: the pieces every self-contained page shares: escaping, one stylesheet, the page shell, and SVG charts.
 import { xmlEscape } from './render-junit.js'
 
+/** HTML escaping (the XML rules are the same for text and attributes). */
 export const esc = xmlEscape
 
 const CSS = `

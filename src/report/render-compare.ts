@@ -18,12 +18,14 @@ function sortedDeltas(c: RunComparison): StepDelta[] {
   return [...c.steps].sort((x, y) => Math.abs(y.deltaMs ?? Infinity) - Math.abs(x.deltaMs ?? Infinity))
 }
 
+/** One line: how many cells were compared and what changed. */
 export function summaryLine(c: RunComparison): string {
   const obs = c.changes.filter((x) => x.observationChanged).length
   const cls = c.changes.filter((x) => x.classificationChanged).length
   return `${c.comparedCells} cells compared: ${obs} observations differ, ${cls} classifications changed; ${c.onlyInA.length} scenarios only in A, ${c.onlyInB.length} only in B`
 }
 
+/** The comparison as Markdown. */
 export function renderCompareMarkdown(c: RunComparison): string {
   const lines = [`# Comparison`, '', `- A: ${describe(c.a)}`, `- B: ${describe(c.b)}`, '', summaryLine(c), '']
   if (c.onlyInA.length) lines.push(`Only in A: ${c.onlyInA.join(', ')}`, '')
@@ -46,6 +48,7 @@ export function renderCompareMarkdown(c: RunComparison): string {
   return lines.join('\n') + '\n'
 }
 
+/** The comparison as a self-contained page. */
 export function renderCompareHtml(c: RunComparison): string {
   const changes = c.changes.length
     ? `<table><thead><tr><th>scenario</th><th>step</th><th>cell</th><th>A observed</th><th>B observed</th><th>A</th><th>B</th></tr></thead><tbody>${c.changes.map((x) => `<tr><td>${esc(x.scenario)}</td><td>${esc(x.step)}</td><td>${esc(x.cell)}</td><td class="r-${x.a.result}">${x.a.result}</td><td class="r-${x.b.result}">${x.b.result}</td><td>${x.a.classification}</td><td${x.classificationChanged ? ' class="bad"' : ''}>${x.b.classification}</td></tr>`).join('')}</tbody></table>`

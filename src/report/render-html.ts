@@ -57,7 +57,7 @@ function truthTables(st: StepReport): string {
 }
 
 /** A fault's timeline: the fault span, fail-open (red) and fail-closed (orange) windows, and recovery. */
-export function chaosTimeline(ch: ChaosReport): string {
+function chaosTimeline(ch: ChaosReport): string {
   const end = Math.max(ch.endMs + (ch.recoveryMs ?? 0), ...ch.windows.map((w) => w.endMs), 1) * 1.05
   const w = 640
   const x = (ms: number) => 10 + ((w - 20) * ms) / end

@@ -10,7 +10,7 @@ import { renderIndex } from './render-index.js'
 import { renderJunit } from './render-junit.js'
 import { renderMarkdown } from './render-markdown.js'
 
-export const RENDERERS: Readonly<Record<string, (r: RunReport) => string>> = {
+const RENDERERS: Readonly<Record<string, (r: RunReport) => string>> = {
   'report.json': (r) => JSON.stringify(r, null, 2) + '\n',
   'junit.xml': renderJunit,
   'report.md': renderMarkdown,

@@ -16,7 +16,7 @@ export interface RunEvents {
 }
 
 /** Exit code of a finished run (ARCHITECTURE.md 3.1). */
-export function exitCodeOf(scenarios: readonly ScenarioReport[], diagnostics: readonly string[]): number {
+function exitCodeOf(scenarios: readonly ScenarioReport[], diagnostics: readonly string[]): number {
   if (scenarios.some((s) => s.error) || diagnostics.length) return 3
   const counts = sumCounts(scenarios.flatMap((s) => s.steps.map((st) => st.counts)))
   if (countWhere(counts, isDisagreement) > 0) return 1

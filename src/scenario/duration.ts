@@ -12,7 +12,10 @@ export function parseDuration(s: string | number): number | undefined {
   return n > 0 ? Math.round(n) : undefined
 }
 
-/** Like `parseDuration`, but `0`, `0s`, `00ms` ... are zero (limits such as maxFailOpen: 0). */
+/**
+ * Like `parseDuration`, but `0`, `0s`, `00ms` ... are zero (limits such as maxFailOpen: 0).
+ * @internal exported for its test
+ */
 export function parseDuration0(v: string | number): number | undefined {
   return v === 0 || v === '0' || /^0+(ms|s|m)$/.test(String(v)) ? 0 : parseDuration(v)
 }

@@ -8,7 +8,7 @@ import { parseScenario } from './parse.js'
 const YAML = /\.ya?ml$/
 
 /** Every .yaml/.yml file under the given files and folders, sorted; missing paths become problems. */
-export function expandPaths(paths: readonly string[], problems: Problem[]): string[] {
+function expandPaths(paths: readonly string[], problems: Problem[]): string[] {
   const out: string[] = []
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {

@@ -35,7 +35,7 @@ const selectorRequirement = strictObject({
 })
 
 /** A label selector: matchLabels and matchExpressions. */
-export const labelSelector = strictObject({
+const labelSelector = strictObject({
   matchLabels: labels.optional(),
   matchExpressions: z.array(selectorRequirement).optional(),
 })

@@ -16,7 +16,10 @@ export function strictObject<S extends z.ZodRawShape>(shape: S) {
   )
 }
 
-/** The hint for an unknown field named `field` among `known` names. */
+/**
+ * The hint for an unknown field named `field` among `known` names.
+ * @internal exported for its test
+ */
 export function didYouMean(field: string, known: readonly string[]): string {
   if (known.length === 0) return 'no fields are allowed here'
   const best = closest(field, known as string[])

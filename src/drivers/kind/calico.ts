@@ -48,7 +48,7 @@ export interface CalicoPatch {
  * uses the one of its mode, Config.TableRefreshInterval), so a flushed chain would stay open for up to three minutes;
  * `flush-dataplane` scenarios bound the exposure in seconds, as the local agent's 2 s resync does.
  */
-export const FELIX_REFRESH_SECONDS = 2
+const FELIX_REFRESH_SECONDS = 2
 
 /**
  * The calico-node environment the harness sets: XDP off on kind, the chosen dataplane, fast table refresh.

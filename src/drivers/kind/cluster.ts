@@ -52,14 +52,14 @@ export interface PlanStep {
 export const context = (name: string) => `kind-${name}`
 
 /** The pinned release the options ask for (a usage error otherwise). */
-export function release(o: KindOptions): CalicoRelease {
+function release(o: KindOptions): CalicoRelease {
   const r = calicoRelease(o.calicoVersion)
   if (!r) throw new UsageError(`unknown --calico-version ${o.calicoVersion} (pinned: ${CALICO_RELEASES.map((x) => x.version).join(', ')})`)
   return r
 }
 
 /** The commands, in order; `configFile` is where the kind config is written. */
-export function planUp(o: KindOptions, configFile: string): PlanStep[] {
+function planUp(o: KindOptions, configFile: string): PlanStep[] {
   const r = release(o)
   const kc = ['kubectl', '--context', context(o.name)]
   const images = [...calicoImages(r), AGNHOST_IMAGE]
@@ -138,6 +138,7 @@ export function renderPlan(o: KindOptions): string {
  * The manifest to install, patched, with where it came from and its sha256: --calico-manifest, else the vendored
  * file, else fetched from the release tag and vendored (with its sha256 beside it). --calico-sha256 is checked
  * before anything is written or created; a vendored file must match its recorded sha256.
+ * @internal exported for its test
  */
 export async function calicoManifest(o: KindOptions, fetchText: (url: string) => Promise<string> = defaultFetch): Promise<CalicoManifest> {
   const r = release(o)

@@ -282,7 +282,7 @@ export class KindNodes implements NodeAccess {
  * One agnhost server per declared port in one container (one address): serve-hostname for TCP and UDP, porter for SCTP,
  * as the pinned agnhost reads them (see AGNHOST_IMAGE). The script holds only checked port numbers and fixed words.
  */
-export function externalServers(ports: readonly Target[], identity: string): { script: string; env: string[] } {
+function externalServers(ports: readonly Target[], identity: string): { script: string; env: string[] } {
   const env: string[] = []
   const jobs: string[] = []
   for (const t of ports) {

@@ -50,7 +50,10 @@ export async function sendAction(ctx: ApplyContext, state: ClusterState, a: Acti
   }
 }
 
-/** A label patch that replaces all labels but the harness's own (null removes a key). */
+/**
+ * A label patch that replaces all labels but the harness's own (null removes a key).
+ * @internal exported for its test
+ */
 export function replaceLabels(
   old: Readonly<Record<string, string>>,
   next: Readonly<Record<string, string>>,

@@ -23,7 +23,7 @@ export function serverCommand(t: Target, identity: string): { command: string[];
 }
 
 /** One container per (port, protocol), named `cont-<port>-<proto>`, its port `serve-<port>-<proto>` (as the e2e suite). */
-export function serverContainer(t: Target, declaredName?: string) {
+function serverContainer(t: Target, declaredName?: string) {
   const base = {
     name: `cont-${t.port}-${proto(t.protocol)}`,
     image: AGNHOST_IMAGE,

@@ -8,9 +8,12 @@ export const HOST_LABEL = 'netpol-harness.io/host'
 /** On namespaces the harness creates: the pid of the run's process on that host. */
 export const PID_LABEL = 'netpol-harness.io/pid'
 /** A namespace of another run older than this is a leftover: no scenario stays up that long. */
-export const STALE_AFTER_MS = 2 * 3600_000
+const STALE_AFTER_MS = 2 * 3600_000
 
-/** A Kubernetes label value (at most 63 characters of [A-Za-z0-9-_.], alphanumeric at both ends) naming this host. */
+/**
+ * A Kubernetes label value (at most 63 characters of [A-Za-z0-9-_.], alphanumeric at both ends) naming this host.
+ * @internal exported for its test
+ */
 export function hostLabel(name = hostname()): string {
   return (
     name
@@ -21,7 +24,7 @@ export function hostLabel(name = hostname()): string {
 }
 
 /** Is process `pid` alive on this host? EPERM means it exists under another user. */
-export function processAlive(pid: number): boolean {
+function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

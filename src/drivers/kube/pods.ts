@@ -35,7 +35,10 @@ export function inPools(ip: string, pools: readonly string[]): boolean {
   })
 }
 
-/** The pod's manifest on this cluster: its node's real name, and its scenario address asked for when a pool holds it. */
+/**
+ * The pod's manifest on this cluster: its node's real name, and its scenario address asked for when a pool holds it.
+ * @internal exported for its test
+ */
 export function placedManifest(p: PodSpec, at: PodPlacement) {
   return podManifest(
     { ...p, ...(p.node ? { node: at.nodes?.nodeName(p.node) ?? p.node } : {}) },
@@ -62,7 +65,10 @@ export async function createProbePods(
   return containers
 }
 
-/** A pod of ours left in a foreign namespace by a crashed run is deleted; a pod of that name we do not own stops the scenario. */
+/**
+ * A pod of ours left in a foreign namespace by a crashed run is deleted; a pod of that name we do not own stops the scenario.
+ * @internal exported for its test
+ */
 export async function removeLeftoverPod(api: KubeApi, namespace: string, name: string, signal: AbortSignal): Promise<void> {
   const old = await api.getPod(namespace, name)
   if (!old) return

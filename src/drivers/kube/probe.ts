@@ -5,7 +5,10 @@ import { connectSpec, probeBySource } from '../probe-fanout.js'
 import type { ExecResult } from './api.js'
 import { parseProbeOutput, probeCommand } from './probe-script.js'
 
-/** What an exec may take beyond the probe timeout (the API server, the kubelet, starting sh). */
+/**
+ * What an exec may take beyond the probe timeout (the API server, the kubelet, starting sh).
+ * @internal exported for its test
+ */
 export const EXEC_SLACK_MS = 15000
 
 /** Runs a command in a source endpoint (its pod's container, or an external host) within `budgetMs`. */

@@ -4,7 +4,7 @@ import type { Exec } from '../exec.js'
 import { OWNER_DIR, PREFIX, sessionAlive, sessionOf } from './names.js'
 
 /** Names of every network namespace on the machine. */
-export async function listNamespaces(exec: Exec): Promise<string[]> {
+async function listNamespaces(exec: Exec): Promise<string[]> {
   const r = await exec('ip', ['netns', 'list'])
   if (r.exitCode !== 0) return []
   return r.stdout
@@ -14,7 +14,7 @@ export async function listNamespaces(exec: Exec): Promise<string[]> {
 }
 
 /** Kills every process inside `ns`, then deletes it. */
-export async function removeNamespace(exec: Exec, ns: string): Promise<void> {
+async function removeNamespace(exec: Exec, ns: string): Promise<void> {
   const pids = await exec('ip', ['netns', 'pids', ns])
   for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
     try {

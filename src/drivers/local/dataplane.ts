@@ -10,7 +10,10 @@ import type { TopologyPlan } from './topology.js'
 
 const LOSS_TABLE = 'nphloss'
 
-/** How long an agent with the fail-open-on-restart bug leaves its node unprogrammed after starting. */
+/**
+ * How long an agent with the fail-open-on-restart bug leaves its node unprogrammed after starting.
+ * @internal exported for its test
+ */
 export const FAIL_OPEN_RESTART_MS = 1500
 
 /** How the node agents run commands, how often they resync, which bugs they have. */

@@ -10,7 +10,7 @@ import { nsName } from './names.js'
 import { sleep } from '../../util/sleep.js'
 
 /** Every pod's default gateway, on the node side of its veth (Calico's link-local next hop). */
-export const GATEWAY = '169.254.1.1'
+const GATEWAY = '169.254.1.1'
 const FABRIC_NET = '169.254.200'
 
 /** A node: its namespace and its address on the fabric. */
@@ -74,12 +74,12 @@ async function sysctl(exec: Exec, ns: string, settings: string[]): Promise<void>
 }
 
 /** Every namespace the plan creates. */
-export function planNamespaces(plan: TopologyPlan): string[] {
+function planNamespaces(plan: TopologyPlan): string[] {
   return [plan.fabricNs, ...plan.nodes.map((n) => n.ns), ...plan.pods.map((p) => p.ns), ...plan.externals.map((e) => e.ns)]
 }
 
 /** A node's routes: its own pods on their host veths, other nodes' pods via the fabric, externals on the fabric. */
-export function nodeRouteLines(plan: TopologyPlan, node: NodePlan, ipOf: (p: EndpointPlan) => string = (p) => p.ip): string[] {
+function nodeRouteLines(plan: TopologyPlan, node: NodePlan, ipOf: (p: EndpointPlan) => string = (p) => p.ip): string[] {
   return [
     ...plan.pods.map((p) =>
       p.node === node ? `route replace ${ipOf(p)}/32 dev ${p.hostIf}` : `route replace ${ipOf(p)}/32 via ${p.node!.fabricIp} dev fab0`,

@@ -45,7 +45,7 @@ function setup(t: { testdir: () => string }, keep = false) {
 }
 
 t.test('a run: cluster once, scenarios on its context, externals at their addresses, cluster deleted at the end', async (t) => {
-  const { o, apis, calls, dir } = setup(t)
+  const { o, apis, calls } = setup(t)
   const kind = new KindCluster(o)
   const scenarios = loadScenarios(['scenarios/basics', 'scenarios/egress/egress-to-database-subnet.yaml'])
   const report = await runScenarios(
