@@ -1,16 +1,6 @@
 // Why: a validated scenario (ARCHITECTURE.md 3.2) after parsing: tagged unions, defaults resolved.
-import type { ContainerPort, External, Labels, Namespace, Protocol, Target } from './cluster.js'
+import type { External, Labels, Namespace, Pod, Protocol, Target } from './cluster.js'
 import type { NetworkPolicy } from './policy.js'
-
-/** A probe pod as the scenario declares it; `ip` is resolved (declared or allocated). */
-export interface PodSpec {
-  readonly namespace: string
-  readonly name: string
-  readonly labels: Labels
-  readonly ip: string
-  readonly node?: string
-  readonly ports: readonly ContainerPort[]
-}
 
 /** How a step probes: which targets, and how long one connection may take. */
 export interface ProbeSpec {
@@ -109,7 +99,7 @@ export interface Scenario {
   readonly description?: string
   readonly tags: readonly string[]
   readonly namespaces: readonly Namespace[]
-  readonly pods: readonly PodSpec[]
+  readonly pods: readonly Pod[]
   readonly externals: readonly External[]
   readonly probe: ProbeSpec
   readonly steps: readonly Step[]

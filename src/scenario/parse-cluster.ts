@@ -1,7 +1,6 @@
 // Why: a scenario's namespaces, pods and externals with labels completed and every address declared or allocated,
 // and the names that steps, chaos and intent patterns may refer to.
-import { type ContainerPort, type External, NAMESPACE_NAME_LABEL, type Namespace, podId } from '../model/cluster.js'
-import type { PodSpec } from '../model/scenario.js'
+import { type ContainerPort, type External, NAMESPACE_NAME_LABEL, type Namespace, type Pod, podId } from '../model/cluster.js'
 import { allocateAddresses } from './addresses.js'
 import type { RawScenario } from './scenario-schema.js'
 import type { Path, ProblemSink } from './yaml-source.js'
@@ -23,7 +22,7 @@ export interface Declared {
 /** The cluster a scenario declares, and its names. */
 export interface ParsedCluster {
   readonly namespaces: Namespace[]
-  readonly pods: PodSpec[]
+  readonly pods: Pod[]
   readonly externals: External[]
   readonly declared: Declared
 }
@@ -43,11 +42,7 @@ function namespacesOf(raw: RawScenario, sink: ProblemSink): Namespace[] {
 }
 
 /** Externals and pods with their addresses: declared ones first (each used once), then the rest allocated from the pod CIDR. */
-function endpointsOf(
-  raw: RawScenario,
-  defaultPorts: readonly ContainerPort[],
-  sink: ProblemSink,
-): { externals: External[]; pods: PodSpec[] } {
+function endpointsOf(raw: RawScenario, defaultPorts: readonly ContainerPort[], sink: ProblemSink): { externals: External[]; pods: Pod[] } {
   const owners = new Map<string, string>()
   const claim = (ip: string, who: string, path: Path) => {
     const prev = owners.get(ip)
@@ -69,7 +64,7 @@ function endpointsOf(
   } catch (e) {
     sink.at(['podCIDR'], e instanceof Error ? e.message : String(e))
   }
-  const pods: PodSpec[] = rawPods.map(({ namespace, name, p }) => ({
+  const pods: Pod[] = rawPods.map(({ namespace, name, p }) => ({
     namespace,
     name,
     labels: p.labels ?? {},

@@ -1,6 +1,6 @@
 // Why: the objects the kube driver creates (pure): labelled namespaces and agnhost probe pods per the e2e model.
 import type { Protocol, Target } from '../../model/cluster.js'
-import type { PodSpec } from '../../model/scenario.js'
+import type { Pod } from '../../model/cluster.js'
 
 /**
  * Pinned agnhost (serve-hostname, porter, connect); preloaded into kind so pulls never eat probe timeouts. Facts of
@@ -54,7 +54,7 @@ const CALICO_IP_ANNOTATION = 'cni.projectcalico.org/ipAddrs'
  * The pod manifest of a scenario pod: labels, the run label, one server container per port it serves, and
  * (`requestIp`) the scenario's address, so policies' ipBlocks mean on the cluster what they mean in the scenario.
  */
-export function podManifest(p: PodSpec, serves: readonly Target[], runId: string, requestIp = false) {
+export function podManifest(p: Pod, serves: readonly Target[], runId: string, requestIp = false) {
   const named = new Map(p.ports.map((cp) => [`${cp.port}/${cp.protocol}`, cp.name]))
   const all = new Map<string, Target>()
   for (const t of [...serves, ...p.ports.map((cp) => ({ port: cp.port, protocol: cp.protocol }))]) all.set(`${t.port}/${t.protocol}`, t)

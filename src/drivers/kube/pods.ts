@@ -3,7 +3,7 @@
 import { InfraError } from '../../errors.js'
 import { type Target, podId } from '../../model/cluster.js'
 import { inRange, parseAddress, parseCidr } from '../../evaluator/ip.js'
-import type { PodSpec } from '../../model/scenario.js'
+import type { Pod } from '../../model/cluster.js'
 import type { KubeApi } from './api.js'
 import { RUN_LABEL, podManifest, probeContainer } from './manifests.js'
 import type { NodeAccess } from './node-access.js'
@@ -39,7 +39,7 @@ export function inPools(ip: string, pools: readonly string[]): boolean {
  * The pod's manifest on this cluster: its node's real name, and its scenario address asked for when a pool holds it.
  * @internal exported for its test
  */
-export function placedManifest(p: PodSpec, at: PodPlacement) {
+export function placedManifest(p: Pod, at: PodPlacement) {
   return podManifest(
     { ...p, ...(p.node ? { node: at.nodes?.nodeName(p.node) ?? p.node } : {}) },
     at.serves,
@@ -50,7 +50,7 @@ export function placedManifest(p: PodSpec, at: PodPlacement) {
 
 /** Creates the scenario's probe pods (in a foreign namespace, a crashed run's pod of the same name is removed first); returns the container to exec into, by pod id. */
 export async function createProbePods(
-  pods: readonly PodSpec[],
+  pods: readonly Pod[],
   at: PodPlacement,
   foreign: (namespace: string) => boolean,
   signal: AbortSignal,
@@ -82,7 +82,7 @@ export async function removeLeftoverPod(api: KubeApi, namespace: string, name: s
 }
 
 /** Deletes a probe pod and creates it again (`p` carries its current labels); resolves with its new address once Ready. */
-export async function recreatePod(p: PodSpec, at: PodPlacement, readyTimeoutMs: number, signal: AbortSignal): Promise<ReadyPod> {
+export async function recreatePod(p: Pod, at: PodPlacement, readyTimeoutMs: number, signal: AbortSignal): Promise<ReadyPod> {
   await at.api.deletePod(p.namespace, p.name, 0)
   await waitPodGone(at.api, p.namespace, p.name, signal)
   await at.api.createPod(p.namespace, placedManifest(p, at))

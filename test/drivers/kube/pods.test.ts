@@ -12,12 +12,12 @@ import {
 } from '../../../src/drivers/kube/pods.js'
 import type { NodeAccess } from '../../../src/drivers/kube/node-access.js'
 import { RUN_LABEL } from '../../../src/drivers/kube/manifests.js'
-import type { PodSpec } from '../../../src/model/scenario.js'
+import type { Pod } from '../../../src/model/cluster.js'
 import { FakeKube } from '../../helpers/fake-kube.js'
 
 const signal = new AbortController().signal
-const spec = (name: string, ip: string, extra: Partial<PodSpec> = {}): PodSpec =>
-  ({ namespace: 'x', name, labels: { app: name }, ip, ports: [], ...extra }) as PodSpec
+const spec = (name: string, ip: string, extra: Partial<Pod> = {}): Pod =>
+  ({ namespace: 'x', name, labels: { app: name }, ip, ports: [], ...extra }) as Pod
 const at = (api: FakeKube, pools: string[], nodes?: Partial<NodeAccess>): PodPlacement => ({
   api,
   runId: 'r1',
