@@ -1,4 +1,4 @@
-// Why: the kind/kube options shared by `run` and `cluster`, and building those drivers from them.
+// Why: the kind/kube flags shared by `run` and `cluster`, and the kind options they amount to.
 import { Option, type Command } from 'commander'
 import { UsageError } from '../errors.js'
 import { resolve } from 'node:path'

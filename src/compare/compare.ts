@@ -1,4 +1,5 @@
-// Why: the one place that judges: intent vs prediction, prediction vs observation, stable vs flaky.
+// Why: judging one cell (pure): prediction vs observation, for step rounds and chaos samples alike, what its
+// attempts say, stable vs flaky. Intent vs prediction is in intent.ts.
 import type { Verdict } from '../evaluator/predict.js'
 import type { Attempt, ObservationResult } from '../model/observation.js'
 import type { IntentVerdict } from '../model/scenario.js'
