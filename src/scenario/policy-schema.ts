@@ -116,20 +116,23 @@ const specOf = (opts: PolicySchemaOptions) => {
 
 /** A networking.k8s.io/v1 NetworkPolicy schema with the given options; it yields the model's `NetworkPolicy` (checked by the compiler). */
 export const makeNetworkPolicySchema = (opts: PolicySchemaOptions): z.ZodType<NetworkPolicy> =>
-  k8sObject({
-    apiVersion: z.literal('networking.k8s.io/v1', {
-      error: (i) => `apiVersion must be networking.k8s.io/v1 (got ${JSON.stringify(i.input)})`,
-    }),
-    kind: z.literal('NetworkPolicy', { error: (i) => `kind must be NetworkPolicy (got ${JSON.stringify(i.input)})` }),
-    metadata: k8sObject({
-      name: checked(dns1123SubdomainError),
-      namespace: opts.namespaceRequired ? checked(dns1123LabelError) : checked(dns1123LabelError).default('default'),
-      labels: labels.optional(),
-      annotations: annotations.optional(),
-    }),
-    // A missing spec is the zero spec (an empty podSelector), which the API server accepts.
-    spec: specOf(opts).prefault({}),
-  })
+  k8sObject(
+    {
+      apiVersion: z.literal('networking.k8s.io/v1', {
+        error: (i) => `apiVersion must be networking.k8s.io/v1 (got ${JSON.stringify(i.input)})`,
+      }),
+      kind: z.literal('NetworkPolicy', { error: (i) => `kind must be NetworkPolicy (got ${JSON.stringify(i.input)})` }),
+      metadata: k8sObject({
+        name: checked(dns1123SubdomainError),
+        namespace: opts.namespaceRequired ? checked(dns1123LabelError) : checked(dns1123LabelError).default('default'),
+        labels: labels.optional(),
+        annotations: annotations.optional(),
+      }),
+      // A missing spec is the zero spec (an empty podSelector), which the API server accepts.
+      spec: specOf(opts).prefault({}),
+    },
+    { nullIsEmpty: false },
+  )
 
 /** A NetworkPolicy as the API server validates it; `metadata.namespace` is required in scenarios. */
 export const networkPolicySchema = makeNetworkPolicySchema({ exceptInsideCidr: true, namespaceRequired: true })

@@ -179,6 +179,18 @@ const rows: Row[] = [
     text: HEAD + policy('{podSelector: {matchExpressions: [{key: app, operator: Exists, values: null}]}}'),
     verdict: 'accept',
   },
+  {
+    rule: 'a null list item is the zero object',
+    cite: `${NP} ValidateNetworkPolicySpec (encoding/json: null into a struct is a no-op)`,
+    text: HEAD + policy('{podSelector: {}, ingress: [null]}'),
+    verdict: 'accept',
+  },
+  {
+    rule: 'a null peer is a peer that selects nothing',
+    cite: `${NP} ValidateNetworkPolicyPeer ("must specify a peer")`,
+    text: HEAD + policy('{podSelector: {}, ingress: [{from: [null]}]}'),
+    verdict: { path: `${SPEC}.ingress[0].from[0]`, message: /must set podSelector, namespaceSelector or ipBlock/ },
+  },
   // policyTypes: only more than two entries, or other values, are errors.
   {
     rule: 'policyTypes may repeat an entry',
