@@ -1,6 +1,6 @@
 // Why: the API server's syntax rules for names, labels, ports and CIDRs, as reusable zod schemas.
 import { z } from 'zod'
-import ipaddr from 'ipaddr.js'
+import { addressSyntaxError, cidrSyntaxError } from './ip-syntax.js'
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -57,19 +57,16 @@ export function portNameError(name: string): string | undefined {
   return undefined
 }
 
-/** Validates `a.b.c.d/n` or an IPv6 CIDR; host bits may be set. */
+/** Validates `a.b.c.d/n` or an IPv6 CIDR as the API server does (see ip-syntax.ts); host bits may be set. */
 export function cidrError(s: string): string | undefined {
-  try {
-    ipaddr.parseCIDR(s)
-    return undefined
-  } catch {
-    return `"${s}" is not a valid CIDR (expected e.g. 10.0.0.0/16 or fd00::/64)`
-  }
+  const e = cidrSyntaxError(s)
+  return e ? `"${s}" is not a valid CIDR: ${e}` : undefined
 }
 
-/** Returns why `s` is not a single IPv4 or IPv6 address, or undefined. */
+/** Returns why `s` is not a single IPv4 or IPv6 address as the API server reads one (see ip-syntax.ts), or undefined. */
 export function ipError(s: string): string | undefined {
-  return ipaddr.isValid(s) && !s.includes('/') ? undefined : `"${s}" is not a valid IP address`
+  const e = addressSyntaxError(s)
+  return e ? `"${s}" is not a valid IP address: ${e}` : undefined
 }
 
 /** A string checked by a `...Error` function. */
@@ -92,6 +89,25 @@ export const labels = z
         if (ve) ctx.addIssue({ code: 'custom', message: ve, path: [k] })
       }
     }
+  })
+
+/** apimachinery api/validation/objectmeta.go TotalAnnotationSizeLimitB: keys and values together, in bytes. */
+const ANNOTATIONS_MAX_BYTES = 256 * 1024
+
+/**
+ * Annotations as apimachinery api/validation/objectmeta.go ValidateAnnotations checks them: every key a qualified
+ * name once lowercased (so `Example.COM/Key` is fine), values free, at most 256 KiB in all.
+ */
+export const annotations = z
+  .record(z.string(), z.string({ error: (i) => `annotation values must be strings (got ${typeof i.input}); quote it` }))
+  .superRefine((obj, ctx) => {
+    let size = 0
+    for (const [k, v] of Object.entries(obj)) {
+      const ke = labelKeyError(k.toLowerCase())
+      if (ke) ctx.addIssue({ code: 'custom', message: ke.replace(/^label key/, 'annotation key'), path: [k] })
+      size += Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0)
+    }
+    if (size > ANNOTATIONS_MAX_BYTES) ctx.addIssue({ code: 'custom', message: `annotations may total at most 256 KiB (got ${size} bytes)` })
   })
 
 /** A NetworkPolicy protocol. */

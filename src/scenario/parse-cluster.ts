@@ -27,6 +27,13 @@ export interface ParsedCluster {
   readonly declared: Declared
 }
 
+/**
+ * Why a scenario may not set the name label to another value: the API server overwrites it with the namespace's
+ * name (pkg/apis/core/v1/defaults.go SetDefaults_Namespace, pkg/registry/core/namespace/strategy.go), so selectors
+ * written against the scenario's value would silently mean something else on a cluster.
+ */
+export const NAME_LABEL_REASON = 'the API server always sets it to the namespace name, so another value would not hold on a cluster'
+
 /** Namespaces with their own name label (which may not be set to anything else). */
 function namespacesOf(raw: RawScenario, sink: ProblemSink): Namespace[] {
   return Object.entries(raw.namespaces).map(([name, ns]) => {
@@ -34,7 +41,7 @@ function namespacesOf(raw: RawScenario, sink: ProblemSink): Namespace[] {
     if (labels[NAMESPACE_NAME_LABEL] !== undefined && labels[NAMESPACE_NAME_LABEL] !== name) {
       sink.at(
         ['namespaces', name, 'labels', NAMESPACE_NAME_LABEL],
-        `${NAMESPACE_NAME_LABEL} is always the namespace's own name ("${name}")`,
+        `${NAMESPACE_NAME_LABEL} must be "${name}" or left out: ${NAME_LABEL_REASON}`,
       )
     }
     return { name, labels: { ...labels, [NAMESPACE_NAME_LABEL]: name } }

@@ -5,7 +5,7 @@ import { policyId } from '../model/policy.js'
 import type { Action, ProbeSpec, Step } from '../model/scenario.js'
 import { locatePolicies } from './apply-entry.js'
 import { parseChaos } from './parse-chaos.js'
-import type { Declared } from './parse-cluster.js'
+import { type Declared, NAME_LABEL_REASON } from './parse-cluster.js'
 import { patternMatchesAny } from './patterns.js'
 import type { RawStep } from './scenario-schema.js'
 import type { ProblemSink } from './yaml-source.js'
@@ -36,7 +36,10 @@ function stepActions(s: RawStep, si: number, live: Set<string>, declared: Declar
   for (const [ns, labels] of Object.entries(s.setNamespaceLabels ?? {})) {
     if (!declared.namespaces.has(ns)) sink.at(['steps', si, 'setNamespaceLabels', ns], `no namespace "${ns}"`)
     if (labels[NAMESPACE_NAME_LABEL] !== undefined && labels[NAMESPACE_NAME_LABEL] !== ns)
-      sink.at(['steps', si, 'setNamespaceLabels', ns, NAMESPACE_NAME_LABEL], `${NAMESPACE_NAME_LABEL} cannot be changed`)
+      sink.at(
+        ['steps', si, 'setNamespaceLabels', ns, NAMESPACE_NAME_LABEL],
+        `${NAMESPACE_NAME_LABEL} must be "${ns}" or left out: ${NAME_LABEL_REASON}`,
+      )
     actions.push({ kind: 'set-namespace-labels', namespace: ns, labels: { ...labels, [NAMESPACE_NAME_LABEL]: ns } })
   }
   return actions

@@ -9,14 +9,15 @@ import {
   dns1123SubdomainError,
   labelKeyError,
   labelValueError,
+  annotations,
   labels,
   portNameError,
   portNumber,
   protocol,
 } from './fields.js'
-import { strictObject } from './zod-issues.js'
+import { k8sObject } from './k8s-object.js'
 
-const selectorRequirement = strictObject({
+const selectorRequirement = k8sObject({
   key: checked(labelKeyError),
   operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist'], {
     error: (i) => `operator must be In, NotIn, Exists or DoesNotExist (got ${JSON.stringify(i.input)})`,
@@ -35,7 +36,7 @@ const selectorRequirement = strictObject({
 })
 
 /** A label selector: matchLabels and matchExpressions. */
-const labelSelector = strictObject({
+const labelSelector = k8sObject({
   matchLabels: labels.optional(),
   matchExpressions: z.array(selectorRequirement).optional(),
 })
@@ -49,7 +50,7 @@ export interface PolicySchemaOptions {
 }
 
 const ipBlockOf = (opts: PolicySchemaOptions) =>
-  strictObject({
+  k8sObject({
     cidr: checked(cidrError),
     except: z.array(checked(cidrError)).optional(),
   }).superRefine((b, ctx) => {
@@ -63,7 +64,7 @@ const ipBlockOf = (opts: PolicySchemaOptions) =>
   })
 
 const peerOf = (opts: PolicySchemaOptions) =>
-  strictObject({
+  k8sObject({
     podSelector: labelSelector.optional(),
     namespaceSelector: labelSelector.optional(),
     ipBlock: ipBlockOf(opts).optional(),
@@ -75,7 +76,7 @@ const peerOf = (opts: PolicySchemaOptions) =>
       ctx.addIssue({ code: 'custom', path: ['ipBlock'], message: 'ipBlock may not be combined with podSelector or namespaceSelector' })
   })
 
-const policyPort = strictObject({
+const policyPort = k8sObject({
   protocol: protocol.optional(),
   port: z
     .union([portNumber, checked(portNameError)], {
@@ -95,19 +96,19 @@ const policyPort = strictObject({
 
 const specOf = (opts: PolicySchemaOptions) => {
   const peer = peerOf(opts)
-  const ingressRule = strictObject({ from: z.array(peer).optional(), ports: z.array(policyPort).optional() })
-  const egressRule = strictObject({ to: z.array(peer).optional(), ports: z.array(policyPort).optional() })
-  return strictObject({
-    podSelector: labelSelector,
+  const ingressRule = k8sObject({ from: z.array(peer).optional(), ports: z.array(policyPort).optional() })
+  const egressRule = k8sObject({ to: z.array(peer).optional(), ports: z.array(policyPort).optional() })
+  return k8sObject({
+    // Optional: the Go field is a non-pointer struct, so a missing podSelector is the empty one (every pod).
+    podSelector: labelSelector.prefault({}),
+    // Upstream ValidateNetworkPolicySpec only rejects more than two entries or values other than Ingress/Egress;
+    // duplicates (`[Ingress, Ingress]`) are accepted.
     policyTypes: z
       .array(
         z.enum(['Ingress', 'Egress'], { error: (i) => `policyTypes entries must be Ingress or Egress (got ${JSON.stringify(i.input)})` }),
       )
       .max(2, { error: 'policyTypes has at most two entries' })
-      .optional()
-      .superRefine((types, ctx) => {
-        if (types && new Set(types).size !== types.length) ctx.addIssue({ code: 'custom', message: 'policyTypes has a duplicate entry' })
-      }),
+      .optional(),
     ingress: z.array(ingressRule).optional(),
     egress: z.array(egressRule).optional(),
   })
@@ -115,19 +116,23 @@ const specOf = (opts: PolicySchemaOptions) => {
 
 /** A networking.k8s.io/v1 NetworkPolicy schema with the given options; it yields the model's `NetworkPolicy` (checked by the compiler). */
 export const makeNetworkPolicySchema = (opts: PolicySchemaOptions): z.ZodType<NetworkPolicy> =>
-  strictObject({
-    apiVersion: z.literal('networking.k8s.io/v1', {
-      error: (i) => `apiVersion must be networking.k8s.io/v1 (got ${JSON.stringify(i.input)})`,
-    }),
-    kind: z.literal('NetworkPolicy', { error: (i) => `kind must be NetworkPolicy (got ${JSON.stringify(i.input)})` }),
-    metadata: strictObject({
-      name: checked(dns1123SubdomainError),
-      namespace: opts.namespaceRequired ? checked(dns1123LabelError) : checked(dns1123LabelError).default('default'),
-      labels: labels.optional(),
-      annotations: z.record(z.string(), z.string()).optional(),
-    }),
-    spec: specOf(opts),
-  })
+  k8sObject(
+    {
+      apiVersion: z.literal('networking.k8s.io/v1', {
+        error: (i) => `apiVersion must be networking.k8s.io/v1 (got ${JSON.stringify(i.input)})`,
+      }),
+      kind: z.literal('NetworkPolicy', { error: (i) => `kind must be NetworkPolicy (got ${JSON.stringify(i.input)})` }),
+      metadata: k8sObject({
+        name: checked(dns1123SubdomainError),
+        namespace: opts.namespaceRequired ? checked(dns1123LabelError) : checked(dns1123LabelError).default('default'),
+        labels: labels.optional(),
+        annotations: annotations.optional(),
+      }),
+      // A missing spec is the zero spec (an empty podSelector), which the API server accepts.
+      spec: specOf(opts).prefault({}),
+    },
+    { nullIsEmpty: false },
+  )
 
 /** A NetworkPolicy as the API server validates it; `metadata.namespace` is required in scenarios. */
 export const networkPolicySchema = makeNetworkPolicySchema({ exceptInsideCidr: true, namespaceRequired: true })

@@ -14,6 +14,26 @@ import { strictObject } from './zod-issues.js'
 const containerPort = strictObject({ name: checked(portNameError).optional(), port: portNumber, protocol: protocol.optional() }).transform(
   (p): ContainerPort => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol ?? 'TCP' }),
 )
+/**
+ * A pod's container ports. The API server only warns about a repeated port and protocol (pkg/api/pod/warnings.go,
+ * "duplicate port definition") but rejects a repeated name (pkg/apis/core/validation validateContainerPorts); we
+ * reject both: the harness serves each port from its own container, named after it, so a repeat cannot be created.
+ */
+const containerPorts = z.array(containerPort).superRefine((ports, ctx) => {
+  const seen = new Map<string, number>()
+  const names = new Map<string, number>()
+  ports.forEach((p, i) => {
+    const key = `${p.port}/${p.protocol}`
+    const prev = seen.get(key)
+    if (prev !== undefined) ctx.addIssue({ code: 'custom', path: [i], message: `port ${key} is already listed at ports[${prev}]` })
+    else seen.set(key, i)
+    if (p.name === undefined) return
+    const named = names.get(p.name)
+    if (named !== undefined)
+      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `port name "${p.name}" is already used at ports[${named}]` })
+    else names.set(p.name, i)
+  })
+})
 const target = strictObject({ port: portNumber, protocol: protocol.optional() }).transform((t): Target => ({
   port: t.port,
   protocol: t.protocol ?? 'TCP',
@@ -48,7 +68,7 @@ const probeSchema = strictObject({
 
 const pod = strictObject({
   labels: labels.optional(),
-  ports: z.array(containerPort).optional(),
+  ports: containerPorts.optional(),
   ip: checked(ipError).optional(),
   node: checked(dns1123LabelError).optional(),
 })

@@ -12,7 +12,8 @@ export interface SourceDoc {
   readonly lines: LineCounter
 }
 
-const OPTIONS = { uniqueKeys: true, prettyErrors: true, strict: true } as const
+// `merge`: YAML merge keys (`<<: *anchor`), which kubectl's loader (sigs.k8s.io/yaml over go-yaml) resolves too.
+const OPTIONS = { uniqueKeys: true, prettyErrors: true, strict: true, merge: true } as const
 
 /** Parses one document; YAML syntax errors (duplicate keys included) become problems. */
 export function parseYaml(text: string, file: string): { source: SourceDoc; value: unknown; problems: Problem[] } {

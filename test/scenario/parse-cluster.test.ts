@@ -66,6 +66,6 @@ t.test('addresses and names that clash', async (t) => {
     t,
     'name: s\nnamespaces: {x: {labels: {kubernetes.io/metadata.name: y}}}\nsteps: [{name: a}]\n',
     'namespaces.x.labels.kubernetes.io/metadata.name',
-    /own name/,
+    /must be "x" or left out/,
   )
 })

@@ -60,7 +60,7 @@ t.test('references: namespaces, pods, live policies, step names, intent patterns
     t,
     HEAD + 'steps: [{name: a, setNamespaceLabels: {x: {kubernetes.io/metadata.name: y}}}]\n',
     'steps[0].setNamespaceLabels.x.kubernetes.io/metadata.name',
-    /cannot be changed/,
+    /must be "x" or left out: the API server always sets it/,
   )
   expectOne(t, HEAD + 'steps: [{name: a}, {name: a}]\n', 'steps[1].name', /duplicate step/)
   expectOne(

@@ -58,7 +58,7 @@ t.test('required fields and types', async (t) => {
   expectOne(t, HEAD, 'steps', /required/)
   expectOne(t, HEAD + 'steps: []\n', 'steps', /at least one step/)
   expectOne(t, HEAD + 'steps: [{apply: []}]\n', 'steps[0].name', /required/)
-  expectOne(t, HEAD + policy('{}'), 'steps[0].apply[0].spec.podSelector', /required/)
+  expectOne(t, HEAD + policy('{podSelector: []}'), 'steps[0].apply[0].spec.podSelector', /expected object/)
 })
 
 t.test('wrong apiVersion and kind', async (t) => {
@@ -120,7 +120,12 @@ t.test('selector operators and their values', async (t) => {
 
 t.test('policyTypes values', async (t) => {
   expectOne(t, HEAD + policy('{podSelector: {}, policyTypes: [Ingres]}'), 'steps[0].apply[0].spec.policyTypes[0]', /Ingress or Egress/)
-  expectOne(t, HEAD + policy('{podSelector: {}, policyTypes: [Ingress, Ingress]}'), 'steps[0].apply[0].spec.policyTypes', /duplicate/)
+  expectOne(
+    t,
+    HEAD + policy('{podSelector: {}, policyTypes: [Ingress, Egress, Ingress]}'),
+    'steps[0].apply[0].spec.policyTypes',
+    /at most two/,
+  )
 })
 
 t.test('ports, named ports, endPort and protocols', async (t) => {
