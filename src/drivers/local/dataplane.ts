@@ -82,12 +82,17 @@ export class LocalDataplane {
     return next
   }
 
+  /** The periodic resync: re-programs every running node (repairs a flushed table). */
+  resync(): Promise<void> {
+    return this.sync(true)
+  }
+
   /** First programming, then periodic resyncs. */
   async start(): Promise<void> {
     await this.sync(true)
     if (this.opts.faults?.lossPercent) await Promise.all(this.plan.nodes.map((n) => this.setLoss(n.ns, this.opts.faults!.lossPercent!)))
     if (this.opts.resyncMs > 0)
-      this.resyncTimer = setInterval(() => void this.sync(true).catch((e) => (this.error ??= e)), this.opts.resyncMs)
+      this.resyncTimer = setInterval(() => void this.resync().catch((e) => (this.error ??= e)), this.opts.resyncMs)
   }
 
   /** The API server accepted a change: the agents program it (late, with the late-programming bug). */
