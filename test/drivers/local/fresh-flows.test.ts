@@ -52,15 +52,21 @@ t.test('a flow allowed in step 1 does not let the same source port through in st
   const parsed = parseScenario(SCENARIO, 'fresh-flows.yaml', () => undefined)
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems))
   const s = parsed.scenario
-  const before = new Set(await namespaces())
   // One attempt per connection and no resync: the only thing between the two probes is the policy.
-  const d = new LocalDriver({ nodes: 1, attempts: 1, resyncMs: 0 })
+  let sid = ''
+  const d = new LocalDriver({
+    nodes: 1,
+    attempts: 1,
+    resyncMs: 0,
+    log: (l) => (sid ||= /namespaces nph-([0-9a-f]{6})-/.exec(l)?.[1] ?? ''),
+  })
   t.teardown(() => d.down())
   await d.up(s, new AbortController().signal)
-  const mine = (await namespaces()).filter((n) => !before.has(n))
-  const podA = mine.find((n) => n.endsWith('-p0'))!
-  const node = mine.find((n) => n.endsWith('-n0'))!
-  t.ok(podA && node, 'the pod and node namespaces are found')
+  t.ok(sid, 'the driver names its session')
+  // This run's namespaces only (other runs may be going on the machine).
+  const podA = `nph-${sid}-p0`
+  const node = `nph-${sid}-n0`
+  t.ok((await namespaces()).includes(podA) && (await namespaces()).includes(node), 'the pod and node namespaces are found')
   // Force the kernel's hand: pod a's ephemeral range is one port, so any port the kernel picks is the old one.
   await execa('ip', ['netns', 'exec', podA, 'sysctl', '-qw', 'net.ipv4.ip_local_port_range=40000 40000'])
   const ipOf = (name: string) => s.pods.find((p) => p.name === name)!.ip
