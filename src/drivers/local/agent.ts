@@ -2,7 +2,7 @@
 // identity and, on command, connects to many targets in parallel (one command per source pod per round).
 // Started as `ip netns exec <ns> node agent.js`; speaks JSON lines on stdin/stdout; exits when stdin closes.
 import { createServer, Socket } from 'node:net'
-import { createSocket } from 'node:dgram'
+import { type Socket as UdpSocket, createSocket } from 'node:dgram'
 import { createInterface } from 'node:readline'
 import type { ConnectSpec, RawOutcome } from '../driver.js'
 import type { AgentCommand, AgentReply, ListenSpec } from './agent-protocol.js'
@@ -59,27 +59,77 @@ function connectTcp(c: ConnectSpec, timeoutMs: number): Promise<RawOutcome> {
   })
 }
 
+/**
+ * UDP source ports the agent picks itself, in Linux's default ephemeral range. The kernel picks a random one per
+ * socket, so a later probe may get the port of an earlier flow to the same destination; conntrack then sees that
+ * flow's ESTABLISHED entry, and `ct state established accept` lets a packet through that the current policy denies
+ * for a new flow. Each destination (address and port) gets its own cursor, one port further per attempt: the same
+ * 5-tuple comes back only after 28,232 attempts to that destination, far beyond conntrack's UDP timeouts.
+ */
+const SOURCE_PORTS = { low: 32768, high: 60999 }
+const cursors = new Map<string, number>()
+
+function nextSourcePort(dest: string): number {
+  const span = SOURCE_PORTS.high - SOURCE_PORTS.low + 1
+  let cur = cursors.get(dest)
+  if (cur === undefined) {
+    // Destinations start spread over the range, so concurrent probes rarely want the same port.
+    cur = 0
+    for (const ch of dest) cur = (Math.imul(cur, 31) + ch.charCodeAt(0)) >>> 0
+    cur %= span
+  }
+  cursors.set(dest, (cur + 1) % span)
+  return SOURCE_PORTS.low + cur
+}
+
+/** A UDP socket bound to a source port never used before towards `c` (ports another socket holds are skipped). */
+async function freshUdpSocket(c: ConnectSpec): Promise<UdpSocket | Error> {
+  let last: Error = new Error('no free source port')
+  for (let i = 0; i < 32; i++) {
+    const sock = createSocket({ type: c.ip.includes(':') ? 'udp6' : 'udp4', reuseAddr: false })
+    const bound = await new Promise<Error | undefined>((resolve) => {
+      sock.once('error', resolve)
+      sock.bind({ port: nextSourcePort(`${c.ip}:${c.port}`), exclusive: true }, () => {
+        sock.removeListener('error', resolve)
+        resolve(undefined)
+      })
+    })
+    if (!bound) return sock
+    last = bound
+    try {
+      sock.close()
+    } catch {}
+    if ((bound as NodeJS.ErrnoException).code !== 'EADDRINUSE') break
+  }
+  return last
+}
+
 function connectUdp(c: ConnectSpec, timeoutMs: number): Promise<RawOutcome> {
-  return new Promise((resolve) => {
-    const start = performance.now()
-    const sock = createSocket(c.ip.includes(':') ? 'udp6' : 'udp4')
-    let done = false
-    const finish = (o: Omit<RawOutcome, 'key' | 'latencyMs'>) => {
-      if (done) return
-      done = true
-      clearTimeout(timer)
-      try {
-        sock.close()
-      } catch {}
-      resolve({ key: c.key, latencyMs: +(performance.now() - start).toFixed(2), ...o })
-    }
-    const timer = setTimeout(() => finish({ outcome: 'timeout' }), timeoutMs)
-    sock.on('message', (msg) => finish({ outcome: 'connected', answeredBy: msg.toString().trim() }))
-    sock.on('error', (e: NodeJS.ErrnoException) =>
-      finish(e.code === 'ECONNREFUSED' ? { outcome: 'refused', detail: e.code } : { outcome: 'error', detail: e.code ?? e.message }),
-    )
-    sock.connect(c.port, c.ip, () => sock.send('probe\n'))
-  })
+  const start = performance.now()
+  return freshUdpSocket(c).then(
+    (sock) =>
+      new Promise((resolve) => {
+        const finish = (o: Omit<RawOutcome, 'key' | 'latencyMs'>) =>
+          resolve({ key: c.key, latencyMs: +(performance.now() - start).toFixed(2), ...o })
+        if (sock instanceof Error) return finish({ outcome: 'error', detail: `no fresh UDP source port: ${sock.message}` })
+        let done = false
+        const end = (o: Omit<RawOutcome, 'key' | 'latencyMs'>) => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          try {
+            sock.close()
+          } catch {}
+          finish(o)
+        }
+        const timer = setTimeout(() => end({ outcome: 'timeout' }), Math.max(0, timeoutMs - (performance.now() - start)))
+        sock.on('message', (msg) => end({ outcome: 'connected', answeredBy: msg.toString().trim() }))
+        sock.on('error', (e: NodeJS.ErrnoException) =>
+          end(e.code === 'ECONNREFUSED' ? { outcome: 'refused', detail: e.code } : { outcome: 'error', detail: e.code ?? e.message }),
+        )
+        sock.connect(c.port, c.ip, () => sock.send('probe\n'))
+      }),
+  )
 }
 
 function connectOnce(c: ConnectSpec, timeoutMs: number): Promise<RawOutcome> {

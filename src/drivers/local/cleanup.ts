@@ -14,7 +14,7 @@ async function listNamespaces(exec: Exec): Promise<string[]> {
 }
 
 /** Kills every process inside `ns`, then deletes it. */
-async function removeNamespace(exec: Exec, ns: string): Promise<void> {
+export async function removeNamespace(exec: Exec, ns: string): Promise<void> {
   const pids = await exec('ip', ['netns', 'pids', ns])
   for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
     try {

@@ -73,33 +73,139 @@ interface PodInfo {
 /** An address match for the remote end: a list of addresses, or a CIDR minus exceptions. */
 type AddrMatch = { kind: 'any' } | { kind: 'ips'; ips: string[] } | { kind: 'cidr'; cidr: string; except: string[] }
 
-function normalizeCidr(c: string): string {
-  const [addr, len] = ipaddr.parseCIDR(c)
-  const bytes = addr.toByteArray()
-  const bits = bytes.length * 8
-  const masked = bytes.map((b, i) => {
-    const keep = Math.max(0, Math.min(8, len - i * 8))
-    return b & (0xff << (8 - keep)) & 0xff
-  })
-  void bits
-  return `${ipaddr.fromByteArray(masked).toString()}/${len}`
+/** A peer resolved once per compilation: its address match and the pods it selects. */
+interface ResolvedPeer {
+  readonly addr: AddrMatch
+  readonly candidates: readonly PodInfo[]
 }
 
-function inCidr(ip: string, cidr: string): boolean {
-  const a = ipaddr.parse(ip)
-  const r = ipaddr.parseCIDR(cidr)
-  return a.kind() === r[0].kind() && a.match(r)
+type ParsedCidr = [ipaddr.IPv4 | ipaddr.IPv6, number]
+
+/**
+ * Everything a compilation computes once and every chain shares: parsed CIDRs and pod addresses, selector
+ * predicates, resolved peers, and per node the named address sets (one per distinct address list).
+ */
+class Context {
+  private readonly cidrs = new Map<string, { norm: string; parsed: ParsedCidr }>()
+  private readonly addrs = new Map<string, ipaddr.IPv4 | ipaddr.IPv6>()
+  private readonly preds = new Map<LabelSelector, Pred>()
+  private readonly peers = new Map<NetworkPolicyPeer, ResolvedPeer>()
+  /** Address list (joined) to set name, for the node being compiled. */
+  sets = new Map<string, string>()
+
+  constructor(
+    readonly pods: readonly PodInfo[],
+    readonly nsLabels: ReadonlyMap<string, Labels>,
+    readonly bug: ReadonlySet<FaultMode>,
+  ) {}
+
+  cidr(c: string): { norm: string; parsed: ParsedCidr } {
+    let r = this.cidrs.get(c)
+    if (!r) {
+      const [addr, len] = ipaddr.parseCIDR(c)
+      const bytes = addr.toByteArray()
+      const masked = bytes.map((b, i) => b & (0xff << (8 - Math.max(0, Math.min(8, len - i * 8)))) & 0xff)
+      const norm = `${ipaddr.fromByteArray(masked).toString()}/${len}`
+      r = { norm, parsed: [addr, len] }
+      this.cidrs.set(c, r)
+    }
+    return r
+  }
+
+  inCidr(ip: string, cidr: string): boolean {
+    let a = this.addrs.get(ip)
+    if (!a) this.addrs.set(ip, (a = ipaddr.parse(ip)))
+    const r = this.cidr(cidr).parsed
+    return a.kind() === r[0].kind() && a.match(r)
+  }
+
+  pred(sel: LabelSelector): Pred {
+    let p = this.preds.get(sel)
+    if (!p) this.preds.set(sel, (p = selectorPredicate(sel)))
+    return p
+  }
+
+  /** The addresses and pods a peer of `policy` selects (computed once per peer, whatever the number of chains). */
+  peer(peer: NetworkPolicyPeer, policy: NetworkPolicy): ResolvedPeer {
+    const known = this.peers.get(peer)
+    if (known) return known
+    const { pods, bug } = this
+    let r: ResolvedPeer
+    if (peer.ipBlock) {
+      const cidr = this.cidr(peer.ipBlock.cidr).norm
+      const except = bug.has('ignore-except') ? [] : (peer.ipBlock.except ?? []).map((e) => this.cidr(e).norm)
+      // The bug: pod addresses are carved out of ipBlocks (as CNIs that match ipBlock only outside the cluster do).
+      const podIps = bug.has('ipblock-skips-pods') ? pods.map((p) => `${p.ip}/${p.ip.includes(':') ? 128 : 32}`) : []
+      r = {
+        addr: { kind: 'cidr', cidr, except: [...except, ...podIps] },
+        candidates: pods.filter((p) => this.inCidr(p.ip, cidr) && !except.some((e) => this.inCidr(p.ip, e))),
+      }
+    } else {
+      const podOk = peer.podSelector ? this.pred(peer.podSelector) : () => true
+      const nsPred = peer.namespaceSelector ? this.pred(peer.namespaceSelector) : undefined
+      const nsOk = (ns: string) => (nsPred ? nsPred(this.nsLabels.get(ns) ?? {}) : ns === policy.metadata.namespace)
+      const either = peer.podSelector && peer.namespaceSelector && bug.has('peer-selectors-or')
+      const selected = pods.filter((p) =>
+        either ? nsOk(p.namespace) || (p.namespace === policy.metadata.namespace && podOk(p.labels)) : nsOk(p.namespace) && podOk(p.labels),
+      )
+      r = { addr: { kind: 'ips', ips: selected.map((p) => p.ip) }, candidates: selected }
+    }
+    this.peers.set(peer, r)
+    return r
+  }
+
+  /** Per node: each address list's set name, by list (so a list is joined once per node, not once per rule). */
+  private named = new Map<readonly string[], string>()
+  private byPort = new Map<ResolvedPeer, Map<string, Map<number, string[]>>>()
+
+  /** Starts the tables of another node: its own sets. */
+  nextNode(): void {
+    this.sets = new Map()
+    this.named = new Map()
+  }
+
+  /** A named set of the node's table holding exactly these addresses (shared by every rule that needs it). */
+  setOf(ips: readonly string[]): string {
+    const known = this.named.get(ips)
+    if (known) return known
+    const key = ips.join(',')
+    let name = this.sets.get(key)
+    if (!name) this.sets.set(key, (name = `a${this.sets.size}`))
+    this.named.set(ips, name)
+    return name
+  }
+
+  /** The pods of a peer grouped by the number a named port resolves to on each (once per peer and port). */
+  portsOf(m: ResolvedPeer, key: string, resolve: (p: PodInfo) => number | undefined): Map<number, string[]> {
+    let perPeer = this.byPort.get(m)
+    if (!perPeer) this.byPort.set(m, (perPeer = new Map()))
+    let r = perPeer.get(key)
+    if (!r) {
+      r = new Map()
+      for (const c of m.candidates) {
+        const n = resolve(c)
+        if (n === undefined) continue
+        const list = r.get(n)
+        if (list) list.push(c.ip)
+        else r.set(n, [c.ip])
+      }
+      perPeer.set(key, r)
+    }
+    return r
+  }
+
+  addrExpr(m: AddrMatch, field: 'saddr' | 'daddr'): string {
+    if (m.kind === 'any') return ''
+    if (m.kind === 'ips') return `ip ${field} @${this.setOf(m.ips)}`
+    const f = family(m.cidr)
+    const except = m.except.filter((e) => family(e) === f)
+    return `${f} ${field} ${m.cidr}${except.length ? ` ${f} ${field} != { ${except.join(', ')} }` : ''}`
+  }
 }
 
 /** Builds the nft rules of one pod's chain. `dir` is 'to' (ingress: remote = saddr) or 'from' (egress: remote = daddr). */
-function chainRules(
-  pod: PodInfo,
-  dir: 'to' | 'from',
-  policies: readonly NetworkPolicy[],
-  pods: readonly PodInfo[],
-  nsLabels: ReadonlyMap<string, Labels>,
-  bug: ReadonlySet<FaultMode>,
-): string[] {
+function chainRules(pod: PodInfo, dir: 'to' | 'from', policies: readonly NetworkPolicy[], cx: Context): string[] {
+  const { bug } = cx
   const verdict = dir === 'to' ? 'accept' : 'return'
   const remote = dir === 'to' ? 'saddr' : 'daddr'
   const out: string[] = []
@@ -107,49 +213,24 @@ function chainRules(
     const rules = dir === 'to' ? (policy.spec.ingress ?? []) : (policy.spec.egress ?? [])
     for (const rule of rules) {
       const peers: readonly NetworkPolicyPeer[] = ('from' in rule ? rule.from : (rule as { to?: NetworkPolicyPeer[] }).to) ?? []
-      const matches: { addr: AddrMatch; candidates: PodInfo[] }[] = []
-      if (peers.length === 0) matches.push({ addr: { kind: 'any' }, candidates: [...pods] })
-      for (const peer of peers) {
-        if (peer.ipBlock) {
-          const cidr = normalizeCidr(peer.ipBlock.cidr)
-          const except = bug.has('ignore-except') ? [] : (peer.ipBlock.except ?? []).map(normalizeCidr)
-          // The bug: pod addresses are carved out of ipBlocks (as CNIs that match ipBlock only outside the cluster do).
-          const podIps = bug.has('ipblock-skips-pods') ? pods.map((p) => `${p.ip}/${p.ip.includes(':') ? 128 : 32}`) : []
-          matches.push({
-            addr: { kind: 'cidr', cidr, except: [...except, ...podIps] },
-            candidates: pods.filter((p) => inCidr(p.ip, cidr) && !except.some((e) => inCidr(p.ip, e))),
-          })
-          continue
-        }
-        const podOk = peer.podSelector ? selectorPredicate(peer.podSelector) : () => true
-        const nsOk: (ns: string) => boolean = peer.namespaceSelector
-          ? (
-              (pred) => (ns: string) =>
-                pred(nsLabels.get(ns) ?? {})
-            )(selectorPredicate(peer.namespaceSelector))
-          : (ns) => ns === policy.metadata.namespace
-        const both = peer.podSelector && peer.namespaceSelector
-        const selected = pods.filter((p) =>
-          both && bug.has('peer-selectors-or')
-            ? nsOk(p.namespace) || (p.namespace === policy.metadata.namespace && podOk(p.labels))
-            : nsOk(p.namespace) && podOk(p.labels),
-        )
-        matches.push({ addr: { kind: 'ips', ips: selected.map((p) => p.ip) }, candidates: selected })
-      }
+      const matches: ResolvedPeer[] =
+        peers.length === 0 ? [{ addr: { kind: 'any' }, candidates: cx.pods }] : peers.map((peer) => cx.peer(peer, policy))
       const ports: readonly NetworkPolicyPort[] = rule.ports ?? []
       for (const m of matches) {
         if (m.addr.kind === 'ips' && m.addr.ips.length === 0) continue
+        // Lazily: a set is made only for a rule that is emitted.
+        const addr = (): string => cx.addrExpr(m.addr, remote)
         if (ports.length === 0) {
-          out.push(`${addrExpr(m.addr, remote)} ${verdict}`.trim())
+          out.push(`${addr()} ${verdict}`.trim())
           continue
         }
         for (const p of ports) {
           const proto = (p.protocol ?? 'TCP').toLowerCase()
           if (proto === 'udp' && bug.has('drop-udp-rules')) continue
-          if (p.port === undefined) out.push(`${addrExpr(m.addr, remote)} meta l4proto ${proto} ${verdict}`.trim())
+          if (p.port === undefined) out.push(`${addr()} meta l4proto ${proto} ${verdict}`.trim())
           else if (typeof p.port === 'number')
             out.push(
-              `${addrExpr(m.addr, remote)} meta l4proto ${proto} th dport ${p.endPort && !bug.has('ignore-end-port') ? `${p.port}-${p.endPort}` : p.port} ${verdict}`.trim(),
+              `${addr()} meta l4proto ${proto} th dport ${p.endPort && !bug.has('ignore-end-port') ? `${p.port}-${p.endPort}` : p.port} ${verdict}`.trim(),
             )
           else {
             // Named port: resolved on the destination pod. Ingress: this pod. Egress: each selected pod.
@@ -159,15 +240,11 @@ function chainRules(
                 ?.port
             if (dir === 'to') {
               const n = resolve(pod)
-              if (n !== undefined) out.push(`${addrExpr(m.addr, remote)} meta l4proto ${proto} th dport ${n} ${verdict}`.trim())
+              if (n !== undefined) out.push(`${addr()} meta l4proto ${proto} th dport ${n} ${verdict}`.trim())
             } else {
-              const byPort = new Map<number, string[]>()
-              for (const c of m.candidates) {
-                const n = resolve(c)
-                if (n !== undefined) byPort.set(n, [...(byPort.get(n) ?? []), c.ip])
-              }
+              const byPort = cx.portsOf(m, `${name}/${proto}`, resolve)
               for (const [n, ips] of byPort)
-                out.push(`${addrExpr({ kind: 'ips', ips }, remote)} meta l4proto ${proto} th dport ${n} ${verdict}`)
+                out.push(`${cx.addrExpr({ kind: 'ips', ips }, remote)} meta l4proto ${proto} th dport ${n} ${verdict}`)
             }
           }
         }
@@ -181,14 +258,6 @@ function family(ipOrCidr: string): 'ip' | 'ip6' {
   return ipOrCidr.includes(':') ? 'ip6' : 'ip'
 }
 
-function addrExpr(m: AddrMatch, field: 'saddr' | 'daddr'): string {
-  if (m.kind === 'any') return ''
-  if (m.kind === 'ips') return `ip ${field} { ${m.ips.join(', ')} }`
-  const f = family(m.cidr)
-  const except = m.except.filter((e) => family(e) === f)
-  return `${f} ${field} ${m.cidr}${except.length ? ` ${f} ${field} != { ${except.join(', ')} }` : ''}`
-}
-
 /** Does this policy isolate for ingress / egress? (The API server's defaulting of policyTypes.) */
 function isolates(policy: NetworkPolicy, bug: ReadonlySet<FaultMode>): { ingress: boolean; egress: boolean } {
   const types = policy.spec.policyTypes
@@ -197,52 +266,61 @@ function isolates(policy: NetworkPolicy, bug: ReadonlySet<FaultMode>): { ingress
   return { ingress: true, egress: egressOk && !bug.has('policy-types-ingress-only') && (policy.spec.egress?.length ?? 0) > 0 }
 }
 
-/** One atomic nft script per node namespace (replaces the node's whole table). */
+/** One atomic nft script per node namespace (replaces the node's whole table, its address sets included). */
 export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults: Faults = {}): Map<string, string> {
   const skip = new Set(faults.skipPolicies ?? [])
   const bug = new Set(faults.modes ?? [])
   const nsLabels = new Map(state.namespaces.map((n) => [n.name, n.labels]))
+  const planned = new Map(plan.pods.map((p) => [p.id, p]))
   const pods: PodInfo[] = state.pods.map((p) => {
-    const pl = plan.pods.find((x) => x.id === podId(p))!
+    const pl = planned.get(podId(p))!
     return { id: pl.id, namespace: p.namespace, labels: p.labels, ip: p.ip, ports: p.ports, node: pl.node!.ns, hostIf: pl.hostIf! }
   })
   const policies = state.policies.filter((p) => !skip.has(policyId(p)))
+  const kinds = new Map(policies.map((pol) => [pol, isolates(pol, bug)]))
+  const cx = new Context(pods, nsLabels, bug)
   const out = new Map<string, string>()
   for (const node of plan.nodes) {
-    const jumpsFrom: string[] = []
-    const jumpsTo: string[] = []
+    cx.nextNode()
+    // Pods whose chains come out the same (same policies, same named ports) share one chain, as Calico shares
+    // policy chains: the dispatch maps each pod's interface to its chain.
+    const shared = { out: new Map<string, string>(), in: new Map<string, string>() }
+    const dispatch = { out: [] as string[], in: [] as string[] }
     const chains: string[] = []
-    for (const pod of pods.filter((p) => p.node === node.ns)) {
-      const selecting = policies.filter(
-        (pol) =>
-          (pol.metadata.namespace === pod.namespace || bug.has('wrong-namespace')) && selectorPredicate(pol.spec.podSelector)(pod.labels),
-      )
-      const ingress = selecting.filter((pol) => isolates(pol, bug).ingress)
-      const egress = selecting.filter((pol) => isolates(pol, bug).egress)
-      if (egress.length) {
-        jumpsFrom.push(`    iifname "${pod.hostIf}" jump from-${pod.hostIf}`)
-        chains.push(
-          `  chain from-${pod.hostIf} {\n${[...chainRules(pod, 'from', egress, pods, nsLabels, bug), 'drop'].map((r) => `    ${r}`).join('\n')}\n  }`,
-        )
+    const chainFor = (dir: 'out' | 'in', body: readonly string[]): string => {
+      const text = [...body, 'drop'].map((r) => `    ${r}`).join('\n')
+      let name = shared[dir].get(text)
+      if (!name) {
+        shared[dir].set(text, (name = `${dir}-${shared[dir].size}`))
+        chains.push(`  chain ${name} {\n${text}\n  }`)
       }
-      if (ingress.length) {
-        jumpsTo.push(`    oifname "${pod.hostIf}" jump to-${pod.hostIf}`)
-        chains.push(
-          `  chain to-${pod.hostIf} {\n${[...chainRules(pod, 'to', ingress, pods, nsLabels, bug), 'drop'].map((r) => `    ${r}`).join('\n')}\n  }`,
-        )
-      }
+      return name
     }
+    for (const pod of pods) {
+      if (pod.node !== node.ns) continue
+      const selecting = policies.filter(
+        (pol) => (pol.metadata.namespace === pod.namespace || bug.has('wrong-namespace')) && cx.pred(pol.spec.podSelector)(pod.labels),
+      )
+      const ingress = selecting.filter((pol) => kinds.get(pol)!.ingress)
+      const egress = selecting.filter((pol) => kinds.get(pol)!.egress)
+      if (egress.length) dispatch.out.push(`"${pod.hostIf}" : jump ${chainFor('out', chainRules(pod, 'from', egress, cx))}`)
+      if (ingress.length) dispatch.in.push(`"${pod.hostIf}" : jump ${chainFor('in', chainRules(pod, 'to', ingress, cx))}`)
+    }
+    const sets = [...cx.sets].map(
+      ([key, name]) => `  set ${name} {\n    type ipv4_addr\n    elements = { ${key.split(',').join(', ')} }\n  }`,
+    )
     const forward = [
       '  chain forward {',
       '    type filter hook forward priority 0; policy accept;',
       '    ct state established,related accept',
-      ...jumpsFrom,
-      ...jumpsTo,
+      // Egress of the sending pod first (its chain returns when allowed), then ingress of the receiving pod.
+      ...(dispatch.out.length ? [`    iifname vmap { ${dispatch.out.join(', ')} }`] : []),
+      ...(dispatch.in.length ? [`    oifname vmap { ${dispatch.in.join(', ')} }`] : []),
       '  }',
     ]
     out.set(
       node.ns,
-      [`table inet ${TABLE}`, `delete table inet ${TABLE}`, `table inet ${TABLE} {`, ...forward, ...chains, '}', ''].join('\n'),
+      [`table inet ${TABLE}`, `delete table inet ${TABLE}`, `table inet ${TABLE} {`, ...sets, ...forward, ...chains, '}', ''].join('\n'),
     )
   }
   return out

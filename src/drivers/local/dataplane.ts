@@ -11,6 +11,24 @@ import type { TopologyPlan } from './topology.js'
 const LOSS_TABLE = 'nphloss'
 
 /**
+ * Every this many resyncs a node is re-programmed in full even when its table looks intact (at 2 s: every 30 s).
+ * @internal exported for its test
+ */
+export const FULL_REFRESH_EVERY = 15
+
+/** The forward chain of a compiled script (the dispatch to the per-pod chains). */
+function forwardChain(script: string): string {
+  const start = script.indexOf('  chain forward {')
+  return script.slice(start, script.indexOf('\n  }', start))
+}
+
+/** What identifies a forward chain, as compiled or as `nft list chain` prints it: its conntrack rule and its jumps. */
+function dispatchRules(text: string): string {
+  const jumps = text.match(/\bjump [\w-]+/g) ?? []
+  return `${/ct state established,related accept/.test(text)} ${jumps.sort().join(' ')}`
+}
+
+/**
  * How long an agent with the fail-open-on-restart bug leaves its node unprogrammed after starting.
  * @internal exported for its test
  */
@@ -19,7 +37,7 @@ export const FAIL_OPEN_RESTART_MS = 1500
 /** How the node agents run commands, how often they resync, which bugs they have. */
 export interface DataplaneOptions {
   readonly exec: Exec
-  /** Periodic full re-programming of every running node agent (0: never). */
+  /** Periodic resync of every running node agent (0: never): unchanged and intact nodes are left alone. */
   readonly resyncMs: number
   readonly faults?: Faults
 }
@@ -33,6 +51,8 @@ export class LocalDataplane {
   private lateTimer?: NodeJS.Timeout
   private error?: unknown
   private busy: Promise<void> = Promise.resolve()
+  private compiled?: { state: ClusterState; rulesets: Map<string, string> }
+  private resyncs = 0
 
   /** `desired` is what the API server holds now; `initial` is the state at start (for the stale-labels bug). */
   constructor(
@@ -64,25 +84,63 @@ export class LocalDataplane {
     return state
   }
 
-  /** Programs every running node whose ruleset changed (or all of them, `force`), each in one nft transaction. */
-  sync(force = false): Promise<void> {
-    const run = async () => {
-      const rulesets = compileRulesets(this.view(), this.plan, this.opts.faults)
-      await Promise.all(
-        [...rulesets].map(async ([ns, script]) => {
-          if (this.stopped.has(ns) || (!force && this.programmed.get(ns) === script)) return
-          await execOrThrow(this.opts.exec, ['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], {
-            input: script,
-            context: `--- ruleset ---\n${script}`,
-          })
-          this.programmed.set(ns, script)
-        }),
-      )
-    }
-    // One transaction at a time per dataplane: a resync never interleaves with a change.
+  /** The rulesets for the current desired state, compiled again only when the state changed (it is immutable). */
+  private compile(): Map<string, string> {
+    const state = this.desired()
+    if (this.compiled?.state !== state) this.compiled = { state, rulesets: compileRulesets(this.view(), this.plan, this.opts.faults) }
+    return this.compiled.rulesets
+  }
+
+  /** One transaction at a time per dataplane: a resync never interleaves with a change. */
+  private serial(run: () => Promise<void>): Promise<void> {
     const next = this.busy.then(run, run)
     this.busy = next.catch(() => {})
     return next
+  }
+
+  private async program(ns: string, script: string): Promise<void> {
+    await execOrThrow(this.opts.exec, ['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], {
+      input: script,
+      context: `--- ruleset ---\n${script}`,
+    })
+    this.programmed.set(ns, script)
+  }
+
+  /** Programs every running node whose ruleset changed (or all of them, `force`), each in one nft transaction. */
+  sync(force = false): Promise<void> {
+    return this.serial(async () => {
+      await Promise.all(
+        [...this.compile()].map(async ([ns, script]) => {
+          if (this.stopped.has(ns) || (!force && this.programmed.get(ns) === script)) return
+          await this.program(ns, script)
+        }),
+      )
+    })
+  }
+
+  /**
+   * The periodic resync: a node whose ruleset is unchanged and whose table still dispatches (its forward chain
+   * holds every rule it was given: a flushed or deleted table does not) is left alone; others are re-programmed.
+   * Every FULL_REFRESH_EVERY-th resync re-programs every running node anyway, as Felix refreshes its rules.
+   */
+  resync(): Promise<void> {
+    return this.serial(async () => {
+      const full = ++this.resyncs % FULL_REFRESH_EVERY === 0
+      await Promise.all(
+        [...this.compile()].map(async ([ns, script]) => {
+          if (this.stopped.has(ns)) return
+          if (!full && this.programmed.get(ns) === script && (await this.intact(ns, script))) return
+          await this.program(ns, script)
+        }),
+      )
+    })
+  }
+
+  /** Does the node's forward chain hold exactly the dispatch rules of `script`? (A cheap read-back.) */
+  private async intact(ns: string, script: string): Promise<boolean> {
+    const r = await this.opts.exec('ip', ['netns', 'exec', ns, 'nft', 'list', 'chain', 'inet', TABLE, 'forward'])
+    if (r.exitCode !== 0) return false
+    return dispatchRules(r.stdout) === dispatchRules(forwardChain(script))
   }
 
   /** First programming, then periodic resyncs. */
@@ -90,7 +148,7 @@ export class LocalDataplane {
     await this.sync(true)
     if (this.opts.faults?.lossPercent) await Promise.all(this.plan.nodes.map((n) => this.setLoss(n.ns, this.opts.faults!.lossPercent!)))
     if (this.opts.resyncMs > 0)
-      this.resyncTimer = setInterval(() => void this.sync(true).catch((e) => (this.error ??= e)), this.opts.resyncMs)
+      this.resyncTimer = setInterval(() => void this.resync().catch((e) => (this.error ??= e)), this.opts.resyncMs)
   }
 
   /** The API server accepted a change: the agents program it (late, with the late-programming bug). */

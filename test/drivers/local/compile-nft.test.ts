@@ -10,6 +10,12 @@ const [s] = loadScenarios(['test/fixtures/scenarios/local-mix.yaml'])
 const plan = planTopology(s, 'abcdef', 2)
 const states = stepStates(s)
 
+/** The body of the chain a pod's interface dispatches to (`in`: ingress, `out`: egress), or undefined. */
+function chainOf(script: string, dir: 'in' | 'out', hostIf: string): string | undefined {
+  const map = new RegExp(`${dir === 'in' ? 'oifname' : 'iifname'} vmap \\{[^}]*"${hostIf}" : jump (${dir}-\\d+)`).exec(script)
+  return map ? new RegExp(`chain ${map[1]} \\{([^}]*)\\}`).exec(script)?.[1] : undefined
+}
+
 t.test('topology plan: pods spread over two nodes, names within 15 characters', async (t) => {
   t.same(
     plan.nodes.map((n) => n.name),
@@ -25,15 +31,51 @@ t.test('topology plan: pods spread over two nodes, names within 15 characters', 
 t.test('rulesets follow the policies', async (t) => {
   const step2 = compileRulesets(states[1], plan)
   const node1 = step2.get(plan.nodes[0].ns)!
-  t.match(node1, /oifname "vp0" jump to-vp0/, 'app/web is isolated for ingress')
+  t.ok(chainOf(node1, 'in', 'vp0'), 'app/web is isolated for ingress')
   t.match(node1, /ip saddr 198\.51\.100\.0\/24 meta l4proto tcp th dport 80 accept/, 'ipBlock ingress to web')
-  t.notMatch(node1, /jump from-/, 'no egress isolation yet')
+  t.notMatch(node1, /iifname vmap|jump out-/, 'no egress isolation yet')
   const node2 = step2.get(plan.nodes[1].ns)!
-  t.match(node2, /chain to-vp1 \{[^}]*ip saddr \{ [\d.]+ \} meta l4proto tcp th dport 80 accept/, 'named port http resolved to 80 on api')
+  const named = /ip saddr @(a\d+) meta l4proto tcp th dport 80 accept/.exec(chainOf(node2, 'in', 'vp1') ?? '')
+  t.ok(named, 'named port http resolved to 80 on api')
+  t.match(node2, new RegExp(`set ${named?.[1]} \\{\\s+type ipv4_addr\\s+elements = \\{ [\\d.]+ \\}`), 'peers are a named set')
   t.match(node2, /meta l4proto udp th dport 53 accept/, 'named UDP port dns resolved to 53')
   const step3 = compileRulesets(states[2], plan).get(plan.nodes[0].ns)!
   t.match(step3, /ip daddr 172\.16\.32\.0\/24 ip daddr != \{ 172\.16\.32\.128\/25 \} meta l4proto tcp th dport 5432 return/, 'except kept')
-  t.match(step3, /jump from-vp0/)
+  t.ok(chainOf(step3, 'out', 'vp0'), 'app/web is isolated for egress')
+})
+
+t.test('address lists are named sets, one per distinct list, each element once', async (t) => {
+  for (const st of states)
+    for (const script of compileRulesets(st, plan).values()) {
+      const sets = [...script.matchAll(/set (a\d+) \{\s+type ipv4_addr\s+elements = \{ ([^}]*) \}/g)]
+      const lists = sets.map((m) => m[2])
+      t.equal(new Set(lists).size, lists.length, 'no two sets hold the same list')
+      for (const [, name] of sets) t.match(script, new RegExp(`@${name} `), `${name} is used`)
+      t.notMatch(script, /(saddr|daddr) \{ \d+\.\d+\.\d+\.\d+ [,}]/, 'no inline address lists')
+    }
+})
+
+t.test('pods whose chains come out the same share one chain', async (t) => {
+  const [[, script]] = compileRulesets(
+    {
+      ...states[0],
+      pods: states[0].pods.map((p) => ({ ...p, labels: { same: 'yes' } })),
+      policies: [
+        {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: 'all', namespace: 'app' },
+          spec: { podSelector: {}, ingress: [{ from: [{ podSelector: {} }], ports: [{ port: 80 }] }] },
+        },
+      ],
+    },
+    { ...plan, nodes: [plan.nodes[0]], pods: plan.pods.map((p) => ({ ...p, node: plan.nodes[0] })) },
+  )
+  const app = plan.pods.filter((p) => p.id.startsWith('app/'))
+  t.equal(app.length, 3)
+  t.same([...script.matchAll(/chain (in-\d+)/g)].length, 1, 'one chain')
+  for (const p of app) t.match(script, new RegExp(`"${p.hostIf}" : jump in-0`), `${p.id} jumps to it`)
+  t.notMatch(script, /"vp3" : jump/, 'ops pods are not selected')
 })
 
 t.test('the skip-policy fault removes exactly that policy', async (t) => {
@@ -60,7 +102,7 @@ t.test(
 t.test('each fault mode changes the rules the way its bug class does', async (t) => {
   const node = (i: number, modes: Parameters<typeof compileRulesets>[2]) => compileRulesets(states[i], plan, modes).get(plan.nodes[0].ns)!
   t.notMatch(node(2, { modes: ['ignore-except'] }), /!= \{ 172\.16\.32\.128\/25 \}/, 'ignore-except drops the except')
-  t.notMatch(node(2, { modes: ['forget-egress-isolation'] }), /jump from-/, 'forget-egress-isolation: no egress chain')
+  t.notMatch(node(2, { modes: ['forget-egress-isolation'] }), /jump out-/, 'forget-egress-isolation: no egress chain')
   t.notMatch(
     compileRulesets(states[1], plan, { modes: ['drop-udp-rules'] }).get(plan.nodes[1].ns)!,
     /l4proto udp/,
