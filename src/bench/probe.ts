@@ -81,7 +81,7 @@ export async function benchProbe() {
   }
 }
 
-/** `npm run bench`: every measurement, printed and written to reports/bench/. */
+/** Runs the probe benchmark, prints it, and writes reports/bench/probe.json. */
 export async function main(): Promise<void> {
   if (process.getuid?.() !== 0) {
     console.log('probe bench: skipped (needs root for network namespaces)')
