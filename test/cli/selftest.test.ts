@@ -1,20 +1,11 @@
 // The quick self-validation subset CI runs: known CNI bug classes, switched on in the local dataplane, are caught.
 import t from 'tap'
-import { execa } from 'execa'
+import { cannotRunLocal } from '../helpers/can-run.js'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { main } from '../../src/cli/main.js'
 
-async function canRun(): Promise<string | false> {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces and nftables)'
-  for (const [tool, arg] of [
-    ['ip', '-V'],
-    ['nft', '--version'],
-  ])
-    if ((await execa(tool, [arg], { reject: false })).exitCode !== 0) return `needs ${tool}`
-  return false
-}
-const skip = await canRun()
+const skip = await cannotRunLocal()
 
 t.test('quick subset: every mode is caught, with scenario, step and classification', { skip, timeout: 240000 }, async (t) => {
   const dir = t.testdir()

@@ -5,6 +5,7 @@
 // themselves could never show: the wire of the kube driver (namespaces that pre-exist, pods Ready only later, exec
 // exit status, agnhost's outputs) carrying observed verdicts. Needs root, ip, nft and cc; says why it skips.
 import t from 'tap'
+import { cannotRunLocal } from '../../helpers/can-run.js'
 import { execa } from 'execa'
 import { join } from 'node:path'
 import { CALICO_POD_SUBNET } from '../../../src/drivers/kind/config.js'
@@ -15,17 +16,7 @@ import { isProblem } from '../../../src/compare/classification.js'
 import type { ScenarioReport } from '../../../src/report/model.js'
 import { RehearsalKube } from '../../helpers/rehearsal-kube.js'
 
-async function canRun(): Promise<string | false> {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces and nftables)'
-  for (const [tool, arg] of [
-    ['ip', '-V'],
-    ['nft', '--version'],
-    ['cc', '--version'],
-  ])
-    if ((await execa(tool, [arg], { reject: false })).exitCode !== 0) return `needs ${tool}`
-  return false
-}
-const skip = await canRun()
+const skip = await cannotRunLocal([['cc', '--version']])
 
 /**
  * The pod subnet the kind driver gives its clusters and asks Calico for addresses in: the scenarios' default pod CIDR,

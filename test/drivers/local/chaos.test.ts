@@ -1,7 +1,7 @@
 // Chaos steps on the local driver for real: faults while probing, windows measured, invariants judged,
 // and loss that does not raise false alarms (CI runs as root here).
 import t from 'tap'
-import { execa } from 'execa'
+import { cannotRunLocal } from '../../helpers/can-run.js'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { main } from '../../../src/cli/main.js'
@@ -9,16 +9,7 @@ import type { RunReport } from '../../../src/report/model.js'
 import { FAIL_OPEN_RESTART_MS } from '../../../src/drivers/local/dataplane.js'
 import { reportSchemaErrors } from '../../helpers/schema.js'
 
-async function canRun(): Promise<string | false> {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces and nftables)'
-  for (const [tool, arg] of [
-    ['ip', '-V'],
-    ['nft', '--version'],
-  ])
-    if ((await execa(tool, [arg], { reject: false })).exitCode !== 0) return `needs ${tool}`
-  return false
-}
-const skip = await canRun()
+const skip = await cannotRunLocal()
 
 async function run(args: string[]) {
   const dir = t.testdir()

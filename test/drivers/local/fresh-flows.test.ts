@@ -1,22 +1,14 @@
 // No state leaks between steps: a UDP flow allowed in one step must not let a probe through after a policy
 // denies it, even when the kernel would hand the prober the same source port (real namespaces and nftables).
 import t from 'tap'
+import { cannotRunLocal } from '../../helpers/can-run.js'
 import { execa } from 'execa'
 import { LocalDriver } from '../../../src/drivers/local/index.js'
 import type { ProbeConnection } from '../../../src/drivers/driver.js'
 import type { NetworkPolicy } from '../../../src/model/policy.js'
 import { parseScenario } from '../../../src/scenario/parse.js'
 
-async function canRun(): Promise<string | false> {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces and nftables)'
-  for (const [tool, arg] of [
-    ['ip', '-V'],
-    ['nft', '--version'],
-  ])
-    if ((await execa(tool, [arg], { reject: false })).exitCode !== 0) return `needs ${tool}`
-  return false
-}
-const skip = await canRun()
+const skip = await cannotRunLocal()
 
 const SCENARIO = `name: fresh-flows
 namespaces:

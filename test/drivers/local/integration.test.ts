@@ -1,5 +1,6 @@
 // The local driver for real: network namespaces, nftables, real TCP/UDP connections (CI runs as root here).
 import t from 'tap'
+import { cannotRunLocal } from '../../helpers/can-run.js'
 import { execa } from 'execa'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -10,18 +11,7 @@ import { reportSchemaErrors } from '../../helpers/schema.js'
 const FIXTURE = 'test/fixtures/scenarios/local-mix.yaml'
 const BIN = 'dist/src/cli/bin.js'
 
-async function canRun(): Promise<string | false> {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces and nftables)'
-  for (const [tool, arg] of [
-    ['ip', '-V'],
-    ['nft', '--version'],
-  ]) {
-    const r = await execa(tool, [arg], { reject: false })
-    if (r.exitCode !== 0) return `needs ${tool} (apt-get install iproute2 nftables)`
-  }
-  return false
-}
-const skip = await canRun()
+const skip = await cannotRunLocal()
 
 async function runCli(args: string[]) {
   let err = ''

@@ -1,0 +1,11 @@
+// Why: tests that need the local dataplane (root, ip, nft, and sometimes more tools) say why they skip, one way.
+import { execa } from 'execa'
+
+/** Why this machine cannot run network-namespace tests, or false; `extra` tools are checked too ([tool, version flag]). */
+export async function cannotRunLocal(extra: readonly (readonly [string, string])[] = []): Promise<string | false> {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces and nftables)'
+  for (const [tool, arg] of [['ip', '-V'], ['nft', '--version'], ...extra] as const)
+    if ((await execa(tool, [arg], { reject: false })).exitCode !== 0)
+      return `needs ${tool}${tool === 'ip' || tool === 'nft' ? ' (apt-get install iproute2 nftables)' : ''}`
+  return false
+}
