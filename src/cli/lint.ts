@@ -4,18 +4,24 @@ import { UsageError } from '../errors.js'
 import { atLeast, lint } from '../lint/lint.js'
 import { loadLintInput, makeLocator } from '../lint/load.js'
 import { type RuleId, type Severity, SEVERITIES } from '../lint/model.js'
-import { type LocatedFinding, renderLintJson, renderLintSarif, renderLintText } from '../lint/render.js'
+import { type LocatedFinding, renderLintJson, renderLintSarif, renderLintText, renderLintYaml } from '../lint/render.js'
 import { RULES } from '../lint/rules.js'
 import type { Io } from './io.js'
 
 interface LintFlags {
-  format: 'text' | 'json' | 'sarif'
-  failOn: Severity | 'never'
+  output: 'text' | 'json' | 'yaml' | 'sarif'
+  format?: LintFlags['output']
+  severity: Severity | 'never'
+  failOn?: Severity | 'never'
+  maxPerRule: string
+  rulesUrl?: string
   edgeLabel: string[]
   disable: string[]
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v]
+const OUTPUTS = ['text', 'json', 'yaml', 'sarif']
+const THRESHOLDS = [...SEVERITIES, 'never']
 
 /** `lint`: policy mistakes in scenarios or manifests, as text, JSON or SARIF. */
 export function registerLintCommand(program: Command, io: Io, setCode: (n: number) => void): void {
@@ -23,13 +29,19 @@ export function registerLintCommand(program: Command, io: Io, setCode: (n: numbe
     .command('lint')
     .description('check policies for common mistakes (scenario files, or plain Kubernetes manifests); no cluster needed')
     .argument('<paths...>', 'scenario files, manifest files, or folders')
+    .addOption(new Option('-o, --output <format>', 'text, json, yaml, or sarif (for code scanning)').choices(OUTPUTS).default('text'))
+    .addOption(new Option('--format <format>', 'old name of --output').choices(OUTPUTS).hideHelp())
     .addOption(
-      new Option('-f, --format <format>', 'text, json, or sarif (for code scanning)').choices(['text', 'json', 'sarif']).default('text'),
-    )
-    .addOption(
-      new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity')
-        .choices([...SEVERITIES, 'never'])
+      new Option('--severity <severity>', 'exit 1 when a finding is at or above this severity (never: always exit 0)')
+        .choices(THRESHOLDS)
         .default('warning'),
+    )
+    .addOption(new Option('--fail-on <severity>', 'old name of --severity').choices(THRESHOLDS).hideHelp())
+    .option('--max-per-rule <n>', 'text output: places listed per rule before "+N more" (0: all)', '5')
+    .option(
+      '--rules-url <url>',
+      "SARIF: where the rules are documented (e.g. docs/lint.md of your copy on GitHub); each rule's helpUri is <url>#<rule>",
+      process.env.NETPOL_HARNESS_RULES_URL,
     )
     .option(
       '--edge-label <key=value>',
@@ -49,12 +61,15 @@ counts only when no step closes it). Plain manifests are linted together: Networ
 pod templates of Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs; other kinds
 are ignored. Rules about selected pods stay quiet for namespaces whose pods are unknown.
 
-Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 bad input.
+Text output groups findings by rule (identical findings share a line) and ends with a summary per rule;
+-o json and -o yaml list every finding.
+
+Exit codes: 0 no finding at or above --severity; 1 findings; 2 bad input.
 
 Examples:
   netpol-harness lint k8s/                          # manifests
-  netpol-harness lint scenarios/ --fail-on error
-  netpol-harness lint k8s/ --format sarif > netpol.sarif --edge-label tier=public`,
+  netpol-harness lint scenarios/ --severity error
+  netpol-harness lint k8s/ -o sarif --edge-label tier=public > netpol.sarif`,
     )
     .action((paths: string[], flags: LintFlags) => {
       const edgeLabels = flags.edgeLabel.map((s) => {
@@ -62,6 +77,12 @@ Examples:
         if (!m) throw new UsageError(`--edge-label must be key=value (got ${s})`)
         return [m[1], m[2]] as const
       })
+      const output = flags.format ?? flags.output
+      const threshold = flags.failOn ?? flags.severity
+      const maxPerRule = Number(flags.maxPerRule)
+      if (!/^\d+$/.test(flags.maxPerRule)) throw new UsageError(`--max-per-rule must be a whole number (got ${flags.maxPerRule})`)
+      if (flags.rulesUrl !== undefined && !URL.canParse(flags.rulesUrl))
+        throw new UsageError(`--rules-url must be an absolute URL (got ${flags.rulesUrl})`)
       const known = new Set<string>(RULES.map((r) => r.id))
       for (const d of flags.disable)
         if (!known.has(d)) throw new UsageError(`--disable: unknown rule "${d}" (known: ${[...known].join(', ')})`)
@@ -73,11 +94,13 @@ Examples:
           (a, b) => a.source.file.localeCompare(b.source.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule),
         )
       io.out(
-        flags.format === 'sarif'
-          ? renderLintSarif(findings) + '\n'
-          : flags.format === 'json'
+        output === 'sarif'
+          ? renderLintSarif(findings, flags.rulesUrl) + '\n'
+          : output === 'json'
             ? renderLintJson(findings) + '\n'
-            : renderLintText(findings),
+            : output === 'yaml'
+              ? renderLintYaml(findings)
+              : renderLintText(findings, { maxPerRule }),
       )
       const by = (s: Severity) => findings.filter((f) => f.severity === s).length
       const what = [
@@ -89,6 +112,6 @@ Examples:
         .filter(Boolean)
         .join(' and ')
       io.err(`lint: ${what}: ${by('error')} errors, ${by('warning')} warnings, ${by('info')} infos\n`)
-      if (flags.failOn !== 'never' && findings.some((f) => atLeast(f.severity, flags.failOn as Severity))) setCode(1)
+      if (threshold !== 'never' && findings.some((f) => atLeast(f.severity, threshold))) setCode(1)
     })
 }

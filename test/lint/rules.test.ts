@@ -6,7 +6,7 @@ async function lintJson(files: Record<string, string>, extra: string[] = []) {
   const dir = t.testdir(files)
   let out = ''
   let err = ''
-  const code = await main(['lint', dir, '--format', 'json', '--fail-on', 'info', ...extra], {
+  const code = await main(['lint', dir, '-o', 'json', '--severity', 'info', ...extra], {
     out: (s) => void (out += s),
     err: (s) => void (err += s),
   })
@@ -191,7 +191,7 @@ t.test('--fail-on, --disable and --edge-label', async (t) => {
   )
   t.equal((await lintJson(files, ['--edge-label', 'role=edge', '--disable', 'ingress-from-anywhere'])).code, 0)
   const dir = t.testdir(files)
-  const code = await main(['lint', dir, '--edge-label', 'role=edge', '--fail-on', 'error'], { out: () => {}, err: () => {} })
+  const code = await main(['lint', dir, '--edge-label', 'role=edge', '--severity', 'error'], { out: () => {}, err: () => {} })
   t.equal(code, 0, 'a warning does not fail --fail-on error')
   t.equal(await main(['lint', dir, '--disable', 'nope'], { out: () => {}, err: () => {} }), 2, 'unknown rule is a usage error')
 })

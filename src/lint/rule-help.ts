@@ -1,0 +1,63 @@
+// Why: each rule's long help (why it matters, how to fix it), for SARIF's rule descriptions and the text summary.
+import type { RuleId } from './model.js'
+
+/** A rule's help: what goes wrong and the usual fix. */
+export interface RuleHelp {
+  readonly details: string
+  readonly fix: string
+}
+
+/** Help of every rule; typed by `RuleId` so a new rule cannot ship without it. */
+export const RULE_HELP: Readonly<Record<RuleId, RuleHelp>> = {
+  'no-default-deny': {
+    details:
+      'A namespace where no policy with `podSelector: {}` isolates every pod for ingress accepts traffic from anywhere into any pod that no other policy selects, including pods added later.',
+    fix: 'Add a default-deny ingress policy (`podSelector: {}`, `policyTypes: [Ingress]`, no rules), then allow what is needed.',
+  },
+  'ingress-from-anywhere': {
+    details:
+      'An ingress rule from `0.0.0.0/0` or `::/0` admits every address, inside and outside the cluster, into pods that do not look like an edge tier (web, frontend, ingress, gateway...).',
+    fix: 'Narrow the CIDR, or select only edge pods; `--edge-label key=value` says which pods are edge pods.',
+  },
+  'egress-blocks-dns': {
+    details:
+      'Pods isolated for egress with no rule open to port 53 cannot resolve names: the most common outage after a default-deny egress. DNS needs UDP 53, and TCP 53 for large answers.',
+    fix: 'Allow UDP and TCP port 53 to the DNS pods (for example the kube-system namespace with k8s-app=kube-dns).',
+  },
+  'selects-no-pod': {
+    details: 'A policy whose `podSelector` matches no pod of its namespace does nothing today; usually the labels are misspelt.',
+    fix: "Fix the podSelector's labels to match the pods it is meant for.",
+  },
+  'peer-selects-nothing': {
+    details: 'A `podSelector` or `namespaceSelector` peer that matches no pod or no namespace admits nothing; the rule is dead.',
+    fix: "Fix the peer's labels (namespaces carry `kubernetes.io/metadata.name` for selecting by name).",
+  },
+  'named-port-unknown': {
+    details:
+      'A named port matches only destination pods that declare a container port with that name and protocol; when none does, the rule admits nothing.',
+    fix: 'Fix the port name or protocol, or use the port number.',
+  },
+  'except-outside-cidr': {
+    details: 'An `ipBlock.except` must lie strictly inside its `cidr`; the API server rejects the policy otherwise.',
+    fix: 'Fix the ranges so every except is inside the cidr.',
+  },
+  'rules-ignored-by-policy-types': {
+    details:
+      'When `policyTypes` is set explicitly, `ingress` rules in a policy without `Ingress` (or `egress` rules without `Egress`) are ignored by every CNI.',
+    fix: 'Add the missing type to policyTypes, or drop the ignored rules.',
+  },
+  'empty-selector-surprise': {
+    details:
+      "A peer with only `podSelector: {}` selects every pod of the policy's own namespace, not of the cluster; authors often expect the cluster.",
+    fix: 'Add `namespaceSelector: {}` to the same peer if every namespace was meant.',
+  },
+  'peers-or-not-and': {
+    details:
+      'A peer with only a namespaceSelector next to a peer with only a podSelector are ORed: either admits. Both selectors in one peer are ANDed, which is often what was meant.',
+    fix: 'Put both selectors in one peer (one list item) for AND.',
+  },
+  'shadowed-rule': {
+    details: 'A rule that a broader rule of a policy with the same namespace and podSelector already covers has no effect.',
+    fix: 'Remove the narrower rule, or narrow the broader one.',
+  },
+}
