@@ -1,8 +1,12 @@
 // Why: commands over reports already written: `report` (rebuild pages and history) and `compare` (two runs).
 import { Option, type Command } from 'commander'
-import { compareRuns } from '../report/compare-runs.js'
+import { type ChangeKind, DEFAULT_FAIL_ON, anyChange, compareRuns, failing } from '../report/compare-runs.js'
+import { CLASSIFICATIONS, isProblem } from '../compare/classification.js'
+import { UsageError } from '../errors.js'
+import { parseDuration0 } from '../scenario/duration.js'
+import { stringify } from 'yaml'
 import { readRunReport } from '../report/read.js'
-import { renderCompareHtml, renderCompareMarkdown, summaryLine } from '../report/render-compare.js'
+import { renderCompareHtml, renderCompareJson, renderCompareMarkdown, summaryLine } from '../report/render-compare.js'
 import { rebuildReports, writeText } from '../report/write.js'
 import type { Io } from './io.js'
 
@@ -20,27 +24,73 @@ export function registerReportCommands(program: Command, io: Io, setCode: (n: nu
   program
     .command('compare')
     .description(
-      'compare two runs (two CNI versions, dataplanes or CNIs): cells whose observation or classification changed, time-to-enforce deltas',
+      'compare two runs (two CNI versions, dataplanes or CNIs): regressions, improvements, cells whose observation or classification changed, time-to-enforce changes; exit 1 on a regression',
     )
     .argument('<runA>', 'run folder or report.json (the baseline)')
     .argument('<runB>', 'run folder or report.json (the candidate)')
-    .addOption(new Option('-o, --output <format>', 'md or html').choices(['md', 'html']).default('md'))
+    .addOption(new Option('-o, --output <format>', 'md, html, json or yaml').choices(['md', 'html', 'json', 'yaml']).default('md'))
     .option('--out <file>', 'write to this file instead of standard output')
-    .option('--fail-on-change', 'exit 1 when any observation or classification differs')
+    .option('--fail-on <kinds>', `comma-separated regressions that exit 1: ${GATE_KINDS.join(', ')}, or none`, DEFAULT_FAIL_ON.join(','))
+    .option('--slower-than <duration>', 'a step counts as slower (or faster) when its time to enforce changes by more than this', '1s')
+    .option('--fail-on-change', 'exit 1 when anything differs at all, improvements included')
     .addHelpText(
       'after',
       `
+A regression is a cell B newly classifies as a problem (named by B's classification: fail-open, fail-closed,
+flaky, intent-violation, probe-error), a scenario of A missing from B (scenario-gone), or a step whose time to
+enforce grew by more than --slower-than or that no longer converges (slower). The reverse are improvements,
+which never fail the gate.
+
+Exit codes: 0 no regression named by --fail-on; 1 such a regression (or any change with --fail-on-change);
+2 bad input.
+
 Examples:
   netpol-harness compare reports/20261120-010000-aaaa reports/20261121-010000-bbbb
-  netpol-harness compare calico-3.31/ calico-3.32/ --output html --out compare.html --fail-on-change`,
+  netpol-harness compare calico-3.31/ calico-3.32/ --output html --out compare.html
+  netpol-harness compare last/ tonight/ -o json --fail-on fail-open,fail-closed --slower-than 2s`,
     )
-    .action((a: string, b: string, flags: { output: 'md' | 'html'; out?: string; failOnChange?: boolean }) => {
-      const c = compareRuns(readRunReport(a), readRunReport(b))
-      const text = flags.output === 'html' ? renderCompareHtml(c) : renderCompareMarkdown(c)
-      if (flags.out) {
-        writeText(flags.out, text)
-        io.err(`${summaryLine(c)}\nwritten: ${flags.out}\n`)
-      } else io.out(text)
-      if (flags.failOnChange && c.changes.length) setCode(1)
-    })
+    .action(
+      (
+        a: string,
+        b: string,
+        flags: { output: 'md' | 'html' | 'json' | 'yaml'; out?: string; failOn: string; slowerThan: string; failOnChange?: boolean },
+      ) => {
+        const slowerThanMs = parseDuration0(flags.slowerThan)
+        if (slowerThanMs === undefined) throw new UsageError(`--slower-than: invalid duration "${flags.slowerThan}" (use e.g. 1s, 500ms)`)
+        const failOn = parseFailOn(flags.failOn)
+        const c = compareRuns(readRunReport(a), readRunReport(b), { slowerThanMs })
+        const failed = failing(c, failOn)
+        const text =
+          flags.output === 'html'
+            ? renderCompareHtml(c)
+            : flags.output === 'json'
+              ? renderCompareJson(c, failed)
+              : flags.output === 'yaml'
+                ? stringify(JSON.parse(renderCompareJson(c, failed)))
+                : renderCompareMarkdown(c)
+        if (flags.out) {
+          writeText(flags.out, text)
+          io.err(`${summaryLine(c)}\nwritten: ${flags.out}\n`)
+        } else io.out(text)
+        if (failed.length)
+          io.err(`compare: ${failed.length} regression${failed.length === 1 ? '' : 's'} (--fail-on ${failOn.join(',') || 'none'})\n`)
+        if (failed.length || (flags.failOnChange && anyChange(c))) setCode(1)
+      },
+    )
+}
+
+/** What --fail-on can name: the problem classifications, a scenario gone, slower enforcement. */
+const GATE_KINDS: readonly ChangeKind[] = [...CLASSIFICATIONS.filter(isProblem), 'scenario-gone', 'slower']
+
+/** `--fail-on a,b`: known kinds only; `none` for an empty gate. */
+function parseFailOn(v: string): ChangeKind[] {
+  const kinds = v
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+  if (kinds.length === 1 && kinds[0] === 'none') return []
+  for (const k of kinds)
+    if (!GATE_KINDS.includes(k as ChangeKind))
+      throw new UsageError(`--fail-on: unknown kind "${k}" (known: ${GATE_KINDS.join(', ')}, none)`)
+  return kinds as ChangeKind[]
 }

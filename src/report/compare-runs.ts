@@ -1,5 +1,5 @@
 // Why: `compare`: what changed between two runs (two Calico versions, two dataplanes, two CNIs), pure.
-import type { Classification } from '../compare/classification.js'
+import { type Classification, isProblem } from '../compare/classification.js'
 import type { ObservationResult } from '../model/observation.js'
 import { cellLabel, stepTable } from './cells.js'
 import type { RunReport } from './model.js'
@@ -34,8 +34,31 @@ export interface StepDelta {
   readonly deltaMs: number | null
 }
 
+/** What a regression is about: a cell now classified this way, a scenario gone, a step slower to enforce (or never). */
+export type ChangeKind = Classification | 'scenario-gone' | 'slower'
+
+/** A change that matters for gating: worse (regression) or better (improvement) in B than in A. */
+export interface GateChange {
+  readonly kind: ChangeKind
+  readonly scenario: string
+  readonly step?: string
+  readonly cell?: string
+  /** One line for people: what it was, what it is. */
+  readonly detail: string
+}
+
+/** What compare judges as a regression or improvement. */
+export interface CompareOptions {
+  /** A step's time to enforce must differ by more than this to count (converging or not always counts). */
+  readonly slowerThanMs: number
+}
+
+/** The defaults of `compare`: 1 s of time-to-enforce noise is tolerated. */
+export const DEFAULT_COMPARE_OPTIONS: CompareOptions = { slowerThanMs: 1000 }
+
 /** What changed between two runs. */
 export interface RunComparison {
+  readonly options: CompareOptions
   readonly a: RunRef
   readonly b: RunRef
   readonly onlyInA: readonly string[]
@@ -43,6 +66,10 @@ export interface RunComparison {
   readonly comparedCells: number
   readonly changes: readonly CellChange[]
   readonly steps: readonly StepDelta[]
+  /** Worse in B: new problem cells (by B's classification), scenarios gone, steps slower beyond the threshold. */
+  readonly regressions: readonly GateChange[]
+  /** Better in B: problem cells that are fine now, steps faster beyond the threshold or converging now. */
+  readonly improvements: readonly GateChange[]
 }
 
 const ref = (r: RunReport): RunRef => ({
@@ -53,8 +80,34 @@ const ref = (r: RunReport): RunRef => ({
   exitCode: r.summary.exitCode,
 })
 
+/** Did a step's time to enforce change beyond the threshold (or start or stop converging)? */
+export function stepChanged(d: StepDelta, o: CompareOptions): boolean {
+  return d.deltaMs === null ? d.aMs !== d.bMs : Math.abs(d.deltaMs) > o.slowerThanMs
+}
+
+const ms = (v: number | null) => (v === null ? 'never' : `${v} ms`)
+
+/** Cell and step changes sorted into regressions and improvements. */
+function judge(changes: readonly CellChange[], steps: readonly StepDelta[], onlyInA: readonly string[], o: CompareOptions) {
+  const regressions: GateChange[] = onlyInA.map((scenario) => ({ kind: 'scenario-gone', scenario, detail: 'scenario not in B' }))
+  const improvements: GateChange[] = []
+  for (const x of changes) {
+    if (!x.classificationChanged) continue
+    const where = { scenario: x.scenario, step: x.step, cell: x.cell, detail: `${x.a.classification} -> ${x.b.classification}` }
+    if (isProblem(x.b.classification)) regressions.push({ kind: x.b.classification, ...where })
+    else if (isProblem(x.a.classification)) improvements.push({ kind: x.a.classification, ...where })
+  }
+  for (const d of steps) {
+    if (!stepChanged(d, o)) continue
+    const worse = d.bMs === null || (d.aMs !== null && d.bMs > d.aMs)
+    const change = { kind: 'slower' as const, scenario: d.scenario, step: d.step, detail: `time to enforce ${ms(d.aMs)} -> ${ms(d.bMs)}` }
+    ;(worse ? regressions : improvements).push(change)
+  }
+  return { regressions, improvements }
+}
+
 /** Scenarios match by name, steps by name within them, cells by source, destination and target. */
-export function compareRuns(a: RunReport, b: RunReport): RunComparison {
+export function compareRuns(a: RunReport, b: RunReport, options: CompareOptions = DEFAULT_COMPARE_OPTIONS): RunComparison {
   const bScen = new Map(b.scenarios.map((s) => [s.name, s]))
   const aNames = new Set(a.scenarios.map((s) => s.name))
   const changes: CellChange[] = []
@@ -95,13 +148,29 @@ export function compareRuns(a: RunReport, b: RunReport): RunComparison {
       }
     }
   }
+  const onlyInA = a.scenarios.filter((s) => !bScen.has(s.name)).map((s) => s.name)
   return {
+    options,
     a: ref(a),
     b: ref(b),
-    onlyInA: a.scenarios.filter((s) => !bScen.has(s.name)).map((s) => s.name),
+    onlyInA,
     onlyInB: b.scenarios.filter((s) => !aNames.has(s.name)).map((s) => s.name),
     comparedCells: compared,
     changes,
     steps,
+    ...judge(changes, steps, onlyInA, options),
   }
+}
+
+/** `--fail-on` by default: every disagreement (the CNI or the policies are wrong), a scenario gone, slower enforcement. */
+export const DEFAULT_FAIL_ON: readonly ChangeKind[] = ['fail-open', 'fail-closed', 'flaky', 'intent-violation', 'scenario-gone', 'slower']
+
+/** The regressions that fail the gate. */
+export function failing(c: RunComparison, failOn: readonly ChangeKind[]): readonly GateChange[] {
+  return c.regressions.filter((r) => failOn.includes(r.kind))
+}
+
+/** Anything at all differs: a cell's observation or classification, the scenarios, a step's time to enforce beyond the threshold. */
+export function anyChange(c: RunComparison): boolean {
+  return c.changes.length > 0 || c.onlyInA.length > 0 || c.onlyInB.length > 0 || c.regressions.length > 0 || c.improvements.length > 0
 }

@@ -65,8 +65,9 @@ t.test('a version 1 run (written by the previous release) is re-rendered and com
   t.equal(JSON.parse(readFileSync(join(v1, 'report.json'), 'utf8')).schemaVersion, 1, 'report.json itself is left as it was')
   const b = writeReports(sampleReport('20261124-020000-bbbb'), dir)
   const cmp = await run(['compare', v1, b])
-  t.equal(cmp.code, 0, cmp.err)
+  t.equal(cmp.code, 1, "the v1 run's scenario is missing from B: a regression")
   t.match(cmp.out, /0 cells compared/, 'different scenarios: nothing to compare, but both read')
+  t.match(cmp.out, /\*\*scenario-gone\*\*/)
   t.equal((await run(['compare', v1, v1, '--fail-on-change'])).code, 0, 'a version 1 run equals itself')
 })
 
