@@ -217,13 +217,18 @@ export interface UpResult {
   readonly calico: { readonly version: string; readonly manifest: string; readonly felix: string }
 }
 
-/** Is a cluster of that name there, with every node Ready and calico-node fully rolled out? */
-export async function status(exec: Exec, name: string): Promise<{ exists: boolean; healthy: boolean; detail: string }> {
+/** Fails with an install hint when the kind binary is missing (`cluster status` and `cluster down` alike). */
+async function requireKind(exec: Exec): Promise<void> {
   const kind = await exec('kind', ['version'])
   if (kind.exitCode !== 0)
     throw new InfraError('the kind driver needs kind, which is not installed here', {
       hint: 'install kind (https://kind.sigs.k8s.io) and Docker, or use --driver local',
     })
+}
+
+/** Is a cluster of that name there, with every node Ready and calico-node fully rolled out? */
+export async function status(exec: Exec, name: string): Promise<{ exists: boolean; healthy: boolean; detail: string }> {
+  await requireKind(exec)
   const docker = await exec('docker', ['info'])
   if (docker.exitCode !== 0)
     throw new InfraError(`the kind driver needs a working Docker engine: ${(docker.stderr || docker.stdout).trim().split('\n')[0]}`, {
@@ -389,5 +394,6 @@ async function checkReusable(exec: Exec, o: KindOptions, r: CalicoRelease): Prom
 
 /** Deletes the cluster (a missing one is fine). */
 export async function down(exec: Exec, name: string): Promise<void> {
+  await requireKind(exec)
   await execOrThrow(exec, ['kind', 'delete', 'cluster', '--name', name])
 }

@@ -273,3 +273,17 @@ t.test('cluster up --dry-run prints the plan and touches nothing', async (t) => 
   t.same(f.calls(), [], 'no command was run')
   t.equal(await main(['cluster', 'sideways'], { out: () => {}, err: () => {} }), 2)
 })
+
+// `cluster down` and `cluster status` without kind both say what is missing and how to get it, exit 3 (infrastructure).
+t.test('cluster down and status without kind give the install hint', async (t) => {
+  const path = process.env.PATH
+  process.env.PATH = t.testdir() // no kind, no docker
+  t.teardown(() => void (process.env.PATH = path))
+  for (const action of ['down', 'status']) {
+    let err = ''
+    const code = await main(['cluster', action], { out: () => {}, err: (s) => void (err += s) })
+    t.equal(code, 3, action)
+    t.match(err, /the kind driver needs kind, which is not installed here/, action)
+    t.match(err, /install kind \(https:\/\/kind\.sigs\.k8s\.io\)/, `${action}: the hint`)
+  }
+})
