@@ -18,6 +18,7 @@ export interface ClusterFlags {
   wait: string
   keep?: boolean
   context?: string
+  kubeconfig?: string
   allowExistingCluster?: boolean
 }
 
@@ -51,6 +52,7 @@ export function addClusterOptions(cmd: Command): Command {
     .option('--wait <duration>', 'kind: how long each readiness wait may take', '300s')
     .option('--keep', 'kind: keep the cluster after the run (the next run reuses it)')
     .option('--context <name>', 'kube: the kubeconfig context to use (default: the current one)')
+    .option('--kubeconfig <file>', 'kube: the kubeconfig to read (default: KUBECONFIG, else ~/.kube/config, as kubectl)')
     .option('--allow-existing-cluster', 'kube: run in a cluster netpol-harness did not create (it only touches namespaces it labels)')
 }
 

@@ -158,7 +158,7 @@ Examples:
         cluster = kind
         makeDriver = () => new KindDriver(o, kind)
       } else if (driverName === 'kube') {
-        const api = (await clusterApi())(flags.context)
+        const api = (await clusterApi())(flags.context, flags.kubeconfig)
         makeDriver = () => new KubeDriver({ api, runId: labelId, createdByUs: false, allowExisting: !!flags.allowExistingCluster, log })
       } else makeDriver = () => new LocalDriver({ nodes, faults, resyncMs, log })
       const ac = new AbortController()

@@ -1,7 +1,10 @@
 // Why: KubeApi over the official client (@kubernetes/client-node): the only file that talks to an API server.
 import { Writable } from 'node:stream'
 import * as k8s from '@kubernetes/client-node'
-import { InfraError } from '../../errors.js'
+import { existsSync, statSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { delimiter, join } from 'node:path'
+import { UsageError } from '../../errors.js'
 import type { NetworkPolicy } from '../../model/policy.js'
 import type { ExecResult, KubeApi, PodInfo } from './api.js'
 
@@ -31,22 +34,50 @@ function toModel(obj: object): k8s.KubernetesObject {
 
 const notFound = (e: unknown) => (e as { code?: number })?.code === 404
 
-/** A client for `context` from the default kubeconfig (KUBECONFIG or ~/.kube/config). */
-export function clientNodeApi(context?: string): KubeApi {
+/** In-cluster service account token: client-node's `loadFromDefault` uses it when no kubeconfig file exists. */
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token'
+
+/**
+ * The kubeconfig file kubectl would read: the first of KUBECONFIG, else ~/.kube/config; undefined inside a pod
+ * (the service account is used). client-node's `KubeConfig.loadFromDefault` reads the same order but, with none of
+ * them, silently falls back to `http://localhost:8080` (config.js, `loadFromClusterAndUser({ server:
+ * 'http://localhost:8080' })`): that case is a usage error here, reported with the path looked for.
+ */
+function defaultKubeconfig(): string | undefined {
+  const env = process.env.KUBECONFIG?.split(delimiter).find(Boolean)
+  if (env) return env
+  const home = join(homedir(), '.kube', 'config')
+  return existsSync(home) || !existsSync(SERVICE_ACCOUNT_TOKEN) ? home : undefined
+}
+
+/**
+ * A client for `context` (default: the current one) from `kubeconfig` (default: KUBECONFIG or ~/.kube/config, as
+ * kubectl reads them). A missing kubeconfig or context is the user's to fix: a usage error, before anything runs.
+ */
+export function clientNodeApi(context?: string, kubeconfig?: string): KubeApi {
   const kc = new k8s.KubeConfig()
-  kc.loadFromDefault()
+  const file = kubeconfig ?? defaultKubeconfig()
+  if (file !== undefined && (!existsSync(file) || !statSync(file).isFile()))
+    throw new UsageError(
+      `${kubeconfig !== undefined ? '--kubeconfig' : process.env.KUBECONFIG ? 'KUBECONFIG' : 'kubeconfig'}: no such file: ${file} (pass --kubeconfig FILE, or create a cluster with --driver kind)`,
+    )
+  try {
+    if (kubeconfig !== undefined) kc.loadFromFile(kubeconfig)
+    else kc.loadFromDefault()
+  } catch (e) {
+    throw new UsageError(`kubeconfig ${file ?? '(in-cluster)'} cannot be read: ${(e as Error).message}`)
+  }
+  const names = kc.getContexts().map((c) => c.name)
   if (context) {
-    if (!kc.getContexts().some((c) => c.name === context))
-      throw new InfraError(
-        `no context "${context}" in the kubeconfig (contexts: ${
-          kc
-            .getContexts()
-            .map((c) => c.name)
-            .join(', ') || 'none'
-        })`,
+    if (!names.includes(context))
+      throw new UsageError(
+        `--context: no context "${context}" in ${file ?? 'the in-cluster config'} (contexts: ${names.join(', ') || 'none'})`,
       )
     kc.setCurrentContext(context)
-  }
+  } else if (!kc.getCurrentContext() || !kc.getCurrentCluster())
+    throw new UsageError(
+      `no current context in ${file ?? 'the in-cluster config'}: pass --context NAME (contexts: ${names.join(', ') || 'none'})`,
+    )
   const core = kc.makeApiClient(k8s.CoreV1Api)
   const objects = k8s.KubernetesObjectApi.makeApiClient(kc)
   const version = kc.makeApiClient(k8s.VersionApi)

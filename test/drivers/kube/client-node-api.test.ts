@@ -4,9 +4,10 @@
 import t, { type Test } from 'tap'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { clientNodeApi } from '../../../src/drivers/kube/client-node-api.js'
+import { main } from '../../../src/cli/main.js'
 import { podManifest } from '../../../src/drivers/kube/manifests.js'
 import type { NetworkPolicy } from '../../../src/model/policy.js'
 
@@ -165,4 +166,35 @@ t.test("listNamespaces reads labels and the creation time (how old another run's
   t.same(await clientNodeApi('wire').listNamespaces('netpol-harness.io/run'), [
     { name: 'prod', labels: { env: 'prod' }, createdAt: Date.parse('2026-12-02T10:00:00Z') },
   ])
+})
+
+// What kubectl users expect of --kubeconfig and --context: a missing file or context is theirs to fix (exit 2, the
+// path or the contexts named), and nothing of a run is written. client-node alone would fall back to
+// http://localhost:8080 when no kubeconfig exists (its config.js `loadFromDefault`).
+t.test('a missing kubeconfig or context is a usage error naming what was looked for', async (t) => {
+  const dir = t.testdir()
+  t.throws(() => clientNodeApi(undefined, join(dir, 'nope')), { name: 'UsageError', message: /--kubeconfig: no such file: .*nope/ })
+  const before = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME }
+  t.teardown(() => {
+    for (const [k, v] of Object.entries(before)) v === undefined ? delete process.env[k] : (process.env[k] = v)
+  })
+  delete process.env.KUBECONFIG
+  process.env.HOME = dir
+  t.throws(() => clientNodeApi(), { name: 'UsageError', message: /kubeconfig: no such file: .*\.kube\/config/ }, 'no silent localhost:8080')
+  const { url } = await recordingServer(t)
+  kubeconfig(t, url)
+  t.throws(() => clientNodeApi('prod'), { name: 'UsageError', message: /--context: no context "prod" in .* \(contexts: wire\)/ })
+  t.equal(clientNodeApi().context, 'wire', 'the current context by default')
+})
+
+t.test('run --driver kube with a missing kubeconfig exits 2 and writes no run', async (t) => {
+  const dir = t.testdir()
+  let err = ''
+  const code = await main(
+    ['run', 'scenarios/basics', '--driver', 'kube', '--kubeconfig', join(dir, 'nope'), '--report-dir', join(dir, 'reports')],
+    { out: () => {}, err: (s) => void (err += s) },
+  )
+  t.equal(code, 2)
+  t.match(err, /--kubeconfig: no such file/)
+  t.notOk(existsSync(join(dir, 'reports')), 'no report, no history')
 })
