@@ -36,8 +36,13 @@ function cellStory(c: CellReport): string {
   return lines.join('\n')
 }
 
+/** The id of a cell's table entry, the anchor problem lists link to. */
+function cellAnchor(scenario: string, stepIndex: number, c: CellReport): string {
+  return `cell-${scenario}-${stepIndex + 1}-${c.from}-${c.to}-${targetId(c)}`.replace(/[^A-Za-z0-9_-]/g, '_')
+}
+
 /** One truth table per target: sources as rows, destinations as columns, the observed glyph in each cell. */
-function truthTables(st: StepReport): string {
+function truthTables(scenario: string, st: StepReport): string {
   const table = stepTable(st)
   return table.targets
     .map((t, ti) => {
@@ -47,11 +52,12 @@ function truthTables(st: StepReport): string {
           const c = table.getAt(si, di, ti)
           if (!c) return '<td class="r-skipped"></td>'
           const bad = isProblemCell(c)
-          return `<td class="r-${c.observation.result}${bad ? ' bad' : ''}" title="${esc(cellStory(c))}">${GLYPH[c.observation.result]}${bad ? MISMATCH_MARK : ''}</td>`
+          const id = bad ? ` id="${cellAnchor(scenario, st.index, c)}"` : ''
+          return `<td${id} class="r-${c.observation.result}${bad ? ' bad' : ''}" data-story="${esc(cellStory(c))}">${GLYPH[c.observation.result]}${bad ? MISMATCH_MARK : ''}</td>`
         })
         return `<tr><th>${esc(from)}</th>${tds.join('')}</tr>`
       })
-      return `<table class="tt" data-target="${esc(targetId(t))}">${head}<tbody>${rows.join('')}</tbody></table>`
+      return `<div class="scroll"><table class="tt" data-target="${esc(targetId(t))}">${head}<tbody>${rows.join('')}</tbody></table></div>`
     })
     .join('')
 }
@@ -87,32 +93,42 @@ function chaosTimeline(ch: ChaosReport): string {
   return `<div class="chaos"><div>${esc(label)}</div><svg class="timeline" role="img" width="${w}" height="60" viewBox="0 0 ${w} 60" xmlns="http://www.w3.org/2000/svg"><line x1="10" y1="50" x2="${w - 10}" y2="50" stroke="#d0d7de"/>${parts.join('')}<text x="10" y="59">0</text><text x="${w - 10}" y="59" text-anchor="end">${Math.round(end)} ms</text></svg>${inv}</div>`
 }
 
-function problemTable(cells: readonly { s: string; st: string; c: CellReport }[], caption: string): string {
+/** A listed problem cell: its scenario, step and the cell. */
+interface Listed {
+  readonly s: string
+  readonly step: StepReport
+  readonly c: CellReport
+}
+
+function problemTable(cells: readonly Listed[], caption: string): string {
   if (cells.length === 0) return ''
   const rows = cells
     .slice(0, 500)
     .map(
-      ({ s, st, c }) =>
-        `<tr><td>${esc(s)}</td><td>${esc(st)}</td><td>${esc(`${c.from} -> ${c.to}`)}</td><td>${targetId(c)}</td><td>${c.intent ?? ''}</td><td>${c.prediction}</td><td>${c.observation.result}</td><td><b>${c.classification}</b></td><td>${esc(c.explanation ? explanationText(c.explanation) : '')}</td></tr>`,
+      ({ s, step, c }) =>
+        `<tr><td>${esc(s)}</td><td>${esc(`${step.index + 1}. ${step.name}`)}</td><td><a href="#${cellAnchor(s, step.index, c)}">${esc(`${c.from} -> ${c.to}`)}</a></td><td>${targetId(c)}</td><td>${c.intent ?? ''}</td><td>${c.prediction}</td><td>${c.observation.result}</td><td><b>${c.classification}</b></td><td>${esc(c.explanation ? explanationText(c.explanation) : '')}</td></tr>`,
     )
-  return `<h2>${esc(caption)} (${cells.length})</h2><table class="problems"><thead><tr><th>scenario</th><th>step</th><th>cell</th><th>target</th><th>intent</th><th>prediction</th><th>observed</th><th>classification</th><th>why</th></tr></thead><tbody>${rows.join('')}</tbody></table>${cells.length > 500 ? `<p class="mute">first 500 shown; report.json has all</p>` : ''}`
+  return `<h2>${esc(caption)} (${cells.length})</h2><div class="scroll"><table class="problems"><thead><tr><th>scenario</th><th>step</th><th>cell</th><th>target</th><th>intent</th><th>prediction</th><th>observed</th><th>classification</th><th>why</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>${cells.length > 500 ? `<p class="mute">first 500 shown; report.json has all</p>` : ''}`
 }
 
-function scenarioSection(s: ScenarioReport): string {
+function scenarioSection(s: ScenarioReport, tteMax: number): string {
   const chart = s.steps.length
     ? `<h3>Time to enforce per step</h3>${barChart(
         s.steps.map((st) => ({ label: `${st.index + 1}. ${st.name}`, value: st.timeToEnforceMs, note: `${st.rounds} rounds` })),
         'ms',
         'chart tte',
+        tteMax,
       )}`
     : ''
+  const classes = [...new Set(s.steps.flatMap((st) => st.cells.map((c) => c.classification)))]
+  const problems = s.steps.some((st) => st.cells.some(isProblemCell)) || !!s.error
   const steps = s.steps.map((st) => {
     const bad = st.cells.filter(isProblemCell).length
     const meta = `${st.rounds} rounds; ${st.converged ? `time to enforce ${st.timeToEnforceMs} ms` : '<b>did not converge</b>'}; ${bad} disagreeing cells; apply ${st.applyMs} ms; timeout ${st.timeoutMs} ms`
     const chaos = st.chaos?.length ? `<h4>Faults</h4>${st.chaos.map(chaosTimeline).join('')}` : ''
-    return `<details class="step"${bad || st.chaos?.length ? ' open' : ''}><summary><b>Step ${st.index + 1}: ${esc(st.name)}</b> <span class="mute">${meta}</span></summary>${chaos}<div class="tables">${truthTables(st)}</div></details>`
+    return `<details class="step"${bad || st.chaos?.length ? ' open' : ''}><summary><b>Step ${st.index + 1}: ${esc(st.name)}</b> <span class="mute">${meta}</span></summary>${chaos}<div class="tables">${truthTables(s.name, st)}</div></details>`
   })
-  return `<section class="scenario"><h2 id="${esc(s.name)}">${esc(s.name)}</h2><p class="mute">${esc(s.file)}${s.description ? ` — ${esc(s.description)}` : ''}${s.tags.length ? ` · tags: ${esc(s.tags.join(', '))}` : ''}</p>${s.error ? `<p class="pill error">${esc(s.error)}</p>` : ''}${chart}${steps.join('')}</section>`
+  return `<section class="scenario" data-name="${esc(s.name)}" data-tags="${esc(s.tags.join(' '))}" data-classes="${esc(classes.join(' '))}" data-problem="${problems}"><h2 id="${esc(s.name)}">${esc(s.name)}</h2><p class="mute">${esc(s.file)}${s.description ? ` — ${esc(s.description)}` : ''}${s.tags.length ? ` · tags: ${esc(s.tags.join(', '))}` : ''}</p>${s.error ? `<p class="pill error">${esc(s.error)}</p>` : ''}${chart}${steps.join('')}</section>`
 }
 
 /** The run page (report.html). */
@@ -131,9 +147,11 @@ export function renderHtml(r: RunReport): string {
   const countCells = (Object.keys(c) as (keyof typeof c)[]).map(
     (k) => `<td class="${c[k] && isProblem(k) ? 'bad' : ''}"><div class="num">${c[k]}</div><div class="mute">${k}</div></td>`,
   )
-  const all = r.scenarios.flatMap((s) =>
-    s.steps.flatMap((st) => st.cells.map((cell) => ({ s: s.name, st: `${st.index + 1}. ${st.name}`, c: cell }))),
-  )
+  const all: Listed[] = r.scenarios.flatMap((s) => s.steps.flatMap((step) => step.cells.map((c) => ({ s: s.name, step, c }))))
+  // Every scenario's time-to-enforce bars on one scale, so bars compare across the page.
+  const tteMax = Math.max(1, ...r.scenarios.flatMap((s) => s.steps.map((st) => st.timeToEnforceMs ?? 0)))
+  const present = [...new Set(all.map((x) => x.c.classification))]
+  const filter = `<div class="filter" role="search"><input type="search" id="q" placeholder="search scenarios, tags, cells" aria-label="search"> <label><input type="checkbox" id="only-problems"> only problems</label> <select id="cls" aria-label="classification"><option value="">every classification</option>${present.map((k) => `<option>${k}</option>`).join('')}</select> <span id="shown" class="mute"></span></div>`
   const body = [
     `<h1>netpol-harness run ${esc(r.runId)} <span class="pill ${v.cls}">${v.word}</span></h1>`,
     `<p>${r.summary.scenarios} scenarios, ${r.summary.steps} steps, ${r.summary.cells} cells in ${(r.durationMs / 1000).toFixed(1)} s (${r.summary.probesPerSecond} probes/s); started ${esc(r.startedAt)}.</p>`,
@@ -148,8 +166,9 @@ export function renderHtml(r: RunReport): string {
       all.filter((x) => faultOf(x.c.classification) === 'dataplane' || faultOf(x.c.classification) === 'probe'),
       'Disagreements between prediction and observation',
     ),
-    `<h2>Scenarios</h2><p class="mute">Glyphs: <code>.</code> allowed, <code>X</code> blocked, <code>R</code> refused, <code>!</code> error, <code>-</code> skipped, <code>?</code> unsupported; a red outline and <code>*</code> mark a disagreement. Hover or click a cell for the evaluator's explanation and every attempt.</p>`,
-    ...r.scenarios.map(scenarioSection),
+    `<h2>Scenarios</h2><p class="mute">Glyphs: <code>.</code> allowed, <code>X</code> blocked, <code>R</code> refused, <code>!</code> error, <code>-</code> skipped, <code>?</code> unsupported; red cells marked <code>*</code> are problems (a disagreement or an intent violation). Hover or click a cell for the evaluator's explanation and every attempt (Escape closes it).</p>`,
+    filter,
+    ...r.scenarios.map((s) => scenarioSection(s, tteMax)),
   ]
   return page(`netpol-harness ${r.runId}: ${v.word}`, body.join('\n'))
 }

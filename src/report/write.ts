@@ -7,6 +7,7 @@ import type { RunReport } from './model.js'
 import { readRunReport, listRunDirs } from './read.js'
 import { renderHtml } from './render-html.js'
 import { renderIndex } from './render-index.js'
+import { chartAssets } from './assets.js'
 import { renderJunit } from './render-junit.js'
 import { renderMarkdown } from './render-markdown.js'
 
@@ -27,7 +28,7 @@ function readHistory(dir: string): History {
 
 function writeHistory(dir: string, h: History): void {
   writeFileSync(join(dir, 'history.json'), JSON.stringify(h, null, 1) + '\n')
-  writeFileSync(join(dir, 'index.html'), renderIndex(h))
+  writeFileSync(join(dir, 'index.html'), renderIndex(h, chartAssets()))
 }
 
 function writeRun(r: RunReport, dir: string, formats = RENDERERS): string {

@@ -2,6 +2,7 @@
 import t from 'tap'
 import { renderHtml } from '../../src/report/render-html.js'
 import { renderIndex } from '../../src/report/render-index.js'
+import { chartAssets } from '../../src/report/assets.js'
 import { EMPTY_HISTORY, historyEntry, withRun } from '../../src/report/history.js'
 import { compareRuns } from '../../src/report/compare-runs.js'
 import { renderCompareHtml, renderCompareMarkdown } from '../../src/report/render-compare.js'
@@ -15,7 +16,7 @@ t.test('the run page', async (t) => {
   t.equal((html.match(/<table class="tt"/g) ?? []).length, 4, 'one truth table per step and target')
   t.match(
     html,
-    /<td class="r-allowed bad" title="x\/b -&gt; x\/a 80\/TCP: fail-open[^"]*why \(evaluator\): egress of x\/b: not isolated; ingress of x\/a: isolated by x\/deny; no rule allows it[^"]*round 2 at 260 ms: allowed by x\/a/,
+    /<td id="cell-sample-[^"]*" class="r-allowed bad" data-story="x\/b -&gt; x\/a 80\/TCP: fail-open[^"]*why \(evaluator\): egress of x\/b: not isolated; ingress of x\/a: isolated by x\/deny; no rule allows it[^"]*round 2 at 260 ms: allowed by x\/a/,
     'a disagreement is highlighted and carries its explanation and attempts',
   )
   t.match(html, /Intent violations: policies that do not do what their author meant \(2\)/)
@@ -43,11 +44,13 @@ t.test('history and the index page', async (t) => {
     'an intent violation fails the scenario',
   )
   t.equal(h.runs[1].scenarios[0].timeToEnforceMs, 90)
-  const html = renderIndex(h)
+  const html = renderIndex(h, chartAssets())
   t.match(html, /netpol-harness: 2 runs/)
   t.match(html, /<a href="20261124-010000-aaaa\/report.html">/)
-  t.equal((html.match(/<svg class="chart"/g) ?? []).length, 2, 'time-to-enforce and probe-rate trends')
-  t.match(renderIndex(EMPTY_HISTORY), /No runs yet/)
+  t.equal((html.match(/<script type="application\/json" data-chart=/g) ?? []).length, 2, 'time-to-enforce and probe-rate trends')
+  t.match(html, chartAssets().js.slice(0, 200), 'the chart library is inlined: the page stays one offline file')
+  t.notMatch(html, /<script[^>]+src=/, 'no external script')
+  t.match(renderIndex(EMPTY_HISTORY, chartAssets()), /No runs yet/)
 })
 
 t.test('compare two runs', async (t) => {
@@ -72,7 +75,7 @@ t.test('compare two runs', async (t) => {
     ],
   )
   const md = renderCompareMarkdown(c)
-  t.match(md, /\| sample \| baseline \| x\/b -> x\/a 80\/TCP \| allowed \| allowed \| fail-open \| match \(changed\) \|/)
+  t.match(md, /## Improvements \(3\)\n\n- \*\*fail-open\*\* sample \/ baseline \/ x\/b -> x\/a 80\/TCP: fail-open -> match/)
   t.match(md, /\| sample \| restart the agent \| never \| 90 ms \| n\/a \|/)
   t.match(renderCompareHtml(c), /<td class="bad">match<\/td>/)
 })
