@@ -1,12 +1,10 @@
 // Why: the command line; the one place that maps errors to exit codes (0 agree, 1 disagree, 2 input, 3 infra,
-// 70 a bug: one line without a stack trace unless --debug). Command modules that pull in drivers (Kubernetes
-// client, execa) are imported only when their command runs, so `validate`/`predict`/`explain` start fast.
+// 70 a bug: one line without a stack trace unless --debug). Everything a command needs (scenario loading with
+// yaml and zod, drivers with the Kubernetes client and execa) is imported only when that command runs.
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import { HarnessError, InfraError, InputError, UsageError, formatProblem } from '../errors.js'
 import type { Protocol } from '../model/cluster.js'
-import { loadScenarios } from '../scenario/load.js'
-import { renderExplain } from './explain.js'
 import { VERSION } from '../version.js'
 import { type Io, processIo } from './io.js'
 
@@ -68,7 +66,8 @@ Examples:
     .command('validate')
     .description('check scenario files (and the policy files they reference) without touching any cluster')
     .argument('<paths...>', 'scenario files or folders')
-    .action((paths: string[]) => {
+    .action(async (paths: string[]) => {
+      const { loadScenarios } = await import('../scenario/load.js')
       const scenarios = loadScenarios(paths)
       io.out(`ok: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} valid (${scenarios.map((s) => s.name).join(', ')})\n`)
     })
@@ -101,7 +100,8 @@ Examples:
         .default('TCP')
         .argParser((v) => v.toUpperCase()),
     )
-    .action((file: string, opts: { step: string; from: string; to: string; port: number; protocol: Protocol }) => {
+    .action(async (file: string, opts: { step: string; from: string; to: string; port: number; protocol: Protocol }) => {
+      const [{ loadScenarios }, { renderExplain }] = await Promise.all([import('../scenario/load.js'), import('./explain.js')])
       const [s] = loadScenarios([file])
       io.out(renderExplain(s, opts.step, opts.from, opts.to, { port: opts.port, protocol: opts.protocol }))
     })
