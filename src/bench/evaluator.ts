@@ -1,7 +1,7 @@
 // Why: `npm run bench` part 1: evaluator speed and memory against the targets of the foundation issue.
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { predict } from '../evaluator/index.js'
-import { predictScenario, renderPredictJson } from '../cli/predict.js'
+import { predictJsonChunks, predictSteps } from '../cli/predict.js'
 import type { Target } from '../model/cluster.js'
 import { generateCluster, generateScenario } from './generate.js'
 
@@ -56,7 +56,12 @@ export function benchEvaluator() {
   const baseRuns: number[] = []
   let bytes = 0
   for (let i = 0; i < 5; i++) {
-    jsonRuns.push(time(() => (bytes = renderPredictJson(scenario, predictScenario(scenario)).length)))
+    jsonRuns.push(
+      time(() => {
+        bytes = 0
+        for (const c of predictJsonChunks(scenario, predictSteps(scenario))) bytes += c.length
+      }),
+    )
     // Baseline: node merely building and serialising the same cells (the verdicts are arbitrary).
     baseRuns.push(
       time(() => {

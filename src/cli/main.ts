@@ -1,17 +1,43 @@
-// Why: the command line; the one place that maps errors to exit codes (0 agree, 1 disagree, 2 input, 3 infra).
+// Why: the command line; the one place that maps errors to exit codes (0 agree, 1 disagree, 2 input, 3 infra,
+// 70 a bug: one line without a stack trace unless --debug). Everything a command needs (scenario loading with
+// yaml and zod, drivers with the Kubernetes client and execa) is imported only when that command runs.
+import { readFileSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import { HarnessError, InfraError, InputError, UsageError, formatProblem } from '../errors.js'
 import type { Protocol } from '../model/cluster.js'
-import { loadScenarios } from '../scenario/load.js'
-import { renderExplain } from './explain.js'
-import { intentViolations, predictScenario, renderPredictJson, renderPredictTable } from './predict.js'
-import { registerLintCommand } from './lint.js'
-import { registerReportCommands } from './report-commands.js'
-import { registerSelftestCommand } from './selftest.js'
-import { registerClusterCommand } from './cluster-command.js'
-import { registerRunCommands } from './run-commands.js'
 import { VERSION } from '../version.js'
 import { type Io, processIo } from './io.js'
+
+type Register = (program: Command, io: Io, setCode: (n: number) => void) => void
+
+/**
+ * The command modules registered lazily, in help order, with the commands each registers (test/cli/main.test.ts
+ * checks the lists against what the modules register). @internal exported for its test
+ */
+export const COMMAND_MODULES: readonly { readonly commands: readonly string[]; readonly load: () => Promise<Register> }[] = [
+  { commands: ['run', 'cleanup'], load: async () => (await import('./run-commands.js')).registerRunCommands },
+  { commands: ['lint'], load: async () => (await import('./lint.js')).registerLintCommand },
+  { commands: ['report', 'compare'], load: async () => (await import('./report-commands.js')).registerReportCommands },
+  { commands: ['selftest'], load: async () => (await import('./selftest.js')).registerSelftestCommand },
+  { commands: ['cluster'], load: async () => (await import('./cluster-command.js')).registerClusterCommand },
+]
+
+const BUILT_IN = new Set(['validate', 'predict', 'explain'])
+
+/** The modules a command line needs: none for the built-in commands, its own for a known command, else all (help). */
+function modulesFor(argv: readonly string[]): readonly (typeof COMMAND_MODULES)[number][] {
+  const word = argv.find((a) => !a.startsWith('-'))
+  if (word === undefined && (argv.includes('--version') || argv.includes('-V'))) return []
+  if (word !== undefined && BUILT_IN.has(word)) return []
+  const own = COMMAND_MODULES.filter((m) => word !== undefined && m.commands.includes(word))
+  return own.length ? own : COMMAND_MODULES
+}
+
+/** True when the user asked for stack traces: `--debug` (before any `--`) or NETPOL_HARNESS_DEBUG=1. */
+function debugWanted(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--')
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--debug') || ['1', 'true'].includes(process.env.NETPOL_HARNESS_DEBUG ?? '')
+}
 
 function buildProgram(io: Io, setCode: (n: number) => void): Command {
   const program = new Command('netpol-harness')
@@ -19,6 +45,7 @@ function buildProgram(io: Io, setCode: (n: number) => void): Command {
       'Proves a CNI enforces Kubernetes NetworkPolicy exactly as written: predicts the connectivity matrix, probes it with real connections, and flags every disagreement.',
     )
     .version(VERSION)
+    .option('--debug', 'on an internal error (exit 70), print its stack trace (also NETPOL_HARNESS_DEBUG=1)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()
@@ -26,7 +53,8 @@ function buildProgram(io: Io, setCode: (n: number) => void): Command {
     'after',
     `
 Exit codes: 0 everything agreed; 1 a disagreement (intent, prediction or observation);
-            2 bad input or usage (nothing changed in any cluster); 3 infrastructure failure.
+            2 bad input or usage (nothing changed in any cluster); 3 infrastructure failure;
+            70 a bug in netpol-harness (run again with --debug for the stack trace).
 
 Examples:
   netpol-harness validate scenarios/
@@ -38,7 +66,8 @@ Examples:
     .command('validate')
     .description('check scenario files (and the policy files they reference) without touching any cluster')
     .argument('<paths...>', 'scenario files or folders')
-    .action((paths: string[]) => {
+    .action(async (paths: string[]) => {
+      const { loadScenarios } = await import('../scenario/load.js')
       const scenarios = loadScenarios(paths)
       io.out(`ok: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} valid (${scenarios.map((s) => s.name).join(', ')})\n`)
     })
@@ -48,20 +77,9 @@ Examples:
     .description("print the evaluator's predicted connectivity for every step; exits 1 if a prediction contradicts a step's expect")
     .argument('<paths...>', 'scenario files or folders')
     .addOption(new Option('-o, --output <format>', 'json (ARCHITECTURE.md 3.3) or table').choices(['json', 'table']).default('table'))
-    .action((paths: string[], opts: { output: 'json' | 'table' }) => {
-      let violations = 0
-      for (const s of loadScenarios(paths)) {
-        const steps = predictScenario(s)
-        io.out(opts.output === 'json' ? renderPredictJson(s, steps) + '\n' : renderPredictTable(s, steps))
-        const v = intentViolations(s, steps)
-        violations += v.length
-        for (const x of v.slice(0, 20))
-          io.err(
-            `intent violation: ${s.name} step "${x.step}": ${x.from} -> ${x.to} ${x.target}: expected ${x.intended}, policies ${x.predicted}\n`,
-          )
-        if (v.length > 20) io.err(`... and ${v.length - 20} more intent violations in ${s.name}\n`)
-      }
-      if (violations > 0) setCode(1)
+    .action(async (paths: string[], opts: { output: 'json' | 'table' }) => {
+      const { predictCommand } = await import('./predict.js')
+      setCode(await predictCommand(io, paths, opts.output))
     })
 
   program
@@ -82,16 +100,12 @@ Examples:
         .default('TCP')
         .argParser((v) => v.toUpperCase()),
     )
-    .action((file: string, opts: { step: string; from: string; to: string; port: number; protocol: Protocol }) => {
+    .action(async (file: string, opts: { step: string; from: string; to: string; port: number; protocol: Protocol }) => {
+      const [{ loadScenarios }, { renderExplain }] = await Promise.all([import('../scenario/load.js'), import('./explain.js')])
       const [s] = loadScenarios([file])
       io.out(renderExplain(s, opts.step, opts.from, opts.to, { port: opts.port, protocol: opts.protocol }))
     })
 
-  registerRunCommands(program, io, setCode)
-  registerLintCommand(program, io, setCode)
-  registerReportCommands(program, io, setCode)
-  registerSelftestCommand(program, io, setCode)
-  registerClusterCommand(program, io, setCode)
   return program
 }
 
@@ -102,6 +116,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     code = Math.max(code, n)
   })
   try {
+    for (const m of modulesFor(argv)) (await m.load())(program, io, (n) => (code = Math.max(code, n)))
     if (argv.length === 0) {
       program.outputHelp()
       return 2
@@ -109,12 +124,57 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     await program.parseAsync([...argv], { from: 'user' })
     return code
   } catch (e) {
-    return reportError(e, io)
+    return reportError(e, io, debugWanted(argv))
   }
 }
 
-/** Maps an error to its exit code, printing it without a stack trace unless it is a bug. */
-function reportError(e: unknown, io: Io): number {
+/** Where to report a bug: package.json's `bugs` (or `repository`) when it names one, else undefined. */
+function bugTracker(): string | undefined {
+  // src/cli/main.ts under tests, dist/src/cli/main.js when built.
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    let pkg
+    try {
+      pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8'))
+    } catch {
+      continue
+    }
+    if (pkg.name !== 'netpol-harness') continue
+    const bugs = typeof pkg.bugs === 'string' ? pkg.bugs : pkg.bugs?.url
+    const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url
+    return (
+      bugs ??
+      (repo
+        ? `${String(repo)
+            .replace(/^git\+/, '')
+            .replace(/\.git$/, '')}/issues`
+        : undefined)
+    )
+  }
+  return undefined
+}
+
+/**
+ * An unexpected error (a bug): one line saying what failed and how to report it; the stack trace only with
+ * `--debug` or NETPOL_HARNESS_DEBUG=1. Exit 70 (EX_SOFTWARE). bin.ts sends uncaught errors here too.
+ */
+export function reportInternalError(e: unknown, io: Io, debug: boolean): number {
+  const message = e instanceof Error ? (e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message || 'Error') : String(e)
+  io.err(`internal error: ${message.split('\n')[0]}\n`)
+  if (debug) io.err(`${(e instanceof Error && e.stack) || String(e)}\n`)
+  const where = bugTracker()
+  io.err(
+    `This is a bug in netpol-harness ${VERSION}; please report it ${where ? `at ${where} ` : ''}with the command line and this message${debug ? ' and the stack trace above' : ' (run again with --debug for the stack trace)'}.\n`,
+  )
+  return 70
+}
+
+/** True when the process was started with `--debug` or NETPOL_HARNESS_DEBUG=1 (for bin.ts). */
+export function processDebug(): boolean {
+  return debugWanted(process.argv.slice(2))
+}
+
+/** Maps an error to its exit code, printing it without a stack trace unless it is a bug and --debug is on. */
+function reportError(e: unknown, io: Io, debug: boolean): number {
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0
     return 2
@@ -136,6 +196,5 @@ function reportError(e: unknown, io: Io): number {
     io.err(`error: ${e.message}\n`)
     return e.exitCode
   }
-  io.err(`internal error (a bug in netpol-harness, please report it):\n${(e as Error)?.stack ?? String(e)}\n`)
-  return 70
+  return reportInternalError(e, io, debug)
 }

@@ -1,11 +1,14 @@
-// Why: `predict`: the evaluator's matrix for every step of a scenario, no cluster involved.
+// Why: `predict`: the evaluator's matrix for every step of a scenario, no cluster involved. Output is produced
+// step by step and chunk by chunk, so a matrix of millions of cells never becomes one string (or one object per cell).
 import { predict, type Verdict } from '../evaluator/index.js'
 import type { Scenario } from '../model/scenario.js'
 import type { TruthTable } from '../model/truth-table.js'
 import { intendedVerdict } from '../compare/intent.js'
 import { stepStates } from '../scenario/apply-actions.js'
+import { loadScenarios } from '../scenario/load.js'
 import { GLYPH } from '../report/glyphs.js'
-import { renderTarget } from '../report/render-table.js'
+import { targetChunks } from '../report/render-table.js'
+import { type Io, writeOut } from './io.js'
 
 /** One step's predicted matrix. */
 export interface StepPrediction {
@@ -13,60 +16,145 @@ export interface StepPrediction {
   readonly table: TruthTable<Verdict>
 }
 
+/** A cell where the prediction contradicts the step's intent. */
+export interface IntentViolation {
+  step: string
+  from: string
+  to: string
+  target: string
+  intended: string
+  predicted: string
+}
+
+/** Predicts the steps one at a time, so a step's table can be dropped before the next one is built. */
+export function* predictSteps(s: Scenario): Generator<StepPrediction> {
+  const states = stepStates(s)
+  for (const [i, step] of s.steps.entries()) yield { name: step.name, table: predict(states[i], step.probe.targets) }
+}
+
 /** Predicts every step of a scenario. */
 export function predictScenario(s: Scenario): StepPrediction[] {
-  const states = stepStates(s)
-  return s.steps.map((step, i) => ({ name: step.name, table: predict(states[i], step.probe.targets) }))
+  return [...predictSteps(s)]
 }
 
-/** Cells where the prediction contradicts the step's intent. */
-export function intentViolations(
-  s: Scenario,
-  steps: readonly StepPrediction[],
-): { step: string; from: string; to: string; target: string; intended: string; predicted: string }[] {
-  const out = []
-  for (const [i, p] of steps.entries()) {
-    const expect = s.steps[i].expect
-    if (!expect) continue
-    for (const c of p.table.entries()) {
-      const intended = intendedVerdict(expect, c.from, c.to, c.target)
-      if (intended && intended !== c.value)
-        out.push({ step: p.name, from: c.from, to: c.to, target: `${c.target.port}/${c.target.protocol}`, intended, predicted: c.value })
-    }
+/** Cells of step `i` where the prediction contradicts the step's intent. */
+function* stepIntentViolations(s: Scenario, i: number, p: StepPrediction): Generator<IntentViolation> {
+  const expect = s.steps[i].expect
+  if (!expect) return
+  for (const c of p.table.entries()) {
+    const intended = intendedVerdict(expect, c.from, c.to, c.target)
+    if (intended && intended !== c.value)
+      yield { step: p.name, from: c.from, to: c.to, target: `${c.target.port}/${c.target.protocol}`, intended, predicted: c.value }
   }
-  return out
 }
 
-/** ARCHITECTURE.md 3.3, exactly: one cell per (source, destination, target), external-to-external omitted. */
-export function renderPredictJson(s: Scenario, steps: readonly StepPrediction[]): string {
-  return JSON.stringify({
-    scenario: s.name,
-    steps: steps.map((p) => {
-      const cells = []
-      for (const c of p.table.entries())
-        cells.push({ from: c.from, to: c.to, port: c.target.port, protocol: c.target.protocol, verdict: c.value })
-      return { name: p.name, cells }
-    }),
-  })
+/** Cells where the prediction contradicts the step's intent. @internal exported for its test */
+export function intentViolations(s: Scenario, steps: readonly StepPrediction[]): IntentViolation[] {
+  return steps.flatMap((p, i) => [...stepIntentViolations(s, i, p)])
+}
+
+// Chunks stay well below V8's large-object threshold (128 KiB): each bigger string is its own mapping, and
+// allocating and freeing those made 10 M cells 12x slower per cell than 2.5 M.
+const CHUNK = 16384
+
+/**
+ * ARCHITECTURE.md 3.3, exactly (the bytes `JSON.stringify` gives): one cell per (source, destination, target),
+ * external-to-external omitted. Chunks of about 16 KiB; ids are quoted once per table.
+ */
+export function* predictJsonChunks(s: Scenario, steps: Iterable<StepPrediction>): Generator<string> {
+  yield `{"scenario":${JSON.stringify(s.name)},"steps":[`
+  let firstStep = true
+  for (const p of steps) {
+    yield `${firstStep ? '' : ','}{"name":${JSON.stringify(p.name)},"cells":[`
+    firstStep = false
+    const t = p.table
+    const heads = t.sources.map((id) => `{"from":${JSON.stringify(id)},"to":`)
+    const tos = t.destinations.map((id) => `${JSON.stringify(id)},"port":`)
+    const tails = new Map<Verdict, string>()
+    let first = true
+    for (let ti = 0; ti < t.targets.length; ti++) {
+      const target = t.targets[ti]
+      const prefix = `${JSON.stringify(target.port)},"protocol":${JSON.stringify(target.protocol)},"verdict":`
+      tails.clear()
+      for (let si = 0; si < t.sources.length; si++) {
+        let row = ''
+        for (let di = 0; di < t.destinations.length; di++) {
+          const v = t.getAt(si, di, ti)
+          if (v === undefined) continue
+          let tail = tails.get(v)
+          if (tail === undefined) tails.set(v, (tail = `${prefix}${JSON.stringify(v)}}`))
+          row += `${first ? '' : ','}${heads[si]}${tos[di]}${tail}`
+          first = false
+          if (row.length >= CHUNK) {
+            yield row
+            row = ''
+          }
+        }
+        if (row) yield row
+      }
+    }
+    yield ']}'
+  }
+  yield ']}'
 }
 
 /** Text tables per step and target; cells contradicting intent carry a mark. */
-export function renderPredictTable(s: Scenario, steps: readonly StepPrediction[]): string {
-  const out: string[] = [`scenario ${s.name} (${s.file})`, `legend: . allow   X deny   * contradicts the step's expect`, '']
-  steps.forEach((p, i) => {
+export function* predictTableChunks(s: Scenario, steps: Iterable<StepPrediction>): Generator<string> {
+  // The lines and tables below, each after a newline but the first.
+  yield `scenario ${s.name} (${s.file})\nlegend: . allow   X deny   * contradicts the step's expect\n`
+  let i = 0
+  for (const p of steps) {
     const expect = s.steps[i].expect
-    out.push(`step ${i + 1}: ${p.name}`)
-    p.table.targets.forEach((_, ti) => {
-      out.push(
-        renderTarget(p.table, ti, {
-          glyph: (v) => GLYPH[v as Verdict],
-          mismatch: (from, to, target) => {
-            const intended = intendedVerdict(expect, from, to, target)
-            return intended !== undefined && intended !== p.table.get(from, to, target)
-          },
-        }),
+    yield `\nstep ${i + 1}: ${p.name}`
+    for (let ti = 0; ti < p.table.targets.length; ti++) {
+      yield '\n'
+      yield* targetChunks(p.table, ti, {
+        glyph: (v) => GLYPH[v as Verdict],
+        mismatch: expect
+          ? (from, to, target, v) => {
+              const intended = intendedVerdict(expect, from, to, target)
+              return intended !== undefined && intended !== v
+            }
+          : undefined,
+      })
+    }
+    i++
+  }
+}
+
+const SHOWN_VIOLATIONS = 20
+
+/** A scenario's JSON document on one line. */
+function* jsonLine(s: Scenario, steps: Iterable<StepPrediction>): Generator<string> {
+  yield* predictJsonChunks(s, steps)
+  yield '\n'
+}
+
+/**
+ * The `predict` command: per scenario the JSON document (one per line) or the tables, streamed step by step,
+ * then its intent violations on stderr (the first 20 and a count). Returns 1 when any prediction contradicts intent.
+ */
+export async function predictCommand(io: Io, paths: readonly string[], output: 'json' | 'table'): Promise<number> {
+  let violations = 0
+  for (const s of loadScenarios([...paths])) {
+    const shown: IntentViolation[] = []
+    let count = 0
+    const steps = (function* () {
+      let i = 0
+      for (const p of predictSteps(s)) {
+        for (const v of stepIntentViolations(s, i, p)) if (count++ < SHOWN_VIOLATIONS) shown.push(v)
+        i++
+        yield p
+      }
+    })()
+    const open = await writeOut(io, output === 'json' ? jsonLine(s, steps) : predictTableChunks(s, steps))
+    violations += count
+    for (const x of shown)
+      io.err(
+        `intent violation: ${s.name} step "${x.step}": ${x.from} -> ${x.to} ${x.target}: expected ${x.intended}, policies ${x.predicted}\n`,
       )
-    })
-  })
-  return out.join('\n')
+    if (count > SHOWN_VIOLATIONS) io.err(`... and ${count - SHOWN_VIOLATIONS} more intent violations in ${s.name}\n`)
+    if (!open) break
+  }
+  return violations > 0 ? 1 : 0
 }

@@ -1,4 +1,5 @@
-// Why: JUnit XML for CI systems: one testcase per scenario step; a failure lists every disagreeing cell.
+// Why: JUnit XML for CI systems: one testcase per scenario step; a failure lists every disagreeing cell. Produced
+// chunk by chunk, so a run of any size never becomes one string.
 import { isProblemCell } from '../compare/classification.js'
 import { cellLabel } from './cells.js'
 import { explanationText } from './explain-text.js'
@@ -30,63 +31,63 @@ export function invariantLines(st: StepReport): string[] {
   )
 }
 
-/** The run as JUnit XML (junit.xml). */
-export function renderJunit(r: RunReport): string {
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>']
-  let tests = 0
+/** Counts of a scenario's testcases as its <testsuite> states them. */
+function suiteCounts(s: RunReport['scenarios'][number]): { tests: number; failures: number; errors: number } {
   let failures = 0
-  let errors = 0
-  const suites: string[] = []
-  for (const s of r.scenarios) {
-    const cases: string[] = []
-    let sf = 0
-    let se = 0
+  for (const st of s.steps) if (invariantLines(st).length > 0 || st.cells.some(isProblemCell)) failures++
+  return { tests: s.steps.length + (s.error ? 1 : 0), failures, errors: s.error ? 1 : 0 }
+}
+
+/** The run as JUnit XML (junit.xml), one chunk per line; a failure's text one chunk per disagreeing cell. */
+export function* junitChunks(r: RunReport): Generator<string> {
+  const counts = r.scenarios.map(suiteCounts)
+  const sum = (k: 'tests' | 'failures' | 'errors') => counts.reduce((n, c) => n + c[k], 0)
+  yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+  yield `<testsuites name="netpol-harness ${xmlEscape(r.runId)}" tests="${sum('tests')}" failures="${sum('failures')}" errors="${sum('errors')}" time="${(r.durationMs / 1000).toFixed(3)}">\n`
+  for (const [i, s] of r.scenarios.entries()) {
+    const n = counts[i]
+    yield `  <testsuite name="${xmlEscape(s.name)}" tests="${n.tests}" failures="${n.failures}" errors="${n.errors}" skipped="0" time="${(s.durationMs / 1000).toFixed(3)}" timestamp="${r.startedAt.replace(/Z$/, '')}">\n`
     for (const st of s.steps) {
-      const bad = st.cells.filter(isProblemCell)
+      let bad = 0
+      const kinds = new Set<string>()
+      for (const c of st.cells)
+        if (isProblemCell(c)) {
+          bad++
+          kinds.add(c.classification)
+        }
       const name = xmlEscape(`step ${st.index + 1}: ${st.name}`)
       const time = (st.durationMs / 1000).toFixed(3)
       const broken = invariantLines(st)
-      if (broken.length && bad.length === 0) {
-        sf++
-        cases.push(
-          `    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}">`,
-          `      <failure message="${xmlEscape(`${broken.length} chaos invariants violated`)}" type="invariant">${xmlEscape(broken.join('\n'))}</failure>`,
-          '    </testcase>',
-        )
-      } else if (bad.length === 0) cases.push(`    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}"/>`)
+      if (broken.length && bad === 0) {
+        yield `    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}">\n`
+        yield `      <failure message="${xmlEscape(`${broken.length} chaos invariants violated`)}" type="invariant">${xmlEscape(broken.join('\n'))}</failure>\n`
+        yield '    </testcase>\n'
+      } else if (bad === 0) yield `    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}"/>\n`
       else {
-        sf++
-        const kinds = [...new Set(bad.map((c) => c.classification))].join(', ')
-        cases.push(
-          `    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}">`,
-          `      <failure message="${xmlEscape(`${bad.length} disagreeing cells (${kinds})${broken.length ? `, ${broken.length} chaos invariants violated` : ''}`)}" type="${xmlEscape(kinds)}">${xmlEscape([...broken, ...bad.map(cellLine)].join('\n'))}</failure>`,
-          '    </testcase>',
-        )
+        const kind = [...kinds].join(', ')
+        yield `    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}">\n`
+        yield `      <failure message="${xmlEscape(`${bad} disagreeing cells (${kind})${broken.length ? `, ${broken.length} chaos invariants violated` : ''}`)}" type="${xmlEscape(kind)}">`
+        // Escaping is per character and keeps newlines, so escaping line by line gives the same text.
+        let first = true
+        for (const l of broken) {
+          yield (first ? '' : '\n') + xmlEscape(l)
+          first = false
+        }
+        for (const c of st.cells)
+          if (isProblemCell(c)) {
+            yield (first ? '' : '\n') + xmlEscape(cellLine(c))
+            first = false
+          }
+        yield '</failure>\n'
+        yield '    </testcase>\n'
       }
     }
     if (s.error) {
-      se++
-      cases.push(
-        `    <testcase classname="${xmlEscape(s.name)}" name="setup" time="${(s.setupMs / 1000).toFixed(3)}">`,
-        `      <error message="${xmlEscape(s.error)}"/>`,
-        '    </testcase>',
-      )
+      yield `    <testcase classname="${xmlEscape(s.name)}" name="setup" time="${(s.setupMs / 1000).toFixed(3)}">\n`
+      yield `      <error message="${xmlEscape(s.error)}"/>\n`
+      yield '    </testcase>\n'
     }
-    const n = s.steps.length + (s.error ? 1 : 0)
-    tests += n
-    failures += sf
-    errors += se
-    suites.push(
-      `  <testsuite name="${xmlEscape(s.name)}" tests="${n}" failures="${sf}" errors="${se}" skipped="0" time="${(s.durationMs / 1000).toFixed(3)}" timestamp="${r.startedAt.replace(/Z$/, '')}">`,
-      ...cases,
-      '  </testsuite>',
-    )
+    yield '  </testsuite>\n'
   }
-  out.push(
-    `<testsuites name="netpol-harness ${xmlEscape(r.runId)}" tests="${tests}" failures="${failures}" errors="${errors}" time="${(r.durationMs / 1000).toFixed(3)}">`,
-    ...suites,
-    '</testsuites>',
-    '',
-  )
-  return out.join('\n')
+  yield '</testsuites>\n'
 }

@@ -1,26 +1,26 @@
-// Why: a report people can read in a terminal or a pull request: summary, then per step truth tables.
+// Why: a report people can read in a terminal or a pull request: summary, then per step truth tables. Produced
+// chunk by chunk (a table row, a cell line), so a run of any size never becomes one string.
 import { CLASSIFICATIONS, isProblem } from '../compare/classification.js'
 import { stepTable } from './cells.js'
 import { GLYPH } from './glyphs.js'
 import type { RunReport, StepReport } from './model.js'
-import { renderTarget } from './render-table.js'
+import { targetChunks } from './render-table.js'
 import { cellLine } from './render-junit.js'
 
-/** The observed truth tables of a step, one per target, with problem cells marked `*`. */
-function observedTables(st: StepReport): string {
+/** The observed truth tables of a step, one per target separated by a blank line, with problem cells marked `*`. */
+function* observedTables(st: StepReport): Generator<string> {
   const table = stepTable(st)
-  return st.targets
-    .map((_, ti) =>
-      renderTarget(table, ti, {
-        glyph: (c) => GLYPH[c.observation.result],
-        mismatch: (_from, _to, _target, c) => isProblem(c.classification),
-      }),
-    )
-    .join('\n')
+  for (let ti = 0; ti < st.targets.length; ti++) {
+    if (ti > 0) yield '\n'
+    yield* targetChunks(table, ti, {
+      glyph: (c) => GLYPH[c.observation.result],
+      mismatch: (_from, _to, _target, c) => isProblem(c.classification),
+    })
+  }
 }
 
 /** The run as Markdown: verdict, counts, diagnostics, then per scenario and step the tables and problem cells. */
-export function renderMarkdown(r: RunReport): string {
+export function* markdownChunks(r: RunReport): Generator<string> {
   const c = r.summary.counts
   const verdict =
     r.summary.exitCode === 0
@@ -30,7 +30,7 @@ export function renderMarkdown(r: RunReport): string {
         : r.summary.exitCode === 130
           ? 'INTERRUPTED'
           : 'ERROR (infrastructure)'
-  const lines = [
+  const header = [
     `# netpol-harness run ${r.runId}: ${verdict}`,
     '',
     `Driver: ${r.driver.name} (${r.driver.cni}); ${Object.entries(r.driver.versions)
@@ -45,34 +45,40 @@ export function renderMarkdown(r: RunReport): string {
     'Glyphs: `.` allowed, `X` blocked, `R` refused, `!` error, `-` skipped, `?` unsupported; `*` marks a cell that disagrees.',
     '',
   ]
-  if (r.diagnostics.length) lines.push('## Diagnostics', '', ...r.diagnostics.map((d) => `- ${d}`), '')
+  // Every further line follows a newline: the text is `lines.join('\n')` of everything below.
+  yield header.join('\n')
+  const line = (...xs: string[]) => xs.map((x) => '\n' + x).join('')
+  if (r.diagnostics.length) yield line('## Diagnostics', '', ...r.diagnostics.map((d) => `- ${d}`), '')
   for (const s of r.scenarios) {
-    lines.push(`## ${s.name}`, '', `${s.file}${s.description ? `: ${s.description}` : ''}`, '')
-    if (s.error) lines.push(`**Error:** ${s.error}`, '')
+    yield line(`## ${s.name}`, '', `${s.file}${s.description ? `: ${s.description}` : ''}`, '')
+    if (s.error) yield line(`**Error:** ${s.error}`, '')
     for (const st of s.steps) {
-      const problems = st.cells.filter((x) => isProblem(x.classification))
-      lines.push(
+      let problems = 0
+      for (const x of st.cells) if (isProblem(x.classification)) problems++
+      yield line(
         `### Step ${st.index + 1}: ${st.name}`,
         '',
-        `${st.rounds} rounds, ${st.converged ? `converged; time to enforce ${st.timeToEnforceMs} ms` : '**did not converge**'}; ${problems.length} disagreeing cells.`,
+        `${st.rounds} rounds, ${st.converged ? `converged; time to enforce ${st.timeToEnforceMs} ms` : '**did not converge**'}; ${problems} disagreeing cells.`,
         '',
-        '```',
-        observedTables(st),
         '```',
         '',
       )
+      yield* observedTables(st)
+      yield line('```', '')
       for (const ch of st.chaos ?? []) {
         const windows =
           ch.windows.map((w) => `${w.kind} ${w.startMs}-${w.endMs} ms (${w.cells} cells)`).join(', ') || 'no disagreement window'
-        lines.push(
+        yield line(
           `- chaos ${ch.action}${ch.target ? ` on ${ch.target}` : ''} at ${ch.startMs}-${ch.endMs} ms: ${ch.unsupported ? `unsupported (${ch.unsupported})` : `${windows}; recovery ${ch.recoveryMs === null ? 'never' : `${ch.recoveryMs} ms`}`}`,
         )
         for (const i of ch.invariants ?? [])
-          lines.push(`  - ${i.name} <= ${i.limitMs} ms: observed ${i.observedMs ?? 'never'} ms, ${i.passed ? 'ok' : '**violated**'}`)
+          yield line(`  - ${i.name} <= ${i.limitMs} ms: observed ${i.observedMs ?? 'never'} ms, ${i.passed ? 'ok' : '**violated**'}`)
       }
-      if (st.chaos?.length) lines.push('')
-      if (problems.length) lines.push(...problems.map((x) => `- ${cellLine(x)}`), '')
+      if (st.chaos?.length) yield line('')
+      if (problems) {
+        for (const x of st.cells) if (isProblem(x.classification)) yield line(`- ${cellLine(x)}`)
+        yield line('')
+      }
     }
   }
-  return lines.join('\n')
 }

@@ -12,21 +12,22 @@ export interface TableOptions<T> {
   readonly mismatch?: (from: string, to: string, target: Target, value: T) => boolean
 }
 
-/** Renders one target of a table; cells that do not exist print blank. */
-export function renderTarget<T>(table: TruthTable<T>, ti: number, opts: TableOptions<T>): string {
+/** Renders one target of a table, one chunk per row (`targetId`, the header, then a row per source, each ending in
+ * a newline); cells that do not exist print blank. */
+export function* targetChunks<T>(table: TruthTable<T>, ti: number, opts: TableOptions<T>): Generator<string> {
   const target = table.targets[ti]
-  const rowHead = Math.max(1, ...table.sources.map((s) => s.length))
+  const rowHead = table.sources.reduce((m, s) => Math.max(m, s.length), 1)
   const widths = table.destinations.map((d) => Math.max(d.length, 2))
-  const lines: string[] = []
-  lines.push(['-'.padEnd(rowHead), ...table.destinations.map((d, i) => d.padEnd(widths[i]))].join('  ').trimEnd())
-  table.sources.forEach((src, si) => {
+  yield `${targetId(target)}\n`
+  yield ['-'.padEnd(rowHead), ...table.destinations.map((d, i) => d.padEnd(widths[i]))].join('  ').trimEnd() + '\n'
+  for (let si = 0; si < table.sources.length; si++) {
+    const src = table.sources[si]
     const cells = table.destinations.map((dst, di) => {
       const v = table.getAt(si, di, ti)
       if (v === undefined) return ''.padEnd(widths[di])
       const mark = opts.mismatch?.(src, dst, target, v) ? MISMATCH_MARK : ''
       return (opts.glyph(v) + mark).padEnd(widths[di])
     })
-    lines.push([src.padEnd(rowHead), ...cells].join('  ').trimEnd())
-  })
-  return `${targetId(target)}\n${lines.join('\n')}\n`
+    yield [src.padEnd(rowHead), ...cells].join('  ').trimEnd() + '\n'
+  }
 }

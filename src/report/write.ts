@@ -1,6 +1,7 @@
 // Why: the only place that writes report files: DIR/<run-id>/{report.json,junit.xml,report.md,report.html},
-// and DIR/history.json with DIR/index.html over every run.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+// and DIR/history.json with DIR/index.html over every run. Reports are written chunk by chunk as they are rendered,
+// so memory does not grow with a run's size.
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { type History, EMPTY_HISTORY, historyEntry, parseHistory, withRun } from './history.js'
 import type { RunReport } from './model.js'
@@ -8,14 +9,37 @@ import { readRunReport, listRunDirs } from './read.js'
 import { renderHtml } from './render-html.js'
 import { renderIndex } from './render-index.js'
 import { chartAssets } from './assets.js'
-import { renderJunit } from './render-junit.js'
-import { renderMarkdown } from './render-markdown.js'
+import { jsonChunks } from './render-json.js'
+import { junitChunks } from './render-junit.js'
+import { markdownChunks } from './render-markdown.js'
+import { batched } from '../util/chunks.js'
 
-const RENDERERS: Readonly<Record<string, (r: RunReport) => string>> = {
-  'report.json': (r) => JSON.stringify(r, null, 2) + '\n',
-  'junit.xml': renderJunit,
-  'report.md': renderMarkdown,
-  'report.html': renderHtml,
+function* jsonFile(r: RunReport): Generator<string> {
+  yield* jsonChunks(r, 2)
+  yield '\n'
+}
+
+const RENDERERS: Readonly<Record<string, (r: RunReport) => Iterable<string>>> = {
+  'report.json': jsonFile,
+  'junit.xml': junitChunks,
+  'report.md': markdownChunks,
+  'report.html': (r) => [renderHtml(r)],
+}
+
+/**
+ * Writes chunks to a file in 64 KiB batches. Synchronous writes wait for the disk, so nothing queues up in
+ * memory (the backpressure a stream's 'drain' gives), and callers stay synchronous.
+ */
+function writeChunksSync(file: string, chunks: Iterable<string>): void {
+  const fd = openSync(file, 'w')
+  try {
+    for (const b of batched(chunks)) {
+      const buf = Buffer.from(b)
+      for (let at = 0; at < buf.length;) at += writeSync(fd, buf, at)
+    }
+  } finally {
+    closeSync(fd)
+  }
 }
 
 function readHistory(dir: string): History {
@@ -34,7 +58,7 @@ function writeHistory(dir: string, h: History): void {
 function writeRun(r: RunReport, dir: string, formats = RENDERERS): string {
   const out = join(dir, r.runId)
   mkdirSync(out, { recursive: true })
-  for (const [name, render] of Object.entries(formats)) writeFileSync(join(out, name), render(r))
+  for (const [name, render] of Object.entries(formats)) writeChunksSync(join(out, name), render(r))
   return out
 }
 

@@ -1,6 +1,7 @@
-// The command line: exit codes, the predict JSON contract, explain output, usage errors.
+// The command line: exit codes, the predict JSON contract, explain output, usage errors, internal errors and --debug.
 import t from 'tap'
-import { main } from '../../src/cli/main.js'
+import { Command } from 'commander'
+import { COMMAND_MODULES, main } from '../../src/cli/main.js'
 
 async function run(args: string[]) {
   let out = ''
@@ -91,4 +92,73 @@ t.test('usage errors exit 2', async (t) => {
   t.equal((await run(['frobnicate'])).code, 2)
   t.equal((await run([])).code, 2)
   t.equal((await run(['--help'])).code, 0)
+})
+
+t.test('predict --output json over several files: one JSON document per scenario, one per line', async (t) => {
+  const r = await run(['predict', SCENARIO, 'scenarios/upstream/ports.yaml', '--output', 'json'])
+  t.equal(r.code, 0, r.err)
+  const lines = r.out.split('\n')
+  t.equal(lines.pop(), '', 'ends with a newline')
+  t.same(
+    lines.map((l) => JSON.parse(l).scenario),
+    ['allow-web-to-customer', 'upstream-ports'],
+  )
+})
+
+/** An Io whose stdout throws: the command fails with something no harness code expects (a bug). */
+async function crash(args: string[], env?: string) {
+  let err = ''
+  const saved = process.env.NETPOL_HARNESS_DEBUG
+  if (env === undefined) delete process.env.NETPOL_HARNESS_DEBUG
+  else process.env.NETPOL_HARNESS_DEBUG = env
+  try {
+    const io = {
+      out: () => {
+        throw new TypeError('cannot read properties of undefined')
+      },
+      err: (s: string) => void (err += s),
+    }
+    return { code: await main(args, io), err }
+  } finally {
+    if (saved === undefined) delete process.env.NETPOL_HARNESS_DEBUG
+    else process.env.NETPOL_HARNESS_DEBUG = saved
+  }
+}
+
+t.test('an internal error is one line and where to report it, no stack trace without --debug', async (t) => {
+  const r = await crash(['validate', 'scenarios/basics'])
+  t.equal(r.code, 70)
+  t.match(r.err, /^internal error: TypeError: cannot read properties of undefined\n/)
+  t.match(r.err, /This is a bug in netpol-harness \S+; please report it with the command line and this message \(run again with --debug/)
+  t.notMatch(r.err, /\n\s+at /, 'no stack trace')
+  t.equal(r.err.trim().split('\n').length, 2)
+})
+
+t.test('--debug (anywhere before --) or NETPOL_HARNESS_DEBUG=1 adds the stack trace', async (t) => {
+  for (const [args, env] of [
+    [['--debug', 'validate', 'scenarios/basics'], undefined],
+    [['validate', 'scenarios/basics', '--debug'], undefined],
+    [['validate', 'scenarios/basics'], '1'],
+  ] as const) {
+    const r = await crash([...args], env)
+    t.equal(r.code, 70)
+    t.match(r.err, /^internal error: TypeError: cannot read properties of undefined\nTypeError: [^\n]*\n\s+at /, args.join(' '))
+    t.match(r.err, /and the stack trace above\.\n$/)
+  }
+})
+
+t.test('the lazily loaded command modules register exactly the commands main.ts expects of them', async (t) => {
+  for (const m of COMMAND_MODULES) {
+    const program = new Command()
+    ;(await m.load())(program, { out: () => {}, err: () => {} }, () => {})
+    t.same(
+      program.commands.map((c) => c.name()),
+      m.commands,
+    )
+  }
+  const help = await run(['--help'])
+  for (const name of ['validate', 'predict', 'explain', ...COMMAND_MODULES.flatMap((m) => m.commands)])
+    t.match(help.out, new RegExp(`\\n  ${name}\\b`), `--help lists ${name}`)
+  t.match(help.out, /--debug/)
+  t.equal((await run(['lint', '--help'])).code, 0, 'a lazily loaded command has its help')
 })

@@ -1,7 +1,10 @@
 // The predict table output is stable (snapshot) and marks contradictions.
 import t from 'tap'
-import { predictScenario, renderPredictTable } from '../../src/cli/predict.js'
+import { predictScenario, predictTableChunks } from '../../src/cli/predict.js'
 import { loadScenarios } from '../../src/scenario/load.js'
+import type { Scenario } from '../../src/model/scenario.js'
+
+const renderPredictTable = (s: Scenario, steps: ReturnType<typeof predictScenario>) => [...predictTableChunks(s, steps)].join('')
 
 t.test('predict table for the seed scenario', async (t) => {
   const [s] = loadScenarios(['scenarios/basics/allow-web-to-customer.yaml'])
