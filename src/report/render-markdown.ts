@@ -27,8 +27,8 @@ export function renderMarkdown(r: RunReport): string {
       ? 'PASS'
       : r.summary.exitCode === 1
         ? 'FAIL (disagreements)'
-        : r.summary.exitCode === 130
-          ? 'INTERRUPTED'
+        : r.interrupted
+          ? `INTERRUPTED (${r.interrupted.by})`
           : 'ERROR (infrastructure)'
   const lines = [
     `# netpol-harness run ${r.runId}: ${verdict}`,
@@ -45,6 +45,7 @@ export function renderMarkdown(r: RunReport): string {
     'Glyphs: `.` allowed, `X` blocked, `R` refused, `!` error, `-` skipped, `?` unsupported; `*` marks a cell that disagrees.',
     '',
   ]
+  if (r.interrupted) lines.push(`**Interrupted** (${r.interrupted.by}): ${r.interrupted.detail}.`, '')
   if (r.diagnostics.length) lines.push('## Diagnostics', '', ...r.diagnostics.map((d) => `- ${d}`), '')
   for (const s of r.scenarios) {
     lines.push(`## ${s.name}`, '', `${s.file}${s.description ? `: ${s.description}` : ''}`, '')
@@ -54,7 +55,7 @@ export function renderMarkdown(r: RunReport): string {
       lines.push(
         `### Step ${st.index + 1}: ${st.name}`,
         '',
-        `${st.rounds} rounds, ${st.converged ? `converged; time to enforce ${st.timeToEnforceMs} ms` : '**did not converge**'}; ${problems.length} disagreeing cells.`,
+        `${st.rounds} rounds, ${st.interrupted ? '**interrupted** (the rounds completed are kept)' : st.converged ? `converged; time to enforce ${st.timeToEnforceMs} ms` : '**did not converge**'}; ${problems.length} disagreeing cells.`,
         '',
         '```',
         observedTables(st),
