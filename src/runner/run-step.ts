@@ -130,6 +130,7 @@ export async function runStep(
   const latest = (p: Probed) => latestAgreement(p.run.prediction, p.run.attempts)
 
   const probeOnce = async (round: number, which: readonly Probed[], atMs: number) => {
+    if (signal.aborted) return
     const raws = await driver
       .probe(
         which.map((p) => p.conn),
