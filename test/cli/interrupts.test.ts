@@ -55,7 +55,13 @@ async function assertGone(t: Test, sids: readonly string[]) {
 
 /** Starts the CLI and resolves once the second scenario's deny step has probed for a while, with both session ids. */
 function startRun(dir: string) {
-  const child = execa(process.execPath, [BIN, 'run', ...ARGS, '--report-dir', dir], { reject: false, all: true, buffer: true })
+  // forceKillAfterDelay off: execa would follow SIGTERM with SIGKILL after 5 s, and cleanup may take longer under load.
+  const child = execa(process.execPath, [BIN, 'run', ...ARGS, '--report-dir', dir], {
+    reject: false,
+    all: true,
+    buffer: true,
+    forceKillAfterDelay: false,
+  })
   const ready = new Promise<string[]>((resolve, reject) => {
     let text = ''
     child.all!.on('data', (d) => {
@@ -101,6 +107,7 @@ for (const [signal, code] of [
     t.ok((await namespacesOf(sids[1])).length > 0, 'namespaces exist while running')
     child.kill(signal)
     const r = await child
+    t.equal(r.signal, undefined, 'the process exited by itself')
     t.equal(r.exitCode, code, `exit code ${code}`)
     t.match(r.all, `${signal}: stopping and removing everything this run created`)
     t.match(r.all, `INTERRUPTED (${signal})`)
