@@ -44,7 +44,7 @@ export class Progress {
     for (const st of r.steps) {
       const bad = st.cells.length - st.counts.match - st.counts.skipped - st.counts.unsupported
       this.line(
-        `  step ${st.index + 1} ${st.name}: ${bad === 0 ? 'ok' : `${bad} disagreeing`}, ${st.rounds} rounds, ${st.converged ? `enforced after ${st.timeToEnforceMs} ms` : 'did not converge'}`,
+        `  step ${st.index + 1} ${st.name}: ${bad === 0 ? 'ok' : `${bad} disagreeing`}, ${st.rounds} rounds, ${st.interrupted ? 'interrupted (kept in the report)' : st.converged ? `enforced after ${st.timeToEnforceMs} ms` : 'did not converge'}`,
       )
       for (const line of invariantLines(st)) this.line(`    ${line}`)
       for (const ch of st.chaos ?? []) if (ch.unsupported) this.line(`    chaos ${ch.action}: unsupported (${ch.unsupported})`)
@@ -55,7 +55,7 @@ export class Progress {
   summary(r: RunReport, dir: string): void {
     const c = r.summary.counts
     const verdict =
-      r.summary.exitCode === 0 ? 'PASS' : r.summary.exitCode === 130 ? 'INTERRUPTED' : r.summary.exitCode === 1 ? 'FAIL' : 'ERROR'
+      r.summary.exitCode === 0 ? 'PASS' : r.interrupted ? `INTERRUPTED (${r.interrupted.by})` : r.summary.exitCode === 1 ? 'FAIL' : 'ERROR'
     const broken = r.scenarios.reduce((n, s) => n + s.steps.reduce((m, st) => m + invariantLines(st).length, 0), 0)
     const text = `${verdict}: ${r.summary.cells} cells: ${c.match} match, ${c['fail-open']} fail-open, ${c['fail-closed']} fail-closed, ${c['intent-violation']} intent violations, ${c.flaky} flaky, ${c['probe-error']} probe errors, ${c.unsupported} unsupported, ${c.skipped} skipped${broken ? `; ${broken} chaos invariants violated` : ''}; ${((performance.now() - this.t0) / 1000).toFixed(1)} s\nreports: ${dir}/`
     if (this.pending) this.io.err('\r\x1b[K')

@@ -5,6 +5,7 @@ import { CLASSIFICATIONS, isProblem } from '../compare/classification.js'
 import { UsageError } from '../errors.js'
 import { parseDuration0 } from '../scenario/duration.js'
 import { stringify } from 'yaml'
+import { DEFAULT_HISTORY_LIMIT } from '../report/history.js'
 import { readRunReport } from '../report/read.js'
 import { renderCompareHtml, renderCompareJson, renderCompareMarkdown, summaryLine } from '../report/render-compare.js'
 import { rebuildReports, writeText } from '../report/write.js'
@@ -16,9 +17,22 @@ export function registerReportCommands(program: Command, io: Io, setCode: (n: nu
     .command('report')
     .description('rebuild every run page (report.html, report.md, junit.xml), history.json and index.html from the report.json files')
     .argument('[dir]', 'the report folder', 'reports')
-    .action((dir: string) => {
-      const { runs } = rebuildReports(dir)
-      io.out(`rebuilt ${runs} run${runs === 1 ? '' : 's'}; open ${dir}/index.html\n`)
+    .option('--history-limit <n>', 'how many runs history.json keeps (the most recent)', String(DEFAULT_HISTORY_LIMIT))
+    .addHelpText(
+      'after',
+      `
+A run folder with scenarios.jsonl but no report.json (a run killed outright) gets a report.json rebuilt from it,
+marked "interrupted: lost" (exit code 137 in the report), unless the run that writes it is still going.
+A report.json that cannot be read is skipped and named on stderr; the others are rebuilt and the exit code is 0.`,
+    )
+    .action((dir: string, flags: { historyLimit: string }) => {
+      const limit = Number(flags.historyLimit)
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new UsageError(`--history-limit must be a whole number >= 1 (got ${flags.historyLimit})`)
+      const { runs, recovered, skipped } = rebuildReports(dir, { limit, warn: (l) => io.err(`warning: ${l}\n`) })
+      for (const r of recovered) io.err(`recovered: ${r}/report.json rebuilt from scenarios.jsonl (the run ended without writing it)\n`)
+      for (const s of skipped) io.err(`skipped: ${s.dir}: ${s.reason}\n`)
+      io.out(`rebuilt ${runs} run${runs === 1 ? '' : 's'}${skipped.length ? ` (${skipped.length} skipped)` : ''}; open ${dir}/index.html\n`)
     })
 
   program

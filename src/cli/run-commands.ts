@@ -12,6 +12,11 @@ import { parseDuration } from '../scenario/duration.js'
 import { loadScenarios } from '../scenario/load.js'
 import { selectByTags, tagSet } from '../scenario/select.js'
 import { writeReports } from '../report/write.js'
+import { startJournal } from '../report/write-incremental.js'
+import { SCHEMA_VERSION } from '../report/model.js'
+import { DEFAULT_HISTORY_LIMIT } from '../report/history.js'
+import { Interrupt, type LiveInterrupt } from '../runner/interrupt.js'
+import { VERSION } from '../version.js'
 import type { Io } from './io.js'
 import { chooseDriver } from './choose-driver.js'
 import { type ClusterFlags, addClusterOptions, kindOptions } from './cluster-options.js'
@@ -29,6 +34,7 @@ interface RunFlags extends ClusterFlags {
   fault: string[]
   tags: string[]
   skip: string[]
+  historyLimit: string
   quiet?: boolean
 }
 
@@ -62,6 +68,37 @@ export function parseFaults(specs: readonly string[]): Faults {
       )
   }
   return { skipPolicies, modes, ...(lateMs !== undefined ? { lateMs } : {}), ...(lossPercent !== undefined ? { lossPercent } : {}) }
+}
+
+/**
+ * Stops the run on SIGINT, SIGTERM and SIGHUP, and when stdout or stderr is closed (`run ... 2>&1 | head -2`: EPIPE),
+ * by aborting with an `Interrupt`; the run then cleans up and writes its report. Output to a closed stream stops
+ * quietly (no stack trace). `io` is what the run should write through; `dispose` removes the handlers.
+ */
+function handleInterrupts(io: Io, ac: AbortController, say: (line: string) => void): { io: Io; dispose(): void } {
+  const closed = { out: false, err: false }
+  const interrupt = (by: LiveInterrupt) => {
+    if (ac.signal.aborted) return
+    if (by !== 'EPIPE') say(`${by}: stopping and removing everything this run created...`)
+    ac.abort(new Interrupt(by))
+  }
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+  const onSignal = (sig: NodeJS.Signals) => interrupt(sig as LiveInterrupt)
+  // Any error of a standard stream (EPIPE, or EIO once the terminal is gone) means nobody reads it any more.
+  const onOutError = () => ((closed.out = true), interrupt('EPIPE'))
+  const onErrError = () => ((closed.err = true), interrupt('EPIPE'))
+  for (const sig of signals) process.on(sig, onSignal)
+  process.stdout.on('error', onOutError)
+  process.stderr.on('error', onErrError)
+  return {
+    io: { out: (t) => void (closed.out || io.out(t)), err: (t) => void (closed.err || io.err(t)) },
+    dispose() {
+      for (const sig of signals) process.off(sig, onSignal)
+      // A closed stream keeps its listener: a later write must not become an uncaught 'error'.
+      if (!closed.out) process.stdout.off('error', onOutError)
+      if (!closed.err) process.stderr.off('error', onErrError)
+    },
+  }
 }
 
 function makeRunId(): string {
@@ -104,15 +141,18 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
     )
+    .option('--history-limit <n>', 'how many runs history.json keeps (the most recent)', String(DEFAULT_HISTORY_LIMIT))
     .option('-q, --quiet', 'no progress output')
   addClusterOptions(run)
   run
     .addHelpText(
       'after',
       `
-Reports: <report-dir>/<run-id>/report.json (versioned), junit.xml, report.md, report.html.
+Reports: <report-dir>/<run-id>/report.json (versioned), junit.xml, report.md, report.html; scenarios.jsonl gets
+each scenario as it ends (a killed run's report is rebuilt from it by \`netpol-harness report\`).
 Exit codes: 0 all cells agree; 1 fail-open, fail-closed, flaky or intent violation; 2 bad input; 3 infrastructure
-or probe failure; 130 interrupted (everything created was removed).
+or probe failure; interrupted (everything created was removed, the report written): 129 SIGHUP, 130 SIGINT,
+141 output closed (EPIPE), 143 SIGTERM.
 
 Examples:
   netpol-harness run                                  # every scenario under scenarios/, driver chosen automatically
@@ -128,6 +168,7 @@ Examples:
       const faults = parseFaults(flags.fault)
       const resyncMs = parseDuration(flags.resync)
       if (resyncMs === undefined) throw new UsageError(`--resync: invalid duration "${flags.resync}"`)
+      const historyLimit = positiveInt('--history-limit', flags.historyLimit, 1)
       const loaded = loadScenarios(paths) // validates everything before anything is created
       const scenarios = selectByTags(loaded, tagSet(flags.tags), tagSet(flags.skip))
       if (scenarios.length === 0)
@@ -135,7 +176,10 @@ Examples:
           `no scenario left after --tags/--skip (tags present: ${[...new Set(loaded.flatMap((s) => s.tags))].sort().join(', ') || 'none'})`,
         )
       const driverName = await chooseDriver(flags.driver)
-      const progress = new Progress(io, !flags.quiet)
+      const ac = new AbortController()
+      const interrupts = handleInterrupts(io, ac, (l) => progress.log(l))
+      const out = interrupts.io
+      const progress = new Progress(out, !flags.quiet)
       const runId = makeRunId()
       const log = (l: string) => progress.log(l)
       // Kubernetes label values: the run id without its dashes.
@@ -161,30 +205,37 @@ Examples:
         const api = (await clusterApi())(flags.context, flags.kubeconfig)
         makeDriver = () => new KubeDriver({ api, runId: labelId, createdByUs: false, allowExisting: !!flags.allowExistingCluster, log })
       } else makeDriver = () => new LocalDriver({ nodes, faults, resyncMs, log })
-      const ac = new AbortController()
-      let signalCode = 0
-      const onSignal = (sig: NodeJS.Signals) => {
-        if (ac.signal.aborted) return
-        signalCode = sig === 'SIGINT' ? 130 : 143
-        progress.log(`${sig}: stopping and removing everything this run created...`)
-        ac.abort()
-      }
-      process.on('SIGINT', onSignal)
-      process.on('SIGTERM', onSignal)
       try {
+        // Each scenario on disk as it ends: a run killed outright loses at most the one in flight.
+        const journal = startJournal(flags.reportDir, {
+          schemaVersion: SCHEMA_VERSION,
+          runId,
+          startedAt: new Date().toISOString(),
+          harness: { name: 'netpol-harness', version: VERSION, node: process.version },
+          driver: { name: driverName, cni: 'unknown', versions: {} },
+          options: { settleMs: opts.settleMs, reprobes: opts.reprobes, roundIntervalMs: opts.roundIntervalMs },
+          planned: scenarios.map((s) => ({
+            name: s.name,
+            file: s.file,
+            ...(s.description ? { description: s.description } : {}),
+            tags: s.tags,
+          })),
+        })
         const report = await runScenarios(scenarios, makeDriver, runId, opts, ac.signal, {
           scenarioStart: (s, i, n) => progress.scenario(s, i, n),
           step: (_s, p) => progress.step(p),
-          scenarioEnd: (r) => progress.scenarioDone(r),
+          scenarioEnd: (r, info) => {
+            progress.scenarioDone(r)
+            journal.append(r, info)
+          },
           log: (l) => progress.log(l),
         })
-        const dir = writeReports(report, flags.reportDir)
+        const dir = writeReports(report, flags.reportDir, { limit: historyLimit, warn: (l) => out.err(`warning: ${l}\n`) })
         progress.summary(report, dir)
-        setCode(signalCode || report.summary.exitCode)
+        setCode(report.summary.exitCode)
       } finally {
         await cluster?.close().catch((e: Error) => progress.log(`could not delete the kind cluster: ${e.message}`))
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
+        interrupts.dispose()
       }
     })
 

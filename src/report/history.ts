@@ -71,13 +71,20 @@ export function withRun(h: History, e: HistoryEntry): History {
   }
 }
 
-/** Parses history.json leniently: a missing or unreadable file starts a new history. */
-export function parseHistory(text: string | undefined): History {
-  if (!text) return EMPTY_HISTORY
+/** How many runs history.json keeps unless `--history-limit` says otherwise (docs/reports.md). */
+export const DEFAULT_HISTORY_LIMIT = 200
+
+/** Keeps the `limit` most recent runs (by start order); older runs leave the history, their folders stay. */
+export function limitRuns(h: History, limit: number): History {
+  return h.runs.length <= limit ? h : { schemaVersion: 1, runs: h.runs.slice(h.runs.length - limit) }
+}
+
+/** Parses history.json; a file that is not a whole history (truncated, edited, another format) is undefined, never an empty history. */
+export function parseHistory(text: string): History | undefined {
   try {
     const h = JSON.parse(text) as History
-    return h && h.schemaVersion === 1 && Array.isArray(h.runs) ? h : EMPTY_HISTORY
+    return h && h.schemaVersion === 1 && Array.isArray(h.runs) ? h : undefined
   } catch {
-    return EMPTY_HISTORY
+    return undefined
   }
 }

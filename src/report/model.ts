@@ -114,6 +114,8 @@ export interface StepReport {
   readonly cells: readonly CellReport[]
   /** Faults injected during the step, if it is a chaos step. */
   readonly chaos?: readonly ChaosReport[]
+  /** The run was interrupted while this step probed: cells carry the attempts of the rounds completed (none: `skipped`). */
+  readonly interrupted?: true
 }
 
 /** One scenario: its steps, or why it could not finish. */
@@ -128,6 +130,9 @@ export interface ScenarioReport {
   /** Set when the scenario could not finish (infrastructure failure). */
   readonly error?: string
 }
+
+/** What ended a run early: a signal, a closed output pipe (EPIPE), or `lost` (no report.json was written: SIGKILL or a crash). */
+export type InterruptedBy = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'EPIPE' | 'lost'
 
 /** The run in numbers, and its exit code. */
 export interface Summary {
@@ -157,4 +162,6 @@ export interface RunReport {
   readonly summary: Summary
   readonly scenarios: readonly ScenarioReport[]
   readonly diagnostics: readonly string[]
+  /** Set when the run ended early: by what, and what that means for this report. */
+  readonly interrupted?: { readonly by: InterruptedBy; readonly detail: string }
 }

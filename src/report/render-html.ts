@@ -12,7 +12,7 @@ import type { CellReport, ChaosReport, RunReport, ScenarioReport, StepReport } f
 export function verdictOf(exitCode: number): { word: string; cls: string } {
   if (exitCode === 0) return { word: 'PASS', cls: 'pass' }
   if (exitCode === 1) return { word: 'FAIL', cls: 'fail' }
-  if (exitCode === 130 || exitCode === 143) return { word: 'INTERRUPTED', cls: 'error' }
+  if (exitCode >= 128) return { word: 'INTERRUPTED', cls: 'error' }
   return { word: 'ERROR', cls: 'error' }
 }
 
@@ -124,7 +124,7 @@ function scenarioSection(s: ScenarioReport, tteMax: number): string {
   const problems = s.steps.some((st) => st.cells.some(isProblemCell)) || !!s.error
   const steps = s.steps.map((st) => {
     const bad = st.cells.filter(isProblemCell).length
-    const meta = `${st.rounds} rounds; ${st.converged ? `time to enforce ${st.timeToEnforceMs} ms` : '<b>did not converge</b>'}; ${bad} disagreeing cells; apply ${st.applyMs} ms; timeout ${st.timeoutMs} ms`
+    const meta = `${st.rounds} rounds; ${st.interrupted ? '<b>interrupted</b> (the rounds completed are kept)' : st.converged ? `time to enforce ${st.timeToEnforceMs} ms` : '<b>did not converge</b>'}; ${bad} disagreeing cells; apply ${st.applyMs} ms; timeout ${st.timeoutMs} ms`
     const chaos = st.chaos?.length ? `<h4>Faults</h4>${st.chaos.map(chaosTimeline).join('')}` : ''
     return `<details class="step"${bad || st.chaos?.length ? ' open' : ''}><summary><b>Step ${st.index + 1}: ${esc(st.name)}</b> <span class="mute">${meta}</span></summary>${chaos}<div class="tables">${truthTables(s.name, st)}</div></details>`
   })
@@ -157,6 +157,7 @@ export function renderHtml(r: RunReport): string {
     `<p>${r.summary.scenarios} scenarios, ${r.summary.steps} steps, ${r.summary.cells} cells in ${(r.durationMs / 1000).toFixed(1)} s (${r.summary.probesPerSecond} probes/s); started ${esc(r.startedAt)}.</p>`,
     `<table class="counts"><tr>${countCells.join('')}</tr></table>`,
     `<h2>Versions</h2><table class="versions">${versions.map(([k, val]) => `<tr><th>${esc(k)}</th><td>${esc(val)}</td></tr>`).join('')}</table>`,
+    r.interrupted ? `<p><b>Interrupted</b> (${esc(r.interrupted.by)}): ${esc(r.interrupted.detail)}.</p>` : '',
     r.diagnostics.length ? `<h2>Diagnostics</h2><ul>${r.diagnostics.map((d) => `<li><pre>${esc(d)}</pre></li>`).join('')}</ul>` : '',
     problemTable(
       all.filter((x) => x.c.intentViolation),

@@ -27,8 +27,8 @@ export function* markdownChunks(r: RunReport): Generator<string> {
       ? 'PASS'
       : r.summary.exitCode === 1
         ? 'FAIL (disagreements)'
-        : r.summary.exitCode === 130
-          ? 'INTERRUPTED'
+        : r.interrupted
+          ? `INTERRUPTED (${r.interrupted.by})`
           : 'ERROR (infrastructure)'
   const header = [
     `# netpol-harness run ${r.runId}: ${verdict}`,
@@ -48,6 +48,7 @@ export function* markdownChunks(r: RunReport): Generator<string> {
   // Every further line follows a newline: the text is `lines.join('\n')` of everything below.
   yield header.join('\n')
   const line = (...xs: string[]) => xs.map((x) => '\n' + x).join('')
+  if (r.interrupted) yield line(`**Interrupted** (${r.interrupted.by}): ${r.interrupted.detail}.`, '')
   if (r.diagnostics.length) yield line('## Diagnostics', '', ...r.diagnostics.map((d) => `- ${d}`), '')
   for (const s of r.scenarios) {
     yield line(`## ${s.name}`, '', `${s.file}${s.description ? `: ${s.description}` : ''}`, '')
@@ -58,7 +59,7 @@ export function* markdownChunks(r: RunReport): Generator<string> {
       yield line(
         `### Step ${st.index + 1}: ${st.name}`,
         '',
-        `${st.rounds} rounds, ${st.converged ? `converged; time to enforce ${st.timeToEnforceMs} ms` : '**did not converge**'}; ${problems} disagreeing cells.`,
+        `${st.rounds} rounds, ${st.interrupted ? '**interrupted** (the rounds completed are kept)' : st.converged ? `converged; time to enforce ${st.timeToEnforceMs} ms` : '**did not converge**'}; ${problems} disagreeing cells.`,
         '',
         '```',
         '',

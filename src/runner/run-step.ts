@@ -63,7 +63,8 @@ interface Probed {
 /** What the report says was observed: the last attempt, or why the cell was not probed; every attempt either way. */
 function observationOf(c: CellRun): CellReport['observation'] {
   if (c.probing.kind === 'not-probed') return { result: c.probing.result, detail: c.probing.detail, attempts: c.attempts }
-  const last = c.attempts.at(-1)!
+  const last = c.attempts.at(-1)
+  if (!last) return { result: 'skipped', detail: 'the run was interrupted before this cell was probed', attempts: [] }
   return {
     result: last.result,
     ...(last.latencyMs !== undefined ? { latencyMs: last.latencyMs } : {}),
@@ -129,11 +130,16 @@ export async function runStep(
   const latest = (p: Probed) => latestAgreement(p.run.prediction, p.run.attempts)
 
   const probeOnce = async (round: number, which: readonly Probed[], atMs: number) => {
-    const raws = await driver.probe(
-      which.map((p) => p.conn),
-      step.probe.timeoutMs,
-      signal,
-    )
+    if (signal.aborted) return
+    const raws = await driver
+      .probe(
+        which.map((p) => p.conn),
+        step.probe.timeoutMs,
+        signal,
+      )
+      .catch((e: unknown) => (signal.aborted ? [] : Promise.reject(e)))
+    // Interrupted (signal, closed output): the round in flight is dropped, what came before is kept and reported.
+    if (signal.aborted) return
     for (const raw of raws) {
       const p = byKey.get(raw.key)
       if (!p) continue
@@ -153,11 +159,14 @@ export async function runStep(
   let round = 0
   let converged = false
   let timeToEnforceMs: number | null = null
-  while (probed.length > 0) {
-    signal.throwIfAborted()
+  while (probed.length > 0 && !signal.aborted) {
     round++
     const roundStart = performance.now()
     const atMs = await probeRound(round, probed)
+    if (signal.aborted) {
+      round--
+      break
+    }
     const agreeing = probed.filter((p) => latest(p) === 'agree').length
     progress?.({
       step: index + 1,
@@ -176,14 +185,13 @@ export async function runStep(
     if (performance.now() - applied >= opts.settleMs) break
     await sleep(opts.roundIntervalMs - (performance.now() - roundStart), signal)
   }
-  if (probed.length === 0) converged = true
+  if (probed.length === 0) converged = !signal.aborted
 
   // Re-probe what still disagrees, to tell a stable disagreement from a flaky one: each cell is judged on how
   // the last round and every re-probe ended.
-  const settledRound = round
+  const settledRound = Math.max(1, round)
   const disagreeing = probed.filter((p) => latest(p) !== 'agree')
-  for (let i = 0; i < opts.reprobes && disagreeing.length > 0; i++) {
-    signal.throwIfAborted()
+  for (let i = 0; i < opts.reprobes && disagreeing.length > 0 && !signal.aborted; i++) {
     await sleep(opts.roundIntervalMs, signal)
     await probeRound(round + 1 + i, disagreeing)
   }
@@ -204,5 +212,6 @@ export async function runStep(
     counts: countCells(reports),
     cells: reports,
     ...(chaos ? { chaos } : {}),
+    ...(signal.aborted ? { interrupted: true as const } : {}),
   }
 }

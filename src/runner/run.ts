@@ -6,12 +6,13 @@ import { countWhere, faultOf, isDisagreement, sumCounts } from '../compare/class
 import { type RunReport, type ScenarioReport, SCHEMA_VERSION } from '../report/model.js'
 import { type RunOptions, type StepProgress, runStep } from './run-step.js'
 import { VERSION } from '../version.js'
+import { INTERRUPT_EXIT_CODES, interruptOf } from './interrupt.js'
 
 /** Progress callbacks of a run. */
 export interface RunEvents {
   scenarioStart?(s: Scenario, index: number, total: number): void
   step?(s: Scenario, p: StepProgress): void
-  scenarioEnd?(r: ScenarioReport): void
+  scenarioEnd?(r: ScenarioReport, driver: Driver['info']): void
   log?(line: string): void
 }
 
@@ -57,6 +58,7 @@ export async function runScenarios(
         const r = await runStep(driver, s, k, opts, signal, (p) => events.step?.(s, p), events.log)
         probes += r.cells.reduce((n, c) => n + c.observation.attempts.length, 0)
         steps.push(r)
+        signal.throwIfAborted()
       }
     } catch (e) {
       if (signal.aborted) error = 'interrupted'
@@ -87,7 +89,7 @@ export async function runScenarios(
       ...(error ? { error } : {}),
     }
     results.push(report)
-    events.scenarioEnd?.(report)
+    events.scenarioEnd?.(report, driverInfo)
     // A scenario that failed is reported and the run goes on; an environment that cannot run anything (no root,
     // no nft, no cluster, a refused context) will not get better for the next scenario.
     if (fatal) break
@@ -107,6 +109,7 @@ export async function runScenarios(
     })
   const counts = sumCounts(results.flatMap((s) => s.steps.map((st) => st.counts)))
   const durationMs = Math.round(performance.now() - t0)
+  const by = signal.aborted ? interruptOf(signal) : undefined
   return {
     schemaVersion: SCHEMA_VERSION,
     runId,
@@ -127,9 +130,17 @@ export async function runScenarios(
       cells: results.reduce((n, s) => n + s.steps.reduce((m, st) => m + st.cells.length, 0), 0),
       counts,
       probesPerSecond: durationMs > 0 ? +((probes * 1000) / durationMs).toFixed(1) : 0,
-      exitCode: signal.aborted ? 130 : exitCodeOf(results, diagnostics),
+      exitCode: by ? INTERRUPT_EXIT_CODES[by] : exitCodeOf(results, diagnostics),
     },
     scenarios: results,
     diagnostics,
+    ...(by
+      ? {
+          interrupted: {
+            by,
+            detail: `${by === 'EPIPE' ? 'the output was closed' : `${by} received`}: the run stopped; the step in flight keeps the rounds it completed`,
+          },
+        }
+      : {}),
   }
 }
