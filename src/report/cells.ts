@@ -15,3 +15,27 @@ export function stepTable(st: StepReport): TruthTable<CellReport> {
 export function cellLabel(c: CellReport): string {
   return `${c.from} -> ${c.to} ${targetId(c)}`
 }
+
+/** A shell word: as is when it is plain, else single-quoted. */
+const shellWord = (s: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
+
+/** The `explain` command that reproduces the evaluator's reasoning for a cell of a scenario file's step (1-based). */
+export function explainCommand(file: string, step: number, c: CellReport): string {
+  return [
+    'netpol-harness',
+    'explain',
+    file,
+    '--step',
+    String(step),
+    '--from',
+    c.from,
+    '--to',
+    c.to,
+    '--port',
+    String(c.port),
+    '--protocol',
+    c.protocol,
+  ]
+    .map(shellWord)
+    .join(' ')
+}

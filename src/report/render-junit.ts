@@ -1,7 +1,7 @@
-// Why: JUnit XML for CI systems: one testcase per scenario step; a failure lists every disagreeing cell. Produced
-// chunk by chunk, so a run of any size never becomes one string.
+// Why: JUnit XML for CI systems: one testcase per step, or per failing cell so test views point at the cell;
+// skipped when nothing could be probed. Produced chunk by chunk, so a run of any size never becomes one string.
 import { isProblemCell } from '../compare/classification.js'
-import { cellLabel } from './cells.js'
+import { cellLabel, explainCommand } from './cells.js'
 import { explanationText } from './explain-text.js'
 import type { CellReport, RunReport, StepReport } from './model.js'
 
@@ -31,59 +31,77 @@ export function invariantLines(st: StepReport): string[] {
   )
 }
 
-/** Counts of a scenario's testcases as its <testsuite> states them. */
-function suiteCounts(s: RunReport['scenarios'][number]): { tests: number; failures: number; errors: number } {
-  let failures = 0
-  for (const st of s.steps) if (invariantLines(st).length > 0 || st.cells.some(isProblemCell)) failures++
-  return { tests: s.steps.length + (s.error ? 1 : 0), failures, errors: s.error ? 1 : 0 }
+/** How a step is reported: passed, failed (problem cells and broken invariants), or skipped (nothing probed). */
+interface StepCase {
+  readonly problems: readonly CellReport[]
+  readonly broken: readonly string[]
+  /** Why nothing of the step could be probed (every cell skipped or unsupported), or undefined. */
+  readonly skipped?: string
 }
 
-/** The run as JUnit XML (junit.xml), one chunk per line; a failure's text one chunk per disagreeing cell. */
+function stepCase(st: StepReport): StepCase {
+  const problems = st.cells.filter(isProblemCell)
+  const broken = invariantLines(st)
+  const probed = st.cells.some((c) => c.classification !== 'skipped' && c.classification !== 'unsupported')
+  const why = st.cells.find((c) => c.observation.detail)?.observation.detail
+  const skipped = probed || st.interrupted || (st.chaos?.length ?? 0) > 0 ? undefined : `nothing could be probed${why ? `: ${why}` : ''}`
+  return { problems, broken, skipped }
+}
+
+/** Counts of a scenario's testcases as its <testsuite> states them. */
+function suiteCounts(s: RunReport['scenarios'][number]): { tests: number; failures: number; errors: number; skipped: number } {
+  let tests = s.error ? 1 : 0
+  let failures = 0
+  let skipped = 0
+  for (const st of s.steps) {
+    const c = stepCase(st)
+    const cases = c.problems.length + (c.broken.length || c.problems.length === 0 ? 1 : 0)
+    tests += cases
+    failures += c.problems.length + (c.broken.length ? 1 : 0)
+    if (c.skipped && c.problems.length === 0 && c.broken.length === 0) skipped++
+  }
+  return { tests, failures, errors: s.error ? 1 : 0, skipped }
+}
+
+/**
+ * The run as JUnit XML (junit.xml), one chunk per testcase line. A step that agrees is one testcase; a step with
+ * problems is one failing testcase per problem cell (named by the cell, carrying the scenario `file` and the
+ * `explain` command that reproduces the reasoning), plus one for broken chaos invariants; a step where nothing could
+ * be probed is `skipped` with the reason, never a pass.
+ */
 export function* junitChunks(r: RunReport): Generator<string> {
   const counts = r.scenarios.map(suiteCounts)
-  const sum = (k: 'tests' | 'failures' | 'errors') => counts.reduce((n, c) => n + c[k], 0)
+  const sum = (k: 'tests' | 'failures' | 'errors' | 'skipped') => counts.reduce((n, c) => n + c[k], 0)
   yield '<?xml version="1.0" encoding="UTF-8"?>\n'
   yield `<testsuites name="netpol-harness ${xmlEscape(r.runId)}" tests="${sum('tests')}" failures="${sum('failures')}" errors="${sum('errors')}" time="${(r.durationMs / 1000).toFixed(3)}">\n`
   for (const [i, s] of r.scenarios.entries()) {
     const n = counts[i]
-    yield `  <testsuite name="${xmlEscape(s.name)}" tests="${n.tests}" failures="${n.failures}" errors="${n.errors}" skipped="0" time="${(s.durationMs / 1000).toFixed(3)}" timestamp="${r.startedAt.replace(/Z$/, '')}">\n`
+    const cls = xmlEscape(s.name)
+    const file = xmlEscape(s.file)
+    yield `  <testsuite name="${cls}" tests="${n.tests}" failures="${n.failures}" errors="${n.errors}" skipped="${n.skipped}" time="${(s.durationMs / 1000).toFixed(3)}" timestamp="${r.startedAt.replace(/Z$/, '')}">\n`
     for (const st of s.steps) {
-      let bad = 0
-      const kinds = new Set<string>()
-      for (const c of st.cells)
-        if (isProblemCell(c)) {
-          bad++
-          kinds.add(c.classification)
-        }
-      const name = xmlEscape(`step ${st.index + 1}: ${st.name}`)
+      const c = stepCase(st)
+      const step = `step ${st.index + 1}: ${st.name}`
       const time = (st.durationMs / 1000).toFixed(3)
-      const broken = invariantLines(st)
-      if (broken.length && bad === 0) {
-        yield `    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}">\n`
-        yield `      <failure message="${xmlEscape(`${broken.length} chaos invariants violated`)}" type="invariant">${xmlEscape(broken.join('\n'))}</failure>\n`
+      for (const cell of c.problems) {
+        yield `    <testcase classname="${cls}" name="${xmlEscape(`${step}: ${cellLabel(cell)}`)}" file="${file}" time="${time}">\n`
+        yield `      <failure message="${xmlEscape(`${cell.classification}: ${cellLabel(cell)}`)}" type="${xmlEscape(cell.classification)}">${xmlEscape(`${cellLine(cell)}\nreproduce the reasoning: ${explainCommand(s.file, st.index + 1, cell)}`)}</failure>\n`
         yield '    </testcase>\n'
-      } else if (bad === 0) yield `    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}"/>\n`
-      else {
-        const kind = [...kinds].join(', ')
-        yield `    <testcase classname="${xmlEscape(s.name)}" name="${name}" time="${time}">\n`
-        yield `      <failure message="${xmlEscape(`${bad} disagreeing cells (${kind})${broken.length ? `, ${broken.length} chaos invariants violated` : ''}`)}" type="${xmlEscape(kind)}">`
-        // Escaping is per character and keeps newlines, so escaping line by line gives the same text.
-        let first = true
-        for (const l of broken) {
-          yield (first ? '' : '\n') + xmlEscape(l)
-          first = false
-        }
-        for (const c of st.cells)
-          if (isProblemCell(c)) {
-            yield (first ? '' : '\n') + xmlEscape(cellLine(c))
-            first = false
-          }
-        yield '</failure>\n'
+      }
+      if (c.broken.length) {
+        yield `    <testcase classname="${cls}" name="${xmlEscape(`${step}: chaos invariants`)}" file="${file}" time="${time}">\n`
+        yield `      <failure message="${xmlEscape(`${c.broken.length} chaos invariants violated`)}" type="invariant">${xmlEscape(c.broken.join('\n'))}</failure>\n`
         yield '    </testcase>\n'
+      } else if (c.problems.length === 0) {
+        if (c.skipped) {
+          yield `    <testcase classname="${cls}" name="${xmlEscape(step)}" file="${file}" time="${time}">\n`
+          yield `      <skipped message="${xmlEscape(c.skipped)}"/>\n`
+          yield '    </testcase>\n'
+        } else yield `    <testcase classname="${cls}" name="${xmlEscape(step)}" file="${file}" time="${time}"/>\n`
       }
     }
     if (s.error) {
-      yield `    <testcase classname="${xmlEscape(s.name)}" name="setup" time="${(s.setupMs / 1000).toFixed(3)}">\n`
+      yield `    <testcase classname="${cls}" name="setup" file="${file}" time="${(s.setupMs / 1000).toFixed(3)}">\n`
       yield `      <error message="${xmlEscape(s.error)}"/>\n`
       yield '    </testcase>\n'
     }

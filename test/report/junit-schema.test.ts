@@ -18,8 +18,42 @@ t.test('a failing run', { skip }, async (t) => {
   const xml = renderJunit(sampleReport())
   const r = await lint(xml)
   t.equal(r.exitCode, 0, r.stderr)
-  t.match(xml, /<failure message="2 disagreeing cells \(fail-open, intent-violation\)"/, 'the failure message is short')
-  t.match(xml, /fail-open: x\/b -&gt; x\/a 80\/TCP: predicted deny, observed allowed/, 'the body lists every cell')
+  // One failing testcase per problem cell, named by the cell, pointing at the scenario file, with the command that
+  // reproduces the evaluator's reasoning.
+  t.match(
+    xml,
+    /<testcase classname="sample" name="step 1: baseline: x\/b -&gt; x\/a 80\/TCP" file="scenarios\/sample.yaml" time="[\d.]+">\n\s+<failure message="fail-open: x\/b -&gt; x\/a 80\/TCP" type="fail-open">fail-open: x\/b -&gt; x\/a 80\/TCP: predicted deny, observed allowed/,
+  )
+  t.match(
+    xml,
+    /reproduce the reasoning: netpol-harness explain scenarios\/sample.yaml --step 1 --from x\/b --to x\/a --port 80 --protocol TCP</,
+  )
+  t.match(
+    xml,
+    /name="step 2: restart the agent: chaos invariants"[^>]*>\n\s+<failure message="1 chaos invariants violated" type="invariant">/,
+  )
+  // The counts the suite states are the testcases it holds.
+  const suite = /<testsuite name="sample" tests="(\d+)" failures="(\d+)" errors="0" skipped="0"/.exec(xml)!
+  t.equal(Number(suite[1]), (xml.match(/<testcase /g) ?? []).length, 'tests = testcases')
+  t.equal(Number(suite[2]), (xml.match(/<failure /g) ?? []).length, 'failures = failing testcases')
+})
+
+t.test('a step where nothing could be probed is skipped with the reason, not passed', { skip }, async (t) => {
+  const r = sampleReport('20261124-010203-abcd', { failOpen: false })
+  const sctp = r.scenarios[0].steps[0]
+  const cells = sctp.cells.map((c) => ({
+    ...c,
+    classification: 'unsupported' as const,
+    intentViolation: false,
+    observation: { result: 'unsupported' as const, detail: 'the local driver has no SCTP (no kernel module)', attempts: [] },
+  }))
+  const xml = renderJunit({ ...r, scenarios: [{ ...r.scenarios[0], steps: [{ ...sctp, cells }] }] })
+  t.equal((await lint(xml)).exitCode, 0)
+  t.match(
+    xml,
+    /<testcase classname="sample" name="step 1: baseline"[^>]*>\n\s+<skipped message="nothing could be probed: the local driver has no SCTP \(no kernel module\)"\/>/,
+  )
+  t.match(xml, /<testsuite name="sample" tests="1" failures="0" errors="0" skipped="1"/)
 })
 
 t.test('a passing run and an infrastructure error', { skip }, async (t) => {
@@ -32,4 +66,9 @@ t.test('a passing run and an infrastructure error', { skip }, async (t) => {
 
 t.test('the schema is not a rubber stamp', { skip }, async (t) => {
   t.not((await lint('<testsuites><testsuite tests="1"><testcase/></testsuite></testsuites>')).exitCode, 0, 'names are required')
+  t.not(
+    (await lint('<testsuites><testsuite name="s" tests="1"><testcase name="c" fiel="x"/></testsuite></testsuites>')).exitCode,
+    0,
+    'unknown attributes are rejected',
+  )
 })
