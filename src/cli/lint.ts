@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander'
 import { UsageError } from '../errors.js'
 import { atLeast, lint } from '../lint/lint.js'
 import { loadLintInput, makeLocator } from '../lint/load.js'
+import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
 import { type RuleId, type Severity, SEVERITIES } from '../lint/model.js'
 import { type LocatedFinding, renderLintJson, renderLintSarif, renderLintText } from '../lint/render.js'
 import { RULES } from '../lint/rules.js'
@@ -13,6 +14,7 @@ interface LintFlags {
   failOn: Severity | 'never'
   edgeLabel: string[]
   disable: string[]
+  allowOutsideFiles?: boolean
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v]
@@ -56,6 +58,7 @@ Examples:
   netpol-harness lint scenarios/ --fail-on error
   netpol-harness lint k8s/ --format sarif > netpol.sarif --edge-label tier=public`,
     )
+    .option(...ALLOW_OUTSIDE_FILES)
     .action((paths: string[], flags: LintFlags) => {
       const edgeLabels = flags.edgeLabel.map((s) => {
         const m = /^([^=]+)=(.*)$/.exec(s)
@@ -65,7 +68,7 @@ Examples:
       const known = new Set<string>(RULES.map((r) => r.id))
       for (const d of flags.disable)
         if (!known.has(d)) throw new UsageError(`--disable: unknown rule "${d}" (known: ${[...known].join(', ')})`)
-      const input = loadLintInput(paths)
+      const input = loadLintInput(paths, loadOptionsOf(flags))
       const locateRef = makeLocator()
       const findings: LocatedFinding[] = lint(input.groups, { edgeLabels }, new Set(flags.disable as RuleId[]))
         .map((f) => ({ ...f, ...locateRef(f.source) }))

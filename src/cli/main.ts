@@ -12,6 +12,7 @@ import { registerClusterCommand } from './cluster-command.js'
 import { registerRunCommands } from './run-commands.js'
 import { VERSION } from '../version.js'
 import { type Io, processIo } from './io.js'
+import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
 
 function buildProgram(io: Io, setCode: (n: number) => void): Command {
   const program = new Command('netpol-harness')
@@ -38,8 +39,9 @@ Examples:
     .command('validate')
     .description('check scenario files (and the policy files they reference) without touching any cluster')
     .argument('<paths...>', 'scenario files or folders')
-    .action((paths: string[]) => {
-      const scenarios = loadScenarios(paths)
+    .option(...ALLOW_OUTSIDE_FILES)
+    .action((paths: string[], flags: { allowOutsideFiles?: boolean }) => {
+      const scenarios = loadScenarios(paths, loadOptionsOf(flags))
       io.out(`ok: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} valid (${scenarios.map((s) => s.name).join(', ')})\n`)
     })
 
@@ -48,9 +50,10 @@ Examples:
     .description("print the evaluator's predicted connectivity for every step; exits 1 if a prediction contradicts a step's expect")
     .argument('<paths...>', 'scenario files or folders')
     .addOption(new Option('-o, --output <format>', 'json (ARCHITECTURE.md 3.3) or table').choices(['json', 'table']).default('table'))
-    .action((paths: string[], opts: { output: 'json' | 'table' }) => {
+    .option(...ALLOW_OUTSIDE_FILES)
+    .action((paths: string[], opts: { output: 'json' | 'table'; allowOutsideFiles?: boolean }) => {
       let violations = 0
-      for (const s of loadScenarios(paths)) {
+      for (const s of loadScenarios(paths, loadOptionsOf(opts))) {
         const steps = predictScenario(s)
         io.out(opts.output === 'json' ? renderPredictJson(s, steps) + '\n' : renderPredictTable(s, steps))
         const v = intentViolations(s, steps)
@@ -82,10 +85,13 @@ Examples:
         .default('TCP')
         .argParser((v) => v.toUpperCase()),
     )
-    .action((file: string, opts: { step: string; from: string; to: string; port: number; protocol: Protocol }) => {
-      const [s] = loadScenarios([file])
-      io.out(renderExplain(s, opts.step, opts.from, opts.to, { port: opts.port, protocol: opts.protocol }))
-    })
+    .option(...ALLOW_OUTSIDE_FILES)
+    .action(
+      (file: string, opts: { step: string; from: string; to: string; port: number; protocol: Protocol; allowOutsideFiles?: boolean }) => {
+        const [s] = loadScenarios([file], loadOptionsOf(opts))
+        io.out(renderExplain(s, opts.step, opts.from, opts.to, { port: opts.port, protocol: opts.protocol }))
+      },
+    )
 
   registerRunCommands(program, io, setCode)
   registerLintCommand(program, io, setCode)

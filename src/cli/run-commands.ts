@@ -18,6 +18,7 @@ import { type ClusterFlags, addClusterOptions, kindOptions } from './cluster-opt
 import { KindCluster, KindDriver } from '../drivers/kind/index.js'
 import { KubeDriver } from '../drivers/kube/index.js'
 import { Progress } from './progress.js'
+import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
 
 interface RunFlags extends ClusterFlags {
   driver: 'local' | 'kind' | 'kube' | 'auto'
@@ -30,6 +31,7 @@ interface RunFlags extends ClusterFlags {
   tags: string[]
   skip: string[]
   quiet?: boolean
+  allowOutsideFiles?: boolean
 }
 
 function positiveInt(name: string, v: string, min = 0): number {
@@ -105,6 +107,7 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
       [] as string[],
     )
     .option('-q, --quiet', 'no progress output')
+    .option(...ALLOW_OUTSIDE_FILES)
   addClusterOptions(run)
   run
     .addHelpText(
@@ -128,7 +131,7 @@ Examples:
       const faults = parseFaults(flags.fault)
       const resyncMs = parseDuration(flags.resync)
       if (resyncMs === undefined) throw new UsageError(`--resync: invalid duration "${flags.resync}"`)
-      const loaded = loadScenarios(paths) // validates everything before anything is created
+      const loaded = loadScenarios(paths, loadOptionsOf(flags)) // validates everything before anything is created
       const scenarios = selectByTags(loaded, tagSet(flags.tags), tagSet(flags.skip))
       if (scenarios.length === 0)
         throw new UsageError(
