@@ -127,6 +127,8 @@ export interface ScenarioReport {
   readonly steps: readonly StepReport[]
   /** Set when the scenario could not finish (infrastructure failure). */
   readonly error?: string
+  /** Set when the driver cannot run this scenario at all (e.g. IPv6 on the local driver); nothing of it was created. */
+  readonly unsupported?: string
 }
 
 /** The run in numbers, and its exit code. */
