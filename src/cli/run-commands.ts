@@ -19,6 +19,7 @@ import { KindCluster, KindDriver } from '../drivers/kind/index.js'
 import { KubeDriver } from '../drivers/kube/index.js'
 import { Progress } from './progress.js'
 import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
+import { checkReportDir, checkSkipPolicies } from './check-options.js'
 
 interface RunFlags extends ClusterFlags {
   driver: 'local' | 'kind' | 'kube' | 'auto'
@@ -137,6 +138,8 @@ Examples:
         throw new UsageError(
           `no scenario left after --tags/--skip (tags present: ${[...new Set(loaded.flatMap((s) => s.tags))].sort().join(', ') || 'none'})`,
         )
+      checkSkipPolicies(faults.skipPolicies ?? [], scenarios)
+      checkReportDir(flags.reportDir)
       const driverName = await chooseDriver(flags.driver)
       const progress = new Progress(io, !flags.quiet)
       const runId = makeRunId()
