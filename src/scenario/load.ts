@@ -162,11 +162,11 @@ export function referenceReader(opts: LoadOptions = {}): ReadText {
         return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
       }
       if (!inside(resolve(path), resolve(within)))
-        return { error: `${path} is outside the scenario's folder ${within || '.'}: refused (--allow-outside-files allows it)` }
+        return { error: `outside the scenario's folder ${within || '.'}: refused (--allow-outside-files allows it)` }
       try {
         if (!inside(realpathSync(path), realpathSync(within)))
           return {
-            error: `${path} links to ${realpathSync(path)}, outside the scenario's folder: refused (--allow-outside-files allows it)`,
+            error: `links to ${realpathSync(path)}, outside the scenario's folder: refused (--allow-outside-files allows it)`,
           }
       } catch {
         // missing or a loop: readText says which

@@ -60,6 +60,11 @@ t.test('FIFOs and devices are refused without being opened for a blocking read',
     { file: /s\.yaml$/, path: 'steps[0].apply[0].file', message: /pipe\.yaml: not a regular file/ },
   ])
   t.match(
+    problemsOf(t, () => loadScenarios([join(dir, 'other')])),
+    [{ path: 'steps[0].apply[0].file', message: /dev\/zero: outside the scenario's folder/ }],
+    'without the flag, refused for leaving the folder',
+  )
+  t.match(
     problemsOf(t, () => loadScenarios(['/dev/zero'])),
     [{ file: '/dev/zero', message: /not a regular file/ }],
   )
@@ -87,7 +92,7 @@ t.test('{file: ...} outside the scenario folder is refused unless allowed, links
     {
       file: /up\.yaml$/,
       path: 'steps[0].apply[0].file',
-      message: /shared\/p\.yaml is outside the scenario's folder .*--allow-outside-files/,
+      message: /shared\/p\.yaml: outside the scenario's folder .*--allow-outside-files/,
     },
     { file: /via-link\.yaml$/, path: 'steps[0].apply[0].file', message: /links to .*shared\/p\.yaml, outside the scenario's folder/ },
   ])
