@@ -7,6 +7,7 @@ import type { ClusterState } from '../../src/model/state.js'
 import { initialState } from '../../src/scenario/apply-actions.js'
 import { parseScenario } from '../../src/scenario/parse.js'
 import { runScenarios } from '../../src/runner/run.js'
+import { reportSchemaErrors } from '../helpers/schema.js'
 
 function scenario(name: string): Scenario {
   const r = parseScenario(
@@ -53,7 +54,7 @@ t.test('an unsupported scenario in the middle is reported as such and the scenar
   const report = await runScenarios(
     [scenario('a'), scenario('no-v6'), scenario('c')],
     () => new PickyDriver(ups),
-    'r',
+    '20260101-000000-abcd',
     opts,
     new AbortController().signal,
   )
@@ -67,4 +68,5 @@ t.test('an unsupported scenario in the middle is reported as such and the scenar
     ],
   )
   t.equal(report.summary.exitCode, 0, 'unsupported is not a failure')
+  t.same(reportSchemaErrors(JSON.parse(JSON.stringify(report))), [], 'the report follows docs/report.schema.json')
 })
