@@ -22,7 +22,7 @@ const OPTIONS = { uniqueKeys: true, prettyErrors: true, strict: true, merge: tru
  * How many nodes alias expansion may copy, per alias, before a document is refused (the `yaml` library's
  * `maxAliasCount`, its guard against "billion laughs" alias bombs; the library's default too).
  */
-export const MAX_ALIAS_COUNT = 100
+const MAX_ALIAS_COUNT = 100
 
 /** A plain scalar type for js-yaml: the first matching form converts (js-yaml keeps one implicit type per tag). */
 const scalar = (tag: string, forms: readonly (readonly [RegExp, (s: string) => unknown])[]) =>
