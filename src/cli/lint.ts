@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander'
 import { UsageError } from '../errors.js'
 import { atLeast, lint } from '../lint/lint.js'
 import { loadLintInput, makeLocator } from '../lint/load.js'
+import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
 import { type RuleId, type Severity, SEVERITIES } from '../lint/model.js'
 import { type LocatedFinding, renderLintJson, renderLintSarif, renderLintText, renderLintYaml } from '../lint/render.js'
 import { RULES } from '../lint/rules.js'
@@ -17,6 +18,7 @@ interface LintFlags {
   rulesUrl?: string
   edgeLabel: string[]
   disable: string[]
+  allowOutsideFiles?: boolean
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v]
@@ -71,6 +73,7 @@ Examples:
   netpol-harness lint scenarios/ --severity error
   netpol-harness lint k8s/ -o sarif --edge-label tier=public > netpol.sarif`,
     )
+    .option(...ALLOW_OUTSIDE_FILES)
     .action((paths: string[], flags: LintFlags) => {
       const edgeLabels = flags.edgeLabel.map((s) => {
         const m = /^([^=]+)=(.*)$/.exec(s)
@@ -86,7 +89,7 @@ Examples:
       const known = new Set<string>(RULES.map((r) => r.id))
       for (const d of flags.disable)
         if (!known.has(d)) throw new UsageError(`--disable: unknown rule "${d}" (known: ${[...known].join(', ')})`)
-      const input = loadLintInput(paths)
+      const input = loadLintInput(paths, loadOptionsOf(flags))
       const locateRef = makeLocator()
       const findings: LocatedFinding[] = lint(input.groups, { edgeLabels }, new Set(flags.disable as RuleId[]))
         .map((f) => ({ ...f, ...locateRef(f.source) }))

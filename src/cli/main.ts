@@ -7,6 +7,7 @@ import { HarnessError, InfraError, InputError, UsageError, formatProblem } from 
 import type { Protocol } from '../model/cluster.js'
 import { VERSION } from '../version.js'
 import { type Io, processIo } from './io.js'
+import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
 
 type Register = (program: Command, io: Io, setCode: (n: number) => void) => void
 
@@ -66,9 +67,10 @@ Examples:
     .command('validate')
     .description('check scenario files (and the policy files they reference) without touching any cluster')
     .argument('<paths...>', 'scenario files or folders')
-    .action(async (paths: string[]) => {
+    .option(...ALLOW_OUTSIDE_FILES)
+    .action(async (paths: string[], flags: { allowOutsideFiles?: boolean }) => {
       const { loadScenarios } = await import('../scenario/load.js')
-      const scenarios = loadScenarios(paths)
+      const scenarios = loadScenarios(paths, loadOptionsOf(flags))
       io.out(`ok: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} valid (${scenarios.map((s) => s.name).join(', ')})\n`)
     })
 
@@ -77,9 +79,10 @@ Examples:
     .description("print the evaluator's predicted connectivity for every step; exits 1 if a prediction contradicts a step's expect")
     .argument('<paths...>', 'scenario files or folders')
     .addOption(new Option('-o, --output <format>', 'json (ARCHITECTURE.md 3.3) or table').choices(['json', 'table']).default('table'))
-    .action(async (paths: string[], opts: { output: 'json' | 'table' }) => {
+    .option(...ALLOW_OUTSIDE_FILES)
+    .action(async (paths: string[], opts: { output: 'json' | 'table'; allowOutsideFiles?: boolean }) => {
       const { predictCommand } = await import('./predict.js')
-      setCode(await predictCommand(io, paths, opts.output))
+      setCode(await predictCommand(io, paths, opts.output, loadOptionsOf(opts)))
     })
 
   program
@@ -100,11 +103,17 @@ Examples:
         .default('TCP')
         .argParser((v) => v.toUpperCase()),
     )
-    .action(async (file: string, opts: { step: string; from: string; to: string; port: number; protocol: Protocol }) => {
-      const [{ loadScenarios }, { renderExplain }] = await Promise.all([import('../scenario/load.js'), import('./explain.js')])
-      const [s] = loadScenarios([file])
-      io.out(renderExplain(s, opts.step, opts.from, opts.to, { port: opts.port, protocol: opts.protocol }))
-    })
+    .option(...ALLOW_OUTSIDE_FILES)
+    .action(
+      async (
+        file: string,
+        opts: { step: string; from: string; to: string; port: number; protocol: Protocol; allowOutsideFiles?: boolean },
+      ) => {
+        const [{ loadScenarios }, { renderExplain }] = await Promise.all([import('../scenario/load.js'), import('./explain.js')])
+        const [s] = loadScenarios([file], loadOptionsOf(opts))
+        io.out(renderExplain(s, opts.step, opts.from, opts.to, { port: opts.port, protocol: opts.protocol }))
+      },
+    )
 
   return program
 }

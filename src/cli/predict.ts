@@ -5,7 +5,7 @@ import type { Scenario } from '../model/scenario.js'
 import type { TruthTable } from '../model/truth-table.js'
 import { intendedVerdict } from '../compare/intent.js'
 import { stepStates } from '../scenario/apply-actions.js'
-import { loadScenarios } from '../scenario/load.js'
+import { type LoadOptions, loadScenarios } from '../scenario/load.js'
 import { GLYPH } from '../report/glyphs.js'
 import { targetChunks } from '../report/render-table.js'
 import { type Io, writeOut } from './io.js'
@@ -134,9 +134,9 @@ function* jsonLine(s: Scenario, steps: Iterable<StepPrediction>): Generator<stri
  * The `predict` command: per scenario the JSON document (one per line) or the tables, streamed step by step,
  * then its intent violations on stderr (the first 20 and a count). Returns 1 when any prediction contradicts intent.
  */
-export async function predictCommand(io: Io, paths: readonly string[], output: 'json' | 'table'): Promise<number> {
+export async function predictCommand(io: Io, paths: readonly string[], output: 'json' | 'table', load: LoadOptions = {}): Promise<number> {
   let violations = 0
-  for (const s of loadScenarios([...paths])) {
+  for (const s of loadScenarios([...paths], load)) {
     const shown: IntentViolation[] = []
     let count = 0
     const steps = (function* () {

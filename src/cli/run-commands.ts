@@ -23,6 +23,8 @@ import { type ClusterFlags, addClusterOptions, kindOptions } from './cluster-opt
 import { KindCluster, KindDriver } from '../drivers/kind/index.js'
 import { KubeDriver } from '../drivers/kube/index.js'
 import { Progress } from './progress.js'
+import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
+import { checkReportDir, checkSkipPolicies } from './check-options.js'
 
 interface RunFlags extends ClusterFlags {
   driver: 'local' | 'kind' | 'kube' | 'auto'
@@ -36,6 +38,7 @@ interface RunFlags extends ClusterFlags {
   skip: string[]
   historyLimit: string
   quiet?: boolean
+  allowOutsideFiles?: boolean
 }
 
 function positiveInt(name: string, v: string, min = 0): number {
@@ -143,6 +146,7 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
     )
     .option('--history-limit <n>', 'how many runs history.json keeps (the most recent)', String(DEFAULT_HISTORY_LIMIT))
     .option('-q, --quiet', 'no progress output')
+    .option(...ALLOW_OUTSIDE_FILES)
   addClusterOptions(run)
   run
     .addHelpText(
@@ -169,12 +173,14 @@ Examples:
       const resyncMs = parseDuration(flags.resync)
       if (resyncMs === undefined) throw new UsageError(`--resync: invalid duration "${flags.resync}"`)
       const historyLimit = positiveInt('--history-limit', flags.historyLimit, 1)
-      const loaded = loadScenarios(paths) // validates everything before anything is created
+      const loaded = loadScenarios(paths, loadOptionsOf(flags)) // validates everything before anything is created
       const scenarios = selectByTags(loaded, tagSet(flags.tags), tagSet(flags.skip))
       if (scenarios.length === 0)
         throw new UsageError(
           `no scenario left after --tags/--skip (tags present: ${[...new Set(loaded.flatMap((s) => s.tags))].sort().join(', ') || 'none'})`,
         )
+      checkSkipPolicies(faults.skipPolicies ?? [], scenarios)
+      checkReportDir(flags.reportDir)
       const driverName = await chooseDriver(flags.driver)
       const ac = new AbortController()
       const interrupts = handleInterrupts(io, ac, (l) => progress.log(l))

@@ -8,6 +8,7 @@ import { LocalDriver } from '../drivers/local/index.js'
 import { runScenarios } from '../runner/run.js'
 import { DEFAULT_RUN_OPTIONS } from '../runner/run-step.js'
 import { loadScenarios } from '../scenario/load.js'
+import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
 import { parseDuration } from '../scenario/duration.js'
 import { writeText } from '../report/write.js'
 import type { Io } from './io.js'
@@ -37,7 +38,8 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
     .option('--modes <list>', `comma-separated fault modes (default: all: ${SELFTEST_MODES.join(', ')})`)
     .option('--out <file>', 'where the table goes as JSON', 'reports/selftest.json')
     .option('--settle <duration>', 'settle time per step (a late-programming fault must outlast it)', '1s')
-    .action(async (paths: string[], flags: { modes?: string; out: string; settle: string }) => {
+    .option(...ALLOW_OUTSIDE_FILES)
+    .action(async (paths: string[], flags: { modes?: string; out: string; settle: string; allowOutsideFiles?: boolean }) => {
       const modes = flags.modes
         ? flags.modes
             .split(',')
@@ -47,7 +49,7 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
       const faultsOf = new Map<string, Faults>(modes.map((m) => [m, parseFaults([m])]))
       const settleMs = parseDuration(flags.settle)
       if (settleMs === undefined) throw new UsageError(`--settle: invalid duration ${flags.settle}`)
-      const scenarios = loadScenarios(paths)
+      const scenarios = loadScenarios(paths, loadOptionsOf(flags))
       const opts = { ...DEFAULT_RUN_OPTIONS, settleMs, reprobes: 1 }
       const ac = new AbortController()
       // process.on, not once: execa's exit hook re-raises a signal nobody else listens to any more.

@@ -59,6 +59,11 @@ export interface Driver {
    * was there, a probe error. Absent: nothing is known to listen.
    */
   listening?(destination: string, target: Target): boolean
+  /**
+   * Why this driver cannot run `scenario` at all (address family, node names it does not have), or undefined. Asked
+   * before anything of the scenario is created; the scenario is reported `unsupported` and the run goes on.
+   */
+  scenarioUnsupported?(scenario: Scenario): string | undefined
   /** Targets this driver cannot probe at all (reported `unsupported`). */
   unsupported(target: Target): string | undefined
   /** Why this driver cannot inject a fault (reported `unsupported`), or undefined. */
@@ -69,4 +74,10 @@ export interface Driver {
   diagnostics?(): Promise<string[]>
   /** Removes everything `up` created. Safe to call twice. */
   down(): Promise<void>
+}
+
+/** The node names a scenario's chaos steps refer to (`all` left out), each once, in order. */
+export function chaosNodeRefs(s: Scenario): string[] {
+  const refs = s.steps.flatMap((st) => (st.chaos ?? []).flatMap((c) => ('node' in c && c.node !== 'all' ? [c.node] : [])))
+  return [...new Set(refs)]
 }

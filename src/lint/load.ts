@@ -5,7 +5,7 @@ import { NAMESPACE_NAME_LABEL } from '../model/cluster.js'
 import type { Scenario, SourceRef } from '../model/scenario.js'
 import { applyAction, chaosEffects, initialState } from '../scenario/apply-actions.js'
 import { zodIssues } from '../scenario/zod-issues.js'
-import { looksLikeScenario, readInputs, readText, sortProblems } from '../scenario/load.js'
+import { type LoadOptions, looksLikeScenario, readInputs, readText, referenceReader, sortProblems } from '../scenario/load.js'
 import { parseScenario } from '../scenario/parse.js'
 import { makeNetworkPolicySchema } from '../scenario/policy-schema.js'
 import { type SourceDoc, locate, parseYamlStream, problemAt } from '../scenario/yaml-source.js'
@@ -121,14 +121,15 @@ export interface LintInput {
 }
 
 /** Loads scenarios and manifests from files and folders; throws InputError with every problem found. */
-export function loadLintInput(paths: readonly string[]): LintInput {
+export function loadLintInput(paths: readonly string[], opts: LoadOptions = {}): LintInput {
   const problems: Problem[] = []
   const groups: LintGroup[] = []
   const manifests: { file: string; text: string }[] = []
   let scenarios = 0
-  for (const { shown, text } of readInputs(paths, problems)) {
+  const read = referenceReader(opts)
+  for (const { shown, text } of readInputs(paths, problems, opts.maxFileBytes)) {
     if (looksLikeScenario(text)) {
-      const r = parseScenario(text, shown, readText)
+      const r = parseScenario(text, shown, read)
       if (!r.ok) problems.push(...r.problems)
       else {
         groups.push(scenarioGroup(r.scenario))
@@ -154,7 +155,8 @@ export function makeLocator(): (ref: SourceRef) => { line: number; column: numbe
     let docs = cache.get(ref.file)
     if (!docs) {
       docs = []
-      for (const d of parseYamlStream(readText(ref.file) ?? '', ref.file).docs) docs[d.index] = d.source
+      const text = readText(ref.file)
+      for (const d of parseYamlStream(typeof text === 'string' ? text : '', ref.file).docs) docs[d.index] = d.source
       cache.set(ref.file, docs)
     }
     const src = docs[ref.doc]

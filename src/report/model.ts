@@ -129,6 +129,8 @@ export interface ScenarioReport {
   readonly steps: readonly StepReport[]
   /** Set when the scenario could not finish (infrastructure failure). */
   readonly error?: string
+  /** Set when the driver cannot run this scenario at all (e.g. IPv6 on the local driver); nothing of it was created. */
+  readonly unsupported?: string
 }
 
 /** What ended a run early: a signal, a closed output pipe (EPIPE), or `lost` (no report.json was written: SIGKILL or a crash). */

@@ -26,6 +26,19 @@ function exitCodeOf(scenarios: readonly ScenarioReport[], diagnostics: readonly 
   return 0
 }
 
+/** A scenario's report before anything of it ran. */
+function notStarted(s: Scenario): ScenarioReport {
+  return {
+    name: s.name,
+    file: s.file,
+    ...(s.description ? { description: s.description } : {}),
+    tags: s.tags,
+    setupMs: 0,
+    durationMs: 0,
+    steps: [],
+  }
+}
+
 /** Runs the scenarios in order, each on a fresh driver, and assembles the run report. */
 export async function runScenarios(
   scenarios: readonly Scenario[],
@@ -45,6 +58,13 @@ export async function runScenarios(
     if (signal.aborted) break
     events.scenarioStart?.(s, i, scenarios.length)
     const driver = makeDriver()
+    const unsupported = driver.scenarioUnsupported?.(s)
+    if (unsupported) {
+      const report: ScenarioReport = { ...notStarted(s), unsupported }
+      results.push(report)
+      events.scenarioEnd?.(report, driverInfo)
+      continue
+    }
     const started = performance.now()
     const steps = []
     let error: string | undefined

@@ -8,8 +8,11 @@ import { zodIssues } from './zod-issues.js'
 import { networkPolicySchema } from './policy-schema.js'
 import { type Path, type SourceDoc, parseYamlStream, problemAt } from './yaml-source.js'
 
-/** Reads a file referenced by a scenario; returns undefined when it does not exist. */
-export type ReadText = (path: string) => string | undefined
+/**
+ * Reads a file referenced by a scenario whose folder is `within`: its text, undefined when it does not exist, or why
+ * it may not be read (not a regular file, too large, outside `within`).
+ */
+export type ReadText = (path: string, within?: string) => string | undefined | { readonly error: string }
 
 /** One policy of an `apply` entry; `file` is set when it came from a referenced file (with the document's index). */
 export interface EntryPolicy {
@@ -39,9 +42,9 @@ function fromFile(entry: { file: unknown }, scenarioFile: string, readText: Read
     return []
   }
   const file = posix.normalize(join(dirname(scenarioFile), ref))
-  const text = readText(file)
-  if (text === undefined) {
-    found.push({ path: ['file'], message: `policy file not found: ${file}` })
+  const text = readText(file, dirname(scenarioFile))
+  if (text === undefined || typeof text !== 'string') {
+    found.push({ path: ['file'], message: text ? `policy file ${file}: ${text.error}` : `policy file not found: ${file}` })
     return []
   }
   const stream = parseYamlStream(text, file)

@@ -1,5 +1,5 @@
 // Why: IP and CIDR syntax as the API server reads it, so validation never accepts a string that ipaddr.js (evaluator,
-// nft compiler) would read differently from Kubernetes.
+// nft compiler) would read differently from Kubernetes; and the addresses no endpoint can have on any cluster.
 //
 // Upstream: k8s.io/utils/net ParseIPSloppy / ParseCIDRSloppy (a fork of Go 1.16's net.ParseIP / net.ParseCIDR) accept
 // only four decimal dotted octets for IPv4 (no `10.1`, no hex `0x0a`, no single number `167772416`), IPv6 without a
@@ -50,4 +50,48 @@ export function cidrSyntaxError(s: string): string | undefined {
   if (!/^(0|[1-9][0-9]*)$/.test(len) || Number(len) > max)
     return `the prefix length must be a decimal number from 0 to ${max} without leading zeros`
   return undefined
+}
+
+/**
+ * Ranges no pod or external can ever have, on any cluster (IANA special-purpose registries, RFC 6890): a packet to
+ * them never leaves the host or goes to every host, so a probe there measures nothing about NetworkPolicy.
+ */
+const NEVER_AN_ENDPOINT: readonly (readonly [string, string])[] = [
+  ['0.0.0.0/8', 'is "this network" (0.0.0.0/8, RFC 1122): no host has it'],
+  ['127.0.0.0/8', 'is loopback (127.0.0.0/8): every pod would reach itself'],
+  ['169.254.0.0/16', 'is link-local (169.254.0.0/16, RFC 3927): CNIs use it for gateways, never for pods'],
+  ['224.0.0.0/4', 'is multicast (224.0.0.0/4): a connection cannot be made to it'],
+  ['240.0.0.0/4', 'is reserved (240.0.0.0/4, 255.255.255.255 broadcast included): never routed to a host'],
+  ['::/128', 'is the unspecified IPv6 address'],
+  ['::1/128', 'is IPv6 loopback'],
+  ['fe80::/10', 'is IPv6 link-local (fe80::/10): CNIs use it for gateways, never for pods'],
+  ['ff00::/8', 'is IPv6 multicast (ff00::/8): a connection cannot be made to it'],
+]
+
+/** Why a syntactically valid address can never be a pod's or an external's, or undefined. */
+export function endpointAddressError(ip: string): string | undefined {
+  const a = ipaddr.parse(ip)
+  for (const [cidr, why] of NEVER_AN_ENDPOINT) {
+    const [net, len] = ipaddr.parseCIDR(cidr)
+    if (net.kind() === a.kind() && a.match(net, len)) return `${ip} ${why}`
+  }
+  return undefined
+}
+
+/** Why a syntactically valid pod CIDR overlaps addresses no pod can have, or undefined. */
+export function podCidrError(cidr: string): string | undefined {
+  const [net, len] = ipaddr.parseCIDR(cidr)
+  for (const [reserved, why] of NEVER_AN_ENDPOINT) {
+    const [r, rlen] = ipaddr.parseCIDR(reserved)
+    if (r.kind() !== net.kind()) continue
+    // Two CIDRs overlap when the shorter one contains the other's network address.
+    if (len <= rlen ? r.match(net, len) : net.match(r, rlen))
+      return `pod CIDR ${cidr} overlaps ${reserved}: that range ${why.replace(/^is /, 'is ')}`
+  }
+  return undefined
+}
+
+/** One spelling per address (IPv6 `fd00:0::1` and `fd00::1` are the same), to find an address used twice. */
+export function canonicalAddress(ip: string): string {
+  return ipaddr.parse(ip).toString()
 }

@@ -2,6 +2,7 @@
 // and the names that steps, chaos and intent patterns may refer to.
 import { type ContainerPort, type External, NAMESPACE_NAME_LABEL, type Namespace, type Pod, podId } from '../model/cluster.js'
 import { allocateAddresses } from './addresses.js'
+import { canonicalAddress, endpointAddressError, podCidrError } from './ip-syntax.js'
 import type { RawScenario } from './scenario-schema.js'
 import type { Path, ProblemSink } from './yaml-source.js'
 
@@ -50,11 +51,14 @@ function namespacesOf(raw: RawScenario, sink: ProblemSink): Namespace[] {
 
 /** Externals and pods with their addresses: declared ones first (each used once), then the rest allocated from the pod CIDR. */
 function endpointsOf(raw: RawScenario, defaultPorts: readonly ContainerPort[], sink: ProblemSink): { externals: External[]; pods: Pod[] } {
-  const owners = new Map<string, string>()
+  const owners = new Map<string, { who: string; ip: string }>()
   const claim = (ip: string, who: string, path: Path) => {
-    const prev = owners.get(ip)
-    if (prev) sink.at(path, `address ${ip} is already used by ${prev}`)
-    else owners.set(ip, who)
+    const never = endpointAddressError(ip)
+    if (never) return sink.at(path, `${never}; no pod or external can have it`)
+    const key = canonicalAddress(ip)
+    const prev = owners.get(key)
+    if (prev) sink.at(path, `address ${ip} is already used by ${prev.who}${prev.ip !== ip ? ` (written ${prev.ip})` : ''}`)
+    else owners.set(key, { who, ip })
   }
   const externals = Object.entries(raw.externals ?? {}).map(([name, e]) => {
     claim(e.ip, name, ['externals', name, 'ip'])
@@ -66,11 +70,14 @@ function endpointsOf(raw: RawScenario, defaultPorts: readonly ContainerPort[], s
   for (const { namespace, name, p } of rawPods)
     if (p.ip) claim(p.ip, podId({ namespace, name }), ['namespaces', namespace, 'pods', name, 'ip'])
   let allocated: string[] = []
-  try {
-    allocated = allocateAddresses(raw.podCIDR ?? DEFAULT_POD_CIDR, rawPods.filter((x) => !x.p.ip).length, new Set(owners.keys()))
-  } catch (e) {
-    sink.at(['podCIDR'], e instanceof Error ? e.message : String(e))
-  }
+  const cidrWrong = raw.podCIDR ? podCidrError(raw.podCIDR) : undefined
+  if (cidrWrong) sink.at(['podCIDR'], cidrWrong)
+  else
+    try {
+      allocated = allocateAddresses(raw.podCIDR ?? DEFAULT_POD_CIDR, rawPods.filter((x) => !x.p.ip).length, new Set(owners.keys()))
+    } catch (e) {
+      sink.at(['podCIDR'], e instanceof Error ? e.message : String(e))
+    }
   const pods: Pod[] = rawPods.map(({ namespace, name, p }) => ({
     namespace,
     name,

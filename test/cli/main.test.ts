@@ -1,4 +1,6 @@
-// The command line: exit codes, the predict JSON contract, explain output, usage errors, internal errors and --debug.
+// The command line: exit codes, the predict JSON contract, explain output, usage errors, bad input, internal errors
+// and --debug.
+import { execFileSync } from 'node:child_process'
 import t from 'tap'
 import { Command } from 'commander'
 import { COMMAND_MODULES, main } from '../../src/cli/main.js'
@@ -161,4 +163,33 @@ t.test('the lazily loaded command modules register exactly the commands main.ts 
     t.match(help.out, new RegExp(`\\n  ${name}\\b`), `--help lists ${name}`)
   t.match(help.out, /--debug/)
   t.equal((await run(['lint', '--help'])).code, 0, 'a lazily loaded command has its help')
+})
+
+t.test('bad input exits 2 with one message naming the file, no stack trace, nothing run (issue 21)', { timeout: 30000 }, async (t) => {
+  let bomb = 'a: &a [x, x, x, x, x, x, x, x, x]\n'
+  for (const [n, p] of [...'bcdefghi'].map((n, i) => [n, 'abcdefgh'[i]])) bomb += `${n}: &${n} [${Array(9).fill(`*${p}`).join(', ')}]\n`
+  const dir = t.testdir({
+    'bomb.yaml': bomb,
+    fifo: { 's.yaml': 'name: s\nnamespaces: {x: {pods: {a: {}}}}\nsteps: [{name: one}]\n' },
+    out: { 's.yaml': 'name: s\nnamespaces: {x: {pods: {a: {}}}}\nsteps: [{name: one, apply: [{file: ../p.yaml}]}]\n' },
+    'p.yaml': 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec: {podSelector: {}}\n',
+    'a-file': 'x',
+  })
+  execFileSync('mkfifo', [`${dir}/fifo/pipe.yaml`])
+  const cases: [string[], RegExp][] = [
+    [['validate', `${dir}/bomb.yaml`], /bomb\.yaml:2:8: YAML aliases expand too much/],
+    [['validate', `${dir}/fifo`], /pipe\.yaml: not a regular file/],
+    [['predict', `${dir}/out`], /out\/s\.yaml:3:\d+: steps\[0\]\.apply\[0\]\.file: .*outside the scenario's folder/],
+    [['run', SCENARIO, '--report-dir', `${dir}/a-file`], /--report-dir .*a-file: (not a folder|cannot create it)/],
+    [['run', SCENARIO, '--report-dir', ''], /--report-dir is empty/],
+    [['run', SCENARIO, '--report-dir', '/proc/x'], /--report-dir \/proc\/x: cannot create it/],
+    [['run', SCENARIO, '--fault', 'skip-policy=ghost/none'], /skip-policy=ghost\/none: no selected scenario applies this policy/],
+  ]
+  for (const [args, message] of cases) {
+    const r = await run(args)
+    t.equal(r.code, 2, args.join(' '))
+    t.match(r.err, message, args.join(' '))
+    t.notMatch(r.err, /at .*\.[jt]s:\d+/, 'no stack trace')
+  }
+  t.equal((await run(['validate', `${dir}/out`, '--allow-outside-files'])).code, 0, '--allow-outside-files allows it')
 })

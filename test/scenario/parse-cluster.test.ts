@@ -69,3 +69,53 @@ t.test('addresses and names that clash', async (t) => {
     /must be "x" or left out/,
   )
 })
+
+t.test('addresses no pod or external can have are refused with one reason each', async (t) => {
+  const ext = (ip: string) => `name: s\nnamespaces: {x: {pods: {a: {}}}}\nexternals: {e: {ip: "${ip}"}}\nsteps: [{name: one}]\n`
+  const cases: [string, RegExp][] = [
+    ['0.0.0.0', /"this network"/],
+    ['255.255.255.255', /reserved .*broadcast/],
+    ['127.0.0.1', /loopback/],
+    ['169.254.1.1', /link-local/],
+    ['169.254.200.1', /link-local/],
+    ['224.0.0.5', /multicast/],
+    ['::1', /IPv6 loopback/],
+    ['::', /unspecified/],
+    ['fe80::1', /IPv6 link-local/],
+    ['ff02::1', /IPv6 multicast/],
+    ['167772168', /four decimal octets/],
+    ['10.0.0.010', /leading zeros/],
+  ]
+  for (const [ip, why] of cases) expectOne(t, ext(ip), 'externals.e.ip', why, 3)
+  expectOne(
+    t,
+    'name: s\nnamespaces: {x: {pods: {a: {ip: 127.0.0.9}}}}\nsteps: [{name: one}]\n',
+    'namespaces.x.pods.a.ip',
+    /127\.0\.0\.9 is loopback.*no pod or external can have it/,
+  )
+})
+
+t.test('a pod CIDR overlapping loopback, link-local or multicast is refused', async (t) => {
+  for (const [cidr, why] of [
+    ['127.0.0.0/16', /overlaps 127\.0\.0\.0\/8/],
+    ['0.0.0.0/0', /overlaps 0\.0\.0\.0\/8/],
+    ['169.254.0.0/24', /overlaps 169\.254\.0\.0\/16/],
+    ['fe80::/64', /overlaps fe80::\/10/],
+  ] as const)
+    expectOne(t, `name: s\npodCIDR: "${cidr}"\nnamespaces: {x: {pods: {a: {}}}}\nsteps: [{name: one}]\n`, 'podCIDR', why)
+})
+
+t.test('the same address spelled twice is one address', async (t) => {
+  expectOne(
+    t,
+    'name: s\npodCIDR: fd00::/64\nnamespaces: {x: {pods: {a: {ip: "fd00::a"}, b: {ip: "fd00:0:0::a"}}}}\nsteps: [{name: one}]\n',
+    'namespaces.x.pods.b.ip',
+    /address fd00:0:0::a is already used by x\/a \(written fd00::a\)/,
+  )
+  const s = parse('name: s\npodCIDR: fd00::/64\nnamespaces: {x: {pods: {a: {ip: "fd00:0::a"}, b: {}}}}\nsteps: [{name: one}]\n')
+  t.same(
+    s.pods.map((p) => p.ip),
+    ['fd00:0::a', 'fd00::b'],
+    'allocation skips a declared address however it is written',
+  )
+})

@@ -3,7 +3,7 @@
 import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import type { Target } from '../../model/cluster.js'
-import type { Driver, DriverInfo, InfraChaos, ProbeConnection, RawOutcome } from '../driver.js'
+import { type Driver, type DriverInfo, type InfraChaos, type ProbeConnection, type RawOutcome, chaosNodeRefs } from '../driver.js'
 import type { Exec } from '../exec.js'
 import type { KubeApi } from '../kube/api.js'
 import { KubeDriver } from '../kube/index.js'
@@ -116,6 +116,14 @@ export class KindDriver implements Driver {
   unsupported(_t: Target): string | undefined {
     return undefined
   }
+  /** `node-N` (pinned pods, chaos) beyond the cluster's `--workers`: kind names them `<cluster>-workerN` (config.ts). */
+  scenarioUnsupported(scenario: Scenario): string | undefined {
+    const refs = [...new Set([...scenario.pods.flatMap((p) => (p.node ? [p.node] : [])), ...chaosNodeRefs(scenario)])]
+    const missing = refs.filter((r) => /^node-\d+$/.test(r) && Number(r.slice(5)) > this.o.workers)
+    if (missing.length) return `this kind cluster has ${this.o.workers} workers (--workers); the scenario names ${missing.join(', ')}`
+    return undefined
+  }
+
   chaosUnsupported(action: InfraChaos): string | undefined {
     return this.k().chaosUnsupported(action)
   }

@@ -19,6 +19,7 @@ import { sleep } from '../../util/sleep.js'
 import { type Exec, defaultExec, execOrThrow } from '../exec.js'
 import { claimSession, newSessionId, releaseSession } from './names.js'
 import { preflight } from './preflight.js'
+import { localScenarioUnsupported } from './supports.js'
 import { type EndpointPlan, type TopologyPlan, buildTopology, checkPlan, planTopology, rebuildPod, restartNodeLinks } from './topology.js'
 
 /** How the local cluster is laid out and which faults its dataplane has. */
@@ -116,6 +117,11 @@ export class LocalDriver implements Driver {
 
   chaosUnsupported(): string | undefined {
     return undefined
+  }
+
+  /** IPv6, too many nodes, chaos on nodes this cluster does not have: see `supports.ts`. */
+  scenarioUnsupported(scenario: Scenario): string | undefined {
+    return localScenarioUnsupported(scenario, this.opts.nodes ?? 2)
   }
 
   async chaos(action: InfraChaos, signal: AbortSignal): Promise<void> {
