@@ -40,7 +40,7 @@ export function latestAgreement(prediction: Verdict, attempts: readonly Attempt[
 
 /** A cell's time to enforce, and how precisely it is known. */
 export interface Enforcement {
-  /** The start of the first attempt from which the cell stays agreeing (ms since the step's changes were submitted). */
+  /** When the first attempt from which the cell stays agreeing showed it (ms since the step's changes were submitted). */
   readonly timeToEnforceMs: number
   /**
    * The gap between that attempt and the one before it (which disagreed), or submission when there was none:
@@ -50,20 +50,28 @@ export interface Enforcement {
 }
 
 /**
+ * When an attempt shows the dataplane's state: a connection that was answered, when the answer came (a hedged
+ * probe's later connection may be the one answered, up to a timeout after the start); any other result, at
+ * its start (every connection of it failed, the first one included).
+ */
+function evidenceMs(a: Attempt): number {
+  return a.result === 'allowed' && a.latencyMs !== undefined ? Math.round(a.atMs + a.latencyMs) : a.atMs
+}
+
+/**
  * When the cell's current run of agreeing attempts began (its time to enforce); null while it disagrees.
- * Attempts are read in order of their start. A fail-closed attempt between two agreeing ones is a lost
+ * Attempts are read in order of `evidenceMs`. A fail-closed attempt between two agreeing ones is a lost
  * packet, not a relapse (the rule chaos windows use: one allowed connection timing out is not an outage);
  * a fail-open one always counts (loss cannot make a denied connection succeed).
  */
 export function enforcement(prediction: Verdict, attempts: readonly Attempt[]): Enforcement | null {
-  const list = [...attempts].sort((a, b) => a.atMs - b.atMs)
-  const agrees = list.map((a) => agreement(prediction, a.result))
-  const ok = agrees.map((g, i) => g === 'agree' || (g === 'fail-closed' && agrees[i - 1] === 'agree' && agrees[i + 1] === 'agree'))
+  const list = attempts.map((a) => ({ at: evidenceMs(a), g: agreement(prediction, a.result) })).sort((a, b) => a.at - b.at)
+  const ok = list.map(({ g }, i) => g === 'agree' || (g === 'fail-closed' && list[i - 1]?.g === 'agree' && list[i + 1]?.g === 'agree'))
   if (ok.length === 0 || !ok[ok.length - 1]) return null
   let first = ok.length - 1
   while (first > 0 && ok[first - 1]) first--
-  const at = list[first].atMs
-  return { timeToEnforceMs: at, resolutionMs: at - (first > 0 ? list[first - 1].atMs : 0) }
+  const at = list[first].at
+  return { timeToEnforceMs: at, resolutionMs: at - (first > 0 ? list[first - 1].at : 0) }
 }
 
 /** The agreement each round from `fromRound` on ended with: the step's last round, then every re-probe. */

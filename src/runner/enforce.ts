@@ -16,11 +16,12 @@ export interface Cadence {
 }
 
 /**
- * The connection timeout of a cadence attempt: short enough that `concurrency` attempts in flight keep the
- * cadence (a denied cell's attempt lasts the whole timeout), never longer than the step's, never under 500 ms.
+ * The connection timeout of a cadence attempt: short enough that an attempt started while `concurrency - 1` are in
+ * flight ends before the next is due (a denied cell's attempt lasts the whole timeout), so attempts never start
+ * more than an interval apart for long; never longer than the step's, never under 500 ms.
  */
 export function cadenceTimeoutMs(stepTimeoutMs: number, c: Pick<Cadence, 'intervalMs' | 'concurrency'>): number {
-  return Math.min(stepTimeoutMs, Math.max(500, c.intervalMs * c.concurrency))
+  return Math.min(stepTimeoutMs, Math.max(500, c.intervalMs * (c.concurrency - 1)))
 }
 
 /**

@@ -103,6 +103,9 @@ t.test('time to enforce: from submission, with its resolution, loss-aware, in or
   t.equal(enforcement('allow', [...flip, at(1005, 'blocked')]), null, 'a trailing timeout is not forgiven before the next attempt')
   const open = [at(5, 'blocked'), at(205, 'allowed'), at(405, 'blocked'), at(605, 'blocked')]
   t.same(enforcement('deny', open), { timeToEnforceMs: 405, resolutionMs: 200 }, 'a denied cell that connects always counts (fail-open)')
+  // A hedged probe started at 205 whose third connection (at 605) was answered at 610: enforced by 610, not 205.
+  const hedged = [at(5, 'blocked'), { round: 0, atMs: 205, result: 'allowed' as const, latencyMs: 405 }, at(405, 'blocked')]
+  t.same(enforcement('allow', hedged), { timeToEnforceMs: 610, resolutionMs: 205 }, 'an answered connection counts when it was answered')
 })
 
 t.test('judgeCell: an agreeing cell enforced late is slow; a disagreement outranks it', async (t) => {
