@@ -72,24 +72,23 @@ async function run(args: string[]): Promise<{ code: number; report: RunReport }>
 /** The steps that change something: isolate api (allow -> deny), open api to web (deny -> allow). */
 const changing = (r: RunReport): StepReport[] => r.scenarios[0].steps.slice(1)
 
-t.test('late-programming of 500 ms reads 500-750 ms more than programming alone', { skip, timeout: 120000 }, async (t) => {
+t.test('late-programming of 500 ms reads 500-750 ms more than programming alone', { skip, timeout: 300000 }, async (t) => {
   const plain = await run([])
   t.equal(plain.code, 0)
   const late = await run(['--fault', 'late-programming=500ms'])
   t.equal(late.code, 0, 'within the 5 s limit: not slow')
   const [isolate, open] = changing(late.report)
   const [isolate0, open0] = changing(plain.report).map((st) => st.timeToEnforceMs!)
-  for (const [st, base] of [
-    [isolate, isolate0],
-    [open, open0],
-  ] as const) {
+  for (const st of [isolate, open]) {
     t.ok(
       st.cells.some((c) => c.flips),
       `${st.name}: cells flip`,
     )
     t.ok(st.timeToEnforceMs! >= 500, `${st.name}: not before the delay (${st.timeToEnforceMs} ms)`)
-    // Programming itself takes `base` (it is in time to enforce now: the clock starts at submission).
-    t.ok(base < 1000, `${st.name}: programming alone reads ${base} ms from submission (it read 0-1 ms from the end of apply)`)
+  }
+  for (const st of changing(plain.report)) {
+    // Without the fault the local apply waits for nft: that time is enforcement too (it used to read 0-1 ms).
+    t.ok(st.timeToEnforceMs! >= st.applyMs, `${st.name}: ${st.timeToEnforceMs} ms from submission includes the ${st.applyMs} ms apply`)
   }
   // allow -> deny: a blocked attempt shows the state at its start, so the cadence brackets enforcement to 200 ms.
   t.ok(isolate.timeToEnforceMs! <= 750 + isolate0, `isolate api: ${isolate.timeToEnforceMs} ms <= 750 + ${isolate0} ms (no fault)`)
@@ -101,7 +100,7 @@ t.test('late-programming of 500 ms reads 500-750 ms more than programming alone'
   t.ok(open.timeToEnforceResolutionMs! <= 500 + 250, `open api to web: resolution ${open.timeToEnforceResolutionMs} ms`)
 })
 
-t.test('late-programming of 6 s is caught by the default settings: slow cells, exit 1', { skip, timeout: 180000 }, async (t) => {
+t.test('late-programming of 6 s is caught by the default settings: slow cells, exit 1', { skip, timeout: 300000 }, async (t) => {
   const late = await run(['--fault', 'late-programming=6s'])
   t.equal(late.code, 1)
   const [isolate, open] = changing(late.report)
