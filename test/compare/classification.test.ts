@@ -69,12 +69,24 @@ t.test('counts, sums and sums over a predicate', async (t) => {
     { classification: 'fail-open' },
     { classification: 'probe-error' },
   ])
-  t.same(a, { match: 2, 'fail-open': 1, 'fail-closed': 0, 'intent-violation': 0, flaky: 0, unsupported: 0, skipped: 0, 'probe-error': 1 })
+  t.same(a, {
+    match: 2,
+    'fail-open': 1,
+    'fail-closed': 0,
+    'intent-violation': 0,
+    flaky: 0,
+    unsupported: 0,
+    skipped: 0,
+    'probe-error': 1,
+    slow: 0,
+  })
   t.same(
     Object.keys(a),
-    ['match', 'fail-open', 'fail-closed', 'intent-violation', 'flaky', 'unsupported', 'skipped', 'probe-error'],
-    'the key order report.json has always had',
+    ['match', 'fail-open', 'fail-closed', 'intent-violation', 'flaky', 'unsupported', 'skipped', 'probe-error', 'slow'],
+    'the key order report.json has always had, slow added last',
   )
+  const { slow: _, ...old } = a
+  t.equal(sumCounts([old as typeof a]).slow, 0, 'a report written before slow existed sums as 0')
   const b = countCells([{ classification: 'intent-violation' }, { classification: 'match' }])
   const sum = sumCounts([a, b])
   t.equal(sum.match, 3)
