@@ -30,6 +30,7 @@ interface RunFlags extends ClusterFlags {
   driver: 'local' | 'kind' | 'kube' | 'auto'
   reportDir: string
   settle: string
+  enforceWithin: string
   reprobes: string
   nodes: string
   resync: string
@@ -123,6 +124,7 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
     )
     .option('--report-dir <dir>', 'where reports go (a folder per run id)', 'reports')
     .option('--settle <duration>', 'how long probe rounds may repeat until observation equals prediction', '30s')
+    .option('--enforce-within <duration>', 'a change must be enforced within this long from submission, else its cells are slow', '5s')
     .option('--reprobes <n>', 'how many times a remaining disagreement is probed again (stable vs flaky)', '3')
     .option('--nodes <n>', 'local driver: number of nodes pods are spread over', '2')
     .option('--resync <duration>', 'local driver: how often each node agent re-programs its rules in full (repairs flushed rules)', '2s')
@@ -167,7 +169,10 @@ Examples:
     .action(async (paths: string[], flags: RunFlags) => {
       const settleMs = parseDuration(flags.settle)
       if (settleMs === undefined) throw new UsageError(`--settle: invalid duration "${flags.settle}" (use e.g. 10s, 500ms)`)
-      const opts = { ...DEFAULT_RUN_OPTIONS, settleMs, reprobes: positiveInt('--reprobes', flags.reprobes) }
+      const enforceWithinMs = parseDuration(flags.enforceWithin)
+      if (enforceWithinMs === undefined)
+        throw new UsageError(`--enforce-within: invalid duration "${flags.enforceWithin}" (use e.g. 5s, 1500ms)`)
+      const opts = { ...DEFAULT_RUN_OPTIONS, settleMs, enforceWithinMs, reprobes: positiveInt('--reprobes', flags.reprobes) }
       const nodes = positiveInt('--nodes', flags.nodes, 1)
       const faults = parseFaults(flags.fault)
       const resyncMs = parseDuration(flags.resync)

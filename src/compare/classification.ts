@@ -2,9 +2,12 @@
 // their counts. Every "is this cell a problem?" in the harness asks here.
 import { assertNever } from '../util/assert-never.js'
 
-/** The judgement of one cell (ARCHITECTURE.md 3.4; `probe-error` and `skipped` added). */
+/**
+ * The judgement of one cell (ARCHITECTURE.md 3.4; `probe-error` and `skipped` added; `slow`: the cell agreed in the
+ * end, but its change took longer than the step's time-to-enforce limit to be enforced).
+ */
 export type Classification =
-  'match' | 'fail-open' | 'fail-closed' | 'intent-violation' | 'flaky' | 'unsupported' | 'skipped' | 'probe-error'
+  'match' | 'fail-open' | 'fail-closed' | 'intent-violation' | 'flaky' | 'unsupported' | 'skipped' | 'probe-error' | 'slow'
 
 /** Every classification, in the order summaries print them. */
 export const CLASSIFICATIONS: readonly Classification[] = [
@@ -13,6 +16,7 @@ export const CLASSIFICATIONS: readonly Classification[] = [
   'fail-closed',
   'intent-violation',
   'flaky',
+  'slow',
   'probe-error',
   'unsupported',
   'skipped',
@@ -35,6 +39,7 @@ export function faultOf(c: Classification): Fault {
     case 'fail-open':
     case 'fail-closed':
     case 'flaky':
+    case 'slow':
       return 'dataplane'
     case 'intent-violation':
       return 'intent'
@@ -56,9 +61,20 @@ export function isDisagreement(c: Classification): boolean {
   return f === 'dataplane' || f === 'intent'
 }
 
-/** The dataplane disagrees with the prediction: what a known CNI bug must produce for `selftest` to count it caught. */
+/**
+ * The dataplane disagrees with the prediction (flaky included): a dataplane problem in a report.
+ * @internal exported for its test
+ */
 export function isDataplaneFault(c: Classification): boolean {
   return faultOf(c) === 'dataplane'
+}
+
+/**
+ * A stable dataplane disagreement: what a known CNI bug must produce for `selftest` to count it caught. `flaky`
+ * is not (lost packets make it too); `slow` is (a change enforced late every time it is measured).
+ */
+export function isStableDataplaneFault(c: Classification): boolean {
+  return isDataplaneFault(c) && c !== 'flaky'
 }
 
 /** A judged cell as the cell predicates read it; `intentViolation` stays set when a dataplane fault outranks it. */
@@ -80,9 +96,19 @@ export function isDisagreeingCell(c: Judged): boolean {
 /** How many cells got each classification. */
 export type Counts = Readonly<Record<Classification, number>>
 
-/** Every classification at zero, in the order report.json has always written them. */
+/** Every classification at zero, in the order report.json has always written them (`slow` added last). */
 function emptyCounts(): Record<Classification, number> {
-  return { match: 0, 'fail-open': 0, 'fail-closed': 0, 'intent-violation': 0, flaky: 0, unsupported: 0, skipped: 0, 'probe-error': 0 }
+  return {
+    match: 0,
+    'fail-open': 0,
+    'fail-closed': 0,
+    'intent-violation': 0,
+    flaky: 0,
+    unsupported: 0,
+    skipped: 0,
+    'probe-error': 0,
+    slow: 0,
+  }
 }
 
 /** The counts of some judged cells. */
@@ -92,14 +118,14 @@ export function countCells(cells: Iterable<{ readonly classification: Classifica
   return out
 }
 
-/** Counts added up (steps into a run). */
+/** Counts added up (steps into a run); a count a report written before it existed lacks (`slow`) is 0. */
 export function sumCounts(all: Iterable<Counts>): Counts {
   const out = emptyCounts()
-  for (const counts of all) for (const c of CLASSIFICATIONS) out[c] += counts[c]
+  for (const counts of all) for (const c of CLASSIFICATIONS) out[c] += counts[c] ?? 0
   return out
 }
 
 /** How many cells have a classification `which` picks (`countWhere(counts, isDisagreement)`). */
 export function countWhere(counts: Counts, which: (c: Classification) => boolean): number {
-  return CLASSIFICATIONS.filter(which).reduce((n, c) => n + counts[c], 0)
+  return CLASSIFICATIONS.filter(which).reduce((n, c) => n + (counts[c] ?? 0), 0)
 }

@@ -38,11 +38,40 @@ export function latestAgreement(prediction: Verdict, attempts: readonly Attempt[
   return last && agreement(prediction, last.result)
 }
 
-/** When the cell's current run of agreeing attempts began (its time to enforce); null while it disagrees. */
-export function agreeingSince(prediction: Verdict, attempts: readonly Attempt[]): number | null {
-  let since: number | null = null
-  for (const a of attempts) since = agreement(prediction, a.result) === 'agree' ? (since ?? a.atMs) : null
-  return since
+/** A cell's time to enforce, and how precisely it is known. */
+export interface Enforcement {
+  /** When the first attempt from which the cell stays agreeing showed it (ms since the step's changes were submitted). */
+  readonly timeToEnforceMs: number
+  /**
+   * The gap between that attempt and the one before it (which disagreed), or submission when there was none:
+   * enforcement happened within this many milliseconds before `timeToEnforceMs`.
+   */
+  readonly resolutionMs: number
+}
+
+/**
+ * When an attempt shows the dataplane's state: a connection that was answered, when the answer came (a hedged
+ * probe's later connection may be the one answered, up to a timeout after the start); any other result, at
+ * its start (every connection of it failed, the first one included).
+ */
+function evidenceMs(a: Attempt): number {
+  return a.result === 'allowed' && a.latencyMs !== undefined ? Math.round(a.atMs + a.latencyMs) : a.atMs
+}
+
+/**
+ * When the cell's current run of agreeing attempts began (its time to enforce); null while it disagrees.
+ * Attempts are read in order of `evidenceMs`. A fail-closed attempt between two agreeing ones is a lost
+ * packet, not a relapse (the rule chaos windows use: one allowed connection timing out is not an outage);
+ * a fail-open one always counts (loss cannot make a denied connection succeed).
+ */
+export function enforcement(prediction: Verdict, attempts: readonly Attempt[]): Enforcement | null {
+  const list = attempts.map((a) => ({ at: evidenceMs(a), g: agreement(prediction, a.result) })).sort((a, b) => a.at - b.at)
+  const ok = list.map(({ g }, i) => g === 'agree' || (g === 'fail-closed' && list[i - 1]?.g === 'agree' && list[i + 1]?.g === 'agree'))
+  if (ok.length === 0 || !ok[ok.length - 1]) return null
+  let first = ok.length - 1
+  while (first > 0 && ok[first - 1]) first--
+  const at = list[first].at
+  return { timeToEnforceMs: at, resolutionMs: at - (first > 0 ? list[first - 1].at : 0) }
 }
 
 /** The agreement each round from `fromRound` on ended with: the step's last round, then every re-probe. */
@@ -60,19 +89,21 @@ export interface CellJudgement {
 
 /**
  * Final judgement of a cell from its last observation and the re-probes of a disagreement.
- * `history` is every agreement seen after the step settled (the last round and the re-probes).
+ * `history` is every agreement seen after the step settled (the last round and the re-probes); `late`: the cell's
+ * change was enforced, but later than the step's limit (it is `slow` if it agrees in the end).
  */
 export function judgeCell(
   intent: IntentVerdict | undefined,
   prediction: Verdict,
   observed: ObservationResult,
   history: readonly Agreement[],
+  late = false,
 ): CellJudgement {
   const intentViolation = intent !== undefined && intent !== prediction
   if (observed === 'skipped') return { classification: 'skipped', intentViolation }
   if (observed === 'unsupported') return { classification: intentViolation ? 'intent-violation' : 'unsupported', intentViolation }
   const bad = history.filter((a) => a !== 'agree')
-  if (bad.length === 0) return { classification: intentViolation ? 'intent-violation' : 'match', intentViolation }
+  if (bad.length === 0) return { classification: late ? 'slow' : intentViolation ? 'intent-violation' : 'match', intentViolation }
   if (bad.length < history.length) return { classification: 'flaky', intentViolation }
   const last = bad[bad.length - 1]
   const classification: Classification = last === 'fail-open' ? 'fail-open' : last === 'fail-closed' ? 'fail-closed' : 'probe-error'

@@ -61,8 +61,15 @@ export interface CellReport {
   }
   readonly classification: Classification
   readonly intentViolation: boolean
-  /** Milliseconds from the step's changes being accepted to the first round from which the cell agreed. */
+  /**
+   * Milliseconds from the step's changes being submitted (before the driver's apply; after the faults in a chaos
+   * step) to the start of the first attempt from which the cell stays agreeing; null if it never did.
+   */
   readonly timeToEnforceMs: number | null
+  /** Set when the step changed the cell's prediction: it was probed on the short enforcement cadence (attempts of round 0). */
+  readonly flips?: boolean
+  /** For a cell that flips: enforcement happened within this many ms before `timeToEnforceMs` (the gap to the attempt before). */
+  readonly timeToEnforceResolutionMs?: number
   /** The evaluator's account, for problem cells (renderers turn it into prose). */
   readonly explanation?: CellExplanation
 }
@@ -86,6 +93,8 @@ export interface ChaosReport {
   /** From the fault's end to agreement again; null if it never came back. */
   readonly recoveryMs: number | null
   readonly windows: readonly DisagreementWindow[]
+  /** How many consecutive fail-closed samples of a cell made a fail-closed window (from the loss seen; docs/chaos.md). */
+  readonly failClosedEvidence?: number
   /** Set when the driver cannot inject this fault; nothing else is then meaningful. */
   readonly unsupported?: string
   /** maxFailOpen (always, default 0) / maxFailClosed / maxRecovery (when the scenario states them). */
@@ -107,8 +116,15 @@ export interface StepReport {
   readonly applyMs: number
   readonly rounds: number
   readonly converged: boolean
-  /** Milliseconds from the changes being accepted to the round where every cell agreed; null if never. */
+  /**
+   * Milliseconds from the changes being submitted to enforcement: the slowest time to enforce of the cells that flip
+   * (or that disagreed at first), else the first round where every cell agreed; null if never.
+   */
   readonly timeToEnforceMs: number | null
+  /** How precisely `timeToEnforceMs` is known (the resolution of the cell that set it), when a flipping cell set it. */
+  readonly timeToEnforceResolutionMs?: number
+  /** The step's time-to-enforce limit: a cell that flips later than this is `slow` (absent in chaos steps). */
+  readonly enforceWithinMs?: number
   readonly durationMs: number
   readonly counts: Counts
   readonly cells: readonly CellReport[]
@@ -160,7 +176,13 @@ export interface RunReport {
     readonly versions: Readonly<Record<string, string>>
     readonly timings?: Readonly<Record<string, number>>
   }
-  readonly options: { readonly settleMs: number; readonly reprobes: number; readonly roundIntervalMs: number }
+  readonly options: {
+    readonly settleMs: number
+    readonly reprobes: number
+    readonly roundIntervalMs: number
+    /** The default time-to-enforce limit per step (absent in reports written before it existed). */
+    readonly enforceWithinMs?: number
+  }
   readonly summary: Summary
   readonly scenarios: readonly ScenarioReport[]
   readonly diagnostics: readonly string[]

@@ -6,7 +6,7 @@ import { podId } from '../model/cluster.js'
 import type { ChaosAction, Scenario, Step } from '../model/scenario.js'
 import { type ClusterState, endpointAddresses } from '../model/state.js'
 import { cellKey } from '../model/truth-table.js'
-import { type Sample, checkInvariants, recoveryAfter, windowsOf } from '../compare/chaos-windows.js'
+import { type Sample, checkInvariants, failClosedEvidence, recoveryAfter, windowsOf } from '../compare/chaos-windows.js'
 import { type Agreement, agreement } from '../compare/compare.js'
 import { classifyOutcome } from '../probe/classify.js'
 import { notProbed } from '../probe/not-probed.js'
@@ -176,11 +176,13 @@ export async function runChaos(
   signal.throwIfAborted()
   if (samplingError) throw samplingError
   samples.sort((x, y) => x.atMs - y.atMs)
-  const windows = windowsOf(samples, during.intervalMs)
+  // Fail-closed evidence (consecutive samples) from the loss these samples show; fail-open needs one sample.
+  const evidence = failClosedEvidence(samples)
+  const windows = windowsOf(samples, during.intervalMs, evidence)
   return spans.map((span, i) => {
     const next = spans[i + 1]?.startMs ?? Infinity
     const mine = windows.filter((w) => w.startMs >= (i === 0 ? 0 : span.startMs) && w.startMs < next)
-    const recoveryMs = recoveryAfter(samples, span.endMs)
+    const recoveryMs = recoveryAfter(samples, span.endMs, evidence)
     const d = describe(span.a)
     if (span.unsupported)
       return { ...d, startMs: span.startMs, endMs: span.endMs, recoveryMs: null, windows: [], unsupported: span.unsupported }
@@ -190,6 +192,7 @@ export async function runChaos(
       endMs: span.endMs,
       recoveryMs,
       windows: mine,
+      failClosedEvidence: evidence,
       invariants: checkInvariants(step.invariants, mine, recoveryMs),
     }
   })

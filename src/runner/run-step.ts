@@ -1,4 +1,5 @@
-// Why: one step end to end: apply, predict, probe rounds until agreement (time-to-enforce), re-probe, judge.
+// Why: one step end to end: apply, predict, probe the cells that flip on the enforcement cadence (time to enforce,
+// from submission), probe rounds until agreement, re-probe, judge.
 import type { Driver, ProbeConnection } from '../drivers/driver.js'
 import { type Model, type Verdict, compile, explainCell, predictModel } from '../evaluator/index.js'
 import type { Target } from '../model/cluster.js'
@@ -7,13 +8,14 @@ import type { IntentVerdict, Scenario, Step } from '../model/scenario.js'
 import { endpointAddresses } from '../model/state.js'
 import { cellKey } from '../model/truth-table.js'
 import { countCells, isProblem } from '../compare/classification.js'
-import { agreeingSince, judgeCell, latestAgreement, roundAgreements } from '../compare/compare.js'
+import { type Enforcement, agreement, enforcement, judgeCell, latestAgreement, roundAgreements } from '../compare/compare.js'
 import { intendedVerdict } from '../compare/intent.js'
 import { classifyOutcome } from '../probe/classify.js'
 import { notProbed } from '../probe/not-probed.js'
 import type { CellReport, StepReport } from '../report/model.js'
 import { cellExplanation } from '../report/explanation.js'
 import { runChaos } from './chaos.js'
+import { ENFORCE_INTERVAL_MS, cadenceTimeoutMs, runCadence } from './enforce.js'
 import { sleep } from '../util/sleep.js'
 
 /** How a step probes until it settles, and how it tells stable from flaky. */
@@ -24,10 +26,15 @@ export interface RunOptions {
   readonly reprobes: number
   /** The shortest time between the starts of two rounds. */
   readonly roundIntervalMs: number
+  /**
+   * A cell the step flips must be enforced within this long from submission, else it is `slow` (absent: no limit;
+   * chaos steps: not checked).
+   */
+  readonly enforceWithinMs?: number
 }
 
 /** The options `run` uses unless told otherwise. */
-export const DEFAULT_RUN_OPTIONS: RunOptions = { settleMs: 30000, reprobes: 3, roundIntervalMs: 250 }
+export const DEFAULT_RUN_OPTIONS: RunOptions = { settleMs: 30000, reprobes: 3, roundIntervalMs: 250, enforceWithinMs: 5000 }
 
 /** Where a step is after a round, for progress output. */
 export interface StepProgress {
@@ -50,6 +57,8 @@ interface CellRun {
   readonly prediction: Verdict
   readonly intent?: IntentVerdict
   readonly probing: Probing
+  /** The step changed the cell's prediction: it is probed on the enforcement cadence, and held to the limit. */
+  readonly flips: boolean
   /** The observation, in order: every round (and its doubt re-probe), then the re-probes of a disagreement. */
   readonly attempts: Attempt[]
 }
@@ -75,9 +84,19 @@ function observationOf(c: CellRun): CellReport['observation'] {
 }
 
 /** A cell's report: the observation, the judgement and, for a problem, the evaluator's account. */
-function cellReport(c: CellRun, from: string, to: string, target: Target, settledRound: number, model: Model): CellReport {
+function cellReport(
+  c: CellRun,
+  from: string,
+  to: string,
+  target: Target,
+  settledRound: number,
+  model: Model,
+  enforceWithinMs: number | undefined,
+): CellReport {
   const observation = observationOf(c)
-  const j = judgeCell(c.intent, c.prediction, observation.result, roundAgreements(c.prediction, c.attempts, settledRound))
+  const e = c.probing.kind === 'not-probed' ? null : enforcement(c.prediction, c.attempts)
+  const late = c.flips && e !== null && enforceWithinMs !== undefined && e.timeToEnforceMs > enforceWithinMs
+  const j = judgeCell(c.intent, c.prediction, observation.result, roundAgreements(c.prediction, c.attempts, settledRound), late)
   return {
     from,
     to,
@@ -88,9 +107,24 @@ function cellReport(c: CellRun, from: string, to: string, target: Target, settle
     observation,
     classification: j.classification,
     intentViolation: j.intentViolation,
-    timeToEnforceMs: c.probing.kind === 'not-probed' ? null : agreeingSince(c.prediction, c.attempts),
+    timeToEnforceMs: e?.timeToEnforceMs ?? null,
+    ...(c.flips ? { flips: true, ...(e ? { timeToEnforceResolutionMs: e.resolutionMs } : {}) } : {}),
     ...(isProblem(j.classification) ? { explanation: cellExplanation(explainCell(model, from, to, target)) } : {}),
   }
+}
+
+/**
+ * The step's time to enforce: the slowest of the cells that flip or disagreed at some attempt (the others agreed
+ * from their first attempt, which says nothing about enforcement); undefined when there are none.
+ */
+function slowest(runs: readonly CellRun[]): Enforcement | undefined {
+  let out: Enforcement | undefined
+  for (const r of runs) {
+    if (!r.flips && r.attempts.every((a) => agreement(r.prediction, a.result) === 'agree')) continue
+    const e = enforcement(r.prediction, r.attempts)
+    if (e && (!out || e.timeToEnforceMs > out.timeToEnforceMs)) out = e
+  }
+  return out
 }
 
 /** Runs step `index` of the scenario on the driver and reports it. */
@@ -104,14 +138,22 @@ export async function runStep(
   log?: (line: string) => void,
 ): Promise<StepReport> {
   const step: Step = scenario.steps[index]
+  const targets = step.probe.targets
+  const isChaos = !!step.chaos?.length
+  // What the cells were before the step: those whose prediction changes must flip (not in chaos steps, whose
+  // samples watch enforcement while the faults run).
+  const before = isChaos ? undefined : predictModel(compile(driver.state()), targets)
+  // The clock starts at submission: before the driver's apply, which may already wait for enforcement.
   const started = performance.now()
   await driver.apply(step.actions, signal)
   // A chaos step: faults with continuous probing first; then the matrix must settle as in any step.
-  const chaos = step.chaos?.length ? await runChaos(driver, scenario, step, signal, log) : undefined
+  const chaos = isChaos ? await runChaos(driver, scenario, step, signal, log) : undefined
   const applied = performance.now()
+  // Attempt times count from submission, in a chaos step from the end of its faults.
+  const origin = chaos ? applied : started
+  const enforceWithinMs = chaos ? undefined : opts.enforceWithinMs
   const state = driver.state()
   const model = compile(state)
-  const targets = step.probe.targets
   const addresses = endpointAddresses(state)
   const externals = new Map(state.externals.map((e) => [e.name, e]))
 
@@ -121,7 +163,9 @@ export async function runStep(
     const probing: Probing = skip
       ? { kind: 'not-probed', ...skip }
       : { kind: 'probed', conn: { key: cellKey(from, to, target), from, to, ip: addresses.get(to)!, target } }
-    return { prediction, intent: intendedVerdict(step.expect, from, to, target), probing, attempts: [] }
+    const was = before?.get(from, to, target)
+    const flips = probing.kind === 'probed' && was !== undefined && was !== prediction
+    return { prediction, intent: intendedVerdict(step.expect, from, to, target), probing, flips, attempts: [] }
   })
   const probed: Probed[] = [...cells.entries()].flatMap(({ value: run }) =>
     run.probing.kind === 'probed' ? [{ run, conn: run.probing.conn }] : [],
@@ -129,12 +173,12 @@ export async function runStep(
   const byKey = new Map(probed.map((p) => [p.conn.key, p]))
   const latest = (p: Probed) => latestAgreement(p.run.prediction, p.run.attempts)
 
-  const probeOnce = async (round: number, which: readonly Probed[], atMs: number) => {
+  const probeOnce = async (round: number, which: readonly Probed[], atMs: number, timeoutMs = step.probe.timeoutMs) => {
     if (signal.aborted) return
     const raws = await driver
       .probe(
         which.map((p) => p.conn),
-        step.probe.timeoutMs,
+        timeoutMs,
         signal,
       )
       .catch((e: unknown) => (signal.aborted ? [] : Promise.reject(e)))
@@ -149,16 +193,34 @@ export async function runStep(
   // A connection that should pass but timed out is probed once more before the round counts it: a lost packet
   // must not pass for enforcement (a denied connection that succeeded needs no second look: loss cannot do that).
   const probeRound = async (round: number, which: readonly Probed[]) => {
-    const atMs = Math.round(performance.now() - applied)
+    const atMs = Math.round(performance.now() - origin)
     await probeOnce(round, which, atMs)
     const doubt = which.filter((p) => latest(p) === 'fail-closed')
-    if (doubt.length) await probeOnce(round, doubt, Math.round(performance.now() - applied))
+    if (doubt.length) await probeOnce(round, doubt, Math.round(performance.now() - origin))
     return atMs
   }
 
+  // The enforcement cadence (round 0): the cells that flip, every ENFORCE_INTERVAL_MS, overlapping as the driver
+  // allows, until each agrees on its last two attempts or the settle time is over.
+  const flipping = probed.filter((p) => p.run.flips)
+  const cadence = { intervalMs: ENFORCE_INTERVAL_MS, concurrency: driver.sampleConcurrency ?? 1, deadline: origin + opts.settleMs }
+  const flipTimeoutMs = cadenceTimeoutMs(step.probe.timeoutMs, cadence)
+  const byStart = (p: Probed) => p.run.attempts.sort((a, b) => a.atMs - b.atMs)
+  const settled = (p: Probed) => {
+    const last = byStart(p).slice(-2)
+    return last.length === 2 && last.every((a) => agreement(p.run.prediction, a.result) === 'agree')
+  }
+  await runCadence(
+    cadence,
+    () => flipping.filter((p) => !settled(p)),
+    (which) => probeOnce(0, which, Math.round(performance.now() - origin), flipTimeoutMs),
+    signal,
+  )
+  flipping.forEach(byStart)
+
   let round = 0
   let converged = false
-  let timeToEnforceMs: number | null = null
+  let allAgreedAtMs: number | null = null
   while (probed.length > 0 && !signal.aborted) {
     round++
     const roundStart = performance.now()
@@ -175,14 +237,14 @@ export async function runStep(
       round,
       agreeing,
       probed: probed.length,
-      elapsedMs: performance.now() - applied,
+      elapsedMs: performance.now() - origin,
     })
     if (agreeing === probed.length) {
       converged = true
-      timeToEnforceMs = atMs
+      allAgreedAtMs = atMs
       break
     }
-    if (performance.now() - applied >= opts.settleMs) break
+    if (performance.now() - origin >= opts.settleMs) break
     await sleep(opts.roundIntervalMs - (performance.now() - roundStart), signal)
   }
   if (probed.length === 0) converged = !signal.aborted
@@ -196,9 +258,10 @@ export async function runStep(
     await probeRound(round + 1 + i, disagreeing)
   }
 
-  const reports = [...cells.map((c, from, to, target) => cellReport(c, from, to, target, settledRound, model)).entries()].map(
-    (e) => e.value,
-  )
+  const reports = [
+    ...cells.map((c, from, to, target) => cellReport(c, from, to, target, settledRound, model, enforceWithinMs)).entries(),
+  ].map((e) => e.value)
+  const stepEnforcement = converged ? slowest(probed.map((p) => p.run)) : null
   return {
     index,
     name: step.name,
@@ -207,7 +270,9 @@ export async function runStep(
     applyMs: Math.round(applied - started),
     rounds: round,
     converged,
-    timeToEnforceMs,
+    timeToEnforceMs: converged ? (stepEnforcement?.timeToEnforceMs ?? allAgreedAtMs ?? 0) : null,
+    ...(stepEnforcement ? { timeToEnforceResolutionMs: stepEnforcement.resolutionMs } : {}),
+    ...(enforceWithinMs !== undefined ? { enforceWithinMs } : {}),
     durationMs: Math.round(performance.now() - started),
     counts: countCells(reports),
     cells: reports,

@@ -143,7 +143,12 @@ export async function runScenarios(
       versions: driverInfo.versions,
       ...(driverInfo.timings ? { timings: driverInfo.timings } : {}),
     },
-    options: { settleMs: opts.settleMs, reprobes: opts.reprobes, roundIntervalMs: opts.roundIntervalMs },
+    options: {
+      settleMs: opts.settleMs,
+      reprobes: opts.reprobes,
+      roundIntervalMs: opts.roundIntervalMs,
+      ...(opts.enforceWithinMs !== undefined ? { enforceWithinMs: opts.enforceWithinMs } : {}),
+    },
     summary: {
       scenarios: results.length,
       steps: results.reduce((n, s) => n + s.steps.length, 0),

@@ -7,32 +7,40 @@ import { main } from '../../src/cli/main.js'
 
 const skip = await cannotRunLocal()
 
-t.test('quick subset: every mode is caught, with scenario, step and classification', { skip, timeout: 240000 }, async (t) => {
-  const dir = t.testdir()
-  let out = ''
-  let err = ''
-  const modes = 'ignore-except,forget-egress-isolation,drop-udp-rules,stale-labels,late-programming=3s'
-  const code = await main(['selftest', 'test/fixtures/scenarios/local-mix.yaml', '--modes', modes, '--out', join(dir, 'selftest.json')], {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-  })
-  t.equal(code, 0, err)
-  const rows = JSON.parse(readFileSync(join(dir, 'selftest.json'), 'utf8')).modes as {
-    mode: string
-    detected: boolean
-    step: string
-    classification: string
-  }[]
-  t.same(
-    rows.map((r) => [r.mode, r.detected]),
-    modes.split(',').map((m) => [m, true]),
-  )
-  const row = (m: string) => rows.find((r) => r.mode === m)!
-  t.equal(row('ignore-except').step, 'restrict app egress', 'the except is first exercised there')
-  t.match(row('ignore-except').classification, /fail-open/)
-  t.match(row('drop-udp-rules').classification, /fail-closed/, 'dropped allow rules block allowed traffic')
-  t.match(out, /\| ignore-except \| yes \| local-mix \|/)
-})
+t.test(
+  'quick subset: a clean control, then every mode is caught, with scenario, step and classification',
+  { skip, timeout: 480000 },
+  async (t) => {
+    const dir = t.testdir()
+    let out = ''
+    let err = ''
+    const modes = 'ignore-except,forget-egress-isolation,drop-udp-rules,stale-labels,late-programming=6s'
+    const code = await main(['selftest', 'test/fixtures/scenarios/local-mix.yaml', '--modes', modes, '--out', join(dir, 'selftest.json')], {
+      out: (s) => void (out += s),
+      err: (s) => void (err += s),
+    })
+    t.equal(code, 0, err)
+    const json = JSON.parse(readFileSync(join(dir, 'selftest.json'), 'utf8'))
+    t.same(json.control, { clean: true, problems: [] }, 'the control run without faults is clean')
+    t.match(err, /control\s+no faults: clean over 1 scenarios/)
+    const rows = json.modes as {
+      mode: string
+      detected: boolean
+      step: string
+      classification: string
+    }[]
+    t.same(
+      rows.map((r) => [r.mode, r.detected]),
+      modes.split(',').map((m) => [m, true]),
+    )
+    const row = (m: string) => rows.find((r) => r.mode === m)!
+    t.equal(row('ignore-except').step, 'restrict app egress', 'the except is first exercised there')
+    t.match(row('ignore-except').classification, /fail-open/)
+    t.match(row('drop-udp-rules').classification, /fail-closed/, 'dropped allow rules block allowed traffic')
+    t.match(row('late-programming=6s').classification, /^slow/, 'a late change is caught by the 5 s time-to-enforce limit')
+    t.match(out, /\| ignore-except \| yes \| local-mix \|/)
+  },
+)
 
 t.test('an agent that fails open while restarting is caught by the chaos scenario', { skip, timeout: 120000 }, async (t) => {
   const dir = t.testdir()

@@ -1,6 +1,6 @@
 // Judging continuous probing during faults: windows, confirmation of fail-closed, recovery, invariants.
 import t from 'tap'
-import { type Sample, checkInvariants, recoveryAfter, windowsOf } from '../../src/compare/chaos-windows.js'
+import { type Sample, checkInvariants, failClosedEvidence, recoveryAfter, windowsOf } from '../../src/compare/chaos-windows.js'
 import type { Agreement } from '../../src/compare/compare.js'
 
 /** Samples every 100 ms from a string per cell: `.` agree, `O` fail-open, `C` fail-closed, `!` probe error. */
@@ -19,31 +19,65 @@ t.test('a probe error is neither a window nor agreement: no window, but no recov
   t.equal(recoveryAfter(samples({ a: '..!!..' }), 100), 300, 'the first clean pair after the errors')
 })
 
-t.test('a single fail-closed sample is a lost packet, two in a row are an outage', async (t) => {
+t.test('fail-closed needs k consecutive samples of the same cell (at least 4); lost packets are no outage', async (t) => {
   t.same(
-    windowsOf(samples({ a: '.C.CC.' }), 100),
-    [{ kind: 'fail-closed', startMs: 300, endMs: 500, cells: 1 }],
-    'only the pair makes a window',
+    windowsOf(samples({ a: '.C.CC.CCCC.' }), 100, 4),
+    [{ kind: 'fail-closed', startMs: 600, endMs: 1000, cells: 1 }],
+    'only the run of four makes a window, from its first sample',
   )
   t.same(windowsOf(samples({ a: '..C...' }), 100), [], 'no window from one lost packet')
+  t.same(windowsOf(samples({ a: 'CCC.CCC', b: '.CCC.CC' }), 100), [], 'runs of different cells do not add up')
+  t.same(windowsOf(samples({ a: '.C.CC.' }), 100, 2), [{ kind: 'fail-closed', startMs: 300, endMs: 500, cells: 1 }], 'k is a parameter')
+  t.same(windowsOf(samples({ a: '.CCCC' }), 100, 4), [{ kind: 'fail-closed', startMs: 100, endMs: 500, cells: 1 }], 'up to the last sample')
+  t.same(windowsOf(samples({ a: '...CC' }), 100), [], 'a short run at the end is not evidence either')
 })
 
-t.test('fail-open counts at once; windows span their samples and count cells', async (t) => {
-  const w = windowsOf(samples({ a: '..OO...', b: '...O...', c: '.....CC' }), 100)
-  t.same(w, [
-    { kind: 'fail-open', startMs: 200, endMs: 400, cells: 2 },
-    { kind: 'fail-closed', startMs: 500, endMs: 700, cells: 1 },
-  ])
+t.test('fail-open stays strict under loss: one sample is a window, among any number of lost packets', async (t) => {
+  t.same(windowsOf(samples({ a: 'C.C.O.CC.C' }), 100), [{ kind: 'fail-open', startMs: 400, endMs: 500, cells: 1 }])
+  t.same(
+    checkInvariants(undefined, windowsOf(samples({ a: 'C.C.O.CC.C' }), 100), 0).map((i) => [i.name, i.passed]),
+    [['maxFailOpen', false]],
+  )
+})
+
+t.test('evidence from the loss seen: a synthetic 30 % loss raises no fail-closed window; a real outage among it does', async (t) => {
+  // Deterministic pseudo-random losses (mulberry32): every sample of an allowed cell lost with probability 0.3.
+  let seed = 12345
+  const rnd = () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32
+  }
+  const lossy = () => Array.from({ length: 200 }, () => (rnd() < 0.3 ? 'C' : '.')).join('')
+  const cells = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`c${i}`, lossy()]))
+  const runs = Object.values(cells).flatMap((s) => s.match(/C+/g) ?? [])
+  t.ok(Math.max(...runs.map((r) => r.length)) >= 4, 'the sequence has runs of lost samples a fixed k = 4 would call outages')
+  const k = failClosedEvidence(samples(cells))
+  t.equal(k, Math.ceil(Math.log(0.01 / 1000) / Math.log(runs.join('').length / 1000)), 'k: the least with n p^k <= 1 %')
+  t.ok(k >= 9 && k <= 11, `about 10 at p = 0.3 over 1000 samples (${k})`)
+  t.same(windowsOf(samples(cells), 100), [])
+  t.same(
+    checkInvariants({ maxFailClosedMs: 0 }, windowsOf(samples(cells), 100), 0).map((i) => i.passed),
+    [true, true],
+  )
+  const withOutage = { ...cells, c0: cells.c0.slice(0, 100) + 'C'.repeat(20) + cells.c0.slice(120) }
+  const w = windowsOf(samples(withOutage), 100)
+  t.equal(w.length, 1, 'a 2 s outage is found')
+  t.ok(w[0].kind === 'fail-closed' && w[0].startMs <= 10000 && w[0].endMs >= 12000, `and spans it (${w[0].startMs}-${w[0].endMs})`)
+  t.equal(failClosedEvidence(samples({ a: '....' })), 4, 'no loss: the minimum')
 })
 
 t.test('recovery: from a time to two clean samples in a row', async (t) => {
   const s = samples({ a: '..OOO.C.....', b: '............' })
   t.equal(recoveryAfter(s, 300), 200, 'first clean pair after 300 ms starts at 500 ms (the lone C is a lost packet)')
+  t.equal(recoveryAfter(samples({ a: '.CCCCC..CC' }), 100, 4), 500, 'a run that may still grow at the last sample is no clean pair')
+  t.equal(recoveryAfter(samples({ a: '.CCCCCCC' }), 100, 4), null, 'an outage still going on')
   t.equal(recoveryAfter(samples({ a: 'OOOO' }), 0), null, 'never')
 })
 
 t.test('invariants', async (t) => {
-  const w = windowsOf(samples({ a: '.OO..CC...' }), 100)
+  const w = windowsOf(samples({ a: '.OO..CC...' }), 100, 2)
   t.same(
     checkInvariants(undefined, w, 100).map((i) => [i.name, i.passed]),
     [['maxFailOpen', false]],

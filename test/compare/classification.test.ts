@@ -10,28 +10,31 @@ import {
   isDisagreeingCell,
   isDisagreement,
   isProblem,
+  isStableDataplaneFault,
   isProblemCell,
   sumCounts,
 } from '../../src/compare/classification.js'
 
 t.test('each classification: its fault and every predicate', async (t) => {
-  // classification, fault, isProblem, isDisagreement (exit 1), isDataplaneFault (selftest caught)
-  const table: [Classification, string, boolean, boolean, boolean][] = [
-    ['match', 'none', false, false, false],
-    ['skipped', 'none', false, false, false],
-    ['unsupported', 'none', false, false, false],
-    ['fail-open', 'dataplane', true, true, true],
-    ['fail-closed', 'dataplane', true, true, true],
-    ['flaky', 'dataplane', true, true, true],
-    ['intent-violation', 'intent', true, true, false],
-    ['probe-error', 'probe', true, false, false],
+  // classification, fault, isProblem, isDisagreement (exit 1), isDataplaneFault, isStableDataplaneFault (selftest caught)
+  const table: [Classification, string, boolean, boolean, boolean, boolean][] = [
+    ['match', 'none', false, false, false, false],
+    ['skipped', 'none', false, false, false, false],
+    ['unsupported', 'none', false, false, false, false],
+    ['fail-open', 'dataplane', true, true, true, true],
+    ['fail-closed', 'dataplane', true, true, true, true],
+    ['flaky', 'dataplane', true, true, true, false],
+    ['slow', 'dataplane', true, true, true, true],
+    ['intent-violation', 'intent', true, true, false, false],
+    ['probe-error', 'probe', true, false, false, false],
   ]
   t.same(table.map((r) => r[0]).sort(), [...CLASSIFICATIONS].sort(), 'the table covers every classification')
-  for (const [c, fault, problem, disagreement, dataplane] of table) {
+  for (const [c, fault, problem, disagreement, dataplane, stable] of table) {
     t.equal(faultOf(c), fault, `${c}: fault`)
     t.equal(isProblem(c), problem, `${c}: problem`)
     t.equal(isDisagreement(c), disagreement, `${c}: disagreement`)
     t.equal(isDataplaneFault(c), dataplane, `${c}: dataplane fault`)
+    t.equal(isStableDataplaneFault(c), stable, `${c}: stable dataplane fault (selftest caught)`)
   }
 })
 
@@ -66,12 +69,24 @@ t.test('counts, sums and sums over a predicate', async (t) => {
     { classification: 'fail-open' },
     { classification: 'probe-error' },
   ])
-  t.same(a, { match: 2, 'fail-open': 1, 'fail-closed': 0, 'intent-violation': 0, flaky: 0, unsupported: 0, skipped: 0, 'probe-error': 1 })
+  t.same(a, {
+    match: 2,
+    'fail-open': 1,
+    'fail-closed': 0,
+    'intent-violation': 0,
+    flaky: 0,
+    unsupported: 0,
+    skipped: 0,
+    'probe-error': 1,
+    slow: 0,
+  })
   t.same(
     Object.keys(a),
-    ['match', 'fail-open', 'fail-closed', 'intent-violation', 'flaky', 'unsupported', 'skipped', 'probe-error'],
-    'the key order report.json has always had',
+    ['match', 'fail-open', 'fail-closed', 'intent-violation', 'flaky', 'unsupported', 'skipped', 'probe-error', 'slow'],
+    'the key order report.json has always had, slow added last',
   )
+  const { slow: _, ...old } = a
+  t.equal(sumCounts([old as typeof a]).slow, 0, 'a report written before slow existed sums as 0')
   const b = countCells([{ classification: 'intent-violation' }, { classification: 'match' }])
   const sum = sumCounts([a, b])
   t.equal(sum.match, 3)

@@ -1,6 +1,6 @@
 // Judging: prediction vs observation, stable vs flaky, intent.
 import t from 'tap'
-import { agreeingSince, agreement, judgeCell, latestAgreement, roundAgreements } from '../../src/compare/compare.js'
+import { agreement, enforcement, judgeCell, latestAgreement, roundAgreements } from '../../src/compare/compare.js'
 import { intendedVerdict } from '../../src/compare/intent.js'
 
 t.test('agreement of one observation with the prediction', async (t) => {
@@ -68,11 +68,53 @@ t.test("a cell's attempts: latest agreement, since when it agrees, each settled 
   t.equal(latestAgreement('deny', []), undefined)
   t.equal(latestAgreement('deny', attempts), 'agree')
   t.equal(latestAgreement('allow', attempts), 'fail-closed')
-  t.equal(agreeingSince('deny', attempts), 500, 'from the first attempt of the current agreeing run')
-  t.equal(agreeingSince('allow', attempts), null)
-  t.equal(agreeingSince('deny', [...attempts, at(5, 1000, 'allowed')]), null, 'a disagreement resets it')
-  t.equal(agreeingSince('deny', [...attempts, at(5, 1000, 'error'), at(6, 1250, 'blocked')]), 1250, 'a probe error too')
+  t.same(enforcement('deny', attempts), { timeToEnforceMs: 500, resolutionMs: 250 }, 'from the first attempt of the current agreeing run')
+  t.equal(enforcement('allow', attempts), null)
+  t.equal(enforcement('deny', [...attempts, at(5, 1000, 'allowed')]), null, 'a disagreement resets it')
+  t.same(enforcement('deny', [...attempts, at(5, 1000, 'error'), at(6, 1250, 'blocked')])?.timeToEnforceMs, 1250, 'a probe error too')
   t.same(roundAgreements('deny', attempts, 2), ['fail-open', 'agree', 'agree'], 'one per round from round 2, its last attempt')
   t.same(roundAgreements('deny', [at(3, 500, 'allowed'), at(3, 520, 'blocked')], 3), ['agree'], 'the doubt re-probe has the last word')
   t.same(roundAgreements('deny', [], 1), [])
+})
+
+t.test('time to enforce: from submission, with its resolution, loss-aware, in order of start', async (t) => {
+  const at = (atMs: number, result: 'allowed' | 'blocked' | 'error', round = 0) => ({ round, atMs, result })
+  // allow predicted (a policy opened the cell): blocked until enforcement between 400 and 600 ms.
+  const flip = [at(5, 'blocked'), at(205, 'blocked'), at(405, 'blocked'), at(605, 'allowed'), at(805, 'allowed')]
+  t.same(enforcement('allow', flip), { timeToEnforceMs: 605, resolutionMs: 200 })
+  t.same(
+    enforcement('allow', [flip[4], flip[2], flip[0], flip[3], flip[1]]),
+    { timeToEnforceMs: 605, resolutionMs: 200 },
+    'attempts finish out of order',
+  )
+  t.same(
+    enforcement('allow', [at(40, 'allowed')]),
+    { timeToEnforceMs: 40, resolutionMs: 40 },
+    'agreeing at once: known to within submission',
+  )
+  const lost = [...flip, at(1005, 'blocked'), at(1205, 'allowed')]
+  t.same(
+    enforcement('allow', lost),
+    { timeToEnforceMs: 605, resolutionMs: 200 },
+    'one allowed connection lost between agreeing ones is loss',
+  )
+  const outage = [...flip, at(1005, 'blocked'), at(1205, 'blocked'), at(1405, 'allowed')]
+  t.same(enforcement('allow', outage), { timeToEnforceMs: 1405, resolutionMs: 200 }, 'two in a row are a relapse')
+  t.equal(enforcement('allow', [...flip, at(1005, 'blocked')]), null, 'a trailing timeout is not forgiven before the next attempt')
+  const open = [at(5, 'blocked'), at(205, 'allowed'), at(405, 'blocked'), at(605, 'blocked')]
+  t.same(enforcement('deny', open), { timeToEnforceMs: 405, resolutionMs: 200 }, 'a denied cell that connects always counts (fail-open)')
+  // A hedged probe started at 205 whose third connection (at 605) was answered at 610: enforced by 610, not 205.
+  const hedged = [at(5, 'blocked'), { round: 0, atMs: 205, result: 'allowed' as const, latencyMs: 405 }, at(405, 'blocked')]
+  t.same(enforcement('allow', hedged), { timeToEnforceMs: 610, resolutionMs: 205 }, 'an answered connection counts when it was answered')
+})
+
+t.test('judgeCell: an agreeing cell enforced late is slow; a disagreement outranks it', async (t) => {
+  t.same(judgeCell(undefined, 'deny', 'blocked', ['agree', 'agree'], true), { classification: 'slow', intentViolation: false })
+  t.same(
+    judgeCell('allow', 'deny', 'blocked', ['agree'], true),
+    { classification: 'slow', intentViolation: true },
+    'a dataplane fault outranks intent',
+  )
+  t.same(judgeCell(undefined, 'deny', 'allowed', ['fail-open'], true).classification, 'fail-open')
+  t.same(judgeCell(undefined, 'deny', 'blocked', ['agree'], false).classification, 'match')
 })

@@ -1,4 +1,5 @@
-// The round logic with a scripted driver (no network): convergence, time-to-enforce, flaky, stable faults.
+// The round logic with a scripted driver (no network): convergence, time-to-enforce (the enforcement cadence of
+// the cells that flip, from submission), slow, flaky, stable faults.
 import t from 'tap'
 import type { Driver, ProbeConnection } from '../../src/drivers/driver.js'
 import type { RawOutcome } from '../../src/model/observation.js'
@@ -25,22 +26,27 @@ function scenario(): Scenario {
   return r.scenario
 }
 
-/** Answers every connection by `decide(conn, round)`: true = the destination answers, false = timeout. */
+/**
+ * Answers every connection by `decide(conn, call, ms)` (`call`: how many probe calls so far, `ms`: since the last
+ * apply): true = the destination answers, false = timeout.
+ */
 class ScriptedDriver implements Driver {
   info = { name: 'local' as const, cni: 'scripted', versions: {} }
   rounds = 0
   /** Connections in the current probe call. */
   batch = 0
+  appliedAt = performance.now()
   private st: ClusterState
   constructor(
     s: Scenario,
-    private readonly decide: (c: ProbeConnection, round: number) => boolean | 'wrong',
+    private readonly decide: (c: ProbeConnection, round: number, ms: number) => boolean | 'wrong',
   ) {
     this.st = initialState(s)
   }
   async up() {}
   async apply(actions: Scenario['steps'][number]['actions']) {
     for (const a of actions) this.st = applyAction(this.st, a)
+    this.appliedAt = performance.now()
   }
   state() {
     return this.st
@@ -52,7 +58,7 @@ class ScriptedDriver implements Driver {
     this.rounds++
     this.batch = conns.length
     return conns.map((c) => {
-      const d = this.decide(c, this.rounds)
+      const d = this.decide(c, this.rounds, performance.now() - this.appliedAt)
       return d === 'wrong'
         ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: 'someone/else' }
         : d
@@ -84,22 +90,62 @@ t.test('a correct dataplane converges in one round', async (t) => {
   t.ok(r.cells.every((c) => c.observation.result !== 'skipped' || c.to === 'ext'))
 })
 
-t.test('late enforcement: time-to-enforce is the first agreeing round', async (t) => {
+t.test('late enforcement: the cells that flip are probed every 200 ms from submission until they agree', async (t) => {
   const s = scenario()
-  const d = new ScriptedDriver(s, (c, round) => (round < 3 ? true : correct(c)))
-  const r = await runStep(d, s, 0, opts, signal)
-  t.equal(r.rounds, 3)
+  // The policy reaches the dataplane 450 ms after the apply returned.
+  const d = new ScriptedDriver(s, (c, _call, ms) => (ms < 450 ? true : correct(c)))
+  const r = await runStep(d, s, 0, { ...opts, enforceWithinMs: 5000 }, signal)
   t.equal(r.converged, true)
+  t.equal(r.rounds, 1, 'one full round: the cadence saw the change enforced')
   const cell = r.cells.find((c) => c.from === 'x/b' && c.to === 'x/a' && c.protocol === 'TCP')!
+  t.equal(cell.flips, true, 'the step changed its prediction')
   t.equal(cell.classification, 'match')
-  t.equal(cell.observation.attempts.length, 3)
+  const cadence = cell.observation.attempts.filter((a) => a.round === 0)
   t.same(
-    cell.observation.attempts.map((a) => a.result),
-    ['allowed', 'allowed', 'blocked'],
+    cadence.map((a) => a.result),
+    ['allowed', 'allowed', 'allowed', 'blocked', 'blocked'],
+    'the cadence ran until two agreeing attempts',
   )
-  t.equal(cell.timeToEnforceMs, cell.observation.attempts[2].atMs, 'the cell agreed from round 3 on')
-  t.equal(r.timeToEnforceMs, cell.observation.attempts[2].atMs, 'the step converged in round 3')
-  t.ok(cell.observation.attempts[2].atMs >= cell.observation.attempts[1].atMs)
+  t.ok(
+    cadence.every((a, i) => i === 0 || a.atMs - cadence[i - 1].atMs <= 250),
+    `attempts at most 250 ms apart (${cadence.map((a) => a.atMs)})`,
+  )
+  t.equal(cell.timeToEnforceMs, cadence[3].atMs, 'the first attempt from which it stays agreeing')
+  t.ok(cell.timeToEnforceMs! >= 450 && cell.timeToEnforceMs! <= 450 + 250, `within one cadence step of 450 ms (${cell.timeToEnforceMs})`)
+  t.equal(cell.timeToEnforceResolutionMs, cadence[3].atMs - (cadence[2].atMs + 1), 'since the last connection answered (1 ms)')
+  t.ok(cell.timeToEnforceResolutionMs! <= 250)
+  t.equal(r.timeToEnforceMs, Math.max(...r.cells.filter((c) => c.flips).map((c) => c.timeToEnforceMs!)), 'the slowest flipping cell')
+  t.ok(r.timeToEnforceResolutionMs! <= 250)
+  t.equal(r.enforceWithinMs, 5000)
+  t.notOk(r.cells.find((c) => c.from === 'x/a' && c.to === 'x/a')?.flips, 'a cell the step does not change is not on the cadence')
+})
+
+t.test('a change enforced later than the limit is slow, even though it agrees in the end', async (t) => {
+  const s = scenario()
+  const d = new ScriptedDriver(s, (c, _call, ms) => (ms < 450 ? true : correct(c)))
+  const r = await runStep(d, s, 0, { ...opts, enforceWithinMs: 300 }, signal)
+  t.equal(r.converged, true)
+  t.equal(r.counts.slow, 4, 'every cell the policy closes')
+  t.equal(r.counts['fail-open'], 0)
+  const slow = r.cells.find((c) => c.classification === 'slow')!
+  t.ok(slow.explanation, 'a problem: the evaluator says why the cell must be denied')
+  const none = await runStep(new ScriptedDriver(s, (c, _call, ms) => (ms < 450 ? true : correct(c))), scenario(), 0, opts, signal)
+  t.equal(none.counts.slow, 0, 'no limit: never slow')
+})
+
+t.test('the clock starts before apply: an apply that waits for the dataplane counts in time to enforce', async (t) => {
+  const s = scenario()
+  const d = new ScriptedDriver(s, correct)
+  const apply = d.apply.bind(d)
+  d.apply = async (actions) => {
+    await new Promise((r) => setTimeout(r, 300))
+    await apply(actions)
+  }
+  const r = await runStep(d, s, 0, opts, signal)
+  const cell = r.cells.find((c) => c.from === 'x/b' && c.to === 'x/a' && c.protocol === 'TCP')!
+  t.ok(cell.timeToEnforceMs! >= 300, `from submission (${cell.timeToEnforceMs} ms)`)
+  t.equal(cell.timeToEnforceResolutionMs, cell.timeToEnforceMs, 'agreeing at the first attempt: known to within submission')
+  t.ok(r.applyMs >= 300)
 })
 
 t.test('a stable fail-open is reported after settling and re-probing', async (t) => {
@@ -125,7 +171,7 @@ t.test('a stable fail-open is reported after settling and re-probing', async (t)
     'problem cells only',
   )
   t.ok(
-    bad.every((c) => c.observation.attempts.length === r.rounds + 3),
+    bad.every((c) => c.observation.attempts.filter((a) => a.round > 0).length === r.rounds + 3),
     'three re-probes',
   )
 })

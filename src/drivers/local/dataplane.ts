@@ -48,7 +48,8 @@ export class LocalDataplane {
   private readonly stopped = new Set<string>()
   private readonly timers = new Set<NodeJS.Timeout>()
   private resyncTimer?: NodeJS.Timeout
-  private lateTimer?: NodeJS.Timeout
+  /** With the late-programming bug: the state the agents know, each change reaching them `lateMs` after it was made. */
+  private known?: ClusterState
   private error?: unknown
   private busy: Promise<void> = Promise.resolve()
   private compiled?: { state: ClusterState; rulesets: Map<string, string> }
@@ -66,9 +67,14 @@ export class LocalDataplane {
     return !!this.opts.faults?.modes?.includes(mode)
   }
 
+  /** What the agents know of the desired state: all of it, or with the late-programming bug, what has reached them. */
+  private source(): ClusterState {
+    return this.opts.faults?.lateMs ? (this.known ?? this.initial) : this.desired()
+  }
+
   /** The state the (possibly buggy) agent compiles from. */
   private view(): ClusterState {
-    let state = this.desired()
+    let state = this.source()
     if (this.has('stale-labels')) {
       const was = new Map(this.initial.pods.map((p) => [podId(p), p.labels]))
       state = {
@@ -86,7 +92,7 @@ export class LocalDataplane {
 
   /** The rulesets for the current desired state, compiled again only when the state changed (it is immutable). */
   private compile(): Map<string, string> {
-    const state = this.desired()
+    const state = this.source()
     if (this.compiled?.state !== state) this.compiled = { state, rulesets: compileRulesets(this.view(), this.plan, this.opts.faults) }
     return this.compiled.rulesets
   }
@@ -151,13 +157,19 @@ export class LocalDataplane {
       this.resyncTimer = setInterval(() => void this.resync().catch((e) => (this.error ??= e)), this.opts.resyncMs)
   }
 
-  /** The API server accepted a change: the agents program it (late, with the late-programming bug). */
+  /**
+   * The API server accepted a change: the agents program it. With the late-programming bug the change reaches
+   * the agents `lateMs` later, and nothing programs it before, the periodic resync and an agent restart included.
+   */
   async changed(): Promise<void> {
     if (this.error) throw this.error
     const lateMs = this.opts.faults?.lateMs ?? 0
     if (lateMs <= 0) return this.sync()
-    if (this.lateTimer) clearTimeout(this.lateTimer)
-    this.lateTimer = setTimeout(() => void this.sync().catch((e) => (this.error ??= e)), lateMs)
+    const state = this.desired()
+    this.later(() => {
+      this.known = state
+      void this.sync().catch((e) => (this.error ??= e))
+    }, lateMs)
   }
 
   /** Node namespaces an action names: `all`, or the node's name. */
@@ -214,7 +226,6 @@ export class LocalDataplane {
   /** Stops every timer; the namespaces (and their tables) are removed by the driver. */
   close(): void {
     if (this.resyncTimer) clearInterval(this.resyncTimer)
-    if (this.lateTimer) clearTimeout(this.lateTimer)
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
   }

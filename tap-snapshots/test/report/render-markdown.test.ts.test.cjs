@@ -11,9 +11,9 @@ exports[`test/report/render-markdown.test.ts > TAP > the sample run as Markdown 
 Driver: local (netpol-harness local nftables dataplane); nftables v1.0.6, kernel 6.1
 Harness 0.1.0 on Node v20.20.2; 1 scenarios, 2 steps, 32 cells in 7.0 s (42 probes/s).
 
-| match | fail-open | fail-closed | intent-violation | flaky | probe-error | unsupported | skipped |
-|---|---|---|---|---|---|---|---|
-| 14 | 1 | 0 | 1 | 0 | 0 | 0 | 0 |
+| match | fail-open | fail-closed | intent-violation | flaky | slow | probe-error | unsupported | skipped |
+|---|---|---|---|---|---|---|---|---|
+| 14 | 1 | 0 | 1 | 0 | 0 | 0 | 0 | 0 |
 
 Glyphs: \`.\` allowed, \`X\` blocked, \`R\` refused, \`!\` error, \`-\` skipped, \`?\` unsupported; \`*\` marks a cell that disagrees.
 
