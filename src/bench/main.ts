@@ -1,10 +1,11 @@
 // Why: `npm run bench`: every benchmark, numbers printed and written under reports/bench/. Names given on the
-// command line run only those (`node dist/src/bench/main.js dataplane`): evaluator, probe, dataplane.
+// command line run only those (`node dist/src/bench/main.js dataplane`): evaluator, probe, dataplane, local-scale.
 import { main as dataplane } from './dataplane.js'
 import { main as evaluator } from './evaluator.js'
+import { main as localScale } from './local-scale.js'
 import { main as probe } from './probe.js'
 
-const benches: Record<string, () => unknown> = { evaluator, probe, dataplane }
+const benches: Record<string, () => unknown> = { evaluator, probe, dataplane, 'local-scale': localScale }
 const only = process.argv.slice(2)
 const unknown = only.filter((n) => !(n in benches))
 if (unknown.length) {
