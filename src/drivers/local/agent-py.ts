@@ -24,6 +24,17 @@ def setns(fd):
 
 
 HOME = os.open('/proc/self/ns/net', os.O_RDONLY)
+inside = [HOME]  # the namespace this thread is in now
+
+
+def enter(fd):
+    if inside[0] != fd:
+        setns(fd)
+        inside[0] = fd
+
+
+def go_home():
+    enter(HOME)
 loop = None
 endpoints = {}  # identity -> Endpoint
 
@@ -110,21 +121,20 @@ class Endpoint:
         self.servers = []
 
     def configure(self, setup):
-        setns(self.nsfd)
+        enter(self.nsfd)
         try:
             configure_pod(setup['ip'], setup['gateway'])
         finally:
-            setns(HOME)
+            go_home()
 
     def socket(self, kind):
-        # Created inside the endpoint's namespace, where it stays; the process goes home at once.
-        setns(self.nsfd)
-        try:
-            return socket.socket(socket.AF_INET, kind | socket.SOCK_NONBLOCK)
-        finally:
-            setns(HOME)
+        # Created inside the endpoint's namespace, where it stays. The thread stays there too until the caller
+        # goes home (once per burst of attempts: consecutive attempts mostly share a source).
+        enter(self.nsfd)
+        return socket.socket(socket.AF_INET, kind | socket.SOCK_NONBLOCK)
 
     def close(self):
+        go_home()
         for s in self.servers:
             loop.remove_reader(s.fileno())
             s.close()
@@ -312,8 +322,11 @@ class Pacer:
 
     def run(self):
         batch, self.queue = self.queue[: self.burst], self.queue[self.burst :]
-        for fn in batch:
-            fn()
+        try:
+            for fn in batch:
+                fn()
+        finally:
+            go_home()
         if self.queue:
             loop.call_soon(self.run)
         else:
@@ -351,10 +364,16 @@ def connect(ep, c, timeout_ms, attempts, on_result):
             state['start'] = now
             # The window starts when the first attempt really starts, so pacing never eats into it.
             for j in range(1, attempts):
-                state['timers'].append(loop.call_at(now + j * timeout_ms / attempts / 1000, lambda j=j: launch(j)))
+                state['timers'].append(loop.call_at(now + j * timeout_ms / attempts / 1000, lambda j=j: hedge(j)))
         state['pending'] += 1
         state['launched'] += 1
         Attempt(ep, c, state['start'] + timeout_ms / 1000, lambda o: result(i, o))
+
+    def hedge(j):
+        try:
+            launch(j)
+        finally:
+            go_home()
 
     pacer.push(lambda: launch(0))
 
@@ -385,6 +404,8 @@ def handle(cmd):
                 ep.close()
                 del endpoints[ep.identity]
                 return write({'id': rid, 'ok': False, 'error': '%s: %s' % (ep.identity, e)})
+            finally:
+                go_home()
             return write({'id': rid, 'ok': True})
         if kind == 'unserve':
             ep = endpoints.pop(cmd['identity'], None)
@@ -415,6 +436,7 @@ def handle(cmd):
             return
         write({'id': rid, 'ok': False, 'error': 'unknown command %s' % kind})
     except Exception as e:  # a bad command must not take the other endpoints down
+        go_home()
         write({'id': rid, 'ok': False, 'error': '%s: %s' % (type(e).__name__, e)})
 
 
