@@ -1,6 +1,6 @@
 // Why: `npm run bench` part 4, the local driver at scale (issue 14, needs root): 1,000 pods up (topology, dataplane
 // and agents ready) and down, and 4,096-cell probe rounds, each checked cell by cell against the prediction.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import type { ProbeConnection } from '../drivers/driver.js'
 import { LocalDriver } from '../drivers/local/index.js'
@@ -9,6 +9,16 @@ import type { Scenario } from '../model/scenario.js'
 import { endpointAddresses } from '../model/state.js'
 import { cellKey } from '../model/truth-table.js'
 import { parseScenario } from '../scenario/parse.js'
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (clock ticks, 100 per second on Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
 
 function scenario(namespaces: number, podsPer: number, probe: string, policies = ''): Scenario {
   const ns = Array.from(
@@ -57,7 +67,8 @@ ${Array.from(
   const s = scenario(4, 8, '{ports: [80, 81], protocols: [TCP, UDP], timeout: 1s}', policy)
   const timeoutMs = s.steps[0].probe.timeoutMs
   const d = new LocalDriver()
-  const out: { ms: number; falseTimeouts: number; leaked: number; errors: number; hedged: number }[] = []
+  const out: { ms: number; agentCpuMs: number; falseTimeouts: number; leaked: number; errors: number; hedged: number; failed?: string }[] =
+    []
   let cells = 0
   let denied = 0
   try {
@@ -78,8 +89,25 @@ ${Array.from(
     denied = [...verdicts.values()].filter((v) => v === 'deny').length
     const to = new Map(conns.map((c) => [c.key, c.to]))
     for (let i = 0; i < runs; i++) {
+      const cpu = () => d.agentPids().reduce((a, p) => a + cpuSeconds(p), 0)
+      const cpu0 = cpu()
       const t0 = performance.now()
-      const raws = await d.probe(conns, timeoutMs)
+      let raws: Awaited<ReturnType<LocalDriver['probe']>>
+      try {
+        raws = await d.probe(conns, timeoutMs)
+      } catch (e) {
+        // An agent that did not answer within timeout + 10 s: the round failed (recorded, not thrown).
+        out.push({
+          ms: Math.round(performance.now() - t0),
+          agentCpuMs: Math.round((cpu() - cpu0) * 1000),
+          falseTimeouts: 0,
+          leaked: 0,
+          errors: cells,
+          hedged: 0,
+          failed: (e as Error).message,
+        })
+        continue
+      }
       const ms = performance.now() - t0
       let falseTimeouts = 0
       let leaked = 0
@@ -94,7 +122,7 @@ ${Array.from(
           if (allow) falseTimeouts++
         } else errors++
       }
-      out.push({ ms: Math.round(ms), falseTimeouts, leaked, errors, hedged })
+      out.push({ ms: Math.round(ms), agentCpuMs: Math.round((cpu() - cpu0) * 1000), falseTimeouts, leaked, errors, hedged })
       await new Promise((r) => setTimeout(r, 200))
     }
   } finally {
@@ -107,11 +135,14 @@ ${Array.from(
     timeoutMs,
     runs: out,
     worstRoundMs: worst,
+    // CPU the agents spent on a round, whatever else the machine runs: what the round costs, load aside.
+    medianAgentCpuMs: [...out.map((r) => r.agentCpuMs)].sort((a, b) => a - b)[Math.floor(out.length / 2)],
     worstRoundOverTimeout: +(worst / timeoutMs).toFixed(3),
     targetRoundOverTimeout: 1.2,
     falseTimeouts: out.reduce((a, r) => a + r.falseTimeouts, 0),
     leakedVerdicts: out.reduce((a, r) => a + r.leaked, 0),
     errors: out.reduce((a, r) => a + r.errors, 0),
+    failedRounds: out.filter((r) => r.failed).length,
   }
 }
 
@@ -126,7 +157,7 @@ export async function main(): Promise<void> {
   console.log(`local scale: ${up.pods} pods up in ${up.upMs} ms (target <= ${up.targetUpMs}; ${up.phases}), down in ${up.downMs} ms`)
   const round = await bigRound(10)
   console.log(
-    `local scale: ${round.cells}-cell round (${round.denied} denied), ${round.timeoutMs} ms timeout, ${round.runs.length} runs: worst ${round.worstRoundMs} ms = ${round.worstRoundOverTimeout} x timeout (target <= 1.2), rounds ${round.runs.map((r) => r.ms).join(' ')} ms; false timeouts ${round.falseTimeouts}, leaked verdicts ${round.leakedVerdicts}, errors ${round.errors}`,
+    `local scale: ${round.cells}-cell round (${round.denied} denied), ${round.timeoutMs} ms timeout, ${round.runs.length} runs: worst ${round.worstRoundMs} ms = ${round.worstRoundOverTimeout} x timeout (target <= 1.2), rounds ${round.runs.map((r) => r.ms).join(' ')} ms, agents' CPU per round ${round.medianAgentCpuMs} ms (median); false timeouts ${round.falseTimeouts}, leaked verdicts ${round.leakedVerdicts}, errors ${round.errors}, failed rounds ${round.failedRounds} (load average ${load.toFixed(1)} at start)`,
   )
   const r = { when: new Date().toISOString(), node: process.version, cpus: availableParallelism(), loadAverageAtStart: load, up, round }
   mkdirSync('reports/bench', { recursive: true })

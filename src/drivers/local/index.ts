@@ -113,6 +113,11 @@ export class LocalDriver implements Driver {
     )
   }
 
+  /** The agent processes' ids (the bench reads their CPU time). */
+  agentPids(): number[] {
+    return [...this.processes.values()].flatMap((a) => (a.pid ? [a.pid] : []))
+  }
+
   private servePorts: (id: string) => { port: number; protocol: Target['protocol'] }[] = () => []
 
   /** Every agent answered `serve` only once all its sockets were bound, so what it serves is known to listen. */
@@ -221,7 +226,9 @@ export class LocalDriver implements Driver {
       if (this.recreating.has(from)) return gone()
       if (!agent) throw new InfraError(`no agent for ${from}`)
       try {
-        const r = await agent.send({ cmd: 'probe', from, timeoutMs, connect, attempts: this.opts.attempts ?? 3 }, timeoutMs + 10000)
+        // Slack for a loaded machine, more for a big round: each agent paces all its sources' attempts (launchBurst).
+        const budget = timeoutMs + 10000 + Math.round((5 * connections.length) / Math.max(1, this.processes.size))
+        const r = await agent.send({ cmd: 'probe', from, timeoutMs, connect, attempts: this.opts.attempts ?? 3 }, budget)
         return r.results ?? []
       } catch (e) {
         if (this.recreating.has(from)) return gone()
