@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+# The local driver's per-node agents are Python 3 (standard library only; >= 3.8).
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ "${1:-}" = "--test" ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
@@ -21,7 +23,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    echo "bootstrap: missing ${missing[*]} (apt-get install ${missing[*]}, as root): the local driver needs nftables and iproute2; the browser and JUnit-schema tests skip without chromium and libxml2-utils" >&2
+    echo "bootstrap: missing ${missing[*]} (apt-get install ${missing[*]}, as root): the local driver needs nftables, iproute2 and python3; the browser and JUnit-schema tests skip without chromium and libxml2-utils" >&2
   fi
 fi
 

@@ -20,6 +20,9 @@ export function probeCommand(conns: readonly ConnectSpec[], timeoutMs: number, a
     const c = checked(raw)
     const host = c.ip.includes(':') ? `[${c.ip}]` : c.ip
     // Latency is not measured inside the pod (busybox date has no sub-second format): 0 means unknown.
+    // UDP source ports are the kernel's choice: agnhost connect dials with net.Dial("udp", dest) and has no flag for a
+    // local port (kubernetes test/images/agnhost/connect/connect.go, connectUDP), so a reused port can meet an old
+    // conntrack entry; docs/kind.md (Probing) says why nc -p in the same image was not used instead.
     return `( o=$(${agnhost} connect ${host}:${c.port} --timeout=${timeoutMs}ms --protocol=${c.protocol.toLowerCase()} 2>&1); r=$?; echo "@@${i} $r 0 $(echo "$o" | tr '\\n' ' ')" ) &`
   })
   return ['/bin/sh', '-c', [...jobs, 'wait'].join('\n')]

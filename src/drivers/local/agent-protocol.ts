@@ -1,4 +1,5 @@
-// Why: the JSON-lines protocol between the harness and the per-pod agents (one message per line on stdio).
+// Why: the JSON-lines protocol between the harness and the agents (one message per line on stdio). One agent
+// process serves many endpoints (every pod of a node, or every external), each known by its identity.
 import type { Protocol } from '../../model/cluster.js'
 import type { ConnectSpec, RawOutcome } from '../driver.js'
 
@@ -8,12 +9,25 @@ export interface ListenSpec {
   readonly protocol: Protocol
 }
 
-/** What the harness asks an agent: serve with an identity, or probe a round's connections. */
+/**
+ * What the harness asks an agent: serve an endpoint (its sockets made inside `netns`, answering with `identity`),
+ * stop serving one (its sockets closed, before its namespace goes), or probe a round's connections from one.
+ */
 export type AgentCommand =
-  | { readonly cmd: 'serve'; readonly id: number; readonly identity: string; readonly listen: readonly ListenSpec[] }
+  | {
+      readonly cmd: 'serve'
+      readonly id: number
+      readonly identity: string
+      readonly netns: string
+      readonly listen: readonly ListenSpec[]
+      /** A new pod's own side of its link, set up by the agent first: lo and eth0 up, `ip`/32, the route via `gateway`. */
+      readonly setup?: { readonly ip: string; readonly gateway: string }
+    }
+  | { readonly cmd: 'unserve'; readonly id: number; readonly identity: string }
   | {
       readonly cmd: 'probe'
       readonly id: number
+      readonly from: string
       readonly timeoutMs: number
       readonly connect: readonly ConnectSpec[]
       readonly attempts?: number

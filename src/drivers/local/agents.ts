@@ -1,33 +1,51 @@
-// Why: start, talk to and stop the per-pod agent processes (one long-lived process per namespace).
+// Why: start, talk to and stop the agent processes (one long-lived Python process per node, serving all its pods,
+// and one for the externals).
 import { execa, type ResultPromise } from 'execa'
 import { createInterface } from 'node:readline'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { availableParallelism } from 'node:os'
 import { InfraError } from '../../errors.js'
+import { AGENT_PY } from './agent-py.js'
 import type { AgentCommand, AgentReply } from './agent-protocol.js'
+import type { Exec } from '../exec.js'
 
-/** The compiled agent: beside this file when running from dist/, else in dist/ (tests run the sources). */
-function agentPath(): string {
-  const beside = fileURLToPath(new URL('./agent.js', import.meta.url))
-  if (existsSync(beside)) return beside
-  const built = fileURLToPath(new URL('../../../dist/src/drivers/local/agent.js', import.meta.url))
-  if (existsSync(built)) return built
-  throw new InfraError('the local agent is not built', { hint: 'run npm run build' })
+/**
+ * The Python 3 the agents run: `python3` on PATH, resolved once to the real executable (a pyenv shim is a bash
+ * script that took 2 s per start on a loaded machine) and run with -I -S (no user site, no site-packages: the agent
+ * needs the standard library only). Undefined when there is no usable python3 (3.8 or newer).
+ */
+export async function findPython(exec: Exec): Promise<{ executable: string; version: string } | undefined> {
+  const r = await exec('python3', [
+    '-I',
+    '-S',
+    '-c',
+    'import sys; assert sys.version_info >= (3, 8); print(sys.executable); print("%d.%d.%d" % sys.version_info[:3])',
+  ]).catch(() => undefined)
+  if (!r || r.exitCode !== 0) return undefined
+  const [executable, version] = r.stdout.trim().split('\n')
+  return executable && version ? { executable, version } : undefined
 }
-const AGENT = agentPath()
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never
 
-/** A running agent inside one network namespace. */
+/** A running agent; it lives in namespace `ns` (so cleanup finds it there) and makes sockets in its endpoints'. */
 export class Agent {
   private readonly proc: ResultPromise
   private readonly pending = new Map<number, (r: AgentReply) => void>()
   private nextId = 1
   private exited = false
   private stderr = ''
+  /** Settles when the agent said hello (its reply with id 0): it runs and reads commands. */
+  private readonly hello: Promise<AgentReply>
 
-  constructor(readonly ns: string) {
-    this.proc = execa('ip', ['netns', 'exec', ns, process.execPath, AGENT], {
+  /** `burst`: how many connection attempts the agent starts per turn of its loop (see launchBurst). */
+  constructor(
+    readonly ns: string,
+    burst: number,
+    python = 'python3',
+  ) {
+    this.hello = new Promise((resolve) => this.pending.set(0, resolve))
+    // The namespace is also an argument so the process is found by name (`pgrep -f nph-<sid>`).
+    this.proc = execa('ip', ['netns', 'exec', ns, python, '-I', '-S', '-c', AGENT_PY, ns, String(burst)], {
       stdin: 'pipe',
       stdout: 'pipe',
       stderr: 'pipe',
@@ -57,6 +75,22 @@ export class Agent {
     return this.proc.pid
   }
 
+  /** Waits until the agent runs (starting Python takes seconds on a loaded machine: not a command's time). */
+  async started(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const r = await Promise.race([
+      this.hello,
+      new Promise<AgentReply>((resolve) => {
+        timer = setTimeout(
+          () => resolve({ id: 0, ok: false, error: `agent in ${this.ns} did not start within ${timeoutMs} ms` }),
+          timeoutMs,
+        )
+      }),
+    ])
+    clearTimeout(timer)
+    if (!r.ok) throw new InfraError(r.error)
+  }
+
   /** Sends a command and waits for its reply; rejects with InfraError when the agent fails. */
   async send(cmd: Distribute<AgentCommand>, timeoutMs: number): Promise<AgentReply & { ok: true }> {
     if (this.exited) throw new InfraError(`agent in ${this.ns} is not running${this.stderr ? `: ${this.stderr.trim()}` : ''}`)
@@ -82,4 +116,14 @@ export class Agent {
     this.proc.kill('SIGKILL')
     await this.proc
   }
+}
+
+/**
+ * How many connection attempts each agent starts per turn of its loop: CPU-aware pacing. Between two bursts the
+ * agent reads every answer that came in, so a big round cannot starve the loop (a late read is no timeout any more:
+ * the agent looks once more at the deadline; but a starved loop also delays the attempts it still has to start).
+ * Scaled by the CPUs there are for the agents that share them.
+ */
+export function launchBurst(agents: number, cpus = availableParallelism()): number {
+  return Math.max(8, Math.round((64 * cpus) / Math.max(1, agents)))
 }

@@ -1,5 +1,5 @@
 // Why: nothing left behind: remove our namespaces (and the processes in them) for dead or given sessions.
-import { readdirSync, rmSync } from 'node:fs'
+import { readdirSync, readlinkSync, rmSync, statSync } from 'node:fs'
 import type { Exec } from '../exec.js'
 import { OWNER_DIR, PREFIX, sessionAlive, sessionOf } from './names.js'
 
@@ -15,13 +15,42 @@ async function listNamespaces(exec: Exec): Promise<string[]> {
 
 /** Kills every process inside `ns`, then deletes it. */
 export async function removeNamespace(exec: Exec, ns: string): Promise<void> {
-  const pids = await exec('ip', ['netns', 'pids', ns])
-  for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
+  await removeNamespaces(exec, [ns])
+}
+
+/**
+ * Kills every process inside any of `namespaces` (one pass over /proc, as `ip netns pids` does for one), then deletes
+ * them all in one `ip -batch` in the order given. One `ip netns pids` and one `ip netns del` per namespace took 283 s
+ * for 1,000 pods: each scans /proc or copies the mount namespace, and they all ran at once.
+ */
+async function removeNamespaces(exec: Exec, namespaces: readonly string[]): Promise<void> {
+  const inodes = new Set<number>()
+  for (const ns of namespaces) {
     try {
-      process.kill(Number(pid), 'SIGKILL')
+      inodes.add(statSync(`/run/netns/${ns}`).ino)
     } catch {}
   }
-  await exec('ip', ['netns', 'del', ns])
+  if (inodes.size) {
+    let pids: string[] = []
+    try {
+      pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d))
+    } catch {}
+    for (const pid of pids) {
+      if (Number(pid) === process.pid) continue
+      let link = ''
+      try {
+        link = readlinkSync(`/proc/${pid}/ns/net`)
+      } catch {
+        continue
+      }
+      const ino = Number(/^net:\[(\d+)\]$/.exec(link)?.[1])
+      if (!inodes.has(ino)) continue
+      try {
+        process.kill(Number(pid), 'SIGKILL')
+      } catch {}
+    }
+  }
+  if (namespaces.length) await exec('ip', ['-force', '-batch', '-'], { input: namespaces.map((ns) => `netns del ${ns}`).join('\n') + '\n' })
 }
 
 /**
@@ -38,7 +67,7 @@ export async function cleanupSessions(exec: Exec, opts: { only?: string; include
     const mine = all.filter((ns) => sessionOf(ns) === sid)
     // Pods and externals first, then nodes and the fabric (their links go with them).
     mine.sort((a, b) => rank(a) - rank(b))
-    await Promise.all(mine.map((ns) => removeNamespace(exec, ns)))
+    await removeNamespaces(exec, mine)
     removed.push(...mine)
     rmSync(`${OWNER_DIR}/${sid}.pid`, { force: true })
   }

@@ -8,7 +8,7 @@ import { applyAction, initialState } from '../../scenario/apply-actions.js'
 import { uniqueTargets } from '../../scenario/targets.js'
 import type { Driver, DriverInfo, InfraChaos, ProbeConnection, RawOutcome } from '../driver.js'
 import { connectSpec, probeBySource } from '../probe-fanout.js'
-import { Agent } from './agents.js'
+import { Agent, findPython, launchBurst } from './agents.js'
 import { cleanupSessions } from './cleanup.js'
 import type { Faults } from './compile-nft.js'
 import { LocalDataplane } from './dataplane.js'
@@ -20,7 +20,16 @@ import { type Exec, defaultExec, execOrThrow } from '../exec.js'
 import { claimSession, newSessionId, releaseSession } from './names.js'
 import { preflight } from './preflight.js'
 import { localScenarioUnsupported } from './supports.js'
-import { type EndpointPlan, type TopologyPlan, buildTopology, checkPlan, planTopology, rebuildPod, restartNodeLinks } from './topology.js'
+import {
+  type EndpointPlan,
+  GATEWAY,
+  type TopologyPlan,
+  buildTopology,
+  checkPlan,
+  planTopology,
+  rebuildPod,
+  restartNodeLinks,
+} from './topology.js'
 
 /** How the local cluster is laid out and which faults its dataplane has. */
 export interface LocalDriverOptions {
@@ -44,6 +53,9 @@ export class LocalDriver implements Driver {
   private readonly sid = newSessionId()
   private plan?: TopologyPlan
   private current?: ClusterState
+  /** The agent process of each node (by node namespace) and of the externals (by the fabric's). */
+  private processes = new Map<string, Agent>()
+  /** Which agent serves and probes for each pod and external (by endpoint id), while it is served. */
   private agents = new Map<string, Agent>()
   private claimed = false
   private dataplane?: LocalDataplane
@@ -71,7 +83,8 @@ export class LocalDriver implements Driver {
     this.scenario = scenario
     for (const e of [...scenario.pods, ...scenario.externals]) this.used.add(e.ip)
     const t0 = Date.now()
-    await buildTopology(plan, this.exec)
+    await buildTopology(plan, this.exec, { podSides: false })
+    const tLinks = Date.now()
     signal.throwIfAborted()
     this.dataplane = new LocalDataplane(plan, () => this.current!, this.current, {
       exec: this.exec,
@@ -79,18 +92,31 @@ export class LocalDriver implements Driver {
       faults: this.opts.faults,
     })
     await this.dataplane.start()
-    // One agent per pod and per external: it serves the probe targets and probes on command.
+    const tDataplane = Date.now()
+    // One agent process per node, serving and probing for all its pods, and one for the externals.
     const servePorts = (id: string): { port: number; protocol: Target['protocol'] }[] => {
       const pod = scenario.pods.find((p) => podId(p) === id)
       const all = pod ? uniqueTargets(scenario) : scenario.externals.find((e) => e.name === id)!.ports
       return all.filter((t) => t.protocol !== 'SCTP').map((t) => ({ port: t.port, protocol: t.protocol }))
     }
-    const limit = pLimit(8)
+    const burst = launchBurst(plan.nodes.length + (plan.externals.length ? 1 : 0))
+    const python = (await findPython(this.exec))?.executable
+    for (const n of plan.nodes) this.processes.set(n.ns, new Agent(n.ns, burst, python))
+    if (plan.externals.length) this.processes.set(plan.fabricNs, new Agent(plan.fabricNs, burst, python))
+    await Promise.all([...this.processes.values()].map((a) => a.started(60000)))
+    const limit = pLimit(64)
     this.servePorts = servePorts
-    await Promise.all([...plan.pods, ...plan.externals].map((e) => limit(() => this.startAgent(e))))
-    this.opts.log?.(
-      `topology up (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    await Promise.all(
+      [...plan.pods, ...plan.externals].map((e) => limit(() => this.startAgent(e, e.node ? { ip: e.ip, gateway: GATEWAY } : undefined))),
     )
+    this.opts.log?.(
+      `topology up (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${secs(Date.now() - t0)} (links ${secs(tLinks - t0)}, dataplane ${secs(tDataplane - tLinks)}, agents ${secs(Date.now() - tDataplane)})`,
+    )
+  }
+
+  /** The agent processes' ids (the bench reads their CPU time). */
+  agentPids(): number[] {
+    return [...this.processes.values()].flatMap((a) => (a.pid ? [a.pid] : []))
   }
 
   private servePorts: (id: string) => { port: number; protocol: Target['protocol'] }[] = () => []
@@ -102,11 +128,13 @@ export class LocalDriver implements Driver {
     )
   }
 
-  /** Starts the serving and probing agent of a pod or external. */
-  private async startAgent(e: EndpointPlan): Promise<void> {
-    const agent = new Agent(e.ns)
+  /** Has the agent of a pod's node (or of the externals) serve it (after setting up a new pod's side of its link). */
+  private async startAgent(e: EndpointPlan, setup?: { ip: string; gateway: string }): Promise<void> {
+    const agent = this.processes.get(e.node?.ns ?? this.plan!.fabricNs)
+    if (!agent) throw new InfraError(`no agent process for ${e.id}`)
+    const listen = this.servePorts(e.id)
+    await agent.send({ cmd: 'serve', identity: e.id, netns: `/run/netns/${e.ns}`, listen, ...(setup ? { setup } : {}) }, 15000)
     this.agents.set(e.id, agent)
-    await agent.send({ cmd: 'serve', identity: e.id, listen: this.servePorts(e.id) }, 15000)
   }
 
   async apply(actions: readonly Action[]): Promise<void> {
@@ -170,7 +198,9 @@ export class LocalDriver implements Driver {
     this.used.add(newIp)
     this.recreating.add(id)
     try {
-      await this.agents.get(id)?.stop()
+      // Its sockets closed first: they would keep the old namespace alive.
+      await this.agents.get(id)?.send({ cmd: 'unserve', identity: id }, 15000)
+      this.agents.delete(id)
       // Delete the veth from the node's side first: a namespace's deletion frees its links only lazily.
       await execOrThrow(this.exec, ['ip', '-n', p.node!.ns, 'link', 'del', p.hostIf!])
       await execOrThrow(this.exec, ['ip', 'netns', 'del', p.ns])
@@ -202,7 +232,9 @@ export class LocalDriver implements Driver {
       if (this.recreating.has(from)) return gone()
       if (!agent) throw new InfraError(`no agent for ${from}`)
       try {
-        const r = await agent.send({ cmd: 'probe', timeoutMs, connect, attempts: this.opts.attempts ?? 3 }, timeoutMs + 10000)
+        // Slack for a loaded machine, more for a big round: each agent paces all its sources' attempts (launchBurst).
+        const budget = timeoutMs + 10000 + Math.round((5 * connections.length) / Math.max(1, this.processes.size))
+        const r = await agent.send({ cmd: 'probe', from, timeoutMs, connect, attempts: this.opts.attempts ?? 3 }, budget)
         return r.results ?? []
       } catch (e) {
         if (this.recreating.has(from)) return gone()
@@ -213,7 +245,8 @@ export class LocalDriver implements Driver {
 
   async down(): Promise<void> {
     this.dataplane?.close()
-    await Promise.all([...this.agents.values()].map((a) => a.stop()))
+    await Promise.all([...this.processes.values()].map((a) => a.stop()))
+    this.processes.clear()
     this.agents.clear()
     if (this.claimed) {
       await cleanupSessions(this.exec, { only: this.sid })
@@ -221,4 +254,8 @@ export class LocalDriver implements Driver {
       this.claimed = false
     }
   }
+}
+
+function secs(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`
 }

@@ -1,6 +1,7 @@
-// Why: say exactly what is missing before touching anything (root, ip, nft, network namespaces).
+// Why: say exactly what is missing before touching anything (root, ip, nft, python3 for the agents).
 import { EnvironmentError } from '../../errors.js'
 import type { Exec } from '../exec.js'
+import { findPython } from './agents.js'
 
 /** Versions of the tools found; throws InfraError (exit 3) naming what to install. */
 export async function preflight(exec: Exec): Promise<Record<string, string>> {
@@ -16,6 +17,10 @@ export async function preflight(exec: Exec): Promise<Record<string, string>> {
   const nft = await exec('nft', ['--version']).catch(() => undefined)
   if (!nft || nft.exitCode !== 0) missing.push('nftables')
   else versions.nftables = nft.stdout.trim()
+  // The agents are Python 3 (agent-py.ts).
+  const py = await findPython(exec)
+  if (!py) missing.push('python3')
+  else versions.python3 = py.version
   if (missing.length)
     throw new EnvironmentError(`the local driver needs ${missing.join(' and ')}`, { hint: `apt-get install ${missing.join(' ')}` })
   const kernel = await exec('uname', ['-r'])

@@ -1,0 +1,468 @@
+// Why: the local agent's program. Python 3 because it can enter a network namespace (setns) for one socket and
+// come back, which Node cannot: ONE process then serves and probes for every pod of a node, where a Node process per
+// pod cost 35 ms of start-up and 44 MB each. Kept as a string so it ships in dist/ with the rest (run with
+// `python3 -c`); `test/drivers/local/agent-py.test.ts` compiles it and drives it without the driver.
+
+/** The agent's Python source: JSON lines on stdin/stdout (see agent-protocol.ts); argv: its namespace, launch burst. */
+export const AGENT_PY = String.raw`
+# netpol-harness local agent: ONE process serves and probes for many endpoints (all the pods of a node, or the
+# externals). A socket keeps the network namespace it was created in, so the process enters an endpoint's
+# namespace (setns) only to create a socket and goes back home at once; everything else is one epoll loop.
+# Speaks JSON lines on stdin/stdout; exits when stdin closes.
+import asyncio, ctypes, errno, json, os, select, socket, struct, sys
+
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def setns(fd):
+    if hasattr(os, 'setns'):
+        os.setns(fd, CLONE_NEWNET)
+    elif _libc.setns(fd, CLONE_NEWNET) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+
+
+HOME = os.open('/proc/self/ns/net', os.O_RDONLY)
+inside = [HOME]  # the namespace this thread is in now
+
+
+def enter(fd):
+    if inside[0] != fd:
+        setns(fd)
+        inside[0] = fd
+
+
+def go_home():
+    enter(HOME)
+loop = None
+endpoints = {}  # identity -> Endpoint
+
+# UDP source ports chosen here, never by the kernel (see docs/local-driver.md "Every probe is a new flow"): one
+# cursor per source and destination over Linux's default ephemeral range, so a 5-tuple comes back only after
+# 28,232 attempts, long after conntrack forgot the old flow.
+PORT_LOW, PORT_HIGH = 32768, 60999
+SPAN = PORT_HIGH - PORT_LOW + 1
+cursors = {}
+
+
+def next_source_port(key):
+    cur = cursors.get(key)
+    if cur is None:
+        cur = 0
+        for ch in key:
+            cur = (cur * 31 + ord(ch)) & 0xFFFFFFFF
+        cur %= SPAN
+    cursors[key] = (cur + 1) % SPAN
+    return PORT_LOW + cur
+
+
+# rtnetlink, for a pod's own side of its link (lo and eth0 up, its address, the route to its node). The same
+# requests as ip -n <pod> -batch, without what that costs per pod: each ip -n copies the mount namespace
+# (iproute2 netns_switch: unshare(CLONE_NEWNS), remount /sys), which with 1,000 namespaces mounted in /run/netns
+# took 160 ms per pod on this machine. Constants from linux/netlink.h, linux/rtnetlink.h, linux/if_addr.h.
+NLMSG_ERROR, RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE = 2, 16, 20, 24
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_REPLACE, NLM_F_CREATE = 0x1, 0x4, 0x100, 0x400
+IFA_ADDRESS, IFA_LOCAL, RTA_DST, RTA_OIF, RTA_GATEWAY = 1, 2, 1, 4, 5
+RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RTN_UNICAST = 254, 3, 0, 253, 1
+
+
+def rtattr(kind, data):
+    n = 4 + len(data)
+    return struct.pack('HH', n, kind) + data + b'\0' * (-n % 4)
+
+
+def netlink(requests):
+    # requests: (type, flags, body); every one acknowledged, the first error raised.
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+    try:
+        for seq, (kind, flags, body) in enumerate(requests, 1):
+            s.send(struct.pack('IHHII', 16 + len(body), kind, flags | NLM_F_REQUEST | NLM_F_ACK, seq, 0) + body)
+            acked = False
+            while not acked:
+                data, off = s.recv(65536), 0
+                while off + 16 <= len(data):
+                    n, t, _, got, _ = struct.unpack_from('IHHII', data, off)
+                    if t == NLMSG_ERROR and got == seq:
+                        err = struct.unpack_from('i', data, off + 16)[0]
+                        if err:
+                            raise OSError(-err, os.strerror(-err))
+                        acked = True
+                    off += (n + 3) & ~3
+    finally:
+        s.close()
+
+
+def configure_pod(ip, gateway):
+    # Runs inside the pod's namespace: lo and eth0 up, ip/32 on eth0, gateway on link, default route via gateway.
+    lo, eth0 = socket.if_nametoindex('lo'), socket.if_nametoindex('eth0')
+    up = lambda i: (RTM_NEWLINK, 0, struct.pack('BxHiII', socket.AF_UNSPEC, 0, i, 1, 1))
+    addr = socket.inet_aton(ip)
+    gw = socket.inet_aton(gateway)
+    route = lambda dst_len, scope, attrs: (
+        RTM_NEWROUTE,
+        NLM_F_CREATE | NLM_F_REPLACE,
+        struct.pack('BBBBBBBBI', socket.AF_INET, dst_len, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, scope, RTN_UNICAST, 0) + attrs,
+    )
+    netlink([
+        up(lo),
+        up(eth0),
+        (RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, struct.pack('BBBBI', socket.AF_INET, 32, 0, 0, eth0) + rtattr(IFA_LOCAL, addr) + rtattr(IFA_ADDRESS, addr)),
+        route(32, RT_SCOPE_LINK, rtattr(RTA_DST, gw) + rtattr(RTA_OIF, struct.pack('i', eth0))),
+        route(0, RT_SCOPE_UNIVERSE, rtattr(RTA_GATEWAY, gw) + rtattr(RTA_OIF, struct.pack('i', eth0))),
+    ])
+
+
+class Endpoint:
+    def __init__(self, identity, netns):
+        self.identity = identity
+        self.reply = (identity + '\n').encode()
+        self.nsfd = os.open(netns, os.O_RDONLY)
+        self.servers = []
+
+    def configure(self, setup):
+        enter(self.nsfd)
+        try:
+            configure_pod(setup['ip'], setup['gateway'])
+        finally:
+            go_home()
+
+    def socket(self, kind):
+        # Created inside the endpoint's namespace, where it stays. The thread stays there too until the caller
+        # goes home (once per burst of attempts: consecutive attempts mostly share a source).
+        enter(self.nsfd)
+        return socket.socket(socket.AF_INET, kind | socket.SOCK_NONBLOCK)
+
+    def close(self):
+        go_home()
+        for s in self.servers:
+            loop.remove_reader(s.fileno())
+            s.close()
+        self.servers = []
+        os.close(self.nsfd)
+
+
+def serve_tcp(ep, port):
+    s = ep.socket(socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('0.0.0.0', port))
+    s.listen(4096)
+
+    def on_accept():
+        while True:
+            try:
+                c, _ = s.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            try:
+                c.send(ep.reply)
+            except OSError:
+                pass
+            c.close()
+
+    loop.add_reader(s.fileno(), on_accept)
+    ep.servers.append(s)
+
+
+def serve_udp(ep, port):
+    s = ep.socket(socket.SOCK_DGRAM)
+    s.bind(('0.0.0.0', port))
+
+    def on_datagram():
+        while True:
+            try:
+                _, addr = s.recvfrom(512)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                continue
+            try:
+                s.sendto(ep.reply, addr)
+            except OSError:
+                pass
+
+    loop.add_reader(s.fileno(), on_datagram)
+    ep.servers.append(s)
+
+
+def errname(n):
+    return errno.errorcode.get(n, str(n))
+
+
+class Attempt:
+    """One connection attempt from an endpoint; calls done(outcome) once: connected, refused, error or timeout."""
+
+    def __init__(self, ep, c, deadline, done):
+        self.ep, self.c, self.done_cb, self.sock, self.buf, self.finished = ep, c, done, None, b'', False
+        self.timer = loop.call_at(deadline, self.on_deadline)
+        try:
+            if c['protocol'] == 'TCP':
+                self.start_tcp()
+            else:
+                self.start_udp()
+        except OSError as e:
+            self.finish({'outcome': 'error', 'detail': errname(e.errno) if e.errno else str(e)})
+
+    def finish(self, o):
+        if self.finished:
+            return
+        self.finished = True
+        self.timer.cancel()
+        if self.sock is not None:
+            fd = self.sock.fileno()
+            if fd >= 0:
+                loop.remove_reader(fd)
+                loop.remove_writer(fd)
+            self.sock.close()
+        self.done_cb(o)
+
+    def start_tcp(self):
+        self.sock = self.ep.socket(socket.SOCK_STREAM)
+        err = self.sock.connect_ex((self.c['ip'], self.c['port']))
+        if err in (0, errno.EINPROGRESS):
+            loop.add_writer(self.sock.fileno(), self.on_connected)
+        else:
+            self.fail(err)
+
+    def fail(self, err):
+        if err == errno.ECONNREFUSED:
+            self.finish({'outcome': 'refused', 'detail': 'ECONNREFUSED'})
+        else:
+            self.finish({'outcome': 'error', 'detail': errname(err)})
+
+    def on_connected(self):
+        loop.remove_writer(self.sock.fileno())
+        err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            return self.fail(err)
+        loop.add_reader(self.sock.fileno(), self.on_data)
+
+    def on_data(self):
+        try:
+            d = self.sock.recv(512)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as e:
+            return self.fail(e.errno)
+        if d:
+            self.buf += d
+            if b'\n' in self.buf:
+                self.finish({'outcome': 'connected', 'answeredBy': self.buf.decode(errors='replace').strip()})
+        elif self.buf:
+            self.finish({'outcome': 'connected', 'answeredBy': self.buf.decode(errors='replace').strip()})
+        else:
+            self.finish({'outcome': 'error', 'detail': 'connection closed without a reply'})
+
+    def start_udp(self):
+        dest = '%s:%d' % (self.c['ip'], self.c['port'])
+        s, last = None, None
+        for _ in range(32):
+            cand = self.ep.socket(socket.SOCK_DGRAM)
+            try:
+                cand.bind(('0.0.0.0', next_source_port(self.ep.identity + '>' + dest)))
+                s = cand
+                break
+            except OSError as e:
+                cand.close()
+                last = e
+                if e.errno != errno.EADDRINUSE:
+                    break
+        if s is None:
+            return self.finish({'outcome': 'error', 'detail': 'no fresh UDP source port: ' + errname(last.errno)})
+        self.sock = s
+        s.connect((self.c['ip'], self.c['port']))
+        loop.add_reader(s.fileno(), self.on_datagram)
+        s.send(b'probe\n')
+
+    def on_datagram(self):
+        try:
+            d = self.sock.recv(512)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as e:
+            return self.fail(e.errno)
+        self.finish({'outcome': 'connected', 'answeredBy': d.decode(errors='replace').strip()})
+
+    def on_deadline(self):
+        # Last look before calling it a timeout: an answer the kernel already holds counts, even when this busy
+        # loop has not read it yet (a timeout must mean nothing came back, never that we were slow to look).
+        if self.finished or self.sock is None:
+            return self.finish({'outcome': 'timeout'})
+        fd = self.sock.fileno()
+        if self.c['protocol'] == 'TCP' and not self.buf:
+            p = select.poll()
+            p.register(fd, select.POLLOUT)
+            if p.poll(0) and not self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                pass  # connected: read below
+            else:
+                return self.finish({'outcome': 'timeout'})
+        try:
+            d = self.sock.recv(512)
+        except OSError:
+            d = b''
+        data = self.buf + d
+        if data:
+            return self.finish({'outcome': 'connected', 'answeredBy': data.decode(errors='replace').strip()})
+        self.finish({'outcome': 'timeout'})
+
+
+class Pacer:
+    """Launches attempts at most BURST per loop turn, so a big round cannot starve the loop that reads answers."""
+
+    def __init__(self, burst):
+        self.burst, self.queue, self.scheduled = burst, [], False
+
+    def push(self, fn):
+        self.queue.append(fn)
+        if not self.scheduled:
+            self.scheduled = True
+            loop.call_soon(self.run)
+
+    def run(self):
+        batch, self.queue = self.queue[: self.burst], self.queue[self.burst :]
+        try:
+            for fn in batch:
+                fn()
+        finally:
+            go_home()
+        if self.queue:
+            loop.call_soon(self.run)
+        else:
+            self.scheduled = False
+
+
+pacer = None
+
+
+def connect(ep, c, timeout_ms, attempts, on_result):
+    """Hedged: a new attempt every timeout/attempts while none answered, all within one timeout from the first."""
+    state = {'pending': 0, 'launched': 0, 'done': False, 'timers': [], 'start': None}
+    key = c['key']
+
+    def result(i, o):
+        state['pending'] -= 1
+        if state['done']:
+            return
+        if o['outcome'] != 'timeout' or (state['pending'] == 0 and state['launched'] == attempts):
+            state['done'] = True
+            for h in state['timers']:
+                h.cancel()
+            r = dict(o)
+            r['key'] = key
+            r['latencyMs'] = round((loop.time() - state['start']) * 1000, 2)
+            if i > 0:
+                r['detail'] = ', '.join(x for x in (o.get('detail'), 'attempt %d' % (i + 1)) if x)
+            on_result(r)
+
+    def launch(i):
+        if state['done']:
+            return
+        now = loop.time()
+        if state['start'] is None:
+            state['start'] = now
+            # The window starts when the first attempt really starts, so pacing never eats into it.
+            for j in range(1, attempts):
+                state['timers'].append(loop.call_at(now + j * timeout_ms / attempts / 1000, lambda j=j: hedge(j)))
+        state['pending'] += 1
+        state['launched'] += 1
+        Attempt(ep, c, state['start'] + timeout_ms / 1000, lambda o: result(i, o))
+
+    def hedge(j):
+        try:
+            launch(j)
+        finally:
+            go_home()
+
+    pacer.push(lambda: launch(0))
+
+
+def write(obj):
+    out.write((json.dumps(obj, separators=(',', ':')) + '\n').encode())
+
+
+def handle(cmd):
+    kind = cmd.get('cmd')
+    rid = cmd.get('id', -1)
+    try:
+        if kind == 'serve':
+            old = endpoints.pop(cmd['identity'], None)
+            if old:
+                old.close()
+            ep = Endpoint(cmd['identity'], cmd['netns'])
+            endpoints[ep.identity] = ep
+            try:
+                if cmd.get('setup'):
+                    ep.configure(cmd['setup'])
+                for l in cmd['listen']:
+                    if l['protocol'] == 'TCP':
+                        serve_tcp(ep, l['port'])
+                    elif l['protocol'] == 'UDP':
+                        serve_udp(ep, l['port'])
+            except OSError as e:
+                ep.close()
+                del endpoints[ep.identity]
+                return write({'id': rid, 'ok': False, 'error': '%s: %s' % (ep.identity, e)})
+            finally:
+                go_home()
+            return write({'id': rid, 'ok': True})
+        if kind == 'unserve':
+            ep = endpoints.pop(cmd['identity'], None)
+            if ep:
+                ep.close()
+            return write({'id': rid, 'ok': True})
+        if kind == 'probe':
+            ep = endpoints.get(cmd['from'])
+            if ep is None:
+                return write({'id': rid, 'ok': False, 'error': 'no endpoint %s in this agent' % cmd['from']})
+            conns = cmd['connect']
+            results = [None] * len(conns)
+            left = [len(conns)]
+            if not conns:
+                return write({'id': rid, 'ok': True, 'results': []})
+
+            def on_result(i, r):
+                results[i] = r
+                left[0] -= 1
+                if left[0] == 0:
+                    write({'id': rid, 'ok': True, 'results': results})
+
+            for i, c in enumerate(conns):
+                if c['protocol'] not in ('TCP', 'UDP'):
+                    on_result(i, {'key': c['key'], 'outcome': 'error', 'latencyMs': 0, 'detail': 'SCTP is not supported by the local agent'})
+                else:
+                    connect(ep, c, cmd['timeoutMs'], max(1, cmd.get('attempts') or 1), lambda r, i=i: on_result(i, r))
+            return
+        write({'id': rid, 'ok': False, 'error': 'unknown command %s' % kind})
+    except Exception as e:  # a bad command must not take the other endpoints down
+        go_home()
+        write({'id': rid, 'ok': False, 'error': '%s: %s' % (type(e).__name__, e)})
+
+
+async def main():
+    global loop, out, pacer
+    loop = asyncio.get_running_loop()
+    pacer = Pacer(int(sys.argv[2]) if len(sys.argv) > 2 else 64)
+    reader = asyncio.StreamReader(limit=1 << 26)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    out, _ = await loop.connect_write_pipe(asyncio.Protocol, sys.stdout)
+    write({'id': 0, 'ok': True})  # hello: running and reading commands
+    while True:
+        line = await reader.readline()
+        if not line:
+            break
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            cmd = json.loads(line)
+        except ValueError:
+            write({'id': -1, 'ok': False, 'error': 'bad command: ' + line[:80].decode(errors='replace')})
+            continue
+        handle(cmd)
+    os._exit(0)
+
+
+asyncio.run(main())
+`

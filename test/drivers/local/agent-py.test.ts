@@ -1,0 +1,81 @@
+// The Python agent on its own (no driver, no dataplane): it sets up a pod's side of its link over rtnetlink, serves
+// with the endpoint's identity in the endpoint's namespace while living in another, probes from there (connected,
+// refused, timeout), stops serving on command, and says hello before anything else.
+import t from 'tap'
+import { execa } from 'execa'
+import { Agent, launchBurst } from '../../../src/drivers/local/agents.js'
+import { cannotRunLocal } from '../../helpers/can-run.js'
+
+const skip = await cannotRunLocal([['python3', '--version']])
+
+t.test('launch bursts scale with the CPUs per agent, never below 8', async (t) => {
+  t.equal(launchBurst(2, 2), 64)
+  t.equal(launchBurst(1, 8), 512)
+  t.equal(launchBurst(100, 2), 8)
+})
+
+t.test('serve, probe and unserve across namespaces', { skip, timeout: 60000 }, async (t) => {
+  // Not the driver's nph-<sid>- pattern: no cleanup of a concurrent run touches these.
+  const home = `nphtest-agent-${process.pid}-home`
+  const pod = `nphtest-agent-${process.pid}-pod`
+  await execa('ip', ['-batch', '-'], { input: `netns add ${home}\nnetns add ${pod}\n` })
+  t.teardown(() => execa('ip', ['-force', '-batch', '-'], { input: `netns del ${home}\nnetns del ${pod}\n`, reject: false }))
+  // A veth whose peer stays in the pod (up, no address: nothing answers there): the agent brings eth0 up, gives it
+  // the address and routes via the gateway.
+  await execa('ip', ['-n', pod, '-batch', '-'], { input: 'link add eth0 type veth peer name peer0\nlink set peer0 up\n' })
+
+  const agent = new Agent(home, 8)
+  t.teardown(() => agent.stop())
+  await agent.started(30000)
+  await agent.send(
+    {
+      cmd: 'serve',
+      identity: 'x/a',
+      netns: `/run/netns/${pod}`,
+      listen: [
+        { port: 8080, protocol: 'TCP' },
+        { port: 8053, protocol: 'UDP' },
+      ],
+      setup: { ip: '10.99.0.1', gateway: '169.254.1.1' },
+    },
+    15000,
+  )
+  const addr = await execa('ip', ['-n', pod, '-o', '-4', 'addr', 'show', 'dev', 'eth0'])
+  t.match(addr.stdout, /inet 10\.99\.0\.1\/32/, 'the pod address is on eth0')
+  const routes = await execa('ip', ['-n', pod, 'route'])
+  t.match(routes.stdout, /default via 169\.254\.1\.1 dev eth0/, 'default route via the gateway')
+  t.match(routes.stdout, /169\.254\.1\.1 dev eth0 .*scope link/, 'the gateway is on link')
+  const lo = await execa('ip', ['-n', pod, '-o', 'link', 'show', 'lo'])
+  t.match(lo.stdout, /state UNKNOWN|,UP/, 'lo is up')
+  // The servers are in the pod's namespace, not in the agent's own.
+  const listening = (ns: string) => execa('ip', ['netns', 'exec', ns, 'ss', '-Htln', 'sport = :8080']).then((r) => r.stdout.trim())
+  t.not(await listening(pod), '', 'TCP 8080 listens in the pod namespace')
+  t.equal(await listening(home), '', 'and not where the agent process lives')
+
+  const probe = (connect: { key: string; ip: string; port: number; protocol: 'TCP' | 'UDP' }[], attempts = 1) =>
+    agent.send({ cmd: 'probe', from: 'x/a', timeoutMs: 600, connect, attempts }, 10000).then((r) => r.results ?? [])
+  const r = await probe([
+    { key: 'tcp', ip: '10.99.0.1', port: 8080, protocol: 'TCP' },
+    { key: 'udp', ip: '10.99.0.1', port: 8053, protocol: 'UDP' },
+    { key: 'tcp-closed', ip: '10.99.0.1', port: 8081, protocol: 'TCP' },
+    { key: 'udp-closed', ip: '10.99.0.1', port: 8054, protocol: 'UDP' },
+    // Routed to a gateway that never answers.
+    { key: 'nowhere', ip: '10.99.0.2', port: 8080, protocol: 'TCP' },
+  ])
+  const by = new Map(r.map((o) => [o.key, o]))
+  t.match(by.get('tcp'), { outcome: 'connected', answeredBy: 'x/a' })
+  t.match(by.get('udp'), { outcome: 'connected', answeredBy: 'x/a' })
+  t.match(by.get('tcp-closed'), { outcome: 'refused' })
+  t.match(by.get('udp-closed'), { outcome: 'refused' })
+  t.match(by.get('nowhere'), { outcome: 'timeout' })
+  t.ok(by.get('nowhere')!.latencyMs >= 550, `a timeout takes the timeout (${by.get('nowhere')!.latencyMs} ms)`)
+
+  // Hedged: three attempts within the one timeout, still one verdict.
+  const [hedged] = await probe([{ key: 'h', ip: '10.99.0.2', port: 8080, protocol: 'TCP' }], 3)
+  t.equal(hedged.outcome, 'timeout')
+  t.ok(hedged.latencyMs < 900, `hedges stay within the timeout (${hedged.latencyMs} ms)`)
+
+  await agent.send({ cmd: 'unserve', identity: 'x/a' }, 10000)
+  t.equal(await listening(pod), '', 'unserve closes its sockets')
+  await t.rejects(probe([{ key: 'tcp', ip: '10.99.0.1', port: 8080, protocol: 'TCP' }]), /no endpoint x\/a/)
+})
