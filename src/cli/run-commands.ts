@@ -8,8 +8,11 @@ import { defaultExec } from '../drivers/exec.js'
 import { FAULT_MODES, type FaultMode, type Faults } from '../drivers/local/compile-nft.js'
 import { runScenarios } from '../runner/run.js'
 import { DEFAULT_RUN_OPTIONS } from '../runner/run-step.js'
+import { DEFAULT_ADAPTIVE_TIMEOUT, parseAdaptiveTimeout } from '../runner/adaptive-timeout.js'
+import { defaultParallel } from '../runner/parallel.js'
 import { parseDuration } from '../scenario/duration.js'
 import { loadScenarios } from '../scenario/load.js'
+import type { Scenario } from '../model/scenario.js'
 import { selectByTags, tagSet } from '../scenario/select.js'
 import { writeReports } from '../report/write.js'
 import type { Io } from './io.js'
@@ -30,6 +33,8 @@ interface RunFlags extends ClusterFlags {
   tags: string[]
   skip: string[]
   quiet?: boolean
+  parallel: string
+  adaptiveTimeout: string
 }
 
 function positiveInt(name: string, v: string, min = 0): number {
@@ -104,6 +109,16 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
     )
+    .option(
+      '--parallel <n>',
+      'how many scenarios run at once, each on its own cluster (auto: local driver by CPU count, kind/kube 1; see docs/speed.md)',
+      'auto',
+    )
+    .option(
+      '--adaptive-timeout <spec>',
+      'cells predicted denied wait <factor> x p99 of the allowed latencies of their round, at least <floor>, instead of the full timeout; or off',
+      `${DEFAULT_ADAPTIVE_TIMEOUT.factor},${DEFAULT_ADAPTIVE_TIMEOUT.floorMs}ms`,
+    )
     .option('-q, --quiet', 'no progress output')
   addClusterOptions(run)
   run
@@ -123,7 +138,13 @@ Examples:
     .action(async (paths: string[], flags: RunFlags) => {
       const settleMs = parseDuration(flags.settle)
       if (settleMs === undefined) throw new UsageError(`--settle: invalid duration "${flags.settle}" (use e.g. 10s, 500ms)`)
-      const opts = { ...DEFAULT_RUN_OPTIONS, settleMs, reprobes: positiveInt('--reprobes', flags.reprobes) }
+      const opts = {
+        ...DEFAULT_RUN_OPTIONS,
+        settleMs,
+        reprobes: positiveInt('--reprobes', flags.reprobes),
+        adaptiveTimeout: parseAdaptiveTimeout(flags.adaptiveTimeout, parseDuration),
+      }
+      const parallelFlag = flags.parallel === 'auto' ? undefined : positiveInt('--parallel', flags.parallel, 1)
       const nodes = positiveInt('--nodes', flags.nodes, 1)
       const faults = parseFaults(flags.fault)
       const resyncMs = parseDuration(flags.resync)
@@ -135,13 +156,14 @@ Examples:
           `no scenario left after --tags/--skip (tags present: ${[...new Set(loaded.flatMap((s) => s.tags))].sort().join(', ') || 'none'})`,
         )
       const driverName = await chooseDriver(flags.driver)
-      const progress = new Progress(io, !flags.quiet)
+      const parallel = Math.min(scenarios.length, parallelFlag ?? defaultParallel(driverName))
+      const progress = new Progress(io, !flags.quiet, parallel)
       const runId = makeRunId()
       const log = (l: string) => progress.log(l)
       // Kubernetes label values: the run id without its dashes.
       const labelId = runId.replace(/[^a-z0-9]/g, '')
       let cluster: KindCluster | undefined
-      let makeDriver: () => Driver
+      let makeDriver: (s: Scenario) => Driver
       // @kubernetes/client-node is about 800 modules: loaded only when a cluster driver is chosen.
       const clusterApi = async () => (await import('../drivers/kube/client-node-api.js')).clientNodeApi
       if (driverName === 'kind') {
@@ -160,7 +182,7 @@ Examples:
       } else if (driverName === 'kube') {
         const api = (await clusterApi())(flags.context)
         makeDriver = () => new KubeDriver({ api, runId: labelId, createdByUs: false, allowExisting: !!flags.allowExistingCluster, log })
-      } else makeDriver = () => new LocalDriver({ nodes, faults, resyncMs, log })
+      } else makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, log: (l) => progress.log(l, s) })
       const ac = new AbortController()
       let signalCode = 0
       const onSignal = (sig: NodeJS.Signals) => {
@@ -172,12 +194,20 @@ Examples:
       process.on('SIGINT', onSignal)
       process.on('SIGTERM', onSignal)
       try {
-        const report = await runScenarios(scenarios, makeDriver, runId, opts, ac.signal, {
-          scenarioStart: (s, i, n) => progress.scenario(s, i, n),
-          step: (_s, p) => progress.step(p),
-          scenarioEnd: (r) => progress.scenarioDone(r),
-          log: (l) => progress.log(l),
-        })
+        const report = await runScenarios(
+          scenarios,
+          makeDriver,
+          runId,
+          opts,
+          ac.signal,
+          {
+            scenarioStart: (s, i, n) => progress.scenario(s, i, n),
+            step: (s, p) => progress.step(p, s),
+            scenarioEnd: (r, i) => progress.scenarioDone(r, i),
+            log: (l, s) => progress.log(l, s),
+          },
+          parallel,
+        )
         const dir = writeReports(report, flags.reportDir)
         progress.summary(report, dir)
         setCode(signalCode || report.summary.exitCode)

@@ -153,7 +153,15 @@ export interface RunReport {
     readonly versions: Readonly<Record<string, string>>
     readonly timings?: Readonly<Record<string, number>>
   }
-  readonly options: { readonly settleMs: number; readonly reprobes: number; readonly roundIntervalMs: number }
+  readonly options: {
+    readonly settleMs: number
+    readonly reprobes: number
+    readonly roundIntervalMs: number
+    /** Denied cells' timeout: `factor` x p99 of the round's allowed latencies, at least `floorMs`; null: off (absent before it existed). */
+    readonly adaptiveTimeout?: { readonly factor: number; readonly floorMs: number } | null
+    /** How many scenarios ran at once (absent: one). */
+    readonly parallel?: number
+  }
   readonly summary: Summary
   readonly scenarios: readonly ScenarioReport[]
   readonly diagnostics: readonly string[]

@@ -25,16 +25,18 @@ function scenario(): Scenario {
   return r.scenario
 }
 
-/** Answers every connection by `decide(conn, round)`: true = the destination answers, false = timeout. */
+/** Answers every connection by `decide(conn, round, timeoutMs)`: true = the destination answers, false = timeout. */
 class ScriptedDriver implements Driver {
   info = { name: 'local' as const, cni: 'scripted', versions: {} }
   rounds = 0
   /** Connections in the current probe call. */
   batch = 0
+  /** Every probe call: the timeout it was given and its connections' keys. */
+  calls: { timeoutMs: number; keys: string[] }[] = []
   private st: ClusterState
   constructor(
     s: Scenario,
-    private readonly decide: (c: ProbeConnection, round: number) => boolean | 'wrong',
+    private readonly decide: (c: ProbeConnection, round: number, timeoutMs: number) => boolean | 'wrong' | 'error',
   ) {
     this.st = initialState(s)
   }
@@ -48,16 +50,19 @@ class ScriptedDriver implements Driver {
   unsupported(target: { protocol: string }) {
     return target.protocol === 'SCTP' ? 'no SCTP here' : undefined
   }
-  async probe(conns: readonly ProbeConnection[]): Promise<RawOutcome[]> {
+  async probe(conns: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
     this.rounds++
     this.batch = conns.length
-    return conns.map((c) => {
-      const d = this.decide(c, this.rounds)
+    this.calls.push({ timeoutMs, keys: conns.map((c) => c.key) })
+    return conns.map((c): RawOutcome => {
+      const d = this.decide(c, this.rounds, timeoutMs)
       return d === 'wrong'
         ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: 'someone/else' }
-        : d
-          ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: c.to }
-          : { key: c.key, outcome: 'timeout', latencyMs: 100 }
+        : d === 'error'
+          ? { key: c.key, outcome: 'error', latencyMs: 0, detail: 'no answer in time' }
+          : d
+            ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: c.to }
+            : { key: c.key, outcome: 'timeout', latencyMs: timeoutMs }
     })
   }
   chaosUnsupported() {
@@ -163,4 +168,101 @@ t.test('a reply from the wrong pod is a probe error, not allowed', async (t) => 
   const cell = r2.cells.find((c) => c.from === 'ext' && c.to === 'x/a' && c.protocol === 'TCP')!
   t.equal(cell.observation.result, 'error')
   t.equal(cell.classification, 'probe-error')
+})
+
+const adaptive = { ...opts, adaptiveTimeout: { factor: 4, floorMs: 20 } }
+const key = (from: string, to: string) => `${from}|${to}|80/TCP`
+
+t.test('adaptive timeout: allowed cells first at the full timeout, denied ones at k x p99 of their latencies', async (t) => {
+  const s = scenario()
+  const d = new ScriptedDriver(s, correct)
+  const r = await runStep(d, s, 0, adaptive, signal)
+  t.equal(r.converged, true)
+  t.equal(r.rounds, 1)
+  t.same(
+    d.calls.map((c) => c.timeoutMs),
+    [100, 20],
+    'the allowed cells at the scenario timeout (100 ms), then the denied ones at max(floor 20, 4 x 1 ms)',
+  )
+  const allowed = r.cells.filter((c) => c.prediction === 'allow' && c.observation.attempts.length)
+  const denied = r.cells.filter((c) => c.prediction === 'deny' && c.observation.attempts.length)
+  t.ok(allowed.length > 0 && denied.length > 0)
+  t.ok(allowed.every((c) => d.calls[0].keys.includes(`${c.from}|${c.to}|${c.port}/${c.protocol}`)))
+  t.ok(denied.every((c) => c.observation.result === 'blocked' && c.observation.latencyMs === 20 && c.classification === 'match'))
+  t.equal(r.timeoutMs, 100, 'the step reports its full timeout')
+})
+
+t.test('adaptive timeout off: one call per round at the full timeout', async (t) => {
+  const s = scenario()
+  const d = new ScriptedDriver(s, correct)
+  await runStep(d, s, 0, opts, signal)
+  t.same(
+    d.calls.map((c) => c.timeoutMs),
+    [100],
+  )
+})
+
+t.test('a cell that disagrees after a shortened timeout is probed again at the full timeout before the round counts', async (t) => {
+  const s = scenario()
+  // x/a -> x/b is denied; under the shortened timeout its probe errs (no answer at all in time), at the full one it
+  // times out as a blocked connection should.
+  const d = new ScriptedDriver(s, (c, _round, timeoutMs) => (c.from === 'x/a' && c.to === 'x/b' && timeoutMs < 100 ? 'error' : correct(c)))
+  const r = await runStep(d, s, 0, adaptive, signal)
+  t.equal(r.converged, true, 'the full-timeout re-probe decides: no disagreement')
+  t.equal(r.rounds, 1)
+  t.same(
+    d.calls.map((c) => c.timeoutMs),
+    [100, 20, 100],
+  )
+  t.same(d.calls[2].keys, [key('x/a', 'x/b')], 'only the cell whose shortened probe disagreed')
+  const cell = r.cells.find((c) => c.from === 'x/a' && c.to === 'x/b' && c.protocol === 'TCP')!
+  t.same(
+    cell.observation.attempts.map((a) => [a.round, a.result]),
+    [
+      [1, 'error'],
+      [1, 'blocked'],
+    ],
+  )
+  t.equal(cell.classification, 'match')
+})
+
+t.test('a stable disagreement is re-probed at the full timeout only', async (t) => {
+  const s = scenario()
+  const d = new ScriptedDriver(s, (c, _round, timeoutMs) =>
+    c.from === 'x/a' && c.to === 'x/b' ? (timeoutMs < 100 ? 'error' : true) : correct(c),
+  )
+  const r = await runStep(d, s, 0, { ...adaptive, settleMs: 30 }, signal)
+  t.equal(r.converged, false)
+  const cell = r.cells.find((c) => c.from === 'x/a' && c.to === 'x/b' && c.protocol === 'TCP')!
+  t.equal(cell.classification, 'fail-open', 'judged on full-timeout evidence: it connects')
+  const reprobes = d.calls.filter((c) => c.keys.length === 1 && c.keys[0] === key('x/a', 'x/b'))
+  t.ok(reprobes.length >= 4, 'the doubt re-probe of every round and the three re-probes')
+  t.ok(
+    reprobes.every((c) => c.timeoutMs === 100),
+    'all at the full timeout',
+  )
+})
+
+t.test('a round with no allowed answer of its own uses the latencies measured earlier on the driver, or the full timeout', async (t) => {
+  const s = scenario()
+  let broken = true
+  const d = new ScriptedDriver(s, (c) => !broken && correct(c))
+  await runStep(d, s, 0, { ...adaptive, settleMs: 0, reprobes: 0 }, signal)
+  t.same(
+    d.calls.slice(0, 2).map((c) => c.timeoutMs),
+    [100, 100],
+    'nothing answered, nothing measured before: the denied cells get the full timeout',
+  )
+  broken = false
+  d.calls = []
+  await runStep(d, s, 0, adaptive, signal)
+  t.same(
+    d.calls.map((c) => c.timeoutMs),
+    [100, 20],
+    'the same round measures',
+  )
+  broken = true
+  d.calls = []
+  await runStep(d, s, 0, { ...adaptive, settleMs: 0, reprobes: 0 }, signal)
+  t.equal(d.calls[1].timeoutMs, 20, 'no allowed answer in this round: the latencies the scenario measured before')
 })
