@@ -5,11 +5,11 @@ import { availableParallelism } from 'node:os'
 const LOCAL_MAX = 8
 
 /**
- * The default of `--parallel`. Local: twice the CPUs, at most LOCAL_MAX (a scenario spends most of its time waiting
- * on probe timeouts, the kernel and its agents, so two per CPU keep them busy; measured in docs/speed.md). kind and
- * kube: 1, because every scenario's probes are execs through one API server and kubelets, and concurrent scenarios'
+ * The default of `--parallel`. Local: one per CPU, at most LOCAL_MAX (a scenario waits on probe timeouts, but its
+ * setup starts a process per pod and many `ip` commands: more than one per CPU starved the agents of a loaded 2-core
+ * machine, see docs/speed.md). kind and kube: 1, because every scenario's probes are execs through one API server and kubelets, and concurrent scenarios'
  * rounds slow each other's time-to-enforce measurements; ask for more with --parallel.
  */
 export function defaultParallel(driver: 'local' | 'kind' | 'kube', cpus = availableParallelism()): number {
-  return driver === 'local' ? Math.max(1, Math.min(LOCAL_MAX, 2 * cpus)) : 1
+  return driver === 'local' ? Math.max(1, Math.min(LOCAL_MAX, cpus)) : 1
 }

@@ -10,6 +10,7 @@ import { initialState } from '../../src/scenario/apply-actions.js'
 import { parseScenario } from '../../src/scenario/parse.js'
 import { DEFAULT_RUN_OPTIONS } from '../../src/runner/run-step.js'
 import { runScenarios } from '../../src/runner/run.js'
+import { defaultParallel } from '../../src/runner/parallel.js'
 import { sleep } from '../../src/util/sleep.js'
 
 function scenario(name: string): Scenario {
@@ -118,4 +119,12 @@ t.test('an interrupt takes every running driver down', async (t) => {
     ['interrupted', 'interrupted', 'interrupted', 'not run: interrupted'],
   )
   t.equal(r.summary.exitCode, 130)
+})
+
+t.test('--parallel auto: one local scenario per CPU (at most 8), one at a time on a cluster', async (t) => {
+  t.equal(defaultParallel('local', 2), 2)
+  t.equal(defaultParallel('local', 1), 1)
+  t.equal(defaultParallel('local', 64), 8)
+  t.equal(defaultParallel('kind', 16), 1)
+  t.equal(defaultParallel('kube', 16), 1)
 })
