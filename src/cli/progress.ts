@@ -5,16 +5,27 @@ import type { RunReport, ScenarioReport } from '../report/model.js'
 import type { StepProgress } from '../runner/run-step.js'
 import type { Io } from './io.js'
 
-/** Progress lines on stderr while a run goes (per scenario and step), then the summary. */
+/**
+ * Progress lines on stderr while a run goes (per scenario and step), then the summary. With scenarios running at
+ * once (`parallel` > 1) every line names its scenario, nothing is redrawn in place, and each scenario's summary is
+ * held until those before it have printed theirs: summaries come out in scenario order.
+ */
 export class Progress {
-  private readonly tty = !!process.stderr.isTTY
+  private readonly tty: boolean
   private pending = false
   private t0 = performance.now()
+  /** Finished scenarios whose summary waits for an earlier one (parallel runs). */
+  private readonly held = new Map<number, ScenarioReport>()
+  private nextSummary = 0
+  private total = 0
 
   constructor(
     private readonly io: Io,
     private readonly enabled: boolean,
-  ) {}
+    private readonly parallel = 1,
+  ) {
+    this.tty = !!process.stderr.isTTY && parallel <= 1
+  }
 
   private line(text: string): void {
     if (!this.enabled) return
@@ -23,24 +34,50 @@ export class Progress {
     this.io.err(text + '\n')
   }
 
-  log(text: string): void {
-    this.line(`  ${text}`)
+  /** The prefix naming the scenario a line is about, when scenarios run at once. */
+  private who(s?: Scenario): string {
+    return this.parallel > 1 && s ? `[${s.name}] ` : ''
+  }
+
+  log(text: string, s?: Scenario): void {
+    this.line(`  ${this.who(s)}${text}`)
   }
 
   scenario(s: Scenario, i: number, n: number): void {
-    this.line(`[${i + 1}/${n}] ${s.name} (${s.file})`)
+    this.total = n
+    this.line(`[${i + 1}/${n}] ${this.parallel > 1 ? 'start ' : ''}${s.name} (${s.file})`)
   }
 
-  step(p: StepProgress): void {
+  step(p: StepProgress, s?: Scenario): void {
     if (!this.enabled) return
-    const text = `  step ${p.step}/${p.steps} ${p.name}: round ${p.round}, ${p.agreeing}/${p.probed} cells agree, ${(p.elapsedMs / 1000).toFixed(1)} s`
+    const text = `  ${this.who(s)}step ${p.step}/${p.steps} ${p.name}: round ${p.round}, ${p.agreeing}/${p.probed} cells agree, ${(p.elapsedMs / 1000).toFixed(1)} s`
     if (this.tty) {
       this.io.err(`\r\x1b[K${text}`)
       this.pending = true
     } else if (p.agreeing === p.probed || p.round === 1 || p.round % 10 === 0) this.line(text)
   }
 
-  scenarioDone(r: ScenarioReport): void {
+  /** A scenario ended: its summary now, or (parallel) once every scenario before `index` has printed its own. */
+  scenarioDone(r: ScenarioReport, index = this.nextSummary): void {
+    if (this.parallel <= 1) return this.printDone(r)
+    this.held.set(index, r)
+    this.flushHeld()
+  }
+
+  private flushHeld(all = false): void {
+    while (this.nextSummary < this.total || (all && this.held.size)) {
+      const r = this.held.get(this.nextSummary)
+      if (!r && !all) return
+      this.held.delete(this.nextSummary)
+      if (r) {
+        this.line(`[${this.nextSummary + 1}/${this.total}] ${r.name}: done in ${(r.durationMs / 1000).toFixed(1)} s`)
+        this.printDone(r)
+      }
+      this.nextSummary++
+    }
+  }
+
+  private printDone(r: ScenarioReport): void {
     for (const st of r.steps) {
       const bad = st.cells.length - st.counts.match - st.counts.skipped - st.counts.unsupported
       this.line(
@@ -53,6 +90,7 @@ export class Progress {
   }
 
   summary(r: RunReport, dir: string): void {
+    this.flushHeld(true) // scenarios after one that never ran
     const c = r.summary.counts
     const verdict =
       r.summary.exitCode === 0 ? 'PASS' : r.interrupted ? `INTERRUPTED (${r.interrupted.by})` : r.summary.exitCode === 1 ? 'FAIL' : 'ERROR'

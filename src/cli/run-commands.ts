@@ -8,8 +8,11 @@ import { defaultExec } from '../drivers/exec.js'
 import { FAULT_MODES, type FaultMode, type Faults } from '../drivers/local/compile-nft.js'
 import { runScenarios } from '../runner/run.js'
 import { DEFAULT_RUN_OPTIONS } from '../runner/run-step.js'
+import { DEFAULT_ADAPTIVE_TIMEOUT, parseAdaptiveTimeout } from '../runner/adaptive-timeout.js'
+import { defaultParallel } from '../runner/parallel.js'
 import { parseDuration } from '../scenario/duration.js'
 import { loadScenarios } from '../scenario/load.js'
+import type { Scenario } from '../model/scenario.js'
 import { selectByTags, tagSet } from '../scenario/select.js'
 import { writeReports } from '../report/write.js'
 import { startJournal } from '../report/write-incremental.js'
@@ -40,6 +43,8 @@ interface RunFlags extends ClusterFlags {
   historyLimit: string
   quiet?: boolean
   allowOutsideFiles?: boolean
+  parallel: string
+  adaptiveTimeout: string
 }
 
 function positiveInt(name: string, v: string, min = 0): number {
@@ -147,6 +152,16 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
       [] as string[],
     )
     .option('--history-limit <n>', 'how many runs history.json keeps (the most recent)', String(DEFAULT_HISTORY_LIMIT))
+    .option(
+      '--parallel <n>',
+      'how many scenarios run at once, each on its own cluster (auto: local driver by CPU count, kind/kube 1; see docs/speed.md)',
+      'auto',
+    )
+    .option(
+      '--adaptive-timeout <spec>',
+      'cells predicted denied wait <factor> x p99 of the allowed latencies of their round, at least <floor>, instead of the full timeout; or off',
+      `${DEFAULT_ADAPTIVE_TIMEOUT.factor},${DEFAULT_ADAPTIVE_TIMEOUT.floorMs}ms`,
+    )
     .option('-q, --quiet', 'no progress output')
     .option(...ALLOW_OUTSIDE_FILES)
   addClusterOptions(run)
@@ -172,7 +187,14 @@ Examples:
       const enforceWithinMs = parseDuration(flags.enforceWithin)
       if (enforceWithinMs === undefined)
         throw new UsageError(`--enforce-within: invalid duration "${flags.enforceWithin}" (use e.g. 5s, 1500ms)`)
-      const opts = { ...DEFAULT_RUN_OPTIONS, settleMs, enforceWithinMs, reprobes: positiveInt('--reprobes', flags.reprobes) }
+      const opts = {
+        ...DEFAULT_RUN_OPTIONS,
+        settleMs,
+        enforceWithinMs,
+        reprobes: positiveInt('--reprobes', flags.reprobes),
+        adaptiveTimeout: parseAdaptiveTimeout(flags.adaptiveTimeout, parseDuration),
+      }
+      const parallelFlag = flags.parallel === 'auto' ? undefined : positiveInt('--parallel', flags.parallel, 1)
       const nodes = positiveInt('--nodes', flags.nodes, 1)
       const faults = parseFaults(flags.fault)
       const resyncMs = parseDuration(flags.resync)
@@ -190,13 +212,14 @@ Examples:
       const ac = new AbortController()
       const interrupts = handleInterrupts(io, ac, (l) => progress.log(l))
       const out = interrupts.io
-      const progress = new Progress(out, !flags.quiet)
+      const parallel = Math.min(scenarios.length, parallelFlag ?? defaultParallel(driverName))
+      const progress = new Progress(out, !flags.quiet, parallel)
       const runId = makeRunId()
       const log = (l: string) => progress.log(l)
       // Kubernetes label values: the run id without its dashes.
       const labelId = runId.replace(/[^a-z0-9]/g, '')
       let cluster: KindCluster | undefined
-      let makeDriver: () => Driver
+      let makeDriver: (s: Scenario) => Driver
       // @kubernetes/client-node is about 800 modules: loaded only when a cluster driver is chosen.
       const clusterApi = async () => (await import('../drivers/kube/client-node-api.js')).clientNodeApi
       if (driverName === 'kind') {
@@ -215,7 +238,7 @@ Examples:
       } else if (driverName === 'kube') {
         const api = (await clusterApi())(flags.context, flags.kubeconfig)
         makeDriver = () => new KubeDriver({ api, runId: labelId, createdByUs: false, allowExisting: !!flags.allowExistingCluster, log })
-      } else makeDriver = () => new LocalDriver({ nodes, faults, resyncMs, log })
+      } else makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, log: (l) => progress.log(l, s) })
       try {
         // Each scenario on disk as it ends: a run killed outright loses at most the one in flight.
         const journal = startJournal(flags.reportDir, {
@@ -232,15 +255,23 @@ Examples:
             tags: s.tags,
           })),
         })
-        const report = await runScenarios(scenarios, makeDriver, runId, opts, ac.signal, {
-          scenarioStart: (s, i, n) => progress.scenario(s, i, n),
-          step: (_s, p) => progress.step(p),
-          scenarioEnd: (r, info) => {
-            progress.scenarioDone(r)
-            journal.append(r, info)
+        const report = await runScenarios(
+          scenarios,
+          makeDriver,
+          runId,
+          opts,
+          ac.signal,
+          {
+            scenarioStart: (s, i, n) => progress.scenario(s, i, n),
+            step: (s, p) => progress.step(p, s),
+            scenarioEnd: (r, i, info) => {
+              progress.scenarioDone(r, i)
+              journal.append(r, info ?? { name: driverName, cni: 'unknown', versions: {} })
+            },
+            log: (l, s) => progress.log(l, s),
           },
-          log: (l) => progress.log(l),
-        })
+          parallel,
+        )
         const dir = writeReports(report, flags.reportDir, { limit: historyLimit, warn: (l) => out.err(`warning: ${l}\n`) })
         progress.summary(report, dir)
         setCode(report.summary.exitCode)

@@ -182,6 +182,10 @@ export interface RunReport {
     readonly roundIntervalMs: number
     /** The default time-to-enforce limit per step (absent in reports written before it existed). */
     readonly enforceWithinMs?: number
+    /** Denied cells' timeout: `factor` x p99 of the round's allowed latencies, at least `floorMs`; null: off (absent before it existed). */
+    readonly adaptiveTimeout?: { readonly factor: number; readonly floorMs: number } | null
+    /** How many scenarios ran at once (absent: one). */
+    readonly parallel?: number
   }
   readonly summary: Summary
   readonly scenarios: readonly ScenarioReport[]

@@ -16,6 +16,7 @@ import type { CellReport, StepReport } from '../report/model.js'
 import { cellExplanation } from '../report/explanation.js'
 import { runChaos } from './chaos.js'
 import { ENFORCE_INTERVAL_MS, cadenceTimeoutMs, runCadence } from './enforce.js'
+import { type AdaptiveTimeout, DEFAULT_ADAPTIVE_TIMEOUT, adaptiveTimeoutMs } from './adaptive-timeout.js'
 import { sleep } from '../util/sleep.js'
 
 /** How a step probes until it settles, and how it tells stable from flaky. */
@@ -31,10 +32,23 @@ export interface RunOptions {
    * chaos steps: not checked).
    */
   readonly enforceWithinMs?: number
+  /** Cells predicted denied get k x p99 of the round's allowed latencies instead of the full timeout; absent: off. */
+  readonly adaptiveTimeout?: AdaptiveTimeout
 }
 
 /** The options `run` uses unless told otherwise. */
-export const DEFAULT_RUN_OPTIONS: RunOptions = { settleMs: 30000, reprobes: 3, roundIntervalMs: 250, enforceWithinMs: 5000 }
+export const DEFAULT_RUN_OPTIONS: RunOptions = {
+  settleMs: 30000,
+  reprobes: 3,
+  roundIntervalMs: 250,
+  enforceWithinMs: 5000,
+  adaptiveTimeout: DEFAULT_ADAPTIVE_TIMEOUT,
+}
+
+/** How many allowed latencies a scenario's driver remembers, for a round with no allowed connection of its own. */
+const LATENCY_MEMORY = 64
+/** The latest allowed latencies measured on each driver (one driver per scenario), newest last. */
+const recentLatencies = new WeakMap<Driver, number[]>()
 
 /** Where a step is after a round, for progress output. */
 export interface StepProgress {
@@ -173,7 +187,10 @@ export async function runStep(
   const byKey = new Map(probed.map((p) => [p.conn.key, p]))
   const latest = (p: Probed) => latestAgreement(p.run.prediction, p.run.attempts)
 
-  const probeOnce = async (round: number, which: readonly Probed[], atMs: number, timeoutMs = step.probe.timeoutMs) => {
+  const fullMs = step.probe.timeoutMs
+  /** Attempts whose `blocked` came from a shortened timeout: they prove nothing until probed at the full one. */
+  const shortened = new WeakSet<Attempt>()
+  const probeOnce = async (round: number, which: readonly Probed[], atMs: number, timeoutMs = fullMs) => {
     if (signal.aborted) return
     const raws = await driver
       .probe(
@@ -187,15 +204,39 @@ export async function runStep(
     for (const raw of raws) {
       const p = byKey.get(raw.key)
       if (!p) continue
-      p.run.attempts.push({ round, atMs, ...classifyOutcome(raw, p.conn.to, driver.listening?.(p.conn.to, p.conn.target) ?? false) })
+      const attempt: Attempt = {
+        round,
+        atMs,
+        ...classifyOutcome(raw, p.conn.to, driver.listening?.(p.conn.to, p.conn.target) ?? false),
+      }
+      if (timeoutMs < fullMs) shortened.add(attempt)
+      p.run.attempts.push(attempt)
     }
+  }
+  // Adaptive timeout (docs/speed.md): the cells predicted allowed go first, at the full timeout; their latencies set
+  // the timeout of the cells predicted denied, which then are probed. A round with no allowed answer of its own uses
+  // the latencies measured earlier in this scenario; none at all, the full timeout.
+  const probeAll = async (round: number, which: readonly Probed[], atMs: number, adapt: boolean) => {
+    if (!opts.adaptiveTimeout || !adapt) return probeOnce(round, which, atMs)
+    const allow = which.filter((p) => p.run.prediction === 'allow')
+    const deny = which.filter((p) => p.run.prediction !== 'allow')
+    if (allow.length) await probeOnce(round, allow, atMs)
+    const measured = allow.flatMap((p) => {
+      const a = p.run.attempts.at(-1)
+      return a?.round === round && a.result === 'allowed' && a.latencyMs !== undefined ? [a.latencyMs] : []
+    })
+    const memory = recentLatencies.get(driver) ?? []
+    recentLatencies.set(driver, [...memory, ...measured].slice(-LATENCY_MEMORY))
+    if (deny.length)
+      await probeOnce(round, deny, atMs, adaptiveTimeoutMs(measured.length ? measured : memory, fullMs, opts.adaptiveTimeout))
   }
   // A connection that should pass but timed out is probed once more before the round counts it: a lost packet
   // must not pass for enforcement (a denied connection that succeeded needs no second look: loss cannot do that).
-  const probeRound = async (round: number, which: readonly Probed[]) => {
+  // So is any cell that disagrees after a shortened timeout, at the full timeout, before the round counts it.
+  const probeRound = async (round: number, which: readonly Probed[], adapt = true) => {
     const atMs = Math.round(performance.now() - origin)
-    await probeOnce(round, which, atMs)
-    const doubt = which.filter((p) => latest(p) === 'fail-closed')
+    await probeAll(round, which, atMs, adapt)
+    const doubt = which.filter((p) => latest(p) === 'fail-closed' || (latest(p) !== 'agree' && shortened.has(p.run.attempts.at(-1)!)))
     if (doubt.length) await probeOnce(round, doubt, Math.round(performance.now() - origin))
     return atMs
   }
@@ -250,12 +291,12 @@ export async function runStep(
   if (probed.length === 0) converged = !signal.aborted
 
   // Re-probe what still disagrees, to tell a stable disagreement from a flaky one: each cell is judged on how
-  // the last round and every re-probe ended.
+  // the last round and every re-probe ended (at the full timeout: no shortened verdict decides a disagreement).
   const settledRound = Math.max(1, round)
   const disagreeing = probed.filter((p) => latest(p) !== 'agree')
   for (let i = 0; i < opts.reprobes && disagreeing.length > 0 && !signal.aborted; i++) {
     await sleep(opts.roundIntervalMs, signal)
-    await probeRound(round + 1 + i, disagreeing)
+    await probeRound(round + 1 + i, disagreeing, false) // the evidence of a disagreement: always the full timeout
   }
 
   const reports = [

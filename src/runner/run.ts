@@ -1,4 +1,4 @@
-// Why: run every scenario against a fresh driver, in order, and assemble the versioned run report.
+// Why: run every scenario against a fresh driver, several at once if asked, and assemble the versioned run report.
 import type { Driver } from '../drivers/driver.js'
 import { EnvironmentError, HarnessError, UsageError } from '../errors.js'
 import type { Scenario } from '../model/scenario.js'
@@ -12,8 +12,13 @@ import { INTERRUPT_EXIT_CODES, interruptOf } from './interrupt.js'
 export interface RunEvents {
   scenarioStart?(s: Scenario, index: number, total: number): void
   step?(s: Scenario, p: StepProgress): void
-  scenarioEnd?(r: ScenarioReport, driver: Driver['info']): void
-  log?(line: string): void
+  /**
+   * `index`: the scenario's place in the run (with `--parallel`, scenarios end in any order); `driver`: what ran it
+   * (undefined when it never came up).
+   */
+  scenarioEnd?(r: ScenarioReport, index: number, driver: Driver['info'] | undefined): void
+  /** A progress line; `s` is the scenario it is about, when there is one. */
+  log?(line: string, s?: Scenario): void
 }
 
 /** Exit code of a finished run (ARCHITECTURE.md 3.1). */
@@ -39,97 +44,128 @@ function notStarted(s: Scenario): ScenarioReport {
   }
 }
 
-/** Runs the scenarios in order, each on a fresh driver, and assembles the run report. */
+/** One scenario's report and what the run learns from it. */
+interface ScenarioOutcome {
+  readonly report: ScenarioReport
+  readonly diagnostics: readonly string[]
+  readonly probes: number
+  readonly info?: Driver['info']
+  /** The environment cannot run anything: no scenario after this one is started. */
+  readonly fatal: boolean
+}
+
+/** Runs one scenario on its own fresh driver, from `up` to `down`; never throws (an error is in the report). */
+async function runScenario(
+  s: Scenario,
+  index: number,
+  total: number,
+  makeDriver: (s: Scenario) => Driver,
+  opts: RunOptions,
+  signal: AbortSignal,
+  events: RunEvents,
+): Promise<ScenarioOutcome> {
+  events.scenarioStart?.(s, index, total)
+  const driver = makeDriver(s)
+  // What this driver can never run (IPv6 on the local driver, a node it does not have) is reported, not attempted.
+  const unsupported = driver.scenarioUnsupported?.(s)
+  if (unsupported) {
+    const report: ScenarioReport = { ...notStarted(s), unsupported }
+    events.scenarioEnd?.(report, index, undefined)
+    return { report, diagnostics: [], probes: 0, fatal: false }
+  }
+  const started = performance.now()
+  const steps = []
+  const diagnostics: string[] = []
+  let info: Driver['info'] | undefined
+  let probes = 0
+  let error: string | undefined
+  let setupMs = 0
+  let fatal = false
+  try {
+    await driver.up(s, signal)
+    info = driver.info
+    setupMs = Math.round(performance.now() - started)
+    for (let k = 0; k < s.steps.length; k++) {
+      const r = await runStep(driver, s, k, opts, signal, (p) => events.step?.(s, p), events.log && ((l) => events.log!(l, s)))
+      probes += r.cells.reduce((n, c) => n + c.observation.attempts.length, 0)
+      steps.push(r)
+      signal.throwIfAborted()
+    }
+  } catch (e) {
+    if (signal.aborted) error = 'interrupted'
+    else {
+      fatal = e instanceof EnvironmentError || e instanceof UsageError
+      // A bug: its name and message here (the console and every report show it); the stack only when asked for.
+      const debug = ['1', 'true'].includes(process.env.NETPOL_HARNESS_DEBUG ?? '')
+      error =
+        e instanceof HarnessError
+          ? e.message
+          : `unexpected: ${debug ? ((e as Error)?.stack ?? e) : e instanceof Error ? `${e.name}: ${e.message}` : e}`
+      diagnostics.push(`${s.name}: ${error}${e instanceof HarnessError && 'hint' in e && e.hint ? ` (hint: ${e.hint})` : ''}`)
+      if (driver.diagnostics)
+        diagnostics.push(
+          ...(
+            await Promise.resolve()
+              .then(() => driver.diagnostics!())
+              .catch((d: Error) => [`diagnostics failed: ${d.message}`])
+          ).map((d) => `${s.name}: ${d}`),
+        )
+    }
+  } finally {
+    await driver.down().catch((e) => diagnostics.push(`${s.name}: cleanup failed: ${(e as Error).message}`))
+  }
+  const report: ScenarioReport = {
+    ...notStarted(s),
+    setupMs,
+    durationMs: Math.round(performance.now() - started),
+    steps,
+    ...(error ? { error } : {}),
+  }
+  events.scenarioEnd?.(report, index, info)
+  return { report, diagnostics, probes, info, fatal }
+}
+
+/**
+ * Runs the scenarios, each on a fresh driver, up to `parallel` at once (scenarios start in order; the report keeps
+ * the scenario order whatever order they finish in), and assembles the run report.
+ */
 export async function runScenarios(
   scenarios: readonly Scenario[],
-  makeDriver: () => Driver,
+  makeDriver: (s: Scenario) => Driver,
   runId: string,
   opts: RunOptions,
   signal: AbortSignal,
   events: RunEvents = {},
+  parallel = 1,
 ): Promise<RunReport> {
   const startedAt = new Date()
   const t0 = performance.now()
-  const results: ScenarioReport[] = []
-  const diagnostics: string[] = []
-  let driverInfo: Driver['info'] = { name: 'local', cni: 'unknown', versions: {} }
-  let probes = 0
-  for (const [i, s] of scenarios.entries()) {
-    if (signal.aborted) break
-    events.scenarioStart?.(s, i, scenarios.length)
-    const driver = makeDriver()
-    const unsupported = driver.scenarioUnsupported?.(s)
-    if (unsupported) {
-      const report: ScenarioReport = { ...notStarted(s), unsupported }
-      results.push(report)
-      events.scenarioEnd?.(report, driverInfo)
-      continue
+  const outcomes: (ScenarioOutcome | undefined)[] = new Array(scenarios.length).fill(undefined)
+  let next = 0
+  // A scenario that failed is reported and the run goes on; an environment that cannot run anything (no root,
+  // no nft, no cluster, a refused context) will not get better for the next scenario: none starts after it.
+  let stopped: string | undefined
+  const worker = async () => {
+    while (!signal.aborted && stopped === undefined && next < scenarios.length) {
+      const i = next++
+      const o = await runScenario(scenarios[i], i, scenarios.length, makeDriver, opts, signal, events)
+      outcomes[i] = o
+      if (o.fatal) stopped ??= o.report.error
     }
-    const started = performance.now()
-    const steps = []
-    let error: string | undefined
-    let setupMs = 0
-    let fatal = false
-    try {
-      await driver.up(s, signal)
-      driverInfo = driver.info
-      setupMs = Math.round(performance.now() - started)
-      for (let k = 0; k < s.steps.length; k++) {
-        const r = await runStep(driver, s, k, opts, signal, (p) => events.step?.(s, p), events.log)
-        probes += r.cells.reduce((n, c) => n + c.observation.attempts.length, 0)
-        steps.push(r)
-        signal.throwIfAborted()
-      }
-    } catch (e) {
-      if (signal.aborted) error = 'interrupted'
-      else {
-        fatal = e instanceof EnvironmentError || e instanceof UsageError
-        error = e instanceof HarnessError ? e.message : `unexpected: ${(e as Error)?.stack ?? e}`
-        diagnostics.push(`${s.name}: ${error}${e instanceof HarnessError && 'hint' in e && e.hint ? ` (hint: ${e.hint})` : ''}`)
-        if (driver.diagnostics)
-          diagnostics.push(
-            ...(
-              await Promise.resolve()
-                .then(() => driver.diagnostics!())
-                .catch((d: Error) => [`diagnostics failed: ${d.message}`])
-            ).map((d) => `${s.name}: ${d}`),
-          )
-      }
-    } finally {
-      await driver.down().catch((e) => diagnostics.push(`${s.name}: cleanup failed: ${(e as Error).message}`))
-    }
-    const report: ScenarioReport = {
-      name: s.name,
-      file: s.file,
-      ...(s.description ? { description: s.description } : {}),
-      tags: s.tags,
-      setupMs,
-      durationMs: Math.round(performance.now() - started),
-      steps,
-      ...(error ? { error } : {}),
-    }
-    results.push(report)
-    events.scenarioEnd?.(report, driverInfo)
-    // A scenario that failed is reported and the run goes on; an environment that cannot run anything (no root,
-    // no nft, no cluster, a refused context) will not get better for the next scenario.
-    if (fatal) break
   }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, scenarios.length)) }, worker))
+  const done = outcomes.filter((o): o is ScenarioOutcome => o !== undefined)
+  const diagnostics = done.flatMap((o) => o.diagnostics)
+  const probes = done.reduce((n, o) => n + o.probes, 0)
+  const driverInfo: Driver['info'] = done.find((o) => o.info)?.info ?? { name: 'local', cni: 'unknown', versions: {} }
+  if (signal.aborted) stopped = 'interrupted'
   // Every scenario given is in the report: those never started say why.
-  const stopped = signal.aborted ? 'interrupted' : results.at(-1)?.error
-  for (const s of scenarios.slice(results.length))
-    results.push({
-      name: s.name,
-      file: s.file,
-      ...(s.description ? { description: s.description } : {}),
-      tags: s.tags,
-      setupMs: 0,
-      durationMs: 0,
-      steps: [],
-      error: `not run: ${stopped ?? 'the run stopped'}`,
-    })
+  const results: ScenarioReport[] = outcomes.map(
+    (o, i) => o?.report ?? { ...notStarted(scenarios[i]), error: `not run: ${stopped ?? 'the run stopped'}` },
+  )
+  const by = signal.aborted ? interruptOf(signal) : undefined
   const counts = sumCounts(results.flatMap((s) => s.steps.map((st) => st.counts)))
   const durationMs = Math.round(performance.now() - t0)
-  const by = signal.aborted ? interruptOf(signal) : undefined
   return {
     schemaVersion: SCHEMA_VERSION,
     runId,
@@ -148,6 +184,8 @@ export async function runScenarios(
       reprobes: opts.reprobes,
       roundIntervalMs: opts.roundIntervalMs,
       ...(opts.enforceWithinMs !== undefined ? { enforceWithinMs: opts.enforceWithinMs } : {}),
+      adaptiveTimeout: opts.adaptiveTimeout ? { factor: opts.adaptiveTimeout.factor, floorMs: opts.adaptiveTimeout.floorMs } : null,
+      parallel,
     },
     summary: {
       scenarios: results.length,

@@ -27,8 +27,8 @@ function scenario(): Scenario {
 }
 
 /**
- * Answers every connection by `decide(conn, call, ms)` (`call`: how many probe calls so far, `ms`: since the last
- * apply): true = the destination answers, false = timeout.
+ * Answers every connection by `decide(conn, call, ms, timeoutMs)` (`call`: how many probe calls so far, `ms`: since
+ * the last apply, `timeoutMs`: the probe's timeout): true = the destination answers, false = timeout.
  */
 class ScriptedDriver implements Driver {
   info = { name: 'local' as const, cni: 'scripted', versions: {} }
@@ -36,10 +36,12 @@ class ScriptedDriver implements Driver {
   /** Connections in the current probe call. */
   batch = 0
   appliedAt = performance.now()
+  /** Every probe call: the timeout it was given and its connections' keys. */
+  calls: { timeoutMs: number; keys: string[] }[] = []
   private st: ClusterState
   constructor(
     s: Scenario,
-    private readonly decide: (c: ProbeConnection, round: number, ms: number) => boolean | 'wrong',
+    private readonly decide: (c: ProbeConnection, round: number, ms: number, timeoutMs: number) => boolean | 'wrong' | 'error',
   ) {
     this.st = initialState(s)
   }
@@ -54,16 +56,19 @@ class ScriptedDriver implements Driver {
   unsupported(target: { protocol: string }) {
     return target.protocol === 'SCTP' ? 'no SCTP here' : undefined
   }
-  async probe(conns: readonly ProbeConnection[]): Promise<RawOutcome[]> {
+  async probe(conns: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
     this.rounds++
     this.batch = conns.length
-    return conns.map((c) => {
-      const d = this.decide(c, this.rounds, performance.now() - this.appliedAt)
+    this.calls.push({ timeoutMs, keys: conns.map((c) => c.key) })
+    return conns.map((c): RawOutcome => {
+      const d = this.decide(c, this.rounds, performance.now() - this.appliedAt, timeoutMs)
       return d === 'wrong'
         ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: 'someone/else' }
-        : d
-          ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: c.to }
-          : { key: c.key, outcome: 'timeout', latencyMs: 100 }
+        : d === 'error'
+          ? { key: c.key, outcome: 'error', latencyMs: 0, detail: 'no answer in time' }
+          : d
+            ? { key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: c.to }
+            : { key: c.key, outcome: 'timeout', latencyMs: timeoutMs }
     })
   }
   chaosUnsupported() {
@@ -209,4 +214,119 @@ t.test('a reply from the wrong pod is a probe error, not allowed', async (t) => 
   const cell = r2.cells.find((c) => c.from === 'ext' && c.to === 'x/a' && c.protocol === 'TCP')!
   t.equal(cell.observation.result, 'error')
   t.equal(cell.classification, 'probe-error')
+})
+
+const adaptive = { ...opts, adaptiveTimeout: { factor: 4, floorMs: 20 } }
+const key = (from: string, to: string) => `${from}|${to}|80/TCP`
+/**
+ * The probe calls of the rounds: before them the enforcement cadence (round 0) probes only the cells the step flips,
+ * here the ones a correct CNI denies; the first round's first call holds the allowed cells.
+ */
+const roundCalls = (d: ScriptedDriver) =>
+  d.calls.slice(
+    d.calls.findIndex((c) =>
+      c.keys.some((k) => {
+        const [from, to] = k.split('|')
+        return correct({ from, to } as ProbeConnection)
+      }),
+    ),
+  )
+
+t.test('adaptive timeout: allowed cells first at the full timeout, denied ones at k x p99 of their latencies', async (t) => {
+  const s = scenario()
+  const d = new ScriptedDriver(s, correct)
+  const r = await runStep(d, s, 0, adaptive, signal)
+  t.equal(r.converged, true)
+  t.equal(r.rounds, 1)
+  t.same(
+    roundCalls(d).map((c) => c.timeoutMs),
+    [100, 20],
+    'the allowed cells at the scenario timeout (100 ms), then the denied ones at max(floor 20, 4 x 1 ms)',
+  )
+  const allowed = r.cells.filter((c) => c.prediction === 'allow' && c.observation.attempts.length)
+  const denied = r.cells.filter((c) => c.prediction === 'deny' && c.observation.attempts.length)
+  t.ok(allowed.length > 0 && denied.length > 0)
+  t.ok(allowed.every((c) => roundCalls(d)[0].keys.includes(`${c.from}|${c.to}|${c.port}/${c.protocol}`)))
+  t.ok(denied.every((c) => c.observation.result === 'blocked' && c.observation.latencyMs === 20 && c.classification === 'match'))
+  t.equal(r.timeoutMs, 100, 'the step reports its full timeout')
+})
+
+t.test('adaptive timeout off: one call per round at the full timeout', async (t) => {
+  const s = scenario()
+  const d = new ScriptedDriver(s, correct)
+  await runStep(d, s, 0, opts, signal)
+  t.same(
+    roundCalls(d).map((c) => c.timeoutMs),
+    [100],
+  )
+})
+
+t.test('a cell that disagrees after a shortened timeout is probed again at the full timeout before the round counts', async (t) => {
+  const s = scenario()
+  // x/a -> x/b is denied; under the shortened timeout its probe errs (no answer at all in time), at the full one it
+  // times out as a blocked connection should.
+  const d = new ScriptedDriver(s, (c, _round, _ms, timeoutMs) =>
+    c.from === 'x/a' && c.to === 'x/b' && timeoutMs < 100 ? 'error' : correct(c),
+  )
+  const r = await runStep(d, s, 0, adaptive, signal)
+  t.equal(r.converged, true, 'the full-timeout re-probe decides: no disagreement')
+  t.equal(r.rounds, 1)
+  t.same(
+    roundCalls(d).map((c) => c.timeoutMs),
+    [100, 20, 100],
+  )
+  t.same(roundCalls(d)[2].keys, [key('x/a', 'x/b')], 'only the cell whose shortened probe disagreed')
+  const cell = r.cells.find((c) => c.from === 'x/a' && c.to === 'x/b' && c.protocol === 'TCP')!
+  t.same(
+    cell.observation.attempts.filter((a) => a.round > 0).map((a) => [a.round, a.result]),
+    [
+      [1, 'error'],
+      [1, 'blocked'],
+    ],
+    'round 1: the shortened error, then the full-timeout verdict (round 0 is the enforcement cadence)',
+  )
+  t.equal(cell.classification, 'match')
+})
+
+t.test('a stable disagreement is re-probed at the full timeout only', async (t) => {
+  const s = scenario()
+  const d = new ScriptedDriver(s, (c, _round, _ms, timeoutMs) =>
+    c.from === 'x/a' && c.to === 'x/b' ? (timeoutMs < 100 ? 'error' : true) : correct(c),
+  )
+  const r = await runStep(d, s, 0, { ...adaptive, settleMs: 30 }, signal)
+  t.equal(r.converged, false)
+  const cell = r.cells.find((c) => c.from === 'x/a' && c.to === 'x/b' && c.protocol === 'TCP')!
+  t.equal(cell.classification, 'fail-open', 'judged on full-timeout evidence: it connects')
+  const reprobes = roundCalls(d).filter((c) => c.keys.length === 1 && c.keys[0] === key('x/a', 'x/b'))
+  t.ok(reprobes.length >= 4, 'the doubt re-probe of every round and the three re-probes')
+  t.ok(
+    reprobes.every((c) => c.timeoutMs === 100),
+    'all at the full timeout',
+  )
+})
+
+t.test('a round with no allowed answer of its own uses the latencies measured earlier on the driver, or the full timeout', async (t) => {
+  const s = scenario()
+  let broken = true
+  const d = new ScriptedDriver(s, (c) => !broken && correct(c))
+  await runStep(d, s, 0, { ...adaptive, settleMs: 0, reprobes: 0 }, signal)
+  t.same(
+    roundCalls(d)
+      .slice(0, 2)
+      .map((c) => c.timeoutMs),
+    [100, 100],
+    'nothing answered, nothing measured before: the denied cells get the full timeout',
+  )
+  broken = false
+  d.calls = []
+  await runStep(d, s, 0, adaptive, signal)
+  t.same(
+    roundCalls(d).map((c) => c.timeoutMs),
+    [100, 20],
+    'the same round measures',
+  )
+  broken = true
+  d.calls = []
+  await runStep(d, s, 0, { ...adaptive, settleMs: 0, reprobes: 0 }, signal)
+  t.equal(roundCalls(d)[1].timeoutMs, 20, 'no allowed answer in this round: the latencies the scenario measured before')
 })

@@ -1,17 +1,25 @@
-// The run: a scenario the driver says it cannot run is reported `unsupported` without being set up, and the run goes on.
+// runScenarios with --parallel: scenarios at once, each on its own driver, the report in scenario order, a fatal
+// environment error stops new starts, an interrupt takes every running driver down.
 import t from 'tap'
 import type { Driver, ProbeConnection } from '../../src/drivers/driver.js'
+import { EnvironmentError } from '../../src/errors.js'
 import type { RawOutcome } from '../../src/model/observation.js'
 import type { Scenario } from '../../src/model/scenario.js'
 import type { ClusterState } from '../../src/model/state.js'
 import { initialState } from '../../src/scenario/apply-actions.js'
 import { parseScenario } from '../../src/scenario/parse.js'
+import { DEFAULT_RUN_OPTIONS } from '../../src/runner/run-step.js'
 import { runScenarios } from '../../src/runner/run.js'
-import { reportSchemaErrors } from '../helpers/schema.js'
+import { defaultParallel } from '../../src/runner/parallel.js'
+import { sleep } from '../../src/util/sleep.js'
 
 function scenario(name: string): Scenario {
   const r = parseScenario(
-    `name: ${name}\nnamespaces: {x: {pods: {a: {}}}}\nprobe: {ports: [80], timeout: 100ms}\nsteps: [{name: one}]\n`,
+    `name: ${name}
+namespaces: {x: {pods: {a: {}, b: {}}}}
+probe: {timeout: 100ms}
+steps: [{name: open}]
+`,
     `${name}.yaml`,
     () => undefined,
   )
@@ -19,54 +27,104 @@ function scenario(name: string): Scenario {
   return r.scenario
 }
 
-/** Every connection answers; scenarios named `no-*` are unsupported; records which scenarios were set up. */
-class PickyDriver implements Driver {
-  info = { name: 'local' as const, cni: 'picky', versions: {} }
-  private st?: ClusterState
-  constructor(private readonly ups: string[]) {}
-  scenarioUnsupported(s: Scenario) {
-    return s.name.startsWith('no-') ? `cannot run ${s.name}` : undefined
+/** Every driver the run made, and how many were up at once at most. */
+class Fleet {
+  up = 0
+  maxUp = 0
+  downs: string[] = []
+  constructor(private readonly upMs: (name: string) => number) {}
+  make = (s: Scenario): Driver => {
+    const fleet = this
+    let st: ClusterState
+    return {
+      info: { name: 'local', cni: 'fake', versions: {} },
+      async up(sc: Scenario, signal: AbortSignal) {
+        fleet.up++
+        fleet.maxUp = Math.max(fleet.maxUp, fleet.up)
+        st = initialState(sc)
+        if (sc.name === 'no-root') throw new EnvironmentError('needs root')
+        await sleep(fleet.upMs(sc.name), signal)
+      },
+      async apply() {},
+      state: () => st,
+      async probe(conns: readonly ProbeConnection[]): Promise<RawOutcome[]> {
+        return conns.map((c) => ({ key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: c.to }))
+      },
+      unsupported: () => undefined,
+      chaosUnsupported: () => undefined,
+      async chaos() {},
+      async down() {
+        fleet.up--
+        fleet.downs.push(s.name)
+      },
+    }
   }
-  async up(s: Scenario) {
-    this.ups.push(s.name)
-    this.st = initialState(s)
-  }
-  async apply() {}
-  state() {
-    return this.st!
-  }
-  unsupported() {
-    return undefined
-  }
-  async probe(conns: readonly ProbeConnection[]): Promise<RawOutcome[]> {
-    return conns.map((c) => ({ key: c.key, outcome: 'connected', latencyMs: 1, answeredBy: c.to }))
-  }
-  chaosUnsupported() {
-    return undefined
-  }
-  async chaos() {}
-  async down() {}
 }
 
-t.test('an unsupported scenario in the middle is reported as such and the scenarios after it still run', async (t) => {
-  const ups: string[] = []
-  const opts = { settleMs: 500, reprobes: 1, roundIntervalMs: 10 }
-  const report = await runScenarios(
-    [scenario('a'), scenario('no-v6'), scenario('c')],
-    () => new PickyDriver(ups),
-    '20260101-000000-abcd',
+const opts = { ...DEFAULT_RUN_OPTIONS, roundIntervalMs: 10 }
+
+t.test('parallel scenarios: at most N at once, the report in scenario order whatever order they end in', async (t) => {
+  const names = ['slow', 'fast1', 'fast2', 'fast3', 'fast4']
+  const fleet = new Fleet((n) => (n === 'slow' ? 300 : 20))
+  const ended: number[] = []
+  const r = await runScenarios(
+    names.map(scenario),
+    fleet.make,
+    'run',
     opts,
     new AbortController().signal,
+    { scenarioEnd: (_r, i) => ended.push(i) },
+    3,
   )
-  t.same(ups, ['a', 'c'], 'nothing of the unsupported scenario was set up')
   t.same(
-    report.scenarios.map((s) => [s.name, s.unsupported, s.error, s.steps.length]),
-    [
-      ['a', undefined, undefined, 1],
-      ['no-v6', 'cannot run no-v6', undefined, 0],
-      ['c', undefined, undefined, 1],
-    ],
+    r.scenarios.map((s) => s.name),
+    names,
   )
-  t.equal(report.summary.exitCode, 0, 'unsupported is not a failure')
-  t.same(reportSchemaErrors(JSON.parse(JSON.stringify(report))), [], 'the report follows docs/report.schema.json')
+  t.equal(fleet.maxUp, 3, 'three drivers up at once, never more')
+  t.equal(ended[0], 1, 'a fast scenario ended first')
+  t.equal(ended.at(-1), 0, 'the slow one last')
+  t.equal(r.summary.exitCode, 0)
+  t.equal(r.options.parallel, 3)
+  t.ok(r.scenarios.every((s) => s.steps.length === 1 && s.steps[0].converged))
+  t.ok(r.durationMs < 300 + 4 * 20 + 250, `the fast ones ran beside the slow one (${r.durationMs} ms)`)
+})
+
+t.test('parallel 1 runs one scenario at a time', async (t) => {
+  const fleet = new Fleet(() => 5)
+  const r = await runScenarios(['a', 'b', 'c'].map(scenario), fleet.make, 'run', opts, new AbortController().signal, {}, 1)
+  t.equal(fleet.maxUp, 1)
+  t.same(fleet.downs, ['a', 'b', 'c'])
+  t.equal(r.options.parallel, 1)
+})
+
+t.test('a fatal environment error: running scenarios finish, none starts after it, the rest say why', async (t) => {
+  const fleet = new Fleet((n) => (n === 'long' ? 100 : 5))
+  const r = await runScenarios(['long', 'no-root', 'c', 'd'].map(scenario), fleet.make, 'run', opts, new AbortController().signal, {}, 2)
+  t.same(
+    r.scenarios.map((s) => s.error ?? 'ok'),
+    ['ok', 'needs root', 'not run: needs root', 'not run: needs root'],
+  )
+  t.equal(r.summary.exitCode, 3)
+})
+
+t.test('an interrupt takes every running driver down', async (t) => {
+  const fleet = new Fleet(() => 10000)
+  const ac = new AbortController()
+  setTimeout(() => ac.abort(), 100)
+  const r = await runScenarios(['a', 'b', 'c', 'd'].map(scenario), fleet.make, 'run', opts, ac.signal, {}, 3)
+  t.equal(fleet.up, 0, 'no driver left up')
+  t.same([...fleet.downs].sort(), ['a', 'b', 'c'])
+  t.same(
+    r.scenarios.map((s) => s.error),
+    ['interrupted', 'interrupted', 'interrupted', 'not run: interrupted'],
+  )
+  t.equal(r.summary.exitCode, 130)
+})
+
+t.test('--parallel auto: one local scenario per CPU (at most 8), one at a time on a cluster', async (t) => {
+  t.equal(defaultParallel('local', 2), 2)
+  t.equal(defaultParallel('local', 1), 1)
+  t.equal(defaultParallel('local', 64), 8)
+  t.equal(defaultParallel('kind', 16), 1)
+  t.equal(defaultParallel('kube', 16), 1)
 })
