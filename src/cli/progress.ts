@@ -1,9 +1,14 @@
 // Why: progress on the terminal for long runs: scenario, step, round, cells agreeing, elapsed.
-import { invariantLines } from '../report/render-junit.js'
+import { isProblemCell } from '../compare/classification.js'
+import { explainCommand } from '../report/cells.js'
+import { cellLine, invariantLines } from '../report/render-junit.js'
 import type { Scenario } from '../model/scenario.js'
 import type { RunReport, ScenarioReport } from '../report/model.js'
 import type { StepProgress } from '../runner/run-step.js'
 import type { Io } from './io.js'
+
+/** Problem cells named per step on the console; report.md and junit.xml list every one. */
+const CELLS_SHOWN = 5
 
 /**
  * Progress lines on stderr while a run goes (per scenario and step), then the summary. With scenarios running at
@@ -77,12 +82,29 @@ export class Progress {
     }
   }
 
+  /**
+   * A scenario's summary: a line per step, then each problem cell (the first CELLS_SHOWN of a step) with its reason
+   * and the `explain` command that reproduces the evaluator's reasoning, broken invariants, errors.
+   */
   private printDone(r: ScenarioReport): void {
+    if (r.unsupported) this.line(`  unsupported by this driver, not run: ${r.unsupported}`)
     for (const st of r.steps) {
-      const bad = st.cells.length - st.counts.match - st.counts.skipped - st.counts.unsupported
+      const problems = st.cells.filter(isProblemCell)
+      const probed = st.cells.length - st.counts.skipped - st.counts.unsupported
+      const enforced =
+        probed === 0
+          ? 'nothing could be probed'
+          : st.timeToEnforceMs === null
+            ? 'nothing to enforce'
+            : `enforced after ${st.timeToEnforceMs} ms`
       this.line(
-        `  step ${st.index + 1} ${st.name}: ${bad === 0 ? 'ok' : `${bad} disagreeing`}, ${st.rounds} rounds, ${st.interrupted ? 'interrupted (kept in the report)' : st.converged ? `enforced after ${st.timeToEnforceMs} ms` : 'did not converge'}`,
+        `  step ${st.index + 1} ${st.name}: ${problems.length === 0 ? 'ok' : `${problems.length} disagreeing`}, ${st.rounds} rounds, ${st.interrupted ? 'interrupted (kept in the report)' : st.converged ? enforced : 'did not converge'}`,
       )
+      for (const c of problems.slice(0, CELLS_SHOWN)) {
+        this.line(`    ${cellLine(c)}`)
+        this.line(`      why: ${explainCommand(r.file, st.index + 1, c)}`)
+      }
+      if (problems.length > CELLS_SHOWN) this.line(`    ... and ${problems.length - CELLS_SHOWN} more (report.md lists every one)`)
       for (const line of invariantLines(st)) this.line(`    ${line}`)
       for (const ch of st.chaos ?? []) if (ch.unsupported) this.line(`    chaos ${ch.action}: unsupported (${ch.unsupported})`)
     }
@@ -94,8 +116,9 @@ export class Progress {
     const c = r.summary.counts
     const verdict =
       r.summary.exitCode === 0 ? 'PASS' : r.interrupted ? `INTERRUPTED (${r.interrupted.by})` : r.summary.exitCode === 1 ? 'FAIL' : 'ERROR'
+    const notRun = r.scenarios.filter((s) => s.unsupported).length
     const broken = r.scenarios.reduce((n, s) => n + s.steps.reduce((m, st) => m + invariantLines(st).length, 0), 0)
-    const text = `${verdict}: ${r.summary.cells} cells: ${c.match} match, ${c['fail-open']} fail-open, ${c['fail-closed']} fail-closed, ${c['intent-violation']} intent violations, ${c.flaky} flaky, ${c['probe-error']} probe errors, ${c.unsupported} unsupported, ${c.skipped} skipped${broken ? `; ${broken} chaos invariants violated` : ''}; ${((performance.now() - this.t0) / 1000).toFixed(1)} s\nreports: ${dir}/`
+    const text = `${verdict}: ${r.summary.cells} cells: ${c.match} match, ${c['fail-open']} fail-open, ${c['fail-closed']} fail-closed, ${c['intent-violation']} intent violations, ${c.flaky} flaky, ${c.slow} slow, ${c['probe-error']} probe errors, ${c.unsupported} unsupported, ${c.skipped} skipped${broken ? `; ${broken} chaos invariants violated` : ''}${notRun ? `; ${notRun} scenarios unsupported by this driver (not run)` : ''}; ${((performance.now() - this.t0) / 1000).toFixed(1)} s\nreports: ${dir}/`
     if (this.pending) this.io.err('\r\x1b[K')
     this.pending = false
     this.io.err(text + '\n')

@@ -50,9 +50,9 @@ function stepCase(st: StepReport): StepCase {
 
 /** Counts of a scenario's testcases as its <testsuite> states them. */
 function suiteCounts(s: RunReport['scenarios'][number]): { tests: number; failures: number; errors: number; skipped: number } {
-  let tests = s.error ? 1 : 0
+  let tests = s.error || s.unsupported ? 1 : 0
   let failures = 0
-  let skipped = 0
+  let skipped = s.unsupported ? 1 : 0
   for (const st of s.steps) {
     const c = stepCase(st)
     const cases = c.problems.length + (c.broken.length || c.problems.length === 0 ? 1 : 0)
@@ -99,6 +99,11 @@ export function* junitChunks(r: RunReport): Generator<string> {
           yield '    </testcase>\n'
         } else yield `    <testcase classname="${cls}" name="${xmlEscape(step)}" file="${file}" time="${time}"/>\n`
       }
+    }
+    if (s.unsupported) {
+      yield `    <testcase classname="${cls}" name="scenario" file="${file}" time="0.000">\n`
+      yield `      <skipped message="${xmlEscape(`unsupported by this driver, not run: ${s.unsupported}`)}"/>\n`
+      yield '    </testcase>\n'
     }
     if (s.error) {
       yield `    <testcase classname="${cls}" name="setup" file="${file}" time="${(s.setupMs / 1000).toFixed(3)}">\n`

@@ -53,6 +53,7 @@ export function* markdownChunks(r: RunReport): Generator<string> {
   for (const s of r.scenarios) {
     yield line(`## ${s.name}`, '', `${s.file}${s.description ? `: ${s.description}` : ''}`, '')
     if (s.error) yield line(`**Error:** ${s.error}`, '')
+    if (s.unsupported) yield line(`**Unsupported by this driver** (not run): ${s.unsupported}`, '')
     for (const st of s.steps) {
       let problems = 0
       for (const x of st.cells) if (isProblem(x.classification)) problems++

@@ -72,3 +72,15 @@ t.test('the schema is not a rubber stamp', { skip }, async (t) => {
     'unknown attributes are rejected',
   )
 })
+
+t.test('a scenario the driver cannot run is a skipped testcase with the reason', { skip }, async (t) => {
+  const r = sampleReport()
+  const s = { ...r.scenarios[0], steps: [], unsupported: 'IPv6 is not supported by the local driver' }
+  const xml = renderJunit({ ...r, scenarios: [s] })
+  t.equal((await lint(xml)).exitCode, 0)
+  t.match(
+    xml,
+    /<testcase classname="sample" name="scenario"[^>]*>\n\s+<skipped message="unsupported by this driver, not run: IPv6 is not supported/,
+  )
+  t.match(xml, /<testsuite name="sample" tests="1" failures="0" errors="0" skipped="1"/)
+})
