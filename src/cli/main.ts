@@ -1,7 +1,7 @@
 // Why: the command line; the one place that maps errors to exit codes (0 agree, 1 disagree, 2 input, 3 infra,
 // 70 a bug: one line without a stack trace unless --debug). Everything a command needs (scenario loading with
 // yaml and zod, drivers with the Kubernetes client and execa) is imported only when that command runs.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import { HarnessError, InfraError, InputError, UsageError, formatProblem } from '../errors.js'
 import type { Protocol } from '../model/cluster.js'
@@ -67,18 +67,30 @@ Examples:
     .command('validate')
     .description('check scenario files (and the policy files they reference) without touching any cluster')
     .argument('<paths...>', 'scenario files or folders')
+    .addOption(new Option('-o, --output <format>', 'text, json or yaml').choices(['text', 'json', 'yaml']).default('text'))
     .option(...ALLOW_OUTSIDE_FILES)
-    .action(async (paths: string[], flags: { allowOutsideFiles?: boolean }) => {
+    .action(async (paths: string[], flags: { output: 'text' | 'json' | 'yaml'; allowOutsideFiles?: boolean }) => {
       const { loadScenarios } = await import('../scenario/load.js')
-      const scenarios = loadScenarios(paths, loadOptionsOf(flags))
-      io.out(`ok: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} valid (${scenarios.map((s) => s.name).join(', ')})\n`)
+      const print = async (doc: object) =>
+        io.out(flags.output === 'json' ? JSON.stringify(doc, null, 2) + '\n' : (await import('yaml')).stringify(doc))
+      let scenarios
+      try {
+        scenarios = loadScenarios(paths, loadOptionsOf(flags))
+      } catch (e) {
+        // Scripts get the problems as data on stdout; the exit code and the lines on stderr stay as for text.
+        if (flags.output !== 'text' && e instanceof InputError) await print({ valid: false, problems: e.problems })
+        throw e
+      }
+      if (flags.output === 'text')
+        io.out(`ok: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} valid (${scenarios.map((s) => s.name).join(', ')})\n`)
+      else await print({ valid: true, scenarios: scenarios.map((s) => ({ name: s.name, file: s.file, steps: s.steps.length })) })
     })
 
   program
     .command('predict')
     .description("print the evaluator's predicted connectivity for every step; exits 1 if a prediction contradicts a step's expect")
     .argument('<paths...>', 'scenario files or folders')
-    .addOption(new Option('-o, --output <format>', 'json (ARCHITECTURE.md 3.3) or table').choices(['json', 'table']).default('table'))
+    .addOption(new Option('-o, --output <format>', 'json (one document; see README) or table').choices(['json', 'table']).default('table'))
     .option(...ALLOW_OUTSIDE_FILES)
     .action(async (paths: string[], opts: { output: 'json' | 'table'; allowOutsideFiles?: boolean }) => {
       const { predictCommand } = await import('./predict.js')
@@ -109,6 +121,8 @@ Examples:
         file: string,
         opts: { step: string; from: string; to: string; port: number; protocol: Protocol; allowOutsideFiles?: boolean },
       ) => {
+        if (existsSync(file) && statSync(file).isDirectory())
+          throw new UsageError(`explain takes one scenario file, not a folder: ${file} (name a .yaml file in it)`)
         const [{ loadScenarios }, { renderExplain }] = await Promise.all([import('../scenario/load.js'), import('./explain.js')])
         const [s] = loadScenarios([file], loadOptionsOf(opts))
         io.out(renderExplain(s, opts.step, opts.from, opts.to, { port: opts.port, protocol: opts.protocol }))

@@ -124,19 +124,24 @@ export function* predictTableChunks(s: Scenario, steps: Iterable<StepPrediction>
 
 const SHOWN_VIOLATIONS = 20
 
-/** A scenario's JSON document on one line. */
-function* jsonLine(s: Scenario, steps: Iterable<StepPrediction>): Generator<string> {
+/**
+ * A scenario's JSON document. One scenario: the document and a newline. Several: one JSON array, the documents its
+ * elements (`first`/`last` open and close it), so the output is always one valid JSON document.
+ */
+function* jsonDoc(s: Scenario, steps: Iterable<StepPrediction>, several: boolean, first: boolean, last: boolean): Generator<string> {
+  if (several) yield first ? '[\n' : ',\n'
   yield* predictJsonChunks(s, steps)
-  yield '\n'
+  yield several && last ? '\n]\n' : '\n'
 }
 
 /**
- * The `predict` command: per scenario the JSON document (one per line) or the tables, streamed step by step,
+ * The `predict` command: the JSON document (an array of them for several scenarios) or the tables, streamed step by step,
  * then its intent violations on stderr (the first 20 and a count). Returns 1 when any prediction contradicts intent.
  */
 export async function predictCommand(io: Io, paths: readonly string[], output: 'json' | 'table', load: LoadOptions = {}): Promise<number> {
   let violations = 0
-  for (const s of loadScenarios([...paths], load)) {
+  const scenarios = loadScenarios([...paths], load)
+  for (const [k, s] of scenarios.entries()) {
     const shown: IntentViolation[] = []
     let count = 0
     const steps = (function* () {
@@ -147,7 +152,11 @@ export async function predictCommand(io: Io, paths: readonly string[], output: '
         yield p
       }
     })()
-    const open = await writeOut(io, output === 'json' ? jsonLine(s, steps) : predictTableChunks(s, steps))
+    const several = scenarios.length > 1
+    const open = await writeOut(
+      io,
+      output === 'json' ? jsonDoc(s, steps, several, k === 0, k === scenarios.length - 1) : predictTableChunks(s, steps),
+    )
     violations += count
     for (const x of shown)
       io.err(

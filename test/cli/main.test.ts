@@ -2,6 +2,7 @@
 // and --debug.
 import { execFileSync } from 'node:child_process'
 import t from 'tap'
+import { parse } from 'yaml'
 import { Command } from 'commander'
 import { COMMAND_MODULES, main } from '../../src/cli/main.js'
 
@@ -94,17 +95,43 @@ t.test('usage errors exit 2', async (t) => {
   t.equal((await run(['frobnicate'])).code, 2)
   t.equal((await run([])).code, 2)
   t.equal((await run(['--help'])).code, 0)
+  const dir = await run(['explain', 'scenarios/basics', '--step', '1', '--from', 'prod/web', '--to', 'prod/customer', '--port', '80'])
+  t.equal(dir.code, 2, 'explain on a folder')
+  t.match(dir.err, /explain takes one scenario file, not a folder: scenarios\/basics/)
 })
 
-t.test('predict --output json over several files: one JSON document per scenario, one per line', async (t) => {
+t.test('validate -o json|yaml: the result as data, problems included', async (t) => {
+  const ok = await run(['validate', 'scenarios/basics', '-o', 'json'])
+  t.equal(ok.code, 0)
+  t.same(JSON.parse(ok.out), {
+    valid: true,
+    scenarios: [{ name: 'allow-web-to-customer', file: SCENARIO, steps: JSON.parse(ok.out).scenarios[0].steps }],
+  })
+  const dir = t.testdir({ 'bad.yaml': 'name: x\nnamespaces: {a: {}}\nsteps: [{name: s, apply: [{kind: Pod}]}]\n' })
+  const bad = await run(['validate', dir, '-o', 'yaml'])
+  t.equal(bad.code, 2)
+  const doc = parse(bad.out)
+  t.equal(doc.valid, false)
+  t.ok(
+    doc.problems.some(
+      (p: { file: string; line: number; message: string }) =>
+        /bad\.yaml$/.test(p.file) && p.line === 3 && /kind must be NetworkPolicy/.test(p.message),
+    ),
+    'each problem with file, line and message',
+  )
+  t.equal((await run(['validate', 'scenarios/basics'])).out.startsWith('ok: 1 scenario valid'), true, 'text by default')
+})
+
+t.test('predict --output json over several files: one JSON document, an array of the scenarios', async (t) => {
   const r = await run(['predict', SCENARIO, 'scenarios/upstream/ports.yaml', '--output', 'json'])
   t.equal(r.code, 0, r.err)
-  const lines = r.out.split('\n')
-  t.equal(lines.pop(), '', 'ends with a newline')
+  const doc = JSON.parse(r.out)
+  t.ok(Array.isArray(doc))
   t.same(
-    lines.map((l) => JSON.parse(l).scenario),
+    doc.map((d: { scenario: string }) => d.scenario),
     ['allow-web-to-customer', 'upstream-ports'],
   )
+  t.equal(JSON.parse((await run(['predict', SCENARIO, '--output', 'json'])).out).scenario, 'allow-web-to-customer', 'one file: the object')
 })
 
 /** An Io whose stdout throws: the command fails with something no harness code expects (a bug). */
