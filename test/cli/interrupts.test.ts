@@ -25,6 +25,9 @@ const ARGS = [
   'late-programming=60s',
   '--resync',
   '60s',
+  // One scenario after the other: the test interrupts the second while the first is already in the journal.
+  '--parallel',
+  '1',
 ]
 const skip = (await cannotRunLocal()) || (!existsSync(BIN) && 'needs npm run build')
 
