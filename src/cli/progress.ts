@@ -22,6 +22,8 @@ export class Progress {
   /** Finished scenarios whose summary waits for an earlier one (parallel runs). */
   private readonly held = new Map<number, ScenarioReport>()
   private nextSummary = 0
+  /** Steps whose enforcement cadence has been shown (plain output shows it once). */
+  private readonly enforcing = new Set<string>()
   private total = 0
 
   constructor(
@@ -53,12 +55,21 @@ export class Progress {
     this.line(`[${i + 1}/${n}] ${this.parallel > 1 ? 'start ' : ''}${s.name} (${s.file})`)
   }
 
+  /**
+   * Where a step is. Round 0 is the enforcement cadence (the cells the step flips, probed every 200 ms): shown live
+   * on a terminal, and once per step as a plain line, as are the first, every tenth and the agreeing round.
+   */
   step(p: StepProgress, s?: Scenario): void {
     if (!this.enabled) return
-    const text = `  ${this.who(s)}step ${p.step}/${p.steps} ${p.name}: round ${p.round}, ${p.agreeing}/${p.probed} cells agree, ${(p.elapsedMs / 1000).toFixed(1)} s`
+    const where = p.round === 0 ? 'enforcing' : `round ${p.round}`
+    const text = `  ${this.who(s)}step ${p.step}/${p.steps} ${p.name}: ${where}, ${p.agreeing}/${p.probed} cells agree, ${(p.elapsedMs / 1000).toFixed(1)} s`
+    const key = `${s?.name ?? ''}\0${p.step}`
     if (this.tty) {
       this.io.err(`\r\x1b[K${text}`)
       this.pending = true
+    } else if (p.round === 0) {
+      if (!this.enforcing.has(key)) this.line(text)
+      this.enforcing.add(key)
     } else if (p.agreeing === p.probed || p.round === 1 || p.round % 10 === 0) this.line(text)
   }
 

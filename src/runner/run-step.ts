@@ -251,12 +251,29 @@ export async function runStep(
     const last = byStart(p).slice(-2)
     return last.length === 2 && last.every((a) => agreement(p.run.prediction, a.result) === 'agree')
   }
+  const cadenceProgress = () =>
+    progress?.({
+      step: index + 1,
+      steps: scenario.steps.length,
+      name: step.name,
+      round: 0,
+      agreeing: probed.filter((p) => latest(p) === 'agree').length,
+      probed: probed.length,
+      elapsedMs: performance.now() - origin,
+    })
+  if (flipping.length) cadenceProgress()
   await runCadence(
     cadence,
     () => flipping.filter((p) => !settled(p)),
-    (which) => probeOnce(0, which, Math.round(performance.now() - origin), flipTimeoutMs),
+    async (which) => {
+      await probeOnce(0, which, Math.round(performance.now() - origin), flipTimeoutMs)
+      cadenceProgress()
+    },
     signal,
-  )
+  ).catch((e: unknown) => {
+    // Interrupted while enforcing: the attempts so far are kept, and the step is reported as interrupted below.
+    if (!signal.aborted) throw e
+  })
   flipping.forEach(byStart)
 
   let round = 0
@@ -292,7 +309,8 @@ export async function runStep(
 
   // Re-probe what still disagrees, to tell a stable disagreement from a flaky one: each cell is judged on how
   // the last round and every re-probe ended (at the full timeout: no shortened verdict decides a disagreement).
-  const settledRound = Math.max(1, round)
+  // Interrupted while enforcing (no round yet): the cadence's attempts (round 0) are all the evidence there is.
+  const settledRound = signal.aborted && round === 0 ? 0 : Math.max(1, round)
   const disagreeing = probed.filter((p) => latest(p) !== 'agree')
   for (let i = 0; i < opts.reprobes && disagreeing.length > 0 && !signal.aborted; i++) {
     await sleep(opts.roundIntervalMs, signal)

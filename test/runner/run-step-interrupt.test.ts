@@ -1,4 +1,4 @@
-// An interrupted step (signal, closed output) keeps the rounds it completed, marked; the round in flight is dropped.
+// An interrupted step (signal, closed output) keeps the probes it completed, marked; the probe in flight is dropped.
 import t from 'tap'
 import type { Driver, ProbeConnection } from '../../src/drivers/driver.js'
 import type { RawOutcome } from '../../src/model/observation.js'
@@ -64,12 +64,13 @@ function scenario(): Scenario {
 const opts = { settleMs: 60000, reprobes: 3, roundIntervalMs: 5 }
 
 for (const how of ['reject', 'answer'] as const)
-  t.test(`interrupted in round 4 (the driver's probe ${how === 'reject' ? 'rejects' : 'still answers'}): 3 rounds kept`, async (t) => {
+  // Every cell of this step flips and never enforces, so every probe is of the enforcement cadence (round 0).
+  t.test(`interrupted in the 4th probe (the driver's probe ${how === 'reject' ? 'rejects' : 'still answers'}): 3 kept`, async (t) => {
     const s = scenario()
     const ac = new AbortController()
     const r = await runStep(new NeverEnforces(s, ac, 4, how), s, 0, opts, ac.signal)
     t.equal(r.interrupted, true)
-    t.equal(r.rounds, 3)
+    t.equal(r.rounds, 0, 'no full round: interrupted while enforcing')
     t.equal(r.converged, false)
     t.equal(r.timeToEnforceMs, null)
     const open = r.cells.find((c) => c.from === 'x/b' && c.to === 'x/a')!
@@ -77,9 +78,9 @@ for (const how of ['reject', 'answer'] as const)
     t.same(
       open.observation.attempts.map((a) => [a.round, a.result]),
       [
-        [1, 'allowed'],
-        [2, 'allowed'],
-        [3, 'allowed'],
+        [0, 'allowed'],
+        [0, 'allowed'],
+        [0, 'allowed'],
       ],
     )
     t.equal(r.counts['fail-open'], 2)
