@@ -90,9 +90,18 @@ t.test('a dataplane that skips a policy is caught as fail-open, exit 1', { skip 
   t.equal(cell.classification, 'fail-open')
   t.equal(cell.observation.result, 'allowed')
   t.match(cell.explanation, { kind: 'policies', ingress: { isolatedBy: ['app/default-deny'], allowed: false } })
-  t.equal(cell.observation.attempts.length, report.scenarios[0].steps[1].rounds + 2, 'every round and re-probe recorded')
+  const step = report.scenarios[0].steps[1]
+  t.same(
+    [...new Set(cell.observation.attempts.filter((a) => a.round > 0).map((a) => a.round))],
+    Array.from({ length: step.rounds + 2 }, (_, k) => k + 1),
+    'every round and both re-probes recorded (after the enforcement cadence, round 0)',
+  )
+  t.ok(
+    cell.observation.attempts.some((a) => a.round === 0),
+    'the cell flips: the cadence probed it',
+  )
   const junit = readFileSync(join(dir, report.runId, 'junit.xml'), 'utf8')
-  t.match(junit, /<failure message="\d+ disagreeing cells \(fail-open\)"/)
+  t.match(junit, /<failure message="fail-open: ops\/tool -&gt; app\/db 80\/TCP" type="fail-open">/)
   t.match(junit, /fail-open: ops\/tool -&gt; app\/db 80\/TCP: predicted deny, observed allowed/)
 })
 
