@@ -9,7 +9,7 @@ import { cleanupSessions } from '../../src/drivers/local/cleanup.js'
 import { defaultExec } from '../../src/drivers/exec.js'
 import { OWNER_DIR } from '../../src/drivers/local/names.js'
 import type { RunReport } from '../../src/report/model.js'
-import { cannotRunLocal } from '../helpers/can-run.js'
+import { cannotRunLocal, netnsNames } from '../helpers/can-run.js'
 import { reportSchemaErrors } from '../helpers/schema.js'
 
 const BIN = 'dist/src/cli/bin.js'
@@ -38,13 +38,7 @@ function runDir(dir: string): string {
 
 const readReport = (dir: string): RunReport => JSON.parse(readFileSync(join(runDir(dir), 'report.json'), 'utf8'))
 
-async function namespacesOf(sid: string): Promise<string[]> {
-  const r = await execa('ip', ['netns', 'list'], { reject: false })
-  return r.stdout
-    .split('\n')
-    .map((l) => l.split(' ')[0])
-    .filter((n) => n.startsWith(`nph-${sid}-`))
-}
+const namespacesOf = (sid: string) => netnsNames(`nph-${sid}-`)
 
 /** Nothing of the sessions is left: namespaces, processes, nft tables, pid files. */
 async function assertGone(t: Test, sids: readonly string[]) {

@@ -1,4 +1,5 @@
-// Why: tests that need the local dataplane (root, ip, nft, and sometimes more tools) say why they skip, one way.
+// Why: tests that need the local dataplane (root, ip, nft, and sometimes more tools) say why they skip, one way,
+// and list the network namespaces they look for, one way.
 import { execa } from 'execa'
 
 /** Why this machine cannot run network-namespace tests, or false; `extra` tools are checked too ([tool, version flag]). */
@@ -8,4 +9,13 @@ export async function cannotRunLocal(extra: readonly (readonly [string, string])
     if ((await execa(tool, [arg], { reject: false })).exitCode !== 0)
       return `needs ${tool}${tool === 'ip' || tool === 'nft' ? ' (apt-get install iproute2 nftables)' : ''}`
   return false
+}
+
+/** The network namespaces on this machine whose names start with `prefix` (every one without it). */
+export async function netnsNames(prefix = ''): Promise<string[]> {
+  const r = await execa('ip', ['netns', 'list'], { reject: false })
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n && n.startsWith(prefix))
 }

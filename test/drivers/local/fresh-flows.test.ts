@@ -1,7 +1,7 @@
 // No state leaks between steps: a UDP flow allowed in one step must not let a probe through after a policy
 // denies it, even when the kernel would hand the prober the same source port (real namespaces and nftables).
 import t from 'tap'
-import { cannotRunLocal } from '../../helpers/can-run.js'
+import { cannotRunLocal, netnsNames } from '../../helpers/can-run.js'
 import { execa } from 'execa'
 import { LocalDriver } from '../../../src/drivers/local/index.js'
 import type { ProbeConnection } from '../../../src/drivers/driver.js'
@@ -26,10 +26,7 @@ const denyB: NetworkPolicy = {
   spec: { podSelector: { matchLabels: { pod: 'b' } }, policyTypes: ['Ingress'] },
 }
 
-async function namespaces(): Promise<string[]> {
-  const r = await execa('ip', ['netns', 'list'], { reject: false })
-  return r.stdout.split('\n').map((l) => l.split(' ')[0])
-}
+const namespaces = () => netnsNames()
 
 /** UDP source ports of the flows from `ip` in a node namespace's conntrack table. */
 async function udpSourcePorts(nodeNs: string, ip: string): Promise<number[]> {

@@ -1,6 +1,6 @@
 // The local driver for real: network namespaces, nftables, real TCP/UDP connections (CI runs as root here).
 import t from 'tap'
-import { cannotRunLocal } from '../../helpers/can-run.js'
+import { cannotRunLocal, netnsNames } from '../../helpers/can-run.js'
 import { execa } from 'execa'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -24,13 +24,7 @@ function readReport(dir: string): RunReport {
   return JSON.parse(readFileSync(join(dir, run, 'report.json'), 'utf8'))
 }
 
-async function namespacesOf(sid: string): Promise<string[]> {
-  const r = await execa('ip', ['netns', 'list'], { reject: false })
-  return r.stdout
-    .split('\n')
-    .map((l) => l.split(' ')[0])
-    .filter((n) => n.startsWith(`nph-${sid}-`))
-}
+const namespacesOf = (sid: string) => netnsNames(`nph-${sid}-`)
 
 t.test('allow, deny, ipBlock with externals, named ports, relabels: the run agrees everywhere', { skip }, async (t) => {
   const dir = t.testdir()

@@ -2,8 +2,7 @@
 // Each scenario's namespaces, links, routes and nftables tables live in its own session's network namespaces, so
 // neither sees the other: any cross-talk would show as disagreements.
 import t from 'tap'
-import { execa } from 'execa'
-import { cannotRunLocal } from '../../helpers/can-run.js'
+import { cannotRunLocal, netnsNames } from '../../helpers/can-run.js'
 import { LocalDriver } from '../../../src/drivers/local/index.js'
 import { parseScenario } from '../../../src/scenario/parse.js'
 import { DEFAULT_RUN_OPTIONS } from '../../../src/runner/run-step.js'
@@ -30,13 +29,7 @@ steps:
   return r.scenario
 }
 
-async function ours(): Promise<string[]> {
-  const r = await execa('ip', ['netns', 'list'], { reject: false })
-  return r.stdout
-    .split('\n')
-    .map((l) => l.split(' ')[0])
-    .filter((n) => n.startsWith('nph-'))
-}
+const ours = () => netnsNames('nph-')
 
 t.test('two topologies with the same addresses run at once without collision', { skip }, async (t) => {
   const sessions = new Set<string>()
