@@ -128,6 +128,11 @@ export interface StepReport {
   readonly durationMs: number
   readonly counts: Counts
   readonly cells: readonly CellReport[]
+  /**
+   * Present when allowed connections that worked in this step sometimes failed (packet loss, a loaded machine):
+   * the share of their attempts lost, and how many fail-closed attempts in a row it took to call one blocked.
+   */
+  readonly loss?: { readonly share: number; readonly failClosedEvidence: number }
   /** Faults injected during the step, if it is a chaos step. */
   readonly chaos?: readonly ChaosReport[]
   /** The run was interrupted while this step probed: cells carry the attempts of the rounds completed (none: `skipped`). */
