@@ -40,15 +40,19 @@ export function isFaultInjected(o: Options): boolean {
  * versions as far as known, and what is specific to the driver (nodes and faults; the cluster asked for).
  */
 export function whatIsTestedLine(version: string, d: Driver, o: Options): string {
-  const parts = [`netpol-harness ${version}: driver ${driverChoiceText(d)}`, `CNI: ${d.cni} (${versionsText(d.versions)})`]
-  if (o.nodes !== undefined) parts.push(`${o.nodes} node${o.nodes === 1 ? '' : 's'}`)
+  const parts = [
+    `netpol-harness ${version}: driver ${driverChoiceText(d)}`,
+    `CNI: ${d.cni}`,
+    `versions: ${Object.keys(d.versions).length ? versionsText(d.versions) : 'known once the cluster answers'}`,
+  ]
+  if (o.nodes !== undefined) parts.push(`${o.nodes} node${o.nodes === 1 ? '' : 's'}, faults: ${faultsText(o)}`)
+  else if (o.faults !== undefined) parts.push(`faults: ${faultsText(o)}`)
   if (o.kind)
     parts.push(
       `cluster ${o.kind.name}: ${o.kind.workers} worker${o.kind.workers === 1 ? '' : 's'}, node image ${o.kind.image ?? "kind's default"}`,
     )
   if (o.kube) parts.push(`context ${o.kube.context}`)
-  if (o.faults !== undefined) parts.push(`faults: ${faultsText(o)}`)
-  return parts.join(', ')
+  return parts.join('; ')
 }
 
 /** Every recorded option as label and value, in a fixed order (report.md, report.html, junit.xml, `run --dry-run`). */
