@@ -218,7 +218,6 @@ Examples:
           `no scenario left after --tags/--skip (tags present: ${[...new Set(loaded.flatMap((s) => s.tags))].sort().join(', ') || 'none'})`,
         )
       checkSkipPolicies(faults.skipPolicies ?? [], scenarios)
-      checkReportDir(flags.reportDir, !!flags.dryRun)
       const choice = await chooseDriver(flags.driver)
       const driverName = choice.name
       // A flag of another driver: a usage error when --driver named it, a warning when auto chose it.
@@ -227,6 +226,7 @@ Examples:
         (n) => cmd.getOptionValueSource(n),
         (l) => io.err(`${l}\n`),
       )
+      checkReportDir(flags.reportDir, !!flags.dryRun)
       const kindOpts = driverName === 'kind' ? kindOptions(flags, parseDuration) : undefined
       // @kubernetes/client-node is about 800 modules: loaded only when a cluster driver is chosen.
       const clusterApi = async () => (await import('../drivers/kube/client-node-api.js')).clientNodeApi
