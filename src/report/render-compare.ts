@@ -44,7 +44,7 @@ export function renderCompareMarkdown(c: RunComparison): string {
     `- A: ${describe(c.a)}`,
     `- B: ${describe(c.b)}`,
     '',
-    ...differ(c).map((l) => `**${l}**`),
+    ...differ(c).map((l) => (l ? `**${l}**` : l)),
     summaryLine(c),
     '',
   ]
