@@ -4,7 +4,7 @@ import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { main } from '../../src/cli/main.js'
-import { cannotRunLocal, netnsNames } from '../helpers/can-run.js'
+import { cannotRunLocal, netnsCreatedSince, netnsNames } from '../helpers/can-run.js'
 
 const SCENARIOS = 'scenarios/basics'
 const PATH = process.env.PATH
@@ -33,26 +33,28 @@ contexts: [{name: ctx-a, context: {cluster: c, user: u}}]
 current-context: ctx-a
 `
 
-t.test('local, chosen by auto: the first line, the options and the scenarios; nothing created', async (t) => {
-  const why = await cannotRunLocal()
-  if (why) return void t.skip(why)
-  t.teardown(() => void (process.env.PATH = PATH))
-  // auto passes kind over: it is not installed (test/fixtures/no-kind).
-  process.env.PATH = `${resolve('test/fixtures/no-kind')}:${PATH}`
-  const reports = join(t.testdir(), 'deep/reports')
-  const before = await netnsNames()
-  const r = await run(['run', SCENARIOS, '--dry-run', '--report-dir', reports, '--fault', 'packet-loss=10', '--nodes', '3'])
-  t.equal(r.code, 0, r.err)
-  const [first, ...rest] = r.err.split('\n')
-  t.matchSnapshot(normalised(first), 'the first line')
-  t.same(rest, [''], 'one line on stderr')
-  t.match(first, /; versions: nftables v\d/, 'nft --version')
-  t.match(first, /kernel \d/, 'uname -r')
-  t.match(first, /python3 3\.\d+/, "the agents' Python")
-  t.matchSnapshot(r.out, 'the plan on stdout')
-  t.same(await netnsNames(), before, 'no network namespace created or removed')
-  t.notOk(existsSync(join(reports, '..')), 'the report folder (and its parent) checked, then removed again')
-})
+t.test(
+  'local, chosen by auto: the first line, the options and the scenarios; nothing created',
+  { skip: await cannotRunLocal() },
+  async (t) => {
+    t.teardown(() => void (process.env.PATH = PATH))
+    // auto passes kind over: it is not installed (test/fixtures/no-kind).
+    process.env.PATH = `${resolve('test/fixtures/no-kind')}:${PATH}`
+    const reports = join(t.testdir(), 'deep/reports')
+    const before = await netnsNames()
+    const r = await run(['run', SCENARIOS, '--dry-run', '--report-dir', reports, '--fault', 'packet-loss=10', '--nodes', '3'])
+    t.equal(r.code, 0, r.err)
+    const [first, ...rest] = r.err.split('\n')
+    t.matchSnapshot(normalised(first), 'the first line')
+    t.same(rest, [''], 'one line on stderr')
+    t.match(first, /; versions: nftables v\d/, 'nft --version')
+    t.match(first, /kernel \d/, 'uname -r')
+    t.match(first, /python3 3\.\d+/, "the agents' Python")
+    t.matchSnapshot(r.out, 'the plan on stdout')
+    t.same(await netnsCreatedSince(before), [], 'no network namespace created')
+    t.notOk(existsSync(join(reports, '..')), 'the report folder (and its parent) checked, then removed again')
+  },
+)
 
 t.test('kind: the first line from kind version and the flags; no cluster created', async (t) => {
   t.teardown(() => void (process.env.PATH = PATH))
