@@ -60,7 +60,7 @@ t.test('with --driver: a flag of another driver is a usage error naming both, an
     }
 })
 
-t.test('chosen by auto: a flag of another driver is a warning, and the run goes on', async (t) => {
+t.test('chosen by auto: a flag of another driver is a warning, and the (dry) run goes on', async (t) => {
   t.teardown(() => void (process.env.PATH = PATH))
   const dir = t.testdir()
   process.env.FAKE_DIR = dir
