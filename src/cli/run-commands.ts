@@ -1,5 +1,6 @@
 // Why: commands that touch a cluster: `run` (scenarios against a driver) and `cleanup` (leftovers).
 import { Option, type Command } from 'commander'
+import { setTimeout as delay } from 'node:timers/promises'
 import { UsageError } from '../errors.js'
 import type { Driver, DriverInfo } from '../drivers/driver.js'
 import { LocalDriver } from '../drivers/local/index.js'
@@ -28,6 +29,8 @@ import { dryRunText, faultSpecs, preliminaryDriver } from './what-is-tested.js'
 import { type ClusterFlags, addClusterOptions, kindOptions } from './cluster-options.js'
 import { KindCluster, KindDriver } from '../drivers/kind/index.js'
 import { KubeDriver } from '../drivers/kube/index.js'
+import type { KubeApi } from '../drivers/kube/api.js'
+import { detectCni } from '../drivers/kube/detect-cni.js'
 import { Progress } from './progress.js'
 import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
 import { checkReportDir, checkSkipPolicies } from './check-options.js'
@@ -112,6 +115,13 @@ function handleInterrupts(io: Io, ac: AbortController, say: (line: string) => vo
       if (!closed.err) process.stderr.off('error', onErrError)
     },
   }
+}
+
+/** A kube cluster's server version and CNI, each when it answers within 10 s; nothing when it does not. */
+async function clusterFacts(api: KubeApi): Promise<{ cni?: { cni: string }; versions: Record<string, string> }> {
+  const within = <T>(p: Promise<T>) => Promise.race([p.catch(() => undefined), delay(10000, undefined, { ref: false })])
+  const [kubernetes, cni] = await Promise.all([within(api.serverVersion()), within(detectCni(api))])
+  return { ...(cni ? { cni } : {}), versions: { ...(kubernetes ? { kubernetes } : {}), ...(cni?.versions ?? {}) } }
 }
 
 function makeRunId(): string {
@@ -269,11 +279,18 @@ Examples:
             }
           : {}),
       }
-      const before = await preliminaryDriver(choice, defaultExec, kindOpts)
+      let before = await preliminaryDriver(choice, defaultExec, kindOpts)
       if (!flags.quiet) io.err(`${whatIsTestedLine(VERSION, before, recorded)}\n`)
       if (flags.dryRun) {
         io.out(dryRunText(recorded, scenarios, flags.reportDir))
         return
+      }
+      if (kubeApi) {
+        // A cluster we did not build: its version and CNI as soon as it answers (read only; the driver reports failures).
+        const found = await clusterFacts(kubeApi)
+        before = { ...before, ...(found.cni ? { cni: found.cni.cni } : {}), versions: { ...before.versions, ...found.versions } }
+        if (!flags.quiet && Object.keys(before.versions).length)
+          io.err(`driver kube: CNI ${before.cni}; ${versionsText(before.versions)}\n`)
       }
       const ac = new AbortController()
       const interrupts = handleInterrupts(io, ac, (l) => progress.log(l))
