@@ -120,16 +120,18 @@ for (const [signal, code] of [
     await assertGone(t, sids)
   })
 
-t.test('output closed (run ... 2>&1 | head -2): exit 141, quiet, cleaned up, report written', { skip }, async (t) => {
+t.test('output closed (run ... 2>&1 | head -3): exit 141, quiet, cleaned up, report written', { skip }, async (t) => {
   const dir = t.testdir()
-  const r = await execa('bash', ['-c', `node ${BIN} run ${ARGS.join(' ')} --report-dir ${dir} 2>&1 | head -2; exit \${PIPESTATUS[0]}`], {
+  const r = await execa('bash', ['-c', `node ${BIN} run ${ARGS.join(' ')} --report-dir ${dir} 2>&1 | head -3; exit \${PIPESTATUS[0]}`], {
     reject: false,
   })
   t.equal(r.exitCode, 141, 'exit code 141')
-  t.equal(r.stdout.split('\n').length, 2, 'head printed its two lines')
+  // The first line says what is tested (issue 15); then the scenario and its session.
+  t.equal(r.stdout.split('\n').length, 3, 'head printed its three lines')
+  t.match(r.stdout.split('\n')[0], /^netpol-harness [\d.]+: driver local /)
   t.equal(r.stderr, '', 'nothing else, no stack trace')
   const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.stdout)?.[1]
-  t.ok(sid, 'the second line names the first session')
+  t.ok(sid, 'the third line names the first session')
   const report = readReport(dir)
   t.same(reportSchemaErrors(report), [])
   t.equal(report.summary.exitCode, 141)
