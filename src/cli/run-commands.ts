@@ -25,7 +25,7 @@ import { chooseDriver } from './choose-driver.js'
 import { type ClusterFlags, addClusterOptions, kindOptions } from './cluster-options.js'
 import { KindCluster, KindDriver } from '../drivers/kind/index.js'
 import { KubeDriver } from '../drivers/kube/index.js'
-import { Progress } from './progress.js'
+import { Progress, terminalOf } from './progress.js'
 import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
 import { checkReportDir, checkSkipPolicies } from './check-options.js'
 
@@ -213,7 +213,7 @@ Examples:
       const interrupts = handleInterrupts(io, ac, (l) => progress.log(l))
       const out = interrupts.io
       const parallel = Math.min(scenarios.length, parallelFlag ?? defaultParallel(driverName))
-      const progress = new Progress(out, !flags.quiet, parallel)
+      const progress = new Progress(out, { enabled: !flags.quiet, parallel, planned: scenarios, ...terminalOf(process.stderr) })
       const runId = makeRunId()
       const log = (l: string) => progress.log(l)
       // Kubernetes label values: the run id without its dashes.
@@ -264,6 +264,7 @@ Examples:
           {
             scenarioStart: (s, i, n) => progress.scenario(s, i, n),
             step: (s, p) => progress.step(p, s),
+            stepEnd: (s, r) => progress.stepDone(s, r),
             scenarioEnd: (r, i, info) => {
               progress.scenarioDone(r, i)
               journal.append(r, info ?? { name: driverName, cni: 'unknown', versions: {} })
