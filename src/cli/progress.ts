@@ -66,6 +66,8 @@ interface Live {
   phase?: string
   /** Plain output: the last line saying this scenario is alive (heartbeats are paced from it). */
   lastLineAt: number
+  /** Its setup (the driver's `up`), once its first step reported a round. */
+  setupMs?: number
 }
 
 /** Where a scenario is: its step, the phase of that step, the cells agreeing and the time spent in it. */
@@ -197,7 +199,10 @@ export class Progress {
     const l = this.find(s)
     if (!l || p.step <= l.stepsDone) return
     if (l.progress?.step !== p.step) l.phase = undefined
-    l.progress = { ...p, at: this.now() }
+    const t = this.now()
+    // The first step's clock starts at its submission: what came before it was the setup.
+    if (p.step === 1 && l.setupMs === undefined) l.setupMs = Math.max(0, t - p.elapsedMs - l.startedAt)
+    l.progress = { ...p, at: t }
     this.render()
   }
 
@@ -293,7 +298,8 @@ export class Progress {
     )
     return estimateRemainingMs({
       finishedStepsMs: this.stepsMs,
-      overheadsMs: this.overheadsMs,
+      // Until a scenario has ended (setup and teardown known), the setups measured so far.
+      overheadsMs: [...this.overheadsMs, ...[...this.running.values()].flatMap((l) => (l.setupMs === undefined ? [] : [l.setupMs]))],
       running: [...this.running.values()].map((l) => {
         const w = this.where(l, t)
         return { stepsLeft: Math.max(1, (l.s.steps?.length ?? 1) - l.stepsDone), currentMs: w.step ? w.ms : 0 }
