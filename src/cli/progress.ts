@@ -100,6 +100,8 @@ export class Progress {
   private readonly planned?: readonly Scenario[]
   private readonly terminal: Terminal
   private readonly redraw?: ReturnType<typeof createLogUpdate>
+  private readonly ticker: boolean
+  /** Started with the first scenario, stopped by the summary; unref'd: it never keeps the process alive. */
   private timer?: ReturnType<typeof setInterval>
   private drawnAt = -Infinity
   private closed = false
@@ -139,7 +141,7 @@ export class Progress {
       }
       this.redraw = createLogUpdate(stream as unknown as NodeJS.WritableStream)
     }
-    if (this.enabled && (o.ticker ?? true)) this.timer = setInterval(() => this.tick(), this.redraw ? REDRAW_MS : PLAIN_TICK_MS).unref()
+    this.ticker = this.enabled && (o.ticker ?? true)
   }
 
   /** The prefix naming the scenario a plain line is about, when scenarios run at once (on a terminal they are grouped). */
@@ -188,6 +190,8 @@ export class Progress {
 
   scenario(s: Scenario, i: number, n: number): void {
     this.total = n
+    if (this.ticker && !this.timer && !this.closed)
+      this.timer = setInterval(() => this.tick(), this.redraw ? REDRAW_MS : PLAIN_TICK_MS).unref()
     const t = this.now()
     this.running.set(i, { s, index: i, startedAt: t, stepsDone: 0, since: t, lastLineAt: t })
     this.emit(i, [`[${i + 1}/${n}] start ${s.name} (${s.file})`])

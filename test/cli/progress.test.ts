@@ -321,3 +321,17 @@ t.test('the scenario summary names failing cells and how to reproduce them', asy
   p.scenarioDone({ ...done('v6'), unsupported: 'IPv6 is not supported by the local driver' })
   t.match(out.text, /unsupported by this driver, not run: IPv6 is not supported by the local driver/)
 })
+
+t.test('terminal: the timer redraws the clocks until the summary, and stops there', async (t) => {
+  let text = ''
+  const p = new Progress({ out: () => {}, err: (s) => void (text += s) }, { tty: true, columns: () => 100 })
+  p.scenario(sc('a'), 0, 1)
+  const first = text
+  await new Promise((r) => setTimeout(r, 1200))
+  t.ok(text.length > first.length, 'redrawn without events: the elapsed time moves')
+  t.match(text, /\[1\/1\] a {2}setting up {2}[1-9]\d*\.\d s/)
+  p.summary(runReport(), 'reports/x')
+  const after = text
+  await new Promise((r) => setTimeout(r, 300))
+  t.equal(text, after, 'nothing drawn after the summary')
+})
