@@ -31,7 +31,7 @@ import { KindCluster, KindDriver } from '../drivers/kind/index.js'
 import { KubeDriver } from '../drivers/kube/index.js'
 import type { KubeApi } from '../drivers/kube/api.js'
 import { detectCni } from '../drivers/kube/detect-cni.js'
-import { Progress } from './progress.js'
+import { Progress, terminalOf } from './progress.js'
 import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
 import { checkReportDir, checkSkipPolicies } from './check-options.js'
 
@@ -295,7 +295,7 @@ Examples:
       const ac = new AbortController()
       const interrupts = handleInterrupts(io, ac, (l) => progress.log(l))
       const out = interrupts.io
-      const progress = new Progress(out, !flags.quiet, parallel)
+      const progress = new Progress(out, { enabled: !flags.quiet, parallel, planned: scenarios, ...terminalOf(process.stderr) })
       const runId = makeRunId()
       const log = (l: string) => progress.log(l)
       // Kubernetes label values: the run id without its dashes.
@@ -350,6 +350,7 @@ Examples:
           {
             scenarioStart: (s, i, n) => progress.scenario(s, i, n),
             step: (s, p) => progress.step(p, s),
+            stepEnd: (s, r) => progress.stepDone(s, r),
             scenarioEnd: (r, i, info) => {
               // A cluster's versions are known once it is up: said once, when the first scenario brings them.
               if (info && !upInfo && driverName !== 'local')

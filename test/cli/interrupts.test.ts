@@ -50,7 +50,7 @@ async function assertGone(t: Test, sids: readonly string[]) {
   t.notMatch((await execa('nft', ['list', 'tables'], { reject: false })).stdout, /nph/, 'no nft table in the root namespace')
 }
 
-/** Starts the CLI and resolves once the second scenario's deny step has probed for a while, with both session ids. */
+/** Starts the CLI and resolves once the second scenario's deny step has probed for a few seconds, with both session ids. */
 function startRun(dir: string) {
   // forceKillAfterDelay off: execa would follow SIGTERM with SIGKILL after 5 s, and cleanup may take longer under load.
   const child = execa(process.execPath, [BIN, 'run', ...ARGS, '--report-dir', dir], {
@@ -63,8 +63,9 @@ function startRun(dir: string) {
     let text = ''
     child.all!.on('data', (d) => {
       text += d.toString()
-      if (/\[2\/2\][^]*step 2\/2 deny all ingress: enforcing/.test(text))
-        setTimeout(() => resolve([...text.matchAll(/namespaces nph-([0-9a-f]{6})-/g)].map((m) => m[1])), 1500)
+      // The second scenario's first step ended: its deny step starts at once and is probed every 200 ms.
+      if (/\[2\/2\] start[^]*step 1 baseline: ok/.test(text))
+        setTimeout(() => resolve([...text.matchAll(/namespaces nph-([0-9a-f]{6})-/g)].map((m) => m[1])), 3000)
     })
     void child.then(() => reject(new Error(`exited before the second scenario probed: ${text}`)))
   })
