@@ -19,6 +19,7 @@ import {
 } from '../compare/compare.js'
 import {
   MAX_FAIL_CLOSED_EVIDENCE,
+  MIN_CELL_EVIDENCE,
   type LossCount,
   confirmFailClosed,
   evidenceRun,
@@ -262,14 +263,18 @@ export async function runStep(
   const allowed = probed.filter((p) => p.run.prediction === 'allow')
   const agreementsOf = (r: CellRun) => r.attempts.map((a) => agreement(r.prediction, a.result))
   const lossNow = () => {
-    const counts = new Map<CellRun, LossCount>(allowed.map((p) => [p.run, lossOf(agreementsOf(p.run))]))
+    const counts = new Map<CellRun, LossCount>(allowed.map((p) => [p.run, lossOf(agreementsOf(p.run), !p.run.flips)]))
     const share = lossShare(counts.values())
     const worst = worstLoss(counts.values())
     const own = (r: CellRun) => {
       const c = counts.get(r)
       return c ? lossShare([c]) : 0
     }
-    return { share, k: evidenceRun(worst, allowed.length), evidence: (r: CellRun) => evidenceRun(Math.max(worst, own(r)), allowed.length) }
+    return {
+      share,
+      k: evidenceRun(worst, allowed.length, MIN_CELL_EVIDENCE),
+      evidence: (r: CellRun) => evidenceRun(Math.max(worst, own(r)), allowed.length, MIN_CELL_EVIDENCE),
+    }
   }
   // A connection that should pass but timed out is probed again before the round counts it, while it has failed
   // fewer than k times in a row: until it answers (the failures were lost packets) or they make evidence of a block. A denied connection that succeeded needs no second look: loss

@@ -4,6 +4,7 @@ import t from 'tap'
 import {
   FALSE_ALARM_RISK,
   MAX_FAIL_CLOSED_EVIDENCE,
+  MIN_CELL_EVIDENCE,
   MIN_FAIL_CLOSED_EVIDENCE,
   confirmFailClosed,
   evidenceRun,
@@ -62,4 +63,15 @@ t.test('fail-closed runs shorter than k next to a working attempt are lost packe
   t.equal(str(confirmFailClosed(seq('CCC'), 4)), 'CCC', 'a cell that never worked keeps every failure')
   t.equal(str(confirmFailClosed(seq('.OCC'), 4)), '.O..', 'fail-open always stays')
   t.equal(str(confirmFailClosed(seq('.CCC'), 4)), '....', 'a trailing run after it worked, still short of k')
+})
+
+t.test("a step's cells need at least six in a row: failures come in bursts the arithmetic does not see", async (t) => {
+  t.equal(evidenceRun(0, 50, MIN_CELL_EVIDENCE), 6)
+  t.equal(evidenceRun(0.6, 20, MIN_CELL_EVIDENCE), evidenceRun(0.6, 20), 'loss that asks for more asks for the same')
+})
+
+t.test('a cell meant to work all along counts its failures from the start', async (t) => {
+  t.same(lossOf(seq('CC.C.'), true), { lost: 3, total: 5 })
+  t.same(lossOf(seq('CC.C.')), { lost: 1, total: 3 }, 'one the step opened may not have been enforced before it first worked')
+  t.same(lossOf(seq('CCC'), true), { lost: 0, total: 0 }, 'never worked: still no loss to tell')
 })

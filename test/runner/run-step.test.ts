@@ -395,21 +395,24 @@ t.test('a real block among heavy loss is still fail-closed; fail-open is never t
   )
 })
 
-t.test('without loss, a cell that worked and then stops is a problem once it failed k (4) times in a row', async (t) => {
-  const s = lossyScenario()
-  // x/a -> x/b answers its first connection only; x/b -> x/a never does, so the rounds go on until the settle time.
-  let ab = 0
-  const d = new ScriptedDriver(s, (c) =>
-    c.from === 'x/a' && c.to === 'x/b' ? ab++ === 0 : c.from === 'x/b' && c.to === 'x/a' ? false : isolatesC(c),
-  )
-  const r = await runStep(d, s, 0, { ...opts, settleMs: 500 }, signal)
-  const cell = r.cells.find((c) => c.from === 'x/a' && c.to === 'x/b')!
-  // fail-closed when the judged rounds saw only the failures, flaky when they saw it work too: a problem either way.
-  t.match(cell.classification, /^(fail-closed|flaky)$/)
-  t.equal(cell.observation.attempts[0].result, 'allowed', 'it had worked')
-  t.ok(
-    cell.observation.attempts.slice(1, 5).every((a) => a.result === 'blocked'),
-    'then failed four times in a row within its round',
-  )
-  t.notOk(r.loss && r.loss.failClosedEvidence > 4, 'no loss elsewhere: the least evidence')
-})
+t.test(
+  'without loss, a cell that worked and then stops is a problem once it failed k (6, the least for cells) times in a row',
+  async (t) => {
+    const s = lossyScenario()
+    // x/a -> x/b answers its first connection only; x/b -> x/a never does, so the rounds go on until the settle time.
+    let ab = 0
+    const d = new ScriptedDriver(s, (c) =>
+      c.from === 'x/a' && c.to === 'x/b' ? ab++ === 0 : c.from === 'x/b' && c.to === 'x/a' ? false : isolatesC(c),
+    )
+    const r = await runStep(d, s, 0, { ...opts, settleMs: 500 }, signal)
+    const cell = r.cells.find((c) => c.from === 'x/a' && c.to === 'x/b')!
+    // fail-closed when the judged rounds saw only the failures, flaky when they saw it work too: a problem either way.
+    t.match(cell.classification, /^(fail-closed|flaky)$/)
+    t.equal(cell.observation.attempts[0].result, 'allowed', 'it had worked')
+    t.ok(
+      cell.observation.attempts.slice(1, 7).every((a) => a.result === 'blocked'),
+      'then failed six times in a row within its round',
+    )
+    t.notOk(r.loss && r.loss.failClosedEvidence > 6, 'no loss elsewhere: the least evidence')
+  },
+)
