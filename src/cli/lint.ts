@@ -74,9 +74,10 @@ with its fix.
 Exit codes: 0 no finding at or above --severity; 1 findings; 2 bad input.
 
 Examples:
-  netpol-harness lint k8s/                          # manifests
+  netpol-harness lint examples/manifests/           # manifests (a sample with three mistakes: exit 1)
   netpol-harness lint scenarios/ --severity error
-  netpol-harness lint k8s/ -o sarif --edge-label tier=public > netpol.sarif`,
+  netpol-harness lint examples/manifests/ -o table
+  netpol-harness lint examples/manifests/ -o sarif --edge-label tier=public > netpol.sarif`,
     )
     .option(...ALLOW_OUTSIDE_FILES)
     .action((paths: string[], flags: LintFlags) => {

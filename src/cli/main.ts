@@ -62,8 +62,8 @@ Exit codes: 0 everything agreed; 1 a disagreement (intent, prediction or observa
 
 Examples:
   netpol-harness validate scenarios/
-  netpol-harness predict scenarios/basics/deny-all-ingress.yaml --output table
-  netpol-harness explain scenarios/upstream/ingress-from-ns.yaml --step 2 --from y/a --to x/a --port 80`,
+  netpol-harness predict scenarios/isolation/default-deny-ingress.yaml --output table
+  netpol-harness explain scenarios/upstream/allow-from-namespace-selector.yaml --step 2 --from y/a --to x/a --port 80`,
   )
 
   program

@@ -63,9 +63,12 @@ Exit codes: 0 no regression named by --fail-on; 1 such a regression (or any chan
 2 bad input.
 
 Examples:
-  netpol-harness compare reports/20261120-010000-aaaa reports/20261121-010000-bbbb
-  netpol-harness compare calico-3.31/ calico-3.32/ --output html --out compare.html
-  netpol-harness compare last/ tonight/ -o json --fail-on fail-open,fail-closed --slower-than 2s`,
+  # the runs of examples/runs: the second had a broken dataplane, so B has regressions (exit 1)
+  netpol-harness compare examples/runs/20261202-224313-3148 examples/runs/20261202-224434-b959
+  netpol-harness compare examples/runs/20261202-224313-3148 examples/runs/20261202-224434-b959 -o table
+  netpol-harness compare examples/runs/20261202-224313-3148 examples/runs/20261202-224434-b959 --output html --out compare.html
+  netpol-harness compare examples/runs/20261202-224313-3148 examples/runs/20261202-224434-b959 -o json --fail-on fail-open,fail-closed --slower-than 2s
+  netpol-harness compare examples/runs/20261202-224434-b959 examples/runs/20261202-224313-3148      # the other way round: improvements only, exit 0`,
     )
     .action(
       (
