@@ -99,9 +99,13 @@ Examples:
     .command('predict')
     .description("print the evaluator's predicted connectivity for every step; exits 1 if a prediction contradicts a step's expect")
     .argument('<paths...>', 'scenario files or folders')
-    .addOption(new Option('-o, --output <format>', 'json (one document; see README) or table').choices(['json', 'table']).default('table'))
+    .addOption(
+      new Option('-o, --output <format>', 'table, json (one document; see README) or yaml (the same document)')
+        .choices(['table', 'json', 'yaml'])
+        .default('table'),
+    )
     .option(...ALLOW_OUTSIDE_FILES)
-    .action(async (paths: string[], opts: { output: 'json' | 'table'; allowOutsideFiles?: boolean }) => {
+    .action(async (paths: string[], opts: { output: 'json' | 'yaml' | 'table'; allowOutsideFiles?: boolean }) => {
       const { predictCommand } = await import('./predict.js')
       setCode(await predictCommand(io, paths, opts.output, loadOptionsOf(opts)))
     })

@@ -243,3 +243,17 @@ t.test('bad input exits 2 with one message naming the file, no stack trace, noth
   }
   t.equal((await run(['validate', `${dir}/out`, '--allow-outside-files'])).code, 0, '--allow-outside-files allows it')
 })
+
+t.test('predict -o yaml: the JSON document as YAML, streamed; several scenarios a sequence, as JSON an array', async (t) => {
+  for (const paths of [[SCENARIO], ['scenarios/basics', 'scenarios/upstream/ports.yaml', 'scenarios/upstream/sctp-ports.yaml']]) {
+    const json = await run(['predict', ...paths, '-o', 'json'])
+    const yaml = await run(['predict', ...paths, '-o', 'yaml'])
+    t.equal(yaml.code, json.code)
+    t.equal(yaml.err, json.err, 'the same intent violations on stderr')
+    t.same(parse(yaml.out), JSON.parse(json.out), `${paths.join(' ')}: the same document`)
+  }
+  const dir = t.testdir({ 's.yaml': 'name: odd.name\nnamespaces: {x: {pods: {a: {}}}}\nsteps: [{name: "a: b # \\"c\\" ü"}]\n' })
+  const odd = await run(['predict', `${dir}/s.yaml`, '-o', 'yaml'])
+  t.equal(odd.code, 0, odd.err)
+  t.same(parse(odd.out), JSON.parse((await run(['predict', `${dir}/s.yaml`, '-o', 'json'])).out), 'names YAML would misread are quoted')
+})
