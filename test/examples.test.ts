@@ -45,6 +45,9 @@ contexts:
 current-context: my-ctx
 `
 
+/** Paths the docs cite from other repositories (they say which), not from this one. */
+const UPSTREAM_PATHS = ['test/e2e/network/netpol/network_policy.go']
+
 /** Runs with at most this many scenario files (and no folder) run for real on the local driver; larger get --dry-run. */
 const REAL_RUN_MAX_FILES = 2
 
@@ -212,6 +215,10 @@ t.test('every repository path named in the help texts and Markdown links exists'
       t.ok(exists(p), `${p} (netpol-harness ${[...h.path, '--help'].join(' ')})`)
   for (const f of docs) {
     const text = readFileSync(f, 'utf8')
+    // Paths in inline code: the repository's, relative to its root or to the page; a few name another repository's files.
+    for (const m of text.matchAll(/`([^`\n]+)`/g))
+      for (const p of mentionedPaths(m[1]))
+        if (!UPSTREAM_PATHS.includes(p)) t.ok(exists(p) || existsSync(resolve(dirname(f), p)), `${f}: \`${p}\``)
     for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
       const target = m[1].replace(/#.*$/, '')
       if (!target || /^[a-z]+:/.test(target)) continue
