@@ -320,6 +320,8 @@ function plan(e: Example, tmp: string) {
   return { kind: 'cli' as const, args, missing, dryRun, local, fakeTools, expected }
 }
 
+// Two examples at a time: most are a CLI start and a small file; the few local runs overlap them.
+t.jobs = 2
 // One example written in several places runs once, named after every place.
 const unique = new Map<string, Example[]>()
 for (const e of examples) unique.set(e.text, [...(unique.get(e.text) ?? []), e])
