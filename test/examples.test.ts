@@ -107,7 +107,7 @@ function joinContinuations(lines: readonly { text: string; line: number }[]): { 
   for (const l of lines) {
     const text = pending ? `${pending.text} ${l.text.trim()}` : l.text
     const line = pending?.line ?? l.line
-    if (/\\\s*$/.test(text)) pending = { text: text.replace(/\\\s*$/, ''), line }
+    if (/\\\s*$/.test(text)) pending = { text: text.replace(/\s*\\\s*$/, ''), line }
     else {
       out.push({ text, line })
       pending = undefined
@@ -209,10 +209,36 @@ t.test('examples are found: the program, the commands with examples, README and 
   )
 })
 
+t.test('the example reader: words, quotes, comments, continuations, what it refuses', async (t) => {
+  t.same(words(`netpol-harness explain s.yaml --step 'isolate customer' --port 80   # why`, '/h'), {
+    words: ['netpol-harness', 'explain', 's.yaml', '--step', 'isolate customer', '--port', '80'],
+    comment: '# why',
+  })
+  t.same(words('run --kubeconfig ~/.kube/ci.yaml a#b', '/h').words, ['run', '--kubeconfig', '/h/.kube/ci.yaml', 'a#b'])
+  for (const bad of ['cluster up|down', 'run <run-id>', 'run $(ls)', 'a && b', 'report [reports/]'])
+    t.throws(() => words(bad, '/h'), `${bad}: refused`)
+  t.same(
+    joinContinuations([
+      { text: 'a \\', line: 1 },
+      { text: '    b', line: 2 },
+      { text: 'c', line: 3 },
+    ]),
+    [
+      { text: 'a b', line: 1 },
+      { text: 'c', line: 3 },
+    ],
+  )
+  t.same(mentionedPaths('see docs/kind.md, and reports/<run-id>/ under reports/: scenarios/x.yaml.'), [
+    'docs/kind.md',
+    'reports/',
+    'reports/',
+    'scenarios/x.yaml',
+  ])
+})
+
 t.test('every repository path named in the help texts and Markdown links exists', async (t) => {
   for (const h of helpList)
-    for (const p of mentionedPaths(h.text.replace(/^Examples:[\s\S]*/m, '')))
-      t.ok(exists(p), `${p} (netpol-harness ${[...h.path, '--help'].join(' ')})`)
+    for (const p of mentionedPaths(h.text)) t.ok(exists(p), `${p} (netpol-harness ${[...h.path, '--help'].join(' ')})`)
   for (const f of docs) {
     const text = readFileSync(f, 'utf8')
     // Paths in inline code: the repository's, relative to its root or to the page; a few name another repository's files.
