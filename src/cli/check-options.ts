@@ -5,8 +5,8 @@ import { dirname, join, resolve } from 'node:path'
 import { UsageError } from '../errors.js'
 import type { Scenario } from '../model/scenario.js'
 
-/** `mkdir -p` one level at a time: Node's recursive mkdir never returns on some paths (`/proc/x`, Node 20). */
-function makeFolders(dir: string): void {
+/** `mkdir -p` one level at a time: Node's recursive mkdir never returns on some paths (`/proc/x`, Node 20); returns the folders made. */
+function makeFolders(dir: string): string[] {
   const missing: string[] = []
   for (let d = resolve(dir); ; d = dirname(d)) {
     try {
@@ -17,26 +17,34 @@ function makeFolders(dir: string): void {
       if (dirname(d) === d) break
     }
   }
-  for (const d of missing.reverse()) mkdirSync(d)
+  const made: string[] = []
+  for (const d of missing.reverse()) (mkdirSync(d), made.push(d))
+  return made
 }
 
 /**
  * `--report-dir` is a folder a file can be created in, made when missing. It is never read (so `/proc` paths cannot
- * hang): a temporary folder is created in it and removed again.
+ * hang): a temporary folder is created in it and removed again. `leaveNothing` (`run --dry-run`): the same checks,
+ * then the folders it had to make are removed again.
  */
-export function checkReportDir(dir: string): void {
+export function checkReportDir(dir: string, leaveNothing = false): void {
   if (dir.trim() === '') throw new UsageError("--report-dir is empty (give a folder; '.' for the current one)")
   const code = (e: unknown) => (e as NodeJS.ErrnoException)?.code ?? String(e)
+  let made: string[] = []
   try {
-    makeFolders(dir)
+    made = makeFolders(dir)
   } catch (e) {
     throw new UsageError(`--report-dir ${dir}: cannot create it (${code(e)})`)
   }
-  if (!statSync(dir).isDirectory()) throw new UsageError(`--report-dir ${dir}: not a folder`)
   try {
-    rmdirSync(mkdtempSync(join(dir, '.write-check-')))
-  } catch (e) {
-    throw new UsageError(`--report-dir ${dir}: cannot write in it (${code(e)})`)
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--report-dir ${dir}: not a folder`)
+    try {
+      rmdirSync(mkdtempSync(join(dir, '.write-check-')))
+    } catch (e) {
+      throw new UsageError(`--report-dir ${dir}: cannot write in it (${code(e)})`)
+    }
+  } finally {
+    if (leaveNothing) for (const d of made.reverse()) rmdirSync(d)
   }
 }
 

@@ -7,7 +7,14 @@ import { parseDuration0 } from '../scenario/duration.js'
 import { stringify } from 'yaml'
 import { DEFAULT_HISTORY_LIMIT } from '../report/history.js'
 import { readRunReport } from '../report/read.js'
-import { renderCompareHtml, renderCompareJson, renderCompareMarkdown, renderCompareTable, summaryLine } from '../report/render-compare.js'
+import {
+  differ,
+  renderCompareHtml,
+  renderCompareJson,
+  renderCompareMarkdown,
+  renderCompareTable,
+  summaryLine,
+} from '../report/render-compare.js'
 import { rebuildReports, writeText } from '../report/write.js'
 import type { Io } from './io.js'
 
@@ -87,6 +94,7 @@ Examples:
         const failOn = parseFailOn(flags.failOn)
         const c = compareRuns(readRunReport(a), readRunReport(b), { slowerThanMs })
         const failed = failing(c, failOn)
+        for (const l of differ(c).filter(Boolean)) io.err(`warning: ${l}\n`)
         const text =
           flags.output === 'html'
             ? renderCompareHtml(c)

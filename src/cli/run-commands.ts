@@ -1,7 +1,8 @@
 // Why: commands that touch a cluster: `run` (scenarios against a driver) and `cleanup` (leftovers).
 import { Option, type Command } from 'commander'
+import { setTimeout as delay } from 'node:timers/promises'
 import { UsageError } from '../errors.js'
-import type { Driver } from '../drivers/driver.js'
+import type { Driver, DriverInfo } from '../drivers/driver.js'
 import { LocalDriver } from '../drivers/local/index.js'
 import { cleanupSessions } from '../drivers/local/cleanup.js'
 import { defaultExec } from '../drivers/exec.js'
@@ -16,16 +17,21 @@ import type { Scenario } from '../model/scenario.js'
 import { selectByTags, tagSet } from '../scenario/select.js'
 import { writeReports } from '../report/write.js'
 import { startJournal } from '../report/write-incremental.js'
-import { SCHEMA_VERSION } from '../report/model.js'
+import { type RunReport, SCHEMA_VERSION } from '../report/model.js'
+import { versionsText, whatIsTestedLine } from '../report/run-options.js'
 import { DEFAULT_HISTORY_LIMIT } from '../report/history.js'
 import { Interrupt, type LiveInterrupt } from '../runner/interrupt.js'
 import { VERSION } from '../version.js'
 import type { Io } from './io.js'
 import { chooseDriver } from './choose-driver.js'
+import { checkDriverFlags } from './driver-flags.js'
+import { dryRunText, faultSpecs, preliminaryDriver } from './what-is-tested.js'
 import { type ClusterFlags, addClusterOptions, kindOptions } from './cluster-options.js'
 import { KindCluster, KindDriver } from '../drivers/kind/index.js'
 import { KubeDriver } from '../drivers/kube/index.js'
-import { Progress } from './progress.js'
+import type { KubeApi } from '../drivers/kube/api.js'
+import { detectCni } from '../drivers/kube/detect-cni.js'
+import { Progress, terminalOf } from './progress.js'
 import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
 import { checkReportDir, checkSkipPolicies } from './check-options.js'
 
@@ -42,6 +48,7 @@ interface RunFlags extends ClusterFlags {
   skip: string[]
   historyLimit: string
   quiet?: boolean
+  dryRun?: boolean
   allowOutsideFiles?: boolean
   parallel: string
   adaptiveTimeout: string
@@ -110,6 +117,13 @@ function handleInterrupts(io: Io, ac: AbortController, say: (line: string) => vo
   }
 }
 
+/** A kube cluster's server version and CNI, each when it answers within 10 s; nothing when it does not. */
+async function clusterFacts(api: KubeApi): Promise<{ cni?: { cni: string }; versions: Record<string, string> }> {
+  const within = <T>(p: Promise<T>) => Promise.race([p.catch(() => undefined), delay(10000, undefined, { ref: false })])
+  const [kubernetes, cni] = await Promise.all([within(api.serverVersion()), within(detectCni(api))])
+  return { ...(cni ? { cni } : {}), versions: { ...(kubernetes ? { kubernetes } : {}), ...(cni?.versions ?? {}) } }
+}
+
 function makeRunId(): string {
   const d = new Date()
   const p = (n: number) => String(n).padStart(2, '0')
@@ -162,13 +176,19 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
       'cells predicted denied wait <factor> x p99 of the allowed latencies of their round, at least <floor>, instead of the full timeout; or off',
       `${DEFAULT_ADAPTIVE_TIMEOUT.factor},${DEFAULT_ADAPTIVE_TIMEOUT.floorMs}ms`,
     )
-    .option('-q, --quiet', 'no progress output')
+    .option('-q, --quiet', 'no progress output, and no first line naming the driver (warnings and errors still show)')
+    .option('--dry-run', 'check everything (inputs, flags, report folder, driver choice), print what would run, create nothing')
     .option(...ALLOW_OUTSIDE_FILES)
   addClusterOptions(run)
   run
     .addHelpText(
       'after',
       `
+Before any scenario starts, one line on stderr names what is tested: the driver (and why auto chose it), its CNI
+and versions, nodes and faults (local) or the cluster (kind/kube); -q leaves it out. A flag of another driver
+(--nodes under kind, --calico-version under local) is a usage error with --driver, a warning with auto.
+Every option that changes behaviour is recorded in report.json (options) and shown in every report.
+
 Reports: <report-dir>/<run-id>/report.json (versioned), junit.xml, report.md, report.html; scenarios.jsonl gets
 each scenario as it ends (a killed run's report is rebuilt from it by \`netpol-harness report\`).
 Exit codes: 0 all cells agree; 1 fail-open, fail-closed, flaky or intent violation; 2 bad input; 3 infrastructure
@@ -180,9 +200,10 @@ Examples:
   netpol-harness run scenarios/upstream --driver local --settle 10s
   netpol-harness run --tags egress,dns --skip chaos    # select scenarios by tag
   netpol-harness run scenarios/basics/allow-web-to-customer.yaml --driver local --settle 2s \\
-      --fault skip-policy=prod/customer-from-web      # prove that a broken dataplane is caught (exit 1)`,
+      --fault skip-policy=prod/customer-from-web      # prove that a broken dataplane is caught (exit 1)
+  netpol-harness run scenarios/ --driver kind --dry-run  # what would run, with which driver and options; creates nothing`,
     )
-    .action(async (paths: string[], flags: RunFlags) => {
+    .action(async (paths: string[], flags: RunFlags, cmd: Command) => {
       const settleMs = parseDuration(flags.settle)
       if (settleMs === undefined) throw new UsageError(`--settle: invalid duration "${flags.settle}" (use e.g. 10s, 500ms)`)
       const enforceWithinMs = parseDuration(flags.enforceWithin)
@@ -208,25 +229,84 @@ Examples:
           `no scenario left after --tags/--skip (tags present: ${[...new Set(loaded.flatMap((s) => s.tags))].sort().join(', ') || 'none'})`,
         )
       checkSkipPolicies(faults.skipPolicies ?? [], scenarios)
-      checkReportDir(flags.reportDir)
-      const driverName = await chooseDriver(flags.driver)
+      const choice = await chooseDriver(flags.driver)
+      const driverName = choice.name
+      // A flag of another driver: a usage error when --driver named it, a warning when auto chose it.
+      checkDriverFlags(
+        choice,
+        (n) => cmd.getOptionValueSource(n),
+        (l) => io.err(`${l}\n`),
+      )
+      checkReportDir(flags.reportDir, !!flags.dryRun)
+      const kindOpts = driverName === 'kind' ? kindOptions(flags, parseDuration) : undefined
+      // @kubernetes/client-node is about 800 modules: loaded only when a cluster driver is chosen.
+      const clusterApi = async () => (await import('../drivers/kube/client-node-api.js')).clientNodeApi
+      // The kube client reads the kubeconfig and checks the context (a usage error), and talks to nothing yet.
+      const kubeApi = driverName === 'kube' ? (await clusterApi())(flags.context, flags.kubeconfig) : undefined
+      const parallel = Math.min(scenarios.length, parallelFlag ?? defaultParallel(driverName))
+      const recorded: RunReport['options'] = {
+        settleMs: opts.settleMs,
+        reprobes: opts.reprobes,
+        roundIntervalMs: opts.roundIntervalMs,
+        enforceWithinMs: opts.enforceWithinMs,
+        adaptiveTimeout: opts.adaptiveTimeout ? { factor: opts.adaptiveTimeout.factor, floorMs: opts.adaptiveTimeout.floorMs } : null,
+        parallel,
+        driverRequested: flags.driver,
+        tags: [...tagSet(flags.tags)],
+        skipTags: [...tagSet(flags.skip)],
+        ...(driverName === 'local' ? { faults: faultSpecs(faults), nodes, resyncMs } : {}),
+        ...(kindOpts
+          ? {
+              kind: {
+                name: kindOpts.name,
+                workers: kindOpts.workers,
+                calicoVersion: kindOpts.calicoVersion,
+                dataplane: kindOpts.dataplane,
+                ...(kindOpts.image ? { image: kindOpts.image } : {}),
+                ...(kindOpts.calicoManifest ? { calicoManifest: kindOpts.calicoManifest } : {}),
+                ...(kindOpts.calicoSha256 ? { calicoSha256: kindOpts.calicoSha256 } : {}),
+                waitSeconds: kindOpts.waitSeconds,
+                keep: !!flags.keep,
+              },
+            }
+          : {}),
+        ...(kubeApi
+          ? {
+              kube: {
+                context: kubeApi.context,
+                ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+                allowExistingCluster: !!flags.allowExistingCluster,
+              },
+            }
+          : {}),
+      }
+      let before = await preliminaryDriver(choice, defaultExec, kindOpts)
+      if (!flags.quiet) io.err(`${whatIsTestedLine(VERSION, before, recorded)}\n`)
+      if (flags.dryRun) {
+        io.out(dryRunText(recorded, scenarios, flags.reportDir))
+        return
+      }
+      if (kubeApi) {
+        // A cluster we did not build: its version and CNI as soon as it answers (read only; the driver reports failures).
+        const found = await clusterFacts(kubeApi)
+        before = { ...before, ...(found.cni ? { cni: found.cni.cni } : {}), versions: { ...before.versions, ...found.versions } }
+        if (!flags.quiet && Object.keys(before.versions).length)
+          io.err(`driver kube: CNI ${before.cni}; ${versionsText(before.versions)}\n`)
+      }
       const ac = new AbortController()
       const interrupts = handleInterrupts(io, ac, (l) => progress.log(l))
       const out = interrupts.io
-      const parallel = Math.min(scenarios.length, parallelFlag ?? defaultParallel(driverName))
-      const progress = new Progress(out, !flags.quiet, parallel)
+      const progress = new Progress(out, { enabled: !flags.quiet, parallel, planned: scenarios, ...terminalOf(process.stderr) })
       const runId = makeRunId()
       const log = (l: string) => progress.log(l)
       // Kubernetes label values: the run id without its dashes.
       const labelId = runId.replace(/[^a-z0-9]/g, '')
       let cluster: KindCluster | undefined
       let makeDriver: (s: Scenario) => Driver
-      // @kubernetes/client-node is about 800 modules: loaded only when a cluster driver is chosen.
-      const clusterApi = async () => (await import('../drivers/kube/client-node-api.js')).clientNodeApi
-      if (driverName === 'kind') {
+      if (kindOpts) {
         const clientNodeApi = await clusterApi()
         const o = {
-          ...kindOptions(flags, parseDuration),
+          ...kindOpts,
           exec: defaultExec,
           api: (ctx: string) => clientNodeApi(ctx),
           runId: labelId,
@@ -236,10 +316,16 @@ Examples:
         const kind = new KindCluster(o)
         cluster = kind
         makeDriver = () => new KindDriver(o, kind)
-      } else if (driverName === 'kube') {
-        const api = (await clusterApi())(flags.context, flags.kubeconfig)
+      } else if (kubeApi) {
+        const api = kubeApi
         makeDriver = () => new KubeDriver({ api, runId: labelId, createdByUs: false, allowExisting: !!flags.allowExistingCluster, log })
       } else makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, log: (l) => progress.log(l, s) })
+      // What the driver said of itself once up, over what was known before (why it was chosen stays).
+      let upInfo: DriverInfo | undefined
+      const driverOf = (info: DriverInfo | undefined): RunReport['driver'] =>
+        info
+          ? { ...before, ...info, cni: info.cni === 'unknown' ? before.cni : info.cni, versions: { ...before.versions, ...info.versions } }
+          : before
       try {
         // Each scenario on disk as it ends: a run killed outright loses at most the one in flight.
         const journal = startJournal(flags.reportDir, {
@@ -247,8 +333,8 @@ Examples:
           runId,
           startedAt: new Date().toISOString(),
           harness: { name: 'netpol-harness', version: VERSION, node: process.version },
-          driver: { name: driverName, cni: 'unknown', versions: {} },
-          options: { settleMs: opts.settleMs, reprobes: opts.reprobes, roundIntervalMs: opts.roundIntervalMs },
+          driver: before,
+          options: recorded,
           planned: scenarios.map((s) => ({
             name: s.name,
             file: s.file,
@@ -256,7 +342,7 @@ Examples:
             tags: s.tags,
           })),
         })
-        const report = await runScenarios(
+        const ran = await runScenarios(
           scenarios,
           makeDriver,
           runId,
@@ -265,14 +351,24 @@ Examples:
           {
             scenarioStart: (s, i, n) => progress.scenario(s, i, n),
             step: (s, p) => progress.step(p, s),
+            stepEnd: (s, r) => progress.stepDone(s, r),
             scenarioEnd: (r, i, info) => {
+              // A cluster's versions are known once it is up: said once, when the first scenario brings them.
+              if (info && !upInfo && driverName !== 'local')
+                progress.log(`driver ${info.name}: CNI ${info.cni}; ${versionsText(info.versions)}`)
+              upInfo ??= info
               progress.scenarioDone(r, i)
-              journal.append(r, info ?? { name: driverName, cni: 'unknown', versions: {} })
+              journal.append(r, driverOf(info ?? upInfo))
             },
             log: (l, s) => progress.log(l, s),
           },
           parallel,
         )
+        const report: RunReport = {
+          ...ran,
+          driver: { ...driverOf(upInfo), ...(ran.driver.timings ? { timings: ran.driver.timings } : {}) },
+          options: { ...ran.options, ...recorded },
+        }
         const dir = writeReports(report, flags.reportDir, { limit: historyLimit, warn: (l) => out.err(`warning: ${l}\n`) })
         progress.summary(report, dir)
         setCode(report.summary.exitCode)

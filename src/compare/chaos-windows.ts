@@ -2,38 +2,46 @@
 import type { Invariants } from '../model/scenario.js'
 import type { ChaosReport, DisagreementWindow } from '../report/model.js'
 import type { Agreement } from './compare.js'
+import { evidenceRun, lossOf, lossShare, worstLoss } from './evidence.js'
 
 /** One sample: when it was sent (ms since the faults began) and every sampled cell's `agreement` with the prediction. */
 export interface Sample {
   readonly atMs: number
   readonly cells: ReadonlyMap<string, Agreement>
+  /** The cells predicted allowed in this sample (those that can fail closed); absent: every agreeing one may be. */
+  readonly allowed?: ReadonlySet<string>
 }
 
-/** The fewest consecutive fail-closed samples of one cell that make evidence of an outage, whatever the loss. */
-export const MIN_FAIL_CLOSED_EVIDENCE = 4
+/** Consecutive fail-closed samples of a cell that make evidence of an outage, per cell. */
+export type Evidence = number | ((key: string) => number)
 
-/** The chance of one false fail-closed window per phase that `failClosedEvidence` allows. */
-const FALSE_WINDOW_RISK = 0.01
+/** Each cell's samples, in order, of the times it was predicted allowed (agreeing or fail-closed: it could fail closed). */
+function allowedRuns(samples: readonly Sample[]): Map<string, Agreement[]> {
+  const out = new Map<string, Agreement[]>()
+  for (const s of samples)
+    for (const [key, v] of s.cells)
+      if (s.allowed ? s.allowed.has(key) : v === 'agree' || v === 'fail-closed') {
+        const list = out.get(key) ?? []
+        list.push(v)
+        out.set(key, list)
+      }
+  return out
+}
 
 /**
  * How many consecutive fail-closed samples of one cell make evidence of an outage in these samples (docs/chaos.md
- * has the arithmetic). With p the share of fail-closed samples among the samples that could be (allowed cells)
- * and n those samples, a run of k lost samples starts at a given sample with probability about p^k, so k is the
- * least with n * p^k <= 1 %, and never under MIN_FAIL_CLOSED_EVIDENCE. p counts real outages too: that only makes
- * k larger (fewer, longer windows); fail-open needs no such evidence.
+ * has the arithmetic): `evidenceRun(p, n)` with n the samples of cells predicted allowed and p the share of them
+ * lost while their cell worked (`lossOf`): the worst path's (`worstLoss`), or the cell's own where that is higher
+ * (`of`). `k` is the one without the cell's own, for the report. Fail-open needs no such evidence.
  */
-export function failClosedEvidence(samples: readonly Sample[]): number {
-  let n = 0
-  let closed = 0
-  for (const s of samples)
-    for (const v of s.cells.values())
-      if (v === 'agree' || v === 'fail-closed') {
-        n++
-        if (v === 'fail-closed') closed++
-      }
-  if (n === 0 || closed === 0) return MIN_FAIL_CLOSED_EVIDENCE
-  const p = Math.min(0.95, closed / n)
-  return Math.max(MIN_FAIL_CLOSED_EVIDENCE, Math.ceil(Math.log(FALSE_WINDOW_RISK / n) / Math.log(p)))
+export function failClosedEvidence(samples: readonly Sample[]): { k: number; of: (key: string) => number } {
+  const runs = allowedRuns(samples)
+  const n = [...runs.values()].reduce((m, r) => m + r.length, 0)
+  const counts = new Map([...runs].map(([key, r]) => [key, lossOf(r)]))
+  const worst = worstLoss(counts.values())
+  const own = new Map([...counts].map(([key, c]) => [key, evidenceRun(Math.max(worst, lossShare([c])), n)]))
+  const k = evidenceRun(worst, n)
+  return { k, of: (key) => own.get(key) ?? k }
 }
 
 /**
@@ -42,10 +50,12 @@ export function failClosedEvidence(samples: readonly Sample[]): number {
  * (lost packets are not an outage; the same evidence a cell needs, repeated failures rather than one).
  * `open`: the samples are still coming, so a run that reaches the last sample may yet grow: it counts.
  */
-function confirmed(samples: readonly Sample[], k: number, open = false): Sample[] {
+function confirmed(samples: readonly Sample[], evidence: Evidence, open = false): Sample[] {
+  const kOf = typeof evidence === 'number' ? () => evidence : evidence
   const runLength = new Map<string, number[]>()
   const keys = new Set(samples.flatMap((s) => [...s.cells.keys()]))
   for (const key of keys) {
+    const k = kOf(key)
     // For every sample, the length of the run of fail-closed samples of this cell it belongs to (0: none).
     const closed = samples.map((s) => s.cells.get(key) === 'fail-closed')
     const len = closed.map(() => 0)
@@ -59,7 +69,7 @@ function confirmed(samples: readonly Sample[], k: number, open = false): Sample[
   }
   return samples.map((s, i) => {
     const cells = new Map<string, Agreement>()
-    for (const [key, v] of s.cells) cells.set(key, v === 'fail-closed' && runLength.get(key)![i] < k ? 'agree' : v)
+    for (const [key, v] of s.cells) cells.set(key, v === 'fail-closed' && runLength.get(key)![i] < kOf(key) ? 'agree' : v)
     return { atMs: s.atMs, cells }
   })
 }
@@ -68,7 +78,11 @@ function confirmed(samples: readonly Sample[], k: number, open = false): Sample[
  * Maximal runs of samples with at least one (confirmed) cell of `kind`; a window ends when the next sample is
  * clean. `k`: consecutive fail-closed samples of a cell that confirm it (fail-open needs one), from the samples' loss.
  */
-export function windowsOf(samples: readonly Sample[], intervalMs: number, k = failClosedEvidence(samples)): DisagreementWindow[] {
+export function windowsOf(
+  samples: readonly Sample[],
+  intervalMs: number,
+  k: Evidence = failClosedEvidence(samples).of,
+): DisagreementWindow[] {
   const list = confirmed(samples, k)
   const out: DisagreementWindow[] = []
   for (const kind of ['fail-open', 'fail-closed'] as const) {
@@ -97,7 +111,7 @@ export function windowsOf(samples: readonly Sample[], intervalMs: number, k = fa
  * samples confirmed as in `windowsOf`; a run still open at the last sample counts, as sampling may go on); null
  * if never.
  */
-export function recoveryAfter(samples: readonly Sample[], fromMs: number, k = failClosedEvidence(samples)): number | null {
+export function recoveryAfter(samples: readonly Sample[], fromMs: number, k: Evidence = failClosedEvidence(samples).of): number | null {
   const list = confirmed(samples, k, true).filter((s) => s.atMs >= fromMs)
   const clean = (s: Sample) => [...s.cells.values()].every((v) => v === 'agree')
   for (let i = 0; i + 1 < list.length; i++) if (clean(list[i]) && clean(list[i + 1])) return Math.max(0, list[i].atMs - fromMs)

@@ -5,6 +5,7 @@ import type { Attempt, ObservationResult } from '../model/observation.js'
 import type { IntentVerdict } from '../model/scenario.js'
 import { assertNever } from '../util/assert-never.js'
 import type { Classification } from './classification.js'
+import { MIN_FAIL_CLOSED_EVIDENCE, confirmFailClosed } from './evidence.js'
 
 /** Does one observation agree with the prediction? The one judgement of an observation, for step rounds and chaos samples. */
 export type Agreement = 'agree' | 'fail-open' | 'fail-closed' | 'probe-error' | 'not-probed'
@@ -60,13 +61,17 @@ function evidenceMs(a: Attempt): number {
 
 /**
  * When the cell's current run of agreeing attempts began (its time to enforce); null while it disagrees.
- * Attempts are read in order of `evidenceMs`. A fail-closed attempt between two agreeing ones is a lost
- * packet, not a relapse (the rule chaos windows use: one allowed connection timing out is not an outage);
- * a fail-open one always counts (loss cannot make a denied connection succeed).
+ * Attempts are read in order of `evidenceMs`. Fewer than `k` fail-closed attempts after an agreeing one are lost
+ * packets, not a relapse (`confirmFailClosed`, the rule chaos windows use too); a fail-open one always counts (loss
+ * cannot make a denied connection succeed).
  */
-export function enforcement(prediction: Verdict, attempts: readonly Attempt[]): Enforcement | null {
+export function enforcement(prediction: Verdict, attempts: readonly Attempt[], k = MIN_FAIL_CLOSED_EVIDENCE): Enforcement | null {
   const list = attempts.map((a) => ({ at: evidenceMs(a), g: agreement(prediction, a.result) })).sort((a, b) => a.at - b.at)
-  const ok = list.map(({ g }, i) => g === 'agree' || (g === 'fail-closed' && list[i - 1]?.g === 'agree' && list[i + 1]?.g === 'agree'))
+  const ok = confirmFailClosed(
+    list.map((x) => x.g),
+    k,
+    false,
+  ).map((g) => g === 'agree')
   if (ok.length === 0 || !ok[ok.length - 1]) return null
   let first = ok.length - 1
   while (first > 0 && ok[first - 1]) first--
@@ -74,11 +79,24 @@ export function enforcement(prediction: Verdict, attempts: readonly Attempt[]): 
   return { timeToEnforceMs: at, resolutionMs: at - (first > 0 ? list[first - 1].at : 0) }
 }
 
-/** The agreement each round from `fromRound` on ended with: the step's last round, then every re-probe. */
-export function roundAgreements(prediction: Verdict, attempts: readonly Attempt[], fromRound: number): Agreement[] {
-  const byRound = new Map<number, Agreement>()
-  for (const a of attempts) if (a.round >= fromRound) byRound.set(a.round, agreement(prediction, a.result))
-  return [...byRound.values()]
+/**
+ * What decides a cell's judgement: the agreement of every attempt from round `fromRound` on (the step's last round,
+ * then every re-probe), in order, with fewer than `k` fail-closed attempts next to an agreeing one (at any time in
+ * the step) taken as lost packets.
+ */
+export function judgedAgreements(prediction: Verdict, attempts: readonly Attempt[], fromRound: number, k: number): Agreement[] {
+  const all = confirmFailClosed(
+    attempts.map((a) => agreement(prediction, a.result)),
+    k,
+  )
+  return all.filter((_, i) => attempts[i].round >= fromRound)
+}
+
+/** The fail-closed attempts at the end of a cell's attempts (how long its current failure has lasted). */
+export function trailingFailClosed(prediction: Verdict, attempts: readonly Attempt[]): number {
+  let n = 0
+  while (n < attempts.length && agreement(prediction, attempts[attempts.length - 1 - n].result) === 'fail-closed') n++
+  return n
 }
 
 /** A cell's final classification, and whether its policies contradict the author's intent. */
@@ -89,7 +107,7 @@ export interface CellJudgement {
 
 /**
  * Final judgement of a cell from its last observation and the re-probes of a disagreement.
- * `history` is every agreement seen after the step settled (the last round and the re-probes); `late`: the cell's
+ * `history` is every agreement seen after the step settled (the last round and the re-probes: `judgedAgreements`); `late`: the cell's
  * change was enforced, but later than the step's limit (it is `slow` if it agrees in the end).
  */
 export function judgeCell(

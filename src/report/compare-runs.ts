@@ -3,6 +3,7 @@ import { type Classification, isProblem } from '../compare/classification.js'
 import type { ObservationResult } from '../model/observation.js'
 import { cellLabel, stepTable } from './cells.js'
 import type { RunReport } from './model.js'
+import { runDifferences } from './run-options.js'
 
 /** Which run a comparison side is: id, driver, CNI, versions, verdict. */
 export interface RunRef {
@@ -61,6 +62,8 @@ export interface RunComparison {
   readonly options: CompareOptions
   readonly a: RunRef
   readonly b: RunRef
+  /** What differs besides the results (driver, CNI, options: `faults: packet-loss=10 vs none`); empty: same setup. */
+  readonly runsDiffer: readonly string[]
   readonly onlyInA: readonly string[]
   readonly onlyInB: readonly string[]
   readonly comparedCells: number
@@ -153,6 +156,7 @@ export function compareRuns(a: RunReport, b: RunReport, options: CompareOptions 
     options,
     a: ref(a),
     b: ref(b),
+    runsDiffer: runDifferences(a, b),
     onlyInA,
     onlyInB: b.scenarios.filter((s) => !aNames.has(s.name)).map((s) => s.name),
     comparedCells: compared,

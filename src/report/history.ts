@@ -20,6 +20,10 @@ export interface HistoryEntry {
   readonly driver: string
   readonly cni: string
   readonly versions: Readonly<Record<string, string>>
+  /** Whether `--driver` named the driver or `auto` chose it (absent for runs recorded before it was). */
+  readonly chosenBy?: 'flag' | 'auto'
+  /** The dataplane faults injected on purpose (`--fault` specs); a run with any is marked, never read as a regression. */
+  readonly faults?: readonly string[]
   readonly cells: number
   readonly probesPerSecond: number
   readonly counts: Counts
@@ -45,6 +49,8 @@ export function historyEntry(r: RunReport): HistoryEntry {
     driver: r.driver.name,
     cni: r.driver.cni,
     versions: r.driver.versions,
+    ...(r.driver.chosenBy ? { chosenBy: r.driver.chosenBy } : {}),
+    ...(r.options.faults?.length ? { faults: r.options.faults } : {}),
     cells: r.summary.cells,
     probesPerSecond: r.summary.probesPerSecond,
     counts: r.summary.counts,

@@ -10,7 +10,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:1.5em auto;m
 h1{font-size:1.5em}h2{font-size:1.25em;border-bottom:1px solid var(--line);padding-bottom:.2em;margin-top:1.6em}h3{font-size:1.05em}
 table{border-collapse:collapse}td,th{border:1px solid var(--line);padding:.2em .45em;text-align:left;vertical-align:top}
 th{background:var(--bg);font-weight:600}.num{text-align:right;font-variant-numeric:tabular-nums}
-.pill{display:inline-block;border-radius:1em;padding:.1em .7em;font-weight:600;color:#fff}.pass{background:var(--ok)}.fail{background:var(--bad)}.error{background:var(--warn)}
+.pill{display:inline-block;border-radius:1em;padding:.1em .7em;font-weight:600;color:#fff}.pass{background:var(--ok)}.fail{background:var(--bad)}.error{background:var(--warn)}.pill.fault-injected{background:#8250df}th.fault-injected{background:#fbefff}
 .counts td{min-width:5em;text-align:center}table.counts tr{display:flex;flex-wrap:wrap}.counts .bad{color:var(--bad);font-weight:700}
 table.tt{font-family:ui-monospace,monospace;font-size:12px}table.tt td{width:1.6em;height:1.4em;text-align:center;padding:0;cursor:pointer}
 table.tt th{font-weight:400;font-size:11px;white-space:nowrap}table.tt thead th{writing-mode:vertical-rl;transform:rotate(180deg);max-height:10em}

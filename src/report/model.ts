@@ -128,6 +128,11 @@ export interface StepReport {
   readonly durationMs: number
   readonly counts: Counts
   readonly cells: readonly CellReport[]
+  /**
+   * Present when allowed connections that worked in this step sometimes failed (packet loss, a loaded machine):
+   * the share of their attempts lost, and how many fail-closed attempts in a row it took to call one blocked.
+   */
+  readonly loss?: { readonly share: number; readonly failClosedEvidence: number }
   /** Faults injected during the step, if it is a chaos step. */
   readonly chaos?: readonly ChaosReport[]
   /** The run was interrupted while this step probed: cells carry the attempts of the rounds completed (none: `skipped`). */
@@ -175,7 +180,12 @@ export interface RunReport {
     readonly cni: string
     readonly versions: Readonly<Record<string, string>>
     readonly timings?: Readonly<Record<string, number>>
+    /** Whether `--driver` named the driver or `auto` chose it (absent in reports written before it existed). */
+    readonly chosenBy?: 'flag' | 'auto'
+    /** Why: `--driver kind`, or what `auto` found (`kind not usable here ...`). */
+    readonly reason?: string
   }
+  /** Every option that changes what a run does (docs/reports.md); the optional ones are absent in older reports. */
   readonly options: {
     readonly settleMs: number
     readonly reprobes: number
@@ -186,6 +196,30 @@ export interface RunReport {
     readonly adaptiveTimeout?: { readonly factor: number; readonly floorMs: number } | null
     /** How many scenarios ran at once (absent: one). */
     readonly parallel?: number
+    /** What `--driver` said (`auto` included); the driver used is `driver.name`. */
+    readonly driverRequested?: 'local' | 'kind' | 'kube' | 'auto'
+    /** `--tags` / `--skip`: the scenario selection (empty: none). */
+    readonly tags?: readonly string[]
+    readonly skipTags?: readonly string[]
+    /** Local driver: the injected dataplane faults as `--fault` specs, normalised (empty: none; absent under other drivers). */
+    readonly faults?: readonly string[]
+    /** Local driver: nodes pods are spread over, and the agents' full re-programming period. */
+    readonly nodes?: number
+    readonly resyncMs?: number
+    /** Kind driver: the cluster as asked for. */
+    readonly kind?: {
+      readonly name: string
+      readonly workers: number
+      readonly calicoVersion: string
+      readonly dataplane: 'iptables' | 'nftables'
+      readonly image?: string
+      readonly calicoManifest?: string
+      readonly calicoSha256?: string
+      readonly waitSeconds: number
+      readonly keep: boolean
+    }
+    /** Kube driver: the context (as resolved), the kubeconfig given, and whether a foreign cluster was allowed. */
+    readonly kube?: { readonly context: string; readonly kubeconfig?: string; readonly allowExistingCluster: boolean }
   }
   readonly summary: Summary
   readonly scenarios: readonly ScenarioReport[]

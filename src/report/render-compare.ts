@@ -20,6 +20,10 @@ function changedSteps(c: RunComparison): StepDelta[] {
   return c.steps.filter((d) => stepChanged(d, c.options)).sort((x, y) => Math.abs(y.deltaMs ?? Infinity) - Math.abs(x.deltaMs ?? Infinity))
 }
 
+/** `options differ: faults: packet-loss=10 vs none; ...` when the runs were not set up alike (a line before the results). */
+export const differ = (c: RunComparison): string[] =>
+  c.runsDiffer.length ? [`options differ: ${c.runsDiffer.join('; ')}: a change may come from that, not from the CNI`, ''] : []
+
 const where = (g: GateChange) => [g.scenario, g.step, g.cell].filter(Boolean).join(' / ')
 
 /** One line: how many cells were compared and what changed. */
@@ -81,7 +85,16 @@ export function renderCompareTable(c: RunComparison): string {
 
 /** The comparison as Markdown: regressions first, then improvements, then what else changed; nothing unchanged. */
 export function renderCompareMarkdown(c: RunComparison): string {
-  const lines = [`# Comparison`, '', `- A: ${describe(c.a)}`, `- B: ${describe(c.b)}`, '', summaryLine(c), '']
+  const lines = [
+    `# Comparison`,
+    '',
+    `- A: ${describe(c.a)}`,
+    `- B: ${describe(c.b)}`,
+    '',
+    ...differ(c).map((l) => (l ? `**${l}**` : l)),
+    summaryLine(c),
+    '',
+  ]
   const list = (title: string, gs: readonly GateChange[]) => {
     if (!gs.length) return
     lines.push(`## ${title} (${gs.length})`, '')
@@ -142,6 +155,9 @@ export function renderCompareHtml(c: RunComparison): string {
       : ''
   const body = [
     `<h1>Comparison</h1><table><tr><th>A</th><td>${esc(describe(c.a))}</td></tr><tr><th>B</th><td>${esc(describe(c.b))}</td></tr></table>`,
+    ...differ(c)
+      .filter(Boolean)
+      .map((l) => `<p class="differ"><b>${esc(l)}</b></p>`),
     `<p>${esc(summaryLine(c))}</p>`,
     gates('Regressions', c.regressions),
     gates('Improvements', c.improvements),

@@ -7,6 +7,7 @@ import { explanationText } from './explain-text.js'
 import { GLYPH, MISMATCH_MARK } from './glyphs.js'
 import { barChart, esc, page } from './html-kit.js'
 import type { CellReport, ChaosReport, RunReport, ScenarioReport, StepReport } from './model.js'
+import { driverChoiceText, faultsText, isFaultInjected, optionEntries } from './run-options.js'
 
 /** The verdict of a run as a word and a CSS class. */
 export function verdictOf(exitCode: number): { word: string; cls: string } {
@@ -138,12 +139,12 @@ export function renderHtml(r: RunReport): string {
   const versions = [
     ['harness', `${r.harness.name} ${r.harness.version}`],
     ['node', r.harness.node],
-    ['driver', r.driver.name],
+    ['driver', driverChoiceText(r.driver)],
     ['CNI', r.driver.cni],
     ...Object.entries(r.driver.versions).filter(([k, val]) => !(k === 'node' && val === r.harness.node)),
     ...Object.entries(r.driver.timings ?? {}).map(([k, v]) => [`setup: ${k}`, `${v} s`]),
-    ['settle / re-probes', `${r.options.settleMs} ms / ${r.options.reprobes}`],
   ]
+  const options = optionEntries(r.options)
   const countCells = (Object.keys(c) as (keyof typeof c)[]).map(
     (k) => `<td class="${c[k] && isProblem(k) ? 'bad' : ''}"><div class="num">${c[k]}</div><div class="mute">${k}</div></td>`,
   )
@@ -156,7 +157,11 @@ export function renderHtml(r: RunReport): string {
     `<h1>netpol-harness run ${esc(r.runId)} <span class="pill ${v.cls}">${v.word}</span></h1>`,
     `<p>${r.summary.scenarios} scenarios, ${r.summary.steps} steps, ${r.summary.cells} cells in ${(r.durationMs / 1000).toFixed(1)} s (${r.summary.probesPerSecond} probes/s); started ${esc(r.startedAt)}.</p>`,
     `<table class="counts"><tr>${countCells.join('')}</tr></table>`,
+    isFaultInjected(r.options)
+      ? `<p class="fault-note"><span class="pill fault-injected">⚡ fault-injected</span> --fault ${esc(faultsText(r.options))}: disagreements were provoked on purpose to prove they are caught; not a regression of the CNI.</p>`
+      : '',
     `<h2>Versions</h2><table class="versions">${versions.map(([k, val]) => `<tr><th>${esc(k)}</th><td>${esc(val)}</td></tr>`).join('')}</table>`,
+    `<h2>Options</h2><table class="options">${options.map(([k, val]) => `<tr><th>${esc(k)}</th><td>${esc(val)}</td></tr>`).join('')}</table>`,
     r.interrupted ? `<p><b>Interrupted</b> (${esc(r.interrupted.by)}): ${esc(r.interrupted.detail)}.</p>` : '',
     r.diagnostics.length ? `<h2>Diagnostics</h2><ul>${r.diagnostics.map((d) => `<li><pre>${esc(d)}</pre></li>`).join('')}</ul>` : '',
     problemTable(

@@ -4,6 +4,7 @@ import { isProblemCell } from '../compare/classification.js'
 import { cellLabel, explainCommand } from './cells.js'
 import { explanationText } from './explain-text.js'
 import type { CellReport, RunReport, StepReport } from './model.js'
+import { isFaultInjected, optionEntries } from './run-options.js'
 
 /** Text made safe for XML and HTML (markup characters escaped, control characters dropped). */
 export function xmlEscape(s: string): string {
@@ -64,6 +65,23 @@ function suiteCounts(s: RunReport['scenarios'][number]): { tests: number; failur
 }
 
 /**
+ * What was tested as JUnit properties: the driver (and how it was chosen), CNI, each version (`version.<name>`) and
+ * each recorded option (`option.<label>`, spaces as dashes).
+ */
+function runProperties(r: RunReport): [string, string][] {
+  return [
+    ['harness.version', r.harness.version],
+    ['driver', r.driver.name],
+    ...(r.driver.chosenBy ? [['driver.chosenBy', r.driver.chosenBy] as [string, string]] : []),
+    ...(r.driver.reason ? [['driver.reason', r.driver.reason] as [string, string]] : []),
+    ['cni', r.driver.cni],
+    ...Object.entries(r.driver.versions).map(([k, v]) => [`version.${k}`, v] as [string, string]),
+    ...optionEntries(r.options).map(([k, v]) => [`option.${k.replace(/ /g, '-')}`, v] as [string, string]),
+    ['fault-injected', String(isFaultInjected(r.options))],
+  ]
+}
+
+/**
  * The run as JUnit XML (junit.xml), one chunk per testcase line. A step that agrees is one testcase; a step with
  * problems is one failing testcase per problem cell (named by the cell, carrying the scenario `file` and the
  * `explain` command that reproduces the reasoning), plus one for broken chaos invariants; a step where nothing could
@@ -72,6 +90,10 @@ function suiteCounts(s: RunReport['scenarios'][number]): { tests: number; failur
 export function* junitChunks(r: RunReport): Generator<string> {
   const counts = r.scenarios.map(suiteCounts)
   const sum = (k: 'tests' | 'failures' | 'errors' | 'skipped') => counts.reduce((n, c) => n + c[k], 0)
+  // The XSD allows <properties> only in a <testsuite>: every suite carries what was tested, the same for all.
+  const properties = `    <properties>\n${runProperties(r)
+    .map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>\n`)
+    .join('')}    </properties>\n`
   yield '<?xml version="1.0" encoding="UTF-8"?>\n'
   yield `<testsuites name="netpol-harness ${xmlEscape(r.runId)}" tests="${sum('tests')}" failures="${sum('failures')}" errors="${sum('errors')}" time="${(r.durationMs / 1000).toFixed(3)}">\n`
   for (const [i, s] of r.scenarios.entries()) {
@@ -79,6 +101,7 @@ export function* junitChunks(r: RunReport): Generator<string> {
     const cls = xmlEscape(s.name)
     const file = xmlEscape(s.file)
     yield `  <testsuite name="${cls}" tests="${n.tests}" failures="${n.failures}" errors="${n.errors}" skipped="${n.skipped}" time="${(s.durationMs / 1000).toFixed(3)}" timestamp="${r.startedAt.replace(/Z$/, '')}">\n`
+    yield properties
     for (const st of s.steps) {
       const c = stepCase(st)
       const step = `step ${st.index + 1}: ${st.name}`

@@ -6,6 +6,7 @@ import { GLYPH } from './glyphs.js'
 import type { RunReport, StepReport } from './model.js'
 import { targetChunks } from './render-table.js'
 import { cellLine } from './render-junit.js'
+import { driverChoiceText, faultsText, isFaultInjected, optionEntries, versionsText } from './run-options.js'
 
 /** The observed truth tables of a step, one per target separated by a blank line, with problem cells marked `*`. */
 function* observedTables(st: StepReport): Generator<string> {
@@ -33,9 +34,18 @@ export function* markdownChunks(r: RunReport): Generator<string> {
   const header = [
     `# netpol-harness run ${r.runId}: ${verdict}`,
     '',
-    `Driver: ${r.driver.name} (${r.driver.cni}); ${Object.entries(r.driver.versions)
+    `Driver: ${driverChoiceText(r.driver)}; CNI: ${r.driver.cni}; ${versionsText(r.driver.versions)}`,
+    '',
+    `Options: ${optionEntries(r.options)
       .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}`,
+      .join('; ')}`,
+    '',
+    ...(isFaultInjected(r.options)
+      ? [
+          `**Fault-injected run** (--fault ${faultsText(r.options)}): disagreements were provoked on purpose to prove they are caught; not a regression of the CNI.`,
+          '',
+        ]
+      : []),
     `Harness ${r.harness.version} on Node ${r.harness.node}; ${r.summary.scenarios} scenarios, ${r.summary.steps} steps, ${r.summary.cells} cells in ${(r.durationMs / 1000).toFixed(1)} s (${r.summary.probesPerSecond} probes/s).`,
     '',
     `| ${CLASSIFICATIONS.join(' | ')} |`,

@@ -36,27 +36,23 @@ function describe(a: ChaosAction): { action: string; target?: string } {
   }
 }
 
-/** Performs one fault: relabels and churn through `apply`, the rest by the driver. */
-async function perform(driver: Driver, a: ChaosAction, signal: AbortSignal): Promise<void> {
-  if (a.action === 'relabel') return driver.apply([a.change], signal)
+/** Performs one fault: relabels and churn through `apply` (the step's, which keeps time), the rest by the driver. */
+async function perform(
+  driver: Driver,
+  apply: (actions: Parameters<Driver['apply']>[0]) => Promise<void>,
+  a: ChaosAction,
+  signal: AbortSignal,
+): Promise<void> {
+  if (a.action === 'relabel') return apply([a.change])
   if (a.action === 'policy-churn') {
     for (let i = 0; i < a.times && !signal.aborted; i++) {
-      await driver.apply(
-        a.policies.map((policy) => ({ kind: 'apply-policy' as const, policy })),
-        signal,
-      )
+      await apply(a.policies.map((policy) => ({ kind: 'apply-policy' as const, policy })))
       await sleep(a.intervalMs, signal)
-      await driver.apply(
-        a.policies.map((p) => ({ kind: 'delete-policy' as const, namespace: p.metadata.namespace, name: p.metadata.name })),
-        signal,
-      )
+      await apply(a.policies.map((p) => ({ kind: 'delete-policy' as const, namespace: p.metadata.namespace, name: p.metadata.name })))
       await sleep(a.intervalMs, signal)
     }
     // The known end state: the set applied.
-    return driver.apply(
-      a.policies.map((policy) => ({ kind: 'apply-policy' as const, policy })),
-      signal,
-    )
+    return apply(a.policies.map((policy) => ({ kind: 'apply-policy' as const, policy })))
   }
   return driver.chaos(a as InfraChaos, signal)
 }
@@ -93,18 +89,33 @@ export async function runChaos(
   const now = () => Math.round(performance.now() - t0)
   const samples: Sample[] = []
   const inflight = new Set<Promise<void>>()
-  // Enforcing a change takes a moment (that is time-to-enforce, measured by the step's rounds): samples that
-  // start within one interval of a change of the cluster, or straddle one, are not judged.
+  // Enforcing a change takes a moment (that is time-to-enforce, measured by the step's rounds): samples that start
+  // while a change is being applied or within one interval after the driver accepted it, or straddle one, are not
+  // judged. Accepted: `apply` returned (on the local driver, once the agents programmed it; on a cluster, once the
+  // API server took it).
   let seen: ClusterState = driver.state()
   let changedAt = -Infinity
+  let applying = 0
+  let applies = 0
+  const apply = async (actions: Parameters<Driver['apply']>[0]) => {
+    applying++
+    applies++
+    try {
+      await driver.apply(actions, signal)
+    } finally {
+      applying--
+      changedAt = now()
+    }
+  }
   const takeSample = async () => {
     const atMs = now()
     const before: ClusterState = driver.state()
+    const appliesBefore = applies
     if (before !== seen) {
       seen = before
-      changedAt = atMs
+      changedAt = Math.max(changedAt, atMs)
     }
-    const settled = atMs - changedAt >= during.intervalMs
+    const settled = applying === 0 && atMs - changedAt >= during.intervalMs
     const table = predictModel(compile(before), targets)
     const addr = endpointAddresses(before)
     const conns: ProbeConnection[] = cells.map((c) => ({
@@ -117,16 +128,18 @@ export async function runChaos(
     const byKey = new Map(conns.map((c, i) => [c.key, cells[i]]))
     const raws = await driver.probe(conns, during.timeoutMs, signal)
     // A sample that straddles a change of the cluster (relabel, recreated pod, churn) has no single prediction.
-    if (driver.state() !== before || !settled) return
+    if (driver.state() !== before || applies !== appliesBefore || !settled) return
     const states = new Map<string, Agreement>()
+    const allowed = new Set<string>()
     for (const raw of raws) {
       const c = byKey.get(raw.key)
       if (!c) continue
       const predicted = table.get(c.from, c.to, c.target)
       if (!predicted) continue
+      if (predicted === 'allow') allowed.add(raw.key)
       states.set(raw.key, agreement(predicted, classifyOutcome(raw, c.to, driver.listening?.(c.to, c.target) ?? false).result))
     }
-    samples.push({ atMs, cells: states })
+    samples.push({ atMs, cells: states, allowed })
   }
   let sampling = true
   let samplingError: unknown
@@ -152,7 +165,7 @@ export async function runChaos(
       if (!unsupported) {
         const d = describe(a)
         log?.(`  chaos: ${d.action}${d.target ? ` ${d.target}` : ''}`)
-        await perform(driver, a, signal)
+        await perform(driver, apply, a, signal)
       }
       spans.push({ a, startMs, endMs: now(), ...(unsupported ? { unsupported } : {}) })
     }
@@ -178,11 +191,11 @@ export async function runChaos(
   samples.sort((x, y) => x.atMs - y.atMs)
   // Fail-closed evidence (consecutive samples) from the loss these samples show; fail-open needs one sample.
   const evidence = failClosedEvidence(samples)
-  const windows = windowsOf(samples, during.intervalMs, evidence)
+  const windows = windowsOf(samples, during.intervalMs, evidence.of)
   return spans.map((span, i) => {
     const next = spans[i + 1]?.startMs ?? Infinity
     const mine = windows.filter((w) => w.startMs >= (i === 0 ? 0 : span.startMs) && w.startMs < next)
-    const recoveryMs = recoveryAfter(samples, span.endMs, evidence)
+    const recoveryMs = recoveryAfter(samples, span.endMs, evidence.of)
     const d = describe(span.a)
     if (span.unsupported)
       return { ...d, startMs: span.startMs, endMs: span.endMs, recoveryMs: null, windows: [], unsupported: span.unsupported }
@@ -192,7 +205,7 @@ export async function runChaos(
       endMs: span.endMs,
       recoveryMs,
       windows: mine,
-      failClosedEvidence: evidence,
+      failClosedEvidence: evidence.k,
       invariants: checkInvariants(step.invariants, mine, recoveryMs),
     }
   })

@@ -8,7 +8,24 @@ import type { IntentVerdict, Scenario, Step } from '../model/scenario.js'
 import { endpointAddresses } from '../model/state.js'
 import { cellKey } from '../model/truth-table.js'
 import { countCells, isProblem } from '../compare/classification.js'
-import { type Enforcement, agreement, enforcement, judgeCell, latestAgreement, roundAgreements } from '../compare/compare.js'
+import {
+  type Enforcement,
+  agreement,
+  enforcement,
+  judgeCell,
+  judgedAgreements,
+  latestAgreement,
+  trailingFailClosed,
+} from '../compare/compare.js'
+import {
+  MAX_FAIL_CLOSED_EVIDENCE,
+  type LossCount,
+  confirmFailClosed,
+  evidenceRun,
+  lossOf,
+  lossShare,
+  worstLoss,
+} from '../compare/evidence.js'
 import { intendedVerdict } from '../compare/intent.js'
 import { classifyOutcome } from '../probe/classify.js'
 import { notProbed } from '../probe/not-probed.js'
@@ -106,11 +123,19 @@ function cellReport(
   settledRound: number,
   model: Model,
   enforceWithinMs: number | undefined,
+  k: number,
+  proves: (a: Attempt) => boolean,
 ): CellReport {
   const observation = observationOf(c)
-  const e = c.probing.kind === 'not-probed' ? null : enforcement(c.prediction, c.attempts)
+  const e = c.probing.kind === 'not-probed' ? null : enforcement(c.prediction, c.attempts, k)
   const late = c.flips && e !== null && enforceWithinMs !== undefined && e.timeToEnforceMs > enforceWithinMs
-  const j = judgeCell(c.intent, c.prediction, observation.result, roundAgreements(c.prediction, c.attempts, settledRound), late)
+  const j = judgeCell(
+    c.intent,
+    c.prediction,
+    observation.result,
+    judgedAgreements(c.prediction, c.attempts.filter(proves), settledRound, k),
+    late,
+  )
   return {
     from,
     to,
@@ -128,14 +153,16 @@ function cellReport(
 }
 
 /**
- * The step's time to enforce: the slowest of the cells that flip or disagreed at some attempt (the others agreed
- * from their first attempt, which says nothing about enforcement); undefined when there are none.
+ * The step's time to enforce: the slowest of the cells that flip or disagreed at some attempt beyond lost packets (the
+ * others agreed from their first attempt, which says nothing about enforcement); undefined when there are none.
  */
-function slowest(runs: readonly CellRun[]): Enforcement | undefined {
+function slowest(runs: readonly CellRun[], k: (r: CellRun) => number): Enforcement | undefined {
   let out: Enforcement | undefined
   for (const r of runs) {
-    if (!r.flips && r.attempts.every((a) => agreement(r.prediction, a.result) === 'agree')) continue
-    const e = enforcement(r.prediction, r.attempts)
+    const agreements = r.attempts.map((a) => agreement(r.prediction, a.result))
+    // A cell the step did not flip that agreed all along, but for lost packets, says nothing about enforcement.
+    if (!r.flips && confirmFailClosed(agreements, k(r)).every((g) => g === 'agree')) continue
+    const e = enforcement(r.prediction, r.attempts, k(r))
     if (e && (!out || e.timeToEnforceMs > out.timeToEnforceMs)) out = e
   }
   return out
@@ -230,14 +257,36 @@ export async function runStep(
     if (deny.length)
       await probeOnce(round, deny, atMs, adaptiveTimeoutMs(measured.length ? measured : memory, fullMs, opts.adaptiveTimeout))
   }
-  // A connection that should pass but timed out is probed once more before the round counts it: a lost packet
-  // must not pass for enforcement (a denied connection that succeeded needs no second look: loss cannot do that).
-  // So is any cell that disagrees after a shortened timeout, at the full timeout, before the round counts it.
+  // Loss (docs/chaos.md): how many fail-closed attempts in a row of an allowed cell make evidence of a block, from the
+  // loss the allowed cells show while they work: the worst path's or the cell's own, the higher.
+  const allowed = probed.filter((p) => p.run.prediction === 'allow')
+  const agreementsOf = (r: CellRun) => r.attempts.map((a) => agreement(r.prediction, a.result))
+  const lossNow = () => {
+    const counts = new Map<CellRun, LossCount>(allowed.map((p) => [p.run, lossOf(agreementsOf(p.run))]))
+    const share = lossShare(counts.values())
+    const worst = worstLoss(counts.values())
+    const own = (r: CellRun) => {
+      const c = counts.get(r)
+      return c ? lossShare([c]) : 0
+    }
+    return { share, k: evidenceRun(worst, allowed.length), evidence: (r: CellRun) => evidenceRun(Math.max(worst, own(r)), allowed.length) }
+  }
+  // A connection that should pass but timed out is probed again before the round counts it, while it has failed
+  // fewer than k times in a row: until it answers (the failures were lost packets) or they make evidence of a block. A denied connection that succeeded needs no second look: loss
+  // cannot do that. So is any cell that disagrees after a shortened timeout, once at the full timeout.
   const probeRound = async (round: number, which: readonly Probed[], adapt = true) => {
     const atMs = Math.round(performance.now() - origin)
     await probeAll(round, which, atMs, adapt)
-    const doubt = which.filter((p) => latest(p) === 'fail-closed' || (latest(p) !== 'agree' && shortened.has(p.run.attempts.at(-1)!)))
-    if (doubt.length) await probeOnce(round, doubt, Math.round(performance.now() - origin))
+    const { evidence } = lossNow()
+    for (let i = 0; i < MAX_FAIL_CLOSED_EVIDENCE && !signal.aborted; i++) {
+      const doubt = which.filter((p) => {
+        const g = latest(p)
+        if (g === 'fail-closed') return i === 0 || trailingFailClosed(p.run.prediction, p.run.attempts) < evidence(p.run)
+        return i === 0 && g !== 'agree' && shortened.has(p.run.attempts.at(-1)!)
+      })
+      if (!doubt.length) break
+      await probeOnce(round, doubt, Math.round(performance.now() - origin))
+    }
     return atMs
   }
 
@@ -317,10 +366,20 @@ export async function runStep(
     await probeRound(round + 1 + i, disagreeing, false) // the evidence of a disagreement: always the full timeout
   }
 
+  const loss = lossNow()
+  // A disagreement under a shortened timeout proves nothing: it was probed again at the full one, which decides.
+  const proves = (c: CellRun) => (a: Attempt) => !shortened.has(a) || agreement(c.prediction, a.result) === 'agree'
   const reports = [
-    ...cells.map((c, from, to, target) => cellReport(c, from, to, target, settledRound, model, enforceWithinMs)).entries(),
+    ...cells
+      .map((c, from, to, target) => cellReport(c, from, to, target, settledRound, model, enforceWithinMs, loss.evidence(c), proves(c)))
+      .entries(),
   ].map((e) => e.value)
-  const stepEnforcement = converged ? slowest(probed.map((p) => p.run)) : null
+  const stepEnforcement = converged
+    ? slowest(
+        probed.map((p) => p.run),
+        loss.evidence,
+      )
+    : null
   return {
     index,
     name: step.name,
@@ -335,6 +394,9 @@ export async function runStep(
     durationMs: Math.round(performance.now() - started),
     counts: countCells(reports),
     cells: reports,
+    ...(loss.share > 0
+      ? { loss: { share: Math.round(loss.share * 1000) / 1000, failClosedEvidence: evidenceRun(loss.share, allowed.length) } }
+      : {}),
     ...(chaos ? { chaos } : {}),
     ...(signal.aborted ? { interrupted: true as const } : {}),
   }

@@ -3,7 +3,7 @@ import type { Driver } from '../drivers/driver.js'
 import { EnvironmentError, HarnessError, UsageError } from '../errors.js'
 import type { Scenario } from '../model/scenario.js'
 import { countWhere, faultOf, isDisagreement, sumCounts } from '../compare/classification.js'
-import { type RunReport, type ScenarioReport, SCHEMA_VERSION } from '../report/model.js'
+import { type RunReport, type ScenarioReport, type StepReport, SCHEMA_VERSION } from '../report/model.js'
 import { type RunOptions, type StepProgress, runStep } from './run-step.js'
 import { VERSION } from '../version.js'
 import { INTERRUPT_EXIT_CODES, interruptOf } from './interrupt.js'
@@ -12,6 +12,8 @@ import { INTERRUPT_EXIT_CODES, interruptOf } from './interrupt.js'
 export interface RunEvents {
   scenarioStart?(s: Scenario, index: number, total: number): void
   step?(s: Scenario, p: StepProgress): void
+  /** A step ended, with its report. */
+  stepEnd?(s: Scenario, r: StepReport): void
   /**
    * `index`: the scenario's place in the run (with `--parallel`, scenarios end in any order); `driver`: what ran it
    * (undefined when it never came up).
@@ -89,6 +91,7 @@ async function runScenario(
       const r = await runStep(driver, s, k, opts, signal, (p) => events.step?.(s, p), events.log && ((l) => events.log!(l, s)))
       probes += r.cells.reduce((n, c) => n + c.observation.attempts.length, 0)
       steps.push(r)
+      events.stepEnd?.(s, r)
       signal.throwIfAborted()
     }
   } catch (e) {

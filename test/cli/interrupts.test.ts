@@ -50,7 +50,7 @@ async function assertGone(t: Test, sids: readonly string[]) {
   t.notMatch((await execa('nft', ['list', 'tables'], { reject: false })).stdout, /nph/, 'no nft table in the root namespace')
 }
 
-/** Starts the CLI and resolves once the second scenario's deny step has probed for a while, with both session ids. */
+/** Starts the CLI and resolves once the second scenario's deny step has probed for a few seconds, with both session ids. */
 function startRun(dir: string) {
   // forceKillAfterDelay off: execa would follow SIGTERM with SIGKILL after 5 s, and cleanup may take longer under load.
   const child = execa(process.execPath, [BIN, 'run', ...ARGS, '--report-dir', dir], {
@@ -63,8 +63,9 @@ function startRun(dir: string) {
     let text = ''
     child.all!.on('data', (d) => {
       text += d.toString()
-      if (/\[2\/2\][^]*step 2\/2 deny all ingress: enforcing/.test(text))
-        setTimeout(() => resolve([...text.matchAll(/namespaces nph-([0-9a-f]{6})-/g)].map((m) => m[1])), 1500)
+      // The second scenario's first step ended: its deny step starts at once and is probed every 200 ms.
+      if (/\[2\/2\] start[^]*step 1 baseline: ok/.test(text))
+        setTimeout(() => resolve([...text.matchAll(/namespaces nph-([0-9a-f]{6})-/g)].map((m) => m[1])), 3000)
     })
     void child.then(() => reject(new Error(`exited before the second scenario probed: ${text}`)))
   })
@@ -120,16 +121,18 @@ for (const [signal, code] of [
     await assertGone(t, sids)
   })
 
-t.test('output closed (run ... 2>&1 | head -2): exit 141, quiet, cleaned up, report written', { skip }, async (t) => {
+t.test('output closed (run ... 2>&1 | head -3): exit 141, quiet, cleaned up, report written', { skip }, async (t) => {
   const dir = t.testdir()
-  const r = await execa('bash', ['-c', `node ${BIN} run ${ARGS.join(' ')} --report-dir ${dir} 2>&1 | head -2; exit \${PIPESTATUS[0]}`], {
+  const r = await execa('bash', ['-c', `node ${BIN} run ${ARGS.join(' ')} --report-dir ${dir} 2>&1 | head -3; exit \${PIPESTATUS[0]}`], {
     reject: false,
   })
   t.equal(r.exitCode, 141, 'exit code 141')
-  t.equal(r.stdout.split('\n').length, 2, 'head printed its two lines')
+  // The first line says what is tested (issue 15); then the scenario and its session.
+  t.equal(r.stdout.split('\n').length, 3, 'head printed its three lines')
+  t.match(r.stdout.split('\n')[0], /^netpol-harness [\d.]+: driver local /)
   t.equal(r.stderr, '', 'nothing else, no stack trace')
   const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.stdout)?.[1]
-  t.ok(sid, 'the second line names the first session')
+  t.ok(sid, 'the third line names the first session')
   const report = readReport(dir)
   t.same(reportSchemaErrors(report), [])
   t.equal(report.summary.exitCode, 141)

@@ -1,6 +1,6 @@
 // The command line: exit codes, the predict JSON contract, explain output, usage errors, bad input, internal errors
 // and --debug.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import t from 'tap'
 import { parse } from 'yaml'
 import { Command } from 'commander'
@@ -257,3 +257,30 @@ t.test('predict -o yaml: the JSON document as YAML, streamed; several scenarios 
   t.equal(odd.code, 0, odd.err)
   t.same(parse(odd.out), JSON.parse((await run(['predict', `${dir}/s.yaml`, '-o', 'json'])).out), 'names YAML would misread are quoted')
 })
+
+// Root writes through file modes, so the folder is a read-only tmpfs, mounted in a mount namespace of the child's own
+// (unshare -m): nothing is left mounted whatever happens.
+const canMountReadOnly = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0
+t.test(
+  'a read-only --report-dir is a usage error before anything runs (issue 21)',
+  { skip: !canMountReadOnly && 'needs root and unshare -m (a read-only mount)' },
+  async (t) => {
+    const dir = t.testdir({})
+    const r = spawnSync(
+      'unshare',
+      [
+        '-m',
+        'sh',
+        '-c',
+        'mount -t tmpfs -o ro,size=1m tmpfs "$1" && exec node dist/src/cli/bin.js run "$2" --driver local --report-dir "$1"',
+        'sh',
+        dir,
+        SCENARIO,
+      ],
+      { encoding: 'utf8', timeout: 60000 },
+    )
+    t.equal(r.status, 2, r.stderr)
+    t.match(r.stderr, /--report-dir .*: cannot write in it \(EROFS\)/)
+    t.notMatch(r.stderr, /topology up|step 1/, 'no scenario started')
+  },
+)

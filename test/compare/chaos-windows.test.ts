@@ -53,9 +53,16 @@ t.test('evidence from the loss seen: a synthetic 30 % loss raises no fail-closed
   const cells = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`c${i}`, lossy()]))
   const runs = Object.values(cells).flatMap((s) => s.match(/C+/g) ?? [])
   t.ok(Math.max(...runs.map((r) => r.length)) >= 4, 'the sequence has runs of lost samples a fixed k = 4 would call outages')
-  const k = failClosedEvidence(samples(cells))
-  t.equal(k, Math.ceil(Math.log(0.01 / 1000) / Math.log(runs.join('').length / 1000)), 'k: the least with n p^k <= 1 %')
-  t.ok(k >= 9 && k <= 11, `about 10 at p = 0.3 over 1000 samples (${k})`)
+  const k = failClosedEvidence(samples(cells)).k
+  // p: the worst cell's share lost between its first and last agreeing sample.
+  const worst = Math.max(
+    ...Object.values(cells).map((s) => {
+      const span = s.slice(s.indexOf('.'), s.lastIndexOf('.') + 1)
+      return (span.match(/C/g)?.length ?? 0) / span.length
+    }),
+  )
+  t.equal(k, Math.ceil(Math.log(1e-4 / 1000) / Math.log(worst)), 'k: the least with n p^k <= 1e-4, p the worst cell')
+  t.ok(k >= 14 && k <= 17, `about 15 at p = 0.3 (the worst of 5 cells higher) over 1000 samples (${k})`)
   t.same(windowsOf(samples(cells), 100), [])
   t.same(
     checkInvariants({ maxFailClosedMs: 0 }, windowsOf(samples(cells), 100), 0).map((i) => i.passed),
@@ -65,7 +72,16 @@ t.test('evidence from the loss seen: a synthetic 30 % loss raises no fail-closed
   const w = windowsOf(samples(withOutage), 100)
   t.equal(w.length, 1, 'a 2 s outage is found')
   t.ok(w[0].kind === 'fail-closed' && w[0].startMs <= 10000 && w[0].endMs >= 12000, `and spans it (${w[0].startMs}-${w[0].endMs})`)
-  t.equal(failClosedEvidence(samples({ a: '....' })), 4, 'no loss: the minimum')
+  t.equal(failClosedEvidence(samples({ a: '....' })).k, 4, 'no loss: the minimum')
+  const denied = samples({ a: '.C..CC.C', d: '........' }).map((s) => ({ ...s, allowed: new Set(['a']) }))
+  t.equal(failClosedEvidence(denied).k, failClosedEvidence(samples({ a: '.C..CC.C' })).k, 'agreeing denied cells do not dilute the loss')
+  const worstPath = failClosedEvidence(samples({ a: '.C.C.CC.C.', b: '..........' }))
+  t.ok(worstPath.k === worstPath.of('b') && worstPath.k === worstPath.of('a'), 'the worst path (a: 4 of 10 lost) sets k for every cell')
+  const short = failClosedEvidence(samples({ a: '.CC.C.', b: '......' }))
+  t.ok(
+    short.of('a') > short.k && short.of('b') === short.k,
+    'a cell with too few samples to speak for its path, losing more, gets its own larger k',
+  )
 })
 
 t.test('recovery: from a time to two clean samples in a row', async (t) => {

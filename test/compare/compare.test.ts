@@ -1,6 +1,6 @@
 // Judging: prediction vs observation, stable vs flaky, intent.
 import t from 'tap'
-import { agreement, enforcement, judgeCell, latestAgreement, roundAgreements } from '../../src/compare/compare.js'
+import { agreement, enforcement, judgeCell, judgedAgreements, latestAgreement, trailingFailClosed } from '../../src/compare/compare.js'
 import { intendedVerdict } from '../../src/compare/intent.js'
 
 t.test('agreement of one observation with the prediction', async (t) => {
@@ -61,7 +61,7 @@ t.test('intent: rules in order, later wins; default; wildcards; self never judge
   t.equal(intendedVerdict({ rules: [] }, 'a/b', 'c/d', tcp80), undefined)
 })
 
-t.test("a cell's attempts: latest agreement, since when it agrees, each settled round's last word", async (t) => {
+t.test("a cell's attempts: latest agreement, since when it agrees, what decides its judgement", async (t) => {
   const at = (round: number, atMs: number, result: 'allowed' | 'blocked' | 'error') => ({ round, atMs, result })
   // deny predicted: allowed twice (late enforcement), then blocked; round 3 is probed twice (a doubt).
   const attempts = [at(1, 0, 'allowed'), at(2, 250, 'allowed'), at(3, 500, 'blocked'), at(3, 520, 'blocked'), at(4, 750, 'blocked')]
@@ -69,12 +69,30 @@ t.test("a cell's attempts: latest agreement, since when it agrees, each settled 
   t.equal(latestAgreement('deny', attempts), 'agree')
   t.equal(latestAgreement('allow', attempts), 'fail-closed')
   t.same(enforcement('deny', attempts), { timeToEnforceMs: 500, resolutionMs: 250 }, 'from the first attempt of the current agreeing run')
-  t.equal(enforcement('allow', attempts), null)
+  t.equal(enforcement('allow', attempts, 3), null, 'allow predicted: three timeouts in a row with k = 3 are a block')
+  t.same(enforcement('allow', attempts)?.timeToEnforceMs, 0, 'and lost packets with k = 4, after it worked')
   t.equal(enforcement('deny', [...attempts, at(5, 1000, 'allowed')]), null, 'a disagreement resets it')
   t.same(enforcement('deny', [...attempts, at(5, 1000, 'error'), at(6, 1250, 'blocked')])?.timeToEnforceMs, 1250, 'a probe error too')
-  t.same(roundAgreements('deny', attempts, 2), ['fail-open', 'agree', 'agree'], 'one per round from round 2, its last attempt')
-  t.same(roundAgreements('deny', [at(3, 500, 'allowed'), at(3, 520, 'blocked')], 3), ['agree'], 'the doubt re-probe has the last word')
-  t.same(roundAgreements('deny', [], 1), [])
+  t.same(judgedAgreements('deny', attempts, 2, 4), ['fail-open', 'agree', 'agree', 'agree'], 'every attempt from round 2 on')
+  t.same(
+    judgedAgreements('deny', [at(3, 500, 'allowed'), at(3, 520, 'blocked')], 3, 4),
+    ['fail-open', 'agree'],
+    'a denied connection that succeeded stays evidence, whatever the doubt re-probe says',
+  )
+  t.same(judgedAgreements('deny', [], 1, 4), [])
+  // allow predicted: it worked in round 1; rounds 2 and 3 lost some attempts.
+  const lossy = [at(1, 0, 'allowed'), at(2, 250, 'blocked'), at(2, 270, 'blocked'), at(3, 500, 'blocked'), at(3, 520, 'allowed')]
+  t.same(judgedAgreements('allow', lossy, 2, 4), ['agree', 'agree', 'agree', 'agree'], 'three lost in a row, k = 4: loss')
+  t.same(judgedAgreements('allow', lossy, 2, 3), ['fail-closed', 'fail-closed', 'fail-closed', 'agree'], 'k = 3: a block that ended')
+  t.same(
+    judgedAgreements('allow', [at(2, 0, 'blocked'), at(2, 20, 'blocked'), at(3, 250, 'blocked')], 2, 4),
+    ['fail-closed', 'fail-closed', 'fail-closed'],
+    'a cell that never worked: its failures are no loss, however few',
+  )
+  t.same(judgedAgreements('allow', lossy.slice(0, 4), 2, 4), ['agree', 'agree', 'agree'], 'fewer than k after it worked: loss so far')
+  t.equal(trailingFailClosed('allow', lossy.slice(0, 4)), 3)
+  t.equal(trailingFailClosed('allow', lossy), 0)
+  t.equal(trailingFailClosed('deny', lossy.slice(0, 4)), 0, 'blocked is no failure where policy denies')
 })
 
 t.test('time to enforce: from submission, with its resolution, loss-aware, in order of start', async (t) => {
@@ -99,8 +117,10 @@ t.test('time to enforce: from submission, with its resolution, loss-aware, in or
     'one allowed connection lost between agreeing ones is loss',
   )
   const outage = [...flip, at(1005, 'blocked'), at(1205, 'blocked'), at(1405, 'allowed')]
-  t.same(enforcement('allow', outage), { timeToEnforceMs: 1405, resolutionMs: 200 }, 'two in a row are a relapse')
-  t.equal(enforcement('allow', [...flip, at(1005, 'blocked')]), null, 'a trailing timeout is not forgiven before the next attempt')
+  t.same(enforcement('allow', outage), { timeToEnforceMs: 605, resolutionMs: 200 }, 'two in a row: loss while k = 4 (the least)')
+  t.same(enforcement('allow', outage, 2), { timeToEnforceMs: 1405, resolutionMs: 200 }, 'with k = 2 they are a relapse')
+  t.same(enforcement('allow', [...flip, at(1005, 'blocked')])?.timeToEnforceMs, 605, 'a trailing timeout after it worked: loss so far')
+  t.equal(enforcement('allow', [...flip, at(1005, 'blocked'), at(1205, 'blocked')], 2), null, 'until it reaches k')
   const open = [at(5, 'blocked'), at(205, 'allowed'), at(405, 'blocked'), at(605, 'blocked')]
   t.same(enforcement('deny', open), { timeToEnforceMs: 405, resolutionMs: 200 }, 'a denied cell that connects always counts (fail-open)')
   // A hedged probe started at 205 whose third connection (at 605) was answered at 610: enforced by 610, not 205.

@@ -1,6 +1,8 @@
 // Why: tests that need the local dataplane (root, ip, nft, and sometimes more tools) say why they skip, one way,
 // and list the network namespaces they look for, one way.
 import { execa } from 'execa'
+import { existsSync, readFileSync } from 'node:fs'
+import { OWNER_DIR, sessionOf } from '../../src/drivers/local/names.js'
 
 /** Why this machine cannot run network-namespace tests, or false; `extra` tools are checked too ([tool, version flag]). */
 export async function cannotRunLocal(extra: readonly (readonly [string, string])[] = []): Promise<string | false> {
@@ -18,4 +20,20 @@ export async function netnsNames(prefix = ''): Promise<string[]> {
     .split('\n')
     .map((l) => l.split(' ')[0])
     .filter((n) => n && n.startsWith(prefix))
+}
+
+/**
+ * Network namespaces this process made since `before` (a list from `netnsNames`): new ones whose session no other
+ * live process owns (other test files and other runs may create theirs meanwhile; their owner files name them).
+ */
+export async function netnsCreatedSince(before: readonly string[]): Promise<string[]> {
+  const owner = (ns: string) => {
+    const f = `${OWNER_DIR}/${sessionOf(ns)}.pid`
+    return existsSync(f) ? Number(readFileSync(f, 'utf8')) : undefined
+  }
+  const fresh = (await netnsNames()).filter((n) => !before.includes(n))
+  return fresh.filter((n) => {
+    const pid = owner(n)
+    return pid === undefined || pid === process.pid
+  })
 }

@@ -130,3 +130,26 @@ export function sampleReport(runId = '20261124-010203-abcd', opts: { failOpen?: 
     diagnostics: [],
   }
 }
+
+/**
+ * A report that says what was tested as a run writes it today (issue 15): how the driver was chosen and every
+ * recorded option of the local driver; `faults` are the `--fault` specs (none by default).
+ */
+export function localRunReport(faults: string[] = [], r: RunReport = sampleReport()): RunReport {
+  return {
+    ...r,
+    driver: { ...r.driver, chosenBy: 'auto', reason: 'kind not usable here (`kind version` failed)' },
+    options: {
+      ...r.options,
+      enforceWithinMs: 5000,
+      adaptiveTimeout: { factor: 4, floorMs: 250 },
+      parallel: 1,
+      driverRequested: 'auto',
+      tags: ['t'],
+      skipTags: ['slow'],
+      faults,
+      nodes: 2,
+      resyncMs: 2000,
+    },
+  }
+}

@@ -10,7 +10,7 @@ import { renderIndex } from '../../src/report/render-index.js'
 import { EMPTY_HISTORY, historyEntry, withRun } from '../../src/report/history.js'
 import { chartAssets } from '../../src/report/assets.js'
 import type { RunReport } from '../../src/report/model.js'
-import { sampleReport } from '../helpers/report.js'
+import { localRunReport, sampleReport } from '../helpers/report.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const skip = existsSync(CHROMIUM) ? false : 'needs Debian chromium (apt-get install chromium; npm test installs it as root)'
@@ -174,3 +174,56 @@ t.test('pages render in Chromium', { skip, timeout: 120000 }, async (t) => {
   t.ok(canvas.length > empty.length * 2, 'the trend chart has pixels')
   await page.screenshot({ path: join(dir, 'index.png'), fullPage: true })
 })
+
+t.test(
+  'what was tested, in Chromium: the run page header and a fault-injected run in the index (issue 15)',
+  { skip, timeout: 120000 },
+  async (t) => {
+    const { chromium } = await import('playwright-core')
+    const dir = t.testdir()
+    const faulty = localRunReport(['packet-loss=10'], sampleReport('20261124-020000-bbbb'))
+    writeFileSync(join(dir, 'report.html'), renderHtml(faulty))
+    let h = withRun(EMPTY_HISTORY, historyEntry(localRunReport([], sampleReport('20261124-010000-aaaa'))))
+    h = withRun(h, historyEntry(faulty))
+    writeFileSync(join(dir, 'index.html'), renderIndex(h, chartAssets()))
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
+    })
+    t.teardown(() => browser.close())
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } })
+    await page.goto(`file://${dir}/report.html`)
+    const row = (table: string, name: string) =>
+      page.locator(`table.${table} tr`, { has: page.locator(`th:text-is("${name}")`) }).locator('td')
+    t.equal(await row('versions', 'driver').textContent(), 'local (chosen by auto: kind not usable here (`kind version` failed))')
+    t.equal(await row('versions', 'CNI').textContent(), 'netpol-harness local nftables dataplane')
+    t.equal(await row('options', 'faults').textContent(), 'packet-loss=10')
+    t.equal(await row('options', 'nodes').textContent(), '2')
+    const note = page.locator('p.fault-note')
+    t.ok(await note.isVisible(), 'the fault-injected note is shown')
+    t.ok((await note.boundingBox())!.y < (await page.locator('table.versions').boundingBox())!.y, 'above the versions, near the top')
+    t.equal(
+      await page.locator('p.fault-note .pill').evaluate((e) => getComputedStyle(e).backgroundColor),
+      'rgb(130, 80, 223)',
+      'the badge has its own colour (not the fail red)',
+    )
+    await page.goto(`file://${dir}/index.html`)
+    const badge = page.locator('table.runs .pill.fault-injected')
+    t.equal(await badge.count(), 1, 'one run badged')
+    t.match(await badge.getAttribute('title'), /packet-loss=10.*not a regression/)
+    const marks = await page.locator('table.grid tbody td').evaluateAll((tds) => tds.map((td) => [td.className, td.textContent]))
+    t.same(
+      marks,
+      [
+        ['r-error', '✘'],
+        ['r-unsupported', '⚡'],
+      ],
+      'the same failure: red in the clean run, the fault mark in the fault-injected one',
+    )
+    t.not(
+      await page.locator('table.grid tbody td.r-unsupported').evaluate((e) => getComputedStyle(e).backgroundColor),
+      await page.locator('table.grid tbody td.r-error').evaluate((e) => getComputedStyle(e).backgroundColor),
+      'drawn differently from a failure',
+    )
+  },
+)

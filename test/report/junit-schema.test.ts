@@ -2,7 +2,7 @@
 import t from 'tap'
 import { execa } from 'execa'
 import { junitChunks } from '../../src/report/render-junit.js'
-import { sampleReport } from '../helpers/report.js'
+import { localRunReport, sampleReport } from '../helpers/report.js'
 
 const renderJunit = (r: Parameters<typeof junitChunks>[0]) => [...junitChunks(r)].join('')
 
@@ -83,4 +83,28 @@ t.test('a scenario the driver cannot run is a skipped testcase with the reason',
     /<testcase classname="sample" name="scenario"[^>]*>\n\s+<skipped message="unsupported by this driver, not run: IPv6 is not supported/,
   )
   t.match(xml, /<testsuite name="sample" tests="1" failures="0" errors="0" skipped="1"/)
+})
+
+t.test('every suite carries what was tested as <properties>: driver, CNI, versions, options, faults (issue 15)', { skip }, async (t) => {
+  const xml = renderJunit(localRunReport(['skip-policy=x/deny', 'packet-loss=10']))
+  const r = await lint(xml)
+  t.equal(r.exitCode, 0, r.stderr)
+  const suites = xml.match(/<testsuite /g)!.length
+  t.equal(xml.match(/<properties>/g)?.length, suites, 'one <properties> per suite (the XSD allows it only there)')
+  const props = new Map([...xml.matchAll(/<property name="([^"]+)" value="([^"]*)"\/>/g)].map((m) => [m[1], m[2]]))
+  t.equal(props.get('driver'), 'local')
+  t.equal(props.get('driver.chosenBy'), 'auto')
+  t.equal(props.get('driver.reason'), 'kind not usable here (`kind version` failed)')
+  t.equal(props.get('cni'), 'netpol-harness local nftables dataplane')
+  t.equal(props.get('version.nftables'), 'v1.0.6')
+  t.equal(props.get('version.kernel'), '6.1')
+  t.equal(props.get('option.faults'), 'skip-policy=x/deny, packet-loss=10')
+  t.equal(props.get('option.nodes'), '2')
+  t.equal(props.get('option.settle'), '30s')
+  t.equal(props.get('option.adaptive-timeout'), '4 x p99, at least 250ms')
+  t.equal(props.get('fault-injected'), 'true')
+  const clean = renderJunit(localRunReport([]))
+  t.match(clean, /<property name="option.faults" value="none"\/>/)
+  t.match(clean, /<property name="fault-injected" value="false"\/>/)
+  t.equal((await lint(renderJunit(sampleReport()))).exitCode, 0, 'a report without the new fields still validates')
 })

@@ -6,7 +6,9 @@ import { chartAssets } from '../../src/report/assets.js'
 import { EMPTY_HISTORY, historyEntry, withRun } from '../../src/report/history.js'
 import { compareRuns } from '../../src/report/compare-runs.js'
 import { renderCompareHtml, renderCompareMarkdown } from '../../src/report/render-compare.js'
-import { sampleReport } from '../helpers/report.js'
+import { localRunReport, sampleReport } from '../helpers/report.js'
+import { upgradeReport } from '../../src/report/upgrade.js'
+import type { RunReport } from '../../src/report/model.js'
 import { reportSchemaErrors } from '../helpers/schema.js'
 
 t.test('the run page', async (t) => {
@@ -84,4 +86,119 @@ t.test('the sample report follows the documented schema', async (t) => {
   t.same(reportSchemaErrors(sampleReport()), [])
   const broken = { ...sampleReport(), summary: { ...sampleReport().summary, exitCode: 7 } }
   t.ok(reportSchemaErrors(broken).length > 0, 'the schema rejects what it should')
+})
+
+t.test('what was tested round-trips through report.json and the schema, for every driver (issue 15)', async (t) => {
+  const local = localRunReport(['skip-policy=x/deny', 'late-programming=3000ms'])
+  const kind: RunReport = {
+    ...sampleReport(),
+    driver: {
+      name: 'kind',
+      chosenBy: 'flag',
+      reason: '--driver kind',
+      cni: 'calico v3.30.7 (iptables)',
+      versions: { kind: 'kind v0.32.0' },
+    },
+    options: {
+      ...sampleReport().options,
+      driverRequested: 'kind',
+      tags: [],
+      skipTags: [],
+      kind: {
+        name: 'nph',
+        workers: 2,
+        calicoVersion: 'v3.30.7',
+        dataplane: 'iptables',
+        image: 'kindest/node:v1.34.0',
+        calicoManifest: '/m/calico.yaml',
+        calicoSha256: 'c'.repeat(64),
+        waitSeconds: 300,
+        keep: true,
+      },
+    },
+  }
+  const kube: RunReport = {
+    ...sampleReport(),
+    driver: { name: 'kube', chosenBy: 'flag', reason: '--driver kube', cni: 'unknown', versions: { kubernetes: 'v1.34.0' } },
+    options: { ...sampleReport().options, driverRequested: 'kube', kube: { context: 'ctx', kubeconfig: '/k', allowExistingCluster: true } },
+  }
+  for (const r of [local, kind, kube]) {
+    const back = JSON.parse(JSON.stringify(r))
+    t.same(reportSchemaErrors(back), [], `${r.driver.name}: valid`)
+    t.same(upgradeReport(back), r, `${r.driver.name}: read back as written`)
+  }
+  const bad = (options: object) => reportSchemaErrors({ ...local, options: { ...local.options, ...options } })
+  t.ok(bad({ faults: 'packet-loss=10' }).length, 'faults is a list')
+  t.ok(bad({ nodes: 0 }).length, 'at least one node')
+  t.ok(bad({ driverRequested: 'minikube' }).length, 'a known driver')
+  t.ok(bad({ kube: { context: 'c' } }).length, 'kube says whether an existing cluster was allowed')
+  t.ok(reportSchemaErrors({ ...local, driver: { ...local.driver, chosenBy: 'guess' } }).length, 'chosen by flag or auto')
+})
+
+t.test('the run page header names the driver and how it was chosen, lists the options, marks a fault-injected run', async (t) => {
+  const html = renderHtml(localRunReport(['packet-loss=10']))
+  t.match(html, /<tr><th>driver<\/th><td>local \(chosen by auto: kind not usable here \(`kind version` failed\)\)<\/td><\/tr>/)
+  t.match(
+    html,
+    /<h2>Options<\/h2><table class="options">.*<tr><th>faults<\/th><td>packet-loss=10<\/td><\/tr><tr><th>nodes<\/th><td>2<\/td><\/tr>/,
+  )
+  t.match(html, /<p class="fault-note"><span class="pill fault-injected">⚡ fault-injected<\/span> --fault packet-loss=10: /)
+  t.notMatch(renderHtml(localRunReport([])), /fault-note/, 'no note without faults')
+})
+
+t.test('a comparison says when the runs were not set up alike, before its results', async (t) => {
+  const c = compareRuns(localRunReport([]), localRunReport(['packet-loss=10']))
+  t.same(c.runsDiffer, ['faults: none vs packet-loss=10'])
+  const md = renderCompareMarkdown(c)
+  t.match(
+    md,
+    /\n- B: [^\n]+\n\n\*\*options differ: faults: none vs packet-loss=10: a change may come from that, not from the CNI\*\*\n\n\d+ cells compared/,
+  )
+  t.match(renderCompareHtml(c), /<p class="differ"><b>options differ: faults: none vs packet-loss=10: /)
+  t.notMatch(renderCompareMarkdown(compareRuns(localRunReport([]), localRunReport([]))), /options differ/, 'alike: nothing said')
+})
+
+t.test('the index marks a fault-injected run and never draws its failures as a regression (issue 15)', async (t) => {
+  const r = sampleReport('20261124-010000-aaaa')
+  const agreeing = r.scenarios.map((s) => ({
+    ...s,
+    steps: s.steps.map((st) => ({
+      ...st,
+      cells: st.cells.map((c) => ({ ...c, classification: 'match' as const, intentViolation: false })),
+    })),
+  }))
+  let h = withRun(EMPTY_HISTORY, historyEntry(localRunReport([], { ...r, scenarios: agreeing })))
+  h = withRun(h, historyEntry(localRunReport(['skip-policy=x/deny'], sampleReport('20261124-020000-bbbb'))))
+  h = withRun(h, historyEntry(sampleReport('20261124-030000-cccc')))
+  t.same(
+    h.runs.map((r) => r.faults),
+    [undefined, ['skip-policy=x/deny'], undefined],
+    'the history keeps the faults of the run that had them',
+  )
+  t.same(
+    h.runs.map((r) => r.chosenBy),
+    ['auto', 'auto', undefined],
+  )
+  const html = renderIndex(h, chartAssets())
+  t.equal(
+    (html.match(/<span class="pill fault-injected" title="fault-injected run \(--fault skip-policy=x\/deny\)/g) ?? []).length,
+    1,
+    'the run is badged',
+  )
+  t.match(html, /<th title="20261124-020000-bbbb: fault-injected run[^"]*" class="fault-injected">/, 'its column is marked')
+  const cells = [
+    ...html.matchAll(/<td class="([^"]+)" title="sample on [^"]*\((\w{8}-\w{6}-\w{4})\)[^"]*"><a [^>]*>([^<]+)<\/a><\/td>/g),
+  ].map((m) => [m[2], m[1], m[3]])
+  t.same(
+    cells,
+    [
+      ['20261124-010000-aaaa', 'r-allowed', '✔'],
+      ['20261124-020000-bbbb', 'r-unsupported', '⚡'],
+      ['20261124-030000-cccc', 'r-error', '✘'],
+    ],
+    'the same failure: expected in the fault-injected run, a regression in the other',
+  )
+  const spec = JSON.parse(/data-chart="trend-tte">([^<]*)</.exec(html)![1]) as { series: { values: (number | null)[] }[] }
+  t.same(spec.series[0].values[1], null, 'the fault-injected run is left out of the time-to-enforce trend')
+  t.match(html, /<td>local <span class="mute">\(auto\)<\/span><\/td>/, 'a driver auto chose says so')
 })

@@ -330,3 +330,86 @@ t.test('a round with no allowed answer of its own uses the latencies measured ea
   await runStep(d, s, 0, { ...adaptive, settleMs: 0, reprobes: 0 }, signal)
   t.equal(roundCalls(d)[1].timeoutMs, 20, 'no allowed answer in this round: the latencies the scenario measured before')
 })
+
+/** Three pods; the step isolates x/c (nothing may reach it). Every other cell is allowed. */
+const LOSSY = `name: lossy
+namespaces: {x: {pods: {a: {labels: {app: a}}, b: {labels: {app: b}}, c: {labels: {app: c}}}}}
+probe: {targets: [{port: 80}], timeout: 100ms}
+steps:
+  - name: isolate c
+    apply:
+      - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: c, namespace: x}, spec: {podSelector: {matchLabels: {app: c}}, policyTypes: [Ingress]}}
+`
+/** A deterministic stream in [0, 1) (mulberry32), so a lossy run is the same every time. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32
+  }
+}
+const lossyScenario = (): Scenario => {
+  const r = parseScenario(LOSSY, 'lossy.yaml', () => undefined)
+  if (!r.ok) throw new Error(JSON.stringify(r.problems))
+  return r.scenario
+}
+const isolatesC = (c: ProbeConnection) => c.to !== 'x/c' || c.from === 'x/c'
+
+t.test(
+  'heavy loss (60 % of allowed connections time out) raises no false verdict: failures next to working attempts are loss',
+  async (t) => {
+    const s = lossyScenario()
+    const rnd = random(7)
+    const d = new ScriptedDriver(s, (c) => isolatesC(c) && rnd() >= 0.6)
+    const r = await runStep(d, s, 0, { ...opts, settleMs: 20000 }, signal)
+    const problems = r.cells.filter((c) => isProblem(c.classification))
+    t.same(
+      problems.map((c) => `${c.from}->${c.to} ${c.classification}`),
+      [],
+      'every cell matches',
+    )
+    t.equal(r.converged, true, 'rounds converge: a failing allowed cell is probed again until it answers')
+    t.ok(r.loss && r.loss.share > 0.4 && r.loss.share < 0.8, `the loss is reported (${JSON.stringify(r.loss)})`)
+    t.ok(r.loss!.failClosedEvidence > 10, 'and the evidence it took to call a cell blocked grew with it')
+    const lossy = r.cells.filter((c) => c.prediction === 'allow' && c.observation.attempts.some((a) => a.result === 'blocked'))
+    t.ok(lossy.length > 0, 'some allowed cells did lose attempts')
+  },
+)
+
+t.test('a real block among heavy loss is still fail-closed; fail-open is never taken for loss', async (t) => {
+  const s = lossyScenario()
+  const rnd = random(11)
+  // x/a -> x/b is blocked by a broken dataplane; x/a -> x/c (denied) gets through.
+  const d = new ScriptedDriver(s, (c) =>
+    c.from === 'x/a' && c.to === 'x/b' ? false : c.from === 'x/a' && c.to === 'x/c' ? true : isolatesC(c) && rnd() >= 0.6,
+  )
+  const r = await runStep(d, s, 0, { ...opts, settleMs: 3000 }, signal)
+  const by = (from: string, to: string) => r.cells.find((c) => c.from === from && c.to === to)!
+  t.equal(by('x/a', 'x/b').classification, 'fail-closed')
+  t.equal(by('x/a', 'x/c').classification, 'fail-open')
+  t.same(
+    r.cells.filter((c) => isProblem(c.classification)).map((c) => `${c.from}->${c.to}`),
+    ['x/a->x/b', 'x/a->x/c'],
+    'nothing else',
+  )
+})
+
+t.test('without loss, a cell that worked and then stops is a problem once it failed k (4) times in a row', async (t) => {
+  const s = lossyScenario()
+  // x/a -> x/b answers its first connection only; x/b -> x/a never does, so the rounds go on until the settle time.
+  let ab = 0
+  const d = new ScriptedDriver(s, (c) =>
+    c.from === 'x/a' && c.to === 'x/b' ? ab++ === 0 : c.from === 'x/b' && c.to === 'x/a' ? false : isolatesC(c),
+  )
+  const r = await runStep(d, s, 0, { ...opts, settleMs: 500 }, signal)
+  const cell = r.cells.find((c) => c.from === 'x/a' && c.to === 'x/b')!
+  // fail-closed when the judged rounds saw only the failures, flaky when they saw it work too: a problem either way.
+  t.match(cell.classification, /^(fail-closed|flaky)$/)
+  t.equal(cell.observation.attempts[0].result, 'allowed', 'it had worked')
+  t.ok(
+    cell.observation.attempts.slice(1, 5).every((a) => a.result === 'blocked'),
+    'then failed four times in a row within its round',
+  )
+  t.notOk(r.loss && r.loss.failClosedEvidence > 4, 'no loss elsewhere: the least evidence')
+})

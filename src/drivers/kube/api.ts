@@ -42,6 +42,8 @@ export interface KubeApi {
   deletePolicy(namespace: string, name: string): Promise<void>
   /** CIDRs of Calico's IPPools (crd.projectcalico.org/v1), where the cni.projectcalico.org/ipAddrs annotation may ask for an address; [] without Calico. */
   calicoIpPools?(): Promise<string[]>
+  /** The images of a DaemonSet's containers (apps/v1), by container name; undefined when there is no such DaemonSet. */
+  daemonSetImages?(namespace: string, name: string): Promise<Record<string, string> | undefined>
   /** One exec into a container; never throws for a failing command or a failed exec. */
   exec(namespace: string, pod: string, container: string, command: readonly string[], timeoutMs: number): Promise<ExecResult>
   podLogs(namespace: string, pod: string, container: string | undefined, tailLines: number): Promise<string>

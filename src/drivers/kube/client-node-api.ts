@@ -84,6 +84,7 @@ export function clientNodeApi(context?: string, kubeconfig?: string): KubeApi {
   const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)
   const exec = new k8s.Exec(kc)
   const custom = kc.makeApiClient(k8s.CustomObjectsApi)
+  const apps = kc.makeApiClient(k8s.AppsV1Api)
   return {
     context: kc.getCurrentContext(),
     async serverVersion() {
@@ -141,6 +142,15 @@ export function clientNodeApi(context?: string, kubeconfig?: string): KubeApi {
         items?: { spec?: { cidr?: string; disabled?: boolean } }[]
       }
       return (list.items ?? []).filter((p) => p.spec?.cidr && !p.spec.disabled).map((p) => p.spec!.cidr!)
+    },
+    async daemonSetImages(namespace, name) {
+      try {
+        const ds = await apps.readNamespacedDaemonSet({ namespace, name })
+        return Object.fromEntries((ds.spec?.template.spec?.containers ?? []).map((c) => [c.name, c.image ?? '']))
+      } catch (e) {
+        if (notFound(e)) return undefined
+        throw e
+      }
     },
     async deletePolicy(namespace, name) {
       await objects.delete({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace, name } }).catch((e) => {

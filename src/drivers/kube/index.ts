@@ -132,6 +132,15 @@ export class KubeDriver implements Driver {
     })
   }
 
+  /**
+   * External hosts need a driver that can place containers at their addresses (kind's node access); on a cluster
+   * it did not create, the kube driver cannot: such a scenario is reported `unsupported` and the run goes on.
+   */
+  scenarioUnsupported(scenario: Scenario): string | undefined {
+    if (!scenario.externals.length || this.opts.nodes) return undefined
+    return `the kube driver cannot create external hosts on an existing cluster (${scenario.externals.map((e) => e.name).join(', ')}); use --driver kind`
+  }
+
   chaosUnsupported(action: InfraChaos): string | undefined {
     if (action.action === 'restart-agent') return restartAgentUnsupported(action.downForMs, this.opts.nodes)
     if (action.action === 'recreate-pod') return undefined

@@ -216,6 +216,31 @@ t.test('a scenario that cannot come up is reported and the run goes on with the 
   t.equal(report.summary.exitCode, 3, 'a scenario that could not run is an infrastructure failure')
 })
 
+t.test(
+  'a scenario with external hosts is unsupported on an existing cluster: reported as such, nothing created, the run goes on',
+  async (t) => {
+    const api = withSystemNamespaces()
+    const [egress] = loadScenarios(['scenarios/egress/egress-to-database-subnet.yaml'])
+    t.ok(egress.externals.length > 0, 'the scenario has external hosts')
+    t.equal(driver(api).scenarioUnsupported(dns), undefined, 'a scenario without externals runs')
+    const report = await runScenarios(
+      [egress, dns],
+      () => driver(api),
+      'run',
+      { ...DEFAULT_RUN_OPTIONS, settleMs: 300, reprobes: 1, roundIntervalMs: 10 },
+      signal,
+    )
+    t.match(report.scenarios[0].unsupported, /cannot create external hosts on an existing cluster \(.+\); use --driver kind/)
+    t.equal(report.scenarios[0].steps.length, 0)
+    t.notOk(report.scenarios[0].error, 'not an infrastructure failure')
+    t.ok(report.scenarios[1].steps.length === dns.steps.length && !report.scenarios[1].error, 'the next scenario ran every step')
+    t.notOk(
+      [...api.namespaces.keys()].some((ns) => egress.namespaces.some((n) => n.name === ns)),
+      "none of the unsupported scenario's namespaces was created",
+    )
+  },
+)
+
 t.test('an environment that cannot work stops the run, and every scenario not run is still listed', async (t) => {
   const api = new FakeKube()
   const report = await runScenarios([scenario, dns], () => driver(api, { allowExisting: false }), 'run', DEFAULT_RUN_OPTIONS, signal)

@@ -99,16 +99,21 @@ t.test('a dataplane that skips a policy is caught as fail-open, exit 1', { skip 
   t.match(junit, /fail-open: ops\/tool -&gt; app\/db 80\/TCP: predicted deny, observed allowed/)
 })
 
-/** Starts the CLI as a child process and resolves with its session id once it probes. */
+/**
+ * Starts the CLI as a child process and resolves with the session id of the first scenario whose first step ended
+ * (it has probed, and still has steps to run), from the lines naming it (`[scenario] ` with --parallel).
+ */
 function startRun(args: string[]) {
   const child = execa(process.execPath, [BIN, 'run', ...args], { reject: false, all: true, buffer: true })
   const ready = new Promise<string>((resolve, reject) => {
     let text = ''
-    let sid = ''
     child.all!.on('data', (d) => {
       text += d.toString()
-      sid ||= /namespaces nph-([0-9a-f]{6})-/.exec(text)?.[1] ?? ''
-      if (sid && /round \d+/.test(text)) resolve(sid)
+      const step = /^ {2}(\[[^\]\n]+\] )?step 1 [^\n]*: /m.exec(text)
+      if (!step) return
+      const who = (step[1] ?? '').replace(/[[\]]/g, '\\$&')
+      const sid = new RegExp(`^ {2}${who}topology up \\(namespaces nph-([0-9a-f]{6})-`, 'm').exec(text)?.[1]
+      if (sid) resolve(sid)
     })
     void child.then(() => reject(new Error(`exited before probing: ${text}`)))
   })

@@ -1,0 +1,65 @@
+// The evidence arithmetic shared by cells and chaos samples: k from the loss seen, the loss of a cell, and which
+// fail-closed runs are lost packets.
+import t from 'tap'
+import {
+  FALSE_ALARM_RISK,
+  MAX_FAIL_CLOSED_EVIDENCE,
+  MIN_FAIL_CLOSED_EVIDENCE,
+  confirmFailClosed,
+  evidenceRun,
+  lossOf,
+  lossShare,
+  worstLoss,
+} from '../../src/compare/evidence.js'
+import type { Agreement } from '../../src/compare/compare.js'
+
+/** '.' agree, 'C' fail-closed, 'O' fail-open, 'E' probe error. */
+const seq = (s: string): Agreement[] =>
+  [...s].map((c) => (c === '.' ? 'agree' : c === 'C' ? 'fail-closed' : c === 'O' ? 'fail-open' : 'probe-error'))
+const str = (a: readonly Agreement[]) =>
+  a.map((g) => (g === 'agree' ? '.' : g === 'fail-closed' ? 'C' : g === 'fail-open' ? 'O' : 'E')).join('')
+
+t.test('k: the least run with chances x p^k under the risk, within bounds', async (t) => {
+  t.equal(evidenceRun(0, 100), MIN_FAIL_CLOSED_EVIDENCE, 'no loss: the least')
+  t.equal(evidenceRun(0.1, 0), MIN_FAIL_CLOSED_EVIDENCE, 'nothing that could fail')
+  t.equal(evidenceRun(1, 10), MAX_FAIL_CLOSED_EVIDENCE, 'everything lost: the most')
+  t.equal(evidenceRun(0.99, 10), MAX_FAIL_CLOSED_EVIDENCE, 'capped')
+  for (const [p, n] of [
+    [0.3, 20],
+    [0.6, 20],
+    [0.6, 500],
+    [0.1, 4000],
+  ]) {
+    const k = evidenceRun(p, n)
+    t.ok(n * p ** k <= FALSE_ALARM_RISK, `p ${p}, ${n} chances: k = ${k} keeps the risk`)
+    t.ok(k === MIN_FAIL_CLOSED_EVIDENCE || n * p ** (k - 1) > FALSE_ALARM_RISK, `and is the least that does`)
+  }
+  t.equal(evidenceRun(0.6, 20), 24, 'a cross-node cell at 30 % loss per node (about 0.6 of its probes lost), 20 allowed cells')
+})
+
+t.test('the loss a cell shows while it works', async (t) => {
+  t.same(lossOf(seq('CCC')), { lost: 0, total: 0 }, 'never worked: no loss to tell (it may be blocked)')
+  t.same(
+    lossOf(seq('CC.C..C.CCC')),
+    { lost: 2, total: 6 },
+    'from the first agreeing attempt to the last: the trailing failures are in question',
+  )
+  t.same(lossOf(seq('.E.O.')), { lost: 0, total: 3 }, 'only agreeing and fail-closed attempts count')
+  t.equal(lossShare([lossOf(seq('.C.')), lossOf(seq('...')), lossOf(seq('CC'))]), 1 / 6)
+  t.equal(lossShare([]), 0)
+  t.equal(
+    worstLoss([lossOf(seq('.CC.C.CC.C')), lossOf(seq('..........')), lossOf(seq('.C.'))]),
+    5 / 9,
+    'the worst path with enough observations (8) speaks for all: a cross-node cell loses more than one within a node',
+  )
+  t.equal(worstLoss([lossOf(seq('.C.')), lossOf(seq('...'))]), 1 / 6, 'none with enough: the share over all')
+})
+
+t.test('fail-closed runs shorter than k next to a working attempt are lost packets', async (t) => {
+  t.equal(str(confirmFailClosed(seq('.CC.CCCC.C'), 4)), '....CCCC..', 'a run of k stays, shorter ones around working attempts go')
+  t.equal(str(confirmFailClosed(seq('CC.'), 4)), '...', 'before it worked, when it works after (judging)')
+  t.equal(str(confirmFailClosed(seq('CC.'), 4, false)), 'CC.', 'not when only what came before counts (time to enforce)')
+  t.equal(str(confirmFailClosed(seq('CCC'), 4)), 'CCC', 'a cell that never worked keeps every failure')
+  t.equal(str(confirmFailClosed(seq('.OCC'), 4)), '.O..', 'fail-open always stays')
+  t.equal(str(confirmFailClosed(seq('.CCC'), 4)), '....', 'a trailing run after it worked, still short of k')
+})
