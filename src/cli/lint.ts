@@ -1,16 +1,16 @@
-// Why: `netpol-harness lint`: policy best practices on scenarios and plain manifests, as text, JSON or SARIF.
+// Why: `netpol-harness lint`: policy best practices on scenarios and plain manifests, as text, a table, JSON, YAML or SARIF.
 import { Option, type Command } from 'commander'
 import { UsageError } from '../errors.js'
 import { atLeast, lint } from '../lint/lint.js'
 import { loadLintInput, makeLocator } from '../lint/load.js'
 import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
 import { type RuleId, type Severity, SEVERITIES } from '../lint/model.js'
-import { type LocatedFinding, renderLintJson, renderLintSarif, renderLintText, renderLintYaml } from '../lint/render.js'
+import { type LocatedFinding, renderLintJson, renderLintSarif, renderLintTable, renderLintText, renderLintYaml } from '../lint/render.js'
 import { RULES } from '../lint/rules.js'
 import type { Io } from './io.js'
 
 interface LintFlags {
-  output: 'text' | 'json' | 'yaml' | 'sarif'
+  output: 'text' | 'table' | 'json' | 'yaml' | 'sarif'
   format?: LintFlags['output']
   severity: Severity | 'never'
   failOn?: Severity | 'never'
@@ -22,7 +22,7 @@ interface LintFlags {
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v]
-const OUTPUTS = ['text', 'json', 'yaml', 'sarif']
+const OUTPUTS = ['text', 'table', 'json', 'yaml', 'sarif']
 const THRESHOLDS = [...SEVERITIES, 'never']
 
 /** `lint`: policy mistakes in scenarios or manifests, as text, JSON or SARIF. */
@@ -31,7 +31,11 @@ export function registerLintCommand(program: Command, io: Io, setCode: (n: numbe
     .command('lint')
     .description('check policies for common mistakes (scenario files, or plain Kubernetes manifests); no cluster needed')
     .argument('<paths...>', 'scenario files, manifest files, or folders')
-    .addOption(new Option('-o, --output <format>', 'text, json, yaml, or sarif (for code scanning)').choices(OUTPUTS).default('text'))
+    .addOption(
+      new Option('-o, --output <format>', 'text (grouped by rule), table (a row per finding), json, yaml, or sarif (for code scanning)')
+        .choices(OUTPUTS)
+        .default('text'),
+    )
     .addOption(new Option('--format <format>', 'old name of --output').choices(OUTPUTS).hideHelp())
     .addOption(
       new Option('--severity <severity>', 'exit 1 when a finding is at or above this severity (never: always exit 0)')
@@ -64,14 +68,16 @@ pod templates of Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs 
 are ignored. Rules about selected pods stay quiet for namespaces whose pods are unknown.
 
 Text output groups findings by rule (identical findings share a line) and ends with a summary per rule;
--o json and -o yaml list every finding.
+-o table prints one row per finding (place, severity, rule, path, message); -o json and -o yaml list every finding
+with its fix.
 
 Exit codes: 0 no finding at or above --severity; 1 findings; 2 bad input.
 
 Examples:
-  netpol-harness lint k8s/                          # manifests
+  netpol-harness lint examples/manifests/           # manifests (a sample with three mistakes: exit 1)
   netpol-harness lint scenarios/ --severity error
-  netpol-harness lint k8s/ -o sarif --edge-label tier=public > netpol.sarif`,
+  netpol-harness lint examples/manifests/ -o table
+  netpol-harness lint examples/manifests/ -o sarif --edge-label tier=public > netpol.sarif`,
     )
     .option(...ALLOW_OUTSIDE_FILES)
     .action((paths: string[], flags: LintFlags) => {
@@ -103,7 +109,9 @@ Examples:
             ? renderLintJson(findings) + '\n'
             : output === 'yaml'
               ? renderLintYaml(findings)
-              : renderLintText(findings, { maxPerRule }),
+              : output === 'table'
+                ? renderLintTable(findings)
+                : renderLintText(findings, { maxPerRule }),
       )
       const by = (s: Severity) => findings.filter((f) => f.severity === s).length
       const what = [

@@ -3,8 +3,11 @@
 // yaml and zod, drivers with the Kubernetes client and execa) is imported only when that command runs.
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
-import { HarnessError, InfraError, InputError, UsageError, formatProblem } from '../errors.js'
+import { HarnessError, InfraError, InputError, type Problem, UsageError, formatProblem } from '../errors.js'
 import type { Protocol } from '../model/cluster.js'
+import { policyId } from '../model/policy.js'
+import type { Scenario } from '../model/scenario.js'
+import { columns } from '../util/columns.js'
 import { VERSION } from '../version.js'
 import { type Io, processIo } from './io.js'
 import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
@@ -59,17 +62,21 @@ Exit codes: 0 everything agreed; 1 a disagreement (intent, prediction or observa
 
 Examples:
   netpol-harness validate scenarios/
-  netpol-harness predict scenarios/basics/deny-all-ingress.yaml --output table
-  netpol-harness explain scenarios/upstream/ingress-from-ns.yaml --step 2 --from y/a --to x/a --port 80`,
+  netpol-harness predict scenarios/isolation/default-deny-ingress.yaml --output table
+  netpol-harness explain scenarios/upstream/allow-from-namespace-selector.yaml --step 2 --from y/a --to x/a --port 80`,
   )
 
   program
     .command('validate')
     .description('check scenario files (and the policy files they reference) without touching any cluster')
     .argument('<paths...>', 'scenario files or folders')
-    .addOption(new Option('-o, --output <format>', 'text, json or yaml').choices(['text', 'json', 'yaml']).default('text'))
+    .addOption(
+      new Option('-o, --output <format>', 'text, table (a row per scenario or invalid file), json or yaml')
+        .choices(['text', 'table', 'json', 'yaml'])
+        .default('text'),
+    )
     .option(...ALLOW_OUTSIDE_FILES)
-    .action(async (paths: string[], flags: { output: 'text' | 'json' | 'yaml'; allowOutsideFiles?: boolean }) => {
+    .action(async (paths: string[], flags: { output: 'text' | 'table' | 'json' | 'yaml'; allowOutsideFiles?: boolean }) => {
       const { loadScenarios } = await import('../scenario/load.js')
       const print = async (doc: object) =>
         io.out(flags.output === 'json' ? JSON.stringify(doc, null, 2) + '\n' : (await import('yaml')).stringify(doc))
@@ -78,11 +85,13 @@ Examples:
         scenarios = loadScenarios(paths, loadOptionsOf(flags))
       } catch (e) {
         // Scripts get the problems as data on stdout; the exit code and the lines on stderr stay as for text.
-        if (flags.output !== 'text' && e instanceof InputError) await print({ valid: false, problems: e.problems })
+        if (flags.output === 'table' && e instanceof InputError) io.out(validateTable([], e.problems))
+        else if (flags.output !== 'text' && e instanceof InputError) await print({ valid: false, problems: e.problems })
         throw e
       }
       if (flags.output === 'text')
         io.out(`ok: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} valid (${scenarios.map((s) => s.name).join(', ')})\n`)
+      else if (flags.output === 'table') io.out(validateTable(scenarios, []))
       else await print({ valid: true, scenarios: scenarios.map((s) => ({ name: s.name, file: s.file, steps: s.steps.length })) })
     })
 
@@ -90,9 +99,13 @@ Examples:
     .command('predict')
     .description("print the evaluator's predicted connectivity for every step; exits 1 if a prediction contradicts a step's expect")
     .argument('<paths...>', 'scenario files or folders')
-    .addOption(new Option('-o, --output <format>', 'json (one document; see README) or table').choices(['json', 'table']).default('table'))
+    .addOption(
+      new Option('-o, --output <format>', 'table, json (one document; see README) or yaml (the same document)')
+        .choices(['table', 'json', 'yaml'])
+        .default('table'),
+    )
     .option(...ALLOW_OUTSIDE_FILES)
-    .action(async (paths: string[], opts: { output: 'json' | 'table'; allowOutsideFiles?: boolean }) => {
+    .action(async (paths: string[], opts: { output: 'json' | 'yaml' | 'table'; allowOutsideFiles?: boolean }) => {
       const { predictCommand } = await import('./predict.js')
       setCode(await predictCommand(io, paths, opts.output, loadOptionsOf(opts)))
     })
@@ -130,6 +143,24 @@ Examples:
     )
 
   return program
+}
+
+/**
+ * `validate -o table`: a row per valid scenario (its steps, pods, and the policies its steps apply, by namespace/name)
+ * or per file with problems (how many; the problems themselves go to stderr as for text).
+ */
+function validateTable(scenarios: readonly Scenario[], problems: readonly Problem[]): string {
+  const policies = (s: Scenario) =>
+    new Set(s.steps.flatMap((st) => st.actions.flatMap((a) => (a.kind === 'apply-policy' ? [policyId(a.policy)] : [])))).size
+  const bad = new Map<string, number>()
+  for (const p of problems) bad.set(p.file, (bad.get(p.file) ?? 0) + 1)
+  return columns(
+    ['file', 'scenario', 'steps', 'pods', 'policies', 'status'],
+    [
+      ...scenarios.map((s) => [s.file, s.name, String(s.steps.length), String(s.pods.length), String(policies(s)), 'valid']),
+      ...[...bad].map(([file, n]) => [file, '', '', '', '', `${n} problem${n === 1 ? '' : 's'}`]),
+    ],
+  )
 }
 
 /** Runs the CLI and returns the exit code; never calls process.exit. */

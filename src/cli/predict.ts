@@ -98,6 +98,47 @@ export function* predictJsonChunks(s: Scenario, steps: Iterable<StepPrediction>)
   yield ']}'
 }
 
+/**
+ * The same document as `predictJsonChunks`, as YAML, streamed the same way: block mappings and sequences, a cell per
+ * line in flow style; strings are JSON strings, which YAML reads as double-quoted scalars. `item` nests the
+ * document as an element of a sequence (several scenarios).
+ */
+function* predictYamlChunks(s: Scenario, steps: Iterable<StepPrediction>, item: boolean): Generator<string> {
+  const [first, rest] = item ? ['- ', '  '] : ['', '']
+  yield `${first}scenario: ${JSON.stringify(s.name)}\n${rest}steps:`
+  let anyStep = false
+  for (const p of steps) {
+    yield `${anyStep ? '' : '\n'}${rest}  - name: ${JSON.stringify(p.name)}\n${rest}    cells:`
+    anyStep = true
+    const t = p.table
+    const heads = t.sources.map((id) => `\n${rest}      - {from: ${JSON.stringify(id)}, to: `)
+    const tos = t.destinations.map((id) => `${JSON.stringify(id)}, port: `)
+    let any = false
+    let row = ''
+    for (let ti = 0; ti < t.targets.length; ti++) {
+      const target = t.targets[ti]
+      const tails = new Map<Verdict, string>()
+      for (let si = 0; si < t.sources.length; si++) {
+        for (let di = 0; di < t.destinations.length; di++) {
+          const v = t.getAt(si, di, ti)
+          if (v === undefined) continue
+          let tail = tails.get(v)
+          if (tail === undefined)
+            tails.set(v, (tail = `${target.port}, protocol: ${JSON.stringify(target.protocol)}, verdict: ${JSON.stringify(v)}}`))
+          row += `${heads[si]}${tos[di]}${tail}`
+          any = true
+          if (row.length >= CHUNK) {
+            yield row
+            row = ''
+          }
+        }
+      }
+    }
+    yield `${row}${any ? '' : ' []'}\n`
+  }
+  if (!anyStep) yield ' []\n'
+}
+
 /** Text tables per step and target; cells contradicting intent carry a mark. */
 export function* predictTableChunks(s: Scenario, steps: Iterable<StepPrediction>): Generator<string> {
   // The lines and tables below, each after a newline but the first.
@@ -135,10 +176,15 @@ function* jsonDoc(s: Scenario, steps: Iterable<StepPrediction>, several: boolean
 }
 
 /**
- * The `predict` command: the JSON document (an array of them for several scenarios) or the tables, streamed step by step,
+ * The `predict` command: the JSON or YAML document (a sequence of them for several scenarios) or the tables, streamed step by step,
  * then its intent violations on stderr (the first 20 and a count). Returns 1 when any prediction contradicts intent.
  */
-export async function predictCommand(io: Io, paths: readonly string[], output: 'json' | 'table', load: LoadOptions = {}): Promise<number> {
+export async function predictCommand(
+  io: Io,
+  paths: readonly string[],
+  output: 'json' | 'yaml' | 'table',
+  load: LoadOptions = {},
+): Promise<number> {
   let violations = 0
   const scenarios = loadScenarios([...paths], load)
   for (const [k, s] of scenarios.entries()) {
@@ -155,7 +201,11 @@ export async function predictCommand(io: Io, paths: readonly string[], output: '
     const several = scenarios.length > 1
     const open = await writeOut(
       io,
-      output === 'json' ? jsonDoc(s, steps, several, k === 0, k === scenarios.length - 1) : predictTableChunks(s, steps),
+      output === 'json'
+        ? jsonDoc(s, steps, several, k === 0, k === scenarios.length - 1)
+        : output === 'yaml'
+          ? predictYamlChunks(s, steps, several)
+          : predictTableChunks(s, steps),
     )
     violations += count
     for (const x of shown)

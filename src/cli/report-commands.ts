@@ -7,7 +7,14 @@ import { parseDuration0 } from '../scenario/duration.js'
 import { stringify } from 'yaml'
 import { DEFAULT_HISTORY_LIMIT } from '../report/history.js'
 import { readRunReport } from '../report/read.js'
-import { differ, renderCompareHtml, renderCompareJson, renderCompareMarkdown, summaryLine } from '../report/render-compare.js'
+import {
+  differ,
+  renderCompareHtml,
+  renderCompareJson,
+  renderCompareMarkdown,
+  renderCompareTable,
+  summaryLine,
+} from '../report/render-compare.js'
 import { rebuildReports, writeText } from '../report/write.js'
 import type { Io } from './io.js'
 
@@ -42,7 +49,11 @@ A report.json that cannot be read is skipped and named on stderr; the others are
     )
     .argument('<runA>', 'run folder or report.json (the baseline)')
     .argument('<runB>', 'run folder or report.json (the candidate)')
-    .addOption(new Option('-o, --output <format>', 'md, html, json or yaml').choices(['md', 'html', 'json', 'yaml']).default('md'))
+    .addOption(
+      new Option('-o, --output <format>', 'md, table (a row per change), html, json or yaml')
+        .choices(['md', 'table', 'html', 'json', 'yaml'])
+        .default('md'),
+    )
     .option('--out <file>', 'write to this file instead of standard output')
     .option('--fail-on <kinds>', `comma-separated regressions that exit 1: ${GATE_KINDS.join(', ')}, or none`, DEFAULT_FAIL_ON.join(','))
     .option('--slower-than <duration>', 'a step counts as slower (or faster) when its time to enforce changes by more than this', '1s')
@@ -59,15 +70,24 @@ Exit codes: 0 no regression named by --fail-on; 1 such a regression (or any chan
 2 bad input.
 
 Examples:
-  netpol-harness compare reports/20261120-010000-aaaa reports/20261121-010000-bbbb
-  netpol-harness compare calico-3.31/ calico-3.32/ --output html --out compare.html
-  netpol-harness compare last/ tonight/ -o json --fail-on fail-open,fail-closed --slower-than 2s`,
+  # the runs of examples/runs: the second had a broken dataplane, so B has regressions (exit 1)
+  netpol-harness compare examples/runs/20261202-224313-3148 examples/runs/20261202-224434-b959
+  netpol-harness compare examples/runs/20261202-224313-3148 examples/runs/20261202-224434-b959 -o table
+  netpol-harness compare examples/runs/20261202-224313-3148 examples/runs/20261202-224434-b959 --output html --out compare.html
+  netpol-harness compare examples/runs/20261202-224313-3148 examples/runs/20261202-224434-b959 -o json --fail-on fail-open,fail-closed --slower-than 2s
+  netpol-harness compare examples/runs/20261202-224434-b959 examples/runs/20261202-224313-3148      # the other way round: improvements only, exit 0`,
     )
     .action(
       (
         a: string,
         b: string,
-        flags: { output: 'md' | 'html' | 'json' | 'yaml'; out?: string; failOn: string; slowerThan: string; failOnChange?: boolean },
+        flags: {
+          output: 'md' | 'table' | 'html' | 'json' | 'yaml'
+          out?: string
+          failOn: string
+          slowerThan: string
+          failOnChange?: boolean
+        },
       ) => {
         const slowerThanMs = parseDuration0(flags.slowerThan)
         if (slowerThanMs === undefined) throw new UsageError(`--slower-than: invalid duration "${flags.slowerThan}" (use e.g. 1s, 500ms)`)
@@ -82,11 +102,17 @@ Examples:
               ? renderCompareJson(c, failed)
               : flags.output === 'yaml'
                 ? stringify(JSON.parse(renderCompareJson(c, failed)))
-                : renderCompareMarkdown(c)
+                : flags.output === 'table'
+                  ? renderCompareTable(c)
+                  : renderCompareMarkdown(c)
         if (flags.out) {
           writeText(flags.out, text)
           io.err(`${summaryLine(c)}\nwritten: ${flags.out}\n`)
-        } else io.out(text)
+        } else {
+          io.out(text)
+          // The table has no summary of its own: it goes on stderr, as kubectl says "No resources found" there.
+          if (flags.output === 'table') io.err(`${summaryLine(c)}\n`)
+        }
         if (failed.length)
           io.err(`compare: ${failed.length} regression${failed.length === 1 ? '' : 's'} (--fail-on ${failOn.join(',') || 'none'})\n`)
         if (failed.length || (flags.failOnChange && anyChange(c))) setCode(1)

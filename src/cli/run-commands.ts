@@ -198,8 +198,9 @@ or probe failure; interrupted (everything created was removed, the report writte
 Examples:
   netpol-harness run                                  # every scenario under scenarios/, driver chosen automatically
   netpol-harness run scenarios/upstream --driver local --settle 10s
-  netpol-harness run --tags egress,dns --skip slow     # select scenarios by tag
-  netpol-harness run s.yaml --fault skip-policy=prod/deny    # prove that a broken dataplane is caught
+  netpol-harness run --tags egress,dns --skip chaos    # select scenarios by tag
+  netpol-harness run scenarios/basics/allow-web-to-customer.yaml --driver local --settle 2s \\
+      --fault skip-policy=prod/customer-from-web      # prove that a broken dataplane is caught (exit 1)
   netpol-harness run scenarios/ --driver kind --dry-run  # what would run, with which driver and options; creates nothing`,
     )
     .action(async (paths: string[], flags: RunFlags, cmd: Command) => {

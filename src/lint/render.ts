@@ -1,10 +1,12 @@
-// Why: findings as text for people, JSON for scripts, and SARIF 2.1.0 for code scanning (pure renderers).
+// Why: findings as text for people, a table (one row per finding, as `kubectl get`), JSON or YAML for scripts, and
+// SARIF 2.1.0 for code scanning (pure renderers).
 import { stringify } from 'yaml'
 import { formatPath } from '../scenario/yaml-source.js'
 import { type Finding, type RuleId, type Severity, SEVERITIES } from './model.js'
 import { RULE_HELP } from './rule-help.js'
 import { RULES } from './rules.js'
 import { VERSION } from '../version.js'
+import { columns } from '../util/columns.js'
 
 /** A finding with its line and column resolved. */
 export interface LocatedFinding extends Finding {
@@ -55,6 +57,14 @@ export function renderLintText(findings: readonly LocatedFinding[], opts: TextOp
     out.push(`  ${r.id.padEnd(30)} ${fs[0].severity.padEnd(8)} ${String(fs.length).padStart(5)}  ${RULE_HELP[r.id].fix}\n`)
   }
   return out.join('')
+}
+
+/** Findings as a table, one row per finding in the order given (file, line): place, severity, rule, where in the object, message. */
+export function renderLintTable(findings: readonly LocatedFinding[]): string {
+  return columns(
+    ['place', 'severity', 'rule', 'path', 'message'],
+    findings.map((f) => [place(f), f.severity, f.rule, formatPath(f.source.path), f.message]),
+  )
 }
 
 /** Findings as one JSON document. */

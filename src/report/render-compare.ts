@@ -1,5 +1,7 @@
-// Why: a run comparison as Markdown (pull requests, terminals) and as a self-contained page.
-import { type GateChange, type RunComparison, type RunRef, type StepDelta, stepChanged } from './compare-runs.js'
+// Why: a run comparison as Markdown (pull requests), a table (terminals, one row per change, as `kubectl get`) and
+// as a self-contained page.
+import { type CellChange, type GateChange, type RunComparison, type RunRef, type StepDelta, stepChanged } from './compare-runs.js'
+import { columns } from '../util/columns.js'
 import { barChart, esc, page } from './html-kit.js'
 
 const describe = (r: RunRef) =>
@@ -34,6 +36,51 @@ export function summaryLine(c: RunComparison): string {
 /** The comparison as one JSON document: both runs, regressions, improvements, changed cells and steps only. */
 export function renderCompareJson(c: RunComparison, failed: readonly GateChange[]): string {
   return JSON.stringify({ ...c, steps: changedSteps(c), failed }, null, 2) + '\n'
+}
+
+const cellState = (x: CellChange['a']) => `${x.classification} (${x.result})`
+
+/**
+ * The comparison as a table, one row per change: regressions, then improvements (KIND), then cells whose observation
+ * changed with the same classification (`changed`) and scenarios new in B (`new`); CHANGE names what (a
+ * classification, `slower`, `scenario-gone`), BEFORE and AFTER the state in A and in B. Nothing changed: ''.
+ */
+export function renderCompareTable(c: RunComparison): string {
+  const key = (scenario: string, step?: string, cell?: string) => `${scenario}\0${step ?? ''}\0${cell ?? ''}`
+  const cells = new Map(c.changes.map((x) => [key(x.scenario, x.step, x.cell), x]))
+  const steps = new Map(c.steps.map((d) => [key(d.scenario, d.step), d]))
+  const gated = new Set<string>()
+  const row = (kind: string, g: GateChange): string[] => {
+    const k = key(g.scenario, g.step, g.cell)
+    gated.add(k)
+    const cell = cells.get(k)
+    const step = g.cell === undefined && g.step !== undefined ? steps.get(k) : undefined
+    const [before, after] = cell
+      ? [cellState(cell.a), cellState(cell.b)]
+      : step
+        ? [fmt(step.aMs), fmt(step.bMs)]
+        : g.kind === 'scenario-gone'
+          ? ['present', 'missing']
+          : ['', g.detail]
+    return [kind, g.kind, g.scenario, g.step ?? '', g.cell ?? '', before, after]
+  }
+  const rows = [
+    ...c.regressions.map((g) => row('regression', g)),
+    ...c.improvements.map((g) => row('improvement', g)),
+    ...c.changes
+      .filter((x) => !gated.has(key(x.scenario, x.step, x.cell)))
+      .map((x) => [
+        'changed',
+        x.classificationChanged ? 'classification' : 'observation',
+        x.scenario,
+        x.step,
+        x.cell,
+        cellState(x.a),
+        cellState(x.b),
+      ]),
+    ...c.onlyInB.map((s) => ['new', 'scenario-new', s, '', '', 'missing', 'present']),
+  ]
+  return columns(['kind', 'change', 'scenario', 'step', 'cell', 'before', 'after'], rows)
 }
 
 /** The comparison as Markdown: regressions first, then improvements, then what else changed; nothing unchanged. */

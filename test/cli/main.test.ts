@@ -122,6 +122,29 @@ t.test('validate -o json|yaml: the result as data, problems included', async (t)
   t.equal((await run(['validate', 'scenarios/basics'])).out.startsWith('ok: 1 scenario valid'), true, 'text by default')
 })
 
+t.test('validate -o table: a row per scenario, or per file with problems (exit 2, the problems on stderr)', async (t) => {
+  const ok = await run(['validate', 'scenarios/basics', 'scenarios/isolation/default-deny-ingress.yaml', '-o', 'table'])
+  t.equal(ok.code, 0, ok.err)
+  t.equal(
+    ok.out,
+    [
+      'FILE                                            SCENARIO                        STEPS   PODS   POLICIES   STATUS',
+      'scenarios/basics/allow-web-to-customer.yaml     allow-web-to-customer           3       3      2          valid',
+      'scenarios/isolation/default-deny-ingress.yaml   practice-default-deny-ingress   3       3      3          valid',
+      '',
+    ].join('\n'),
+  )
+  const dir = t.testdir({
+    'bad.yaml': 'name: x\nnamespaces: {a: {}}\nsteps: [{name: s, apply: [{kind: Pod}, {kind: Service}]}]\n',
+    'good.yaml': 'name: y\nnamespaces: {a: {pods: {p: {}}}}\nsteps: [{name: s}]\n',
+  })
+  const bad = await run(['validate', dir, '-o', 'table'])
+  t.equal(bad.code, 2)
+  t.match(bad.out, /^FILE +SCENARIO +STEPS +PODS +POLICIES +STATUS\n\S*bad\.yaml +<none> +<none> +<none> +<none> +(\d+) problems\n$/)
+  t.equal(/(\d+) problems\n$/.exec(bad.out)?.[1], /(\d+) problems found/.exec(bad.err)?.[1], 'as many as stderr lists')
+  t.match(bad.err, /bad\.yaml:3:.*kind must be NetworkPolicy/)
+})
+
 t.test('predict --output json over several files: one JSON document, an array of the scenarios', async (t) => {
   const r = await run(['predict', SCENARIO, 'scenarios/upstream/ports.yaml', '--output', 'json'])
   t.equal(r.code, 0, r.err)
@@ -219,6 +242,20 @@ t.test('bad input exits 2 with one message naming the file, no stack trace, noth
     t.notMatch(r.err, /at .*\.[jt]s:\d+/, 'no stack trace')
   }
   t.equal((await run(['validate', `${dir}/out`, '--allow-outside-files'])).code, 0, '--allow-outside-files allows it')
+})
+
+t.test('predict -o yaml: the JSON document as YAML, streamed; several scenarios a sequence, as JSON an array', async (t) => {
+  for (const paths of [[SCENARIO], ['scenarios/basics', 'scenarios/upstream/ports.yaml', 'scenarios/upstream/sctp-ports.yaml']]) {
+    const json = await run(['predict', ...paths, '-o', 'json'])
+    const yaml = await run(['predict', ...paths, '-o', 'yaml'])
+    t.equal(yaml.code, json.code)
+    t.equal(yaml.err, json.err, 'the same intent violations on stderr')
+    t.same(parse(yaml.out), JSON.parse(json.out), `${paths.join(' ')}: the same document`)
+  }
+  const dir = t.testdir({ 's.yaml': 'name: odd.name\nnamespaces: {x: {pods: {a: {}}}}\nsteps: [{name: "a: b # \\"c\\" ü"}]\n' })
+  const odd = await run(['predict', `${dir}/s.yaml`, '-o', 'yaml'])
+  t.equal(odd.code, 0, odd.err)
+  t.same(parse(odd.out), JSON.parse((await run(['predict', `${dir}/s.yaml`, '-o', 'json'])).out), 'names YAML would misread are quoted')
 })
 
 // Root writes through file modes, so the folder is a read-only tmpfs, mounted in a mount namespace of the child's own

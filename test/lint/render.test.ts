@@ -93,3 +93,39 @@ t.test('-o yaml gives the JSON document as YAML; --severity sets the exit thresh
   t.equal(await main(['lint', dir, '--severity', 'never'], { out: () => {}, err: () => {} }), 0)
   t.equal(await main(['lint', dir], { out: () => {}, err: () => {} }), 1, 'default threshold is warning')
 })
+
+t.test('-o table: a row per finding in file order, header in capitals; no finding prints nothing; exit codes as for text', async (t) => {
+  const dir = t.testdir({
+    'np.yaml':
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  ingress: [{}]\n',
+    'clean.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\n',
+  })
+  let out = ''
+  const code = await main(['lint', `${dir}/np.yaml`, '-o', 'table'], { out: (s) => void (out += s), err: () => {} })
+  t.equal(code, 1)
+  const lines = out.trimEnd().split('\n')
+  t.match(lines[0], /^PLACE +SEVERITY +RULE +PATH +MESSAGE$/)
+  t.equal(lines.length, 4, 'a header and one row per finding')
+  const at = (word: string) => lines[0].indexOf(word)
+  for (const l of lines.slice(1)) {
+    t.match(l.slice(0, at('SEVERITY')), /np\.yaml:\d+:\d+ +$/, 'the place first')
+    t.match(l.slice(at('SEVERITY'), at('RULE')), /^warning +$/, 'columns aligned under the header')
+  }
+  t.same(
+    lines
+      .slice(1)
+      .map((l) => l.slice(at('RULE'), at('PATH')).trim())
+      .sort(),
+    ['egress-blocks-dns', 'no-default-deny', 'rules-ignored-by-policy-types'],
+  )
+  const lineNo = lines.slice(1).map((l) => Number(/:(\d+):/.exec(l)![1]))
+  t.same(
+    lineNo,
+    [...lineNo].sort((a, b) => a - b),
+    'in file order',
+  )
+  let none = ''
+  const clean = await main(['lint', `${dir}/clean.yaml`, '-o', 'table'], { out: (s) => void (none += s), err: () => {} })
+  t.equal(clean, 0)
+  t.equal(none, '', 'no findings: nothing on stdout (the summary is on stderr)')
+})

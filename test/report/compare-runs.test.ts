@@ -3,7 +3,7 @@
 import t from 'tap'
 import { main } from '../../src/cli/main.js'
 import { compareRuns, failing } from '../../src/report/compare-runs.js'
-import { renderCompareHtml, renderCompareMarkdown } from '../../src/report/render-compare.js'
+import { renderCompareHtml, renderCompareMarkdown, renderCompareTable } from '../../src/report/render-compare.js'
 import { writeReports } from '../../src/report/write.js'
 import { sampleReport } from '../helpers/report.js'
 
@@ -92,4 +92,32 @@ t.test('the CLI: exit 1 on a regression, 0 on improvements, --fail-on chooses, -
   t.equal((await run(['compare', a, b, '--slower-than', 'soon'])).code, 2)
   const y = await run(['compare', a, b, '-o', 'yaml', '--fail-on', 'none'])
   t.match(y.out, /^regressions:/m)
+})
+
+t.test('-o table: a row per change, regressions first, before and after; nothing changed prints nothing', async (t) => {
+  const table = renderCompareTable(compareRuns(fixed('1'), broken('2')))
+  t.equal(
+    table,
+    [
+      'KIND         CHANGE      SCENARIO   STEP                CELL                BEFORE            AFTER',
+      'regression   fail-open   sample     baseline            x/b -> x/a 80/TCP   match (allowed)   fail-open (allowed)',
+      'regression   fail-open   sample     restart the agent   x/b -> x/a 80/TCP   match (allowed)   fail-open (allowed)',
+      'regression   slower      sample     restart the agent   <none>              120 ms            never',
+      '',
+    ].join('\n'),
+  )
+  t.match(
+    renderCompareTable(compareRuns(broken('1'), fixed('2'))),
+    /^improvement   slower      sample     restart the agent   <none>              never +120 ms$/m,
+  )
+  t.equal(renderCompareTable(compareRuns(fixed('1'), fixed('2'))), '', 'nothing changed: no rows, no header')
+  const dir = t.testdir()
+  const a = writeReports(fixed('1'), dir)
+  const b = writeReports(broken('2'), dir)
+  let out = ''
+  let err = ''
+  const code = await main(['compare', a, b, '-o', 'table'], { out: (s) => void (out += s), err: (s) => void (err += s) })
+  t.equal(code, 1, 'the exit code does not depend on the format')
+  t.equal(out, table)
+  t.match(err, /cells compared: 3 regressions/, 'the summary goes to stderr')
 })
