@@ -1,6 +1,6 @@
 // The command line: exit codes, the predict JSON contract, explain output, usage errors, bad input, internal errors
 // and --debug.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import t from 'tap'
 import { parse } from 'yaml'
 import { Command } from 'commander'
@@ -284,3 +284,16 @@ t.test(
     t.notMatch(r.stderr, /topology up|step 1/, 'no scenario started')
   },
 )
+
+t.test('a reader that goes away early (`run --help | head -1`) is no internal error', async (t) => {
+  // The help is long enough to need more than one write; the reader closes after the first chunk.
+  for (let i = 0; i < 5; i++) {
+    const child = spawn(process.execPath, ['dist/src/cli/bin.js', 'run', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let err = ''
+    child.stderr.on('data', (d) => (err += d))
+    child.stdout.once('data', () => child.stdout.destroy())
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    t.equal(code, 0, `exit code (try ${i + 1})`)
+    t.notMatch(err, /internal error|EPIPE/, 'nothing on stderr about it')
+  }
+})
