@@ -89,3 +89,26 @@ t.test('10% packet loss on every node raises no false alarm', { skip, timeout: 3
   t.equal(c['fail-open'] + c['fail-closed'] + c.flaky + c['intent-violation'] + c['probe-error'], 0)
   t.ok(c.match > 300, `${c.match} cells agreed`)
 })
+
+t.test(
+  'under 30% packet loss a fail-open is still caught: loss never makes a denied connection succeed',
+  { skip, timeout: 180000 },
+  async (t) => {
+    const r = await run(['scenarios/chaos/restart-agent.yaml', '--fault', 'fail-open-on-restart', '--fault', 'packet-loss=30'])
+    t.equal(r.code, 1, 'a violated invariant fails the run')
+    const [ch] = r.report.scenarios[0].steps[1].chaos!
+    t.ok(
+      ch.windows.some((w) => w.kind === 'fail-open'),
+      `the fail-open window is found (${JSON.stringify(ch.windows)})`,
+    )
+    t.same(
+      ch.invariants?.filter((i) => !i.passed).map((i) => i.name),
+      ['maxFailOpen'],
+      'maxFailOpen, and no fail-closed window or slow recovery made up by the loss',
+    )
+    t.ok(
+      r.report.scenarios[0].steps.some((s) => s.loss && s.loss.share > 0.1),
+      'the steps saw the loss',
+    )
+  },
+)
