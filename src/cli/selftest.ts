@@ -41,11 +41,11 @@ function catches(st: StepReport): boolean {
 }
 
 /** Runs the scenarios without faults; returns what was not clean (scenario / step: why), empty when clean. */
-async function controlRun(scenarios: readonly Scenario[], opts: RunOptions, signal: AbortSignal): Promise<string[]> {
+async function controlRun(scenarios: readonly Scenario[], opts: RunOptions, loss: Faults, signal: AbortSignal): Promise<string[]> {
   const dirty: string[] = []
   for (const [i, s] of scenarios.entries()) {
     if (signal.aborted) break
-    const r = await runScenarios([s], () => new LocalDriver(), `selftest-control-${i}`, opts, signal)
+    const r = await runScenarios([s], () => new LocalDriver({ faults: loss }), `selftest-control-${i}`, opts, signal)
     const sc = r.scenarios[0]
     if (sc?.error) dirty.push(`${s.name}: ${sc.error}`)
     for (const st of sc?.steps ?? []) {
@@ -67,19 +67,25 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
     .option('--out <file>', 'where the table goes as JSON', 'reports/selftest.json')
     .option('--settle <duration>', 'settle time per step', '8s')
     .option('--enforce-within <duration>', 'time-to-enforce limit per step (as in run)', '5s')
+    .option(
+      '--under-loss <percent>',
+      'drop this share of packets at random on every node, for the control and every mode: faults must still be caught, and the control must stay clean',
+    )
     .option(...ALLOW_OUTSIDE_FILES)
     .action(
       async (
         paths: string[],
-        flags: { modes?: string; out: string; settle: string; enforceWithin: string; allowOutsideFiles?: boolean },
+        flags: { modes?: string; out: string; settle: string; enforceWithin: string; underLoss?: string; allowOutsideFiles?: boolean },
       ) => {
+        const lossPercent = flags.underLoss === undefined ? undefined : percent(flags.underLoss)
+        const loss: Faults = lossPercent === undefined ? {} : { lossPercent }
         const modes = flags.modes
           ? flags.modes
               .split(',')
               .map((m) => m.trim())
               .filter(Boolean)
           : [...SELFTEST_MODES]
-        const faultsOf = new Map<string, Faults>(modes.map((m) => [m, parseFaults([m])]))
+        const faultsOf = new Map<string, Faults>(modes.map((m) => [m, { ...parseFaults([m]), ...loss }]))
         const settleMs = parseDuration(flags.settle)
         if (settleMs === undefined) throw new UsageError(`--settle: invalid duration ${flags.settle}`)
         const enforceWithinMs = parseDuration(flags.enforceWithin)
@@ -95,14 +101,15 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
         }
         process.on('SIGINT', stop)
         process.on('SIGTERM', stop)
+        const underLoss = lossPercent === undefined ? '' : ` (under ${lossPercent}% packet loss)`
         const rows: Detection[] = []
         let control: string[] = []
         try {
           // The control: without faults the suite must be clean, or a "caught" below would prove nothing.
-          control = await controlRun(scenarios, opts, ac.signal)
+          control = await controlRun(scenarios, opts, loss, ac.signal)
           if (control.length && !ac.signal.aborted) {
             io.err(`control run without faults is not clean, so no fault mode can be judged:\n${control.map((l) => `  ${l}\n`).join('')}`)
-          } else io.err(`control  no faults: clean over ${scenarios.length} scenarios\n`)
+          } else io.err(`control  no faults${underLoss}: clean over ${scenarios.length} scenarios\n`)
           for (const mode of control.length ? [] : modes) {
             let row: Detection = { mode, detected: false, scenariosRun: 0 }
             for (const [i, s] of scenarios.entries()) {
@@ -141,7 +148,12 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
         writeText(
           flags.out,
           JSON.stringify(
-            { generatedAt: new Date().toISOString(), control: { clean: control.length === 0, problems: control }, modes: rows },
+            {
+              generatedAt: new Date().toISOString(),
+              ...(lossPercent === undefined ? {} : { underLossPercent: lossPercent }),
+              control: { clean: control.length === 0, problems: control },
+              modes: rows,
+            },
             null,
             2,
           ) + '\n',
@@ -150,6 +162,13 @@ export function registerSelftestCommand(program: Command, io: Io, setCode: (n: n
         else if (control.length || rows.some((r) => !r.detected)) setCode(1)
       },
     )
+}
+
+/** `--under-loss`: `30` or `30%`, from 0 to 100. */
+function percent(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)%?$/.exec(s.trim())
+  if (!m || Number(m[1]) > 100) throw new UsageError(`--under-loss ${s}: a percentage from 0 to 100 (e.g. 30)`)
+  return Number(m[1])
 }
 
 /** How a mode was caught: the classifications and violated invariants, with the count of disagreeing cells. */

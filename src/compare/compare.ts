@@ -5,7 +5,7 @@ import type { Attempt, ObservationResult } from '../model/observation.js'
 import type { IntentVerdict } from '../model/scenario.js'
 import { assertNever } from '../util/assert-never.js'
 import type { Classification } from './classification.js'
-import { MIN_FAIL_CLOSED_EVIDENCE, confirmFailClosed } from './evidence.js'
+import { MIN_FAIL_CLOSED_EVIDENCE, confirmDenied, confirmFailClosed } from './evidence.js'
 
 /** Does one observation agree with the prediction? The one judgement of an observation, for step rounds and chaos samples. */
 export type Agreement = 'agree' | 'fail-open' | 'fail-closed' | 'probe-error' | 'not-probed'
@@ -60,15 +60,33 @@ function evidenceMs(a: Attempt): number {
 }
 
 /**
+ * The agreements of a cell's attempts (in the order given) as evidence reads them, with `k` the attempts in a row it
+ * takes: for a connection meant to work, fewer than `k` fail-closed attempts next to an agreeing one are lost packets
+ * (`confirmFailClosed`); for one meant to be denied, fewer than `k` timeouts next to an answered attempt are lost
+ * packets of a connection that works (`confirmDenied`). `after` false: only an attempt before the run speaks for it.
+ */
+export function evidenceAgreements(prediction: Verdict, attempts: readonly Attempt[], k: number, after = true): Agreement[] {
+  const raw = attempts.map((a) => agreement(prediction, a.result))
+  if (prediction === 'allow') return confirmFailClosed(raw, k, after)
+  return confirmDenied(
+    raw,
+    attempts.map((a) => a.result === 'blocked'),
+    k,
+    after,
+  )
+}
+
+/**
  * When the cell's current run of agreeing attempts began (its time to enforce); null while it disagrees.
  * Attempts are read in order of `evidenceMs`. Fewer than `k` fail-closed attempts after an agreeing one are lost
- * packets, not a relapse (`confirmFailClosed`, the rule chaos windows use too); a fail-open one always counts (loss
- * cannot make a denied connection succeed).
+ * packets, not a relapse (`confirmFailClosed`, the rule chaos windows use too); fewer than `k` timeouts after an
+ * answer of a connection meant to be denied are lost packets, not enforcement (`confirmDenied`).
  */
 export function enforcement(prediction: Verdict, attempts: readonly Attempt[], k = MIN_FAIL_CLOSED_EVIDENCE): Enforcement | null {
-  const list = attempts.map((a) => ({ at: evidenceMs(a), g: agreement(prediction, a.result) })).sort((a, b) => a.at - b.at)
-  const ok = confirmFailClosed(
-    list.map((x) => x.g),
+  const list = attempts.map((a) => ({ at: evidenceMs(a), a })).sort((a, b) => a.at - b.at)
+  const ok = evidenceAgreements(
+    prediction,
+    list.map((x) => x.a),
     k,
     false,
   ).map((g) => g === 'agree')
@@ -81,14 +99,11 @@ export function enforcement(prediction: Verdict, attempts: readonly Attempt[], k
 
 /**
  * What decides a cell's judgement: the agreement of every attempt from round `fromRound` on (the step's last round,
- * then every re-probe), in order, with fewer than `k` fail-closed attempts next to an agreeing one (at any time in
- * the step) taken as lost packets.
+ * then every re-probe), in order, read as evidence (`evidenceAgreements`: runs shorter than `k` of lost packets next
+ * to an attempt that shows the connection's real state, at any time in the step, taken as that state).
  */
 export function judgedAgreements(prediction: Verdict, attempts: readonly Attempt[], fromRound: number, k: number): Agreement[] {
-  const all = confirmFailClosed(
-    attempts.map((a) => agreement(prediction, a.result)),
-    k,
-  )
+  const all = evidenceAgreements(prediction, attempts, k)
   return all.filter((_, i) => attempts[i].round >= fromRound)
 }
 
@@ -96,6 +111,13 @@ export function judgedAgreements(prediction: Verdict, attempts: readonly Attempt
 export function trailingFailClosed(prediction: Verdict, attempts: readonly Attempt[]): number {
   let n = 0
   while (n < attempts.length && agreement(prediction, attempts[attempts.length - 1 - n].result) === 'fail-closed') n++
+  return n
+}
+
+/** The timeouts at the end of a cell's attempts (how many times in a row it has looked blocked). */
+export function trailingTimeouts(attempts: readonly Attempt[]): number {
+  let n = 0
+  while (n < attempts.length && attempts[attempts.length - 1 - n].result === 'blocked') n++
   return n
 }
 

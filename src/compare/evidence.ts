@@ -105,3 +105,33 @@ export function confirmFailClosed<T extends string>(agreements: readonly T[], k:
   }
   return out
 }
+
+/**
+ * The mirror of `confirmFailClosed` for a connection meant to be denied: a run of fewer than `k` agreeing attempts
+ * that all timed out (`timedOut[i]`), next to an answered one (before the run, or before or after it when `after`),
+ * is taken as lost packets of a connection that works, i.e. as fail-open. Loss cannot make a denied connection
+ * answer, but it can make one that wrongly works look denied. A refusal is never lost packets; `k` of 1 changes
+ * nothing (no loss seen: a timeout is taken at its word).
+ */
+export function confirmDenied<T extends string>(
+  agreements: readonly T[],
+  timedOut: readonly boolean[],
+  k: number,
+  after = true,
+): (T | 'fail-open')[] {
+  const out: (T | 'fail-open')[] = [...agreements]
+  let seenOpen = false
+  for (let i = 0; i < out.length;) {
+    if (out[i] !== 'agree' || !timedOut[i]) {
+      if (out[i] === 'fail-open') seenOpen = true
+      i++
+      continue
+    }
+    let j = i
+    while (j < out.length && out[j] === 'agree' && timedOut[j]) j++
+    const openAfter = after && out.slice(j).includes('fail-open')
+    if (j - i < k && (seenOpen || openAfter)) for (let x = i; x < j; x++) out[x] = 'fail-open'
+    i = j
+  }
+  return out
+}

@@ -12,16 +12,17 @@ import {
   type Enforcement,
   agreement,
   enforcement,
+  evidenceAgreements,
   judgeCell,
   judgedAgreements,
   latestAgreement,
   trailingFailClosed,
+  trailingTimeouts,
 } from '../compare/compare.js'
 import {
   MAX_FAIL_CLOSED_EVIDENCE,
   MIN_CELL_EVIDENCE,
   type LossCount,
-  confirmFailClosed,
   evidenceRun,
   lossOf,
   lossShare,
@@ -67,6 +68,9 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
 const LATENCY_MEMORY = 64
 /** The latest allowed latencies measured on each driver (one driver per scenario), newest last. */
 const recentLatencies = new WeakMap<Driver, number[]>()
+
+/** The loss the last step with allowed cells showed, per driver: what a step without any of its own goes by. */
+const recentLoss = new WeakMap<Driver, number>()
 
 /** Where a step is after a round, for progress output. */
 export interface StepProgress {
@@ -160,9 +164,8 @@ function cellReport(
 function slowest(runs: readonly CellRun[], k: (r: CellRun) => number): Enforcement | undefined {
   let out: Enforcement | undefined
   for (const r of runs) {
-    const agreements = r.attempts.map((a) => agreement(r.prediction, a.result))
     // A cell the step did not flip that agreed all along, but for lost packets, says nothing about enforcement.
-    if (!r.flips && confirmFailClosed(agreements, k(r)).every((g) => g === 'agree')) continue
+    if (!r.flips && evidenceAgreements(r.prediction, r.attempts, k(r)).every((g) => g === 'agree')) continue
     const e = enforcement(r.prediction, r.attempts, k(r))
     if (e && (!out || e.timeToEnforceMs > out.timeToEnforceMs)) out = e
   }
@@ -218,34 +221,43 @@ export async function runStep(
   const fullMs = step.probe.timeoutMs
   /** Attempts whose `blocked` came from a shortened timeout: they prove nothing until probed at the full one. */
   const shortened = new WeakSet<Attempt>()
-  const probeOnce = async (round: number, which: readonly Probed[], atMs: number, timeoutMs = fullMs) => {
+  /** Probes each cell once, or `copies(p)` times at once (each copy its own connection and attempt). */
+  const probeOnce = async (round: number, which: readonly Probed[], atMs: number, timeoutMs = fullMs, copies?: (p: Probed) => number) => {
     if (signal.aborted) return
-    const raws = await driver
-      .probe(
-        which.map((p) => p.conn),
-        timeoutMs,
-        signal,
-      )
-      .catch((e: unknown) => (signal.aborted ? [] : Promise.reject(e)))
+    const of = new Map<string, Probed>()
+    const conns = copies
+      ? which.flatMap((p) =>
+          Array.from({ length: copies(p) }, (_, i) => {
+            const key = `${p.conn.key}#copy${i}`
+            of.set(key, p)
+            return { ...p.conn, key }
+          }),
+        )
+      : which.map((p) => p.conn)
+    const raws = await driver.probe(conns, timeoutMs, signal).catch((e: unknown) => (signal.aborted ? [] : Promise.reject(e)))
     // Interrupted (signal, closed output): the round in flight is dropped, what came before is kept and reported.
     if (signal.aborted) return
     for (const raw of raws) {
-      const p = byKey.get(raw.key)
+      const p = copies ? of.get(raw.key) : byKey.get(raw.key)
       if (!p) continue
       const attempt: Attempt = {
         round,
         atMs,
         ...classifyOutcome(raw, p.conn.to, driver.listening?.(p.conn.to, p.conn.target) ?? false),
       }
-      if (timeoutMs < fullMs) shortened.add(attempt)
+      // An answer is an answer whatever the timeout; only a failure under a shortened one proves nothing yet.
+      if (timeoutMs < fullMs && attempt.result !== 'allowed') shortened.add(attempt)
       p.run.attempts.push(attempt)
     }
   }
   // Adaptive timeout (docs/speed.md): the cells predicted allowed go first, at the full timeout; their latencies set
   // the timeout of the cells predicted denied, which then are probed. A round with no allowed answer of its own uses
   // the latencies measured earlier in this scenario; none at all, the full timeout.
-  const probeAll = async (round: number, which: readonly Probed[], atMs: number, adapt: boolean) => {
-    if (!opts.adaptiveTimeout || !adapt) return probeOnce(round, which, atMs)
+  const probeAll = async (round: number, which: readonly Probed[], atMs: number, adapt: boolean): Promise<number> => {
+    if (!opts.adaptiveTimeout || !adapt) {
+      await probeOnce(round, which, atMs)
+      return fullMs
+    }
     const allow = which.filter((p) => p.run.prediction === 'allow')
     const deny = which.filter((p) => p.run.prediction !== 'allow')
     if (allow.length) await probeOnce(round, allow, atMs)
@@ -255,8 +267,9 @@ export async function runStep(
     })
     const memory = recentLatencies.get(driver) ?? []
     recentLatencies.set(driver, [...memory, ...measured].slice(-LATENCY_MEMORY))
-    if (deny.length)
-      await probeOnce(round, deny, atMs, adaptiveTimeoutMs(measured.length ? measured : memory, fullMs, opts.adaptiveTimeout))
+    const denyMs = adaptiveTimeoutMs(measured.length ? measured : memory, fullMs, opts.adaptiveTimeout)
+    if (deny.length) await probeOnce(round, deny, atMs, denyMs)
+    return denyMs
   }
   // Loss (docs/chaos.md): how many fail-closed attempts in a row of an allowed cell make evidence of a block, from the
   // loss the allowed cells show while they work: the worst path's or the cell's own, the higher.
@@ -270,18 +283,27 @@ export async function runStep(
       const c = counts.get(r)
       return c ? lossShare([c]) : 0
     }
+    // A step whose allowed cells show no loss (yet, or none at all) goes by the loss the scenario's last step showed.
+    const seen = share > 0 ? share : (recentLoss.get(driver) ?? 0)
+    const k = evidenceRun(allowed.length ? worst : seen, Math.max(1, allowed.length), MIN_CELL_EVIDENCE)
     return {
       share,
-      k: evidenceRun(worst, allowed.length, MIN_CELL_EVIDENCE),
-      evidence: (r: CellRun) => evidenceRun(Math.max(worst, own(r)), allowed.length, MIN_CELL_EVIDENCE),
+      k,
+      // Denied cells: without loss a timeout is taken at its word; with loss it takes k in a row (`confirmDenied`).
+      evidence: (r: CellRun) =>
+        r.prediction !== 'allow' ? (seen > 0 ? k : 1) : evidenceRun(Math.max(worst, own(r)), allowed.length, MIN_CELL_EVIDENCE),
     }
   }
   // A connection that should pass but timed out is probed again before the round counts it, while it has failed
-  // fewer than k times in a row: until it answers (the failures were lost packets) or they make evidence of a block. A denied connection that succeeded needs no second look: loss
-  // cannot do that. So is any cell that disagrees after a shortened timeout, once at the full timeout.
+  // fewer than k times in a row: until it answers (the failures were lost packets) or they make evidence of a block.
+  // Under loss, a connection that should be denied and timed out may be one that works whose packets were lost: it
+  // is probed k more times at once (loss is per packet, so copies in parallel are as good as in a row, and cost one
+  // timeout); one answer makes it fail-open. Without loss a timeout is taken at its word. A denied connection that
+  // succeeded needs no second look: loss cannot do that. So is any cell that disagrees after a shortened timeout,
+  // once at the full timeout.
   const probeRound = async (round: number, which: readonly Probed[], adapt = true) => {
     const atMs = Math.round(performance.now() - origin)
-    await probeAll(round, which, atMs, adapt)
+    const denyTimeoutMs = await probeAll(round, which, atMs, adapt)
     const { evidence } = lossNow()
     for (let i = 0; i < MAX_FAIL_CLOSED_EVIDENCE && !signal.aborted; i++) {
       const doubt = which.filter((p) => {
@@ -292,8 +314,16 @@ export async function runStep(
       if (!doubt.length) break
       await probeOnce(round, doubt, Math.round(performance.now() - origin))
     }
+    // The denied cells' turn, once the allowed ones have shown the loss (their failures were in question until now).
+    const { evidence: k } = lossNow()
+    const copies = (p: Probed) => (p.run.attempts.at(-1)?.result === 'blocked' ? k(p.run) - trailingTimeouts(p.run.attempts) : 0)
+    const hidden = which.filter((p) => p.run.prediction !== 'allow' && copies(p) > 0)
+    if (hidden.length && !signal.aborted) await probeOnce(round, hidden, Math.round(performance.now() - origin), denyTimeoutMs, copies)
     return atMs
   }
+  /** A cell's agreement now, as evidence reads its attempts (runs of lost packets shorter than its k taken as such). */
+  const current = (p: Probed, evidence: (r: CellRun) => number) =>
+    evidenceAgreements(p.run.prediction, p.run.attempts, evidence(p.run)).at(-1)
 
   // The enforcement cadence (round 0): the cells that flip, every ENFORCE_INTERVAL_MS, overlapping as the driver
   // allows, until each agrees on its last two attempts or the settle time is over.
@@ -341,7 +371,8 @@ export async function runStep(
       round--
       break
     }
-    const agreeing = probed.filter((p) => latest(p) === 'agree').length
+    const { evidence } = lossNow()
+    const agreeing = probed.filter((p) => current(p, evidence) === 'agree').length
     progress?.({
       step: index + 1,
       steps: scenario.steps.length,
@@ -365,13 +396,15 @@ export async function runStep(
   // the last round and every re-probe ended (at the full timeout: no shortened verdict decides a disagreement).
   // Interrupted while enforcing (no round yet): the cadence's attempts (round 0) are all the evidence there is.
   const settledRound = signal.aborted && round === 0 ? 0 : Math.max(1, round)
-  const disagreeing = probed.filter((p) => latest(p) !== 'agree')
+  const { evidence } = lossNow()
+  const disagreeing = probed.filter((p) => current(p, evidence) !== 'agree')
   for (let i = 0; i < opts.reprobes && disagreeing.length > 0 && !signal.aborted; i++) {
     await sleep(opts.roundIntervalMs, signal)
     await probeRound(round + 1 + i, disagreeing, false) // the evidence of a disagreement: always the full timeout
   }
 
   const loss = lossNow()
+  if (allowed.length) recentLoss.set(driver, loss.share)
   // A disagreement under a shortened timeout proves nothing: it was probed again at the full one, which decides.
   const proves = (c: CellRun) => (a: Attempt) => !shortened.has(a) || agreement(c.prediction, a.result) === 'agree'
   const reports = [

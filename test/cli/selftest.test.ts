@@ -70,3 +70,64 @@ t.test('a mode nobody catches exits 1', { skip, timeout: 120000 }, async (t) => 
 t.test('unknown modes are usage errors', async (t) => {
   t.equal(await main(['selftest', '--modes', 'nope'], { out: () => {}, err: () => {} }), 2)
 })
+
+/** Two steps, small enough to run three times under loss: an egress ipBlock with an except, and UDP allowed to a pod. */
+const SMALL_EGRESS = `name: loss-small
+namespaces:
+  app:
+    pods:
+      web: {labels: {app: web}}
+      dns: {labels: {app: dns}, ports: [{port: 53, protocol: UDP}]}
+externals:
+  ext-db: {ip: 172.16.32.10, ports: [{port: 5432, protocol: TCP}]}
+  ext-hidden: {ip: 172.16.32.200, ports: [{port: 5432, protocol: TCP}]}
+probe:
+  targets: [{port: 53, protocol: UDP}, {port: 5432, protocol: TCP}]
+  timeout: 700ms
+steps:
+  - name: baseline
+    expect: {default: allow}
+  - name: restrict egress
+    apply:
+      - apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: egress, namespace: app}
+        spec:
+          podSelector: {matchLabels: {app: web}}
+          policyTypes: [Egress]
+          egress:
+            - to: [{ipBlock: {cidr: 172.16.32.0/24, except: [172.16.32.128/25]}}]
+              ports: [{port: 5432}]
+            - to: [{podSelector: {matchLabels: {app: dns}}}]
+              ports: [{port: 53, protocol: UDP}]
+`
+
+t.test(
+  'under 30% packet loss the control stays clean and fail-open and fail-closed bugs are still caught',
+  { skip, timeout: 300000 },
+  async (t) => {
+    const dir = t.testdir({ 's.yaml': SMALL_EGRESS })
+    let err = ''
+    const modes = 'ignore-except,drop-udp-rules'
+    const code = await main(['selftest', join(dir, 's.yaml'), '--modes', modes, '--under-loss', '30', '--out', join(dir, 'o.json')], {
+      out: () => {},
+      err: (s) => void (err += s),
+    })
+    t.equal(code, 0, err)
+    const json = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8'))
+    t.equal(json.underLossPercent, 30, 'the table says it was made under loss')
+    t.same(json.control, { clean: true, problems: [] }, 'lost packets alone are no finding')
+    t.match(err, /control\s+no faults \(under 30% packet loss\): clean/)
+    const row = (m: string) => json.modes.find((r: { mode: string }) => r.mode === m)
+    t.match(row('ignore-except'), { step: 'restrict egress', classification: /fail-open/ }, 'web reaches ext-hidden')
+    t.match(row('drop-udp-rules'), { step: 'restrict egress', classification: /fail-closed/ }, 'web cannot reach dns on 53/UDP')
+  },
+)
+
+t.test('--under-loss takes a percentage from 0 to 100', async (t) => {
+  for (const bad of ['abc', '101', '-5']) {
+    let err = ''
+    t.equal(await main(['selftest', '--under-loss', bad], { out: () => {}, err: (s) => void (err += s) }), 2, bad)
+    t.match(err, /--under-loss .*a percentage from 0 to 100/)
+  }
+})

@@ -68,14 +68,24 @@ t.test("a cell's attempts: latest agreement, since when it agrees, what decides 
   t.equal(latestAgreement('deny', []), undefined)
   t.equal(latestAgreement('deny', attempts), 'agree')
   t.equal(latestAgreement('allow', attempts), 'fail-closed')
-  t.same(enforcement('deny', attempts), { timeToEnforceMs: 500, resolutionMs: 250 }, 'from the first attempt of the current agreeing run')
+  t.same(
+    enforcement('deny', attempts, 1),
+    { timeToEnforceMs: 500, resolutionMs: 250 },
+    'from the first attempt of the current agreeing run',
+  )
+  t.equal(enforcement('deny', attempts, 4), null, 'under loss (k = 4): three timeouts after it answered may be lost packets')
   t.equal(enforcement('allow', attempts, 3), null, 'allow predicted: three timeouts in a row with k = 3 are a block')
   t.same(enforcement('allow', attempts)?.timeToEnforceMs, 0, 'and lost packets with k = 4, after it worked')
   t.equal(enforcement('deny', [...attempts, at(5, 1000, 'allowed')]), null, 'a disagreement resets it')
-  t.same(enforcement('deny', [...attempts, at(5, 1000, 'error'), at(6, 1250, 'blocked')])?.timeToEnforceMs, 1250, 'a probe error too')
-  t.same(judgedAgreements('deny', attempts, 2, 4), ['fail-open', 'agree', 'agree', 'agree'], 'every attempt from round 2 on')
+  t.same(enforcement('deny', [...attempts, at(5, 1000, 'error'), at(6, 1250, 'blocked')], 1)?.timeToEnforceMs, 1250, 'a probe error too')
+  t.same(judgedAgreements('deny', attempts, 2, 1), ['fail-open', 'agree', 'agree', 'agree'], 'every attempt from round 2 on')
   t.same(
-    judgedAgreements('deny', [at(3, 500, 'allowed'), at(3, 520, 'blocked')], 3, 4),
+    judgedAgreements('deny', attempts, 2, 4),
+    ['fail-open', 'fail-open', 'fail-open', 'fail-open'],
+    'under loss, fewer than k timeouts after an answer are a connection that works',
+  )
+  t.same(
+    judgedAgreements('deny', [at(3, 500, 'allowed'), at(3, 520, 'blocked')], 3, 1),
     ['fail-open', 'agree'],
     'a denied connection that succeeded stays evidence, whatever the doubt re-probe says',
   )
@@ -122,7 +132,7 @@ t.test('time to enforce: from submission, with its resolution, loss-aware, in or
   t.same(enforcement('allow', [...flip, at(1005, 'blocked')])?.timeToEnforceMs, 605, 'a trailing timeout after it worked: loss so far')
   t.equal(enforcement('allow', [...flip, at(1005, 'blocked'), at(1205, 'blocked')], 2), null, 'until it reaches k')
   const open = [at(5, 'blocked'), at(205, 'allowed'), at(405, 'blocked'), at(605, 'blocked')]
-  t.same(enforcement('deny', open), { timeToEnforceMs: 405, resolutionMs: 200 }, 'a denied cell that connects always counts (fail-open)')
+  t.same(enforcement('deny', open, 1), { timeToEnforceMs: 405, resolutionMs: 200 }, 'a denied cell that connects always counts (fail-open)')
   // A hedged probe started at 205 whose third connection (at 605) was answered at 610: enforced by 610, not 205.
   const hedged = [at(5, 'blocked'), { round: 0, atMs: 205, result: 'allowed' as const, latencyMs: 405 }, at(405, 'blocked')]
   t.same(enforcement('allow', hedged), { timeToEnforceMs: 610, resolutionMs: 205 }, 'an answered connection counts when it was answered')

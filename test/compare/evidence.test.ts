@@ -6,6 +6,7 @@ import {
   MAX_FAIL_CLOSED_EVIDENCE,
   MIN_CELL_EVIDENCE,
   MIN_FAIL_CLOSED_EVIDENCE,
+  confirmDenied,
   confirmFailClosed,
   evidenceRun,
   lossOf,
@@ -74,4 +75,20 @@ t.test('a cell meant to work all along counts its failures from the start', asyn
   t.same(lossOf(seq('CC.C.'), true), { lost: 3, total: 5 })
   t.same(lossOf(seq('CC.C.')), { lost: 1, total: 3 }, 'one the step opened may not have been enforced before it first worked')
   t.same(lossOf(seq('CCC'), true), { lost: 0, total: 0 }, 'never worked: still no loss to tell')
+})
+
+t.test('a denied connection: timeouts shorter than k next to an answer are lost packets of a connection that works', async (t) => {
+  // '.' agree by timeout, 'r' agree by refusal, 'O' fail-open (it answered).
+  const of = (s: string) => ({ g: seq(s.replaceAll('r', '.')), timedOut: [...s].map((c) => c === '.') })
+  const deny = (s: string, k: number, after = true) => {
+    const { g, timedOut } = of(s)
+    return str(confirmDenied(g, timedOut, k, after))
+  }
+  t.equal(deny('O..O', 4), 'OOOO', 'two timeouts between answers: it works, the packets were lost')
+  t.equal(deny('OO....', 4), 'OO....', 'k timeouts in a row after it answered: now denied (enforced late)')
+  t.equal(deny('..O', 4), 'OOO', 'before an answer, when what comes after counts (judging)')
+  t.equal(deny('..O', 4, false), '..O', 'not when only what came before counts (time to enforce)')
+  t.equal(deny('O.r', 4), 'OO.', 'a refusal is never lost packets')
+  t.equal(deny('....', 4), '....', 'never answered: every timeout is taken as denied')
+  t.equal(deny('O.O.', 1), 'O.O.', 'k of 1 (no loss seen): a timeout is taken at its word')
 })

@@ -416,3 +416,31 @@ t.test(
     t.notOk(r.loss && r.loss.failClosedEvidence > 6, 'no loss elsewhere: the least evidence')
   },
 )
+
+t.test('under heavy loss a denied cell that gets through is fail-open even when its packets are lost too', async (t) => {
+  // Before: a round where its one probe was lost agreed, and the step could end as a match (or a late "slow").
+  for (const seed of [1, 2, 3]) {
+    const s = lossyScenario()
+    const rnd = random(seed)
+    const d = new ScriptedDriver(s, (c) => (c.from === 'x/a' && c.to === 'x/c' ? true : isolatesC(c)) && rnd() >= 0.6)
+    const r = await runStep(d, s, 0, { ...opts, settleMs: 3000 }, signal)
+    t.same(
+      r.cells.filter((c) => isProblem(c.classification)).map((c) => `${c.from}->${c.to} ${c.classification}`),
+      ['x/a->x/c fail-open'],
+      `seed ${seed}: the leak, and nothing else`,
+    )
+    const copies = d.calls.flatMap((c) => c.keys).filter((k) => k.includes('#copy'))
+    t.ok(copies.length > 0, 'denied cells that timed out were probed again, several copies at once')
+  }
+})
+
+t.test('without loss a denied cell that timed out is taken at its word: no copies', async (t) => {
+  const s = lossyScenario()
+  const d = new ScriptedDriver(s, isolatesC)
+  const r = await runStep(d, s, 0, opts, signal)
+  t.same(r.counts, { ...r.counts, match: 9 })
+  t.same(
+    d.calls.flatMap((c) => c.keys).filter((k) => k.includes('#copy')),
+    [],
+  )
+})
