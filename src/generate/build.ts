@@ -82,7 +82,7 @@ export function buildPolicies(state: ClusterState, flows: readonly Flow[], exter
   }
   const coverings: Covering[] = []
 
-  const peersOf = (keys: ReadonlySet<string>, policyNs: string, policy: string): NetworkPolicyPeer[] => {
+  const peersOf = (keys: ReadonlySet<string>, policyNs: string, policy: string, dns: boolean): NetworkPolicyPeer[] => {
     const chosen = groups.map((_, i) => keys.has(`g${i}`))
     const peers: NetworkPolicyPeer[] = []
     const namespaces = [...new Set(groups.map((g) => g.namespace))]
@@ -96,7 +96,8 @@ export function buildPolicies(state: ClusterState, flows: readonly Flow[], exter
             peers.push(ns === policyNs ? { podSelector: g.selector } : { namespaceSelector: nsPeer(ns), podSelector: g.selector })
     }
     // A namespace-only peer beside a pod-only one reads as "AND meant?" (lint peers-or-not-and): spell the namespace out.
-    if (peers.some((p) => !p.podSelector) && peers.some((p) => !p.namespaceSelector))
+    // DNS rules name the namespace too, so they read as DNS wherever they are pasted (and lint's egress-blocks-dns sees them).
+    if (dns || (peers.some((p) => !p.podSelector) && peers.some((p) => !p.namespaceSelector)))
       for (let i = 0; i < peers.length; i++)
         if (!peers[i].namespaceSelector) peers[i] = { namespaceSelector: nsPeer(policyNs), ...peers[i] }
     const ext = state.externals.filter((e) => keys.has(`x${e.name}`))
@@ -124,7 +125,12 @@ export function buildPolicies(state: ClusterState, flows: readonly Flow[], exter
       .map((e) => ({ keys: e.keys, ports: e.ports.sort(byTargetOrder) }))
       .sort((a, b) => byTargetOrder(a.ports[0], b.ports[0]))
       .map((e) => ({
-        peers: peersOf(e.keys, ns, policy),
+        peers: peersOf(
+          e.keys,
+          ns,
+          policy,
+          e.ports.some((t) => t.port === 53),
+        ),
         ports: e.ports.map((t): NetworkPolicyPort => ({ protocol: t.protocol as Protocol, port: t.port })),
       }))
   }
