@@ -115,7 +115,7 @@ Exit codes: 0 written, proven exact (or widened with --allow-widening); 1 widene
 Examples:
   netpol-harness generate scenarios/generate/three-tier.yaml --step generated
   netpol-harness generate scenarios/generate/three-tier.yaml --step generated -o scenario-step
-  netpol-harness generate --from-report examples/runs/20261202-224313-3148 --scenario practice-default-deny-ingress --step 2`,
+  netpol-harness generate --from-report examples/runs/20261202-224313-3148 --scenario allow-web-to-customer --step 2`,
     )
     .action(async (file: string | undefined, flags: GenerateFlags) => {
       if (flags.kind === 'calico') throw new UsageError('--kind calico: not yet: needs the Calico policy model (issue 16)')

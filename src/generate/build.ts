@@ -38,7 +38,7 @@ export interface BuiltSet {
 }
 
 /** The label every generated policy carries, so a cluster's generated policies can be listed and replaced. */
-export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'netpol-harness-generate' } as const
+const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'netpol-harness-generate' } as const
 
 const nsPeer = (ns: string) => ({ matchLabels: { [NAMESPACE_NAME_LABEL]: ns } })
 

@@ -28,6 +28,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /**
  * True when a label value looks generated: a UUID, 8+ hex digits, or a last `-` segment of 5-10 characters of the
  * name-suffix alphabet; the last two only when they mix letters and digits (`coredns`, `web`, `v2` stay stable).
+ * @internal exported for its test
  */
 export function looksLikeHash(value: string): boolean {
   if (UUID.test(value)) return true
@@ -37,7 +38,7 @@ export function looksLikeHash(value: string): boolean {
   return SAFE_SEGMENT.test(last) && mixed(last)
 }
 
-/** Keys never used to group the pods of one namespace: the per-pod keys, and any key with a hash-like value on some pod. */
+/** Keys never used to group the pods of one namespace: the per-pod keys, and any key with a hash-like value on some pod. @internal exported for its test */
 export function unstableKeys(pods: readonly Pod[]): Set<string> {
   const out = new Set<string>()
   for (const p of pods) for (const [k, v] of Object.entries(p.labels)) if (UNSTABLE_KEYS.has(k) || looksLikeHash(v)) out.add(k)

@@ -18,7 +18,7 @@ function header(g: Generated, about: string): string {
 }
 
 /** Policies as one multi-document YAML stream. */
-export function policiesYaml(policies: readonly NetworkPolicy[]): string {
+function policiesYaml(policies: readonly NetworkPolicy[]): string {
   return policies.map((p) => stringify(p, { lineWidth: 0 })).join('---\n')
 }
 
