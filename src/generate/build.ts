@@ -70,29 +70,43 @@ export function buildPolicies(state: ClusterState, flows: readonly Flow[], exter
   // Per group and direction: target id -> peer keys.
   const needs = groups.map(() => ({ ingress: new Map<string, Set<string>>(), egress: new Map<string, Set<string>>() }))
   const targets = new Map<string, Target>()
-  const add = (m: Map<string, Set<string>>, t: Target, peer: string) => {
-    targets.set(targetId(t), t)
-    m.set(targetId(t), (m.get(targetId(t)) ?? new Set()).add(peer))
+  const ids = new Map<Target, string>()
+  const add = (m: Map<string, Set<string>>, id: string, peer: string) => {
+    let set = m.get(id)
+    if (!set) m.set(id, (set = new Set()))
+    set.add(peer)
+  }
+  const keyOf = new Map<string, string>()
+  const keyFor = (endpoint: string) => {
+    let k = keyOf.get(endpoint)
+    if (k === undefined) keyOf.set(endpoint, (k = peerKey(endpoint)))
+    return k
   }
   for (const f of flows) {
+    let id = ids.get(f.target)
+    if (id === undefined) {
+      ids.set(f.target, (id = targetId(f.target)))
+      targets.set(id, f.target)
+    }
     const src = groupOf.get(f.from)
     const dst = groupOf.get(f.to)
-    if (src !== undefined) add(needs[src].egress, f.target, peerKey(f.to))
-    if (dst !== undefined) add(needs[dst].ingress, f.target, peerKey(f.from))
+    if (src !== undefined) add(needs[src].egress, id, keyFor(f.to))
+    if (dst !== undefined) add(needs[dst].ingress, id, keyFor(f.from))
   }
   const coverings: Covering[] = []
+  const groupsByNs = new Map<string, (readonly [WorkloadGroup, number])[]>()
+  groups.forEach((g, i) => groupsByNs.set(g.namespace, [...(groupsByNs.get(g.namespace) ?? []), [g, i] as const]))
 
   const peersOf = (keys: ReadonlySet<string>, policyNs: string, policy: string, dns: boolean): NetworkPolicyPeer[] => {
-    const chosen = groups.map((_, i) => keys.has(`g${i}`))
+    const chosen = (i: number) => keys.has(`g${i}`)
     const peers: NetworkPolicyPeer[] = []
-    const namespaces = [...new Set(groups.map((g) => g.namespace))]
-    for (const ns of namespaces) {
-      const inNs = groups.map((g, i) => [g, i] as const).filter(([g]) => g.namespace === ns)
+    for (const [ns, inNs] of groupsByNs) {
+      if (!inNs.some(([, i]) => chosen(i))) continue
       // A whole namespace only when it holds several workloads and every one is a peer; one workload stays by its labels.
-      if (inNs.length > 1 && inNs.every(([, i]) => chosen[i])) peers.push({ namespaceSelector: nsPeer(ns) })
+      if (inNs.length > 1 && inNs.every(([, i]) => chosen(i))) peers.push({ namespaceSelector: nsPeer(ns) })
       else
         for (const [g, i] of inNs)
-          if (chosen[i])
+          if (chosen(i))
             peers.push(ns === policyNs ? { podSelector: g.selector } : { namespaceSelector: nsPeer(ns), podSelector: g.selector })
     }
     // A namespace-only peer beside a pod-only one reads as "AND meant?" (lint peers-or-not-and): spell the namespace out.

@@ -2,7 +2,7 @@
 // evaluator on the same cluster -> every cell compared with the intent, so a generated set is proven before output.
 import { compile, explainCell, predictModel } from '../evaluator/index.js'
 import ipaddr from 'ipaddr.js'
-import { type Protocol, type Target, podId, targetId } from '../model/cluster.js'
+import { type Protocol, type Target, podId } from '../model/cluster.js'
 import { type BuiltSet, type ExternalsMode, type Flow, buildPolicies, groupIndex } from './build.js'
 import type { Intent } from './intent.js'
 
@@ -53,17 +53,12 @@ const OTHER: Partial<Record<Protocol, Protocol>> = { UDP: 'TCP', TCP: 'UDP' }
 
 /** The flows the intent allows, plus the other DNS protocol beside every allowed DNS flow unless the intent denies it. */
 function requiredFlows(intent: Intent): { flows: Flow[]; dns: DnsNote[] } {
+  // Intent cells are unique; a DNS companion is added only where the intent has no verdict, so nothing repeats.
   const flows: Flow[] = []
-  const seen = new Set<string>()
-  const push = (f: Flow) => {
-    const k = `${f.from}|${f.to}|${targetId(f.target)}`
-    if (!seen.has(k)) flows.push(f)
-    seen.add(k)
-  }
   const dns = new Map<string, { from: string; to: string; intended: Set<Protocol> }>()
   for (const c of intent.verdicts.entries()) {
     if (c.value !== 'allow' || c.from === c.to) continue
-    push({ from: c.from, to: c.to, target: c.target })
+    flows.push({ from: c.from, to: c.to, target: c.target })
     if (c.target.port === DNS_PORT && OTHER[c.target.protocol]) {
       const k = `${c.from}|${c.to}`
       const e = dns.get(k) ?? { from: c.from, to: c.to, intended: new Set<Protocol>() }
@@ -79,10 +74,11 @@ function requiredFlows(intent: Intent): { flows: Flow[]; dns: DnsNote[] } {
       const other = OTHER[p]!
       if (e.intended.has(other)) continue
       const target = { port: DNS_PORT, protocol: other }
-      if (intent.verdicts.get(e.from, e.to, target) === 'deny') denied.push(other)
+      const verdict = intent.verdicts.get(e.from, e.to, target)
+      if (verdict === 'deny') denied.push(other)
       else {
         added.push(other)
-        push({ from: e.from, to: e.to, target })
+        if (verdict === undefined) flows.push({ from: e.from, to: e.to, target })
       }
     }
     notes.push({ from: e.from, to: e.to, intended: [...e.intended].sort(), added, deniedByIntent: denied })
