@@ -7,6 +7,7 @@ import { intentFromExpect, intentFromReport } from '../../src/generate/intent.js
 import { renderNotes } from '../../src/generate/render.js'
 import type { Scenario } from '../../src/model/scenario.js'
 import type { StepReport } from '../../src/report/model.js'
+import { loadScenarios } from '../../src/scenario/load.js'
 import { parseScenario } from '../../src/scenario/parse.js'
 
 function scenario(body: string): Scenario {
@@ -179,4 +180,21 @@ t.test("a report's observation as intent: allowed is allow, blocked and refused 
   t.equal(g.proof.asserted, 3)
   const wrong = { ...step, cells: [cell('x/web', 'y/none', 'allowed')] } as unknown as StepReport
   t.throws(() => intentFromReport(s, 0, wrong, 'r1'), /does not have: is it the scenario that run ran/)
+})
+
+t.test('a run that observed exactly the intent generates exactly the set the intent generates', async (t) => {
+  const [s] = loadScenarios(['scenarios/generate/dns.yaml'])
+  const si = s.steps.findIndex((x) => x.name === 'generated')
+  const fromExpect = generate(intentFromExpect(s, si))
+  const cells = [...fromExpect.intent.verdicts.entries()].map((c) => ({
+    from: c.from,
+    to: c.to,
+    port: c.target.port,
+    protocol: c.target.protocol,
+    observation: { result: c.value === 'allow' ? 'allowed' : 'blocked', attempts: [] },
+  }))
+  const step = { name: 'generated', targets: s.steps[si].probe.targets, cells } as unknown as StepReport
+  const fromReport = generate(intentFromReport(s, si, step, 'r1'))
+  t.same(fromReport.policies, fromExpect.policies)
+  t.same(fromReport.dns, fromExpect.dns, 'TCP 53 is added beside the observed UDP 53 all the same')
 })
