@@ -326,7 +326,7 @@ function plan(e: Example, tmp: string) {
   } else if (top === 'selftest') {
     local = true
     swap('--out', join(tmp, 'selftest.json'))
-  } else if (top === 'compare') {
+  } else if (top === 'compare' || top === 'generate') {
     if (args.includes('--out')) swap('--out', join(tmp, basename(valueOf('--out')!)))
   } else if (top === 'report') {
     // The report folder: a copy of the example runs (or of the folder named) in tmp.
