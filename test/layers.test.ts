@@ -3,7 +3,7 @@ import t from 'tap'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
-const PURE = ['src/model', 'src/evaluator', 'src/compare', 'src/report', 'src/probe', 'src/lint/rules', 'src/scenario']
+const PURE = ['src/model', 'src/evaluator', 'src/compare', 'src/report', 'src/probe', 'src/lint/rules', 'src/scenario', 'src/generate']
 const PURE_FILES = [
   'src/drivers/local/compile-nft.ts',
   'src/lint/lint.ts',

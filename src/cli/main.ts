@@ -21,6 +21,7 @@ type Register = (program: Command, io: Io, setCode: (n: number) => void) => void
 export const COMMAND_MODULES: readonly { readonly commands: readonly string[]; readonly load: () => Promise<Register> }[] = [
   { commands: ['run', 'cleanup'], load: async () => (await import('./run-commands.js')).registerRunCommands },
   { commands: ['lint'], load: async () => (await import('./lint.js')).registerLintCommand },
+  { commands: ['generate'], load: async () => (await import('./generate.js')).registerGenerateCommand },
   { commands: ['report', 'compare'], load: async () => (await import('./report-commands.js')).registerReportCommands },
   { commands: ['selftest'], load: async () => (await import('./selftest.js')).registerSelftestCommand },
   { commands: ['cluster'], load: async () => (await import('./cluster-command.js')).registerClusterCommand },

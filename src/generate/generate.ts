@@ -1,0 +1,137 @@
+// Why: close the loop: intent -> required flows (DNS kept whole) -> allow-only policies -> predicted with our own
+// evaluator on the same cluster -> every cell compared with the intent, so a generated set is proven before output.
+import { compile, explainCell, predictModel } from '../evaluator/index.js'
+import ipaddr from 'ipaddr.js'
+import { type Protocol, type Target, podId } from '../model/cluster.js'
+import { type BuiltSet, type ExternalsMode, type Flow, buildPolicies, groupIndex } from './build.js'
+import type { Intent } from './intent.js'
+
+/** DNS to one server: the protocols the intent allowed, the ones added beside them, the ones the intent denies. */
+export interface DnsNote {
+  readonly from: string
+  readonly to: string
+  readonly intended: readonly Protocol[]
+  readonly added: readonly Protocol[]
+  readonly deniedByIntent: readonly Protocol[]
+}
+
+/** A cell the generated set allows although the intent denies it, with the rules that allow it and why. */
+export interface WidenedCell {
+  readonly from: string
+  readonly to: string
+  readonly target: Target
+  /** `ns/policy egress rule 0`, `ns/policy ingress rule 1`. */
+  readonly allowedBy: readonly string[]
+  readonly why: string
+}
+
+/** The proof: how many cells the intent asserts, and every one the generated set gets wrong. */
+export interface Proof {
+  readonly asserted: number
+  readonly widened: readonly WidenedCell[]
+  /** Intended allow but predicted deny: never expected (a generator bug); listed so it cannot pass unseen. */
+  readonly missing: readonly { readonly from: string; readonly to: string; readonly target: Target }[]
+  /** Cells the intent says nothing about that the set allows. */
+  readonly unassertedAllowed: number
+}
+
+/** A generated set, its proof, and what to call out. */
+export interface Generated extends BuiltSet {
+  readonly intent: Intent
+  readonly flows: readonly Flow[]
+  readonly dns: readonly DnsNote[]
+  readonly proof: Proof
+}
+
+/** True when the set predicts exactly the intended matrix. */
+export function isExact(g: Generated): boolean {
+  return g.proof.widened.length === 0 && g.proof.missing.length === 0
+}
+
+const DNS_PORT = 53
+const OTHER: Partial<Record<Protocol, Protocol>> = { UDP: 'TCP', TCP: 'UDP' }
+
+/** The flows the intent allows, plus the other DNS protocol beside every allowed DNS flow unless the intent denies it. */
+function requiredFlows(intent: Intent): { flows: Flow[]; dns: DnsNote[] } {
+  // Intent cells are unique; a DNS companion is added only where the intent has no verdict, so nothing repeats.
+  const flows: Flow[] = []
+  const dns = new Map<string, { from: string; to: string; intended: Set<Protocol> }>()
+  for (const c of intent.verdicts.entries()) {
+    if (c.value !== 'allow' || c.from === c.to) continue
+    flows.push({ from: c.from, to: c.to, target: c.target })
+    if (c.target.port === DNS_PORT && OTHER[c.target.protocol]) {
+      const k = `${c.from}|${c.to}`
+      const e = dns.get(k) ?? { from: c.from, to: c.to, intended: new Set<Protocol>() }
+      e.intended.add(c.target.protocol)
+      dns.set(k, e)
+    }
+  }
+  const notes: DnsNote[] = []
+  for (const e of dns.values()) {
+    const added: Protocol[] = []
+    const denied: Protocol[] = []
+    for (const p of e.intended) {
+      const other = OTHER[p]!
+      if (e.intended.has(other)) continue
+      const target = { port: DNS_PORT, protocol: other }
+      const verdict = intent.verdicts.get(e.from, e.to, target)
+      if (verdict === 'deny') denied.push(other)
+      else {
+        added.push(other)
+        if (verdict === undefined) flows.push({ from: e.from, to: e.to, target })
+      }
+    }
+    notes.push({ from: e.from, to: e.to, intended: [...e.intended].sort(), added, deniedByIntent: denied })
+  }
+  return { flows, dns: notes }
+}
+
+/** Predicts `policies` on the intent's cluster and compares every cell with the intent. */
+function prove(intent: Intent, built: BuiltSet): Proof {
+  const model = compile({ ...intent.state, policies: [...built.policies] })
+  const predicted = predictModel(model, intent.targets)
+  const groups = groupIndex(built.groups)
+  const ipOf = new Map([
+    ...intent.state.pods.map((p) => [podId(p), p.ip] as const),
+    ...intent.state.externals.map((e) => [e.name, e.ip] as const),
+  ])
+  const inside = (ip: string, cidr: string) => {
+    const a = ipaddr.parse(ip)
+    const range = ipaddr.parseCIDR(cidr)
+    return a.kind() === range[0].kind() && a.match(range)
+  }
+  const widened: WidenedCell[] = []
+  const missing: { from: string; to: string; target: Target }[] = []
+  let asserted = 0
+  let unassertedAllowed = 0
+  for (const c of predicted.entries()) {
+    if (c.from === c.to) continue
+    const intended = intent.verdicts.get(c.from, c.to, c.target)
+    if (intended === undefined) {
+      if (c.value === 'allow') unassertedAllowed++
+      continue
+    }
+    asserted++
+    if (intended === 'allow' && c.value === 'deny') missing.push({ from: c.from, to: c.to, target: c.target })
+    if (intended === 'deny' && c.value === 'allow') {
+      const x = explainCell(model, c.from, c.to, c.target)
+      const allowedBy = [x.egress.allowedBy, x.ingress.allowedBy].flatMap((r) => (r ? [`${r.policy} ${r.direction} rule ${r.rule}`] : []))
+      const why = [c.from, c.to].flatMap((id) => {
+        const g = groups.get(id)
+        if (g && g.pods.length > 1)
+          return [`${id} shares its stable labels with ${g.pods.filter((p) => p !== id).join(', ')} (one selector for all)`]
+        const c = built.coverings.find((k) => !k.externals.includes(id) && inside(ipOf.get(id)!, k.cidr))
+        return c ? [`${id} (${ipOf.get(id)}) is inside ${c.cidr}, the CIDR covering ${c.externals.join(', ')} in ${c.policy}`] : []
+      })
+      widened.push({ from: c.from, to: c.to, target: c.target, allowedBy, why: why.join('; ') || 'grouping' })
+    }
+  }
+  return { asserted, widened, missing, unassertedAllowed }
+}
+
+/** Generates the least-privilege set for `intent` and proves it. */
+export function generate(intent: Intent, externals: ExternalsMode = 'exact'): Generated {
+  const { flows, dns } = requiredFlows(intent)
+  const built = buildPolicies(intent.state, flows, externals)
+  return { ...built, intent, flows, dns, proof: prove(intent, built) }
+}
