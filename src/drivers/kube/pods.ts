@@ -44,7 +44,7 @@ export function placedManifest(p: Pod, at: PodPlacement) {
     { ...p, ...(p.node ? { node: at.nodes?.nodeName(p.node) ?? p.node } : {}) },
     at.serves,
     at.runId,
-    inPools(p.ip, at.pools),
+    (p.ips ?? [p.ip]).every((ip) => inPools(ip, at.pools)),
   )
 }
 
