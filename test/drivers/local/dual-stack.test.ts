@@ -63,6 +63,8 @@ t.test('every cell probed on IPv4 and IPv6: an IPv4 ipBlock leaves the IPv6 cell
   const md = readFileSync(join(dir, report.runId, 'report.md'), 'utf8')
   t.match(md, /80\/TCP\/IPv4/)
   t.match(md, /80\/TCP\/IPv6/)
+  t.match(md, /\(address families: IPv4, IPv6\)/, 'the scenario names its families')
+  t.match(readFileSync(join(dir, report.runId, 'junit.xml'), 'utf8'), /<testsuite name="dual-stack-ipblock-one-family"/)
   const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.err)?.[1]
   t.ok(sid)
   t.same(await netnsNames(`nph-${sid}-`), [], 'nothing left behind')
