@@ -58,7 +58,7 @@ export class KindDriver implements Driver {
     this.info = {
       name: 'kind',
       cni: `calico ${o.calicoVersion} (${o.dataplane})`,
-      versions: { calico: o.calicoVersion, dataplane: o.dataplane },
+      versions: { calico: o.calicoVersion, dataplane: o.dataplane, ...(o.ipFamily === 'dual' ? { ipFamily: 'dual' } : {}) },
     }
     this.nodes = new KindNodes(o.exec, o.name, o.runId, o.dataplane)
   }
