@@ -263,6 +263,7 @@ Examples:
                 workers: kindOpts.workers,
                 calicoVersion: kindOpts.calicoVersion,
                 dataplane: kindOpts.dataplane,
+                ...(kindOpts.ipFamily === 'dual' ? { ipFamily: 'dual' as const } : {}),
                 ...(kindOpts.image ? { image: kindOpts.image } : {}),
                 ...(kindOpts.calicoManifest ? { calicoManifest: kindOpts.calicoManifest } : {}),
                 ...(kindOpts.calicoSha256 ? { calicoSha256: kindOpts.calicoSha256 } : {}),

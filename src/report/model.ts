@@ -216,6 +216,8 @@ export interface RunReport {
       readonly workers: number
       readonly calicoVersion: string
       readonly dataplane: 'iptables' | 'nftables'
+      /** `dual`: a dual-stack cluster (--ip-family dual); absent: IPv4. */
+      readonly ipFamily?: 'dual'
       readonly image?: string
       readonly calicoManifest?: string
       readonly calicoSha256?: string
