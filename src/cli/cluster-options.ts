@@ -12,6 +12,7 @@ export interface ClusterFlags {
   workers: string
   calicoVersion: string
   dataplane: 'iptables' | 'nftables'
+  ipFamily: 'ipv4' | 'dual'
   kindImage?: string
   calicoManifest?: string
   calicoSha256?: string
@@ -43,6 +44,11 @@ export function addClusterOptions(cmd: Command): Command {
         .choices(['iptables', 'nftables'])
         .default('iptables'),
     )
+    .addOption(
+      new Option('--ip-family <f>', 'kind: ipv4, or dual (every pod gets an IPv4 and an IPv6 address; Calico assigns both)')
+        .choices(['ipv4', 'dual'])
+        .default('ipv4'),
+    )
     .option('--kind-image <image>', "kind: kindest/node image (pin it with its sha256); default: kind's own")
     .option(
       '--calico-manifest <file>',
@@ -71,6 +77,7 @@ export function kindOptions(f: ClusterFlags, parseDuration: (s: string) => numbe
     workers,
     calicoVersion: f.calicoVersion,
     dataplane: f.dataplane,
+    ...(f.ipFamily === 'dual' ? { ipFamily: 'dual' as const } : {}),
     ...(f.kindImage ? { image: f.kindImage } : {}),
     ...(f.calicoManifest ? { calicoManifest: resolve(f.calicoManifest) } : {}),
     ...(f.calicoSha256 ? { calicoSha256: f.calicoSha256.toLowerCase() } : {}),

@@ -1,7 +1,7 @@
 // Why: `explain`: a readable account of why one connection is allowed or denied at one step.
 import { compile, describePeer, describeSelector, explainCell, type DirectionDecision, type Model } from '../evaluator/index.js'
 import type { Target } from '../model/cluster.js'
-import { targetId } from '../model/cluster.js'
+import { addressFor, targetId } from '../model/cluster.js'
 import type { Scenario } from '../model/scenario.js'
 import { UsageError } from '../errors.js'
 import { stepStates } from '../scenario/apply-actions.js'
@@ -56,8 +56,19 @@ function describeDirection(model: Model, d: DirectionDecision, peer: string): st
   return lines
 }
 
+/** The target as the scenario's cells carry it: a dual-stack scenario's family (its primary by default), else none. */
+function cellTarget(s: Scenario, target: Target): Target {
+  const families = s.ipFamilies ?? []
+  if (families.length > 1) return { ...target, family: target.family ?? families[0] }
+  const only = families[0] ?? (s.podCIDR?.includes(':') ? 'IPv6' : 'IPv4')
+  if (target.family && target.family !== only)
+    throw new UsageError(`scenario ${s.name} is ${only} only; there are no ${target.family} cells`)
+  return { port: target.port, protocol: target.protocol }
+}
+
 /** The explanation as text. Throws UsageError for unknown endpoints. */
-export function renderExplain(s: Scenario, stepArg: string, from: string, to: string, target: Target): string {
+export function renderExplain(s: Scenario, stepArg: string, from: string, to: string, asked: Target): string {
+  const target = cellTarget(s, asked)
   const si = findStep(s, stepArg)
   const state = stepStates(s)[si]
   const model = compile(state)
@@ -66,11 +77,20 @@ export function renderExplain(s: Scenario, stepArg: string, from: string, to: st
   }
   if (model.byId.get(from)!.kind === 'external' && model.byId.get(to)!.kind === 'external')
     throw new UsageError('both ends are external hosts; NetworkPolicy says nothing about that traffic')
+  const family = target.family
+  for (const id of [from, to])
+    if (family && !model.byId.get(id)!.families.has(family)) throw new UsageError(`${id} has no ${family} address; there is no such cell`)
   const x = explainCell(model, from, to, target)
   const step = s.steps[si]
   const lines = [`${from} -> ${to} on ${targetId(target)} at step ${si + 1} "${step.name}" of ${s.name}: ${x.verdict.toUpperCase()}`, '']
   if (x.reason === 'self') lines.push('a pod can always reach itself; policies do not apply', '')
   lines.push(...describeDirection(model, x.egress, to), '', ...describeDirection(model, x.ingress, from))
+  if (family) {
+    // The addresses an ipBlock was matched against: each end's address of the cell's family.
+    const all = [...state.pods.map((p) => ({ id: `${p.namespace}/${p.name}`, e: p })), ...state.externals.map((e) => ({ id: e.name, e }))]
+    const addr = (id: string) => addressFor(all.find((x) => x.id === id)!.e, family)
+    lines.push('', `${family} addresses: ${from} ${addr(from)}, ${to} ${addr(to)}`)
+  }
   const pods = [model.byId.get(from)!, model.byId.get(to)!].filter((e) => e.kind === 'pod')
   if (pods.length) {
     lines.push('', 'labels:')

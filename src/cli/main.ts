@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import { HarnessError, InfraError, InputError, type Problem, UsageError, formatProblem } from '../errors.js'
-import type { Protocol } from '../model/cluster.js'
+import type { IPFamily, Protocol } from '../model/cluster.js'
 import { policyId } from '../model/policy.js'
 import type { Scenario } from '../model/scenario.js'
 import { columns } from '../util/columns.js'
@@ -129,17 +129,29 @@ Examples:
         .default('TCP')
         .argParser((v) => v.toUpperCase()),
     )
+    .addOption(
+      new Option('--family <family>', 'address family, for a dual-stack scenario (default: its primary family)').choices(['IPv4', 'IPv6']),
+    )
     .option(...ALLOW_OUTSIDE_FILES)
     .action(
       async (
         file: string,
-        opts: { step: string; from: string; to: string; port: number; protocol: Protocol; allowOutsideFiles?: boolean },
+        opts: {
+          step: string
+          from: string
+          to: string
+          port: number
+          protocol: Protocol
+          family?: IPFamily
+          allowOutsideFiles?: boolean
+        },
       ) => {
         if (existsSync(file) && statSync(file).isDirectory())
           throw new UsageError(`explain takes one scenario file, not a folder: ${file} (name a .yaml file in it)`)
         const [{ loadScenarios }, { renderExplain }] = await Promise.all([import('../scenario/load.js'), import('./explain.js')])
         const [s] = loadScenarios([file], loadOptionsOf(opts))
-        io.out(renderExplain(s, opts.step, opts.from, opts.to, { port: opts.port, protocol: opts.protocol }))
+        const target = { port: opts.port, protocol: opts.protocol, ...(opts.family ? { family: opts.family } : {}) }
+        io.out(renderExplain(s, opts.step, opts.from, opts.to, target))
       },
     )
 

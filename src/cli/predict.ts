@@ -1,6 +1,7 @@
 // Why: `predict`: the evaluator's matrix for every step of a scenario, no cluster involved. Output is produced
 // step by step and chunk by chunk, so a matrix of millions of cells never becomes one string (or one object per cell).
 import { predict, type Verdict } from '../evaluator/index.js'
+import { targetId } from '../model/cluster.js'
 import type { Scenario } from '../model/scenario.js'
 import type { TruthTable } from '../model/truth-table.js'
 import { intendedVerdict } from '../compare/intent.js'
@@ -44,7 +45,7 @@ function* stepIntentViolations(s: Scenario, i: number, p: StepPrediction): Gener
   for (const c of p.table.entries()) {
     const intended = intendedVerdict(expect, c.from, c.to, c.target)
     if (intended && intended !== c.value)
-      yield { step: p.name, from: c.from, to: c.to, target: `${c.target.port}/${c.target.protocol}`, intended, predicted: c.value }
+      yield { step: p.name, from: c.from, to: c.to, target: targetId(c.target), intended, predicted: c.value }
   }
 }
 
@@ -74,7 +75,8 @@ export function* predictJsonChunks(s: Scenario, steps: Iterable<StepPrediction>)
     let first = true
     for (let ti = 0; ti < t.targets.length; ti++) {
       const target = t.targets[ti]
-      const prefix = `${JSON.stringify(target.port)},"protocol":${JSON.stringify(target.protocol)},"verdict":`
+      const family = target.family ? `"family":${JSON.stringify(target.family)},` : ''
+      const prefix = `${JSON.stringify(target.port)},"protocol":${JSON.stringify(target.protocol)},${family}"verdict":`
       tails.clear()
       for (let si = 0; si < t.sources.length; si++) {
         let row = ''
@@ -124,7 +126,10 @@ function* predictYamlChunks(s: Scenario, steps: Iterable<StepPrediction>, item: 
           if (v === undefined) continue
           let tail = tails.get(v)
           if (tail === undefined)
-            tails.set(v, (tail = `${target.port}, protocol: ${JSON.stringify(target.protocol)}, verdict: ${JSON.stringify(v)}}`))
+            tails.set(
+              v,
+              (tail = `${target.port}, protocol: ${JSON.stringify(target.protocol)}, ${target.family ? `family: ${target.family}, ` : ''}verdict: ${JSON.stringify(v)}}`),
+            )
           row += `${heads[si]}${tos[di]}${tail}`
           any = true
           if (row.length >= CHUNK) {

@@ -31,6 +31,7 @@ import { KindCluster, KindDriver } from '../drivers/kind/index.js'
 import { KubeDriver } from '../drivers/kube/index.js'
 import type { KubeApi } from '../drivers/kube/api.js'
 import { detectCni } from '../drivers/kube/detect-cni.js'
+import { poolFamilies } from '../drivers/kube/pods.js'
 import { Progress, terminalOf } from './progress.js'
 import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
 import { checkReportDir, checkSkipPolicies } from './check-options.js'
@@ -262,6 +263,7 @@ Examples:
                 workers: kindOpts.workers,
                 calicoVersion: kindOpts.calicoVersion,
                 dataplane: kindOpts.dataplane,
+                ...(kindOpts.ipFamily === 'dual' ? { ipFamily: 'dual' as const } : {}),
                 ...(kindOpts.image ? { image: kindOpts.image } : {}),
                 ...(kindOpts.calicoManifest ? { calicoManifest: kindOpts.calicoManifest } : {}),
                 ...(kindOpts.calicoSha256 ? { calicoSha256: kindOpts.calicoSha256 } : {}),
@@ -318,7 +320,17 @@ Examples:
         makeDriver = () => new KindDriver(o, kind)
       } else if (kubeApi) {
         const api = kubeApi
-        makeDriver = () => new KubeDriver({ api, runId: labelId, createdByUs: false, allowExisting: !!flags.allowExistingCluster, log })
+        // The cluster's families from its Calico IP pools, when it has them: a scenario needing another is unsupported.
+        const ipFamilies = await poolFamilies(api)
+        makeDriver = () =>
+          new KubeDriver({
+            api,
+            runId: labelId,
+            createdByUs: false,
+            allowExisting: !!flags.allowExistingCluster,
+            log,
+            ...(ipFamilies ? { ipFamilies } : {}),
+          })
       } else makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, log: (l) => progress.log(l, s) })
       // What the driver said of itself once up, over what was known before (why it was chosen stays).
       let upInfo: DriverInfo | undefined

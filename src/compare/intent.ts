@@ -10,6 +10,7 @@ export function intendedVerdict(expect: Expect | undefined, from: string, to: st
   for (const r of expect.rules) {
     if (r.port !== undefined && r.port !== target.port) continue
     if (r.protocol !== undefined && r.protocol !== target.protocol) continue
+    if (r.family !== undefined && r.family !== (target.family ?? r.family)) continue
     if (patternMatches(r.from, from) && patternMatches(r.to, to)) verdict = r.verdict
   }
   return verdict

@@ -1,7 +1,7 @@
 // Why: precompute, once per cluster state, which endpoints each policy and each peer selects,
 // so prediction costs pods x targets, never pods^2 x policies.
-import type { ContainerPort, Labels, Target } from '../model/cluster.js'
-import { podId } from '../model/cluster.js'
+import type { ContainerPort, IPFamily, Labels, Target } from '../model/cluster.js'
+import { IP_FAMILIES, addressFor, ipFamilyOf, podId } from '../model/cluster.js'
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from '../model/policy.js'
 import { policyId } from '../model/policy.js'
 import type { ClusterState } from '../model/state.js'
@@ -17,6 +17,8 @@ export interface Endpoint {
   readonly namespace?: string
   readonly labels: Labels
   readonly address: Address | undefined
+  /** The families it has an address of (a cell of another family does not exist). */
+  readonly families: ReadonlySet<IPFamily>
   readonly ports: readonly ContainerPort[]
 }
 
@@ -24,6 +26,8 @@ export interface Endpoint {
 export interface CompiledPeer {
   readonly peer: NetworkPolicyPeer
   readonly members: Bitset
+  /** An ipBlock's family: it matches cells of that family only (the endpoints' addresses of that family). */
+  readonly family?: IPFamily
 }
 
 /** An ingress or egress rule with its peers compiled. */
@@ -35,6 +39,18 @@ export interface CompiledRule {
   readonly ports: readonly NetworkPolicyPort[] | null
   /** Union of the peers' members (null when peers is null). */
   readonly members: Bitset | null
+  /** When ipBlocks of a family are among the peers: the union for a cell of each family (without the other's blocks). */
+  readonly familyMembers?: Readonly<Record<IPFamily, Bitset>>
+}
+
+/** True when a compiled peer selects endpoint `index` for a cell of `family` (absent: the scenario's one family). */
+export function peerSelects(p: CompiledPeer, index: number, family: IPFamily | undefined): boolean {
+  return p.members.has(index) && (family === undefined || p.family === undefined || p.family === family)
+}
+
+/** The endpoints a rule's peers select for a cell of `family` (null: the rule names no peers). */
+export function ruleMembers(rule: CompiledRule, family: IPFamily | undefined): Bitset | null {
+  return family && rule.familyMembers ? rule.familyMembers[family] : rule.members
 }
 
 /** A policy with the endpoints it isolates and its compiled rules per direction. */
@@ -71,6 +87,8 @@ export function effectivePolicyTypes(policy: NetworkPolicy): Set<PolicyType> {
 /** Builds the model. Inputs must be validated (scenario/ does that); IPs that do not parse never match an ipBlock. */
 export function compile(state: ClusterState): Model {
   const endpoints: Endpoint[] = []
+  const raw: { ip: string; ips?: readonly string[] }[] = [...state.pods, ...state.externals]
+  const familiesOf = (e: { ip: string; ips?: readonly string[] }) => new Set([e.ip, ...(e.ips ?? [])].filter((ip) => ip).map(ipFamilyOf))
   for (const p of state.pods) {
     endpoints.push({
       id: podId(p),
@@ -79,15 +97,37 @@ export function compile(state: ClusterState): Model {
       namespace: p.namespace,
       labels: p.labels,
       address: safeAddress(p.ip),
+      families: familiesOf(p),
       ports: p.ports,
     })
   }
   const podCount = endpoints.length
   for (const e of state.externals) {
-    endpoints.push({ id: e.name, index: endpoints.length, kind: 'external', labels: {}, address: safeAddress(e.ip), ports: e.ports })
+    endpoints.push({
+      id: e.name,
+      index: endpoints.length,
+      kind: 'external',
+      labels: {},
+      address: safeAddress(e.ip),
+      families: familiesOf(e),
+      ports: e.ports,
+    })
   }
   const size = endpoints.length
   const pods = endpoints.slice(0, podCount)
+  // Each endpoint's parsed address per family, once (the primary one is `address`).
+  const parsed = new Map<IPFamily, (Address | undefined)[]>()
+  const addressOf = (ep: Endpoint, family: IPFamily): Address | undefined => {
+    let list = parsed.get(family)
+    if (!list) {
+      list = raw.map((e, i) => {
+        const ip = addressFor(e, family)
+        return ip === undefined ? undefined : ip === e.ip ? endpoints[i].address : safeAddress(ip)
+      })
+      parsed.set(family, list)
+    }
+    return list[ep.index]
+  }
   const podsByNs = new Map<string, Endpoint[]>()
   for (const p of pods) {
     const list = podsByNs.get(p.namespace!) ?? []
@@ -110,8 +150,13 @@ export function compile(state: ClusterState): Model {
   const peerMembers = (peer: NetworkPolicyPeer, policyNs: string): Bitset => {
     const members = new Bitset(size)
     if (peer.ipBlock) {
+      // An ipBlock matches the endpoints' addresses of its own family only.
       const block = compileIPBlock(peer.ipBlock)
-      for (const ep of endpoints) if (ep.address && matchIPBlock(block, ep.address) === 'inside') members.add(ep.index)
+      const family: IPFamily = block.cidr[0].kind() === 'ipv6' ? 'IPv6' : 'IPv4'
+      for (const ep of endpoints) {
+        const addr = addressOf(ep, family)
+        if (addr && matchIPBlock(block, addr) === 'inside') members.add(ep.index)
+      }
       return members
     }
     if (!peer.podSelector && !peer.namespaceSelector) return members
@@ -133,13 +178,35 @@ export function compile(state: ClusterState): Model {
   ): CompiledRule[] =>
     (rules ?? []).map((rule, index) => {
       const list = rule[dir]
-      const peers = list && list.length > 0 ? list.map((peer) => ({ peer, members: peerMembers(peer, ns) })) : null
+      const peers: CompiledPeer[] | null =
+        list && list.length > 0
+          ? list.map((peer) => ({
+              peer,
+              members: peerMembers(peer, ns),
+              ...(peer.ipBlock ? { family: ipFamilyOf(peer.ipBlock.cidr) } : {}),
+            }))
+          : null
       let members: Bitset | null = null
+      let familyMembers: Record<IPFamily, Bitset> | undefined
       if (peers) {
         members = new Bitset(size)
         for (const p of peers) members.orWith(p.members)
+        if (peers.some((p) => p.family)) {
+          const byFamily = (f: IPFamily) => {
+            const b = new Bitset(size)
+            for (const p of peers) if (!p.family || p.family === f) b.orWith(p.members)
+            return b
+          }
+          familyMembers = Object.fromEntries(IP_FAMILIES.map((f) => [f, byFamily(f)])) as Record<IPFamily, Bitset>
+        }
       }
-      return { index, peers, ports: rule.ports && rule.ports.length > 0 ? rule.ports : null, members }
+      return {
+        index,
+        peers,
+        ports: rule.ports && rule.ports.length > 0 ? rule.ports : null,
+        members,
+        ...(familyMembers ? { familyMembers } : {}),
+      }
     })
 
   const policies: CompiledPolicy[] = []

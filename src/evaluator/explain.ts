@@ -1,7 +1,7 @@
 // Why: the evaluator explains itself: which policies isolate each end, and which rule (if any) allowed it.
 import type { Target } from '../model/cluster.js'
 import type { NetworkPolicyPeer } from '../model/policy.js'
-import type { CompiledRule, Endpoint, Model } from './compile.js'
+import { type CompiledRule, type Endpoint, type Model, peerSelects } from './compile.js'
 import { portMatches } from './ports.js'
 import type { Verdict } from './predict.js'
 
@@ -60,7 +60,7 @@ function decide(model: Model, direction: Direction, self: Endpoint, peer: Endpoi
     const policy = model.policies[pi]
     const rules: readonly CompiledRule[] = direction === 'ingress' ? policy.ingress : policy.egress
     for (const rule of rules) {
-      const peerIndex = rule.peers === null ? null : rule.peers.findIndex((p) => p.members.has(peer.index))
+      const peerIndex = rule.peers === null ? null : rule.peers.findIndex((p) => peerSelects(p, peer.index, target.family))
       const portIndex =
         rule.ports === null ? null : rule.ports.findIndex((p) => portMatches(p, target, dest.kind === 'pod' ? dest.ports : undefined))
       const peerMatched = peerIndex === null || peerIndex >= 0

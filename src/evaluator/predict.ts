@@ -3,7 +3,7 @@ import type { Target } from '../model/cluster.js'
 import type { ClusterState } from '../model/state.js'
 import { TruthTable } from '../model/truth-table.js'
 import { Bitset } from './bitset.js'
-import { type Model, compile, destinationsForPort } from './compile.js'
+import { type Model, compile, destinationsForPort, ruleMembers } from './compile.js'
 import { portMatches } from './ports.js'
 
 /** What policy says of one connection. */
@@ -18,8 +18,9 @@ function ingressAllowed(model: Model, podIndex: number, target: Target): Bitset 
   for (const pi of policies) {
     for (const rule of model.policies[pi].ingress) {
       if (rule.ports && !rule.ports.some((p) => portMatches(p, target, dest.ports))) continue
-      if (!rule.members) return model.all
-      allowed.orWith(rule.members)
+      const members = ruleMembers(rule, target.family)
+      if (!members) return model.all
+      allowed.orWith(members)
     }
   }
   return allowed
@@ -32,7 +33,7 @@ function egressAllowed(model: Model, podIndex: number, target: Target, namedCach
   const allowed = new Bitset(model.endpoints.length)
   for (const pi of policies) {
     for (const rule of model.policies[pi].egress) {
-      const peers = rule.members ?? model.all
+      const peers = ruleMembers(rule, target.family) ?? model.all
       if (!rule.ports) {
         allowed.orWith(peers)
         continue
@@ -46,7 +47,7 @@ function egressAllowed(model: Model, podIndex: number, target: Target, namedCach
   return allowed
 }
 
-/** Predicts every cell; external-to-external cells do not exist (undefined). */
+/** Predicts every cell; external-to-external cells and cells of a family one end has no address of do not exist (undefined). */
 export function predictModel(model: Model, targets: readonly Target[]): TruthTable<Verdict> {
   const ids = model.endpoints.map((e) => e.id)
   const table = new TruthTable<Verdict>(ids, ids, targets)
@@ -56,10 +57,13 @@ export function predictModel(model: Model, targets: readonly Target[]): TruthTab
     const namedCache = new Map<string, Bitset>()
     const ingress: (Bitset | null)[] = []
     for (let d = 0; d < pods; d++) ingress.push(ingressAllowed(model, d, target))
+    const family = target.family
     for (let s = 0; s < n; s++) {
+      if (family && !model.endpoints[s].families.has(family)) continue
       const egress = s < pods ? egressAllowed(model, s, target, namedCache) : null
       for (let d = 0; d < n; d++) {
         if (s >= pods && d >= pods) continue
+        if (family && !model.endpoints[d].families.has(family)) continue
         if (s === d) {
           table.setAt(s, d, ti, 'allow')
           continue

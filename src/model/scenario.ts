@@ -1,5 +1,5 @@
 // Why: a validated scenario (ARCHITECTURE.md 3.2) after parsing: tagged unions, defaults resolved.
-import type { External, Labels, Namespace, Pod, Protocol, Target } from './cluster.js'
+import type { External, IPFamily, Labels, Namespace, Pod, Protocol, Target } from './cluster.js'
 import type { NetworkPolicy } from './policy.js'
 
 /** How a step probes: which targets, and how long one connection may take. */
@@ -35,6 +35,8 @@ export interface ExpectRule {
   readonly to: EndpointPattern
   readonly port?: number
   readonly protocol?: Protocol
+  /** Only cells of this family (dual-stack scenarios). */
+  readonly family?: IPFamily
   readonly verdict: IntentVerdict
 }
 
@@ -70,6 +72,7 @@ export interface DuringSpec {
     readonly to: EndpointPattern
     readonly port?: number
     readonly protocol?: Protocol
+    readonly family?: IPFamily
   }[]
 }
 
@@ -103,6 +106,10 @@ export interface Scenario {
   readonly externals: readonly External[]
   readonly probe: ProbeSpec
   readonly steps: readonly Step[]
-  /** Where pod addresses come from (a recreated pod gets a new one from here). */
+  /** Where pod addresses come from (a recreated pod gets a new one from here); the primary family's in a dual-stack scenario. */
   readonly podCIDR?: string
+  /** The address families of the scenario, primary first (absent: written before families, the one of its addresses). */
+  readonly ipFamilies?: readonly IPFamily[]
+  /** Every family's pod CIDR, `podCIDR` first (dual-stack scenarios). */
+  readonly podCIDRs?: readonly string[]
 }

@@ -1,5 +1,5 @@
 // Why: everything the evaluator needs to know about a cluster at one moment.
-import { type External, type Namespace, type Pod, podId } from './cluster.js'
+import { type External, type IPFamily, type Namespace, type Pod, type Target, addressFor, podId } from './cluster.js'
 import type { NetworkPolicy } from './policy.js'
 
 /** The cluster at one moment: namespaces, pods, externals and policies. */
@@ -10,7 +10,30 @@ export interface ClusterState {
   readonly policies: readonly NetworkPolicy[]
 }
 
-/** Where probes connect: every endpoint's address by its id (`podId` for pods, the name for externals). */
-export function endpointAddresses(state: ClusterState): ReadonlyMap<string, string> {
-  return new Map([...state.pods.map((p) => [podId(p), p.ip] as const), ...state.externals.map((e) => [e.name, e.ip] as const)])
+/**
+ * Where probes connect: every endpoint's address by its id (`podId` for pods, the name for externals), for a
+ * family (the `ip` of each when none is asked); endpoints without an address of that family are left out.
+ */
+export function endpointAddresses(state: ClusterState, family?: IPFamily): ReadonlyMap<string, string> {
+  const out = new Map<string, string>()
+  for (const p of state.pods) {
+    const ip = addressFor(p, family)
+    if (ip !== undefined) out.set(podId(p), ip)
+  }
+  for (const e of state.externals) {
+    const ip = addressFor(e, family)
+    if (ip !== undefined) out.set(e.name, ip)
+  }
+  return out
+}
+
+/** Where a probe of `target` to endpoint `id` connects: the address of the target's family (built per family once). */
+export function targetAddresses(state: ClusterState): (id: string, target: Target) => string | undefined {
+  const byFamily = new Map<string, ReadonlyMap<string, string>>()
+  return (id, target) => {
+    const key = target.family ?? ''
+    let map = byFamily.get(key)
+    if (!map) byFamily.set(key, (map = endpointAddresses(state, target.family)))
+    return map.get(id)
+  }
 }

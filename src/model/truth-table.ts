@@ -1,7 +1,7 @@
 // Why: prediction and observation share one shape, keyed by source x destination x target.
-import { type Target, targetId } from './cluster.js'
+import { type Target, sameTarget, targetId } from './cluster.js'
 
-/** A cell's identity wherever it has to be a string (a probe connection's key): `from|to|80/TCP`. */
+/** A cell's identity wherever it has to be a string (a probe connection's key): `from|to|80/TCP` (`|80/TCP/IPv6`). */
 export function cellKey(from: string, to: string, target: Target): string {
   return `${from}|${to}|${targetId(target)}`
 }
@@ -41,7 +41,7 @@ export class TruthTable<T> {
   private indicesOf(from: string, to: string, target: Target): [number, number, number] | undefined {
     const si = this.srcIndex.get(from)
     const di = this.dstIndex.get(to)
-    const ti = this.targets.findIndex((t) => t.port === target.port && t.protocol === target.protocol)
+    const ti = this.targets.findIndex((t) => sameTarget(t, target))
     return si === undefined || di === undefined || ti < 0 ? undefined : [si, di, ti]
   }
 

@@ -35,6 +35,7 @@ export function explainCommand(file: string, step: number, c: CellReport): strin
     String(c.port),
     '--protocol',
     c.protocol,
+    ...(c.family ? ['--family', c.family] : []),
   ]
     .map(shellWord)
     .join(' ')

@@ -1,5 +1,5 @@
 // Why: the run report, the public, versioned JSON contract (ARCHITECTURE.md 3.4). Add fields; never change them.
-import type { Protocol } from '../model/cluster.js'
+import type { IPFamily, Protocol } from '../model/cluster.js'
 import type { Classification, Counts } from '../compare/classification.js'
 import type { Attempt, ObservationResult } from '../model/observation.js'
 import type { IntentVerdict } from '../model/scenario.js'
@@ -48,6 +48,8 @@ export interface CellReport {
   readonly to: string
   readonly port: number
   readonly protocol: Protocol
+  /** The address family probed (dual-stack scenarios; absent: the scenario's one family). */
+  readonly family?: IPFamily
   /** What the scenario's author meant (absent when the step says nothing about the cell). */
   readonly intent?: IntentVerdict
   readonly prediction: 'allow' | 'deny'
@@ -110,7 +112,7 @@ export interface ChaosReport {
 export interface StepReport {
   readonly index: number
   readonly name: string
-  readonly targets: readonly { port: number; protocol: Protocol }[]
+  readonly targets: readonly { port: number; protocol: Protocol; family?: IPFamily }[]
   readonly timeoutMs: number
   /** Milliseconds the driver took to accept the step's changes. */
   readonly applyMs: number
@@ -145,12 +147,14 @@ export interface ScenarioReport {
   readonly file: string
   readonly description?: string
   readonly tags: readonly string[]
+  /** The scenario's address families, primary first (absent in reports written before families). */
+  readonly ipFamilies?: readonly IPFamily[]
   readonly setupMs: number
   readonly durationMs: number
   readonly steps: readonly StepReport[]
   /** Set when the scenario could not finish (infrastructure failure). */
   readonly error?: string
-  /** Set when the driver cannot run this scenario at all (e.g. IPv6 on the local driver); nothing of it was created. */
+  /** Set when the driver cannot run this scenario at all (e.g. IPv6 on a single-stack cluster); nothing of it was created. */
   readonly unsupported?: string
 }
 
@@ -212,6 +216,8 @@ export interface RunReport {
       readonly workers: number
       readonly calicoVersion: string
       readonly dataplane: 'iptables' | 'nftables'
+      /** `dual`: a dual-stack cluster (--ip-family dual); absent: IPv4. */
+      readonly ipFamily?: 'dual'
       readonly image?: string
       readonly calicoManifest?: string
       readonly calicoSha256?: string

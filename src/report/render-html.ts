@@ -129,7 +129,7 @@ function scenarioSection(s: ScenarioReport, tteMax: number): string {
     const chaos = st.chaos?.length ? `<h4>Faults</h4>${st.chaos.map(chaosTimeline).join('')}` : ''
     return `<details class="step"${bad || st.chaos?.length ? ' open' : ''}><summary><b>Step ${st.index + 1}: ${esc(st.name)}</b> <span class="mute">${meta}</span></summary>${chaos}<div class="tables">${truthTables(s.name, st)}</div></details>`
   })
-  return `<section class="scenario" data-name="${esc(s.name)}" data-tags="${esc(s.tags.join(' '))}" data-classes="${esc(classes.join(' '))}" data-problem="${problems}"><h2 id="${esc(s.name)}">${esc(s.name)}</h2><p class="mute">${esc(s.file)}${s.description ? ` — ${esc(s.description)}` : ''}${s.tags.length ? ` · tags: ${esc(s.tags.join(', '))}` : ''}</p>${s.error ? `<p class="pill error">${esc(s.error)}</p>` : ''}${s.unsupported ? `<p class="r-unsupported">unsupported by this driver, not run: ${esc(s.unsupported)}</p>` : ''}${chart}${steps.join('')}</section>`
+  return `<section class="scenario" data-name="${esc(s.name)}" data-tags="${esc(s.tags.join(' '))}" data-classes="${esc(classes.join(' '))}" data-problem="${problems}"><h2 id="${esc(s.name)}">${esc(s.name)}</h2><p class="mute">${esc(s.file)}${s.description ? ` — ${esc(s.description)}` : ''}${s.tags.length ? ` · tags: ${esc(s.tags.join(', '))}` : ''}${s.ipFamilies ? ` · address families: ${esc(s.ipFamilies.join(', '))}` : ''}</p>${s.error ? `<p class="pill error">${esc(s.error)}</p>` : ''}${s.unsupported ? `<p class="r-unsupported">unsupported by this driver, not run: ${esc(s.unsupported)}</p>` : ''}${chart}${steps.join('')}</section>`
 }
 
 /** The run page (report.html). */

@@ -61,7 +61,12 @@ export function* markdownChunks(r: RunReport): Generator<string> {
   if (r.interrupted) yield line(`**Interrupted** (${r.interrupted.by}): ${r.interrupted.detail}.`, '')
   if (r.diagnostics.length) yield line('## Diagnostics', '', ...r.diagnostics.map((d) => `- ${d}`), '')
   for (const s of r.scenarios) {
-    yield line(`## ${s.name}`, '', `${s.file}${s.description ? `: ${s.description}` : ''}`, '')
+    yield line(
+      `## ${s.name}`,
+      '',
+      `${s.file}${s.description ? `: ${s.description}` : ''}${s.ipFamilies ? ` (address families: ${s.ipFamilies.join(', ')})` : ''}`,
+      '',
+    )
     if (s.error) yield line(`**Error:** ${s.error}`, '')
     if (s.unsupported) yield line(`**Unsupported by this driver** (not run): ${s.unsupported}`, '')
     for (const st of s.steps) {

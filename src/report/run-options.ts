@@ -78,7 +78,7 @@ export function optionEntries(o: Options): [string, string][] {
       ['kind cluster', `${k.name}, ${k.workers} workers, ${k.keep ? 'kept' : 'deleted after the run if created'}, wait ${k.waitSeconds}s`],
       [
         'Calico',
-        `${k.calicoVersion} (${k.dataplane} dataplane)${k.calicoManifest ? `, manifest ${k.calicoManifest}` : ''}${k.calicoSha256 ? `, sha256 ${k.calicoSha256}` : ''}`,
+        `${k.calicoVersion} (${k.dataplane} dataplane${k.ipFamily === 'dual' ? ', dual-stack' : ''})${k.calicoManifest ? `, manifest ${k.calicoManifest}` : ''}${k.calicoSha256 ? `, sha256 ${k.calicoSha256}` : ''}`,
       ],
       ['node image', k.image ?? "kind's default"],
     )

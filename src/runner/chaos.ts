@@ -4,7 +4,7 @@ import type { Driver, InfraChaos, ProbeConnection } from '../drivers/driver.js'
 import { compile, predictModel } from '../evaluator/index.js'
 import { podId } from '../model/cluster.js'
 import type { ChaosAction, Scenario, Step } from '../model/scenario.js'
-import { type ClusterState, endpointAddresses } from '../model/state.js'
+import { type ClusterState, targetAddresses } from '../model/state.js'
 import { cellKey } from '../model/truth-table.js'
 import { type Sample, checkInvariants, failClosedEvidence, recoveryAfter, windowsOf } from '../compare/chaos-windows.js'
 import { type Agreement, agreement } from '../compare/compare.js'
@@ -80,7 +80,8 @@ export async function runChaos(
             patternMatches(p.from, c.from) &&
             patternMatches(p.to, c.to) &&
             (p.port === undefined || p.port === c.target.port) &&
-            (p.protocol === undefined || p.protocol === c.target.protocol),
+            (p.protocol === undefined || p.protocol === c.target.protocol) &&
+            (p.family === undefined || c.target.family === undefined || p.family === c.target.family),
         ),
     )
     .map((c) => ({ from: c.from, to: c.to, target: c.target }))
@@ -117,12 +118,12 @@ export async function runChaos(
     }
     const settled = applying === 0 && atMs - changedAt >= during.intervalMs
     const table = predictModel(compile(before), targets)
-    const addr = endpointAddresses(before)
+    const addr = targetAddresses(before)
     const conns: ProbeConnection[] = cells.map((c) => ({
       key: cellKey(c.from, c.to, c.target),
       from: c.from,
       to: c.to,
-      ip: addr.get(c.to)!,
+      ip: addr(c.to, c.target)!,
       target: c.target,
     }))
     const byKey = new Map(conns.map((c, i) => [c.key, cells[i]]))

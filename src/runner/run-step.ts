@@ -5,7 +5,7 @@ import { type Model, type Verdict, compile, explainCell, predictModel } from '..
 import type { Target } from '../model/cluster.js'
 import type { Attempt } from '../model/observation.js'
 import type { IntentVerdict, Scenario, Step } from '../model/scenario.js'
-import { endpointAddresses } from '../model/state.js'
+import { targetAddresses } from '../model/state.js'
 import { cellKey } from '../model/truth-table.js'
 import { countCells, isProblem } from '../compare/classification.js'
 import {
@@ -146,6 +146,7 @@ function cellReport(
     to,
     port: target.port,
     protocol: target.protocol,
+    ...(target.family ? { family: target.family } : {}),
     ...(c.intent ? { intent: c.intent } : {}),
     prediction: c.prediction,
     observation,
@@ -199,7 +200,7 @@ export async function runStep(
   const enforceWithinMs = chaos ? undefined : opts.enforceWithinMs
   const state = driver.state()
   const model = compile(state)
-  const addresses = endpointAddresses(state)
+  const addresses = targetAddresses(state)
   const externals = new Map(state.externals.map((e) => [e.name, e]))
 
   // One table from prediction to report: every cell's run, in the prediction's shape.
@@ -207,7 +208,7 @@ export async function runStep(
     const skip = notProbed(driver.unsupported(target), externals.get(to), target)
     const probing: Probing = skip
       ? { kind: 'not-probed', ...skip }
-      : { kind: 'probed', conn: { key: cellKey(from, to, target), from, to, ip: addresses.get(to)!, target } }
+      : { kind: 'probed', conn: { key: cellKey(from, to, target), from, to, ip: addresses(to, target)!, target } }
     const was = before?.get(from, to, target)
     const flips = probing.kind === 'probed' && was !== undefined && was !== prediction
     return { prediction, intent: intendedVerdict(step.expect, from, to, target), probing, flips, attempts: [] }
@@ -421,7 +422,7 @@ export async function runStep(
   return {
     index,
     name: step.name,
-    targets: targets.map((t) => ({ port: t.port, protocol: t.protocol })),
+    targets: targets.map((t) => ({ port: t.port, protocol: t.protocol, ...(t.family ? { family: t.family } : {}) })),
     timeoutMs: step.probe.timeoutMs,
     applyMs: Math.round(applied - started),
     rounds: round,

@@ -40,6 +40,7 @@ function notStarted(s: Scenario): ScenarioReport {
     file: s.file,
     ...(s.description ? { description: s.description } : {}),
     tags: s.tags,
+    ...(s.ipFamilies ? { ipFamilies: s.ipFamilies } : {}),
     setupMs: 0,
     durationMs: 0,
     steps: [],

@@ -52,7 +52,15 @@ export const duringSchema = strictObject({
   timeout: duration.prefault('500ms'),
   settle: duration.prefault('30s'),
   cells: z
-    .array(strictObject({ from: z.string().min(1), to: z.string().min(1), port: portNumber.optional(), protocol: protocol.optional() }))
+    .array(
+      strictObject({
+        from: z.string().min(1),
+        to: z.string().min(1),
+        port: portNumber.optional(),
+        protocol: protocol.optional(),
+        family: z.enum(['IPv4', 'IPv6']).optional(),
+      }),
+    )
     .optional(),
 }).transform((d): DuringSpec => ({ intervalMs: d.interval, timeoutMs: d.timeout, settleMs: d.settle, cells: d.cells ?? [] }))
 

@@ -1,5 +1,5 @@
 // Why: how the scenario and each step probe (what a step leaves unset is inherited), and what pods serve by default.
-import type { ContainerPort } from '../model/cluster.js'
+import type { ContainerPort, IPFamily } from '../model/cluster.js'
 import type { ProbeSpec } from '../model/scenario.js'
 import type { ProbeOverride } from './scenario-schema.js'
 import { dedupeTargets } from './targets.js'
@@ -20,4 +20,10 @@ export function servePorts(probes: readonly ProbeSpec[]): ContainerPort[] {
     port: t.port,
     protocol: t.protocol,
   }))
+}
+
+/** A dual-stack scenario probes every target on each family, in turn (`80/TCP/IPv4`, `80/TCP/IPv6`); one family: as is. */
+export function perFamily(spec: ProbeSpec, families: readonly IPFamily[]): ProbeSpec {
+  if (families.length < 2) return spec
+  return { ...spec, targets: spec.targets.flatMap((t) => families.map((family) => ({ ...t, family }))) }
 }

@@ -3,8 +3,8 @@
 import type { Problem } from '../errors.js'
 import type { Scenario } from '../model/scenario.js'
 import { type ReadText, applyEntrySchema, scenarioProblems } from './apply-entry.js'
-import { DEFAULT_POD_CIDR, parseCluster } from './parse-cluster.js'
-import { DEFAULT_PROBE, resolveProbe, servePorts } from './parse-probe.js'
+import { DEFAULT_POD_CIDR, DEFAULT_POD_CIDR_V6, parseCluster, scenarioFamilies } from './parse-cluster.js'
+import { DEFAULT_PROBE, perFamily, resolveProbe, servePorts } from './parse-probe.js'
 import { parseSteps } from './parse-steps.js'
 import { type RawScenario, makeScenarioSchema } from './scenario-schema.js'
 import { type SourceDoc, parseYaml, problemAt, problemSink } from './yaml-source.js'
@@ -37,8 +37,28 @@ function checkReferences(raw: RawScenario, source: SourceDoc): ParseResult {
   const probe = resolveProbe(raw.probe, DEFAULT_PROBE)
   const stepProbes = raw.steps.map((s) => resolveProbe(s.probe, probe))
   const { namespaces, pods, externals, declared } = parseCluster(raw, servePorts([probe, ...stepProbes]), sink)
-  const steps = parseSteps(raw.steps, stepProbes, declared, sink)
+  // Dual-stack: every target is probed on each family (the family becomes part of the target).
+  const families = scenarioFamilies(raw)
+  raw.steps.forEach((st, si) => {
+    const wrong = (f: string | undefined) => f !== undefined && !families.includes(f as (typeof families)[number])
+    st.expect?.rules.forEach((r, ri) => {
+      if (wrong(r.family)) sink.at(['steps', si, 'expect', 'rules', ri, 'family'], `the scenario's ipFamilies are ${families.join(', ')}`)
+    })
+    st.during?.cells.forEach((c, ci) => {
+      if (wrong(c.family)) sink.at(['steps', si, 'during', 'cells', ci, 'family'], `the scenario's ipFamilies are ${families.join(', ')}`)
+    })
+  })
+  const steps = parseSteps(
+    raw.steps,
+    stepProbes.map((p) => perFamily(p, families)),
+    declared,
+    sink,
+  )
   if (sink.problems.length) return { ok: false, problems: [...sink.problems] }
+  const cidrs = typeof raw.podCIDR === 'string' ? [raw.podCIDR] : (raw.podCIDR ?? [])
+  const cidrOf = (f: string) =>
+    cidrs.find((c) => c.includes(':') === (f === 'IPv6')) ?? (f === 'IPv6' ? DEFAULT_POD_CIDR_V6 : DEFAULT_POD_CIDR)
+  const podCIDRs = families.map(cidrOf)
   return {
     ok: true,
     scenario: {
@@ -49,9 +69,11 @@ function checkReferences(raw: RawScenario, source: SourceDoc): ParseResult {
       namespaces,
       pods,
       externals,
-      probe,
+      probe: perFamily(probe, families),
       steps,
-      podCIDR: raw.podCIDR ?? DEFAULT_POD_CIDR,
+      podCIDR: podCIDRs[0],
+      ...(raw.ipFamilies ? { ipFamilies: families } : {}),
+      ...(families.length > 1 ? { podCIDRs } : {}),
     },
   }
 }

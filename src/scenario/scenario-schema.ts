@@ -66,10 +66,30 @@ const probeSchema = strictObject({
     return { ...(set ? { targets: set } : {}), ...(timeout !== undefined ? { timeoutMs: timeout } : {}) }
   })
 
+/** An address family as Kubernetes spells it. */
+const ipFamily = z.enum(['IPv4', 'IPv6'], { error: (i) => `an IP family is IPv4 or IPv6 (got ${JSON.stringify(i.input)})` })
+
+/** `ipFamilies`: one or both families, each once, primary first (as a Service's `spec.ipFamilies`). */
+const ipFamilies = z
+  .array(ipFamily)
+  .min(1, { error: 'ipFamilies must name at least one family' })
+  .superRefine((fs, ctx) => {
+    fs.forEach((f, i) => {
+      if (fs.indexOf(f) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `${f} is already listed` })
+    })
+  })
+
+/** `ips`: an endpoint's addresses, at most one per family (their families are checked against `ipFamilies` later). */
+const ips = z
+  .array(checked(ipError))
+  .min(1, { error: 'ips must not be empty' })
+  .max(2, { error: 'ips holds at most one address per family' })
+
 const pod = strictObject({
   labels: labels.optional(),
   ports: containerPorts.optional(),
   ip: checked(ipError).optional(),
+  ips: ips.optional(),
   node: checked(dns1123LabelError).optional(),
 })
 
@@ -79,8 +99,11 @@ const namespace = strictObject({
 })
 
 const external = strictObject({
-  ip: checked(ipError),
+  ip: checked(ipError).optional(),
+  ips: ips.optional(),
   ports: z.array(containerPort).optional(),
+}).superRefine((e, ctx) => {
+  if (!e.ip && !e.ips) ctx.addIssue({ code: 'custom', path: ['ip'], message: 'an external needs ip (or ips, one per family)' })
 })
 
 const expectRule = strictObject({
@@ -88,6 +111,7 @@ const expectRule = strictObject({
   to: z.string().min(1),
   port: portNumber.optional(),
   protocol: protocol.optional(),
+  family: ipFamily.optional(),
   verdict: z.enum(['allow', 'deny'], { error: (i) => `verdict must be allow or deny (got ${JSON.stringify(i.input)})` }),
 })
 
@@ -128,7 +152,8 @@ export function makeScenarioSchema(applyEntry: ApplyEntrySchema) {
     name: scenarioName,
     description: z.string().optional(),
     tags: z.array(z.string()).optional(),
-    podCIDR: checked(cidrError).optional(),
+    ipFamilies: ipFamilies.optional(),
+    podCIDR: z.union([checked(cidrError), z.array(checked(cidrError)).min(1, { error: 'podCIDR must not be empty' }).max(2)]).optional(),
     namespaces,
     externals: externals.optional(),
     probe: probeSchema.optional(),

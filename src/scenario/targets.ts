@@ -13,7 +13,8 @@ export function dedupeTargets(targets: readonly Target[]): Target[] {
   })
 }
 
-/** Every probe target of a scenario (its own and its steps'), once each. */
+/** Every port and protocol a scenario probes (its own targets and its steps'), once each whatever the family: what pods serve. */
 export function uniqueTargets(s: Scenario): Target[] {
-  return dedupeTargets([...s.probe.targets, ...s.steps.flatMap((st) => st.probe.targets)])
+  const all = [...s.probe.targets, ...s.steps.flatMap((st) => st.probe.targets)]
+  return dedupeTargets(all.map((t) => ({ port: t.port, protocol: t.protocol })))
 }

@@ -27,6 +27,11 @@ export class FakeKube implements KubeApi {
   /** The fake CNI: may `from` (a pod id) reach `ip:port/proto`? true, 'timeout', 'refused'. */
   connects: (from: string, ip: string, port: number, proto: string) => true | 'timeout' | 'refused' = () => true
   execFails = new Set<string>()
+  /** Calico IP pools (crd.projectcalico.org IPPool spec.cidr) when set; none otherwise. */
+  pools?: string[]
+  async calicoIpPools() {
+    return this.pools ?? []
+  }
 
   private log(op: string, ...args: unknown[]) {
     this.calls.push({ op, args })
@@ -61,11 +66,21 @@ export class FakeKube implements KubeApi {
     this.log('createPod', namespace, manifest)
     const m = manifest as FakePodManifest
     const wanted = m.metadata.annotations?.['cni.projectcalico.org/ipAddrs']
-    const ip = wanted ? JSON.parse(wanted)[0] : `10.99.0.${this.nextIp++}`
+    // Calico's ipAddrs: one address per family (dual-stack: both, read back as status.podIPs).
+    const asked = wanted ? (JSON.parse(wanted) as string[]) : [`10.99.0.${this.nextIp++}`]
+    const ip = asked[0]
     this.pods.set(podId({ namespace, name: m.metadata.name }), {
       manifest: m,
       polls: 0,
-      info: { name: m.metadata.name, namespace, phase: 'Pending', ready: false, labels: m.metadata.labels, ip },
+      info: {
+        name: m.metadata.name,
+        namespace,
+        phase: 'Pending',
+        ready: false,
+        labels: m.metadata.labels,
+        ip,
+        ...(asked.length > 1 ? { ips: asked } : {}),
+      },
     })
   }
   async getPod(namespace: string, name: string) {

@@ -54,6 +54,8 @@ const selects = (labels: Record<string, string>, selector?: string) => {
 interface FakePod {
   labels: Record<string, string>
   ip: string
+  /** Both addresses of a dual-stack pod (status.podIPs). */
+  ips?: string[]
   polls: number
 }
 
@@ -134,7 +136,10 @@ export class RehearsalKube implements KubeApi {
     if (this.pods.has(id)) throw apiError(409, `pods "${m.metadata.name}" already exists`)
     const asked = m.metadata.annotations?.[CALICO_IP_ANNOTATION]
     const taken = new Set([...this.pods.values()].map((p) => p.ip))
-    let ip = asked ? (JSON.parse(asked) as string[])[0] : allocateAddresses(FALLBACK_POOL, 1, taken)[0]
+    // The annotation lists one address per family (dual-stack: both, as Calico's ipAddrs takes them).
+    const askedIps = asked ? (JSON.parse(asked) as string[]) : undefined
+    let ip = askedIps ? askedIps[0] : allocateAddresses(FALLBACK_POOL, 1, taken)[0]
+    let ips = askedIps && askedIps.length > 1 ? askedIps : undefined
     // Calico IPAM refuses an address already in use; the pod would never start (CNI ADD fails).
     if (taken.has(ip)) throw new Error(`rehearsal: ${id} asks for ${ip}, already assigned`)
     if (this.started) {
@@ -142,9 +147,11 @@ export class RehearsalKube implements KubeApi {
       // gives a fresh address, where Calico would honour the annotation; the kube driver reads the IP back.
       await this.started
       await this.local.chaos({ action: 'recreate-pod', namespace, pod: m.metadata.name }, this.opts.signal)
-      ip = this.local.state().pods.find((p) => podId(p) === id)!.ip
+      const fresh = this.local.state().pods.find((p) => podId(p) === id)!
+      ip = fresh.ip
+      ips = fresh.ips ? [...fresh.ips] : undefined
     }
-    this.pods.set(id, { labels: { ...(m.metadata.labels ?? {}) }, ip, polls: 0 })
+    this.pods.set(id, { labels: { ...(m.metadata.labels ?? {}) }, ip, ...(ips ? { ips } : {}), polls: 0 })
   }
   async getPod(namespace: string, name: string): Promise<PodInfo | undefined> {
     const id = podId({ namespace, name })
@@ -157,7 +164,15 @@ export class RehearsalKube implements KubeApi {
     // Pending, then Running and Ready on a later look, as a real pod once its containers pass readiness checks.
     const ready = ++p.polls > POLLS_TO_READY
     const node = this.plan!.pods.find((e) => e.id === id)!.node!.name
-    return { name, namespace, phase: ready ? 'Running' : 'Pending', ready, labels: p.labels, node, ...(ready ? { ip: p.ip } : {}) }
+    return {
+      name,
+      namespace,
+      phase: ready ? 'Running' : 'Pending',
+      ready,
+      labels: p.labels,
+      node,
+      ...(ready ? { ip: p.ip, ...(p.ips ? { ips: p.ips } : {}) } : {}),
+    }
   }
   async listPods(namespace: string, labelSelector?: string) {
     // Calico's manifest install runs calico-node as a DaemonSet in kube-system, its pods labelled k8s-app=calico-node
@@ -243,7 +258,7 @@ export class RehearsalKube implements KubeApi {
       namespaces: s.namespaces.map((n) => ({ ...n, labels: this.namespaces.get(n.name) ?? n.labels })),
       pods: s.pods.map((p) => {
         const api = this.pods.get(podId(p))!
-        return { ...p, labels: api.labels, ip: api.ip }
+        return { ...p, labels: api.labels, ip: api.ip, ...(api.ips ? { ips: api.ips } : {}) }
       }),
     }
     await this.local.up(local, this.opts.signal)

@@ -40,6 +40,22 @@ export function manifestUrl(version: string): string {
 /** What the patch depends on. */
 export interface CalicoPatch {
   readonly dataplane: 'iptables' | 'nftables'
+  /** `dual`: IPv6 addresses for pods too. */
+  readonly ipFamily?: 'ipv4' | 'dual'
+}
+
+/**
+ * Dual stack on the manifest install, as Calico's docs say ("Configure dual stack or IPv6 only", Manifest tab): the
+ * CNI config's ipam gets `"assign_ipv4": "true", "assign_ipv6": "true"`, and calico-node gets `IP6=autodetect` and
+ * `FELIX_IPV6SUPPORT=true`; with kubeadm (kind) the IPv6 pool comes from the cluster's pod subnet.
+ */
+const DUAL_STACK_ENV: Record<string, string> = { IP6: 'autodetect', FELIX_IPV6SUPPORT: 'true' }
+
+/** The calico-config CNI config with both families assigned (throws when its ipam block is not the manifest's). */
+function dualStackCniConfig(cni: string): string {
+  const ipam = /"ipam":\s*\{\s*"type":\s*"calico-ipam"\s*\}/
+  if (!ipam.test(cni)) throw new Error('calico-config cni_network_config has no plain calico-ipam block to enable IPv6 in')
+  return cni.replace(ipam, '"ipam": { "type": "calico-ipam", "assign_ipv4": "true", "assign_ipv6": "true" }')
 }
 
 /**
@@ -63,6 +79,7 @@ export function felixEnv(p: CalicoPatch): Record<string, string> {
     FELIX_NFTABLESMODE: p.dataplane === 'nftables' ? 'Enabled' : 'Disabled',
     FELIX_IPTABLESREFRESHINTERVAL: String(FELIX_REFRESH_SECONDS),
     FELIX_NFTABLESREFRESHINTERVAL: String(FELIX_REFRESH_SECONDS),
+    ...(p.ipFamily === 'dual' ? DUAL_STACK_ENV : {}),
   }
 }
 
@@ -80,6 +97,7 @@ export function felixSummary(p: CalicoPatch): string {
 export function patchCalicoManifest(text: string, r: CalicoRelease, p: CalicoPatch): string {
   const docs = parseAllDocuments(text)
   let patched = false
+  let cniPatched = false
   const images: string[] = []
   for (const doc of docs) {
     const obj = doc.toJS() as {
@@ -96,6 +114,11 @@ export function patchCalicoManifest(text: string, r: CalicoRelease, p: CalicoPat
     } | null
     const pod = obj?.spec?.template?.spec
     for (const c of [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])]) if (c.image) images.push(c.image)
+    const cni = (obj as { data?: Record<string, string> } | null)?.data?.cni_network_config
+    if (p.ipFamily === 'dual' && obj?.kind === 'ConfigMap' && obj.metadata?.name === 'calico-config' && cni) {
+      doc.setIn(['data', 'cni_network_config'], dualStackCniConfig(cni))
+      cniPatched = true
+    }
     if (obj?.kind !== 'DaemonSet' || obj.metadata?.name !== 'calico-node') continue
     const containers = pod?.containers ?? []
     const i = containers.findIndex((c) => c.name === 'calico-node')
@@ -110,6 +133,7 @@ export function patchCalicoManifest(text: string, r: CalicoRelease, p: CalicoPat
     patched = true
   }
   if (!patched) throw new Error('no calico-node DaemonSet with a calico-node container in the manifest')
+  if (p.ipFamily === 'dual' && !cniPatched) throw new Error('no calico-config ConfigMap with cni_network_config to enable IPv6 in')
   const wrong = images.filter((img) => !img.endsWith(`:${r.version}`))
   if (wrong.length) throw new Error(`images not pinned to ${r.version}: ${[...new Set(wrong)].join(', ')}`)
   return docs.map((d) => d.toString()).join('---\n')
@@ -149,5 +173,10 @@ export function reuseMismatch(ds: unknown, r: CalicoRelease, p: CalicoPatch): st
   const got = c.env?.find((e) => e.name === 'FELIX_NFTABLESMODE')?.value
   if (got !== want)
     out.push(`FELIX_NFTABLESMODE is ${got === undefined ? 'unset (Felix default Auto)' : got}, the ${p.dataplane} dataplane needs ${want}`)
+  const v6 = c.env?.find((e) => e.name === 'FELIX_IPV6SUPPORT')?.value === 'true'
+  if (v6 !== (p.ipFamily === 'dual'))
+    out.push(
+      v6 ? 'calico-node runs dual-stack, this run asks for IPv4 only' : 'calico-node runs IPv4 only, this run asks for --ip-family dual',
+    )
   return out
 }

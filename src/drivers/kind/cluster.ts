@@ -28,6 +28,8 @@ export interface KindOptions {
   readonly workers: number
   readonly calicoVersion: string
   readonly dataplane: 'iptables' | 'nftables'
+  /** `dual`: a dual-stack cluster (kind `ipFamily: dual`, Calico assigning IPv6 too); default ipv4. */
+  readonly ipFamily?: 'ipv4' | 'dual'
   /** kindest/node image (with its sha256), or kind's default. */
   readonly image?: string
   /** Seconds each readiness wait may take. */
@@ -104,7 +106,7 @@ export function renderPlan(o: KindOptions): string {
   const vendored = existsSync(join(o.root, manifestPath(r.version)))
   const lines = [
     `# netpol-harness cluster up --driver kind --dry-run`,
-    `# cluster ${o.name} (context ${context(o.name)}), ${o.workers} workers, Calico ${r.version} (${o.dataplane} dataplane)`,
+    `# cluster ${o.name} (context ${context(o.name)}), ${o.workers} workers, Calico ${r.version} (${o.dataplane} dataplane)${o.ipFamily === 'dual' ? ', dual-stack' : ''}`,
     '',
     '## kind config',
     kindConfig(o),
@@ -119,6 +121,7 @@ export function renderPlan(o: KindOptions): string {
     `calico-node env set: ${Object.entries(felixEnv(o))
       .map(([k, v]) => `${k}=${v}`)
       .join(', ')}`,
+    ...(o.ipFamily === 'dual' ? ['calico-config CNI ipam set: "assign_ipv4": "true", "assign_ipv6": "true"'] : []),
     `probe image: ${AGNHOST_IMAGE}`,
     '',
     '## commands (a healthy cluster of that name running this Calico release and dataplane is reused instead)',

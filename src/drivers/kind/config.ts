@@ -1,7 +1,7 @@
 // Why: the kind cluster config (pure): no default CNI (kindnet enforces NetworkPolicy itself since v0.24),
 // a pod subnet matching Calico's pool, one control plane and N workers, kube-proxy matching the dataplane.
 import { stringify } from 'yaml'
-import { DEFAULT_POD_CIDR } from '../../scenario/parse-cluster.js'
+import { DEFAULT_POD_CIDR, DEFAULT_POD_CIDR_V6 } from '../../scenario/parse-cluster.js'
 
 /**
  * The pod subnet: the scenarios' default pod CIDR, so every pod can get exactly the address the scenario (and
@@ -10,12 +10,32 @@ import { DEFAULT_POD_CIDR } from '../../scenario/parse-cluster.js'
  */
 export const CALICO_POD_SUBNET: string = DEFAULT_POD_CIDR
 
+/**
+ * The IPv6 pod subnet of a dual-stack cluster: kind's own default for IPv6 (fd00:10:244::/56), which is also the
+ * scenarios' default IPv6 pod CIDR. With kubeadm, Calico takes both pools from its podSubnet (Calico docs, "Configure
+ * dual stack or IPv6 only": "For clusters provisioned with kubeadm, Calico autodetects the IPv4 and IPv6 pod CIDRs").
+ */
+export const CALICO_POD_SUBNET_V6: string = DEFAULT_POD_CIDR_V6
+
+/** A dual-stack cluster's service subnets: kind's defaults for `ipFamily: dual` (10.96.0.0/16 and fd00:10:96::/112). */
+const DUAL_SERVICE_SUBNET = '10.96.0.0/16,fd00:10:96::/112'
+
+/** The address families of a kind cluster: `ipv4` (kind's default) or `dual` (kind's `networking.ipFamily: dual`). */
+export type KindIpFamily = 'ipv4' | 'dual'
+
+/** The IP families a cluster of that kind gives every pod, primary first. */
+export function clusterFamilies(f: KindIpFamily | undefined): ('IPv4' | 'IPv6')[] {
+  return f === 'dual' ? ['IPv4', 'IPv6'] : ['IPv4']
+}
+
 /** What the generated kind config depends on. */
 export interface KindConfigOptions {
   readonly workers: number
   readonly podSubnet?: string
   /** Calico's nftables dataplane needs kube-proxy in nftables mode too. */
   readonly dataplane: 'iptables' | 'nftables'
+  /** `dual`: every pod gets an IPv4 and an IPv6 address. */
+  readonly ipFamily?: KindIpFamily
 }
 
 /** The kind config of a run, as YAML (also printed by the dry run). */
@@ -26,7 +46,13 @@ export function kindConfig(o: KindConfigOptions): string {
     nodes: [{ role: 'control-plane' }, ...Array.from({ length: o.workers }, () => ({ role: 'worker' }))],
     networking: {
       disableDefaultCNI: true,
-      podSubnet: o.podSubnet ?? CALICO_POD_SUBNET,
+      ...(o.ipFamily === 'dual'
+        ? {
+            ipFamily: 'dual',
+            podSubnet: `${o.podSubnet ?? CALICO_POD_SUBNET},${CALICO_POD_SUBNET_V6}`,
+            serviceSubnet: DUAL_SERVICE_SUBNET,
+          }
+        : { podSubnet: o.podSubnet ?? CALICO_POD_SUBNET }),
       kubeProxyMode: o.dataplane === 'nftables' ? 'nftables' : 'iptables',
     },
   }

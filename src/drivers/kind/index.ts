@@ -10,7 +10,7 @@ import { KubeDriver } from '../kube/index.js'
 import { type KindOptions, type UpResult, context, down, up } from './cluster.js'
 import { EnvironmentError, InfraError, UsageError } from '../../errors.js'
 import { KindNodes } from './nodes.js'
-import { CALICO_POD_SUBNET } from './config.js'
+import { CALICO_POD_SUBNET, CALICO_POD_SUBNET_V6, clusterFamilies } from './config.js'
 
 /** The cluster's options plus the runner, the API client factory and the run. */
 export interface KindDriverOptions extends KindOptions {
@@ -58,7 +58,7 @@ export class KindDriver implements Driver {
     this.info = {
       name: 'kind',
       cni: `calico ${o.calicoVersion} (${o.dataplane})`,
-      versions: { calico: o.calicoVersion, dataplane: o.dataplane },
+      versions: { calico: o.calicoVersion, dataplane: o.dataplane, ...(o.ipFamily === 'dual' ? { ipFamily: 'dual' } : {}) },
     }
     this.nodes = new KindNodes(o.exec, o.name, o.runId, o.dataplane)
   }
@@ -81,7 +81,8 @@ export class KindDriver implements Driver {
       nodes: this.nodes,
       log: this.o.log,
       info: { name: 'kind', cni: this.info.cni },
-      requestIpsIn: CALICO_POD_SUBNET,
+      requestIpsIn: this.o.ipFamily === 'dual' ? [CALICO_POD_SUBNET, CALICO_POD_SUBNET_V6] : CALICO_POD_SUBNET,
+      ipFamilies: clusterFamilies(this.o.ipFamily),
     })
     await this.kube.up(scenario, signal)
     this.info = {
@@ -118,6 +119,13 @@ export class KindDriver implements Driver {
   }
   /** `node-N` (pinned pods, chaos) beyond the cluster's `--workers`: kind names them `<cluster>-workerN` (config.ts). */
   scenarioUnsupported(scenario: Scenario): string | undefined {
+    const families = clusterFamilies(this.o.ipFamily)
+    const lacking = (scenario.ipFamilies ?? []).filter((f) => !families.includes(f))
+    if (lacking.length)
+      return `this kind cluster is ${families.join('/')} only; the scenario needs ${lacking.join(' and ')} (--ip-family dual makes it dual-stack)`
+    // External hosts are Docker containers on kind's network, set up with IPv4 addresses only (nodes.ts).
+    const v6 = scenario.externals.filter((e) => (e.ips ?? [e.ip]).some((ip) => ip.includes(':')))
+    if (v6.length) return `the kind driver creates external hosts with IPv4 addresses only (${v6.map((e) => e.name).join(', ')} has IPv6)`
     const refs = [...new Set([...scenario.pods.flatMap((p) => (p.node ? [p.node] : [])), ...chaosNodeRefs(scenario)])]
     const missing = refs.filter((r) => /^node-\d+$/.test(r) && Number(r.slice(5)) > this.o.workers)
     if (missing.length) return `this kind cluster has ${this.o.workers} workers (--workers); the scenario names ${missing.join(', ')}`

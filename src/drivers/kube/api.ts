@@ -8,6 +8,8 @@ export interface PodInfo {
   readonly phase: string
   readonly ready: boolean
   readonly ip?: string
+  /** `status.podIPs` when the pod has more than one address (dual-stack), `ip` first. */
+  readonly ips?: readonly string[]
   readonly node?: string
   readonly labels: Readonly<Record<string, string>>
 }

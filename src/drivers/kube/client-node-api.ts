@@ -17,6 +17,8 @@ function podInfo(p: k8s.V1Pod): PodInfo {
     phase: p.status?.phase ?? 'Unknown',
     ready: !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
     ...(p.status?.podIP ? { ip: p.status.podIP } : {}),
+    // status.podIPs: one per family, podIP first (core/v1 PodStatus); kept only when there are several.
+    ...((p.status?.podIPs?.length ?? 0) > 1 ? { ips: p.status!.podIPs!.map((x) => x.ip) } : {}),
     ...(p.spec?.nodeName ? { node: p.spec.nodeName } : {}),
     labels: p.metadata?.labels ?? {},
   }

@@ -2,7 +2,7 @@
 // with the run id, policies by server-side apply, labels patched, pod IPs read back; ONE exec per source pod
 // per round. Used directly (`--driver kube`, an existing cluster) and by the kind driver.
 import { InfraError, UsageError } from '../../errors.js'
-import { type Target, podId } from '../../model/cluster.js'
+import { type IPFamily, type Pod, type Target, addressFor, podId } from '../../model/cluster.js'
 import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
@@ -34,6 +34,8 @@ export interface KubeDriverOptions {
    * Unset: the cluster's Calico IP pools, when the API has them (an existing cluster).
    */
   readonly requestIpsIn?: string | readonly string[]
+  /** The cluster's address families when known (kind: from its config): a scenario needing another is `unsupported`. */
+  readonly ipFamilies?: readonly IPFamily[]
   readonly log?: (line: string) => void
   /** Is a process of this host alive? (Another run's namespaces are removed only when its process is gone.) */
   readonly alive?: (pid: number) => boolean
@@ -77,7 +79,7 @@ export class KubeDriver implements Driver {
     const pools = this.placement?.pools ?? (await addressPools(this.api, this.opts.requestIpsIn))
     const at: PodPlacement = { api: this.api, runId: this.opts.runId, nodes: this.opts.nodes, pools, serves: uniqueTargets(scenario) }
     this.placement = at
-    const assigned = scenario.pods.filter((p) => !inPools(p.ip, pools))
+    const assigned = scenario.pods.filter((p) => !(p.ips ?? [p.ip]).every((ip) => inPools(ip, pools)))
     if (assigned.length)
       this.opts.log?.(
         `${scenario.name}: ${assigned.length} of ${scenario.pods.length} pods get a cluster-assigned address (their scenario address is in no Calico IP pool${pools.length ? `: ${pools.join(', ')}` : ''}); predictions use the assigned addresses, ipBlock intents may not hold`,
@@ -94,8 +96,17 @@ export class KubeDriver implements Driver {
       ...initial,
       // A foreign namespace is predicted with the labels it really has (the scenario's are a subset of them).
       namespaces: initial.namespaces.map((n) => ({ ...n, labels: this.namespaces.foreignLabels(n.name) ?? n.labels })),
-      pods: scenario.pods.map((p) => ({ ...p, ...ready.get(podId(p))! })),
+      pods: scenario.pods.map((p) => withAddresses(p, ready.get(podId(p))!)),
     }
+    // A family the scenario needs and the cluster did not give (a single-stack cluster the driver was not told about).
+    const missing = (scenario.ipFamilies ?? []).filter((f) => this.current!.pods.some((p) => !addressFor(p, f)))
+    if (missing.length)
+      throw new InfraError(
+        `${scenario.name} needs ${missing.join(' and ')} but its pods got ${this.current.pods.map((p) => (p.ips ?? [p.ip]).join(',')).join('; ')}`,
+        {
+          hint: 'run dual-stack scenarios on a dual-stack cluster (kind: --ip-family dual), or skip them (--skip dual-stack)',
+        },
+      )
     this.opts.log?.(`pods ready in context ${this.api.context}: ${scenario.pods.length} pods, ${scenario.externals.length} externals`)
   }
 
@@ -137,6 +148,9 @@ export class KubeDriver implements Driver {
    * it did not create, the kube driver cannot: such a scenario is reported `unsupported` and the run goes on.
    */
   scenarioUnsupported(scenario: Scenario): string | undefined {
+    const lacking = this.opts.ipFamilies && (scenario.ipFamilies ?? []).filter((f) => !this.opts.ipFamilies!.includes(f))
+    if (lacking?.length)
+      return `this cluster is ${this.opts.ipFamilies!.join('/')} only; the scenario needs ${lacking.join(' and ')}${this.info.name === 'kind' ? ' (kind: --ip-family dual)' : ''}`
     if (!scenario.externals.length || this.opts.nodes) return undefined
     return `the kube driver cannot create external hosts on an existing cluster (${scenario.externals.map((e) => e.name).join(', ')}); use --driver kind`
   }
@@ -170,7 +184,7 @@ export class KubeDriver implements Driver {
     const spec = this.scenario!.pods.find((p) => p.namespace === namespace && p.name === name)!
     const current = this.current!.pods.find((p) => p.namespace === namespace && p.name === name)!
     const fresh = await recreatePod({ ...spec, labels: current.labels }, this.placement!, this.readyTimeoutMs, signal)
-    this.current = { ...this.current!, pods: this.current!.pods.map((p) => (p === current ? { ...p, ...fresh } : p)) }
+    this.current = { ...this.current!, pods: this.current!.pods.map((p) => (p === current ? withAddresses(p, fresh) : p)) }
   }
 
   /** Diagnostics for the report when something failed: events of our namespaces, and the node side if known. */
@@ -186,4 +200,10 @@ export class KubeDriver implements Driver {
     await this.namespaces.down()
     await this.opts.nodes?.downExternals()
   }
+}
+
+/** A pod at the addresses the cluster gave it (its scenario `ips` dropped when the cluster gave one address only). */
+function withAddresses(p: Pod, got: { ip: string; ips?: readonly string[]; node?: string }): Pod {
+  const { ips: _written, ...rest } = p
+  return { ...rest, ...got }
 }

@@ -65,7 +65,7 @@ export function podManifest(p: Pod, serves: readonly Target[], runId: string, re
       name: p.name,
       namespace: p.namespace,
       labels: { ...p.labels, [RUN_LABEL]: runId, [POD_LABEL]: p.name },
-      ...(requestIp ? { annotations: { [CALICO_IP_ANNOTATION]: JSON.stringify([p.ip]) } } : {}),
+      ...(requestIp ? { annotations: { [CALICO_IP_ANNOTATION]: JSON.stringify(p.ips ?? [p.ip]) } } : {}),
     },
     spec: {
       terminationGracePeriodSeconds: 0,

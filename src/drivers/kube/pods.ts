@@ -1,7 +1,7 @@
 // Why: the scenario's probe pods on a cluster: on their real nodes, at the scenario's address where Calico can give
 // it, a crashed run's pod of the same name in a namespace we do not own removed first, recreated for chaos.
 import { InfraError } from '../../errors.js'
-import { type Target, podId } from '../../model/cluster.js'
+import { IP_FAMILIES, type IPFamily, type Target, ipFamilyOf, podId } from '../../model/cluster.js'
 import { inRange, parseAddress, parseCidr } from '../../evaluator/ip.js'
 import type { Pod } from '../../model/cluster.js'
 import type { KubeApi } from './api.js'
@@ -24,6 +24,16 @@ export async function addressPools(api: KubeApi, requestIpsIn: string | readonly
   return requestIpsIn !== undefined ? [requestIpsIn].flat() : ((await api.calicoIpPools?.().catch(() => [])) ?? [])
 }
 
+/**
+ * The address families of a cluster's Calico IP pools (enabled ones), primary (IPv4) first; undefined when there
+ * are none to read (no Calico, or the API does not answer): then a family is found missing only once pods run.
+ */
+export async function poolFamilies(api: KubeApi): Promise<IPFamily[] | undefined> {
+  const pools = (await api.calicoIpPools?.().catch(() => [])) ?? []
+  const families = new Set(pools.map(ipFamilyOf))
+  return families.size ? IP_FAMILIES.filter((f) => families.has(f)) : undefined
+}
+
 /** Does `ip` lie in one of the pools (only there may the pod ask for it)? A malformed address or CIDR is in none. */
 export function inPools(ip: string, pools: readonly string[]): boolean {
   return pools.some((cidr) => {
@@ -44,7 +54,7 @@ export function placedManifest(p: Pod, at: PodPlacement) {
     { ...p, ...(p.node ? { node: at.nodes?.nodeName(p.node) ?? p.node } : {}) },
     at.serves,
     at.runId,
-    inPools(p.ip, at.pools),
+    (p.ips ?? [p.ip]).every((ip) => inPools(ip, at.pools)),
   )
 }
 

@@ -11,6 +11,8 @@ export const POD_READY_TIMEOUT_MS = 180000
 /** Where a Ready pod runs and the address it got. */
 export interface ReadyPod {
   readonly ip: string
+  /** Every address (dual-stack), `ip` first. */
+  readonly ips?: readonly string[]
   readonly node?: string
 }
 
@@ -28,7 +30,8 @@ export async function waitPodsReady(
       const key = podId(p)
       if (out.has(key)) continue
       const info = await api.getPod(p.namespace, p.name)
-      if (info?.ready && info.ip) out.set(key, { ip: info.ip, ...(info.node ? { node: info.node } : {}) })
+      if (info?.ready && info.ip)
+        out.set(key, { ip: info.ip, ...(info.ips ? { ips: info.ips } : {}), ...(info.node ? { node: info.node } : {}) })
     }
     if (out.size === pods.length) return out
     if (Date.now() > deadline) {

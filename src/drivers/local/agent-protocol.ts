@@ -1,6 +1,6 @@
 // Why: the JSON-lines protocol between the harness and the agents (one message per line on stdio). One agent
 // process serves many endpoints (every pod of a node, or every external), each known by its identity.
-import type { Protocol } from '../../model/cluster.js'
+import type { IPFamily, Protocol } from '../../model/cluster.js'
 import type { ConnectSpec, RawOutcome } from '../driver.js'
 
 /** One server an agent runs: a port and protocol. */
@@ -20,8 +20,13 @@ export type AgentCommand =
       readonly identity: string
       readonly netns: string
       readonly listen: readonly ListenSpec[]
-      /** A new pod's own side of its link, set up by the agent first: lo and eth0 up, `ip`/32, the route via `gateway`. */
-      readonly setup?: { readonly ip: string; readonly gateway: string }
+      /** The families it serves on: one socket per family and listen spec (default IPv4 only). */
+      readonly families?: readonly IPFamily[]
+      /**
+       * A new pod's own side of its link, set up by the agent first: lo and eth0 up, `ip`/32 and the route via
+       * `gateway`; `ip6`/128 (without duplicate address detection) and the default route via `gateway6`.
+       */
+      readonly setup?: { readonly ip?: string; readonly gateway: string; readonly ip6?: string; readonly gateway6?: string }
     }
   | { readonly cmd: 'unserve'; readonly id: number; readonly identity: string }
   | {

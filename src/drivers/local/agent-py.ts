@@ -65,6 +65,7 @@ NLMSG_ERROR, RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE = 2, 16, 20, 24
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_REPLACE, NLM_F_CREATE = 0x1, 0x4, 0x100, 0x400
 IFA_ADDRESS, IFA_LOCAL, RTA_DST, RTA_OIF, RTA_GATEWAY = 1, 2, 1, 4, 5
 RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RTN_UNICAST = 254, 3, 0, 253, 1
+IFA_F_NODAD = 0x02
 
 
 def rtattr(kind, data):
@@ -93,24 +94,35 @@ def netlink(requests):
         s.close()
 
 
-def configure_pod(ip, gateway):
-    # Runs inside the pod's namespace: lo and eth0 up, ip/32 on eth0, gateway on link, default route via gateway.
+def configure_pod(setup):
+    # Runs inside the pod's namespace: lo and eth0 up; IPv4: ip/32 on eth0, gateway on link, default route via
+    # gateway; IPv6: ip6/128 without duplicate address detection (IFA_F_NODAD: a tentative address cannot be used,
+    # the first round would be lost), default route via the link-local gateway6 (on link by definition).
     lo, eth0 = socket.if_nametoindex('lo'), socket.if_nametoindex('eth0')
     up = lambda i: (RTM_NEWLINK, 0, struct.pack('BxHiII', socket.AF_UNSPEC, 0, i, 1, 1))
-    addr = socket.inet_aton(ip)
-    gw = socket.inet_aton(gateway)
-    route = lambda dst_len, scope, attrs: (
+    route = lambda fam, dst_len, scope, attrs: (
         RTM_NEWROUTE,
         NLM_F_CREATE | NLM_F_REPLACE,
-        struct.pack('BBBBBBBBI', socket.AF_INET, dst_len, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, scope, RTN_UNICAST, 0) + attrs,
+        struct.pack('BBBBBBBBI', fam, dst_len, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, scope, RTN_UNICAST, 0) + attrs,
     )
-    netlink([
-        up(lo),
-        up(eth0),
-        (RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, struct.pack('BBBBI', socket.AF_INET, 32, 0, 0, eth0) + rtattr(IFA_LOCAL, addr) + rtattr(IFA_ADDRESS, addr)),
-        route(32, RT_SCOPE_LINK, rtattr(RTA_DST, gw) + rtattr(RTA_OIF, struct.pack('i', eth0))),
-        route(0, RT_SCOPE_UNIVERSE, rtattr(RTA_GATEWAY, gw) + rtattr(RTA_OIF, struct.pack('i', eth0))),
-    ])
+    oif = rtattr(RTA_OIF, struct.pack('i', eth0))
+    reqs = [up(lo), up(eth0)]
+    if setup.get('ip'):
+        addr = socket.inet_aton(setup['ip'])
+        gw = socket.inet_aton(setup['gateway'])
+        reqs += [
+            (RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, struct.pack('BBBBI', socket.AF_INET, 32, 0, 0, eth0) + rtattr(IFA_LOCAL, addr) + rtattr(IFA_ADDRESS, addr)),
+            route(socket.AF_INET, 32, RT_SCOPE_LINK, rtattr(RTA_DST, gw) + oif),
+            route(socket.AF_INET, 0, RT_SCOPE_UNIVERSE, rtattr(RTA_GATEWAY, gw) + oif),
+        ]
+    if setup.get('ip6'):
+        addr = socket.inet_pton(socket.AF_INET6, setup['ip6'])
+        gw = socket.inet_pton(socket.AF_INET6, setup['gateway6'])
+        reqs += [
+            (RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, struct.pack('BBBBI', socket.AF_INET6, 128, IFA_F_NODAD, 0, eth0) + rtattr(IFA_ADDRESS, addr)),
+            route(socket.AF_INET6, 0, RT_SCOPE_UNIVERSE, rtattr(RTA_GATEWAY, gw) + oif),
+        ]
+    netlink(reqs)
 
 
 class Endpoint:
@@ -123,15 +135,15 @@ class Endpoint:
     def configure(self, setup):
         enter(self.nsfd)
         try:
-            configure_pod(setup['ip'], setup['gateway'])
+            configure_pod(setup)
         finally:
             go_home()
 
-    def socket(self, kind):
+    def socket(self, kind, family=socket.AF_INET):
         # Created inside the endpoint's namespace, where it stays. The thread stays there too until the caller
         # goes home (once per burst of attempts: consecutive attempts mostly share a source).
         enter(self.nsfd)
-        return socket.socket(socket.AF_INET, kind | socket.SOCK_NONBLOCK)
+        return socket.socket(family, kind | socket.SOCK_NONBLOCK)
 
     def close(self):
         go_home()
@@ -142,10 +154,26 @@ class Endpoint:
         os.close(self.nsfd)
 
 
-def serve_tcp(ep, port):
-    s = ep.socket(socket.SOCK_STREAM)
+def family_of(ip):
+    return socket.AF_INET6 if ':' in ip else socket.AF_INET
+
+
+def any_address(fam):
+    return '::' if fam == socket.AF_INET6 else '0.0.0.0'
+
+
+def server_socket(ep, kind, fam):
+    # One socket per family: an IPv6 one takes IPv6 only (IPV6_V6ONLY), so each family is served on its own.
+    s = ep.socket(kind, fam)
+    if fam == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    return s
+
+
+def serve_tcp(ep, port, fam):
+    s = server_socket(ep, socket.SOCK_STREAM, fam)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(('0.0.0.0', port))
+    s.bind((any_address(fam), port))
     s.listen(4096)
 
     def on_accept():
@@ -166,9 +194,9 @@ def serve_tcp(ep, port):
     ep.servers.append(s)
 
 
-def serve_udp(ep, port):
-    s = ep.socket(socket.SOCK_DGRAM)
-    s.bind(('0.0.0.0', port))
+def serve_udp(ep, port, fam):
+    s = server_socket(ep, socket.SOCK_DGRAM, fam)
+    s.bind((any_address(fam), port))
 
     def on_datagram():
         while True:
@@ -219,7 +247,7 @@ class Attempt:
         self.done_cb(o)
 
     def start_tcp(self):
-        self.sock = self.ep.socket(socket.SOCK_STREAM)
+        self.sock = self.ep.socket(socket.SOCK_STREAM, family_of(self.c['ip']))
         err = self.sock.connect_ex((self.c['ip'], self.c['port']))
         if err in (0, errno.EINPROGRESS):
             loop.add_writer(self.sock.fileno(), self.on_connected)
@@ -257,11 +285,12 @@ class Attempt:
 
     def start_udp(self):
         dest = '%s:%d' % (self.c['ip'], self.c['port'])
+        fam = family_of(self.c['ip'])
         s, last = None, None
         for _ in range(32):
-            cand = self.ep.socket(socket.SOCK_DGRAM)
+            cand = self.ep.socket(socket.SOCK_DGRAM, fam)
             try:
-                cand.bind(('0.0.0.0', next_source_port(self.ep.identity + '>' + dest)))
+                cand.bind((any_address(fam), next_source_port(self.ep.identity + '>' + dest)))
                 s = cand
                 break
             except OSError as e:
@@ -395,11 +424,13 @@ def handle(cmd):
             try:
                 if cmd.get('setup'):
                     ep.configure(cmd['setup'])
-                for l in cmd['listen']:
-                    if l['protocol'] == 'TCP':
-                        serve_tcp(ep, l['port'])
-                    elif l['protocol'] == 'UDP':
-                        serve_udp(ep, l['port'])
+                fams = [socket.AF_INET6 if f == 'IPv6' else socket.AF_INET for f in cmd.get('families') or ['IPv4']]
+                for fam in fams:
+                    for l in cmd['listen']:
+                        if l['protocol'] == 'TCP':
+                            serve_tcp(ep, l['port'], fam)
+                        elif l['protocol'] == 'UDP':
+                            serve_udp(ep, l['port'], fam)
             except OSError as e:
                 ep.close()
                 del endpoints[ep.identity]

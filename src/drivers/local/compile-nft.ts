@@ -22,6 +22,7 @@ export const FAULT_MODES = [
   'stale-labels',
   'stale-addresses',
   'fail-open-on-restart',
+  'ipv4-only',
 ] as const
 /** One switchable bug class. */
 export type FaultMode = (typeof FAULT_MODES)[number]
@@ -64,7 +65,8 @@ interface PodInfo {
   readonly id: string
   readonly namespace: string
   readonly labels: Labels
-  readonly ip: string
+  /** Every address, one per family. */
+  readonly ips: readonly string[]
   readonly ports: readonly ContainerPort[]
   readonly node: string
   readonly hostIf: string
@@ -73,10 +75,12 @@ interface PodInfo {
 /** An address match for the remote end: a list of addresses, or a CIDR minus exceptions. */
 type AddrMatch = { kind: 'any' } | { kind: 'ips'; ips: string[] } | { kind: 'cidr'; cidr: string; except: string[] }
 
-/** A peer resolved once per compilation: its address match and the pods it selects. */
+/** A peer resolved once per compilation: its address match and the pods it selects (an ipBlock: by one family's address). */
 interface ResolvedPeer {
   readonly addr: AddrMatch
   readonly candidates: readonly PodInfo[]
+  /** An ipBlock's family: only the candidates' addresses of that family are theirs. */
+  readonly family?: 'ip' | 'ip6'
 }
 
 type ParsedCidr = [ipaddr.IPv4 | ipaddr.IPv6, number]
@@ -135,11 +139,11 @@ class Context {
       const cidr = this.cidr(peer.ipBlock.cidr).norm
       const except = bug.has('ignore-except') ? [] : (peer.ipBlock.except ?? []).map((e) => this.cidr(e).norm)
       // The bug: pod addresses are carved out of ipBlocks (as CNIs that match ipBlock only outside the cluster do).
-      const podIps = bug.has('ipblock-skips-pods') ? pods.map((p) => `${p.ip}/${p.ip.includes(':') ? 128 : 32}`) : []
-      r = {
-        addr: { kind: 'cidr', cidr, except: [...except, ...podIps] },
-        candidates: pods.filter((p) => this.inCidr(p.ip, cidr) && !except.some((e) => this.inCidr(p.ip, e))),
-      }
+      const podIps = bug.has('ipblock-skips-pods') ? pods.flatMap((p) => p.ips.map((ip) => `${ip}/${ip.includes(':') ? 128 : 32}`)) : []
+      const f = family(cidr)
+      const inside = (p: PodInfo) =>
+        p.ips.some((ip) => family(ip) === f && this.inCidr(ip, cidr) && !except.some((e) => this.inCidr(ip, e)))
+      r = { addr: { kind: 'cidr', cidr, except: [...except, ...podIps] }, candidates: pods.filter(inside), family: f }
     } else {
       const podOk = peer.podSelector ? this.pred(peer.podSelector) : () => true
       const nsPred = peer.namespaceSelector ? this.pred(peer.namespaceSelector) : undefined
@@ -148,7 +152,7 @@ class Context {
       const selected = pods.filter((p) =>
         either ? nsOk(p.namespace) || (p.namespace === policy.metadata.namespace && podOk(p.labels)) : nsOk(p.namespace) && podOk(p.labels),
       )
-      r = { addr: { kind: 'ips', ips: selected.map((p) => p.ip) }, candidates: selected }
+      r = { addr: { kind: 'ips', ips: selected.flatMap((p) => p.ips) }, candidates: selected }
     }
     this.peers.set(peer, r)
     return r
@@ -164,13 +168,13 @@ class Context {
     this.named = new Map()
   }
 
-  /** A named set of the node's table holding exactly these addresses (shared by every rule that needs it). */
-  setOf(ips: readonly string[]): string {
+  /** A named set of the node's table holding exactly these addresses, all of family `f` (shared by every rule that needs it). */
+  setOf(ips: readonly string[], f: 'ip' | 'ip6'): string {
     const known = this.named.get(ips)
     if (known) return known
     const key = ips.join(',')
     let name = this.sets.get(key)
-    if (!name) this.sets.set(key, (name = `a${this.sets.size}`))
+    if (!name) this.sets.set(key, (name = `${f === 'ip6' ? 'b' : 'a'}${this.sets.size}`))
     this.named.set(ips, name)
     return name
   }
@@ -185,21 +189,31 @@ class Context {
       for (const c of m.candidates) {
         const n = resolve(c)
         if (n === undefined) continue
+        const ips = c.ips.filter((ip) => !m.family || family(ip) === m.family)
         const list = r.get(n)
-        if (list) list.push(c.ip)
-        else r.set(n, [c.ip])
+        if (list) list.push(...ips)
+        else r.set(n, [...ips])
       }
       perPeer.set(key, r)
     }
     return r
   }
 
-  addrExpr(m: AddrMatch, field: 'saddr' | 'daddr'): string {
-    if (m.kind === 'any') return ''
-    if (m.kind === 'ips') return `ip ${field} @${this.setOf(m.ips)}`
+  /**
+   * The address matches of a rule, one per family it needs (a rule of each: `ip saddr` matches IPv4 packets only,
+   * `ip6 saddr` IPv6 ones); `''` matches both; none when a list holds no address at all.
+   */
+  addrExprs(m: AddrMatch, field: 'saddr' | 'daddr'): string[] {
+    if (m.kind === 'any') return ['']
+    if (m.kind === 'ips') {
+      const v4 = m.ips.filter((ip) => family(ip) === 'ip')
+      const v6 = m.ips.filter((ip) => family(ip) === 'ip6')
+      if (!v6.length) return v4.length ? [`ip ${field} @${this.setOf(m.ips, 'ip')}`] : []
+      return [...(v4.length ? [`ip ${field} @${this.setOf(v4, 'ip')}`] : []), `ip6 ${field} @${this.setOf(v6, 'ip6')}`]
+    }
     const f = family(m.cidr)
     const except = m.except.filter((e) => family(e) === f)
-    return `${f} ${field} ${m.cidr}${except.length ? ` ${f} ${field} != { ${except.join(', ')} }` : ''}`
+    return [`${f} ${field} ${m.cidr}${except.length ? ` ${f} ${field} != { ${except.join(', ')} }` : ''}`]
   }
 }
 
@@ -218,19 +232,21 @@ function chainRules(pod: PodInfo, dir: 'to' | 'from', policies: readonly Network
       const ports: readonly NetworkPolicyPort[] = rule.ports ?? []
       for (const m of matches) {
         if (m.addr.kind === 'ips' && m.addr.ips.length === 0) continue
-        // Lazily: a set is made only for a rule that is emitted.
-        const addr = (): string => cx.addrExpr(m.addr, remote)
+        // Lazily: a set is made only for a rule that is emitted; a rule per family the peer has addresses of.
+        const emit = (rest: string) => {
+          for (const a of cx.addrExprs(m.addr, remote)) out.push(`${a} ${rest}`.trim())
+        }
         if (ports.length === 0) {
-          out.push(`${addr()} ${verdict}`.trim())
+          emit(verdict)
           continue
         }
         for (const p of ports) {
           const proto = (p.protocol ?? 'TCP').toLowerCase()
           if (proto === 'udp' && bug.has('drop-udp-rules')) continue
-          if (p.port === undefined) out.push(`${addr()} meta l4proto ${proto} ${verdict}`.trim())
+          if (p.port === undefined) emit(`meta l4proto ${proto} ${verdict}`)
           else if (typeof p.port === 'number')
-            out.push(
-              `${addr()} meta l4proto ${proto} th dport ${p.endPort && !bug.has('ignore-end-port') ? `${p.port}-${p.endPort}` : p.port} ${verdict}`.trim(),
+            emit(
+              `meta l4proto ${proto} th dport ${p.endPort && !bug.has('ignore-end-port') ? `${p.port}-${p.endPort}` : p.port} ${verdict}`,
             )
           else {
             // Named port: resolved on the destination pod. Ingress: this pod. Egress: each selected pod.
@@ -240,11 +256,11 @@ function chainRules(pod: PodInfo, dir: 'to' | 'from', policies: readonly Network
                 ?.port
             if (dir === 'to') {
               const n = resolve(pod)
-              if (n !== undefined) out.push(`${addr()} meta l4proto ${proto} th dport ${n} ${verdict}`.trim())
+              if (n !== undefined) emit(`meta l4proto ${proto} th dport ${n} ${verdict}`)
             } else {
               const byPort = cx.portsOf(m, `${name}/${proto}`, resolve)
               for (const [n, ips] of byPort)
-                out.push(`${cx.addrExpr({ kind: 'ips', ips }, remote)} meta l4proto ${proto} th dport ${n} ${verdict}`)
+                for (const a of cx.addrExprs({ kind: 'ips', ips }, remote)) out.push(`${a} meta l4proto ${proto} th dport ${n} ${verdict}`)
             }
           }
         }
@@ -274,7 +290,15 @@ export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults:
   const planned = new Map(plan.pods.map((p) => [p.id, p]))
   const pods: PodInfo[] = state.pods.map((p) => {
     const pl = planned.get(podId(p))!
-    return { id: pl.id, namespace: p.namespace, labels: p.labels, ip: p.ip, ports: p.ports, node: pl.node!.ns, hostIf: pl.hostIf! }
+    return {
+      id: pl.id,
+      namespace: p.namespace,
+      labels: p.labels,
+      ips: p.ips ?? [p.ip],
+      ports: p.ports,
+      node: pl.node!.ns,
+      hostIf: pl.hostIf!,
+    }
   })
   const policies = state.policies.filter((p) => !skip.has(policyId(p)))
   const kinds = new Map(policies.map((pol) => [pol, isolates(pol, bug)]))
@@ -307,12 +331,15 @@ export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults:
       if (ingress.length) dispatch.in.push(`"${pod.hostIf}" : jump ${chainFor('in', chainRules(pod, 'to', ingress, cx))}`)
     }
     const sets = [...cx.sets].map(
-      ([key, name]) => `  set ${name} {\n    type ipv4_addr\n    elements = { ${key.split(',').join(', ')} }\n  }`,
+      ([key, name]) =>
+        `  set ${name} {\n    type ${name.startsWith('b') ? 'ipv6_addr' : 'ipv4_addr'}\n    elements = { ${key.split(',').join(', ')} }\n  }`,
     )
     const forward = [
       '  chain forward {',
       '    type filter hook forward priority 0; policy accept;',
       '    ct state established,related accept',
+      // The bug: rules compiled for IPv4 only (a CNI programming an `ip` table, not `inet`): IPv6 is never filtered.
+      ...(bug.has('ipv4-only') ? ['    meta nfproto ipv6 accept'] : []),
       // Egress of the sending pod first (its chain returns when allowed), then ingress of the receiving pod.
       ...(dispatch.out.length ? [`    iifname vmap { ${dispatch.out.join(', ')} }`] : []),
       ...(dispatch.in.length ? [`    oifname vmap { ${dispatch.in.join(', ')} }`] : []),

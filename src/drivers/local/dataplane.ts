@@ -84,8 +84,14 @@ export class LocalDataplane {
       }
     }
     if (this.has('stale-addresses')) {
-      const was = new Map(this.initial.pods.map((p) => [podId(p), p.ip]))
-      state = { ...state, pods: state.pods.map((p) => ({ ...p, ip: was.get(podId(p)) ?? p.ip })) }
+      const was = new Map(this.initial.pods.map((p) => [podId(p), p]))
+      state = {
+        ...state,
+        pods: state.pods.map((p) => {
+          const old = was.get(podId(p))
+          return old ? { ...p, ip: old.ip, ...(old.ips ? { ips: old.ips } : {}) } : p
+        }),
+      }
     }
     return state
   }

@@ -1,7 +1,7 @@
 // Why: the `local` driver: a "cluster" of network namespaces with an nftables dataplane, run for real.
 import pLimit from 'p-limit'
 import { InfraError } from '../../errors.js'
-import { type Target, podId } from '../../model/cluster.js'
+import { type IPFamily, type Pod, type Target, ipFamilyOf, podId } from '../../model/cluster.js'
 import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
@@ -14,6 +14,7 @@ import type { Faults } from './compile-nft.js'
 import { LocalDataplane } from './dataplane.js'
 import { allocateAddresses } from '../../scenario/addresses.js'
 import { DEFAULT_POD_CIDR } from '../../scenario/parse-cluster.js'
+import type { AgentCommand } from './agent-protocol.js'
 import { assertNever } from '../../util/assert-never.js'
 import { sleep } from '../../util/sleep.js'
 import { type Exec, defaultExec, execOrThrow } from '../exec.js'
@@ -23,6 +24,7 @@ import { localScenarioUnsupported } from './supports.js'
 import {
   type EndpointPlan,
   GATEWAY,
+  GATEWAY6,
   type TopologyPlan,
   buildTopology,
   checkPlan,
@@ -81,7 +83,7 @@ export class LocalDriver implements Driver {
     this.plan = plan
     this.current = initialState(scenario)
     this.scenario = scenario
-    for (const e of [...scenario.pods, ...scenario.externals]) this.used.add(e.ip)
+    for (const e of [...scenario.pods, ...scenario.externals]) for (const ip of e.ips ?? [e.ip]) this.used.add(ip)
     const t0 = Date.now()
     await buildTopology(plan, this.exec, { podSides: false })
     const tLinks = Date.now()
@@ -106,9 +108,7 @@ export class LocalDriver implements Driver {
     await Promise.all([...this.processes.values()].map((a) => a.started(60000)))
     const limit = pLimit(64)
     this.servePorts = servePorts
-    await Promise.all(
-      [...plan.pods, ...plan.externals].map((e) => limit(() => this.startAgent(e, e.node ? { ip: e.ip, gateway: GATEWAY } : undefined))),
-    )
+    await Promise.all([...plan.pods, ...plan.externals].map((e) => limit(() => this.startAgent(e, e.node ? e.ips : undefined))))
     this.opts.log?.(
       `topology up (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${secs(Date.now() - t0)} (links ${secs(tLinks - t0)}, dataplane ${secs(tDataplane - tLinks)}, agents ${secs(Date.now() - tDataplane)})`,
     )
@@ -128,12 +128,33 @@ export class LocalDriver implements Driver {
     )
   }
 
-  /** Has the agent of a pod's node (or of the externals) serve it (after setting up a new pod's side of its link). */
-  private async startAgent(e: EndpointPlan, setup?: { ip: string; gateway: string }): Promise<void> {
+  /**
+   * Has the agent of a pod's node (or of the externals) serve it on each family it has an address of, after
+   * setting up a new pod's side of its link with `setupIps` (pods only).
+   */
+  private async startAgent(e: EndpointPlan, setupIps?: readonly string[], ips: readonly string[] = e.ips): Promise<void> {
     const agent = this.processes.get(e.node?.ns ?? this.plan!.fabricNs)
     if (!agent) throw new InfraError(`no agent process for ${e.id}`)
     const listen = this.servePorts(e.id)
-    await agent.send({ cmd: 'serve', identity: e.id, netns: `/run/netns/${e.ns}`, listen, ...(setup ? { setup } : {}) }, 15000)
+    const families = [...new Set(ips.map(ipFamilyOf))]
+    const of = (f: IPFamily) => setupIps?.find((ip) => ipFamilyOf(ip) === f)
+    const [ip, ip6] = [of('IPv4'), of('IPv6')]
+    const setup: NonNullable<Extract<AgentCommand, { cmd: 'serve' }>['setup']> = {
+      gateway: GATEWAY,
+      ...(ip ? { ip } : {}),
+      ...(ip6 ? { ip6, gateway6: GATEWAY6 } : {}),
+    }
+    await agent.send(
+      {
+        cmd: 'serve',
+        identity: e.id,
+        netns: `/run/netns/${e.ns}`,
+        listen,
+        ...(families.includes('IPv6') ? { families } : {}),
+        ...(setupIps ? { setup } : {}),
+      },
+      15000,
+    )
     this.agents.set(e.id, agent)
   }
 
@@ -177,8 +198,11 @@ export class LocalDriver implements Driver {
       case 'restart-node': {
         const plan = this.plan
         const nodes = dp.nodes(action.node).map((ns) => plan.nodes.find((n) => n.ns === ns)!)
-        const ipOf = (p: EndpointPlan) => this.current!.pods.find((x) => podId(x) === p.id)?.ip ?? p.ip
-        await Promise.all(nodes.map((n) => restartNodeLinks(plan, n, this.exec, action.downForMs, ipOf, signal)))
+        const ipsOf = (p: EndpointPlan) => {
+          const pod = this.current!.pods.find((x) => podId(x) === p.id)
+          return pod ? addressesOf(pod) : p.ips
+        }
+        await Promise.all(nodes.map((n) => restartNodeLinks(plan, n, this.exec, action.downForMs, ipsOf, signal)))
         return
       }
       case 'recreate-pod':
@@ -194,8 +218,15 @@ export class LocalDriver implements Driver {
     const p = plan.pods.find((x) => x.id === id)
     const pod = this.current!.pods.find((x) => podId(x) === id)
     if (!p || !pod) throw new InfraError(`no pod ${id}`)
-    const [newIp] = allocateAddresses(this.scenario?.podCIDR ?? DEFAULT_POD_CIDR, 1, this.used)
-    this.used.add(newIp)
+    // A new address of each family the pod has, from that family's pod CIDR.
+    const cidrs = this.scenario?.podCIDRs ?? [this.scenario?.podCIDR ?? DEFAULT_POD_CIDR]
+    const oldIps = addressesOf(pod)
+    const newIps = oldIps.map((old) => {
+      const cidr = cidrs.find((c) => ipFamilyOf(c) === ipFamilyOf(old)) ?? cidrs[0]
+      const [ip] = allocateAddresses(cidr, 1, this.used)
+      this.used.add(ip)
+      return ip
+    })
     this.recreating.add(id)
     try {
       // Its sockets closed first: they would keep the old namespace alive.
@@ -204,9 +235,10 @@ export class LocalDriver implements Driver {
       // Delete the veth from the node's side first: a namespace's deletion frees its links only lazily.
       await execOrThrow(this.exec, ['ip', '-n', p.node!.ns, 'link', 'del', p.hostIf!])
       await execOrThrow(this.exec, ['ip', 'netns', 'del', p.ns])
-      await rebuildPod(plan, p, pod.ip, newIp, this.exec)
-      this.current = { ...this.current!, pods: this.current!.pods.map((x) => (x === pod ? { ...x, ip: newIp } : x)) }
-      await this.startAgent(p)
+      await rebuildPod(plan, p, oldIps, newIps, this.exec)
+      const moved: Pod = { ...pod, ip: newIps[0], ...(pod.ips ? { ips: newIps } : {}) }
+      this.current = { ...this.current!, pods: this.current!.pods.map((x) => (x === pod ? moved : x)) }
+      await this.startAgent(p, undefined, newIps)
     } finally {
       this.recreating.delete(id)
     }
@@ -254,6 +286,11 @@ export class LocalDriver implements Driver {
       this.claimed = false
     }
   }
+}
+
+/** Every address of a pod, primary first. */
+function addressesOf(p: Pod): readonly string[] {
+  return p.ips ?? [p.ip]
 }
 
 function secs(ms: number): string {

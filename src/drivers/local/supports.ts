@@ -1,6 +1,6 @@
 // Why: what the local driver can never run, known from the scenario alone, so the runner reports it `unsupported`
 // before creating anything instead of failing mid-run (or stopping the run) when the topology is built.
-import ipaddr from 'ipaddr.js'
+import { ipFamilyOf } from '../../model/cluster.js'
 import type { Scenario } from '../../model/scenario.js'
 import { DEFAULT_POD_CIDR } from '../../scenario/parse-cluster.js'
 import { chaosNodeRefs } from '../driver.js'
@@ -10,9 +10,14 @@ const MAX_NODES = 250
 
 /** Why the local driver with `nodeCount` nodes cannot run `s`, or undefined. */
 export function localScenarioUnsupported(s: Scenario, nodeCount: number): string | undefined {
-  const v6 = [...s.pods.map((p) => p.ip), ...s.externals.map((e) => e.ip)].filter((ip) => ipaddr.parse(ip).kind() === 'ipv6')
-  if (v6.length || ipaddr.parseCIDR(s.podCIDR ?? DEFAULT_POD_CIDR)[0].kind() === 'ipv6')
-    return `the local driver supports IPv4 only (IPv6: ${v6.length ? v6.join(', ') : s.podCIDR}); use the kind or kube driver`
+  // Both families run here (IPv6 routed like IPv4); only a scenario without declared families that mixes them (its
+  // cells carry no family, so a pod of one would be probed towards an address of the other) cannot run.
+  if (!s.ipFamilies) {
+    const all = [...s.pods, ...s.externals].flatMap((e) => e.ips ?? [e.ip])
+    const families = new Set([...all, s.podCIDR ?? DEFAULT_POD_CIDR].map(ipFamilyOf))
+    if (families.size > 1)
+      return `the scenario mixes IPv4 and IPv6 addresses without declaring ipFamilies (${all.filter((ip) => ipFamilyOf(ip) !== ipFamilyOf(s.podCIDR ?? DEFAULT_POD_CIDR)).join(', ')}); declare ipFamilies: [IPv4, IPv6]`
+  }
   // The nodes `planTopology` creates: node-1..node-N, then every node a pod is pinned to.
   const nodes = new Set(Array.from({ length: nodeCount }, (_, i) => `node-${i + 1}`))
   for (const p of s.pods) if (p.node) nodes.add(p.node)

@@ -1,7 +1,6 @@
 // Why: lay out a scenario as Linux network namespaces in Calico's routed model: one per pod, one per node
 // (its pods' router, where their policy chains live), one per external host, and a bridge fabric.
 import pLimit from 'p-limit'
-import ipaddr from 'ipaddr.js'
 import { InfraError } from '../../errors.js'
 import { podId } from '../../model/cluster.js'
 import type { Scenario } from '../../model/scenario.js'
@@ -11,7 +10,15 @@ import { sleep } from '../../util/sleep.js'
 
 /** Every pod's default gateway, on the node side of its veth (Calico's link-local next hop). */
 export const GATEWAY = '169.254.1.1'
+/**
+ * Every pod's IPv6 default gateway: the link-local address Calico's host-side veths carry (their MAC is
+ * ee:ee:ee:ee:ee:ee, so the EUI-64 link-local is fe80::ecee:eeff:feee:eeee; `ip -6 route` in a Calico pod shows
+ * `default via fe80::ecee:eeff:feee:eeee dev eth0`). Set explicitly here, without duplicate address detection.
+ */
+export const GATEWAY6 = 'fe80::ecee:eeff:feee:eeee'
 const FABRIC_NET = '169.254.200'
+/** Nodes' IPv6 addresses on the fabric: link-local (fe80::c8:<n>), so no pod or external can ever collide with them. */
+const fabricIp6 = (index: number) => `fe80::c8:${(index + 1).toString(16)}`
 
 /** A node: its namespace and its address on the fabric. */
 export interface NodePlan {
@@ -19,13 +26,18 @@ export interface NodePlan {
   readonly index: number
   readonly ns: string
   readonly fabricIp: string
+  /** Its IPv6 next hop on the fabric (link-local). */
+  readonly fabricIp6: string
 }
 
-/** A pod or external: its id, namespace and address. */
+/** A pod or external: its id, namespace and addresses. */
 export interface EndpointPlan {
   readonly id: string
   readonly ns: string
+  /** The primary address. */
   readonly ip: string
+  /** Every address, one per family, `ip` first. */
+  readonly ips: readonly string[]
   /** For pods: the node and the node-side interface (where its policy chains hook). */
   readonly node?: NodePlan
   readonly hostIf?: string
@@ -38,6 +50,8 @@ export interface TopologyPlan {
   readonly nodes: readonly NodePlan[]
   readonly pods: readonly EndpointPlan[]
   readonly externals: readonly EndpointPlan[]
+  /** Some endpoint has an IPv6 address: the fabric and the nodes carry IPv6 too. */
+  readonly v6: boolean
 }
 
 /** Pure: where everything goes. Pods pinned with `node:` go there; the rest are spread over `nodeCount` nodes. */
@@ -45,25 +59,36 @@ export function planTopology(s: Scenario, sid: string, nodeCount: number): Topol
   const names: string[] = []
   for (let i = 1; i <= nodeCount; i++) names.push(`node-${i}`)
   for (const p of s.pods) if (p.node && !names.includes(p.node)) names.push(p.node)
-  const nodes = names.map((name, index) => ({ name, index, ns: nsName.node(sid, index), fabricIp: `${FABRIC_NET}.${index + 1}` }))
+  const nodes = names.map((name, index) => ({
+    name,
+    index,
+    ns: nsName.node(sid, index),
+    fabricIp: `${FABRIC_NET}.${index + 1}`,
+    fabricIp6: fabricIp6(index),
+  }))
   let rr = 0
   const pods = s.pods.map((p, i) => {
     const node = p.node ? nodes.find((n) => n.name === p.node)! : nodes[rr++ % nodeCount]
-    return { id: podId(p), ns: nsName.pod(sid, i), ip: p.ip, node, hostIf: `vp${i}` }
+    return { id: podId(p), ns: nsName.pod(sid, i), ip: p.ip, ips: p.ips ?? [p.ip], node, hostIf: `vp${i}` }
   })
-  const externals = s.externals.map((e, i) => ({ id: e.name, ns: nsName.external(sid, i), ip: e.ip }))
-  return { sid, fabricNs: nsName.fabric(sid), nodes, pods, externals }
+  const externals = s.externals.map((e, i) => ({ id: e.name, ns: nsName.external(sid, i), ip: e.ip, ips: e.ips ?? [e.ip] }))
+  const v6 = [...pods, ...externals].some((e) => e.ips.some(isV6))
+  return { sid, fabricNs: nsName.fabric(sid), nodes, pods, externals, v6 }
 }
 
 /** Throws when the local driver cannot lay this scenario out. */
 export function checkPlan(plan: TopologyPlan): void {
-  const v6 = [...plan.pods, ...plan.externals].filter((e) => ipaddr.parse(e.ip).kind() === 'ipv6')
-  if (v6.length)
-    throw new InfraError(`the local driver supports IPv4 addresses only (${v6.map((e) => `${e.id} ${e.ip}`).join(', ')})`, {
-      hint: 'use the kind or kube driver for IPv6 scenarios',
-    })
   if (plan.nodes.length > 250) throw new InfraError('the local driver supports at most 250 nodes')
 }
+
+const isV6 = (ip: string) => ip.includes(':')
+/** A host route: /32 or /128. */
+const host = (ip: string) => `${ip}/${isV6(ip) ? 128 : 32}`
+/** The next hop of a node on the fabric for an address's family. */
+const via = (node: NodePlan, ip: string) => (isV6(ip) ? node.fabricIp6 : node.fabricIp)
+
+/** The addresses of the pod `p` now (a recreated pod has new ones). */
+export type AddressesOf = (p: EndpointPlan) => readonly string[]
 
 async function batch(exec: Exec, ns: string | undefined, lines: string[]): Promise<void> {
   await execOrThrow(exec, ['ip', ...(ns ? ['-n', ns] : []), '-batch', '-'], { input: lines.join('\n') + '\n' })
@@ -78,34 +103,48 @@ function planNamespaces(plan: TopologyPlan): string[] {
   return [plan.fabricNs, ...plan.nodes.map((n) => n.ns), ...plan.pods.map((p) => p.ns), ...plan.externals.map((e) => e.ns)]
 }
 
-/** A node's routes: its own pods on their host veths, other nodes' pods via the fabric, externals on the fabric. */
-function nodeRouteLines(plan: TopologyPlan, node: NodePlan, ipOf: (p: EndpointPlan) => string = (p) => p.ip): string[] {
+/**
+ * A node's routes: its own pods on their host veths, other nodes' pods via the fabric, externals on the fabric
+ * (IPv6 like IPv4: /128 host routes, the other node's link-local fabric address as next hop).
+ */
+function nodeRouteLines(plan: TopologyPlan, node: NodePlan, ipsOf: AddressesOf = (p) => p.ips): string[] {
   return [
-    ...plan.pods.map((p) =>
-      p.node === node ? `route replace ${ipOf(p)}/32 dev ${p.hostIf}` : `route replace ${ipOf(p)}/32 via ${p.node!.fabricIp} dev fab0`,
+    ...plan.pods.flatMap((p) =>
+      ipsOf(p).map((ip) =>
+        p.node === node ? `route replace ${host(ip)} dev ${p.hostIf}` : `route replace ${host(ip)} via ${via(p.node!, ip)} dev fab0`,
+      ),
     ),
-    ...plan.externals.map((e) => `route replace ${e.ip}/32 dev fab0`),
+    ...plan.externals.flatMap((e) => e.ips.map((ip) => `route replace ${host(ip)} dev fab0`)),
   ]
 }
 
-/** Inside a pod's namespace: loopback, eth0 with the pod address, the route to the node. */
-function podLines(ip: string): string[] {
+/**
+ * Inside a pod's namespace: loopback, eth0 with the pod's addresses, the routes to the node. IPv6 addresses skip
+ * duplicate address detection (`nodad`): a tentative address cannot be used, and the first round would be lost.
+ */
+function podLines(ips: readonly string[]): string[] {
+  const v4 = ips.filter((ip) => !isV6(ip))
+  const v6 = ips.filter(isV6)
   return [
     'link set lo up',
     'link set eth0 up',
-    `addr add ${ip}/32 dev eth0`,
-    `route add ${GATEWAY} dev eth0 scope link`,
-    `route add default via ${GATEWAY} dev eth0`,
+    ...v4.flatMap((ip) => [
+      `addr add ${ip}/32 dev eth0`,
+      `route add ${GATEWAY} dev eth0 scope link`,
+      `route add default via ${GATEWAY} dev eth0`,
+    ]),
+    ...v6.flatMap((ip) => [`addr add ${ip}/128 dev eth0 nodad`, `route add default via ${GATEWAY6} dev eth0`]),
   ]
 }
 
 /** The node side of a pod's veth pair (created into the pod's namespace). */
-function podVethLines(p: EndpointPlan, ip: string): string[] {
+function podVethLines(p: EndpointPlan, ips: readonly string[]): string[] {
   return [
     `link add ${p.hostIf} type veth peer name eth0 netns ${p.ns}`,
     `link set ${p.hostIf} up`,
     `addr add ${GATEWAY}/32 dev ${p.hostIf}`,
-    `route replace ${ip}/32 dev ${p.hostIf}`,
+    ...(ips.some(isV6) ? [`addr add ${GATEWAY6}/64 dev ${p.hostIf} nodad`] : []),
+    ...ips.map((ip) => `route replace ${host(ip)} dev ${p.hostIf}`),
   ]
 }
 
@@ -115,7 +154,7 @@ export async function restartNodeLinks(
   node: NodePlan,
   exec: Exec,
   downForMs: number,
-  ipOf: (p: EndpointPlan) => string,
+  ipsOf: AddressesOf,
   signal: AbortSignal,
 ): Promise<void> {
   const links = ['fab0', ...plan.pods.filter((p) => p.node === node).map((p) => p.hostIf!)]
@@ -128,22 +167,30 @@ export async function restartNodeLinks(
   await batch(exec, node.ns, [
     ...links.map((l) => `link set ${l} up`),
     `addr replace ${node.fabricIp}/24 dev fab0`,
-    ...nodeRouteLines(plan, node, ipOf),
+    ...(plan.v6 ? [`addr replace ${node.fabricIp6}/64 dev fab0 nodad`] : []),
+    ...plan.pods.filter((p) => p.node === node && ipsOf(p).some(isV6)).map((p) => `addr replace ${GATEWAY6}/64 dev ${p.hostIf!} nodad`),
+    ...nodeRouteLines(plan, node, ipsOf),
   ])
 }
 
-/** Rebuilds a pod's namespace with a new address (its old namespace must be gone) and moves every route to it. */
-export async function rebuildPod(plan: TopologyPlan, p: EndpointPlan, oldIp: string, newIp: string, exec: Exec): Promise<void> {
+/** Rebuilds a pod's namespace with new addresses (its old namespace must be gone) and moves every route to them. */
+export async function rebuildPod(
+  plan: TopologyPlan,
+  p: EndpointPlan,
+  oldIps: readonly string[],
+  newIps: readonly string[],
+  exec: Exec,
+): Promise<void> {
   await batch(exec, undefined, [`netns add ${p.ns}`])
-  await batch(exec, p.node!.ns, podVethLines(p, newIp))
-  await batch(exec, p.ns, podLines(newIp))
+  await batch(exec, p.node!.ns, podVethLines(p, newIps))
+  await batch(exec, p.ns, podLines(newIps))
+  const moved = (dev: string) => [
+    ...oldIps.map((ip) => `route del ${host(ip)}`),
+    ...newIps.map((ip) => `route replace ${host(ip)} via ${via(p.node!, ip)} dev ${dev}`),
+  ]
   await Promise.all([
-    ...plan.nodes
-      .filter((n) => n !== p.node)
-      .map((n) => batch(exec, n.ns, [`route del ${oldIp}/32`, `route replace ${newIp}/32 via ${p.node!.fabricIp} dev fab0`])),
-    ...plan.externals.map((e) =>
-      batch(exec, e.ns, [`route del ${oldIp}/32`, `route replace ${newIp}/32 via ${p.node!.fabricIp} dev eth0`]),
-    ),
+    ...plan.nodes.filter((n) => n !== p.node).map((n) => batch(exec, n.ns, moved('fab0'))),
+    ...plan.externals.map((e) => batch(exec, e.ns, moved('eth0'))),
   ])
 }
 
@@ -160,6 +207,7 @@ export async function buildTopology(plan: TopologyPlan, exec: Exec, opts: { podS
   )
   const limit = pLimit(8)
   const noRp = ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']
+  const v6 = plan.v6
 
   // The fabric: a bridge; nodes and externals plug into it.
   await batch(exec, plan.fabricNs, ['link set lo up', 'link add br0 type bridge', 'link set br0 up'])
@@ -172,10 +220,11 @@ export async function buildTopology(plan: TopologyPlan, exec: Exec, opts: { podS
           `link add fab0 type veth peer name f${node.index} netns ${plan.fabricNs}`,
           'link set fab0 up',
           `addr add ${node.fabricIp}/24 dev fab0`,
+          ...(v6 ? [`addr add ${node.fabricIp6}/64 dev fab0 nodad`] : []),
         ]
-        for (const p of plan.pods) if (p.node === node) lines.push(...podVethLines(p, p.ip))
+        for (const p of plan.pods) if (p.node === node) lines.push(...podVethLines(p, p.ips))
         await batch(exec, node.ns, [...lines, ...nodeRouteLines(plan, node)])
-        await sysctl(exec, node.ns, ['net.ipv4.ip_forward=1', ...noRp])
+        await sysctl(exec, node.ns, ['net.ipv4.ip_forward=1', ...noRp, ...(v6 ? ['net.ipv6.conf.all.forwarding=1'] : [])])
       }),
     ),
   )
@@ -188,15 +237,15 @@ export async function buildTopology(plan: TopologyPlan, exec: Exec, opts: { podS
     ]),
   ])
   await Promise.all([
-    ...(opts.podSides === false ? [] : plan.pods.map((p) => limit(() => batch(exec, p.ns, podLines(p.ip))))),
+    ...(opts.podSides === false ? [] : plan.pods.map((p) => limit(() => batch(exec, p.ns, podLines(p.ips))))),
     ...plan.externals.map((e) =>
       limit(async () => {
         await batch(exec, e.ns, [
           'link set lo up',
           'link set eth0 up',
-          `addr add ${e.ip}/32 dev eth0`,
+          ...e.ips.map((ip) => (isV6(ip) ? `addr add ${ip}/128 dev eth0 nodad` : `addr add ${ip}/32 dev eth0`)),
           `route add ${FABRIC_NET}.0/24 dev eth0`,
-          ...plan.pods.map((p) => `route add ${p.ip}/32 via ${p.node!.fabricIp} dev eth0`),
+          ...plan.pods.flatMap((p) => p.ips.map((ip) => `route add ${host(ip)} via ${via(p.node!, ip)} dev eth0`)),
         ])
         await sysctl(exec, e.ns, noRp)
       }),

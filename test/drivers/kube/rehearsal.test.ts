@@ -8,7 +8,7 @@ import t from 'tap'
 import { cannotRunLocal } from '../../helpers/can-run.js'
 import { execa } from 'execa'
 import { join } from 'node:path'
-import { CALICO_POD_SUBNET } from '../../../src/drivers/kind/config.js'
+import { CALICO_POD_SUBNET, CALICO_POD_SUBNET_V6 } from '../../../src/drivers/kind/config.js'
 import { KubeDriver } from '../../../src/drivers/kube/index.js'
 import { runScenarios } from '../../../src/runner/run.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
@@ -71,7 +71,8 @@ t.test(
           runId: 'rehearsal',
           createdByUs: true,
           nodes: api.nodes(),
-          requestIpsIn: POD_SUBNET,
+          // Dual-stack scenarios ask for both addresses, as on a kind cluster made with --ip-family dual.
+          requestIpsIn: [POD_SUBNET, CALICO_POD_SUBNET_V6],
           podReadyTimeoutMs: 60000,
         })
         const down = driver.down.bind(driver)

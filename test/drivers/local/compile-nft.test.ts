@@ -115,3 +115,34 @@ t.test('each fault mode changes the rules the way its bug class does', async (t)
   )
   t.equal(node(1, { modes: [] }), node(1, {}), 'no mode, no change')
 })
+
+t.test('dual-stack: a rule per family (ip and ip6 sets), ipBlocks by their family; ipv4-only leaves IPv6 unfiltered', async (t) => {
+  const [d] = loadScenarios(['scenarios/dual-stack/external-range.yaml'])
+  const dplan = planTopology(d, 'abcdef', 1)
+  const node = (modes: Parameters<typeof compileRulesets>[2] = {}) =>
+    compileRulesets(stepStates(d)[1], dplan, modes).get(dplan.nodes[0].ns)!
+  const script = node()
+  t.match(script, /ip saddr 198\.51\.100\.0\/24 ip saddr != \{ 198\.51\.100\.128\/25 \} accept/, 'the IPv4 range with its except')
+  t.match(script, /ip6 saddr 2001:db8::\/32 ip6 saddr != \{ 2001:db8:bad::\/48 \} accept/, 'the IPv6 range with its except')
+  t.notMatch(script, /meta nfproto ipv6 accept/)
+  const both = compileRulesets(stepStates(d)[0], dplan).get(dplan.nodes[0].ns)!
+  t.notMatch(both, /vmap/, 'baseline: nothing isolated')
+  const [sel] = loadScenarios(['scenarios/dual-stack/default-deny.yaml'])
+  const splan = planTopology(sel, 'abcdef', 1)
+  const s3 = compileRulesets(stepStates(sel)[2], splan).get(splan.nodes[0].ns)!
+  const v4 = /ip saddr @(a\d+) meta l4proto tcp th dport 80 accept/.exec(s3)
+  const v6 = /ip6 saddr @(b\d+) meta l4proto tcp th dport 80 accept/.exec(s3)
+  t.ok(v4 && v6, 'a pod-selector peer becomes one rule per family')
+  t.match(s3, new RegExp(`set ${v6?.[1]} \\{\\s+type ipv6_addr\\s+elements = \\{ fd00:10:244::a \\}`), 'IPv6 peers are an ipv6_addr set')
+  t.match(
+    node({ modes: ['ipv4-only'] }),
+    /ct state established,related accept\n\s+meta nfproto ipv6 accept/,
+    'ipv4-only: IPv6 never filtered',
+  )
+  if (process.getuid?.() === 0) {
+    for (const text of [script, s3, node({ modes: ['ipv4-only'] })]) {
+      const r = await execa('nft', ['-c', '-f', '-'], { input: text, reject: false })
+      t.equal(r.exitCode, 0, r.stderr)
+    }
+  }
+})

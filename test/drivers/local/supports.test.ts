@@ -1,4 +1,4 @@
-// What the local driver can never run is known from the scenario: IPv6, chaos on nodes it does not have.
+// What the local driver can never run is known from the scenario: mixed families undeclared, chaos on nodes it does not have.
 import t from 'tap'
 import type { Scenario } from '../../../src/model/scenario.js'
 import { parseScenario } from '../../../src/scenario/parse.js'
@@ -13,13 +13,23 @@ function scenario(text: string): Scenario {
 const chaosOn = (node: string, pinned = '') =>
   scenario(`name: s\nnamespaces: {x: {pods: {a: {${pinned}}}}}\nsteps: [{name: one, chaos: [{action: restart-node, node: ${node}}]}]\n`)
 
-t.test('IPv6 scenarios are unsupported, IPv4 ones are not', async (t) => {
+t.test('IPv4, IPv6 and dual-stack scenarios run; only undeclared mixed families are unsupported', async (t) => {
   const d = new LocalDriver({ nodes: 2 })
-  t.match(
+  t.equal(
     d.scenarioUnsupported(scenario('name: s\npodCIDR: fd00::/64\nnamespaces: {x: {pods: {a: {}}}}\nsteps: [{name: one}]\n')),
-    /IPv4 only .*fd00::a/,
+    undefined,
   )
   t.equal(d.scenarioUnsupported(scenario('name: s\nnamespaces: {x: {pods: {a: {}}}}\nsteps: [{name: one}]\n')), undefined)
+  t.equal(
+    d.scenarioUnsupported(scenario('name: s\nipFamilies: [IPv4, IPv6]\nnamespaces: {x: {pods: {a: {}}}}\nsteps: [{name: one}]\n')),
+    undefined,
+  )
+  t.match(
+    d.scenarioUnsupported(
+      scenario('name: s\nnamespaces: {x: {pods: {a: {}}}}\nexternals: {e: {ip: "2001:db8::1"}}\nsteps: [{name: one}]\n'),
+    ),
+    /mixes IPv4 and IPv6 addresses without declaring ipFamilies \(2001:db8::1\)/,
+  )
 })
 
 t.test('chaos on a node the local cluster does not have is unsupported (it would fail mid-run)', async (t) => {
