@@ -3,3 +3,4 @@ export { compile, effectivePolicyTypes, type Endpoint, type Model } from './comp
 export { predict, predictModel, type Verdict } from './predict.js'
 export { explainCell, describePeer, describeSelector, type Explanation, type DirectionDecision, type RuleRef } from './explain.js'
 export { matchesSelector } from './selectors.js'
+export type { TierDecision, TierHit } from './tiers.js'
