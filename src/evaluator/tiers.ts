@@ -3,7 +3,7 @@
 // rest of the tier), then NetworkPolicy if it isolates the pod, then the Baseline tier, then allowed. Compiled into
 // bitsets like the NetworkPolicy path, so prediction stays O(pods x targets) set operations. Further tiers (Calico's)
 // slot in as more ordered lists before or after the NetworkPolicy tier.
-import type { Target } from '../model/cluster.js'
+import type { ContainerPort, Labels, Target } from '../model/cluster.js'
 import {
   type Tier,
   type TierAction,
@@ -16,9 +16,18 @@ import {
 } from '../model/cluster-policy.js'
 import type { ClusterState } from '../model/state.js'
 import { Bitset } from './bitset.js'
-import type { Endpoint } from './compile.js'
-import { compileIPBlock, matchIPBlock } from './ip.js'
+import { type Address, compileIPBlock, matchIPBlock } from './ip.js'
 import { matchesSelector } from './selectors.js'
+
+/** What the tiers read of an endpoint (compile.ts's `Endpoint`; restated here so the two files do not import each other). */
+interface Endpoint {
+  readonly index: number
+  readonly kind: 'pod' | 'external'
+  readonly namespace?: string
+  readonly labels: Labels
+  readonly address: Address | undefined
+  readonly ports: readonly ContainerPort[]
+}
 
 /** A rule with the endpoints each of its peers selects. */
 export interface CompiledTierRule {
