@@ -318,7 +318,10 @@ Examples:
         makeDriver = () => new KindDriver(o, kind)
       } else if (kubeApi) {
         const api = kubeApi
-        makeDriver = () => new KubeDriver({ api, runId: labelId, createdByUs: false, allowExisting: !!flags.allowExistingCluster, log })
+        // Which cluster policy kinds the cluster serves (their CRDs are installed), asked once for the run.
+        const clusterPolicyKinds = (await api.servedClusterPolicyKinds?.().catch(() => undefined)) ?? []
+        makeDriver = () =>
+          new KubeDriver({ api, runId: labelId, createdByUs: false, allowExisting: !!flags.allowExistingCluster, log, clusterPolicyKinds })
       } else makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, log: (l) => progress.log(l, s) })
       // What the driver said of itself once up, over what was known before (why it was chosen stays).
       let upInfo: DriverInfo | undefined

@@ -6,6 +6,7 @@ import type { Target } from '../../model/cluster.js'
 import { type Driver, type DriverInfo, type InfraChaos, type ProbeConnection, type RawOutcome, chaosNodeRefs } from '../driver.js'
 import type { Exec } from '../exec.js'
 import type { KubeApi } from '../kube/api.js'
+import { calicoClusterPolicyKinds, clusterPolicyUnsupported } from '../cluster-policy-support.js'
 import { KubeDriver } from '../kube/index.js'
 import { type KindOptions, type UpResult, context, down, up } from './cluster.js'
 import { EnvironmentError, InfraError, UsageError } from '../../errors.js'
@@ -82,6 +83,7 @@ export class KindDriver implements Driver {
       log: this.o.log,
       info: { name: 'kind', cni: this.info.cni },
       requestIpsIn: CALICO_POD_SUBNET,
+      clusterPolicyKinds: calicoClusterPolicyKinds(this.o.calicoVersion),
     })
     await this.kube.up(scenario, signal)
     this.info = {
@@ -118,6 +120,10 @@ export class KindDriver implements Driver {
   }
   /** `node-N` (pinned pods, chaos) beyond the cluster's `--workers`: kind names them `<cluster>-workerN` (config.ts). */
   scenarioUnsupported(scenario: Scenario): string | undefined {
+    // Known before the cluster exists: what the pinned Calico implements of the network-policy-api.
+    const kinds = calicoClusterPolicyKinds(this.o.calicoVersion)
+    const policies = clusterPolicyUnsupported(scenario, kinds, `Calico ${this.o.calicoVersion}`)
+    if (policies) return policies
     const refs = [...new Set([...scenario.pods.flatMap((p) => (p.node ? [p.node] : [])), ...chaosNodeRefs(scenario)])]
     const missing = refs.filter((r) => /^node-\d+$/.test(r) && Number(r.slice(5)) > this.o.workers)
     if (missing.length) return `this kind cluster has ${this.o.workers} workers (--workers); the scenario names ${missing.join(', ')}`

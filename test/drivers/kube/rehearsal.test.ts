@@ -73,6 +73,7 @@ t.test(
           nodes: api.nodes(),
           requestIpsIn: POD_SUBNET,
           podReadyTimeoutMs: 60000,
+          clusterPolicyKinds: ['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'],
         })
         const down = driver.down.bind(driver)
         // The fake's node side goes with the driver, whatever happened to the scenario.
