@@ -52,3 +52,14 @@ export function calicoClusterPolicyKinds(version: string): ClusterPolicyKind[] {
   if (minor === 29) return ['AdminNetworkPolicy']
   return []
 }
+
+/** `policy.networking.k8s.io/v1alpha1 (AdminNetworkPolicy, BaselineAdminNetworkPolicy)`, or `none`: for the report's versions. */
+export function clusterPolicyApi(kinds: readonly ClusterPolicyKind[]): string {
+  if (kinds.length === 0) return 'none'
+  const v2 = kinds.filter((k) => k === 'ClusterNetworkPolicy')
+  const v1 = kinds.filter((k) => k !== 'ClusterNetworkPolicy')
+  return [
+    ...(v2.length ? [`policy.networking.k8s.io/v1alpha2 (${v2.join(', ')})`] : []),
+    ...(v1.length ? [`policy.networking.k8s.io/v1alpha1 (${v1.join(', ')})`] : []),
+  ].join('; ')
+}

@@ -1,7 +1,12 @@
 // Which cluster policy kinds a cluster serves, and what is unsupported: by Calico version (kind), discovery (kube),
 // everything but the experimental peers (local); and cluster policies reach the API through the generic object path.
 import t from 'tap'
-import { calicoClusterPolicyKinds, clusterPolicyKindsUsed, clusterPolicyUnsupported } from '../../src/drivers/cluster-policy-support.js'
+import {
+  calicoClusterPolicyKinds,
+  clusterPolicyApi,
+  clusterPolicyKindsUsed,
+  clusterPolicyUnsupported,
+} from '../../src/drivers/cluster-policy-support.js'
 import { sendAction } from '../../src/drivers/kube/apply.js'
 import { RunNamespaces } from '../../src/drivers/kube/namespaces.js'
 import { LocalDriver } from '../../src/drivers/local/index.js'
@@ -29,6 +34,12 @@ t.test('Calico releases: v1alpha1 kinds on 3.29-3.31 (BANP from 3.30), ClusterNe
   t.same(calicoClusterPolicyKinds('v3.31.7'), ['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'])
   t.same(calicoClusterPolicyKinds('v3.32.0'), ['ClusterNetworkPolicy'])
   t.same(calicoClusterPolicyKinds('nonsense'), [])
+  t.equal(
+    clusterPolicyApi(calicoClusterPolicyKinds('v3.30.7')),
+    'policy.networking.k8s.io/v1alpha1 (AdminNetworkPolicy, BaselineAdminNetworkPolicy)',
+  )
+  t.equal(clusterPolicyApi(calicoClusterPolicyKinds('v3.32.1')), 'policy.networking.k8s.io/v1alpha2 (ClusterNetworkPolicy)')
+  t.equal(clusterPolicyApi([]), 'none')
 })
 
 t.test('a kind the cluster does not serve is unsupported, with the reason; the pinned Calicos cannot serve v1alpha2', async (t) => {

@@ -6,7 +6,7 @@ import type { Target } from '../../model/cluster.js'
 import { type Driver, type DriverInfo, type InfraChaos, type ProbeConnection, type RawOutcome, chaosNodeRefs } from '../driver.js'
 import type { Exec } from '../exec.js'
 import type { KubeApi } from '../kube/api.js'
-import { calicoClusterPolicyKinds, clusterPolicyUnsupported } from '../cluster-policy-support.js'
+import { calicoClusterPolicyKinds, clusterPolicyApi, clusterPolicyUnsupported } from '../cluster-policy-support.js'
 import { KubeDriver } from '../kube/index.js'
 import { type KindOptions, type UpResult, context, down, up } from './cluster.js'
 import { EnvironmentError, InfraError, UsageError } from '../../errors.js'
@@ -96,6 +96,8 @@ export class KindDriver implements Driver {
         calico: calico.version,
         calicoManifest: calico.manifest,
         felix: calico.felix,
+        // Which network-policy-api version and kinds cluster-policy scenarios run with (docs/cluster-policy.md).
+        clusterPolicies: clusterPolicyApi(calicoClusterPolicyKinds(this.o.calicoVersion)),
       },
       ...(Object.keys(timings).length ? { timings } : {}),
     }
