@@ -84,3 +84,10 @@ t.test('kube: a cluster policy by server-side apply through the API, deleted by 
   ])
   await t.rejects(sendAction({ ...ctx, api: new FakeKube() }, state, policy), /cannot apply ClusterNetworkPolicy/)
 })
+
+t.test('--fault skip-policy names a cluster policy by its report id', async (t) => {
+  const { checkSkipPolicies } = await import('../../src/cli/check-options.js')
+  const scenarios = loadScenarios(['scenarios/cluster-policy/integration.yaml'])
+  t.doesNotThrow(() => checkSkipPolicies(['cnp/pass-example', 'gryffindor/allow-gress-from-to-slytherin-to-gryffindor'], scenarios))
+  t.throws(() => checkSkipPolicies(['cnp/nope'], scenarios), /skip-policy=cnp\/nope: no selected scenario applies/)
+})
