@@ -3,3 +3,5 @@ export { compile, effectivePolicyTypes, type Endpoint, type Model } from './comp
 export { predict, predictModel, type Verdict } from './predict.js'
 export { explainCell, describePeer, describeSelector, type Explanation, type DirectionDecision, type RuleRef } from './explain.js'
 export { matchesSelector } from './selectors.js'
+/** The cluster-policy tiers' part of an explanation. */
+export type { TierDecision, TierHit } from './tiers.js'

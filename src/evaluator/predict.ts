@@ -5,6 +5,7 @@ import { TruthTable } from '../model/truth-table.js'
 import { Bitset } from './bitset.js'
 import { type Model, compile, destinationsForPort, ruleMembers } from './compile.js'
 import { portMatches } from './ports.js'
+import { portSetFor, tieredAllowed } from './tiers.js'
 
 /** What policy says of one connection. */
 export type Verdict = 'allow' | 'deny'
@@ -55,12 +56,43 @@ export function predictModel(model: Model, targets: readonly Target[]): TruthTab
   const pods = model.podCount
   targets.forEach((target, ti) => {
     const namedCache = new Map<string, Bitset>()
+    const tierNamed = new Map<string, Bitset>()
+    const tiers = model.tiers
     const ingress: (Bitset | null)[] = []
-    for (let d = 0; d < pods; d++) ingress.push(ingressAllowed(model, d, target))
     const family = target.family
+    for (let d = 0; d < pods; d++) {
+      const np = () => ingressAllowed(model, d, target)
+      ingress.push(
+        tiers
+          ? tieredAllowed(
+              tiers,
+              'ingress',
+              d,
+              model.all,
+              portSetFor(model.endpoints, model.all, 'ingress', model.endpoints[d], target, tierNamed),
+              np,
+              family,
+            )
+          : np(),
+      )
+    }
     for (let s = 0; s < n; s++) {
       if (family && !model.endpoints[s].families.has(family)) continue
-      const egress = s < pods ? egressAllowed(model, s, target, namedCache) : null
+      const np = () => egressAllowed(model, s, target, namedCache)
+      const egress =
+        s >= pods
+          ? null
+          : tiers
+            ? tieredAllowed(
+                tiers,
+                'egress',
+                s,
+                model.all,
+                portSetFor(model.endpoints, model.all, 'egress', model.endpoints[s], target, tierNamed),
+                np,
+                family,
+              )
+            : np()
       for (let d = 0; d < n; d++) {
         if (s >= pods && d >= pods) continue
         if (family && !model.endpoints[d].families.has(family)) continue

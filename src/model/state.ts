@@ -1,5 +1,6 @@
 // Why: everything the evaluator needs to know about a cluster at one moment.
 import { type External, type IPFamily, type Namespace, type Pod, type Target, addressFor, podId } from './cluster.js'
+import type { ClusterPolicy } from './cluster-policy.js'
 import type { NetworkPolicy } from './policy.js'
 
 /** The cluster at one moment: namespaces, pods, externals and policies. */
@@ -8,6 +9,8 @@ export interface ClusterState {
   readonly pods: readonly Pod[]
   readonly externals: readonly External[]
   readonly policies: readonly NetworkPolicy[]
+  /** Cluster-scoped policies (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy); absent: none. */
+  readonly clusterPolicies?: readonly ClusterPolicy[]
 }
 
 /**
