@@ -19,7 +19,7 @@ function header(g: Generated, about: string): string {
 
 /** Policies as one multi-document YAML stream. */
 function policiesYaml(policies: readonly NetworkPolicy[]): string {
-  return policies.map((p) => stringify(p, { lineWidth: 0 })).join('---\n')
+  return policies.map((p) => stringify(p, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n')
 }
 
 /** Every policy in one stream, with a header saying where it came from and how the proof went. */
@@ -37,7 +37,7 @@ export function renderPerNamespace(g: Generated, about: string): Map<string, str
 /** A step applying the set inline, with the intent it was proven against (when it came from `expect`). */
 export function renderScenarioStep(g: Generated, about: string, name: string, expect: Expect | undefined): string {
   const step = { name, apply: g.policies, ...(expect ? { expect } : {}) }
-  return header(g, about) + stringify([step], { lineWidth: 0 })
+  return header(g, about) + stringify([step], { lineWidth: 0, aliasDuplicateObjects: false })
 }
 
 const SHOWN = 50
