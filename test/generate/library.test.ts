@@ -76,6 +76,7 @@ t.test('the round-trip scenarios apply exactly what generate writes for them', a
   const trips = scenarios.filter((s) => s.tags.includes('round-trip'))
   t.same(trips.map((s) => s.name).sort(), [
     'generate-dns',
+    'generate-dual-stack',
     'generate-external-database',
     'generate-namespace-isolation',
     'generate-three-tier',
