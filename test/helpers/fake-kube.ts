@@ -3,6 +3,7 @@
 // a `connects` function (the fake CNI).
 import type { ExecResult, KubeApi, PodInfo } from '../../src/drivers/kube/api.js'
 import { podId } from '../../src/model/cluster.js'
+import type { ClusterPolicy, ClusterPolicyKind } from '../../src/model/cluster-policy.js'
 import { type NetworkPolicy, policyId } from '../../src/model/policy.js'
 
 export interface FakeCall {
@@ -112,6 +113,37 @@ export class FakeKube implements KubeApi {
   async deletePolicy(namespace: string, name: string) {
     this.log('deletePolicy', namespace, name)
     this.policies.delete(`${namespace}/${name}`)
+  }
+  /** Cluster-scoped policies by `Kind/name`, with the API server's creationTimestamp (ms); tests may add foreign ones. */
+  clusterPolicies = new Map<string, { policy: ClusterPolicy; createdAt: number }>()
+  /**
+   * Server-side apply (kubernetes.io/docs/reference/using-api/server-side-apply): creates the object when absent,
+   * otherwise takes the applied fields; metadata.labels as sent replace this manager's, and creationTimestamp is kept.
+   */
+  async applyClusterPolicy(policy: ClusterPolicy) {
+    this.log('applyClusterPolicy', policy)
+    const id = `${policy.kind}/${policy.metadata.name}`
+    this.clusterPolicies.set(id, { policy, createdAt: this.clusterPolicies.get(id)?.createdAt ?? Date.now() })
+  }
+  /** DELETE of a missing object is a 404, which client-node-api.ts swallows: a no-op here. */
+  async deleteClusterPolicy(kind: ClusterPolicyKind, name: string) {
+    this.log('deleteClusterPolicy', kind, name)
+    this.clusterPolicies.delete(`${kind}/${name}`)
+  }
+  /** GET of a missing object answers 404, which client-node-api.ts turns into undefined. */
+  async readClusterPolicy(kind: ClusterPolicyKind, name: string) {
+    const p = this.clusterPolicies.get(`${kind}/${name}`)
+    return p ? { labels: { ...p.policy.metadata.labels } } : undefined
+  }
+  /**
+   * LIST with ?labelSelector= (kubernetes.io/docs/concepts/overview/working-with-objects/labels, "API: LIST and
+   * WATCH filtering"): `key=value` is an equality requirement, a bare `key` an existence one (the label is set at all).
+   */
+  async listClusterPolicies(kind: ClusterPolicyKind, labelSelector: string) {
+    const [k, v] = labelSelector.split('=')
+    return [...this.clusterPolicies.values()]
+      .filter(({ policy: p }) => p.kind === kind && (v === undefined ? k in (p.metadata.labels ?? {}) : p.metadata.labels?.[k] === v))
+      .map(({ policy: p, createdAt }) => ({ name: p.metadata.name, labels: { ...p.metadata.labels }, createdAt }))
   }
   async exec(namespace: string, pod: string, container: string, command: readonly string[]): Promise<ExecResult> {
     this.log('exec', namespace, pod, container, command)

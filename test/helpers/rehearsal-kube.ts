@@ -224,9 +224,24 @@ export class RehearsalKube implements KubeApi {
    */
   async applyClusterPolicy(policy: ClusterPolicy) {
     await this.toLocal({ kind: 'apply-cluster-policy', policy })
+    this.clusterPolicies.set(`${policy.kind}/${policy.metadata.name}`, { ...(policy.metadata.labels ?? {}) })
   }
   async deleteClusterPolicy(kind: ClusterPolicyKind, name: string) {
     await this.toLocal({ kind: 'delete-cluster-policy', policyKind: kind, name })
+    this.clusterPolicies.delete(`${kind}/${name}`)
+  }
+  /** Labels of the applied cluster policies, by `Kind/name` (a GET answers 404 for any other). */
+  private readonly clusterPolicies = new Map<string, Record<string, string>>()
+  async readClusterPolicy(kind: ClusterPolicyKind, name: string) {
+    const labels = this.clusterPolicies.get(`${kind}/${name}`)
+    return labels ? { labels } : undefined
+  }
+  /** Equality (`k=v`) and existence (`k`) selectors, the two the driver sends. */
+  async listClusterPolicies(kind: ClusterPolicyKind, labelSelector: string) {
+    const [k, v] = labelSelector.split('=')
+    return [...this.clusterPolicies]
+      .filter(([id, l]) => id.startsWith(`${kind}/`) && (v === undefined ? k in l : l[k] === v))
+      .map(([id, labels]) => ({ name: id.slice(kind.length + 1), labels }))
   }
   /** Discovery of policy.networking.k8s.io as a cluster with both CRD bundles installed answers it. */
   async servedClusterPolicyKinds(): Promise<ClusterPolicyKind[]> {

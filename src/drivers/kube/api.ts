@@ -46,6 +46,13 @@ export interface KubeApi {
   /** Server-side apply of a cluster-scoped policy (policy.networking.k8s.io), field manager netpol-harness. */
   applyClusterPolicy?(policy: ClusterPolicy): Promise<void>
   deleteClusterPolicy?(kind: ClusterPolicyKind, name: string): Promise<void>
+  /** The labels of the existing cluster policy of that kind and name; undefined when there is none (404). */
+  readClusterPolicy?(kind: ClusterPolicyKind, name: string): Promise<{ labels: Record<string, string> } | undefined>
+  /** The cluster policies of one kind matching a label selector (`key=value` or `key`); `createdAt` in ms as for namespaces. */
+  listClusterPolicies?(
+    kind: ClusterPolicyKind,
+    labelSelector: string,
+  ): Promise<{ name: string; labels: Record<string, string>; createdAt?: number }[]>
   /** Which cluster policy kinds the API serves (their CRDs are installed): `Kind` of each served one. */
   servedClusterPolicyKinds?(): Promise<ClusterPolicyKind[]>
   /** CIDRs of Calico's IPPools (crd.projectcalico.org/v1), where the cni.projectcalico.org/ipAddrs annotation may ask for an address; [] without Calico. */

@@ -1,11 +1,13 @@
 // Why: a step's changes as the API server receives them: policies by server-side apply, labels by merge patches
-// that replace every label but the harness's own, and never a change to a namespace the harness does not own.
+// that replace every label but the harness's own, and never a change to a namespace or cluster policy the harness
+// does not own.
 import { InfraError } from '../../errors.js'
 import { NAMESPACE_NAME_LABEL } from '../../model/cluster.js'
 import type { Action } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import { assertNever } from '../../util/assert-never.js'
 import type { KubeApi } from './api.js'
+import { assertClusterPolicyOurs, ownedClusterPolicy } from './cluster-policies.js'
 import { POD_LABEL, RUN_LABEL } from './manifests.js'
 import type { RunNamespaces } from './namespaces.js'
 import { ownerLabels } from './owner.js'
@@ -30,10 +32,12 @@ export async function sendAction(ctx: ApplyContext, state: ClusterState, a: Acti
       return
     case 'apply-cluster-policy':
       if (!api.applyClusterPolicy) throw new InfraError(`this cluster client cannot apply ${a.policy.kind} objects`)
-      await api.applyClusterPolicy(a.policy)
+      await assertClusterPolicyOurs(api, runId, a.policy.kind, a.policy.metadata.name)
+      await api.applyClusterPolicy(ownedClusterPolicy(a.policy, runId))
       return
     case 'delete-cluster-policy':
       if (!api.deleteClusterPolicy) throw new InfraError(`this cluster client cannot delete ${a.policyKind} objects`)
+      await assertClusterPolicyOurs(api, runId, a.policyKind, a.name)
       await api.deleteClusterPolicy(a.policyKind, a.name)
       return
     case 'set-pod-labels': {

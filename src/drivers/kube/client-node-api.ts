@@ -35,6 +35,10 @@ function toModel(obj: object): k8s.KubernetesObject {
   return k8s.loadYaml<k8s.KubernetesObject>(JSON.stringify(obj))
 }
 
+/** The version of each network-policy-api kind the harness speaks (docs/cluster-policy.md). */
+const clusterPolicyApiVersion = (kind: ClusterPolicyKind) =>
+  `policy.networking.k8s.io/${kind === 'ClusterNetworkPolicy' ? 'v1alpha2' : 'v1alpha1'}`
+
 const notFound = (e: unknown) => (e as { code?: number })?.code === 404
 
 /** In-cluster service account token: client-node's `loadFromDefault` uses it when no kubeconfig file exists. */
@@ -144,10 +148,38 @@ export function clientNodeApi(context?: string, kubeconfig?: string): KubeApi {
       await objects.patch(policy as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)
     },
     async deleteClusterPolicy(kind, name) {
-      const apiVersion = `policy.networking.k8s.io/${kind === 'ClusterNetworkPolicy' ? 'v1alpha2' : 'v1alpha1'}`
-      await objects.delete({ apiVersion, kind, metadata: { name } }).catch((e) => {
+      await objects.delete({ apiVersion: clusterPolicyApiVersion(kind), kind, metadata: { name } }).catch((e) => {
         if (!notFound(e)) throw e
       })
+    },
+    async readClusterPolicy(kind, name) {
+      // client-node src/object.ts read: GET of the object's own path; the API server answers 404 when it does not exist.
+      try {
+        const o = await objects.read({ apiVersion: clusterPolicyApiVersion(kind), kind, metadata: { name } })
+        return { labels: o.metadata?.labels ?? {} }
+      } catch (e) {
+        if (notFound(e)) return undefined
+        throw e
+      }
+    },
+    async listClusterPolicies(kind, labelSelector) {
+      // client-node src/object.ts list(apiVersion, kind, namespace, pretty, exact, exportt, fieldSelector, labelSelector):
+      // a cluster-wide LIST with ?labelSelector= (a bare key selects objects that have the label at all).
+      const list = await objects.list(
+        clusterPolicyApiVersion(kind),
+        kind,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        labelSelector,
+      )
+      return list.items.map((o) => ({
+        name: o.metadata?.name ?? '',
+        labels: o.metadata?.labels ?? {},
+        ...(o.metadata?.creationTimestamp ? { createdAt: new Date(o.metadata.creationTimestamp).getTime() } : {}),
+      }))
     },
     async servedClusterPolicyKinds() {
       // API discovery of the network-policy-api group: the kinds of the versions its installed CRDs serve.

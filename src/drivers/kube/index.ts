@@ -14,6 +14,7 @@ import { sendAction } from './apply.js'
 import type { ClusterPolicyKind } from '../../model/cluster-policy.js'
 import { clusterPolicyUnsupported } from '../cluster-policy-support.js'
 import { restartAgentUnsupported, restartCalicoNode } from './calico-chaos.js'
+import { deleteRunClusterPolicies, removeLeftoverClusterPolicies } from './cluster-policies.js'
 import { RUN_LABEL } from './manifests.js'
 import { RunNamespaces } from './namespaces.js'
 import type { NodeAccess } from './node-access.js'
@@ -71,7 +72,7 @@ export class KubeDriver implements Driver {
   async up(scenario: Scenario, signal: AbortSignal): Promise<void> {
     if (!this.opts.createdByUs && !this.opts.allowExisting) {
       throw new UsageError(
-        `refusing to use context "${this.api.context}": netpol-harness did not create this cluster; pass --allow-existing-cluster to run there anyway (it only creates and deletes namespaces labelled ${RUN_LABEL})`,
+        `refusing to use context "${this.api.context}": netpol-harness did not create this cluster; pass --allow-existing-cluster to run there anyway (it only creates and deletes namespaces and cluster policies labelled ${RUN_LABEL})`,
       )
     }
     if (scenario.externals.length && !this.opts.nodes)
@@ -89,6 +90,8 @@ export class KubeDriver implements Driver {
         `${scenario.name}: ${assigned.length} of ${scenario.pods.length} pods get a cluster-assigned address (their scenario address is in no Calico IP pool${pools.length ? `: ${pools.join(', ')}` : ''}); predictions use the assigned addresses, ipBlock intents may not hold`,
       )
     await this.namespaces.up(scenario, signal)
+    // Cluster-scoped, so no namespace deletion removes them: a crashed run's cluster policies would change every verdict.
+    await removeLeftoverClusterPolicies(this.api, this.opts.runId, this.opts.clusterPolicyKinds ?? [], this.opts.alive, this.opts.log)
     this.containers = await createProbePods(scenario.pods, at, (ns) => this.namespaces.isForeign(ns), signal)
     if (this.opts.nodes)
       await this.opts.nodes.upExternals(scenario, (name) =>
@@ -201,8 +204,9 @@ export class KubeDriver implements Driver {
     return out
   }
 
-  /** Deletes only what this run made: its namespaces, its pods and policies in foreign namespaces, and the external hosts. */
+  /** Deletes only what this run made: its namespaces, its pods and policies in foreign namespaces, its cluster policies, and the external hosts. */
   async down(): Promise<void> {
+    await deleteRunClusterPolicies(this.api, this.opts.runId, this.opts.clusterPolicyKinds ?? [])
     await this.namespaces.down()
     await this.opts.nodes?.downExternals()
   }
