@@ -45,7 +45,12 @@ export async function removeLeftoverClusterPolicies(
 ): Promise<void> {
   if (!api.listClusterPolicies || !api.deleteClusterPolicy) return
   for (const kind of kinds) {
-    for (const p of await api.listClusterPolicies(kind, RUN_LABEL)) {
+    // A client that may not list them (RBAC) cannot clean up: said in the log, and the scenario still runs.
+    const labelled = await api.listClusterPolicies(kind, RUN_LABEL).catch((e: Error) => {
+      log?.(`cannot list ${kind} objects to remove those of crashed runs: ${e.message}`)
+      return []
+    })
+    for (const p of labelled) {
       if (p.labels[RUN_LABEL] === runId) continue
       const why = leftoverReason(p.labels, p.createdAt, Date.now(), alive)
       if (!why) continue
