@@ -48,6 +48,47 @@ async function recordingServer(t: Test): Promise<{ url: string; seen: Seen[] }> 
         )
         return
       }
+      // The network-policy-api CRD's discovery (cluster-scoped: namespaced false), then GET of one object (404 with a
+      // Status when absent, as the API server answers a missing name) and a LIST by label selector.
+      if (req.method === 'GET' && req.url === '/apis/policy.networking.k8s.io/v1alpha2') {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(
+          JSON.stringify({
+            kind: 'APIResourceList',
+            apiVersion: 'v1',
+            groupVersion: 'policy.networking.k8s.io/v1alpha2',
+            resources: [
+              { name: 'clusternetworkpolicies', namespaced: false, kind: 'ClusterNetworkPolicy', verbs: ['get', 'list', 'patch'] },
+            ],
+          }),
+        )
+        return
+      }
+      if (req.method === 'GET' && req.url?.startsWith('/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies')) {
+        seen.push({ method: req.method, url: req.url, contentType: '', body: undefined })
+        const cnp = (name: string) => ({
+          apiVersion: 'policy.networking.k8s.io/v1alpha2',
+          kind: 'ClusterNetworkPolicy',
+          metadata: { name, labels: { 'netpol-harness.io/run': 'r0' }, creationTimestamp: '2026-12-02T10:00:00Z' },
+        })
+        const absent = req.url.startsWith('/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies/absent')
+        res.writeHead(absent ? 404 : 200, { 'content-type': 'application/json' })
+        res.end(
+          JSON.stringify(
+            absent
+              ? { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }
+              : req.url.includes('/clusternetworkpolicies/')
+                ? cnp('present')
+                : {
+                    kind: 'ClusterNetworkPolicyList',
+                    apiVersion: 'policy.networking.k8s.io/v1alpha2',
+                    metadata: {},
+                    items: [cnp('listed')],
+                  },
+          ),
+        )
+        return
+      }
       // A NamespaceList as the API server sends it: metadata.creationTimestamp is RFC 3339 in UTC (apimachinery metav1.Time).
       if (req.method === 'GET' && req.url?.startsWith('/api/v1/namespaces?')) {
         res.writeHead(200, { 'content-type': 'application/json' })
@@ -166,6 +207,20 @@ t.test("listNamespaces reads labels and the creation time (how old another run's
   t.same(await clientNodeApi('wire').listNamespaces('netpol-harness.io/run'), [
     { name: 'prod', labels: { env: 'prod' }, createdAt: Date.parse('2026-12-02T10:00:00Z') },
   ])
+})
+
+t.test('readClusterPolicy: labels of an existing object, undefined on 404; listClusterPolicies sends the label selector', async (t) => {
+  const { url, seen } = await recordingServer(t)
+  kubeconfig(t, url)
+  const api = clientNodeApi('wire')
+  t.same(await api.readClusterPolicy!('ClusterNetworkPolicy', 'present'), { labels: { 'netpol-harness.io/run': 'r0' } })
+  t.equal(await api.readClusterPolicy!('ClusterNetworkPolicy', 'absent'), undefined)
+  t.same(await api.listClusterPolicies!('ClusterNetworkPolicy', 'netpol-harness.io/run=r0'), [
+    { name: 'listed', labels: { 'netpol-harness.io/run': 'r0' }, createdAt: Date.parse('2026-12-02T10:00:00Z') },
+  ])
+  const list = new URL(seen[seen.length - 1].url, url)
+  t.equal(list.pathname, '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies', 'cluster-wide, no namespace')
+  t.equal(list.searchParams.get('labelSelector'), 'netpol-harness.io/run=r0')
 })
 
 // What kubectl users expect of --kubeconfig and --context: a missing file or context is theirs to fix (exit 2, the
