@@ -20,7 +20,8 @@ async function run(args: string[]): Promise<{ code: number; err: string; report:
 }
 
 t.test('scenarios/cluster-policy: every cell observed agrees with the prediction', { skip }, async (t) => {
-  const { code, err, report } = await run(['scenarios/cluster-policy'])
+  // What is checked is agreement, not speed: a loaded CI machine can take longer than the 5 s time-to-enforce limit.
+  const { code, err, report } = await run(['scenarios/cluster-policy', '--enforce-within', '10m'])
   t.equal(code, 0, err)
   const c = report.summary.counts
   t.equal(c['fail-open'] + c['fail-closed'] + c['intent-violation'] + c.flaky + c['probe-error'], 0, JSON.stringify(c))
