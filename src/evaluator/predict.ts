@@ -5,6 +5,7 @@ import { TruthTable } from '../model/truth-table.js'
 import { Bitset } from './bitset.js'
 import { type Model, compile, destinationsForPort, ruleMembers } from './compile.js'
 import { portMatches } from './ports.js'
+import { type HairpinMode, backendTarget, ingressFromAddress, serviceHop } from './services.js'
 
 /** What policy says of one connection. */
 export type Verdict = 'allow' | 'deny'
@@ -47,13 +48,63 @@ function egressAllowed(model: Model, podIndex: number, target: Target, namedCach
   return allowed
 }
 
+/** How the target dataplane behaves where Kubernetes leaves it open (docs/services.md). */
+export interface PredictOptions {
+  /** A pod reaching itself through its own Service (default `allowed`). */
+  readonly hairpin?: HairpinMode
+}
+
+/**
+ * The cells of a `via` target (docs/services.md): one per backend, judged after DNAT on the backend's port, with the
+ * source the backend sees (the node after SNAT for a NodePort with `Cluster` traffic policy); no cell where `serviceHop` says so.
+ */
+function predictVia(model: Model, table: TruthTable<Verdict>, target: Target, ti: number, opts: PredictOptions): void {
+  const n = model.endpoints.length
+  // Per backend port: each pod's ingress set and egress set, computed when first needed.
+  const byPort = new Map<
+    number,
+    { target: Target; ingress: Map<number, Bitset | null>; egress: Map<number, Bitset | null>; named: Map<string, Bitset> }
+  >()
+  const at = (port: number, t: Target) => {
+    let hit = byPort.get(port)
+    if (!hit) byPort.set(port, (hit = { target: t, ingress: new Map(), egress: new Map(), named: new Map() }))
+    return hit
+  }
+  for (let d = 0; d < model.podCount; d++) {
+    const dest = model.endpoints[d]
+    if (target.family && !dest.families.has(target.family)) continue
+    for (let s = 0; s < n; s++) {
+      const src = model.endpoints[s]
+      if (target.family && !src.families.has(target.family)) continue
+      const hop = serviceHop(model, src, dest, target)
+      if (!hop) continue
+      if (hop.hairpin) {
+        table.setAt(s, d, ti, opts.hairpin === 'dropped' ? 'deny' : 'allow')
+        continue
+      }
+      const bt = backendTarget(target, hop)
+      const c = at(hop.backendPort, bt)
+      if (hop.snatTo) {
+        table.setAt(s, d, ti, ingressFromAddress(model, dest, hop.snatTo, bt).allowed ? 'allow' : 'deny')
+        continue
+      }
+      if (!c.ingress.has(d)) c.ingress.set(d, ingressAllowed(model, d, bt))
+      if (s < model.podCount && !c.egress.has(s)) c.egress.set(s, egressAllowed(model, s, bt, c.named))
+      const inSet = c.ingress.get(d)
+      const egress = s < model.podCount ? c.egress.get(s) : null
+      table.setAt(s, d, ti, (egress == null || egress.has(d)) && (inSet == null || inSet.has(s)) ? 'allow' : 'deny')
+    }
+  }
+}
+
 /** Predicts every cell; external-to-external cells and cells of a family one end has no address of do not exist (undefined). */
-export function predictModel(model: Model, targets: readonly Target[]): TruthTable<Verdict> {
+export function predictModel(model: Model, targets: readonly Target[], opts: PredictOptions = {}): TruthTable<Verdict> {
   const ids = model.endpoints.map((e) => e.id)
   const table = new TruthTable<Verdict>(ids, ids, targets)
   const n = model.endpoints.length
   const pods = model.podCount
   targets.forEach((target, ti) => {
+    if (target.via) return predictVia(model, table, target, ti, opts)
     const namedCache = new Map<string, Bitset>()
     const ingress: (Bitset | null)[] = []
     for (let d = 0; d < pods; d++) ingress.push(ingressAllowed(model, d, target))
@@ -78,6 +129,6 @@ export function predictModel(model: Model, targets: readonly Target[]): TruthTab
 }
 
 /** Compiles the state and predicts the matrix for `targets`. */
-export function predict(state: ClusterState, targets: readonly Target[]): TruthTable<Verdict> {
-  return predictModel(compile(state), targets)
+export function predict(state: ClusterState, targets: readonly Target[], opts: PredictOptions = {}): TruthTable<Verdict> {
+  return predictModel(compile(state), targets, opts)
 }
