@@ -6,7 +6,7 @@ import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
 import { uniqueTargets } from '../../scenario/targets.js'
-import type { Driver, DriverInfo, InfraChaos, ProbeConnection, RawOutcome } from '../driver.js'
+import { type Driver, type DriverInfo, type InfraChaos, type ProbeConnection, type RawOutcome, viaUnsupported } from '../driver.js'
 import { connectSpec, probeBySource } from '../probe-fanout.js'
 import { Agent, findPython, launchBurst } from './agents.js'
 import { cleanupSessions } from './cleanup.js'
@@ -251,7 +251,7 @@ export class LocalDriver implements Driver {
   }
 
   unsupported(target: Target): string | undefined {
-    return target.protocol === 'SCTP' ? 'this kernel has no SCTP sockets (local driver)' : undefined
+    return target.protocol === 'SCTP' ? 'this kernel has no SCTP sockets (local driver)' : viaUnsupported(target, 'local')
   }
 
   /** One `probe` command per source agent, all its connections in parallel, each hedged. */
