@@ -22,6 +22,8 @@ export interface ConnectSpec {
   readonly ip: string
   readonly port: number
   readonly protocol: Protocol
+  /** Local driver, through a Service: the socket mark that pins the backend in the pod's NAT (docs/services.md). */
+  readonly mark?: number
 }
 
 /** What the driver reports about itself for the report. */
