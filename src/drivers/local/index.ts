@@ -153,7 +153,7 @@ export class LocalDriver implements Driver {
     const services = this.current?.services ?? []
     if (!services.length || !this.plan) return
     this.nat = planServiceNat(services, this.current!.pods)
-    const script = serviceNatScript(this.nat)
+    const script = serviceNatScript(this.nat, this.opts.faults?.modes?.includes('policy-before-dnat'))
     const limit = pLimit(16)
     await Promise.all(
       this.plan.pods.map((p) => limit(() => execOrThrow(this.exec, ['ip', 'netns', 'exec', p.ns, 'nft', '-f', '-'], { input: script }))),

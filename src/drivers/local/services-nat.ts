@@ -66,8 +66,18 @@ export function natEntryFor(entries: readonly NatEntry[], to: string, target: Ta
  * Service port to the backend its mark names, and unmarked traffic to a random backend (`numgen random`, as
  * kube-proxy's nftables mode). Judged before the packet leaves the pod, so every policy downstream sees the backend.
  */
-export function serviceNatScript(entries: readonly NatEntry[]): string {
+export function serviceNatScript(entries: readonly NatEntry[], policyBeforeDnat = false): string {
   const rules: string[] = []
+  // Fault `policy-before-dnat` (compile-nft.ts): Service traffic tagged while it still has the ClusterIP, so the
+  // node's policy can wrongly judge it by that address (DSCP crosses namespaces; a socket mark does not).
+  const tag = policyBeforeDnat
+    ? [
+        '  chain tag {',
+        '    type filter hook output priority -150; policy accept;',
+        `    ip daddr ${SERVICE_NET}.0.0/16 ip dscp set cs1`,
+        '  }',
+      ]
+    : []
   const groups = new Map<string, NatEntry[]>()
   for (const e of entries) {
     const proto = e.protocol.toLowerCase()
@@ -84,6 +94,7 @@ export function serviceNatScript(entries: readonly NatEntry[]): string {
     'table ip nph_svc',
     'delete table ip nph_svc',
     'table ip nph_svc {',
+    ...tag,
     '  chain out {',
     '    type nat hook output priority -100; policy accept;',
     ...rules,

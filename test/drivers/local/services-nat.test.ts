@@ -47,3 +47,12 @@ t.test('the script replaces the table: a marked DNAT per backend, then random lo
   t.match(script, /ip daddr 10\.96\.0\.10 tcp dport 80 meta mark \d+ dnat to 10\.244\.0\.2:8080/)
   t.match(script, /dnat ip to numgen random mod 2 map \{ 0 : 10\.244\.0\.1 \. 8080, 1 : 10\.244\.0\.2 \. 8080 \}/)
 })
+
+t.test('fault policy-before-dnat: Service traffic tagged while it still has the ClusterIP', async (t) => {
+  const entries = planServiceNat([svc('web', 8080)], pods)
+  t.notMatch(serviceNatScript(entries), /dscp/)
+  t.match(
+    serviceNatScript(entries, true),
+    /type filter hook output priority -150; policy accept;\n\s+ip daddr 10\.96\.0\.0\/16 ip dscp set cs1/,
+  )
+})
