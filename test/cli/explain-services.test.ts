@@ -36,3 +36,12 @@ t.test('expect rules with via match only cells probed that way', async (t) => {
   t.equal(intendedVerdict(expect, 'x/b', 'x/a', { port: 80, protocol: 'TCP', via: 'service-ip' }), 'deny')
   t.equal(intendedVerdict(expect, 'x/b', 'x/a', { port: 80, protocol: 'TCP' }), 'allow')
 })
+
+t.test('the explain command a report prints for a via cell carries --via', async (t) => {
+  const { explainCommand } = await import('../../src/report/cells.js')
+  const c = { from: 'a/b', to: 'a/c', port: 80, protocol: 'TCP', via: 'service-ip' } as Parameters<typeof explainCommand>[2]
+  t.equal(
+    explainCommand('s.yaml', 2, c),
+    'netpol-harness explain s.yaml --step 2 --from a/b --to a/c --port 80 --protocol TCP --via service-ip',
+  )
+})
