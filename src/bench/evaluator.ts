@@ -3,6 +3,8 @@ import { writeFileSync, mkdirSync } from 'node:fs'
 import { predict } from '../evaluator/index.js'
 import { predictJsonChunks, predictSteps } from '../cli/predict.js'
 import type { Target } from '../model/cluster.js'
+import type { ClusterPolicy } from '../model/cluster-policy.js'
+import type { ClusterState } from '../model/state.js'
 import { generateCluster, generateScenario } from './generate.js'
 
 function median(xs: number[]): number {
@@ -47,6 +49,12 @@ export function benchEvaluator() {
     targetMiB: 1024,
   }
 
+  // The same cluster with 50 ClusterNetworkPolicies (25 Admin, 25 Baseline) over its namespaces: the tiers' cost.
+  const tiered: ClusterState = { ...big, clusterPolicies: clusterPolicies(big, 50) }
+  const tierRuns: number[] = []
+  for (let i = 0; i < 5; i++) tierRuns.push(time(() => predict(tiered, targets4)))
+  const withTiers = { clusterPolicies: 50, cells, medianMs: +median(tierRuns).toFixed(1), withoutMs: large.medianMs, targetMs: 1000 }
+
   const targets2: Target[] = [
     { port: 80, protocol: 'TCP' },
     { port: 81, protocol: 'TCP' },
@@ -83,7 +91,30 @@ export function benchEvaluator() {
     ratio: +(median(jsonRuns) / median(baseRuns)).toFixed(2),
     targetRatio: 3,
   }
-  return { large, predictJson: json }
+  return { large, withTiers, predictJson: json }
+}
+
+/** `n` seeded ClusterNetworkPolicies over the namespaces of `state`: half Admin, half Baseline, Accept/Deny/Pass rules. */
+function clusterPolicies(state: ClusterState, n: number): ClusterPolicy[] {
+  const ns = state.namespaces.map((x) => x.name)
+  const sel = (i: number) => ({ matchLabels: { 'kubernetes.io/metadata.name': ns[i % ns.length] } })
+  const actions = ['Accept', 'Deny', 'Pass'] as const
+  return Array.from({ length: n }, (_, i) => ({
+    apiVersion: 'policy.networking.k8s.io/v1alpha2',
+    kind: 'ClusterNetworkPolicy',
+    metadata: { name: `bench-${i}` },
+    spec: {
+      tier: i % 2 ? 'Baseline' : 'Admin',
+      priority: i,
+      subject: { namespaces: sel(i) },
+      ingress: [0, 1, 2].map((r) => ({
+        action: actions[(i + r) % 3],
+        from: [{ namespaces: sel(i * 7 + r) }],
+        ...(r === 0 ? { protocols: [{ tcp: { destinationPort: { number: 80 } } }] } : {}),
+      })),
+      egress: [{ action: actions[i % 3], to: [{ networks: ['10.0.0.0/8'] }], protocols: [{ udp: { destinationPort: { number: 53 } } }] }],
+    },
+  }))
 }
 
 /** Runs the evaluator benchmark, prints it, and writes reports/bench/evaluator.json. */
@@ -93,6 +124,9 @@ export function main(): void {
   const j = result.predictJson
   console.log(
     `evaluator: 1000 pods / 50 namespaces / 500 policies / 4 targets = ${l.cells} cells: median ${l.medianMs} ms (target <= 1000 ms), peak RSS ${l.peakRssMiB} MiB (target <= 1024 MiB)`,
+  )
+  console.log(
+    `evaluator with tiers: the same cluster + ${result.withTiers.clusterPolicies} ClusterNetworkPolicies: median ${result.withTiers.medianMs} ms (without: ${result.withTiers.withoutMs} ms; target <= 1000 ms)`,
   )
   console.log(
     `predict --output json: 300 pods / 200 policies / 2 targets = ${j.cells} cells: ${j.medianMs} ms vs baseline ${j.baselineMedianMs} ms = ${j.ratio}x (target <= 3x)`,

@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, rmdirSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { UsageError } from '../errors.js'
+import { clusterPolicyId } from '../model/cluster-policy.js'
 import type { Scenario } from '../model/scenario.js'
 
 /** `mkdir -p` one level at a time: Node's recursive mkdir never returns on some paths (`/proc/x`, Node 20); returns the folders made. */
@@ -48,12 +49,16 @@ export function checkReportDir(dir: string, leaveNothing = false): void {
   }
 }
 
-/** Every `--fault skip-policy=ns/name` names a policy some selected scenario applies (else it would test nothing). */
+/** Every `--fault skip-policy=ns/name` (or `cnp/name` for a cluster policy) names a policy some selected scenario applies (else it would test nothing). */
 export function checkSkipPolicies(skip: readonly string[], scenarios: readonly Scenario[]): void {
   const applied = new Set<string>()
   for (const s of scenarios)
     for (const st of s.steps) {
-      for (const a of st.actions) if (a.kind === 'apply-policy') applied.add(`${a.policy.metadata.namespace}/${a.policy.metadata.name}`)
+      for (const a of st.actions) {
+        if (a.kind === 'apply-policy') applied.add(`${a.policy.metadata.namespace}/${a.policy.metadata.name}`)
+        // Cluster policies by their report id: skip-policy=cnp/<name>, anp/<name>, banp/default.
+        if (a.kind === 'apply-cluster-policy') applied.add(clusterPolicyId({ kind: a.policy.kind, name: a.policy.metadata.name }))
+      }
       for (const c of st.chaos ?? [])
         if (c.action === 'policy-churn') for (const p of c.policies) applied.add(`${p.metadata.namespace}/${p.metadata.name}`)
     }

@@ -6,6 +6,7 @@ import type { Scenario } from '../model/scenario.js'
 import { UsageError } from '../errors.js'
 import { stepStates } from '../scenario/apply-actions.js'
 import { intendedVerdict } from '../compare/intent.js'
+import { tierHitText } from '../report/explain-text.js'
 
 /** Finds a step by name, or by 1-based number. */
 function findStep(s: Scenario, step: string): number {
@@ -23,9 +24,29 @@ function describeRulePort(model: Model, policy: string, dir: 'ingress' | 'egress
   return `${rp.protocol ?? 'TCP'} ${rp.port ?? 'any'}${rp.endPort ? `-${rp.endPort}` : ''}`
 }
 
+/** The cluster-policy tiers of a direction: each matched rule, and where the decision fell (undefined: no cluster policy selects it). */
+function describeTiers(d: DirectionDecision, what: string): string[] | undefined {
+  const t = d.tiers
+  if (!t) return undefined
+  const lines = [`${what}: cluster policies select it (Admin tier, then NetworkPolicy, then Baseline)`]
+  for (const h of t.hits) lines.push(`  ${tierHitText(h, d.direction)}${h.action === 'Pass' ? ' -> skips the rest of the Admin tier' : ''}`)
+  const verdict = d.allowed ? 'allowed' : 'denied'
+  if (t.decidedIn === 'Admin' || t.decidedIn === 'Baseline') lines.push(`  => decided in the ${t.decidedIn} tier: ${verdict}`)
+  else if (t.decidedIn === 'default') lines.push('  => no Admin rule decides, no NetworkPolicy isolates, no Baseline rule decides: allowed')
+  else lines.push('  => no Admin rule decides: the NetworkPolicy tier decides')
+  return lines
+}
+
 function describeDirection(model: Model, d: DirectionDecision, peer: string): string[] {
   const what = d.direction === 'egress' ? `egress of ${d.endpoint}` : `ingress of ${d.endpoint}`
   if (!d.applicable) return [`${what}: external host, no policy applies: allowed`]
+  const tiers = describeTiers(d, what)
+  if (tiers && d.tiers!.decidedIn !== 'NetworkPolicy') return tiers
+  if (tiers) return [...tiers, ...describeNetworkPolicies(model, d, peer, what)]
+  return describeNetworkPolicies(model, d, peer, what)
+}
+
+function describeNetworkPolicies(model: Model, d: DirectionDecision, peer: string, what: string): string[] {
   if (d.isolatedBy.length === 0)
     return [`${what}: not isolated (no policy selects it for ${d.direction === 'egress' ? 'Egress' : 'Ingress'}): allowed`]
   const lines = [`${what}: isolated by ${d.isolatedBy.join(', ')}`]

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { HarnessError, InfraError, InputError, type Problem, UsageError, formatProblem } from '../errors.js'
 import type { IPFamily, Protocol, Via } from '../model/cluster.js'
 import { policyId } from '../model/policy.js'
+import { clusterPolicyId } from '../model/cluster-policy.js'
 import type { Scenario } from '../model/scenario.js'
 import { columns } from '../util/columns.js'
 import { VERSION } from '../version.js'
@@ -170,12 +171,23 @@ Examples:
 }
 
 /**
- * `validate -o table`: a row per valid scenario (its steps, pods, and the policies its steps apply, by namespace/name)
+ * `validate -o table`: a row per valid scenario (its steps, pods, and the policies its steps apply, by namespace/name;
+ * cluster policies by kind and name)
  * or per file with problems (how many; the problems themselves go to stderr as for text).
  */
 function validateTable(scenarios: readonly Scenario[], problems: readonly Problem[]): string {
   const policies = (s: Scenario) =>
-    new Set(s.steps.flatMap((st) => st.actions.flatMap((a) => (a.kind === 'apply-policy' ? [policyId(a.policy)] : [])))).size
+    new Set(
+      s.steps.flatMap((st) =>
+        st.actions.flatMap((a) =>
+          a.kind === 'apply-policy'
+            ? [policyId(a.policy)]
+            : a.kind === 'apply-cluster-policy'
+              ? [clusterPolicyId({ kind: a.policy.kind, name: a.policy.metadata.name })]
+              : [],
+        ),
+      ),
+    ).size
   const bad = new Map<string, number>()
   for (const p of problems) bad.set(p.file, (bad.get(p.file) ?? 0) + 1)
   return columns(

@@ -28,6 +28,7 @@ import { checkDriverFlags } from './driver-flags.js'
 import { dryRunText, faultSpecs, preliminaryDriver } from './what-is-tested.js'
 import { type ClusterFlags, addClusterOptions, kindOptions } from './cluster-options.js'
 import { KindCluster, KindDriver } from '../drivers/kind/index.js'
+import { clusterPolicyApi } from '../drivers/cluster-policy-support.js'
 import { KubeDriver } from '../drivers/kube/index.js'
 import type { KubeApi } from '../drivers/kube/api.js'
 import { detectCni } from '../drivers/kube/detect-cni.js'
@@ -322,6 +323,8 @@ Examples:
         const api = kubeApi
         // The cluster's families from its Calico IP pools, when it has them: a scenario needing another is unsupported.
         const ipFamilies = await poolFamilies(api)
+        // Which cluster policy kinds the cluster serves (their CRDs are installed), asked once for the run.
+        const clusterPolicyKinds = (await api.servedClusterPolicyKinds?.().catch(() => undefined)) ?? []
         makeDriver = () =>
           new KubeDriver({
             api,
@@ -330,6 +333,8 @@ Examples:
             allowExisting: !!flags.allowExistingCluster,
             log,
             ...(ipFamilies ? { ipFamilies } : {}),
+            clusterPolicyKinds,
+            info: { versions: { clusterPolicies: clusterPolicyApi(clusterPolicyKinds) } },
           })
       } else makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, log: (l) => progress.log(l, s) })
       // What the driver said of itself once up, over what was known before (why it was chosen stays).

@@ -26,6 +26,18 @@ export class Bitset {
     for (let i = 0; i < out.words.length; i++) out.words[i] = this.words[i] & other.words[i]
     return out
   }
+  /** A copy of this set. */
+  clone(): Bitset {
+    const out = new Bitset(this.size)
+    out.words.set(this.words)
+    return out
+  }
+  /** Removes every member of `other` from this set. */
+  andNotWith(other: Bitset): void {
+    const a = this.words
+    const b = other.words
+    for (let i = 0; i < a.length; i++) a[i] &= ~b[i]
+  }
   isEmpty(): boolean {
     return this.words.every((w) => w === 0)
   }

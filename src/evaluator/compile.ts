@@ -8,6 +8,7 @@ import type { ClusterState } from '../model/state.js'
 import { Bitset } from './bitset.js'
 import { type Address, compileIPBlock, matchIPBlock, parseAddress } from './ip.js'
 import { matchesSelector } from './selectors.js'
+import { type TierModel, compileTiers } from './tiers.js'
 
 /** A pod or an external host: a row and a column of every table. */
 export interface Endpoint {
@@ -78,6 +79,8 @@ export interface Model {
   /** The Services (docs/services.md) and the node addresses the driver knows (empty when none). */
   readonly services: readonly Service[]
   readonly nodes: readonly NodeAddress[]
+  /** The cluster-policy tiers around the NetworkPolicy tier; undefined when the state has no cluster policy. */
+  readonly tiers?: TierModel
 }
 
 /** The API server's defaulting: Ingress always; Egress when egress rules are present. */
@@ -123,7 +126,7 @@ export function compile(state: ClusterState): Model {
   const pods = endpoints.slice(0, podCount)
   // Each endpoint's parsed address per family, once (the primary one is `address`).
   const parsed = new Map<IPFamily, (Address | undefined)[]>()
-  const addressOf = (ep: Endpoint, family: IPFamily): Address | undefined => {
+  const addressOf = (ep: { readonly index: number }, family: IPFamily): Address | undefined => {
     let list = parsed.get(family)
     if (!list) {
       list = raw.map((e, i) => {
@@ -235,9 +238,11 @@ export function compile(state: ClusterState): Model {
       if (types.has('Egress')) egressPolicies[p.index].push(index)
     }
   }
+  const tiers = compileTiers(state, endpoints, podCount, addressOf)
   return {
     endpoints,
     podCount,
+    ...(tiers ? { tiers } : {}),
     policies,
     ingressPolicies,
     egressPolicies,

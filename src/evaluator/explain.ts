@@ -5,6 +5,7 @@ import { type CompiledRule, type Endpoint, type Model, peerSelects } from './com
 import { portMatches } from './ports.js'
 import type { PredictOptions, Verdict } from './predict.js'
 import { type ServiceHop, backendTarget, ingressFromAddress, serviceHop } from './services.js'
+import { type TierDecision, type TierHit, firstTierHit } from './tiers.js'
 
 /** Which side of a connection a policy governs. */
 export type Direction = 'ingress' | 'egress'
@@ -39,6 +40,8 @@ export interface DirectionDecision {
   readonly allowed: boolean
   readonly allowedBy?: RuleRef
   readonly checks: readonly RuleCheck[]
+  /** Set when a cluster policy selects the endpoint in this direction: which tier decided, through which rules. */
+  readonly tiers?: TierDecision
 }
 
 /** Why one cell is allowed or denied: the isolating policies of each end and the deciding rule. */
@@ -81,15 +84,22 @@ function decide(model: Model, direction: Direction, self: Endpoint, peer: Endpoi
     }
   }
   const isolatedBy = indices.map((i) => model.policies[i].id)
-  return {
-    direction,
-    endpoint: self.id,
-    applicable: true,
-    isolatedBy,
-    allowed: isolatedBy.length === 0 || allowedBy !== undefined,
-    allowedBy,
-    checks,
-  }
+  const npAllowed = isolatedBy.length === 0 || allowedBy !== undefined
+  const base = { direction, endpoint: self.id, applicable: true, isolatedBy, allowedBy, checks }
+  const tiers = model.tiers
+  const admin = tiers?.perPod[direction].admin[self.index] ?? []
+  const baseline = tiers?.perPod[direction].baseline[self.index] ?? []
+  if (!tiers || (admin.length === 0 && baseline.length === 0)) return { ...base, allowed: npAllowed }
+  // Admin (Accept/Deny final, Pass on), NetworkPolicy if it isolates, Baseline (Pass: on to the default), allowed.
+  const hits: TierHit[] = []
+  const first = firstTierHit(tiers.admin, admin, direction, peer, target, dest)
+  if (first) hits.push(first)
+  if (first && first.action !== 'Pass') return { ...base, allowed: first.action === 'Accept', tiers: { decidedIn: 'Admin', hits } }
+  if (isolatedBy.length > 0) return { ...base, allowed: npAllowed, tiers: { decidedIn: 'NetworkPolicy', hits } }
+  const last = firstTierHit(tiers.baseline, baseline, direction, peer, target, dest)
+  if (!last) return { ...base, allowed: true, tiers: { decidedIn: 'default', hits } }
+  hits.push(last)
+  return { ...base, allowed: last.action !== 'Deny', tiers: { decidedIn: 'Baseline', hits } }
 }
 
 /** The ingress decision for a source that is no endpoint: the node's address after SNAT. */

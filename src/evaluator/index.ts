@@ -4,3 +4,5 @@ export { predict, predictModel, type PredictOptions, type Verdict } from './pred
 export { explainCell, describePeer, describeSelector, type Explanation, type DirectionDecision, type RuleRef } from './explain.js'
 export { matchesSelector } from './selectors.js'
 export { serviceHop, type ServiceHop, type HairpinMode } from './services.js'
+/** The cluster-policy tiers' part of an explanation. */
+export type { TierDecision, TierHit } from './tiers.js'

@@ -6,6 +6,7 @@ import { Bitset } from './bitset.js'
 import { type Model, compile, destinationsForPort, ruleMembers } from './compile.js'
 import { portMatches } from './ports.js'
 import { type HairpinMode, backendTarget, ingressFromAddress, serviceHop } from './services.js'
+import { portSetFor, tieredAllowed } from './tiers.js'
 
 /** What policy says of one connection. */
 export type Verdict = 'allow' | 'deny'
@@ -70,6 +71,27 @@ function predictVia(model: Model, table: TruthTable<Verdict>, target: Target, ti
     if (!hit) byPort.set(port, (hit = { target: t, ingress: new Map(), egress: new Map(), named: new Map() }))
     return hit
   }
+  // With cluster policies, each direction goes through the tiers as for a pod-ip target (on the backend port).
+  const tiers = model.tiers
+  // portSetFor caches named ports by name only, so one cache per backend port.
+  const tierCaches = new Map<number, Map<string, Bitset>>()
+  const tierNamedFor = (port: number) => {
+    let m = tierCaches.get(port)
+    if (!m) tierCaches.set(port, (m = new Map()))
+    return m
+  }
+  const ingressOf = (d: number, bt: Target): Bitset | null => {
+    const np = () => ingressAllowed(model, d, bt)
+    if (!tiers) return np()
+    const ports = portSetFor(model.endpoints, model.all, 'ingress', model.endpoints[d], bt, tierNamedFor(bt.port))
+    return tieredAllowed(tiers, 'ingress', d, model.all, ports, np, bt.family)
+  }
+  const egressOf = (s: number, bt: Target, named: Map<string, Bitset>): Bitset | null => {
+    const np = () => egressAllowed(model, s, bt, named)
+    if (!tiers) return np()
+    const ports = portSetFor(model.endpoints, model.all, 'egress', model.endpoints[s], bt, tierNamedFor(bt.port))
+    return tieredAllowed(tiers, 'egress', s, model.all, ports, np, bt.family)
+  }
   for (let d = 0; d < model.podCount; d++) {
     const dest = model.endpoints[d]
     if (target.family && !dest.families.has(target.family)) continue
@@ -88,8 +110,8 @@ function predictVia(model: Model, table: TruthTable<Verdict>, target: Target, ti
         table.setAt(s, d, ti, ingressFromAddress(model, dest, hop.snatTo, bt).allowed ? 'allow' : 'deny')
         continue
       }
-      if (!c.ingress.has(d)) c.ingress.set(d, ingressAllowed(model, d, bt))
-      if (s < model.podCount && !c.egress.has(s)) c.egress.set(s, egressAllowed(model, s, bt, c.named))
+      if (!c.ingress.has(d)) c.ingress.set(d, ingressOf(d, bt))
+      if (s < model.podCount && !c.egress.has(s)) c.egress.set(s, egressOf(s, bt, c.named))
       const inSet = c.ingress.get(d)
       const egress = s < model.podCount ? c.egress.get(s) : null
       table.setAt(s, d, ti, (egress == null || egress.has(d)) && (inSet == null || inSet.has(s)) ? 'allow' : 'deny')
@@ -106,12 +128,43 @@ export function predictModel(model: Model, targets: readonly Target[], opts: Pre
   targets.forEach((target, ti) => {
     if (target.via) return predictVia(model, table, target, ti, opts)
     const namedCache = new Map<string, Bitset>()
+    const tierNamed = new Map<string, Bitset>()
+    const tiers = model.tiers
     const ingress: (Bitset | null)[] = []
-    for (let d = 0; d < pods; d++) ingress.push(ingressAllowed(model, d, target))
     const family = target.family
+    for (let d = 0; d < pods; d++) {
+      const np = () => ingressAllowed(model, d, target)
+      ingress.push(
+        tiers
+          ? tieredAllowed(
+              tiers,
+              'ingress',
+              d,
+              model.all,
+              portSetFor(model.endpoints, model.all, 'ingress', model.endpoints[d], target, tierNamed),
+              np,
+              family,
+            )
+          : np(),
+      )
+    }
     for (let s = 0; s < n; s++) {
       if (family && !model.endpoints[s].families.has(family)) continue
-      const egress = s < pods ? egressAllowed(model, s, target, namedCache) : null
+      const np = () => egressAllowed(model, s, target, namedCache)
+      const egress =
+        s >= pods
+          ? null
+          : tiers
+            ? tieredAllowed(
+                tiers,
+                'egress',
+                s,
+                model.all,
+                portSetFor(model.endpoints, model.all, 'egress', model.endpoints[s], target, tierNamed),
+                np,
+                family,
+              )
+            : np()
       for (let d = 0; d < n; d++) {
         if (s >= pods && d >= pods) continue
         if (family && !model.endpoints[d].families.has(family)) continue

@@ -2,7 +2,7 @@
 // evaluator on the same cluster -> every cell compared with the intent, so a generated set is proven before output.
 import { compile, explainCell, predictModel } from '../evaluator/index.js'
 import ipaddr from 'ipaddr.js'
-import { type Protocol, type Target, podId } from '../model/cluster.js'
+import { type IPFamily, type Protocol, type Target, addressFor, podId } from '../model/cluster.js'
 import { type BuiltSet, type ExternalsMode, type Flow, buildPolicies, groupIndex } from './build.js'
 import type { Intent } from './intent.js'
 
@@ -10,6 +10,8 @@ import type { Intent } from './intent.js'
 export interface DnsNote {
   readonly from: string
   readonly to: string
+  /** The family of the cells (dual-stack scenarios). */
+  readonly family?: IPFamily
   readonly intended: readonly Protocol[]
   readonly added: readonly Protocol[]
   readonly deniedByIntent: readonly Protocol[]
@@ -55,13 +57,19 @@ const OTHER: Partial<Record<Protocol, Protocol>> = { UDP: 'TCP', TCP: 'UDP' }
 function requiredFlows(intent: Intent): { flows: Flow[]; dns: DnsNote[] } {
   // Intent cells are unique; a DNS companion is added only where the intent has no verdict, so nothing repeats.
   const flows: Flow[] = []
-  const dns = new Map<string, { from: string; to: string; intended: Set<Protocol> }>()
+  // Per source, server and family (dual-stack: DNS over each family is its own pair of cells).
+  const dns = new Map<string, { from: string; to: string; family?: IPFamily; intended: Set<Protocol> }>()
   for (const c of intent.verdicts.entries()) {
     if (c.value !== 'allow' || c.from === c.to) continue
     flows.push({ from: c.from, to: c.to, target: c.target })
     if (c.target.port === DNS_PORT && OTHER[c.target.protocol]) {
-      const k = `${c.from}|${c.to}`
-      const e = dns.get(k) ?? { from: c.from, to: c.to, intended: new Set<Protocol>() }
+      const k = `${c.from}|${c.to}|${c.target.family ?? ''}`
+      const e = dns.get(k) ?? {
+        from: c.from,
+        to: c.to,
+        ...(c.target.family ? { family: c.target.family } : {}),
+        intended: new Set<Protocol>(),
+      }
       e.intended.add(c.target.protocol)
       dns.set(k, e)
     }
@@ -73,7 +81,7 @@ function requiredFlows(intent: Intent): { flows: Flow[]; dns: DnsNote[] } {
     for (const p of e.intended) {
       const other = OTHER[p]!
       if (e.intended.has(other)) continue
-      const target = { port: DNS_PORT, protocol: other }
+      const target: Target = { port: DNS_PORT, protocol: other, ...(e.family ? { family: e.family } : {}) }
       const verdict = intent.verdicts.get(e.from, e.to, target)
       if (verdict === 'deny') denied.push(other)
       else {
@@ -81,7 +89,14 @@ function requiredFlows(intent: Intent): { flows: Flow[]; dns: DnsNote[] } {
         if (verdict === undefined) flows.push({ from: e.from, to: e.to, target })
       }
     }
-    notes.push({ from: e.from, to: e.to, intended: [...e.intended].sort(), added, deniedByIntent: denied })
+    notes.push({
+      from: e.from,
+      to: e.to,
+      ...(e.family ? { family: e.family } : {}),
+      intended: [...e.intended].sort(),
+      added,
+      deniedByIntent: denied,
+    })
   }
   return { flows, dns: notes }
 }
@@ -91,9 +106,9 @@ function prove(intent: Intent, built: BuiltSet): Proof {
   const model = compile({ ...intent.state, policies: [...built.policies] })
   const predicted = predictModel(model, intent.targets)
   const groups = groupIndex(built.groups)
-  const ipOf = new Map([
-    ...intent.state.pods.map((p) => [podId(p), p.ip] as const),
-    ...intent.state.externals.map((e) => [e.name, e.ip] as const),
+  const endpoints = new Map<string, { ip: string; ips?: readonly string[] }>([
+    ...intent.state.pods.map((p) => [podId(p), p] as const),
+    ...intent.state.externals.map((e) => [e.name, e] as const),
   ])
   const inside = (ip: string, cidr: string) => {
     const a = ipaddr.parse(ip)
@@ -120,8 +135,10 @@ function prove(intent: Intent, built: BuiltSet): Proof {
         const g = groups.get(id)
         if (g && g.pods.length > 1)
           return [`${id} shares its stable labels with ${g.pods.filter((p) => p !== id).join(', ')} (one selector for all)`]
-        const c = built.coverings.find((k) => !k.externals.includes(id) && inside(ipOf.get(id)!, k.cidr))
-        return c ? [`${id} (${ipOf.get(id)}) is inside ${c.cidr}, the CIDR covering ${c.externals.join(', ')} in ${c.policy}`] : []
+        // The endpoint's address of the cell's family: a covering CIDR of the other family never takes it in.
+        const ip = addressFor(endpoints.get(id)!, c.target.family)
+        const k = ip === undefined ? undefined : built.coverings.find((k) => !k.externals.includes(id) && inside(ip, k.cidr))
+        return k ? [`${id} (${ip}) is inside ${k.cidr}, the CIDR covering ${k.externals.join(', ')} in ${k.policy}`] : []
       })
       widened.push({ from: c.from, to: c.to, target: c.target, allowedBy, why: why.join('; ') || 'grouping' })
     }
@@ -132,6 +149,6 @@ function prove(intent: Intent, built: BuiltSet): Proof {
 /** Generates the least-privilege set for `intent` and proves it. */
 export function generate(intent: Intent, externals: ExternalsMode = 'exact'): Generated {
   const { flows, dns } = requiredFlows(intent)
-  const built = buildPolicies(intent.state, flows, externals)
+  const built = buildPolicies(intent.state, flows, externals, (from, to, target) => intent.verdicts.get(from, to, target))
   return { ...built, intent, flows, dns, proof: prove(intent, built) }
 }

@@ -3,7 +3,7 @@
 import { intendedVerdict } from '../compare/intent.js'
 import { UsageError } from '../errors.js'
 import type { Target } from '../model/cluster.js'
-import { podId } from '../model/cluster.js'
+import { addressFor, podId, targetId } from '../model/cluster.js'
 import type { IntentVerdict, Scenario } from '../model/scenario.js'
 import type { ClusterState } from '../model/state.js'
 import { TruthTable } from '../model/truth-table.js'
@@ -28,16 +28,21 @@ function clusterAt(s: Scenario, si: number): ClusterState {
   return { ...stepStates(s)[si], policies: [] }
 }
 
-/** The intended matrix of step `si`: its `expect` rules over every cell but external to external and a pod to itself. */
+/**
+ * The intended matrix of step `si`: its `expect` rules over every cell but external to external, a pod to itself and,
+ * in a dual-stack scenario, a cell of a family one end has no address of (as the evaluator and the probes leave it out).
+ */
 export function intentFromExpect(s: Scenario, si: number): Intent {
   const step = s.steps[si]
   const state = clusterAt(s, si)
   const { ids, pods } = endpointIds(state)
+  const endpoints = [...state.pods, ...state.externals]
   const verdicts = new TruthTable<IntentVerdict>(ids, ids, step.probe.targets)
   step.probe.targets.forEach((target, ti) =>
     ids.forEach((from, fi) =>
       ids.forEach((to, di) => {
         if (fi >= pods && di >= pods) return
+        if (target.family && (!addressFor(endpoints[fi], target.family) || !addressFor(endpoints[di], target.family))) return
         const v = intendedVerdict(step.expect, from, to, target)
         if (v) verdicts.setAt(fi, di, ti, v)
       }),
@@ -53,15 +58,16 @@ export function intentFromExpect(s: Scenario, si: number): Intent {
 export function intentFromReport(s: Scenario, si: number, step: StepReport, runId: string): Intent {
   const state = clusterAt(s, si)
   const { ids } = endpointIds(state)
-  const targets = step.targets.map((t) => ({ port: t.port, protocol: t.protocol }))
+  const targets = step.targets.map((t): Target => ({ port: t.port, protocol: t.protocol, ...(t.family ? { family: t.family } : {}) }))
   const verdicts = new TruthTable<IntentVerdict>(ids, ids, targets)
   for (const c of step.cells) {
     if (c.from === c.to) continue
     const r = c.observation.result
     const v: IntentVerdict | undefined = r === 'allowed' ? 'allow' : r === 'blocked' || r === 'refused' ? 'deny' : undefined
-    if (v && !verdicts.set(c.from, c.to, { port: c.port, protocol: c.protocol }, v))
+    const target: Target = { port: c.port, protocol: c.protocol, ...(c.family ? { family: c.family } : {}) }
+    if (v && !verdicts.set(c.from, c.to, target, v))
       throw new UsageError(
-        `run ${runId} step "${step.name}" has a cell ${c.from} -> ${c.to} ${c.port}/${c.protocol} the scenario ${s.name} (${s.file}) does not have: is it the scenario that run ran?`,
+        `run ${runId} step "${step.name}" has a cell ${c.from} -> ${c.to} ${targetId(target)} the scenario ${s.name} (${s.file}) does not have: is it the scenario that run ran?`,
       )
   }
   return { state, targets, verdicts, origin: `what run ${runId} observed at step "${step.name}"` }

@@ -19,7 +19,7 @@ function header(g: Generated, about: string): string {
 
 /** Policies as one multi-document YAML stream. */
 function policiesYaml(policies: readonly NetworkPolicy[]): string {
-  return policies.map((p) => stringify(p, { lineWidth: 0 })).join('---\n')
+  return policies.map((p) => stringify(p, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n')
 }
 
 /** Every policy in one stream, with a header saying where it came from and how the proof went. */
@@ -37,7 +37,7 @@ export function renderPerNamespace(g: Generated, about: string): Map<string, str
 /** A step applying the set inline, with the intent it was proven against (when it came from `expect`). */
 export function renderScenarioStep(g: Generated, about: string, name: string, expect: Expect | undefined): string {
   const step = { name, apply: g.policies, ...(expect ? { expect } : {}) }
-  return header(g, about) + stringify([step], { lineWidth: 0 })
+  return header(g, about) + stringify([step], { lineWidth: 0, aliasDuplicateObjects: false })
 }
 
 const SHOWN = 50
@@ -54,18 +54,23 @@ export function renderNotes(g: Generated): string {
   for (const gr of g.groups.filter((x) => x.pods.length > 1))
     lines.push(`group: ${gr.pods.join(', ')} have the same stable labels and share policy ${gr.namespace}/allow-${gr.name}`)
   const servers = new Map<string, string[]>()
-  for (const d of g.dns) servers.set(d.to, [...(servers.get(d.to) ?? []), d.from])
+  for (const d of g.dns) if (!servers.get(d.to)?.includes(d.from)) servers.set(d.to, [...(servers.get(d.to) ?? []), d.from])
   for (const [server, clients] of servers) lines.push(`DNS: ${server} answers port 53 for ${clients.join(', ')}`)
   for (const d of g.dns) {
+    const over = d.family ? ` over ${d.family}` : ''
     if (d.added.length)
       lines.push(
-        `DNS: ${d.from} -> ${d.to}: ${d.added.map((x) => `${x} 53`).join(', ')} added beside the intended ${d.intended.join(', ')} 53`,
+        `DNS: ${d.from} -> ${d.to}: ${d.added.map((x) => `${x} 53`).join(', ')} added beside the intended ${d.intended.join(', ')} 53${over}`,
       )
     if (d.deniedByIntent.length)
       lines.push(
-        `DNS: ${d.from} -> ${d.to}: ${d.deniedByIntent.map((x) => `${x} 53`).join(', ')} left closed: the intent denies it (large answers need TCP)`,
+        `DNS: ${d.from} -> ${d.to}: ${d.deniedByIntent.map((x) => `${x} 53`).join(', ')} left closed${over}: the intent denies it (large answers need TCP)`,
       )
   }
+  for (const p of g.pinned)
+    lines.push(
+      `pinned: ${p.policy} names ${p.pod} as ${p.cidr}: the intent allows it over ${p.family} only, and a selector would open every family (regenerate when the pod gets a new address)`,
+    )
   for (const c of g.coverings)
     lines.push(`covering: ${c.policy} writes ${c.externals.join(', ')} as ${c.cidr} (asked with --externals covering)`)
   lines.push(

@@ -8,9 +8,11 @@ import { zodIssues } from '../scenario/zod-issues.js'
 import { type LoadOptions, looksLikeScenario, readInputs, readText, referenceReader, sortProblems } from '../scenario/load.js'
 import { parseScenario } from '../scenario/parse.js'
 import { makeNetworkPolicySchema } from '../scenario/policy-schema.js'
+import { clusterPolicySchemaFor } from '../scenario/cluster-policy-schema.js'
+import { clusterPolicyId } from '../model/cluster-policy.js'
 import { type SourceDoc, locate, parseYamlStream, problemAt } from '../scenario/yaml-source.js'
 import type { LintGroup } from './lint.js'
-import type { LintNamespace, LintPolicy, LintSet, LintWorkload } from './model.js'
+import type { LintClusterPolicy, LintNamespace, LintPolicy, LintSet, LintWorkload } from './model.js'
 
 const manifestPolicySchema = makeNetworkPolicySchema({ exceptInsideCidr: false, namespaceRequired: false })
 
@@ -32,6 +34,8 @@ function scenarioGroup(s: Scenario): LintGroup {
   const sets: LintSet[] = s.steps.map((step) => {
     for (const a of [...step.actions, ...chaosEffects(step.chaos)]) {
       if (a.kind === 'apply-policy' && a.source) sources.set(`${a.policy.metadata.namespace}/${a.policy.metadata.name}`, a.source)
+      if (a.kind === 'apply-cluster-policy' && a.source)
+        sources.set(clusterPolicyId({ kind: a.policy.kind, name: a.policy.metadata.name }), a.source)
       state = applyAction(state, a)
     }
     return {
@@ -40,6 +44,10 @@ function scenarioGroup(s: Scenario): LintGroup {
       policies: state.policies.map((policy) => ({
         policy,
         source: sources.get(`${policy.metadata.namespace}/${policy.metadata.name}`) ?? { file: s.file, doc: 0, path: [] },
+      })),
+      clusterPolicies: (state.clusterPolicies ?? []).map((policy) => ({
+        policy,
+        source: sources.get(clusterPolicyId({ kind: policy.kind, name: policy.metadata.name })) ?? { file: s.file, doc: 0, path: [] },
       })),
     }
   })
@@ -72,6 +80,7 @@ function workloadOf(kind: string, obj: unknown): LintWorkload | undefined {
 /** Plain manifests (any number of files and documents) as one lint group; other kinds are counted and ignored. */
 function manifestGroup(files: readonly { file: string; text: string }[], problems: Problem[]): { group: LintGroup; ignored: number } {
   const policies: LintPolicy[] = []
+  const clusterPolicies: LintClusterPolicy[] = []
   const namespaces = new Map<string, LintNamespace>()
   const workloads: LintWorkload[] = []
   let ignored = 0
@@ -89,6 +98,10 @@ function manifestGroup(files: readonly { file: string; text: string }[], problem
         const r = manifestPolicySchema.safeParse(d.value)
         if (!r.success) for (const i of zodIssues(r.error)) problems.push(problemAt(d.source, i.path, i.message, i.hint))
         else policies.push({ policy: r.data, source })
+      } else if (clusterPolicySchemaFor(kind)) {
+        const r = clusterPolicySchemaFor(kind)!.safeParse(d.value)
+        if (!r.success) for (const i of zodIssues(r.error)) problems.push(problemAt(d.source, i.path, i.message, i.hint))
+        else clusterPolicies.push({ policy: r.data, source })
       } else if (kind === 'Namespace') {
         const name = get(d.value, ['metadata', 'name'])
         if (typeof name !== 'string') problems.push(problemAt(d.source, ['metadata'], 'metadata.name is required'))
@@ -108,7 +121,12 @@ function manifestGroup(files: readonly { file: string; text: string }[], problem
     if (!namespaces.has(ns))
       namespaces.set(ns, { name: ns, labels: { [NAMESPACE_NAME_LABEL]: ns }, source: { ...lp.source, path: ['metadata'] } })
   }
-  const set: LintSet = { namespaces: [...namespaces.values()], workloads: workloads.length ? workloads : undefined, policies }
+  const set: LintSet = {
+    namespaces: [...namespaces.values()],
+    workloads: workloads.length ? workloads : undefined,
+    policies,
+    ...(clusterPolicies.length ? { clusterPolicies } : {}),
+  }
   return { group: { name: 'manifests', sets: [set] }, ignored }
 }
 

@@ -1,5 +1,6 @@
 // Why: what `lint` reads and what it says: a set of objects that live together, and findings about them.
 import type { ContainerPort, Labels } from '../model/cluster.js'
+import type { ClusterPolicy } from '../model/cluster-policy.js'
 import type { NetworkPolicy } from '../model/policy.js'
 import type { SourceRef } from '../model/scenario.js'
 
@@ -35,6 +36,14 @@ export interface LintSet {
   /** Undefined when the input says nothing about pods (policies only): rules that need pods then stay quiet. */
   readonly workloads: readonly LintWorkload[] | undefined
   readonly policies: readonly LintPolicy[]
+  /** Cluster-scoped policies (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy); absent: none. */
+  readonly clusterPolicies?: readonly LintClusterPolicy[]
+}
+
+/** A cluster-scoped policy with where it was written. */
+export interface LintClusterPolicy {
+  readonly policy: ClusterPolicy
+  readonly source: SourceRef
 }
 
 /** What lint can be told. */
@@ -56,6 +65,9 @@ export type RuleId =
   | 'empty-selector-surprise'
   | 'peers-or-not-and'
   | 'shadowed-rule'
+  | 'cluster-policy-same-priority'
+  | 'admin-deny-shadows-allow'
+  | 'pass-with-nothing-below'
 
 /** One finding: a rule, where, what and how to fix it. */
 export interface Finding {

@@ -56,6 +56,21 @@ export const RULE_HELP: Readonly<Record<RuleId, RuleHelp>> = {
       'A peer with only a namespaceSelector next to a peer with only a podSelector are ORed: either admits. Both selectors in one peer are ANDed, which is often what was meant.',
     fix: 'Put both selectors in one peer (one list item) for AND.',
   },
+  'cluster-policy-same-priority': {
+    details:
+      'Two cluster policies of one tier with the same priority that can match the same connection: which one applies is undefined upstream (network-policy-api ClusterNetworkPolicySpec.Priority), so implementations may differ.',
+    fix: 'Give the policies different priorities, in the order you mean them to apply.',
+  },
+  'admin-deny-shadows-allow': {
+    details:
+      "An Admin-tier Deny is final: a namespace's NetworkPolicy rule that allows the same traffic never takes effect, which surprises the namespace's owners.",
+    fix: 'Narrow the Admin Deny, put a Pass before it for the traffic namespaces may decide on, or drop the NetworkPolicy rule.',
+  },
+  'pass-with-nothing-below': {
+    details:
+      'A Pass hands the connection to the next tier; with no NetworkPolicy isolating the subject and no Baseline policy selecting it, the connection is simply allowed.',
+    fix: 'Use Accept if allowing is meant, or add the NetworkPolicy or Baseline policy that should decide.',
+  },
   'shadowed-rule': {
     details: 'A rule that a broader rule of a policy with the same namespace and podSelector already covers has no effect.',
     fix: 'Remove the narrower rule, or narrow the broader one.',

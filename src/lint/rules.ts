@@ -1,5 +1,6 @@
 // Why: the registry of lint rules, in the order they are documented.
 import type { Rule, RuleId } from './model.js'
+import { adminDenyShadowsAllow, clusterPolicySamePriority, passWithNothingBelow } from './rules/cluster-policy-rules.js'
 import { egressBlocksDns } from './rules/dns-rules.js'
 import { ingressFromAnywhere } from './rules/exposure-rules.js'
 import { noDefaultDeny } from './rules/namespace-rules.js'
@@ -21,6 +22,9 @@ export const RULES: readonly Rule[] = [
   emptySelectorSurprise,
   peersOrNotAnd,
   shadowedRule,
+  clusterPolicySamePriority,
+  adminDenyShadowsAllow,
+  passWithNothingBelow,
 ]
 
 /** Rules that report a gap (something missing): in a scenario, only a gap at every step is reported. */

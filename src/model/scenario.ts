@@ -1,5 +1,6 @@
 // Why: a validated scenario (ARCHITECTURE.md 3.2) after parsing: tagged unions, defaults resolved.
 import type { External, IPFamily, Labels, Namespace, Pod, Protocol, Service, Target, Via } from './cluster.js'
+import type { ClusterPolicy, ClusterPolicyKind } from './cluster-policy.js'
 import type { NetworkPolicy } from './policy.js'
 
 /** How a step probes: which targets, and how long one connection may take. */
@@ -19,6 +20,8 @@ export interface SourceRef {
 export type Action =
   | { readonly kind: 'apply-policy'; readonly policy: NetworkPolicy; readonly source?: SourceRef }
   | { readonly kind: 'delete-policy'; readonly namespace: string; readonly name: string }
+  | { readonly kind: 'apply-cluster-policy'; readonly policy: ClusterPolicy; readonly source?: SourceRef }
+  | { readonly kind: 'delete-cluster-policy'; readonly policyKind: ClusterPolicyKind; readonly name: string }
   | { readonly kind: 'set-pod-labels'; readonly namespace: string; readonly pod: string; readonly labels: Labels }
   | { readonly kind: 'set-namespace-labels'; readonly namespace: string; readonly labels: Labels }
 

@@ -10,6 +10,7 @@ import {
   addressFor,
   podId,
 } from './cluster.js'
+import type { ClusterPolicy } from './cluster-policy.js'
 import type { NetworkPolicy } from './policy.js'
 
 /** The cluster at one moment: namespaces, pods, externals and policies. */
@@ -22,6 +23,8 @@ export interface ClusterState {
   readonly services?: readonly Service[]
   /** The nodes' addresses when the driver knows them (what a NodePort backend sees after SNAT). */
   readonly nodes?: readonly NodeAddress[]
+  /** Cluster-scoped policies (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy); absent: none. */
+  readonly clusterPolicies?: readonly ClusterPolicy[]
 }
 
 /**

@@ -1,15 +1,46 @@
 // Why: a cell's explanation as one line of prose, for every renderer (JUnit failures, Markdown, the run page).
 import { assertNever } from '../util/assert-never.js'
-import type { CellExplanation, DirectionExplanation, ServiceHopReport } from './model.js'
+import type { CellExplanation, DirectionExplanation, ServiceHopReport, TierRuleHit } from './model.js'
+
+/** `Admin cnp/x (priority 10) ingress rule 0 "name": Pass`. */
+export function tierHitText(h: TierRuleHit, direction: string): string {
+  const priority = h.priority !== undefined ? ` (priority ${h.priority})` : ''
+  return `${h.tier} ${h.policy}${priority} ${direction} rule ${h.rule}${h.ruleName ? ` "${h.ruleName}"` : ''}: ${h.action}`
+}
+
+/** The tiers' part of a direction: the matched cluster-policy rules, and where the decision fell. */
+function tiersText(d: DirectionExplanation): string | undefined {
+  const t = d.tiers
+  if (!t) return undefined
+  const hits = t.hits.map((h) => tierHitText(h, d.direction))
+  const verdict = d.allowed ? 'allowed' : 'denied'
+  switch (t.decidedIn) {
+    case 'Admin':
+    case 'Baseline':
+      return `${hits.join(', then ')}: ${verdict}`
+    case 'default':
+      return `${hits.length ? `${hits.join(', ')}, ` : ''}no cluster policy rule decides and no NetworkPolicy isolates: allowed`
+    case 'NetworkPolicy':
+      return undefined
+    default:
+      return assertNever(t.decidedIn, 'tier')
+  }
+}
 
 function direction(d: DirectionExplanation): string {
   const what = `${d.direction} of ${d.endpoint}`
   if (!d.applicable) return `${what}: external, no policy applies`
-  if (d.isolatedBy.length === 0) return `${what}: not isolated`
+  const tiers = tiersText(d)
+  if (tiers) return `${what}: ${tiers}`
+  const passed = d.tiers?.hits.length ? `${d.tiers.hits.map((h) => tierHitText(h, d.direction)).join(', ')} to NetworkPolicy; ` : ''
+  if (passed) return `${what}: ${passed}${npText(d)}`
+  return `${what}: ${npText(d)}`
+}
+
+function npText(d: DirectionExplanation): string {
+  if (d.isolatedBy.length === 0) return 'not isolated'
   const by = `isolated by ${d.isolatedBy.join(', ')}`
-  return d.allowedBy
-    ? `${what}: ${by}; allowed by ${d.allowedBy.policy} ${d.direction} rule ${d.allowedBy.rule}`
-    : `${what}: ${by}; no rule allows it`
+  return d.allowedBy ? `${by}; allowed by ${d.allowedBy.policy} ${d.direction} rule ${d.allowedBy.rule}` : `${by}; no rule allows it`
 }
 
 /** `via service-ip web/api port 80 -> DNAT to backend port 8080, SNAT to 172.18.0.2`. */

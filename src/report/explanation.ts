@@ -17,6 +17,24 @@ function direction(d: DirectionDecision): DirectionExplanation {
     allowed: d.allowed,
     ...(d.allowedBy ? { allowedBy: ruleRef(d.allowedBy) } : {}),
     checks: d.checks.map((c) => ({ ref: ruleRef(c.ref), peerMatched: c.peerMatched, portMatched: c.portMatched })),
+    ...(d.tiers
+      ? {
+          tiers: {
+            decidedIn: d.tiers.decidedIn,
+            hits: d.tiers.hits.map((h) => ({
+              kind: h.kind,
+              tier: h.tier,
+              policy: h.policy,
+              ...(h.priority !== undefined ? { priority: h.priority } : {}),
+              rule: h.rule,
+              ...(h.ruleName !== undefined ? { ruleName: h.ruleName } : {}),
+              action: h.action,
+              peer: h.peer,
+              port: h.port,
+            })),
+          },
+        }
+      : {}),
   }
 }
 

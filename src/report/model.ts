@@ -31,6 +31,28 @@ export interface DirectionExplanation {
   readonly allowedBy?: RuleRef
   /** Every rule of the isolating policies, and whether its peer and its port matched. */
   readonly checks: readonly { readonly ref: RuleRef; readonly peerMatched: boolean; readonly portMatched: boolean }[]
+  /** Set when a cluster-scoped policy selects the endpoint in this direction: which tier decided, through which rules. */
+  readonly tiers?: TierExplanation
+}
+
+/** One cluster-policy rule that matched on the way through the tiers (indices 0-based as in the YAML). */
+export interface TierRuleHit {
+  readonly kind: 'ClusterNetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy'
+  readonly tier: 'Admin' | 'Baseline'
+  /** `cnp/name`, `anp/name` or `banp/default`. */
+  readonly policy: string
+  readonly priority?: number
+  readonly rule: number
+  readonly ruleName?: string
+  readonly action: 'Accept' | 'Deny' | 'Pass'
+  readonly peer: number
+  readonly port: number | null
+}
+
+/** Where a direction was decided among the tiers, and the rules that matched on the way (an Admin Pass, then the deciding one). */
+export interface TierExplanation {
+  readonly decidedIn: 'Admin' | 'NetworkPolicy' | 'Baseline' | 'default'
+  readonly hits: readonly TierRuleHit[]
 }
 
 /** The Service hop of a cell probed through a Service (docs/services.md): DNAT to the backend's port, SNAT if any. */

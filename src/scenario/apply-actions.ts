@@ -8,7 +8,7 @@ export function initialState(s: Scenario): ClusterState {
   return { namespaces: s.namespaces, pods: s.pods, externals: s.externals, policies: [], ...(s.services ? { services: s.services } : {}) }
 }
 
-/** Applies one action (apply replaces a policy of the same namespace/name, keeping its place). */
+/** Applies one action (apply replaces a policy of the same namespace/name, or cluster policy of the same kind/name, keeping its place). */
 export function applyAction(state: ClusterState, action: Action): ClusterState {
   switch (action.kind) {
     case 'apply-policy': {
@@ -23,6 +23,19 @@ export function applyAction(state: ClusterState, action: Action): ClusterState {
       return {
         ...state,
         policies: state.policies.filter((p) => !(p.metadata.namespace === action.namespace && p.metadata.name === action.name)),
+      }
+    case 'apply-cluster-policy': {
+      const { kind, metadata } = action.policy
+      const list = [...(state.clusterPolicies ?? [])]
+      const i = list.findIndex((p) => p.kind === kind && p.metadata.name === metadata.name)
+      if (i >= 0) list[i] = action.policy
+      else list.push(action.policy)
+      return { ...state, clusterPolicies: list }
+    }
+    case 'delete-cluster-policy':
+      return {
+        ...state,
+        clusterPolicies: (state.clusterPolicies ?? []).filter((p) => !(p.kind === action.policyKind && p.metadata.name === action.name)),
       }
     case 'set-pod-labels':
       return {

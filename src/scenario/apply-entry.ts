@@ -3,7 +3,9 @@
 import { dirname, join, posix } from 'node:path'
 import { z } from 'zod'
 import type { Problem } from '../errors.js'
+import type { ClusterPolicy } from '../model/cluster-policy.js'
 import type { NetworkPolicy } from '../model/policy.js'
+import { clusterPolicySchemaFor } from './cluster-policy-schema.js'
 import { zodIssues } from './zod-issues.js'
 import { networkPolicySchema } from './policy-schema.js'
 import { type Path, type SourceDoc, parseYamlStream, problemAt } from './yaml-source.js'
@@ -16,7 +18,7 @@ export type ReadText = (path: string, within?: string) => string | undefined | {
 
 /** One policy of an `apply` entry; `file` is set when it came from a referenced file (with the document's index). */
 export interface EntryPolicy {
-  readonly policy: NetworkPolicy
+  readonly policy: NetworkPolicy | ClusterPolicy
   readonly file?: { readonly source: SourceDoc; readonly doc: number }
 }
 
@@ -26,9 +28,15 @@ type EntryProblem = { readonly path: Path; readonly message: string; readonly hi
 /** Marks the one zod issue carrying an entry's problems. */
 const ENTRY_PROBLEMS = 'apply entry problems'
 
-/** An inline entry: one NetworkPolicy. */
+/** The schema an object is read with: by its `kind`, a NetworkPolicy unless it names a cluster policy kind. */
+function schemaOf(entry: unknown) {
+  const kind = entry !== null && typeof entry === 'object' ? (entry as { kind?: unknown }).kind : undefined
+  return clusterPolicySchemaFor(kind) ?? networkPolicySchema
+}
+
+/** An inline entry: one NetworkPolicy or cluster policy. */
 function inline(entry: unknown, found: EntryProblem[]): EntryPolicy[] {
-  const r = networkPolicySchema.safeParse(entry)
+  const r = schemaOf(entry).safeParse(entry)
   if (r.success) return [{ policy: r.data }]
   found.push(...zodIssues(r.error))
   return []
@@ -52,7 +60,7 @@ function fromFile(entry: { file: unknown }, scenarioFile: string, readText: Read
   if (stream.docs.length === 0 && stream.problems.length === 0)
     found.push({ problem: { file, line: 1, message: 'the file holds no YAML document' } })
   return stream.docs.flatMap((d) => {
-    const r = networkPolicySchema.safeParse(d.value)
+    const r = schemaOf(d.value).safeParse(d.value)
     if (r.success) return [{ policy: r.data, file: { source: d.source, doc: d.index } }]
     for (const i of zodIssues(r.error)) found.push({ problem: problemAt(d.source, i.path, i.message, i.hint) })
     return []
@@ -88,7 +96,7 @@ export function scenarioProblems(error: z.ZodError, source: SourceDoc): Problem[
 
 /** A policy with where it was written: its own file and document, or its entry's path in the scenario. */
 export interface LocatedPolicy {
-  readonly policy: NetworkPolicy
+  readonly policy: NetworkPolicy | ClusterPolicy
   readonly source: SourceDoc
   readonly path: Path
   /** Index of the YAML document in `source.file`. */

@@ -2,6 +2,7 @@
 // must stay within while the faults last.
 import { NAMESPACE_NAME_LABEL } from '../model/cluster.js'
 import type { ChaosAction, Step } from '../model/scenario.js'
+import type { NetworkPolicy } from '../model/policy.js'
 import { assertNever } from '../util/assert-never.js'
 import { DEFAULT_DURING } from './chaos-schema.js'
 import type { Declared } from './parse-cluster.js'
@@ -55,7 +56,9 @@ function chaosAction(c: RawChaos, path: Path, declared: Declared, sink: ProblemS
     case 'relabel':
       return relabel(c, path, declared, sink)
     case 'policy-churn': {
-      const policies = c.apply.flatMap((entry) => entry.map((p) => p.policy))
+      const all = c.apply.flatMap((entry) => entry.map((p) => p.policy))
+      const policies = all.filter((p): p is NetworkPolicy => p.kind === 'NetworkPolicy')
+      if (policies.length !== all.length) sink.at([...path, 'apply'], 'policy-churn applies NetworkPolicies only')
       for (const p of policies)
         if (!declared.namespaces.has(p.metadata.namespace))
           sink.at([...path, 'apply'], `namespace "${p.metadata.namespace}" is not declared in the scenario's namespaces`)

@@ -1,6 +1,7 @@
 // Why: a scenario's steps as actions in their fixed order (apply, delete, setPodLabels, setNamespaceLabels), every
 // reference checked against what the scenario declares and the policies that exist at that step.
 import { NAMESPACE_NAME_LABEL } from '../model/cluster.js'
+import { clusterPolicyId } from '../model/cluster-policy.js'
 import { policyId } from '../model/policy.js'
 import type { Action, ProbeSpec, Step } from '../model/scenario.js'
 import { locatePolicies } from './apply-entry.js'
@@ -15,6 +16,11 @@ function stepActions(s: RawStep, si: number, live: Set<string>, declared: Declar
   const actions: Action[] = []
   s.apply?.forEach((entry, ai) => {
     for (const lp of locatePolicies(entry, sink.source, ['steps', si, 'apply', ai])) {
+      if (lp.policy.kind !== 'NetworkPolicy') {
+        live.add(clusterPolicyId({ kind: lp.policy.kind, name: lp.policy.metadata.name }))
+        actions.push({ kind: 'apply-cluster-policy', policy: lp.policy, source: { file: lp.source.file, doc: lp.doc, path: lp.path } })
+        continue
+      }
       const ns = lp.policy.metadata.namespace
       if (!declared.namespaces.has(ns))
         sink.atIn(lp.source, [...lp.path, 'metadata', 'namespace'], `namespace "${ns}" is not declared in the scenario's namespaces`)
@@ -23,10 +29,17 @@ function stepActions(s: RawStep, si: number, live: Set<string>, declared: Declar
     }
   })
   s.delete?.forEach((d, di) => {
-    const id = policyId({ metadata: d })
+    if (d.kind !== undefined) {
+      const id = clusterPolicyId({ kind: d.kind, name: d.name })
+      if (!live.has(id)) sink.at(['steps', si, 'delete', di], `no ${d.kind} ${d.name} exists at this step`)
+      live.delete(id)
+      actions.push({ kind: 'delete-cluster-policy', policyKind: d.kind, name: d.name })
+      return
+    }
+    const id = policyId({ metadata: { namespace: d.namespace!, name: d.name } })
     if (!live.has(id)) sink.at(['steps', si, 'delete', di], `no policy ${id} exists at this step`)
     live.delete(id)
-    actions.push({ kind: 'delete-policy', namespace: d.namespace, name: d.name })
+    actions.push({ kind: 'delete-policy', namespace: d.namespace!, name: d.name })
   })
   for (const [id, labels] of Object.entries(s.setPodLabels ?? {})) {
     if (!declared.pods.has(id)) sink.at(['steps', si, 'setPodLabels', id], `no pod "${id}" (use namespace/pod)`)

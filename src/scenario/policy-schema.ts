@@ -35,8 +35,8 @@ const selectorRequirement = k8sObject({
   })
 })
 
-/** A label selector: matchLabels and matchExpressions. */
-const labelSelector = k8sObject({
+/** A label selector: matchLabels and matchExpressions (cluster-policy-schema.ts uses it too). */
+export const labelSelector = k8sObject({
   matchLabels: labels.optional(),
   matchExpressions: z.array(selectorRequirement).optional(),
 })

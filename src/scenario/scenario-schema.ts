@@ -174,7 +174,22 @@ const expectSchema = strictObject({
 const stepName = z
   .string({ error: (i) => (i.input === undefined ? 'step name is required' : 'step name must be a string') })
   .min(1, { error: 'step name must not be empty' })
-const deletes = z.array(strictObject({ namespace: checked(dns1123LabelError), name: z.string().min(1) }))
+/** A NetworkPolicy by namespace and name, or a cluster policy (cluster-scoped, no namespace) by kind and name. */
+const deletes = z.array(
+  strictObject({
+    namespace: checked(dns1123LabelError).optional(),
+    kind: z
+      .enum(['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'], {
+        error: (i) =>
+          `kind must be ClusterNetworkPolicy, AdminNetworkPolicy or BaselineAdminNetworkPolicy (got ${JSON.stringify(i.input)})`,
+      })
+      .optional(),
+    name: z.string().min(1),
+  }).superRefine((d, ctx) => {
+    if ((d.namespace === undefined) === (d.kind === undefined))
+      ctx.addIssue({ code: 'custom', message: 'name a NetworkPolicy by namespace and name, or a cluster policy by kind and name' })
+  }),
+)
 const labelsByName = z.record(z.string(), labels)
 const scenarioName = z
   .string({ error: (i) => (i.input === undefined ? 'name is required' : 'name must be a string') })

@@ -27,6 +27,7 @@ const VALUES: Record<string, string[]> = {
   workers: ['--workers', '1'],
   calicoVersion: ['--calico-version', DEFAULT_CALICO],
   dataplane: ['--dataplane', 'nftables'],
+  ipFamily: ['--ip-family', 'dual'],
   kindImage: ['--kind-image', 'kindest/node:v1.34.0'],
   calicoManifest: ['--calico-manifest', 'test/fixtures/calico-mini.yaml'],
   calicoSha256: ['--calico-sha256', 'a'.repeat(64)],

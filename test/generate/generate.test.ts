@@ -198,3 +198,185 @@ t.test('a run that observed exactly the intent generates exactly the set the int
   t.same(fromReport.policies, fromExpect.policies)
   t.same(fromReport.dns, fromExpect.dns, 'TCP 53 is added beside the observed UDP 53 all the same')
 })
+
+const DUAL = `ipFamilies: [IPv4, IPv6]
+namespaces:
+  x:
+    pods:
+      a: {labels: {app: a}, ips: [10.244.0.10, 'fd00:10:244::a']}
+      b: {labels: {app: b}, ips: [10.244.0.11, 'fd00:10:244::b']}
+      c: {labels: {app: c}, ips: [10.244.0.12, 'fd00:10:244::c']}
+externals:
+  db: {ips: [198.51.100.10, '2001:db8::10'], ports: [{port: 5432}]}
+  v6-only: {ip: '2001:db8:1::20', ports: [{port: 5432}]}
+probe: {ports: [80, 5432]}
+steps:
+  - name: intent
+    expect:
+      default: deny
+      rules:
+        - {from: x/a, to: x/b, port: 80, verdict: allow}
+        - {from: x/a, to: x/c, port: 80, family: IPv6, verdict: allow}
+        - {from: x/a, to: db, port: 5432, verdict: allow}
+        - {from: x/a, to: v6-only, port: 5432, verdict: allow}
+`
+
+t.test('dual-stack: per-family cells round-trip; a pod allowed over one family is pinned to that address', async (t) => {
+  const intent = intentFromExpect(scenario(DUAL), 0)
+  t.same(
+    intent.targets.map((x) => x.family),
+    ['IPv4', 'IPv6', 'IPv4', 'IPv6'],
+    'the intent keeps the family dimension',
+  )
+  t.equal(
+    intent.verdicts.get('x/a', 'v6-only', { port: 5432, protocol: 'TCP', family: 'IPv4' }),
+    undefined,
+    'no cell over a family one end lacks',
+  )
+  const g = generate(intent)
+  t.ok(isExact(g), renderNotes(g))
+  const a = g.policies.find((p) => p.metadata.name === 'allow-a')!
+  t.same(a.spec.egress, [
+    {
+      to: [{ podSelector: { matchLabels: { app: 'b' } } }, { ipBlock: { cidr: 'fd00:10:244::c/128' } }],
+      ports: [{ protocol: 'TCP', port: 80 }],
+    },
+    {
+      to: [
+        { ipBlock: { cidr: '198.51.100.10/32' } },
+        { ipBlock: { cidr: '2001:db8::10/128' } },
+        { ipBlock: { cidr: '2001:db8:1::20/128' } },
+      ],
+      ports: [{ protocol: 'TCP', port: 5432 }],
+    },
+  ])
+  const c = g.policies.find((p) => p.metadata.name === 'allow-c')!
+  t.same(c.spec.ingress, [{ from: [{ ipBlock: { cidr: 'fd00:10:244::a/128' } }], ports: [{ protocol: 'TCP', port: 80 }] }])
+  t.same(
+    g.pinned.map((p) => [p.policy, p.pod, p.family]),
+    [
+      ['x/allow-a', 'x/c', 'IPv6'],
+      ['x/allow-c', 'x/a', 'IPv6'],
+    ],
+  )
+  t.match(renderNotes(g), /pinned: x\/allow-a names x\/c as fd00:10:244::c\/128: the intent allows it over IPv6 only/)
+  // Independently of the proof: every asserted cell of both families, predicted.
+  const table = predict({ ...intent.state, policies: [...g.policies] }, intent.targets)
+  let cells = 0
+  for (const v of intent.verdicts.entries()) {
+    if (v.from === v.to) continue
+    cells++
+    t.equal(table.get(v.from, v.to, v.target), v.value, `${v.from} -> ${v.to} ${v.target.port}/${v.target.family}`)
+  }
+  t.equal(cells, g.proof.asserted)
+})
+
+t.test('dual-stack: widening names the family; a covering CIDR widens by the address of the cell family', async (t) => {
+  const twins = generate(
+    intentFromExpect(
+      scenario(
+        TWINS.replace('namespaces:', 'ipFamilies: [IPv4, IPv6]\nnamespaces:').replace(
+          'probe: {targets: [{port: 80, protocol: TCP}]}',
+          'probe: {ports: [80]}',
+        ),
+      ),
+      0,
+    ),
+  )
+  t.same(
+    twins.proof.widened.map((w) => `${w.from} -> ${w.to} ${w.target.port}/${w.target.family}`),
+    ['x/web -> x/api-2 80/IPv4', 'x/web -> x/api-2 80/IPv6'],
+  )
+  t.match(renderNotes(twins), /widened: x\/web -> x\/api-2 80\/TCP\/IPv6 intended deny/)
+  const ext = scenario(
+    EXTERNALS.replace('namespaces:', 'ipFamilies: [IPv4, IPv6]\nnamespaces:')
+      .replace('{ip: 172.20.5.10,', "{ips: [172.20.5.10, '2001:db8::10'],")
+      .replace('{ip: 172.20.5.12,', "{ips: [172.20.5.12, '2001:db8::12'],")
+      .replace('{ip: 172.20.5.13,', "{ips: [172.20.5.13, '2001:db8::13'],")
+      .replace('probe: {targets: [{port: 3306, protocol: TCP}]}', 'probe: {ports: [3306]}'),
+  )
+  const covering = generate(intentFromExpect(ext, 0), 'covering')
+  t.same(
+    covering.coverings.map((k) => k.cidr),
+    ['172.20.5.8/29', '2001:db8::10/126'],
+  )
+  t.same(
+    covering.proof.widened.map((w) => [w.to, w.target.family]),
+    [
+      ['other', 'IPv4'],
+      ['other', 'IPv6'],
+    ],
+  )
+  t.match(covering.proof.widened[1].why, /other \(2001:db8::13\) is inside 2001:db8::10\/126/)
+  t.ok(isExact(generate(intentFromExpect(ext, 0))), 'exact: a /32 and a /128 per host')
+})
+
+t.test('dual-stack: DNS is kept whole per family, and a report keeps each cell family', async (t) => {
+  const dual = (body: string) => body.replace('namespaces:', 'ipFamilies: [IPv4, IPv6]\nnamespaces:')
+  const s = scenario(`ipFamilies: [IPv4, IPv6]
+namespaces:
+  kube-system: {pods: {coredns: {labels: {k8s-app: kube-dns}}}}
+  app: {pods: {web: {labels: {app: web}}}}
+probe: {ports: [53], protocols: [UDP, TCP]}
+steps:
+  - name: udp
+    expect:
+      rules:
+        - {from: app/web, to: kube-system/coredns, port: 53, protocol: UDP, verdict: allow}
+  - name: tcp denied over IPv6
+    expect:
+      rules:
+        - {from: app/web, to: kube-system/coredns, port: 53, protocol: UDP, verdict: allow}
+        - {from: app/web, to: kube-system/coredns, port: 53, protocol: TCP, family: IPv6, verdict: deny}
+`)
+  const g = generate(intentFromExpect(s, 0))
+  t.ok(isExact(g), renderNotes(g))
+  t.same(
+    g.dns.map((d) => [d.family, d.added]),
+    [
+      ['IPv4', ['TCP']],
+      ['IPv6', ['TCP']],
+    ],
+  )
+  const partly = generate(intentFromExpect(s, 1))
+  t.ok(isExact(partly), renderNotes(partly))
+  t.same(
+    partly.dns.map((d) => [d.family, d.added, d.deniedByIntent]),
+    [
+      ['IPv4', ['TCP'], []],
+      ['IPv6', [], ['TCP']],
+    ],
+    'TCP 53 over IPv4 is unasserted: added; over IPv6 denied: closed',
+  )
+  t.match(renderNotes(partly), /TCP 53 left closed over IPv6/)
+  const r = scenario(dual(TWINS).replace('probe: {targets: [{port: 80, protocol: TCP}]}', 'probe: {ports: [80]}'))
+  const cell = (family: 'IPv4' | 'IPv6', result: 'allowed' | 'blocked') => ({
+    from: 'x/web',
+    to: 'x/api-1',
+    port: 80,
+    protocol: 'TCP' as const,
+    family,
+    observation: { result, attempts: [] },
+  })
+  const step = {
+    name: 'intent',
+    targets: [
+      { port: 80, protocol: 'TCP', family: 'IPv4' },
+      { port: 80, protocol: 'TCP', family: 'IPv6' },
+    ],
+    cells: [cell('IPv4', 'allowed'), cell('IPv6', 'blocked')],
+  } as unknown as StepReport
+  const observed = intentFromReport(r, 0, step, 'r1')
+  t.equal(observed.verdicts.get('x/web', 'x/api-1', { port: 80, protocol: 'TCP', family: 'IPv4' }), 'allow')
+  t.equal(observed.verdicts.get('x/web', 'x/api-1', { port: 80, protocol: 'TCP', family: 'IPv6' }), 'deny')
+  const fromRun = generate(observed)
+  t.ok(isExact(fromRun), renderNotes(fromRun))
+  t.same(
+    fromRun.pinned.map((p) => [p.policy, p.pod, p.family]),
+    [
+      ['x/allow-web', 'x/api-1', 'IPv4'],
+      ['x/allow-api', 'x/web', 'IPv4'],
+    ],
+    'observed over IPv4 only: written for IPv4 only',
+  )
+})

@@ -1,5 +1,5 @@
 // The whole shipped library through generate: every step with `expect` -> generated set -> predicted equal to the
-// intent (counted, and every step that is not exact listed with why); each generated set lint-clean but for DNS
+// intent (counted, and every step that is not exact listed with why; dual-stack steps per family, counted apart); each generated set lint-clean but for DNS
 // the intent does not give; the round-trip scenarios' checked-in sets are what generate writes today.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
@@ -13,15 +13,25 @@ const scenarios = loadScenarios(['scenarios/'])
 
 t.test('every step with expect round-trips exactly', async (t) => {
   let steps = 0
+  let dualSteps = 0
+  let dualCells = 0
   const notExact: string[] = []
   for (const s of scenarios)
     s.steps.forEach((step, si) => {
       if (!step.expect) return
       steps++
       const g = generate(intentFromExpect(s, si))
+      if (s.ipFamilies?.length === 2) {
+        dualSteps++
+        dualCells += g.proof.asserted
+        t.ok(
+          g.intent.targets.every((x) => x.family),
+          `${s.file} "${step.name}": every target keeps its family`,
+        )
+      }
       t.same(g.proof.missing, [], `${s.file} "${step.name}": no intended allow is lost`)
       if (isExact(g)) return
-      notExact.push(`${s.file} "${step.name}": ${g.proof.widened.length} widened (${g.proof.widened[0].why})`)
+      notExact.push(`${s.file} "${step.name}": ${g.proof.widened.length} widened (${g.proof.widened[0]?.why ?? 'none'})`)
       // The one reason allow-only policies grouped by stable labels cannot be exact: pods no stable label tells apart.
       t.ok(
         g.proof.widened.every((w) => /shares its stable labels/.test(w.why)),
@@ -29,7 +39,9 @@ t.test('every step with expect round-trips exactly', async (t) => {
       )
     })
   t.comment(`generate round trip: ${steps - notExact.length} of ${steps} steps with expect exact (${scenarios.length} scenarios)`)
+  t.comment(`dual-stack: ${dualSteps} steps (${dualCells} asserted cells over IPv4 and IPv6)`)
   for (const n of notExact) t.comment(`not exact: ${n}`)
+  t.ok(dualSteps >= 10, `the dual-stack scenarios are in the round trip (${dualSteps} steps)`)
   t.ok(steps > 100, `the library has steps with expect (${steps})`)
   t.ok(notExact.length <= steps / 10, `nearly every step round-trips exactly (${notExact.length} do not)`)
 })
@@ -64,6 +76,7 @@ t.test('the round-trip scenarios apply exactly what generate writes for them', a
   const trips = scenarios.filter((s) => s.tags.includes('round-trip'))
   t.same(trips.map((s) => s.name).sort(), [
     'generate-dns',
+    'generate-dual-stack',
     'generate-external-database',
     'generate-namespace-isolation',
     'generate-three-tier',

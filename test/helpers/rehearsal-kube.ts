@@ -11,6 +11,7 @@ import { LocalDriver } from '../../src/drivers/local/index.js'
 import { sessionOf } from '../../src/drivers/local/names.js'
 import { type TopologyPlan, planTopology } from '../../src/drivers/local/topology.js'
 import { type Target, podId } from '../../src/model/cluster.js'
+import type { ClusterPolicy, ClusterPolicyKind } from '../../src/model/cluster-policy.js'
 import type { NetworkPolicy } from '../../src/model/policy.js'
 import type { Action, Scenario } from '../../src/model/scenario.js'
 import { allocateAddresses } from '../../src/scenario/addresses.js'
@@ -216,6 +217,20 @@ export class RehearsalKube implements KubeApi {
   async deletePolicy(namespace: string, name: string) {
     // client-node-api.ts swallows 404 for a policy that is already gone; so does this.
     await this.toLocal({ kind: 'delete-policy', namespace, name })
+  }
+  /**
+   * The network-policy-api CRDs (kubernetes-sigs/network-policy-api config/crd, +kubebuilder:resource:scope=Cluster):
+   * cluster-scoped objects, so no namespace to check; the API server has already validated them against the schema.
+   */
+  async applyClusterPolicy(policy: ClusterPolicy) {
+    await this.toLocal({ kind: 'apply-cluster-policy', policy })
+  }
+  async deleteClusterPolicy(kind: ClusterPolicyKind, name: string) {
+    await this.toLocal({ kind: 'delete-cluster-policy', policyKind: kind, name })
+  }
+  /** Discovery of policy.networking.k8s.io as a cluster with both CRD bundles installed answers it. */
+  async servedClusterPolicyKinds(): Promise<ClusterPolicyKind[]> {
+    return ['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']
   }
   async exec(namespace: string, pod: string, _container: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
     if (!this.pods.has(podId({ namespace, name: pod }))) return { stdout: '', stderr: '', error: `pods "${pod}" not found` }

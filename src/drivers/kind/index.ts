@@ -14,6 +14,7 @@ import {
 } from '../driver.js'
 import type { Exec } from '../exec.js'
 import type { KubeApi } from '../kube/api.js'
+import { calicoClusterPolicyKinds, clusterPolicyApi, clusterPolicyUnsupported } from '../cluster-policy-support.js'
 import { KubeDriver } from '../kube/index.js'
 import { type KindOptions, type UpResult, context, down, up } from './cluster.js'
 import { EnvironmentError, InfraError, UsageError } from '../../errors.js'
@@ -91,6 +92,7 @@ export class KindDriver implements Driver {
       info: { name: 'kind', cni: this.info.cni },
       requestIpsIn: this.o.ipFamily === 'dual' ? [CALICO_POD_SUBNET, CALICO_POD_SUBNET_V6] : CALICO_POD_SUBNET,
       ipFamilies: clusterFamilies(this.o.ipFamily),
+      clusterPolicyKinds: calicoClusterPolicyKinds(this.o.calicoVersion),
     })
     await this.kube.up(scenario, signal)
     this.info = {
@@ -103,6 +105,8 @@ export class KindDriver implements Driver {
         calico: calico.version,
         calicoManifest: calico.manifest,
         felix: calico.felix,
+        // Which network-policy-api version and kinds cluster-policy scenarios run with (docs/cluster-policy.md).
+        clusterPolicies: clusterPolicyApi(calicoClusterPolicyKinds(this.o.calicoVersion)),
       },
       ...(Object.keys(timings).length ? { timings } : {}),
     }
@@ -134,6 +138,10 @@ export class KindDriver implements Driver {
     // External hosts are Docker containers on kind's network, set up with IPv4 addresses only (nodes.ts).
     const v6 = scenario.externals.filter((e) => (e.ips ?? [e.ip]).some((ip) => ip.includes(':')))
     if (v6.length) return `the kind driver creates external hosts with IPv4 addresses only (${v6.map((e) => e.name).join(', ')} has IPv6)`
+    // Known before the cluster exists: what the pinned Calico implements of the network-policy-api.
+    const kinds = calicoClusterPolicyKinds(this.o.calicoVersion)
+    const policies = clusterPolicyUnsupported(scenario, kinds, `Calico ${this.o.calicoVersion}`)
+    if (policies) return policies
     const refs = [...new Set([...scenario.pods.flatMap((p) => (p.node ? [p.node] : [])), ...chaosNodeRefs(scenario)])]
     const missing = refs.filter((r) => /^node-\d+$/.test(r) && Number(r.slice(5)) > this.o.workers)
     if (missing.length) return `this kind cluster has ${this.o.workers} workers (--workers); the scenario names ${missing.join(', ')}`

@@ -1,4 +1,5 @@
 // Why: the few Kubernetes operations the kube driver needs, as an interface, so tests inject a fake client.
+import type { ClusterPolicy, ClusterPolicyKind } from '../../model/cluster-policy.js'
 import type { NetworkPolicy } from '../../model/policy.js'
 
 /** What the driver reads of a pod: phase, readiness, address, node, labels. */
@@ -42,6 +43,11 @@ export interface KubeApi {
   /** Server-side apply with field manager netpol-harness. */
   applyPolicy(policy: NetworkPolicy): Promise<void>
   deletePolicy(namespace: string, name: string): Promise<void>
+  /** Server-side apply of a cluster-scoped policy (policy.networking.k8s.io), field manager netpol-harness. */
+  applyClusterPolicy?(policy: ClusterPolicy): Promise<void>
+  deleteClusterPolicy?(kind: ClusterPolicyKind, name: string): Promise<void>
+  /** Which cluster policy kinds the API serves (their CRDs are installed): `Kind` of each served one. */
+  servedClusterPolicyKinds?(): Promise<ClusterPolicyKind[]>
   /** CIDRs of Calico's IPPools (crd.projectcalico.org/v1), where the cni.projectcalico.org/ipAddrs annotation may ask for an address; [] without Calico. */
   calicoIpPools?(): Promise<string[]>
   /** The images of a DaemonSet's containers (apps/v1), by container name; undefined when there is no such DaemonSet. */

@@ -28,6 +28,14 @@ export async function sendAction(ctx: ApplyContext, state: ClusterState, a: Acti
     case 'delete-policy':
       await api.deletePolicy(a.namespace, a.name)
       return
+    case 'apply-cluster-policy':
+      if (!api.applyClusterPolicy) throw new InfraError(`this cluster client cannot apply ${a.policy.kind} objects`)
+      await api.applyClusterPolicy(a.policy)
+      return
+    case 'delete-cluster-policy':
+      if (!api.deleteClusterPolicy) throw new InfraError(`this cluster client cannot delete ${a.policyKind} objects`)
+      await api.deleteClusterPolicy(a.policyKind, a.name)
+      return
     case 'set-pod-labels': {
       const pod = state.pods.find((p) => p.namespace === a.namespace && p.name === a.pod)!
       await api.patchPodLabels(a.namespace, a.pod, replaceLabels(pod.labels, a.labels, { [RUN_LABEL]: runId, [POD_LABEL]: a.pod }))

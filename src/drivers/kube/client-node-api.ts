@@ -1,5 +1,6 @@
 // Why: KubeApi over the official client (@kubernetes/client-node): the only file that talks to an API server.
 import { Writable } from 'node:stream'
+import { CLUSTER_POLICY_KINDS, type ClusterPolicyKind } from '../../model/cluster-policy.js'
 import * as k8s from '@kubernetes/client-node'
 import { existsSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
@@ -137,6 +138,26 @@ export function clientNodeApi(context?: string, kubeconfig?: string): KubeApi {
     },
     async applyPolicy(policy: NetworkPolicy) {
       await objects.patch(toModel(policy), undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)
+    },
+    async applyClusterPolicy(policy) {
+      // A custom resource: client-node's generic object API applies it by apiVersion/kind (server-side apply).
+      await objects.patch(policy as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)
+    },
+    async deleteClusterPolicy(kind, name) {
+      const apiVersion = `policy.networking.k8s.io/${kind === 'ClusterNetworkPolicy' ? 'v1alpha2' : 'v1alpha1'}`
+      await objects.delete({ apiVersion, kind, metadata: { name } }).catch((e) => {
+        if (!notFound(e)) throw e
+      })
+    },
+    async servedClusterPolicyKinds() {
+      // API discovery of the network-policy-api group: the kinds of the versions its installed CRDs serve.
+      const kinds: ClusterPolicyKind[] = []
+      for (const version of ['v1alpha2', 'v1alpha1']) {
+        const list = await custom.getAPIResources({ group: 'policy.networking.k8s.io', version }).catch(() => undefined)
+        for (const r of list?.resources ?? [])
+          if ((CLUSTER_POLICY_KINDS as readonly string[]).includes(r.kind) && !r.name.includes('/')) kinds.push(r.kind as ClusterPolicyKind)
+      }
+      return kinds
     },
     async calicoIpPools() {
       // Calico's IPPool resource (docs.tigera.io calico reference/resources/ippool): spec.cidr, spec.disabled.

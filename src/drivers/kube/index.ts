@@ -11,6 +11,8 @@ import { assertNever } from '../../util/assert-never.js'
 import { type Driver, type DriverInfo, type InfraChaos, type ProbeConnection, type RawOutcome, viaUnsupported } from '../driver.js'
 import type { KubeApi } from './api.js'
 import { sendAction } from './apply.js'
+import type { ClusterPolicyKind } from '../../model/cluster-policy.js'
+import { clusterPolicyUnsupported } from '../cluster-policy-support.js'
 import { restartAgentUnsupported, restartCalicoNode } from './calico-chaos.js'
 import { RUN_LABEL } from './manifests.js'
 import { RunNamespaces } from './namespaces.js'
@@ -29,6 +31,8 @@ export interface KubeDriverOptions {
   readonly nodes?: NodeAccess
   readonly info?: Partial<DriverInfo>
   readonly podReadyTimeoutMs?: number
+  /** The cluster policy kinds this cluster serves (kind: by the pinned Calico; kube: API discovery); unset: none. */
+  readonly clusterPolicyKinds?: readonly ClusterPolicyKind[]
   /**
    * Ask Calico for each pod's scenario address when it lies in one of these subnets (kind: the cluster's pod subnet).
    * Unset: the cluster's Calico IP pools, when the API has them (an existing cluster).
@@ -151,6 +155,8 @@ export class KubeDriver implements Driver {
     const lacking = this.opts.ipFamilies && (scenario.ipFamilies ?? []).filter((f) => !this.opts.ipFamilies!.includes(f))
     if (lacking?.length)
       return `this cluster is ${this.opts.ipFamilies!.join('/')} only; the scenario needs ${lacking.join(' and ')}${this.info.name === 'kind' ? ' (kind: --ip-family dual)' : ''}`
+    const policies = clusterPolicyUnsupported(scenario, this.opts.clusterPolicyKinds ?? [], 'this cluster')
+    if (policies) return policies
     if (!scenario.externals.length || this.opts.nodes) return undefined
     return `the kube driver cannot create external hosts on an existing cluster (${scenario.externals.map((e) => e.name).join(', ')}); use --driver kind`
   }

@@ -5,6 +5,7 @@
 import ipaddr from 'ipaddr.js'
 import { type ContainerPort, type Labels, podId } from '../../model/cluster.js'
 import { type LabelSelector, type NetworkPolicy, type NetworkPolicyPeer, type NetworkPolicyPort, policyId } from '../../model/policy.js'
+import { type TierPeer, type TierPort, type TierRule, type TieredPolicy, tierOrder, tieredView } from '../../model/cluster-policy.js'
 import type { ClusterState } from '../../model/state.js'
 import type { TopologyPlan } from './topology.js'
 
@@ -24,6 +25,7 @@ export const FAULT_MODES = [
   'fail-open-on-restart',
   'ipv4-only',
   'policy-before-dnat',
+  'pass-as-allow',
 ] as const
 /** One switchable bug class. */
 export type FaultMode = (typeof FAULT_MODES)[number]
@@ -159,6 +161,35 @@ class Context {
     return r
   }
 
+  private readonly tierPeers = new Map<
+    TierPeer,
+    { kind: 'ips'; ips: string[]; candidates: PodInfo[] } | { kind: 'cidrs'; cidrs: string[] }
+  >()
+
+  /** The pods (namespaces, pods) or CIDRs (networks) a cluster-policy peer selects; undefined for nodes and domainNames. */
+  tierPeer(peer: TierPeer): { kind: 'ips'; ips: string[]; candidates: PodInfo[] } | { kind: 'cidrs'; cidrs: string[] } | undefined {
+    if ('unsupported' in peer) return undefined
+    let r = this.tierPeers.get(peer)
+    if (!r) {
+      if ('networks' in peer) r = { kind: 'cidrs', cidrs: peer.networks.map((c) => this.cidr(c).norm) }
+      else {
+        const nsPred = this.pred('namespaces' in peer ? peer.namespaces : peer.pods.namespaceSelector)
+        const podPred = 'pods' in peer ? this.pred(peer.pods.podSelector) : () => true
+        const candidates = this.pods.filter((p) => nsPred(this.nsLabels.get(p.namespace) ?? {}) && podPred(p.labels))
+        r = { kind: 'ips', ips: candidates.flatMap((p) => p.ips), candidates }
+      }
+      this.tierPeers.set(peer, r)
+    }
+    return r
+  }
+
+  /** True when a cluster policy's subject selects `pod`. */
+  subjectSelects(policy: TieredPolicy, pod: PodInfo): boolean {
+    const { namespaces, pods } = policy.subject
+    const nsOk = this.pred(namespaces ?? pods!.namespaceSelector)(this.nsLabels.get(pod.namespace) ?? {})
+    return nsOk && (!pods || this.pred(pods.podSelector)(pod.labels))
+  }
+
   /** Per node: each address list's set name, by list (so a list is joined once per node, not once per rule). */
   private named = new Map<readonly string[], string>()
   private byPort = new Map<ResolvedPeer, Map<string, Map<number, string[]>>>()
@@ -271,6 +302,70 @@ function chainRules(pod: PodInfo, dir: 'to' | 'from', policies: readonly Network
   return out
 }
 
+/** A pod's cluster policies in one direction, in evaluation order, per tier. */
+interface PodTiers {
+  readonly admin: readonly TieredPolicy[]
+  readonly baseline: readonly TieredPolicy[]
+}
+
+/**
+ * The nft rules of one cluster-policy tier for one pod: each rule's peers and ports with `verdict(action)`. A named
+ * port resolves on the destination (ingress: this pod; egress: each selected pod). Networks match pod addresses too.
+ */
+function tierRules(
+  pod: PodInfo,
+  dir: 'to' | 'from',
+  policies: readonly TieredPolicy[],
+  cx: Context,
+  verdict: (r: TierRule) => string,
+): string[] {
+  const remote = dir === 'to' ? 'saddr' : 'daddr'
+  const out: string[] = []
+  for (const policy of policies) {
+    for (const rule of dir === 'to' ? policy.ingress : policy.egress) {
+      const v = verdict(rule)
+      for (const peer of rule.peers) {
+        const m = cx.tierPeer(peer)
+        if (m === undefined) continue
+        if (m.kind === 'ips' && m.ips.length === 0) continue
+        // One match per family: a CIDR matches packets of its own family; a pod list, each family it has addresses of.
+        const addrs: string[] =
+          m.kind === 'cidrs'
+            ? m.cidrs.flatMap((c) => cx.addrExprs({ kind: 'cidr', cidr: c, except: [] }, remote))
+            : cx.addrExprs({ kind: 'ips', ips: m.ips }, remote)
+        if (rule.ports === null) {
+          for (const a of addrs) out.push(`${a} ${v}`)
+          continue
+        }
+        for (const port of rule.ports as readonly TierPort[]) {
+          if (!('namedPort' in port)) {
+            const range = port.start === port.end ? `${port.start}` : `${port.start}-${port.end}`
+            for (const a of addrs) out.push(`${a} meta l4proto ${port.protocol.toLowerCase()} th dport ${range} ${v}`)
+            continue
+          }
+          if (m.kind === 'cidrs') continue
+          if (dir === 'to') {
+            for (const cp of pod.ports.filter((c) => c.name === port.namedPort))
+              for (const a of addrs) out.push(`${a} meta l4proto ${cp.protocol.toLowerCase()} th dport ${cp.port} ${v}`)
+            continue
+          }
+          const groups = new Map<string, string[]>()
+          for (const c of m.candidates)
+            for (const cp of c.ports.filter((x) => x.name === port.namedPort)) {
+              const key = `${cp.protocol.toLowerCase()} th dport ${cp.port}`
+              const list = groups.get(key)
+              if (list) list.push(...c.ips)
+              else groups.set(key, [...c.ips])
+            }
+          for (const [key, ips] of groups)
+            for (const a of cx.addrExprs({ kind: 'ips', ips }, remote)) out.push(`${a} meta l4proto ${key} ${v}`)
+        }
+      }
+    }
+  }
+  return out
+}
+
 function family(ipOrCidr: string): 'ip' | 'ip6' {
   return ipOrCidr.includes(':') ? 'ip6' : 'ip'
 }
@@ -304,6 +399,13 @@ export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults:
   const policies = state.policies.filter((p) => !skip.has(policyId(p)))
   const kinds = new Map(policies.map((pol) => [pol, isolates(pol, bug)]))
   const cx = new Context(pods, nsLabels, bug)
+  const views = (state.clusterPolicies ?? []).map(tieredView).filter((v) => !skip.has(v.id))
+  const admin = tierOrder(views, 'Admin')
+  const baseline = tierOrder(views, 'Baseline')
+  const tiersOf = (pod: PodInfo, dir: 'ingress' | 'egress'): PodTiers => ({
+    admin: admin.filter((p) => p[dir].length > 0 && cx.subjectSelects(p, pod)),
+    baseline: baseline.filter((p) => p[dir].length > 0 && cx.subjectSelects(p, pod)),
+  })
   const out = new Map<string, string>()
   for (const node of plan.nodes) {
     cx.nextNode()
@@ -312,8 +414,9 @@ export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults:
     const shared = { out: new Map<string, string>(), in: new Map<string, string>() }
     const dispatch = { out: [] as string[], in: [] as string[] }
     const chains: string[] = []
-    const chainFor = (dir: 'out' | 'in', body: readonly string[]): string => {
-      const text = [...body, 'drop'].map((r) => `    ${r}`).join('\n')
+    const chainFor = (dir: 'out' | 'in', body: readonly string[]): string => chainRaw(dir, [...body, 'drop'])
+    const chainRaw = (dir: 'out' | 'in', body: readonly string[]): string => {
+      const text = body.map((r) => `    ${r}`).join('\n')
       let name = shared[dir].get(text)
       if (!name) {
         shared[dir].set(text, (name = `${dir}-${shared[dir].size}`))
@@ -328,8 +431,27 @@ export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults:
       )
       const ingress = selecting.filter((pol) => kinds.get(pol)!.ingress)
       const egress = selecting.filter((pol) => kinds.get(pol)!.egress)
-      if (egress.length) dispatch.out.push(`"${pod.hostIf}" : jump ${chainFor('out', chainRules(pod, 'from', egress, cx))}`)
-      if (ingress.length) dispatch.in.push(`"${pod.hostIf}" : jump ${chainFor('in', chainRules(pod, 'to', ingress, cx))}`)
+      const tiered = (dir: 'out' | 'in', np: readonly NetworkPolicy[]): string | undefined => {
+        const t = tiersOf(pod, dir === 'out' ? 'egress' : 'ingress')
+        const side = dir === 'out' ? 'from' : 'to'
+        if (t.admin.length === 0 && t.baseline.length === 0) return np.length ? chainFor(dir, chainRules(pod, side, np, cx)) : undefined
+        // Allowed in this direction: egress returns to the forward chain (the destination's ingress still decides).
+        const allow = dir === 'out' ? 'return' : 'accept'
+        // NetworkPolicy tier: if it isolates, it decides; else the Baseline tier (Pass: on to the default), then allowed.
+        const rest = np.length
+          ? chainFor(dir, chainRules(pod, side, np, cx))
+          : chainRaw(dir, [...tierRules(pod, side, t.baseline, cx, (r) => (r.action === 'Deny' ? 'drop' : allow)), allow])
+        // Admin tier first: Accept and Deny are final, Pass skips the rest of the tier.
+        const passTo = bug.has('pass-as-allow') ? allow : `goto ${rest}`
+        return chainRaw(dir, [
+          ...tierRules(pod, side, t.admin, cx, (r) => (r.action === 'Accept' ? allow : r.action === 'Deny' ? 'drop' : passTo)),
+          `goto ${rest}`,
+        ])
+      }
+      const outChain = tiered('out', egress)
+      const inChain = tiered('in', ingress)
+      if (outChain) dispatch.out.push(`"${pod.hostIf}" : jump ${outChain}`)
+      if (inChain) dispatch.in.push(`"${pod.hostIf}" : jump ${inChain}`)
     }
     const sets = [...cx.sets].map(
       ([key, name]) =>

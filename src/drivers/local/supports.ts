@@ -3,6 +3,7 @@
 import { ipFamilyOf } from '../../model/cluster.js'
 import type { Scenario } from '../../model/scenario.js'
 import { DEFAULT_POD_CIDR } from '../../scenario/parse-cluster.js'
+import { clusterPolicyUnsupported } from '../cluster-policy-support.js'
 import { chaosNodeRefs } from '../driver.js'
 
 /** The most nodes the fabric's /24 gives addresses to (`checkPlan` in topology.ts enforces it too). */
@@ -25,5 +26,6 @@ export function localScenarioUnsupported(s: Scenario, nodeCount: number): string
   const missing = chaosNodeRefs(s).filter((n) => !nodes.has(n))
   if (missing.length)
     return `chaos names node${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which this local cluster does not have (nodes: ${[...nodes].join(', ')}; --nodes sets how many)`
-  return undefined
+  // Every cluster policy kind is enforced locally; only the experimental peers are not.
+  return clusterPolicyUnsupported(s, ['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'], 'the local driver')
 }

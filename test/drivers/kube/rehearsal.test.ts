@@ -74,6 +74,7 @@ t.test(
           // Dual-stack scenarios ask for both addresses, as on a kind cluster made with --ip-family dual.
           requestIpsIn: [POD_SUBNET, CALICO_POD_SUBNET_V6],
           podReadyTimeoutMs: 60000,
+          clusterPolicyKinds: ['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'],
         })
         const down = driver.down.bind(driver)
         // The fake's node side goes with the driver, whatever happened to the scenario.

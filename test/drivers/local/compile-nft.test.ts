@@ -146,3 +146,35 @@ t.test('dual-stack: a rule per family (ip and ip6 sets), ipBlocks by their famil
     }
   }
 })
+
+t.test('cluster policies: Admin chain first, Pass jumps to the NetworkPolicy tier, Baseline after it; nft accepts them', async (t) => {
+  const [cp] = loadScenarios(['scenarios/cluster-policy/integration.yaml'])
+  const cpPlan = planTopology(cp, 'abcdef', 1)
+  const cpStates = stepStates(cp)
+  const harry = cpPlan.pods.find((p) => p.id === 'gryffindor/harry')!
+  const [[, step2]] = compileRulesets(cpStates[1], cpPlan)
+  const entry = chainOf(step2, 'in', harry.hostIf!)!
+  const pass = /ip saddr @a\d+ goto (in-\d+)/.exec(entry)
+  t.ok(pass, `the Admin Pass rule jumps over the rest of the tier: ${entry}`)
+  t.match(entry, new RegExp(`goto ${pass?.[1]}\\s*$`), 'and so does the end of the Admin tier')
+  t.match(
+    new RegExp(`chain ${pass?.[1]} \\{([^}]*)\\}`).exec(step2)?.[1] ?? '',
+    /accept\s+drop\s*$/,
+    'the NetworkPolicy tier decides (it isolates)',
+  )
+  const [[, step3]] = compileRulesets(cpStates[2], cpPlan)
+  const rest = /goto (in-\d+)\s*$/.exec(chainOf(step3, 'in', harry.hostIf!)!)?.[1]
+  t.match(
+    new RegExp(`chain ${rest} \\{([^}]*)\\}`).exec(step3)?.[1] ?? '',
+    /ip saddr @a\d+ drop\s+accept\s*$/,
+    'no NetworkPolicy: Baseline deny, then allowed',
+  )
+  const [[, buggy]] = compileRulesets(cpStates[1], cpPlan, { modes: ['pass-as-allow'] })
+  t.match(chainOf(buggy, 'in', harry.hostIf!)!, /ip saddr @a\d+ accept/, 'pass-as-allow: the Pass rule accepts')
+  if (!canNft) return
+  for (const [i, st] of cpStates.entries())
+    for (const [ns, script] of compileRulesets(st, cpPlan)) {
+      const r = await execa('nft', ['-c', '-f', '-'], { input: script, reject: false })
+      t.equal(r.exitCode, 0, `step ${i + 1} ${ns}: ${r.stderr}`)
+    }
+})
