@@ -1,5 +1,5 @@
 // Why: `explain`: a readable account of why one connection is allowed or denied at one step.
-import { compile, describePeer, describeSelector, explainCell, type DirectionDecision, type Model } from '../evaluator/index.js'
+import { compile, describePeer, describeSelector, explainCell, serviceHop, type DirectionDecision, type Model } from '../evaluator/index.js'
 import type { Target } from '../model/cluster.js'
 import { addressFor, targetId } from '../model/cluster.js'
 import type { Scenario } from '../model/scenario.js'
@@ -84,7 +84,7 @@ function cellTarget(s: Scenario, target: Target): Target {
   const only = families[0] ?? (s.podCIDR?.includes(':') ? 'IPv6' : 'IPv4')
   if (target.family && target.family !== only)
     throw new UsageError(`scenario ${s.name} is ${only} only; there are no ${target.family} cells`)
-  return { port: target.port, protocol: target.protocol }
+  return { port: target.port, protocol: target.protocol, ...(target.via ? { via: target.via } : {}) }
 }
 
 /** The explanation as text. Throws UsageError for unknown endpoints. */
@@ -101,11 +101,26 @@ export function renderExplain(s: Scenario, stepArg: string, from: string, to: st
   const family = target.family
   for (const id of [from, to])
     if (family && !model.byId.get(id)!.families.has(family)) throw new UsageError(`${id} has no ${family} address; there is no such cell`)
+  if (target.via && !serviceHop(model, model.byId.get(from)!, model.byId.get(to)!, target))
+    throw new UsageError(
+      `${to} backs no Service on ${target.port}/${target.protocol} reachable from ${from} via ${target.via}; there is no such cell (docs/services.md)`,
+    )
   const x = explainCell(model, from, to, target)
   const step = s.steps[si]
   const lines = [`${from} -> ${to} on ${targetId(target)} at step ${si + 1} "${step.name}" of ${s.name}: ${x.verdict.toUpperCase()}`, '']
   if (x.reason === 'self') lines.push('a pod can always reach itself; policies do not apply', '')
-  lines.push(...describeDirection(model, x.egress, to), '', ...describeDirection(model, x.ingress, from))
+  if (x.service) {
+    const h = x.service
+    const entry = h.via === 'node-port' ? `node port ${h.port}${h.node ? ` of ${h.node}` : ''}` : `port ${h.port}`
+    lines.push(
+      `through Service ${h.service} (${h.via}): ${entry} -> DNAT to ${to} port ${h.backendPort}${h.snatTo ? `, SNAT: ${to} sees the source ${h.snatTo} (a node, not ${from})` : ''}`,
+      'policies are judged after this hop, on the backend port' + (h.snatTo ? ' and from the node address' : ''),
+      '',
+    )
+  }
+  if (x.reason === 'hairpin')
+    lines.push('hairpin: a pod reaching itself through its own Service; allowed by default (docs/services.md)', '')
+  lines.push(...describeDirection(model, x.egress, to), '', ...describeDirection(model, x.ingress, x.service?.snatTo ?? from))
   if (family) {
     // The addresses an ipBlock was matched against: each end's address of the cell's family.
     const all = [...state.pods.map((p) => ({ id: `${p.namespace}/${p.name}`, e: p })), ...state.externals.map((e) => ({ id: e.name, e }))]

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import { HarnessError, InfraError, InputError, type Problem, UsageError, formatProblem } from '../errors.js'
-import type { IPFamily, Protocol } from '../model/cluster.js'
+import type { IPFamily, Protocol, Via } from '../model/cluster.js'
 import { policyId } from '../model/policy.js'
 import { clusterPolicyId } from '../model/cluster-policy.js'
 import type { Scenario } from '../model/scenario.js'
@@ -133,6 +133,11 @@ Examples:
     .addOption(
       new Option('--family <family>', 'address family, for a dual-stack scenario (default: its primary family)').choices(['IPv4', 'IPv6']),
     )
+    .addOption(
+      new Option('--via <via>', 'how the cell is probed: through the Service --to backs (docs/services.md)')
+        .choices(['pod-ip', 'service-ip', 'service-name', 'node-port'])
+        .default('pod-ip'),
+    )
     .option(...ALLOW_OUTSIDE_FILES)
     .action(
       async (
@@ -144,6 +149,7 @@ Examples:
           port: number
           protocol: Protocol
           family?: IPFamily
+          via: Via
           allowOutsideFiles?: boolean
         },
       ) => {
@@ -151,7 +157,12 @@ Examples:
           throw new UsageError(`explain takes one scenario file, not a folder: ${file} (name a .yaml file in it)`)
         const [{ loadScenarios }, { renderExplain }] = await Promise.all([import('../scenario/load.js'), import('./explain.js')])
         const [s] = loadScenarios([file], loadOptionsOf(opts))
-        const target = { port: opts.port, protocol: opts.protocol, ...(opts.family ? { family: opts.family } : {}) }
+        const target = {
+          port: opts.port,
+          protocol: opts.protocol,
+          ...(opts.family ? { family: opts.family } : {}),
+          ...(opts.via !== 'pod-ip' ? { via: opts.via } : {}),
+        }
         io.out(renderExplain(s, opts.step, opts.from, opts.to, target))
       },
     )

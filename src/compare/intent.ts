@@ -11,6 +11,7 @@ export function intendedVerdict(expect: Expect | undefined, from: string, to: st
     if (r.port !== undefined && r.port !== target.port) continue
     if (r.protocol !== undefined && r.protocol !== target.protocol) continue
     if (r.family !== undefined && r.family !== (target.family ?? r.family)) continue
+    if (r.via !== undefined && r.via !== (target.via ?? 'pod-ip')) continue
     if (patternMatches(r.from, from) && patternMatches(r.to, to)) verdict = r.verdict
   }
   return verdict

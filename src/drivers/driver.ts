@@ -22,6 +22,8 @@ export interface ConnectSpec {
   readonly ip: string
   readonly port: number
   readonly protocol: Protocol
+  /** Local driver, through a Service: the socket mark that pins the backend in the pod's NAT (docs/services.md). */
+  readonly mark?: number
 }
 
 /** What the driver reports about itself for the report. */
@@ -64,7 +66,7 @@ export interface Driver {
    * before anything of the scenario is created; the scenario is reported `unsupported` and the run goes on.
    */
   scenarioUnsupported?(scenario: Scenario): string | undefined
-  /** Targets this driver cannot probe at all (reported `unsupported`). */
+  /** Targets this driver cannot probe at all (reported `unsupported`; `viaUnsupported` for targets through a Service). */
   unsupported(target: Target): string | undefined
   /** Why this driver cannot inject a fault (reported `unsupported`), or undefined. */
   chaosUnsupported(action: InfraChaos): string | undefined
@@ -80,4 +82,14 @@ export interface Driver {
 export function chaosNodeRefs(s: Scenario): string[] {
   const refs = s.steps.flatMap((st) => (st.chaos ?? []).flatMap((c) => ('node' in c && c.node !== 'all' ? [c.node] : [])))
   return [...new Set(refs)]
+}
+
+/**
+ * Why a driver cannot probe through a Service yet (docs/services.md): the evaluator predicts these cells, but no
+ * driver has the per-backend NAT probing yet, so they are reported `unsupported` rather than probed on the pod address.
+ */
+export function viaUnsupported(target: Target, driver: string): string | undefined {
+  return target.via
+    ? `probing ${target.via} is not built in the ${driver} driver yet (docs/services.md); the cell is predicted only`
+    : undefined
 }

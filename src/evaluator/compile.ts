@@ -1,6 +1,6 @@
 // Why: precompute, once per cluster state, which endpoints each policy and each peer selects,
 // so prediction costs pods x targets, never pods^2 x policies.
-import type { ContainerPort, IPFamily, Labels, Target } from '../model/cluster.js'
+import type { ContainerPort, IPFamily, Labels, NodeAddress, Service, Target } from '../model/cluster.js'
 import { IP_FAMILIES, addressFor, ipFamilyOf, podId } from '../model/cluster.js'
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from '../model/policy.js'
 import { policyId } from '../model/policy.js'
@@ -21,6 +21,8 @@ export interface Endpoint {
   /** The families it has an address of (a cell of another family does not exist). */
   readonly families: ReadonlySet<IPFamily>
   readonly ports: readonly ContainerPort[]
+  /** A pod's node, when known (the node a NodePort probe of it enters). */
+  readonly node?: string
 }
 
 /** A peer with the endpoints it selects, computed once. */
@@ -74,6 +76,9 @@ export interface Model {
   readonly egressPolicies: readonly (readonly number[])[]
   readonly byId: ReadonlyMap<string, Endpoint>
   readonly all: Bitset
+  /** The Services (docs/services.md) and the node addresses the driver knows (empty when none). */
+  readonly services: readonly Service[]
+  readonly nodes: readonly NodeAddress[]
   /** The cluster-policy tiers around the NetworkPolicy tier; undefined when the state has no cluster policy. */
   readonly tiers?: TierModel
 }
@@ -102,6 +107,7 @@ export function compile(state: ClusterState): Model {
       address: safeAddress(p.ip),
       families: familiesOf(p),
       ports: p.ports,
+      ...(p.node ? { node: p.node } : {}),
     })
   }
   const podCount = endpoints.length
@@ -242,6 +248,8 @@ export function compile(state: ClusterState): Model {
     egressPolicies,
     byId: new Map(endpoints.map((e) => [e.id, e])),
     all: Bitset.full(size),
+    services: state.services ?? [],
+    nodes: state.nodes ?? [],
   }
 }
 

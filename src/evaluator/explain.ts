@@ -3,7 +3,8 @@ import type { Target } from '../model/cluster.js'
 import type { NetworkPolicyPeer } from '../model/policy.js'
 import { type CompiledRule, type Endpoint, type Model, peerSelects } from './compile.js'
 import { portMatches } from './ports.js'
-import type { Verdict } from './predict.js'
+import type { PredictOptions, Verdict } from './predict.js'
+import { type ServiceHop, backendTarget, ingressFromAddress, serviceHop } from './services.js'
 import { type TierDecision, type TierHit, firstTierHit } from './tiers.js'
 
 /** Which side of a connection a policy governs. */
@@ -49,9 +50,11 @@ export interface Explanation {
   readonly to: string
   readonly target: Target
   readonly verdict: Verdict
-  readonly reason: 'self' | 'policies'
+  readonly reason: 'self' | 'policies' | 'hairpin'
   readonly egress: DirectionDecision
   readonly ingress: DirectionDecision
+  /** A `via` cell: the Service, the DNAT to the backend's port and the SNAT if any (policies are judged after them). */
+  readonly service?: ServiceHop
 }
 
 function decide(model: Model, direction: Direction, self: Endpoint, peer: Endpoint, target: Target, dest: Endpoint): DirectionDecision {
@@ -99,11 +102,37 @@ function decide(model: Model, direction: Direction, self: Endpoint, peer: Endpoi
   return { ...base, allowed: last.action !== 'Deny', tiers: { decidedIn: 'Baseline', hits } }
 }
 
-/** Explains one cell. Throws if an id is unknown (callers validate ids first). */
-export function explainCell(model: Model, from: string, to: string, target: Target): Explanation {
+/** The ingress decision for a source that is no endpoint: the node's address after SNAT. */
+function decideFromAddress(model: Model, dest: Endpoint, ip: string, target: Target): DirectionDecision {
+  const r = ingressFromAddress(model, dest, ip, target)
+  const checks: RuleCheck[] = r.checks.map((c) => ({
+    ref: { kind: 'NetworkPolicy', policy: c.policy, direction: 'ingress', rule: c.rule, peer: c.peer, port: c.port },
+    peerMatched: c.peerMatched,
+    portMatched: c.portMatched,
+  }))
+  const allowedBy = checks.find((c) => c.peerMatched && c.portMatched)?.ref
+  return { direction: 'ingress', endpoint: dest.id, applicable: true, isolatedBy: r.isolatedBy, allowed: r.allowed, allowedBy, checks }
+}
+
+/**
+ * Explains one cell. Throws if an id is unknown (callers validate ids first), or for a `via` cell that does not
+ * exist. A `via` cell is judged on the backend's port, from the source the backend sees (`service`).
+ */
+export function explainCell(model: Model, from: string, to: string, target: Target, opts: PredictOptions = {}): Explanation {
   const src = model.byId.get(from)
   const dst = model.byId.get(to)
   if (!src || !dst) throw new Error(`unknown endpoint ${src ? to : from}`)
+  if (target.via) {
+    const hop = serviceHop(model, src, dst, target)
+    if (!hop) throw new Error(`${from} -> ${to} has no cell on ${target.port}/${target.protocol} via ${target.via} (see docs/services.md)`)
+    const bt = backendTarget(target, hop)
+    const egress = decide(model, 'egress', src, dst, bt, dst)
+    const ingress = hop.snatTo ? decideFromAddress(model, dst, hop.snatTo, bt) : decide(model, 'ingress', dst, src, bt, dst)
+    if (hop.hairpin)
+      return { from, to, target, verdict: opts.hairpin === 'dropped' ? 'deny' : 'allow', reason: 'hairpin', egress, ingress, service: hop }
+    const verdict = egress.allowed && ingress.allowed ? 'allow' : 'deny'
+    return { from, to, target, verdict, reason: 'policies', egress, ingress, service: hop }
+  }
   const egress = decide(model, 'egress', src, dst, target, dst)
   const ingress = decide(model, 'ingress', dst, src, target, dst)
   if (src.index === dst.index) return { from, to, target, verdict: 'allow', reason: 'self', egress, ingress }

@@ -5,6 +5,7 @@ import { TruthTable } from '../model/truth-table.js'
 import { Bitset } from './bitset.js'
 import { type Model, compile, destinationsForPort, ruleMembers } from './compile.js'
 import { portMatches } from './ports.js'
+import { type HairpinMode, backendTarget, ingressFromAddress, serviceHop } from './services.js'
 import { portSetFor, tieredAllowed } from './tiers.js'
 
 /** What policy says of one connection. */
@@ -48,13 +49,84 @@ function egressAllowed(model: Model, podIndex: number, target: Target, namedCach
   return allowed
 }
 
+/** How the target dataplane behaves where Kubernetes leaves it open (docs/services.md). */
+export interface PredictOptions {
+  /** A pod reaching itself through its own Service (default `allowed`). */
+  readonly hairpin?: HairpinMode
+}
+
+/**
+ * The cells of a `via` target (docs/services.md): one per backend, judged after DNAT on the backend's port, with the
+ * source the backend sees (the node after SNAT for a NodePort with `Cluster` traffic policy); no cell where `serviceHop` says so.
+ */
+function predictVia(model: Model, table: TruthTable<Verdict>, target: Target, ti: number, opts: PredictOptions): void {
+  const n = model.endpoints.length
+  // Per backend port: each pod's ingress set and egress set, computed when first needed.
+  const byPort = new Map<
+    number,
+    { target: Target; ingress: Map<number, Bitset | null>; egress: Map<number, Bitset | null>; named: Map<string, Bitset> }
+  >()
+  const at = (port: number, t: Target) => {
+    let hit = byPort.get(port)
+    if (!hit) byPort.set(port, (hit = { target: t, ingress: new Map(), egress: new Map(), named: new Map() }))
+    return hit
+  }
+  // With cluster policies, each direction goes through the tiers as for a pod-ip target (on the backend port).
+  const tiers = model.tiers
+  // portSetFor caches named ports by name only, so one cache per backend port.
+  const tierCaches = new Map<number, Map<string, Bitset>>()
+  const tierNamedFor = (port: number) => {
+    let m = tierCaches.get(port)
+    if (!m) tierCaches.set(port, (m = new Map()))
+    return m
+  }
+  const ingressOf = (d: number, bt: Target): Bitset | null => {
+    const np = () => ingressAllowed(model, d, bt)
+    if (!tiers) return np()
+    const ports = portSetFor(model.endpoints, model.all, 'ingress', model.endpoints[d], bt, tierNamedFor(bt.port))
+    return tieredAllowed(tiers, 'ingress', d, model.all, ports, np, bt.family)
+  }
+  const egressOf = (s: number, bt: Target, named: Map<string, Bitset>): Bitset | null => {
+    const np = () => egressAllowed(model, s, bt, named)
+    if (!tiers) return np()
+    const ports = portSetFor(model.endpoints, model.all, 'egress', model.endpoints[s], bt, tierNamedFor(bt.port))
+    return tieredAllowed(tiers, 'egress', s, model.all, ports, np, bt.family)
+  }
+  for (let d = 0; d < model.podCount; d++) {
+    const dest = model.endpoints[d]
+    if (target.family && !dest.families.has(target.family)) continue
+    for (let s = 0; s < n; s++) {
+      const src = model.endpoints[s]
+      if (target.family && !src.families.has(target.family)) continue
+      const hop = serviceHop(model, src, dest, target)
+      if (!hop) continue
+      if (hop.hairpin) {
+        table.setAt(s, d, ti, opts.hairpin === 'dropped' ? 'deny' : 'allow')
+        continue
+      }
+      const bt = backendTarget(target, hop)
+      const c = at(hop.backendPort, bt)
+      if (hop.snatTo) {
+        table.setAt(s, d, ti, ingressFromAddress(model, dest, hop.snatTo, bt).allowed ? 'allow' : 'deny')
+        continue
+      }
+      if (!c.ingress.has(d)) c.ingress.set(d, ingressOf(d, bt))
+      if (s < model.podCount && !c.egress.has(s)) c.egress.set(s, egressOf(s, bt, c.named))
+      const inSet = c.ingress.get(d)
+      const egress = s < model.podCount ? c.egress.get(s) : null
+      table.setAt(s, d, ti, (egress == null || egress.has(d)) && (inSet == null || inSet.has(s)) ? 'allow' : 'deny')
+    }
+  }
+}
+
 /** Predicts every cell; external-to-external cells and cells of a family one end has no address of do not exist (undefined). */
-export function predictModel(model: Model, targets: readonly Target[]): TruthTable<Verdict> {
+export function predictModel(model: Model, targets: readonly Target[], opts: PredictOptions = {}): TruthTable<Verdict> {
   const ids = model.endpoints.map((e) => e.id)
   const table = new TruthTable<Verdict>(ids, ids, targets)
   const n = model.endpoints.length
   const pods = model.podCount
   targets.forEach((target, ti) => {
+    if (target.via) return predictVia(model, table, target, ti, opts)
     const namedCache = new Map<string, Bitset>()
     const tierNamed = new Map<string, Bitset>()
     const tiers = model.tiers
@@ -110,6 +182,6 @@ export function predictModel(model: Model, targets: readonly Target[]): TruthTab
 }
 
 /** Compiles the state and predicts the matrix for `targets`. */
-export function predict(state: ClusterState, targets: readonly Target[]): TruthTable<Verdict> {
-  return predictModel(compile(state), targets)
+export function predict(state: ClusterState, targets: readonly Target[], opts: PredictOptions = {}): TruthTable<Verdict> {
+  return predictModel(compile(state), targets, opts)
 }

@@ -48,14 +48,46 @@ export interface External {
   readonly ports: readonly ContainerPort[]
 }
 
+/** How a probe reaches its destination: the pod's own address, or through a Service (docs/services.md). */
+export type Via = 'pod-ip' | 'service-ip' | 'service-name' | 'node-port'
+
 /**
  * One probe target: a port and protocol every destination is probed on, and in a dual-stack scenario the address
- * family (absent: the scenario's one family, whichever it is).
+ * family (absent: the scenario's one family, whichever it is). `via` (absent: `pod-ip`) probes a pod through the
+ * Service that selects it: `port` is then the Service's port, the pod is one backend of it (one cell per backend).
  */
 export interface Target {
   readonly port: number
   readonly protocol: Protocol
   readonly family?: IPFamily
+  readonly via?: Exclude<Via, 'pod-ip'>
+}
+
+/** One port of a Service: what clients dial (`port`, `nodePort`) and where it goes on a backend (`targetPort`, a number or a container port's name). */
+export interface ServicePort {
+  readonly name?: string
+  readonly port: number
+  readonly protocol: Protocol
+  readonly targetPort: number | string
+  /** NodePort Services: the port every node serves (allocated from 30000-32767 when the scenario does not say). */
+  readonly nodePort?: number
+}
+
+/** A Service: the pods its selector picks are its backends (every probe pod is ready once the driver is up). */
+export interface Service {
+  readonly namespace: string
+  readonly name: string
+  readonly selector: Labels
+  readonly type: 'ClusterIP' | 'NodePort'
+  /** `Cluster` (the default): NodePort traffic is SNATed to the node's address; `Local`: the client's address is kept. */
+  readonly externalTrafficPolicy: 'Cluster' | 'Local'
+  readonly ports: readonly ServicePort[]
+}
+
+/** A node's name and address, as the driver knows it (the source a NodePort backend sees after SNAT). */
+export interface NodeAddress {
+  readonly name: string
+  readonly ip: string
 }
 
 /** The label key every namespace carries with its own name. */
@@ -66,14 +98,15 @@ export function podId(pod: { namespace: string; name: string }): string {
   return `${pod.namespace}/${pod.name}`
 }
 
-/** `80/TCP` (`80/TCP/IPv6` with a family): how a target is printed everywhere. */
+/** `80/TCP` (`80/TCP/IPv6` with a family, `80/TCP/service-ip` through a Service): how a target is printed everywhere. */
 export function targetId(t: Target): string {
-  return t.family ? `${t.port}/${t.protocol}/${t.family}` : `${t.port}/${t.protocol}`
+  const base = t.family ? `${t.port}/${t.protocol}/${t.family}` : `${t.port}/${t.protocol}`
+  return t.via ? `${base}/${t.via}` : base
 }
 
-/** True when two targets are the same port, protocol and family. */
+/** True when two targets are the same port, protocol, family and via. */
 export function sameTarget(a: Target, b: Target): boolean {
-  return a.port === b.port && a.protocol === b.protocol && a.family === b.family
+  return a.port === b.port && a.protocol === b.protocol && a.family === b.family && a.via === b.via
 }
 
 /** The family of an address (validated elsewhere: anything with a colon is IPv6). */

@@ -1,5 +1,5 @@
 // Why: a validated scenario (ARCHITECTURE.md 3.2) after parsing: tagged unions, defaults resolved.
-import type { External, IPFamily, Labels, Namespace, Pod, Protocol, Target } from './cluster.js'
+import type { External, IPFamily, Labels, Namespace, Pod, Protocol, Service, Target, Via } from './cluster.js'
 import type { ClusterPolicy, ClusterPolicyKind } from './cluster-policy.js'
 import type { NetworkPolicy } from './policy.js'
 
@@ -40,6 +40,8 @@ export interface ExpectRule {
   readonly protocol?: Protocol
   /** Only cells of this family (dual-stack scenarios). */
   readonly family?: IPFamily
+  /** Only cells probed this way (absent: every way). */
+  readonly via?: Via
   readonly verdict: IntentVerdict
 }
 
@@ -107,6 +109,8 @@ export interface Scenario {
   readonly namespaces: readonly Namespace[]
   readonly pods: readonly Pod[]
   readonly externals: readonly External[]
+  /** Services (absent when the scenario declares none). */
+  readonly services?: readonly Service[]
   readonly probe: ProbeSpec
   readonly steps: readonly Step[]
   /** Where pod addresses come from (a recreated pod gets a new one from here); the primary family's in a dual-stack scenario. */

@@ -1,5 +1,15 @@
 // Why: everything the evaluator needs to know about a cluster at one moment.
-import { type External, type IPFamily, type Namespace, type Pod, type Target, addressFor, podId } from './cluster.js'
+import {
+  type External,
+  type IPFamily,
+  type Namespace,
+  type NodeAddress,
+  type Pod,
+  type Service,
+  type Target,
+  addressFor,
+  podId,
+} from './cluster.js'
 import type { ClusterPolicy } from './cluster-policy.js'
 import type { NetworkPolicy } from './policy.js'
 
@@ -9,6 +19,10 @@ export interface ClusterState {
   readonly pods: readonly Pod[]
   readonly externals: readonly External[]
   readonly policies: readonly NetworkPolicy[]
+  /** Services (absent: none; docs/services.md). */
+  readonly services?: readonly Service[]
+  /** The nodes' addresses when the driver knows them (what a NodePort backend sees after SNAT). */
+  readonly nodes?: readonly NodeAddress[]
   /** Cluster-scoped policies (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy); absent: none. */
   readonly clusterPolicies?: readonly ClusterPolicy[]
 }

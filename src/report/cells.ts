@@ -36,6 +36,7 @@ export function explainCommand(file: string, step: number, c: CellReport): strin
     '--protocol',
     c.protocol,
     ...(c.family ? ['--family', c.family] : []),
+    ...(c.via ? ['--via', c.via] : []),
   ]
     .map(shellWord)
     .join(' ')

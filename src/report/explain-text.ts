@@ -1,6 +1,6 @@
 // Why: a cell's explanation as one line of prose, for every renderer (JUnit failures, Markdown, the run page).
 import { assertNever } from '../util/assert-never.js'
-import type { CellExplanation, DirectionExplanation, TierRuleHit } from './model.js'
+import type { CellExplanation, DirectionExplanation, ServiceHopReport, TierRuleHit } from './model.js'
 
 /** `Admin cnp/x (priority 10) ingress rule 0 "name": Pass`. */
 export function tierHitText(h: TierRuleHit, direction: string): string {
@@ -43,13 +43,21 @@ function npText(d: DirectionExplanation): string {
   return d.allowedBy ? `${by}; allowed by ${d.allowedBy.policy} ${d.direction} rule ${d.allowedBy.rule}` : `${by}; no rule allows it`
 }
 
+/** `via service-ip web/api port 80 -> DNAT to backend port 8080, SNAT to 172.18.0.2`. */
+function hopText(h: ServiceHopReport): string {
+  const entry = h.via === 'node-port' ? `node port ${h.port}${h.node ? ` of ${h.node}` : ''}` : `port ${h.port}`
+  return `via ${h.via} ${h.service} ${entry} -> DNAT to backend port ${h.backendPort}${h.snatTo ? `, SNAT to ${h.snatTo}` : ''}`
+}
+
 /** `egress of x/b: not isolated; ingress of x/a: isolated by x/deny; no rule allows it`. */
 export function explanationText(x: CellExplanation): string {
   switch (x.kind) {
     case 'self':
       return 'a pod always reaches itself'
+    case 'hairpin':
+      return `hairpin (a pod to itself through its Service, ${hopText(x.service)}): as the driver's hairpin mode says`
     case 'policies':
-      return `${direction(x.egress)}; ${direction(x.ingress)}`
+      return `${x.service ? `${hopText(x.service)}; ` : ''}${direction(x.egress)}; ${direction(x.ingress)}`
     case 'text':
       return x.text
     default:

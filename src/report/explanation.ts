@@ -1,8 +1,8 @@
 // Why: the evaluator's account of a cell as report.json records it (pure): copied field by field into the
 // versioned report shape, so a change in the evaluator cannot change the report without a compile error here.
-import type { DirectionDecision, Explanation, RuleRef as EvaluatorRuleRef } from '../evaluator/index.js'
+import type { DirectionDecision, Explanation, RuleRef as EvaluatorRuleRef, ServiceHop } from '../evaluator/index.js'
 import { assertNever } from '../util/assert-never.js'
-import type { CellExplanation, DirectionExplanation, RuleRef } from './model.js'
+import type { CellExplanation, DirectionExplanation, RuleRef, ServiceHopReport } from './model.js'
 
 function ruleRef(r: EvaluatorRuleRef): RuleRef {
   return { kind: r.kind, policy: r.policy, direction: r.direction, rule: r.rule, peer: r.peer, port: r.port }
@@ -38,13 +38,31 @@ function direction(d: DirectionDecision): DirectionExplanation {
   }
 }
 
+function hop(h: ServiceHop): ServiceHopReport {
+  return {
+    via: h.via,
+    service: h.service,
+    port: h.port,
+    backendPort: h.backendPort,
+    ...(h.node ? { node: h.node } : {}),
+    ...(h.snatTo ? { snatTo: h.snatTo } : {}),
+  }
+}
+
 /** The report's explanation of a cell from `explainCell`. */
 export function cellExplanation(x: Explanation): CellExplanation {
   switch (x.reason) {
     case 'self':
       return { kind: 'self' }
+    case 'hairpin':
+      return { kind: 'hairpin', service: hop(x.service!) }
     case 'policies':
-      return { kind: 'policies', egress: direction(x.egress), ingress: direction(x.ingress) }
+      return {
+        kind: 'policies',
+        egress: direction(x.egress),
+        ingress: direction(x.ingress),
+        ...(x.service ? { service: hop(x.service) } : {}),
+      }
     default:
       return assertNever(x.reason, 'explanation reason')
   }

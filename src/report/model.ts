@@ -1,5 +1,5 @@
 // Why: the run report, the public, versioned JSON contract (ARCHITECTURE.md 3.4). Add fields; never change them.
-import type { IPFamily, Protocol } from '../model/cluster.js'
+import type { IPFamily, Protocol, Via } from '../model/cluster.js'
 import type { Classification, Counts } from '../compare/classification.js'
 import type { Attempt, ObservationResult } from '../model/observation.js'
 import type { IntentVerdict } from '../model/scenario.js'
@@ -55,13 +55,33 @@ export interface TierExplanation {
   readonly hits: readonly TierRuleHit[]
 }
 
+/** The Service hop of a cell probed through a Service (docs/services.md): DNAT to the backend's port, SNAT if any. */
+export interface ServiceHopReport {
+  readonly via: Exclude<Via, 'pod-ip'>
+  /** `namespace/name` of the Service. */
+  readonly service: string
+  /** The port the client dialled (the Service port, or the node port). */
+  readonly port: number
+  readonly backendPort: number
+  readonly node?: string
+  /** The source address the backend saw, when not the client's (the node's, after SNAT). */
+  readonly snatTo?: string
+}
+
 /**
  * The evaluator's account of a cell: a pod to itself (always allowed), or the decision of both directions.
  * `text` is the prose of a schemaVersion 1 report read back; runs never write it.
  */
 export type CellExplanation =
   | { readonly kind: 'self' }
-  | { readonly kind: 'policies'; readonly egress: DirectionExplanation; readonly ingress: DirectionExplanation }
+  | {
+      readonly kind: 'policies'
+      readonly egress: DirectionExplanation
+      readonly ingress: DirectionExplanation
+      /** A cell probed through a Service: the hop policies were judged after. */
+      readonly service?: ServiceHopReport
+    }
+  | { readonly kind: 'hairpin'; readonly service: ServiceHopReport }
   | { readonly kind: 'text'; readonly text: string }
 
 /** One cell of a step: intent, prediction, observation with every attempt, and the judgement. */
@@ -72,6 +92,8 @@ export interface CellReport {
   readonly protocol: Protocol
   /** The address family probed (dual-stack scenarios; absent: the scenario's one family). */
   readonly family?: IPFamily
+  /** How the cell was probed when not on the pod's address: through the Service that `to` backs (docs/services.md). */
+  readonly via?: Exclude<Via, 'pod-ip'>
   /** What the scenario's author meant (absent when the step says nothing about the cell). */
   readonly intent?: IntentVerdict
   readonly prediction: 'allow' | 'deny'
@@ -134,7 +156,7 @@ export interface ChaosReport {
 export interface StepReport {
   readonly index: number
   readonly name: string
-  readonly targets: readonly { port: number; protocol: Protocol; family?: IPFamily }[]
+  readonly targets: readonly { port: number; protocol: Protocol; family?: IPFamily; via?: Exclude<Via, 'pod-ip'> }[]
   readonly timeoutMs: number
   /** Milliseconds the driver took to accept the step's changes. */
   readonly applyMs: number

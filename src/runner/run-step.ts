@@ -147,6 +147,7 @@ function cellReport(
     port: target.port,
     protocol: target.protocol,
     ...(target.family ? { family: target.family } : {}),
+    ...(target.via ? { via: target.via } : {}),
     ...(c.intent ? { intent: c.intent } : {}),
     prediction: c.prediction,
     observation,
@@ -422,7 +423,12 @@ export async function runStep(
   return {
     index,
     name: step.name,
-    targets: targets.map((t) => ({ port: t.port, protocol: t.protocol, ...(t.family ? { family: t.family } : {}) })),
+    targets: targets.map((t) => ({
+      port: t.port,
+      protocol: t.protocol,
+      ...(t.family ? { family: t.family } : {}),
+      ...(t.via ? { via: t.via } : {}),
+    })),
     timeoutMs: step.probe.timeoutMs,
     applyMs: Math.round(applied - started),
     rounds: round,

@@ -3,9 +3,9 @@ import type { Action, ChaosAction, Scenario } from '../model/scenario.js'
 import type { ClusterState } from '../model/state.js'
 import { assertNever } from '../util/assert-never.js'
 
-/** The cluster a scenario starts from: its namespaces, pods and externals, no policies. */
+/** The cluster a scenario starts from: its namespaces, pods, externals and Services, no policies. */
 export function initialState(s: Scenario): ClusterState {
-  return { namespaces: s.namespaces, pods: s.pods, externals: s.externals, policies: [] }
+  return { namespaces: s.namespaces, pods: s.pods, externals: s.externals, policies: [], ...(s.services ? { services: s.services } : {}) }
 }
 
 /** Applies one action (apply replaces a policy of the same namespace/name, or cluster policy of the same kind/name, keeping its place). */

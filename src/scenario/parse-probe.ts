@@ -1,7 +1,7 @@
 // Why: how the scenario and each step probe (what a step leaves unset is inherited), and what pods serve by default.
 import type { ContainerPort, IPFamily } from '../model/cluster.js'
 import type { ProbeSpec } from '../model/scenario.js'
-import type { ProbeOverride } from './scenario-schema.js'
+import { type ProbeOverride, targetVia } from './scenario-schema.js'
 import { dedupeTargets } from './targets.js'
 
 /** How a scenario without `probe` probes: TCP port 80, one second per connection. */
@@ -10,12 +10,16 @@ export const DEFAULT_PROBE: ProbeSpec = { targets: [{ port: 80, protocol: 'TCP' 
 /** `raw` over `base`: what it sets replaces, the rest is inherited; `base` itself when nothing is set. */
 export function resolveProbe(raw: ProbeOverride | undefined, base: ProbeSpec): ProbeSpec {
   if (!raw) return base
-  return { targets: dedupeTargets(raw.targets ?? base.targets), timeoutMs: raw.timeoutMs ?? base.timeoutMs }
+  // `via` alone: the inherited targets, each probed through every way listed.
+  const targets =
+    raw.targets ??
+    (raw.via ? dedupeTargets(base.targets.map(({ via: _, ...t }) => t)).flatMap((t) => targetVia(t, raw.via!)) : base.targets)
+  return { targets: dedupeTargets(targets), timeoutMs: raw.timeoutMs ?? base.timeoutMs }
 }
 
 /** The container ports of a pod that declares none: one per target of any probe, named as the Kubernetes e2e suite does. */
 export function servePorts(probes: readonly ProbeSpec[]): ContainerPort[] {
-  return dedupeTargets(probes.flatMap((p) => p.targets)).map((t) => ({
+  return dedupeTargets(probes.flatMap((p) => p.targets.filter((t) => !t.via))).map((t) => ({
     name: `serve-${t.port}-${t.protocol.toLowerCase()}`,
     port: t.port,
     protocol: t.protocol,

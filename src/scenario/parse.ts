@@ -5,6 +5,7 @@ import type { Scenario } from '../model/scenario.js'
 import { type ReadText, applyEntrySchema, scenarioProblems } from './apply-entry.js'
 import { DEFAULT_POD_CIDR, DEFAULT_POD_CIDR_V6, parseCluster, scenarioFamilies } from './parse-cluster.js'
 import { DEFAULT_PROBE, perFamily, resolveProbe, servePorts } from './parse-probe.js'
+import { parseServices, viaProblem } from './parse-services.js'
 import { parseSteps } from './parse-steps.js'
 import { type RawScenario, makeScenarioSchema } from './scenario-schema.js'
 import { type SourceDoc, parseYaml, problemAt, problemSink } from './yaml-source.js'
@@ -36,7 +37,23 @@ function checkReferences(raw: RawScenario, source: SourceDoc): ParseResult {
   const sink = problemSink(source)
   const probe = resolveProbe(raw.probe, DEFAULT_PROBE)
   const stepProbes = raw.steps.map((s) => resolveProbe(s.probe, probe))
-  const { namespaces, pods, externals, declared } = parseCluster(raw, servePorts([probe, ...stepProbes]), sink)
+  const services = parseServices(raw, sink)
+  // Pods that declare no ports serve every target probed on a pod address and every numeric targetPort of a Service.
+  const backendPorts = services.flatMap((svc) =>
+    svc.ports.flatMap((p) => (typeof p.targetPort === 'number' ? [{ port: p.targetPort, protocol: p.protocol }] : [])),
+  )
+  const serve = servePorts([probe, ...stepProbes, { targets: backendPorts, timeoutMs: 0 }])
+  const { namespaces, pods, externals, declared } = parseCluster(raw, serve, sink)
+  const checkVia = (spec: typeof probe, at: (string | number)[]) => {
+    for (const t of spec.targets) {
+      const wrong = viaProblem(t, services)
+      if (wrong) sink.at(at, wrong, 'declare the Service under its namespace (services:), or probe another port')
+    }
+  }
+  if (raw.probe) checkVia(probe, ['probe'])
+  raw.steps.forEach((st, si) => {
+    if (st.probe) checkVia(stepProbes[si], ['steps', si, 'probe'])
+  })
   // Dual-stack: every target is probed on each family (the family becomes part of the target).
   const families = scenarioFamilies(raw)
   raw.steps.forEach((st, si) => {
@@ -69,6 +86,7 @@ function checkReferences(raw: RawScenario, source: SourceDoc): ParseResult {
       namespaces,
       pods,
       externals,
+      ...(services.length ? { services } : {}),
       probe: perFamily(probe, families),
       steps,
       podCIDR: podCIDRs[0],

@@ -1,7 +1,7 @@
 // Why: the shape of a scenario file (ARCHITECTURE.md 3.2) as a zod schema that also converts what needs no cross
 // reference (durations, protocol defaults, probe targets, intent); `parse-*.ts` check the references afterwards.
 import { z } from 'zod'
-import type { ContainerPort, Protocol, Target } from '../model/cluster.js'
+import type { ContainerPort, Protocol, Target, Via } from '../model/cluster.js'
 import type { Expect } from '../model/scenario.js'
 import type { ApplyEntrySchema } from './apply-entry.js'
 import { chaosActionSchema, duringSchema, invariantsSchema } from './chaos-schema.js'
@@ -34,15 +34,32 @@ const containerPorts = z.array(containerPort).superRefine((ports, ctx) => {
     else names.set(p.name, i)
   })
 })
-const target = strictObject({ port: portNumber, protocol: protocol.optional() }).transform((t): Target => ({
-  port: t.port,
-  protocol: t.protocol ?? 'TCP',
-}))
+/** How a probe reaches its destination (docs/services.md). */
+const via = z.enum(['pod-ip', 'service-ip', 'service-name', 'node-port'], {
+  error: (i) => `via is pod-ip, service-ip, service-name or node-port (got ${JSON.stringify(i.input)})`,
+})
+/** One `via` or a list of them, each once. */
+const vias = z.union([via.transform((v) => [v]), z.array(via).min(1, { error: 'via must not be empty' })]).superRefine((vs, ctx) => {
+  vs.forEach((v, i) => {
+    if (vs.indexOf(v) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `${v} is already listed` })
+  })
+})
+
+/** A target probed through each of `ways` (`pod-ip` leaves `via` out, so such a target is the one written before Services). */
+export function targetVia(t: Target, ways: readonly Via[]): Target[] {
+  const { via: _, ...base } = t
+  return ways.map((v) => (v === 'pod-ip' ? base : { ...base, via: v }))
+}
+
+const target = strictObject({ port: portNumber, protocol: protocol.optional(), via: vias.optional() })
+const targetsOf = (t: z.output<typeof target>): Target[] => targetVia({ port: t.port, protocol: t.protocol ?? 'TCP' }, t.via ?? ['pod-ip'])
 
 /** What a `probe` block sets; what it leaves unset is inherited (from the scenario's probe, or the default). */
 export interface ProbeOverride {
   readonly targets?: readonly Target[]
   readonly timeoutMs?: number
+  /** Every target (its own or inherited) is probed through each of these (a target's own `via` wins). */
+  readonly via?: readonly Via[]
 }
 
 /** `ports: [80, 81], protocols: [TCP, UDP]` as targets: every port for each protocol in turn. */
@@ -52,6 +69,7 @@ function everyPair(ports: readonly number[], protocols: readonly Protocol[]): Ta
 
 const probeSchema = strictObject({
   targets: z.array(target).min(1, { error: 'targets must not be empty' }).optional(),
+  via: vias.optional(),
   ports: z.array(portNumber).min(1, { error: 'ports must not be empty' }).optional(),
   protocols: z.array(protocol).min(1, { error: 'protocols must not be empty' }).optional(),
   timeout: duration.optional(),
@@ -60,10 +78,17 @@ const probeSchema = strictObject({
     if (p.targets && (p.ports || p.protocols))
       ctx.addIssue({ code: 'custom', path: ['targets'], message: 'use either targets or ports/protocols, not both' })
     if (p.protocols && !p.ports) ctx.addIssue({ code: 'custom', path: ['protocols'], message: 'protocols needs ports' })
+    if (p.via && p.targets?.some((t) => t.via))
+      ctx.addIssue({ code: 'custom', path: ['via'], message: 'use via either on the probe or on its targets, not both' })
   })
-  .transform(({ targets, ports, protocols, timeout }): ProbeOverride => {
-    const set = targets ?? (ports ? everyPair(ports, protocols ?? ['TCP']) : undefined)
-    return { ...(set ? { targets: set } : {}), ...(timeout !== undefined ? { timeoutMs: timeout } : {}) }
+  .transform(({ targets, ports, protocols, timeout, via }): ProbeOverride => {
+    const set = targets?.flatMap(targetsOf) ?? (ports ? everyPair(ports, protocols ?? ['TCP']) : undefined)
+    const ways = via && set ? set.flatMap((t) => targetVia(t, via)) : set
+    return {
+      ...(ways ? { targets: ways } : {}),
+      ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
+      ...(via && !set ? { via } : {}),
+    }
   })
 
 /** An address family as Kubernetes spells it. */
@@ -93,9 +118,34 @@ const pod = strictObject({
   node: checked(dns1123LabelError).optional(),
 })
 
+/** A Service port: `targetPort` defaults to `port` (as the API server defaults it), a name picks a container port by name. */
+const servicePort = strictObject({
+  name: checked(portNameError).optional(),
+  port: portNumber,
+  protocol: protocol.optional(),
+  targetPort: z.union([portNumber, checked(portNameError)]).optional(),
+  nodePort: z
+    .number()
+    .int()
+    .min(30000, { error: 'nodePort must be in the default service-node-port-range 30000-32767' })
+    .max(32767, { error: 'nodePort must be in the default service-node-port-range 30000-32767' })
+    .optional(),
+})
+
+/** A Service (docs/services.md); the checks across ports and Services are in `parse-services.ts`. */
+const service = strictObject({
+  selector: labels,
+  type: z.enum(['ClusterIP', 'NodePort'], { error: (i) => `type is ClusterIP or NodePort (got ${JSON.stringify(i.input)})` }).optional(),
+  externalTrafficPolicy: z
+    .enum(['Cluster', 'Local'], { error: (i) => `externalTrafficPolicy is Cluster or Local (got ${JSON.stringify(i.input)})` })
+    .optional(),
+  ports: z.array(servicePort).min(1, { error: 'a Service needs at least one port' }),
+})
+
 const namespace = strictObject({
   labels: labels.optional(),
   pods: z.record(checked(dns1123LabelError), pod.nullable()).optional(),
+  services: z.record(checked(dns1123LabelError), service).optional(),
 })
 
 const external = strictObject({
@@ -112,6 +162,7 @@ const expectRule = strictObject({
   port: portNumber.optional(),
   protocol: protocol.optional(),
   family: ipFamily.optional(),
+  via: via.optional(),
   verdict: z.enum(['allow', 'deny'], { error: (i) => `verdict must be allow or deny (got ${JSON.stringify(i.input)})` }),
 })
 

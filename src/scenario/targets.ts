@@ -13,8 +13,18 @@ export function dedupeTargets(targets: readonly Target[]): Target[] {
   })
 }
 
-/** Every port and protocol a scenario probes (its own targets and its steps'), once each whatever the family: what pods serve. */
+/**
+ * Every port and protocol a scenario probes on pod addresses (its own targets and its steps'), once each whatever the
+ * family, and every targetPort of its Services (a name as the pods' container ports of that name): what pods serve.
+ */
 export function uniqueTargets(s: Scenario): Target[] {
-  const all = [...s.probe.targets, ...s.steps.flatMap((st) => st.probe.targets)]
-  return dedupeTargets(all.map((t) => ({ port: t.port, protocol: t.protocol })))
+  const all = [...s.probe.targets, ...s.steps.flatMap((st) => st.probe.targets)].filter((t) => !t.via)
+  const backends = (s.services ?? []).flatMap((svc) =>
+    svc.ports.flatMap((p) =>
+      typeof p.targetPort === 'number'
+        ? [{ port: p.targetPort, protocol: p.protocol }]
+        : s.pods.flatMap((pod) => pod.ports.filter((cp) => cp.name === p.targetPort && cp.protocol === p.protocol)),
+    ),
+  )
+  return dedupeTargets([...all, ...backends].map((t) => ({ port: t.port, protocol: t.protocol })))
 }

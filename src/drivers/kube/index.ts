@@ -8,7 +8,7 @@ import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
 import { uniqueTargets } from '../../scenario/targets.js'
 import { assertNever } from '../../util/assert-never.js'
-import type { Driver, DriverInfo, InfraChaos, ProbeConnection, RawOutcome } from '../driver.js'
+import { type Driver, type DriverInfo, type InfraChaos, type ProbeConnection, type RawOutcome, viaUnsupported } from '../driver.js'
 import type { KubeApi } from './api.js'
 import { sendAction } from './apply.js'
 import type { ClusterPolicyKind } from '../../model/cluster-policy.js'
@@ -130,8 +130,8 @@ export class KubeDriver implements Driver {
     return this.current
   }
 
-  unsupported(): string | undefined {
-    return undefined
+  unsupported(target: Target): string | undefined {
+    return viaUnsupported(target, 'kube')
   }
 
   /** Pods: Ready means every server container passed its readiness check on its port; externals: as the node side checked. */

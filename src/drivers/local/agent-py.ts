@@ -247,12 +247,18 @@ class Attempt:
         self.done_cb(o)
 
     def start_tcp(self):
-        self.sock = self.ep.socket(socket.SOCK_STREAM, family_of(self.c['ip']))
+        self.sock = self.marked(self.ep.socket(socket.SOCK_STREAM, family_of(self.c['ip'])))
         err = self.sock.connect_ex((self.c['ip'], self.c['port']))
         if err in (0, errno.EINPROGRESS):
             loop.add_writer(self.sock.fileno(), self.on_connected)
         else:
             self.fail(err)
+
+    def marked(self, sock):
+        # A probe through a Service pins its backend: the pod's NAT picks the DNAT rule by this mark (SO_MARK, 36).
+        if self.c.get('mark'):
+            sock.setsockopt(socket.SOL_SOCKET, 36, self.c['mark'])
+        return sock
 
     def fail(self, err):
         if err == errno.ECONNREFUSED:
@@ -290,6 +296,7 @@ class Attempt:
         for _ in range(32):
             cand = self.ep.socket(socket.SOCK_DGRAM, fam)
             try:
+                self.marked(cand)
                 cand.bind((any_address(fam), next_source_port(self.ep.identity + '>' + dest)))
                 s = cand
                 break

@@ -24,6 +24,7 @@ export const FAULT_MODES = [
   'stale-addresses',
   'fail-open-on-restart',
   'ipv4-only',
+  'policy-before-dnat',
   'pass-as-allow',
 ] as const
 /** One switchable bug class. */
@@ -462,6 +463,9 @@ export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults:
       '    ct state established,related accept',
       // The bug: rules compiled for IPv4 only (a CNI programming an `ip` table, not `inet`): IPv6 is never filtered.
       ...(bug.has('ipv4-only') ? ['    meta nfproto ipv6 accept'] : []),
+      // The bug: policy judged on the Service address, before DNAT: no policy selects a ClusterIP, so Service traffic
+      // (which the pods' NAT tags with DSCP CS1 under this fault, services-nat.ts) is never filtered.
+      ...(bug.has('policy-before-dnat') ? ['    ip dscp cs1 accept'] : []),
       // Egress of the sending pod first (its chain returns when allowed), then ingress of the receiving pod.
       ...(dispatch.out.length ? [`    iifname vmap { ${dispatch.out.join(', ')} }`] : []),
       ...(dispatch.in.length ? [`    oifname vmap { ${dispatch.in.join(', ')} }`] : []),

@@ -6,7 +6,16 @@ import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
 import { uniqueTargets } from '../../scenario/targets.js'
-import type { Driver, DriverInfo, InfraChaos, ProbeConnection, RawOutcome } from '../driver.js'
+import {
+  type ConnectSpec,
+  type Driver,
+  type DriverInfo,
+  type InfraChaos,
+  type ProbeConnection,
+  type RawOutcome,
+  viaUnsupported,
+} from '../driver.js'
+import { type NatEntry, natEntryFor, planServiceNat, serviceNatScript } from './services-nat.js'
 import { connectSpec, probeBySource } from '../probe-fanout.js'
 import { Agent, findPython, launchBurst } from './agents.js'
 import { cleanupSessions } from './cleanup.js'
@@ -109,6 +118,7 @@ export class LocalDriver implements Driver {
     const limit = pLimit(64)
     this.servePorts = servePorts
     await Promise.all([...plan.pods, ...plan.externals].map((e) => limit(() => this.startAgent(e, e.node ? e.ips : undefined))))
+    await this.programServices()
     this.opts.log?.(
       `topology up (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${secs(Date.now() - t0)} (links ${secs(tLinks - t0)}, dataplane ${secs(tDataplane - tLinks)}, agents ${secs(Date.now() - tDataplane)})`,
     )
@@ -120,6 +130,35 @@ export class LocalDriver implements Driver {
   }
 
   private servePorts: (id: string) => { port: number; protocol: Target['protocol'] }[] = () => []
+
+  /** DNAT entries of the Services (services-nat.ts), planned at up from the scenario's pods and again when one is recreated. */
+  private nat: NatEntry[] = []
+
+  /** A `service-ip` probe: to the backend's Service ClusterIP, marked so the pod's NAT picks that backend. */
+  private serviceConnect(c: ProbeConnection): ConnectSpec | undefined {
+    if (c.target.via !== 'service-ip') return undefined
+    const e = natEntryFor(this.nat, c.to, c.target)
+    // No entry: the evaluator found a backend the NAT did not (never, as both resolve alike); probe nothing real.
+    return {
+      key: c.key,
+      ip: e?.clusterIP ?? '10.96.255.255',
+      port: c.target.port,
+      protocol: c.target.protocol,
+      ...(e ? { mark: e.mark } : {}),
+    }
+  }
+
+  /** Programs every pod's namespace with the Services' NAT (replacing what was there). */
+  private async programServices(): Promise<void> {
+    const services = this.current?.services ?? []
+    if (!services.length || !this.plan) return
+    this.nat = planServiceNat(services, this.current!.pods)
+    const script = serviceNatScript(this.nat, this.opts.faults?.modes?.includes('policy-before-dnat'))
+    const limit = pLimit(16)
+    await Promise.all(
+      this.plan.pods.map((p) => limit(() => execOrThrow(this.exec, ['ip', 'netns', 'exec', p.ns, 'nft', '-f', '-'], { input: script }))),
+    )
+  }
 
   /** Every agent answered `serve` only once all its sockets were bound, so what it serves is known to listen. */
   listening(destination: string, target: Target): boolean {
@@ -239,6 +278,8 @@ export class LocalDriver implements Driver {
       const moved: Pod = { ...pod, ip: newIps[0], ...(pod.ips ? { ips: newIps } : {}) }
       this.current = { ...this.current!, pods: this.current!.pods.map((x) => (x === pod ? moved : x)) }
       await this.startAgent(p, undefined, newIps)
+      // Its backend address changed and its namespace is new: every pod's NAT again.
+      await this.programServices()
     } finally {
       this.recreating.delete(id)
     }
@@ -251,13 +292,16 @@ export class LocalDriver implements Driver {
   }
 
   unsupported(target: Target): string | undefined {
-    return target.protocol === 'SCTP' ? 'this kernel has no SCTP sockets (local driver)' : undefined
+    if (target.protocol === 'SCTP') return 'this kernel has no SCTP sockets (local driver)'
+    // ClusterIP probes run through the pods' own NAT (services-nat.ts), IPv4 only; the other ways are not built yet.
+    if (target.via === 'service-ip' && target.family !== 'IPv6') return undefined
+    return viaUnsupported(target, 'local')
   }
 
   /** One `probe` command per source agent, all its connections in parallel, each hedged. */
   probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
     return probeBySource(connections, async (from, conns) => {
-      const connect = conns.map(connectSpec)
+      const connect = conns.map((c) => this.serviceConnect(c) ?? connectSpec(c))
       const gone = (): RawOutcome[] =>
         connect.map((c) => ({ key: c.key, outcome: 'error', latencyMs: 0, detail: `${from} is being recreated` }))
       const agent = this.agents.get(from)
