@@ -23,6 +23,21 @@ function endpointIds(state: ClusterState): { ids: string[]; pods: number } {
   return { ids: [...state.pods.map(podId), ...state.externals.map((e) => e.name)], pods: state.pods.length }
 }
 
+/**
+ * The targets `generate` reads: pod addresses only. Cells through a Service (`via`) are not generated from yet: their
+ * verdict depends on the backend port and the source address after DNAT/SNAT (docs/services.md), and the set is
+ * proven on the pod-address cells only.
+ */
+function podAddressTargets(targets: readonly Target[]): Target[] {
+  return targets.filter((t) => !t.via)
+}
+
+/** What the origin says when cells through Services were left out. */
+function throughServices(targets: readonly Target[]): string {
+  const n = targets.filter((t) => t.via).length
+  return n ? ` (pod addresses only: ${n} target${n === 1 ? '' : 's'} through a Service left out)` : ''
+}
+
 /** The cluster at step `si` of `s` (labels as that step leaves them) without any policy. */
 function clusterAt(s: Scenario, si: number): ClusterState {
   return { ...stepStates(s)[si], policies: [] }
@@ -37,8 +52,9 @@ export function intentFromExpect(s: Scenario, si: number): Intent {
   const state = clusterAt(s, si)
   const { ids, pods } = endpointIds(state)
   const endpoints = [...state.pods, ...state.externals]
-  const verdicts = new TruthTable<IntentVerdict>(ids, ids, step.probe.targets)
-  step.probe.targets.forEach((target, ti) =>
+  const targets = podAddressTargets(step.probe.targets)
+  const verdicts = new TruthTable<IntentVerdict>(ids, ids, targets)
+  targets.forEach((target, ti) =>
     ids.forEach((from, fi) =>
       ids.forEach((to, di) => {
         if (fi >= pods && di >= pods) return
@@ -48,7 +64,7 @@ export function intentFromExpect(s: Scenario, si: number): Intent {
       }),
     ),
   )
-  return { state, targets: step.probe.targets, verdicts, origin: `the expect rules of step "${step.name}"` }
+  return { state, targets, verdicts, origin: `the expect rules of step "${step.name}"${throughServices(step.probe.targets)}` }
 }
 
 /**
@@ -58,10 +74,16 @@ export function intentFromExpect(s: Scenario, si: number): Intent {
 export function intentFromReport(s: Scenario, si: number, step: StepReport, runId: string): Intent {
   const state = clusterAt(s, si)
   const { ids } = endpointIds(state)
-  const targets = step.targets.map((t): Target => ({ port: t.port, protocol: t.protocol, ...(t.family ? { family: t.family } : {}) }))
+  const all = step.targets.map((t): Target => ({
+    port: t.port,
+    protocol: t.protocol,
+    ...(t.family ? { family: t.family } : {}),
+    ...(t.via ? { via: t.via } : {}),
+  }))
+  const targets = podAddressTargets(all)
   const verdicts = new TruthTable<IntentVerdict>(ids, ids, targets)
   for (const c of step.cells) {
-    if (c.from === c.to) continue
+    if (c.from === c.to || c.via) continue
     const r = c.observation.result
     const v: IntentVerdict | undefined = r === 'allowed' ? 'allow' : r === 'blocked' || r === 'refused' ? 'deny' : undefined
     const target: Target = { port: c.port, protocol: c.protocol, ...(c.family ? { family: c.family } : {}) }
@@ -70,5 +92,5 @@ export function intentFromReport(s: Scenario, si: number, step: StepReport, runI
         `run ${runId} step "${step.name}" has a cell ${c.from} -> ${c.to} ${targetId(target)} the scenario ${s.name} (${s.file}) does not have: is it the scenario that run ran?`,
       )
   }
-  return { state, targets, verdicts, origin: `what run ${runId} observed at step "${step.name}"` }
+  return { state, targets, verdicts, origin: `what run ${runId} observed at step "${step.name}"${throughServices(all)}` }
 }

@@ -380,3 +380,16 @@ steps:
     'observed over IPv4 only: written for IPv4 only',
   )
 })
+
+t.test('cells through a Service are left out (pod addresses only), and the origin says so', async (t) => {
+  const [s] = loadScenarios(['scenarios/services/clusterip-named-target-port.yaml'])
+  const si = s.steps.findIndex((st) => st.probe.targets.some((x) => x.via))
+  t.ok(si >= 0, 'the scenario probes through its Service')
+  const intent = intentFromExpect(s, si)
+  t.same(
+    intent.targets.filter((x) => x.via),
+    [],
+  )
+  t.ok(intent.targets.length > 0, 'the pod-address targets stay')
+  t.match(intent.origin, /pod addresses only: 1 target through a Service left out/)
+})
