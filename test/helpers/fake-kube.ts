@@ -2,6 +2,8 @@
 // policies, calico-node pods, and exec that answers the probe script like agnhost connect would, decided by
 // a `connects` function (the fake CNI).
 import type { ExecResult, KubeApi, PodInfo } from '../../src/drivers/kube/api.js'
+import type { CalicoKind, CalicoRef, RawCalicoObject } from '../../src/drivers/kube/calico-kinds.js'
+import { FakeCalicoApi } from './fake-calico.js'
 import { podId } from '../../src/model/cluster.js'
 import type { ClusterPolicy, ClusterPolicyKind } from '../../src/model/cluster-policy.js'
 import { type NetworkPolicy, policyId } from '../../src/model/policy.js'
@@ -144,6 +146,29 @@ export class FakeKube implements KubeApi {
     return [...this.clusterPolicies.values()]
       .filter(({ policy: p }) => p.kind === kind && (v === undefined ? k in (p.metadata.labels ?? {}) : p.metadata.labels?.[k] === v))
       .map(({ policy: p, createdAt }) => ({ name: p.metadata.name, labels: { ...p.metadata.labels }, createdAt }))
+  }
+  /** The Calico API server (projectcalico.org/v3): see fake-calico.ts for what it encodes; calls are logged here. */
+  calico = new FakeCalicoApi()
+  async servedCalicoKinds() {
+    return this.calico.servedCalicoKinds()
+  }
+  async createCalicoObject(obj: RawCalicoObject) {
+    this.log('createCalicoObject', obj)
+    return this.calico.createCalicoObject(obj)
+  }
+  async replaceCalicoObject(obj: RawCalicoObject & { metadata: { resourceVersion: string } }) {
+    this.log('replaceCalicoObject', obj)
+    return this.calico.replaceCalicoObject(obj)
+  }
+  async readCalicoObject(ref: CalicoRef) {
+    return this.calico.readCalicoObject(ref)
+  }
+  async deleteCalicoObject(ref: CalicoRef) {
+    this.log('deleteCalicoObject', ref)
+    return this.calico.deleteCalicoObject(ref)
+  }
+  async listCalicoObjects(kind: CalicoKind, labelSelector: string) {
+    return this.calico.listCalicoObjects(kind, labelSelector)
   }
   async exec(namespace: string, pod: string, container: string, command: readonly string[]): Promise<ExecResult> {
     this.log('exec', namespace, pod, container, command)

@@ -1,6 +1,7 @@
 // Why: the few Kubernetes operations the kube driver needs, as an interface, so tests inject a fake client.
 import type { ClusterPolicy, ClusterPolicyKind } from '../../model/cluster-policy.js'
 import type { NetworkPolicy } from '../../model/policy.js'
+import type { CalicoKind, CalicoObjectMeta, CalicoRef, RawCalicoObject } from './calico-kinds.js'
 
 /** What the driver reads of a pod: phase, readiness, address, node, labels. */
 export interface PodInfo {
@@ -55,6 +56,18 @@ export interface KubeApi {
   ): Promise<{ name: string; labels: Record<string, string>; createdAt?: number }[]>
   /** Which cluster policy kinds the API serves (their CRDs are installed): `Kind` of each served one. */
   servedClusterPolicyKinds?(): Promise<ClusterPolicyKind[]>
+  /** Which Calico projectcalico.org/v3 kinds the API serves (API discovery of the group: the Calico API server); [] when none. */
+  servedCalicoKinds?(): Promise<CalicoKind[]>
+  /** POST of a Calico object (projectcalico.org/v3); the API server's error (409 when it exists, 404 for a missing tier, 422) is thrown. */
+  createCalicoObject?(obj: RawCalicoObject): Promise<void>
+  /** PUT of a Calico object over the existing one; `obj.metadata` must carry the resourceVersion read. */
+  replaceCalicoObject?(obj: RawCalicoObject & { metadata: { resourceVersion: string } }): Promise<void>
+  /** The existing Calico object; undefined when there is none (404). */
+  readCalicoObject?(ref: CalicoRef): Promise<CalicoObjectMeta | undefined>
+  /** DELETE of a Calico object; a missing one (404) is not an error. */
+  deleteCalicoObject?(ref: CalicoRef): Promise<void>
+  /** The Calico objects of one kind, in every namespace, matching a label selector (`key=value` or `key`). */
+  listCalicoObjects?(kind: CalicoKind, labelSelector: string): Promise<CalicoObjectMeta[]>
   /** CIDRs of Calico's IPPools (crd.projectcalico.org/v1), where the cni.projectcalico.org/ipAddrs annotation may ask for an address; [] without Calico. */
   calicoIpPools?(): Promise<string[]>
   /** The images of a DaemonSet's containers (apps/v1), by container name; undefined when there is no such DaemonSet. */

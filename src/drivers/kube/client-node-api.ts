@@ -8,6 +8,7 @@ import { delimiter, join } from 'node:path'
 import { UsageError } from '../../errors.js'
 import type { NetworkPolicy } from '../../model/policy.js'
 import type { ExecResult, KubeApi, PodInfo } from './api.js'
+import { CALICO_API_VERSION, CALICO_KIND_NAMES, type CalicoKind, type CalicoObjectMeta, type CalicoRef } from './calico-kinds.js'
 
 const FIELD_MANAGER = 'netpol-harness'
 
@@ -38,6 +39,25 @@ function toModel(obj: object): k8s.KubernetesObject {
 /** The version of each network-policy-api kind the harness speaks (docs/cluster-policy.md). */
 const clusterPolicyApiVersion = (kind: ClusterPolicyKind) =>
   `policy.networking.k8s.io/${kind === 'ClusterNetworkPolicy' ? 'v1alpha2' : 'v1alpha1'}`
+
+/** The identity client-node's generic object API needs to find a Calico object (it resolves kind to resource by discovery). */
+const calicoHeader = (r: CalicoRef) => ({
+  apiVersion: CALICO_API_VERSION,
+  kind: r.kind,
+  metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+})
+
+/** What the harness reads of a Calico object's metadata. */
+function calicoMeta(o: k8s.KubernetesObject): CalicoObjectMeta {
+  const m = o.metadata ?? {}
+  return {
+    name: m.name ?? '',
+    ...(m.namespace ? { namespace: m.namespace } : {}),
+    labels: m.labels ?? {},
+    ...(m.creationTimestamp ? { createdAt: new Date(m.creationTimestamp).getTime() } : {}),
+    ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
+  }
+}
 
 const notFound = (e: unknown) => (e as { code?: number })?.code === 404
 
@@ -190,6 +210,41 @@ export function clientNodeApi(context?: string, kubeconfig?: string): KubeApi {
           if ((CLUSTER_POLICY_KINDS as readonly string[]).includes(r.kind) && !r.name.includes('/')) kinds.push(r.kind as ClusterPolicyKind)
       }
       return kinds
+    },
+    async servedCalicoKinds() {
+      // API discovery of projectcalico.org/v3 (GET /apis/projectcalico.org/v3): served only with the Calico API server
+      // (or v3.32's native v3 CRDs); 404 without it. Subresources (`x/status`) are skipped.
+      const list = await custom.getAPIResources({ group: 'projectcalico.org', version: 'v3' }).catch(() => undefined)
+      const served = new Set((list?.resources ?? []).filter((r) => !r.name.includes('/')).map((r) => r.kind))
+      return CALICO_KIND_NAMES.filter((k) => served.has(k))
+    },
+    async createCalicoObject(obj) {
+      // POST (client-node src/object.ts create): the API server answers 409 AlreadyExists for an existing name.
+      await objects.create(obj as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER)
+    },
+    async replaceCalicoObject(obj) {
+      // PUT with metadata.resourceVersion (client-node src/object.ts replace): 409 Conflict when it changed meanwhile.
+      await objects.replace(obj as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER)
+    },
+    async readCalicoObject(ref) {
+      try {
+        return calicoMeta(await objects.read(calicoHeader(ref)))
+      } catch (e) {
+        if (notFound(e)) return undefined
+        throw e
+      }
+    },
+    async deleteCalicoObject(ref) {
+      await objects.delete(calicoHeader(ref)).catch((e) => {
+        if (!notFound(e)) throw e
+      })
+    },
+    async listCalicoObjects(kind: CalicoKind, labelSelector) {
+      // No namespace: a namespaced kind is listed across all namespaces (client-node src/object.ts list). The Calico API
+      // server adds its tier selector to a policy list (apiserver registry util/rbac.go EnsureTierSelector: every tier
+      // the user may read), so a LIST by our label alone returns our policies of every tier.
+      const list = await objects.list(CALICO_API_VERSION, kind, undefined, undefined, undefined, undefined, undefined, labelSelector)
+      return list.items.map(calicoMeta)
     },
     async calicoIpPools() {
       // Calico's IPPool resource (docs.tigera.io calico reference/resources/ippool): spec.cidr, spec.disabled.

@@ -15,6 +15,14 @@ import type { ClusterPolicyKind } from '../../model/cluster-policy.js'
 import { clusterPolicyUnsupported } from '../cluster-policy-support.js'
 import { restartAgentUnsupported, restartCalicoNode } from './calico-chaos.js'
 import { deleteRunClusterPolicies, removeLeftoverClusterPolicies } from './cluster-policies.js'
+import type { CalicoKind, CalicoRef, RawCalicoObject } from './calico-kinds.js'
+import {
+  applyCalicoObjects,
+  calicoObjectsUnsupported,
+  deleteCalicoObjects,
+  deleteRunCalicoObjects,
+  removeLeftoverCalicoObjects,
+} from './calico-policies.js'
 import { RUN_LABEL } from './manifests.js'
 import { RunNamespaces } from './namespaces.js'
 import type { NodeAccess } from './node-access.js'
@@ -34,6 +42,10 @@ export interface KubeDriverOptions {
   readonly podReadyTimeoutMs?: number
   /** The cluster policy kinds this cluster serves (kind: by the pinned Calico; kube: API discovery); unset: none. */
   readonly clusterPolicyKinds?: readonly ClusterPolicyKind[]
+  /** The Calico projectcalico.org/v3 kinds this cluster serves (kind: its Calico API server; kube: API discovery); unset: none. */
+  readonly calicoKinds?: readonly CalicoKind[]
+  /** The cluster's Calico release when known (kind: pinned; kube: from calico-node's image), for the API server's name rules. */
+  readonly calicoVersion?: string
   /**
    * Ask Calico for each pod's scenario address when it lies in one of these subnets (kind: the cluster's pod subnet).
    * Unset: the cluster's Calico IP pools, when the API has them (an existing cluster).
@@ -92,6 +104,7 @@ export class KubeDriver implements Driver {
     await this.namespaces.up(scenario, signal)
     // Cluster-scoped, so no namespace deletion removes them: a crashed run's cluster policies would change every verdict.
     await removeLeftoverClusterPolicies(this.api, this.opts.runId, this.opts.clusterPolicyKinds ?? [], this.opts.alive, this.opts.log)
+    await removeLeftoverCalicoObjects(this.api, this.opts.runId, this.opts.calicoKinds ?? [], this.opts.alive, this.opts.log)
     this.containers = await createProbePods(scenario.pods, at, (ns) => this.namespaces.isForeign(ns), signal)
     if (this.opts.nodes)
       await this.opts.nodes.upExternals(scenario, (name) =>
@@ -123,6 +136,24 @@ export class KubeDriver implements Driver {
       await sendAction({ api: this.api, runId: this.opts.runId, namespaces: this.namespaces }, this.current, a)
       this.current = applyAction(this.current, a)
     }
+  }
+
+  /**
+   * Creates or replaces Calico objects (projectcalico.org/v3, as users write them) through the Calico API server,
+   * labelled with the run; refuses, applying nothing, when one of them exists and is not this run's.
+   */
+  applyCalicoObjects(objects: readonly RawCalicoObject[]): Promise<void> {
+    return applyCalicoObjects(this.api, this.opts.runId, objects)
+  }
+
+  /** Deletes Calico objects this run applied (policies before sets before Tiers); refuses, deleting nothing, for a foreign one. */
+  deleteCalicoObjects(refs: readonly CalicoRef[]): Promise<void> {
+    return deleteCalicoObjects(this.api, this.opts.runId, refs)
+  }
+
+  /** Why this cluster cannot take these Calico objects (kinds it does not serve, names its release refuses), or undefined. */
+  calicoUnsupported(objects: readonly RawCalicoObject[]): string | undefined {
+    return calicoObjectsUnsupported(objects, this.opts.calicoKinds ?? [], 'this cluster', this.opts.calicoVersion)
   }
 
   state(): ClusterState {
@@ -204,9 +235,10 @@ export class KubeDriver implements Driver {
     return out
   }
 
-  /** Deletes only what this run made: its namespaces, its pods and policies in foreign namespaces, its cluster policies, and the external hosts. */
+  /** Deletes only what this run made: its namespaces, its pods and policies in foreign namespaces, its cluster policies and Calico objects, and the external hosts. */
   async down(): Promise<void> {
     await deleteRunClusterPolicies(this.api, this.opts.runId, this.opts.clusterPolicyKinds ?? [])
+    await deleteRunCalicoObjects(this.api, this.opts.runId, this.opts.calicoKinds ?? [])
     await this.namespaces.down()
     await this.opts.nodes?.downExternals()
   }
