@@ -1,0 +1,173 @@
+// What leaves the process for Calico's kinds: the real @kubernetes/client-node request path against a local socket
+// that answers as the Calico API server does (discovery of projectcalico.org/v3, 404 Status for a missing object) and
+// records every request: paths, verbs, query and bodies field for field.
+import t, { type Test } from 'tap'
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { clientNodeApi } from '../../../src/drivers/kube/client-node-api.js'
+import type { RawCalicoObject } from '../../../src/drivers/kube/calico-kinds.js'
+
+interface Seen {
+  readonly method: string
+  readonly url: string
+  readonly body: unknown
+}
+
+/**
+ * The resources GET /apis/projectcalico.org/v3 lists with the Calico API server (tigera docs "Enable kubectl to manage
+ * Calico APIs", `kubectl api-resources`: name, namespaced, kind), plus a subresource the client must skip.
+ */
+const DISCOVERY = {
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: 'projectcalico.org/v3',
+  resources: [
+    { name: 'tiers', namespaced: false, kind: 'Tier', verbs: ['create', 'delete', 'get', 'list', 'update', 'watch'] },
+    { name: 'networkpolicies', namespaced: true, kind: 'NetworkPolicy', verbs: ['create', 'delete', 'get', 'list', 'update', 'watch'] },
+    { name: 'globalnetworkpolicies', namespaced: false, kind: 'GlobalNetworkPolicy', verbs: ['create', 'delete', 'get', 'list', 'update'] },
+    { name: 'globalnetworksets', namespaced: false, kind: 'GlobalNetworkSet', verbs: ['create', 'delete', 'get', 'list', 'update'] },
+    { name: 'ippools', namespaced: false, kind: 'IPPool', verbs: ['get', 'list'] },
+    { name: 'caliconodestatuses/status', namespaced: false, kind: 'CalicoNodeStatus', verbs: ['get'] },
+  ],
+}
+
+async function calicoServer(t: Test, served = true): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = []
+  const server = createServer((req: IncomingMessage, res) => {
+    let text = ''
+    req.on('data', (c) => (text += c))
+    req.on('end', () => {
+      const json = (code: number, body: unknown) => {
+        res.writeHead(code, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(body))
+      }
+      // Discovery: the aggregated group answers only where the Calico API server is installed; 404 elsewhere.
+      if (req.method === 'GET' && req.url === '/apis/projectcalico.org/v3')
+        return served ? json(200, DISCOVERY) : json(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 })
+      seen.push({ method: req.method ?? '', url: req.url ?? '', body: text ? JSON.parse(text) : undefined })
+      if (req.method === 'GET' && req.url?.includes('/absent'))
+        return json(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' })
+      if (req.method === 'GET' && req.url?.startsWith('/apis/projectcalico.org/v3/globalnetworkpolicies?'))
+        return json(200, {
+          kind: 'GlobalNetworkPolicyList',
+          apiVersion: 'projectcalico.org/v3',
+          metadata: {},
+          items: [
+            {
+              apiVersion: 'projectcalico.org/v3',
+              kind: 'GlobalNetworkPolicy',
+              metadata: {
+                name: 'security.g',
+                labels: { 'netpol-harness.io/run': 'r1', 'projectcalico.org/tier': 'security' },
+                creationTimestamp: '2026-12-02T10:00:00Z',
+                resourceVersion: '42',
+              },
+            },
+          ],
+        })
+      if (req.method === 'GET')
+        return json(200, {
+          apiVersion: 'projectcalico.org/v3',
+          kind: 'Tier',
+          metadata: { name: 'security', labels: { team: 'net' }, resourceVersion: '7', creationTimestamp: '2026-12-02T10:00:00Z' },
+        })
+      if (req.method === 'DELETE') return json(200, { kind: 'Status', status: 'Success' })
+      return json(req.method === 'POST' ? 201 : 200, JSON.parse(text))
+    })
+  })
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  t.teardown(() => new Promise<void>((ok) => server.close(() => ok())))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen }
+}
+
+function kubeconfig(t: Test, server: string): string {
+  const file = join(t.testdir(), 'config')
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'wire', cluster: { server, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'wire', user: { token: 'test' } }],
+      contexts: [{ name: 'wire', context: { cluster: 'wire', user: 'wire' } }],
+      'current-context': 'wire',
+    }),
+  )
+  return file
+}
+
+const np: RawCalicoObject = {
+  apiVersion: 'projectcalico.org/v3',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'allow-web', namespace: 'prod', labels: { 'netpol-harness.io/run': 'r1' } },
+  spec: {
+    order: 10,
+    selector: 'app == "web" && !has(legacy)',
+    types: ['Ingress'],
+    ingress: [
+      {
+        action: 'Allow',
+        protocol: 'TCP',
+        source: { selector: 'role == "fe"', namespaceSelector: 'global()' },
+        destination: { ports: [80, '8000:8080', 'http'] },
+      },
+      { action: 'Deny', notProtocol: 'UDP', source: { notNets: ['10.0.0.0/8'] } },
+    ],
+  },
+}
+
+t.test('discovery lists the served Calico kinds the harness applies (none without the API server)', async (t) => {
+  const { url } = await calicoServer(t)
+  t.same(await clientNodeApi(undefined, kubeconfig(t, url)).servedCalicoKinds!(), [
+    'Tier',
+    'GlobalNetworkSet',
+    'GlobalNetworkPolicy',
+    'NetworkPolicy',
+  ])
+  const none = await calicoServer(t, false)
+  t.same(await clientNodeApi(undefined, kubeconfig(t, none.url)).servedCalicoKinds!(), [])
+})
+
+t.test('create, replace, read, delete and list go to the projectcalico.org/v3 paths with the objects as written', async (t) => {
+  const { url, seen } = await calicoServer(t)
+  const api = clientNodeApi(undefined, kubeconfig(t, url))
+  await api.createCalicoObject!(np)
+  await api.createCalicoObject!({ apiVersion: 'projectcalico.org/v3', kind: 'Tier', metadata: { name: 'security' }, spec: { order: 100 } })
+  await api.replaceCalicoObject!({ ...np, metadata: { ...np.metadata, resourceVersion: '5' } })
+  t.same(await api.readCalicoObject!({ kind: 'Tier', name: 'security' }), {
+    name: 'security',
+    labels: { team: 'net' },
+    createdAt: Date.parse('2026-12-02T10:00:00Z'),
+    resourceVersion: '7',
+  })
+  t.equal(await api.readCalicoObject!({ kind: 'NetworkPolicy', name: 'absent', namespace: 'prod' }), undefined, 'a 404 is "none"')
+  await api.deleteCalicoObject!({ kind: 'GlobalNetworkPolicy', name: 'security.g' })
+  t.same(await api.listCalicoObjects!('GlobalNetworkPolicy', 'netpol-harness.io/run=r1'), [
+    {
+      name: 'security.g',
+      labels: { 'netpol-harness.io/run': 'r1', 'projectcalico.org/tier': 'security' },
+      createdAt: Date.parse('2026-12-02T10:00:00Z'),
+      resourceVersion: '42',
+    },
+  ])
+  const [post, postTier, put, get, getAbsent, del, list] = seen
+  t.equal(post.method, 'POST')
+  t.match(post.url, /^\/apis\/projectcalico\.org\/v3\/namespaces\/prod\/networkpolicies\?.*fieldManager=netpol-harness/)
+  t.same(post.body, np, 'the body is the object as written, field for field')
+  t.match(
+    postTier,
+    { method: 'POST', url: /^\/apis\/projectcalico\.org\/v3\/tiers(\?|$)/ },
+    'a cluster-scoped kind has no namespace in its path',
+  )
+  t.match(put, { method: 'PUT', url: /^\/apis\/projectcalico\.org\/v3\/namespaces\/prod\/networkpolicies\/allow-web(\?|$)/ })
+  t.equal((put.body as RawCalicoObject & { metadata: { resourceVersion: string } }).metadata.resourceVersion, '5')
+  t.match(get, { method: 'GET', url: /^\/apis\/projectcalico\.org\/v3\/tiers\/security$/ })
+  t.match(getAbsent, { method: 'GET', url: '/apis/projectcalico.org/v3/namespaces/prod/networkpolicies/absent' })
+  t.match(del, { method: 'DELETE', url: /^\/apis\/projectcalico\.org\/v3\/globalnetworkpolicies\/security\.g(\?|$)/ })
+  t.match(list, {
+    method: 'GET',
+    url: /^\/apis\/projectcalico\.org\/v3\/globalnetworkpolicies\?.*labelSelector=netpol-harness\.io%2Frun%3Dr1/,
+  })
+})
