@@ -32,6 +32,7 @@ import { clusterPolicyApi } from '../drivers/cluster-policy-support.js'
 import { KubeDriver } from '../drivers/kube/index.js'
 import type { KubeApi } from '../drivers/kube/api.js'
 import { detectCni } from '../drivers/kube/detect-cni.js'
+import { calicoApiSummary } from '../drivers/kube/calico-policies.js'
 import { poolFamilies } from '../drivers/kube/pods.js'
 import { Progress, terminalOf } from './progress.js'
 import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
@@ -325,6 +326,8 @@ Examples:
         const ipFamilies = await poolFamilies(api)
         // Which cluster policy kinds the cluster serves (their CRDs are installed), asked once for the run.
         const clusterPolicyKinds = (await api.servedClusterPolicyKinds?.().catch(() => undefined)) ?? []
+        // Which Calico projectcalico.org/v3 kinds it serves (a Calico API server), asked once for the run.
+        const calicoKinds = (await api.servedCalicoKinds?.().catch(() => undefined)) ?? []
         makeDriver = () =>
           new KubeDriver({
             api,
@@ -334,7 +337,8 @@ Examples:
             log,
             ...(ipFamilies ? { ipFamilies } : {}),
             clusterPolicyKinds,
-            info: { versions: { clusterPolicies: clusterPolicyApi(clusterPolicyKinds) } },
+            calicoKinds,
+            info: { versions: { clusterPolicies: clusterPolicyApi(clusterPolicyKinds), calicoApi: calicoApiSummary(calicoKinds) } },
           })
       } else makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, log: (l) => progress.log(l, s) })
       // What the driver said of itself once up, over what was known before (why it was chosen stays).

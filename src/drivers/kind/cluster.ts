@@ -21,6 +21,15 @@ import {
   CALICO_RELEASES,
 } from './calico.js'
 import { kindConfig } from './config.js'
+import {
+  type ApiserverManifest,
+  apiserverImage,
+  apiserverManifest,
+  apiserverManifestPath,
+  apiserverManifestUrl,
+  apiserverSteps,
+  ensureApiserver,
+} from './calico-apiserver.js'
 
 /** What a kind cluster of the harness is made of (command-line options). */
 export interface KindOptions {
@@ -64,7 +73,7 @@ function release(o: KindOptions): CalicoRelease {
 function planUp(o: KindOptions, configFile: string): PlanStep[] {
   const r = release(o)
   const kc = ['kubectl', '--context', context(o.name)]
-  const images = [...calicoImages(r), AGNHOST_IMAGE]
+  const images = [...calicoImages(r), apiserverImage(r), AGNHOST_IMAGE]
   return [
     {
       what: 'create the cluster (no --wait: without a CNI its nodes cannot be Ready)',
@@ -126,6 +135,13 @@ export function renderPlan(o: KindOptions): string {
     '',
     '## commands (a healthy cluster of that name running this Calico release and dataplane is reused instead)',
     ...planUp(o, '<temp>/kind-config.yaml').flatMap((s, i) => [
+      `${i + 1}. ${s.what}`,
+      `   ${s.argv.join(' ')}${s.stdin ? ` < ${s.stdin}` : ''}`,
+    ]),
+    '',
+    `## the Calico API server (projectcalico.org/v3, for Calico's own policy kinds; see docs/kind.md "Calico policy kinds")`,
+    `${apiserverManifestPath(r.version)}: ${existsSync(join(o.root, apiserverManifestPath(r.version))) ? 'vendored' : `not vendored yet; fetched on first use from ${apiserverManifestUrl(r.version)}`}; its calico-crds ClusterRole gets the staged policy resources (projectcalico/calico#11017)`,
+    ...apiserverSteps(['kubectl', '--context', context(o.name)], '<temp>', o.waitSeconds).flatMap((s, i) => [
       `${i + 1}. ${s.what}`,
       `   ${s.argv.join(' ')}${s.stdin ? ` < ${s.stdin}` : ''}`,
     ]),
@@ -218,6 +234,8 @@ export interface UpResult {
   readonly timings: Record<string, number>
   /** The Calico in the cluster: version, manifest source and sha256 (or how a reused one was checked), Felix settings. */
   readonly calico: { readonly version: string; readonly manifest: string; readonly felix: string }
+  /** How Calico's own kinds are served: the API server installed (manifest, sha256) or why not (`driver.versions.calicoApi`). */
+  readonly calicoApi: string
 }
 
 /** Fails with an install hint when the kind binary is missing (`cluster status` and `cluster down` alike). */
@@ -287,8 +305,10 @@ export async function up(
   log: (l: string) => void,
   manifest: () => Promise<CalicoManifest> = () => calicoManifest(o),
   onCreated: () => void = () => {},
+  apiManifest: () => Promise<ApiserverManifest> = () => apiserverManifest(o.root, release(o), defaultFetch),
 ): Promise<UpResult> {
   const r = release(o)
+  const kc = ['kubectl', '--context', context(o.name)]
   const st = await status(exec, o.name)
   if (st.exists && st.healthy) {
     const felix = await checkReusable(exec, o, r)
@@ -297,6 +317,7 @@ export async function up(
       reused: true,
       timings: {},
       calico: { version: r.version, manifest: `reused cluster ${o.name}: calico-node image tag and FELIX_NFTABLESMODE checked`, felix },
+      calicoApi: await ensureApiserver(exec, kc, apiManifest, o.waitSeconds, true, log),
     }
   }
   const m = await manifest() // before deleting or creating anything: a missing or mismatching manifest must change nothing
@@ -360,12 +381,18 @@ export async function up(
       throw new InfraError(`a kindnet DaemonSet is running in cluster ${o.name}: it would enforce NetworkPolicy instead of Calico`, {
         hint: 'the kind config must set networking.disableDefaultCNI: true',
       })
+    const calicoApi = await phase('calicoApiserver', () => ensureApiserver(exec, kc, apiManifest, o.waitSeconds, false, log))
     log(
       `kind cluster ${o.name} up with Calico ${o.calicoVersion} (${m.source}, sha256 ${m.sha256}): ${Object.entries(timings)
         .map(([k, v]) => `${k} ${v} s`)
         .join(', ')}`,
     )
-    return { reused: false, timings, calico: { version: r.version, manifest: `${m.source} sha256:${m.sha256}`, felix: felixSummary(o) } }
+    return {
+      reused: false,
+      timings,
+      calico: { version: r.version, manifest: `${m.source} sha256:${m.sha256}`, felix: felixSummary(o) },
+      calicoApi,
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -16,6 +16,8 @@ import type { Exec } from '../exec.js'
 import type { KubeApi } from '../kube/api.js'
 import { calicoClusterPolicyKinds, clusterPolicyApi, clusterPolicyUnsupported } from '../cluster-policy-support.js'
 import { KubeDriver } from '../kube/index.js'
+import { CALICO_KIND_NAMES, type CalicoRef, type RawCalicoObject } from '../kube/calico-kinds.js'
+import { calicoApiSummary, calicoObjectsUnsupported } from '../kube/calico-policies.js'
 import { type KindOptions, type UpResult, context, down, up } from './cluster.js'
 import { EnvironmentError, InfraError, UsageError } from '../../errors.js'
 import { KindNodes } from './nodes.js'
@@ -74,7 +76,7 @@ export class KindDriver implements Driver {
 
   async up(scenario: Scenario, signal: AbortSignal): Promise<void> {
     // No scenario can run without the cluster: its failure stops the run (the scenarios not run are still reported).
-    const { timings, reused, calico } = await this.cluster.ensure().catch((e: unknown) => {
+    const { timings, reused, calico, calicoApi } = await this.cluster.ensure().catch((e: unknown) => {
       throw e instanceof UsageError || e instanceof EnvironmentError
         ? e
         : new EnvironmentError(e instanceof Error ? e.message : String(e), {
@@ -83,8 +85,13 @@ export class KindDriver implements Driver {
           })
     })
     const kind = await this.o.exec('kind', ['version'])
+    const api = this.o.api(context(this.o.name))
+    // What the cluster really serves of Calico's own kinds (the API server may have failed to install: then none).
+    const calicoKinds = (await api.servedCalicoKinds?.().catch(() => undefined)) ?? []
     this.kube = new KubeDriver({
-      api: this.o.api(context(this.o.name)),
+      api,
+      calicoKinds,
+      calicoVersion: this.o.calicoVersion,
       runId: this.o.runId,
       createdByUs: true,
       nodes: this.nodes,
@@ -107,6 +114,8 @@ export class KindDriver implements Driver {
         felix: calico.felix,
         // Which network-policy-api version and kinds cluster-policy scenarios run with (docs/cluster-policy.md).
         clusterPolicies: clusterPolicyApi(calicoClusterPolicyKinds(this.o.calicoVersion)),
+        // How Calico's own kinds were applied: the path, the installed manifest, and the kinds served.
+        calicoApi: `${calicoApi}; ${calicoApiSummary(calicoKinds)}`,
       },
       ...(Object.keys(timings).length ? { timings } : {}),
     }
@@ -146,6 +155,22 @@ export class KindDriver implements Driver {
     const missing = refs.filter((r) => /^node-\d+$/.test(r) && Number(r.slice(5)) > this.o.workers)
     if (missing.length) return `this kind cluster has ${this.o.workers} workers (--workers); the scenario names ${missing.join(', ')}`
     return undefined
+  }
+
+  /** Why this cluster cannot take these Calico objects; before the cluster is up, what the pinned release would refuse. */
+  calicoUnsupported(objects: readonly RawCalicoObject[]): string | undefined {
+    return (
+      this.kube?.calicoUnsupported(objects) ??
+      calicoObjectsUnsupported(objects, CALICO_KIND_NAMES, `Calico ${this.o.calicoVersion}`, this.o.calicoVersion)
+    )
+  }
+  /** Applies Calico objects through the cluster's Calico API server (see KubeDriver.applyCalicoObjects). */
+  applyCalicoObjects(objects: readonly RawCalicoObject[]): Promise<void> {
+    return this.k().applyCalicoObjects(objects)
+  }
+  /** Deletes Calico objects this run applied (see KubeDriver.deleteCalicoObjects). */
+  deleteCalicoObjects(refs: readonly CalicoRef[]): Promise<void> {
+    return this.k().deleteCalicoObjects(refs)
   }
 
   chaosUnsupported(action: InfraChaos): string | undefined {

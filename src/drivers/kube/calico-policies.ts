@@ -10,8 +10,15 @@ import { CALICO_KINDS, type CalicoKind, type CalicoRef, type RawCalicoObject } f
 import { RUN_LABEL } from './manifests.js'
 import { leftoverReason, ownerLabels } from './owner.js'
 
-/** The path the kube driver applies Calico kinds through, as the report records it (`driver.versions.calicoApi`). */
-export const CALICO_API_PATH = 'projectcalico.org/v3 via the Calico API server'
+/**
+ * What the report records of how Calico's own kinds are applied (`driver.versions.calicoApi`): the path (the Calico
+ * API server, found by discovery) and the kinds served, or that there is none.
+ */
+export function calicoApiSummary(served: readonly CalicoKind[]): string {
+  return served.length
+    ? `projectcalico.org/v3 through the Calico API server (${served.join(', ')})`
+    : 'projectcalico.org/v3 not served (no Calico API server): Calico kinds unsupported'
+}
 
 /**
  * A namespaced Calico object without `metadata.namespace` is in `default` (tigera docs reference/resources/networkpolicy,

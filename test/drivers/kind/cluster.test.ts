@@ -13,6 +13,7 @@ import { InfraError, UsageError } from '../../../src/errors.js'
 import { main } from '../../../src/cli/main.js'
 
 const MINI = readFileSync('test/fixtures/calico-mini.yaml', 'utf8')
+const APISERVER_MINI = readFileSync('test/fixtures/calico-apiserver-mini.yaml', 'utf8')
 process.env.PATH = `${resolve('test/fixtures/fake-bin')}:${process.env.PATH}`
 
 function fake(t: { testdir: () => string }, env: Record<string, string> = {}) {
@@ -27,7 +28,13 @@ function fake(t: { testdir: () => string }, env: Record<string, string> = {}) {
   return { dir, calls, stdins }
 }
 
-const opts = (root: string): KindOptions => ({
+/** The options, with the Calico API server manifest vendored in `root` from the fixture (a real run vendors it). */
+const opts = (root: string): KindOptions => {
+  mkdirSync(join(root, 'manifests/calico/v3.30.7'), { recursive: true })
+  writeFileSync(join(root, 'manifests/calico/v3.30.7/apiserver.yaml'), APISERVER_MINI)
+  return bare(root)
+}
+const bare = (root: string): KindOptions => ({
   name: 'nph',
   workers: 2,
   calicoVersion: 'v3.30.7',
@@ -47,7 +54,7 @@ t.test('create: kind without --wait, images preloaded when present, Calico creat
   const logs: string[] = []
   const r = await up(defaultExec, opts(f.dir), (l) => logs.push(l), manifest)
   t.equal(r.reused, false)
-  t.same(Object.keys(r.timings), ['createCluster', 'loadImages', 'installCalico', 'calicoReady'])
+  t.same(Object.keys(r.timings), ['createCluster', 'loadImages', 'installCalico', 'calicoReady', 'calicoApiserver'])
   const calls = f.calls()
   const create = calls.find((c) => c.startsWith('kind create cluster'))!
   t.match(create, /^kind create cluster --name nph --config \S+kind-config\.yaml$/)

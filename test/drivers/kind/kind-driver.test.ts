@@ -40,6 +40,7 @@ function setup(t: { testdir: () => string }, keep = false) {
   // The manifest comes from the fixture (a real run vendors calico.yaml).
   mkdirSync(join(dir, 'manifests/calico/v3.30.7'), { recursive: true })
   writeFileSync(join(dir, 'manifests/calico/v3.30.7/calico.yaml'), MINI)
+  writeFileSync(join(dir, 'manifests/calico/v3.30.7/apiserver.yaml'), readFileSync('test/fixtures/calico-apiserver-mini.yaml', 'utf8'))
   const calls = () => (existsSync(join(dir, 'calls.log')) ? readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n') : [])
   return { o, apis, calls, dir }
 }
