@@ -1,5 +1,6 @@
 #!/usr/bin/env zx
-// Vendors a pinned Calico release's manifest into manifests/calico/<version>/ with its sha256.
+// Vendors a pinned Calico release's manifests into manifests/calico/<version>/ with their sha256: calico.yaml (the
+// install) and apiserver.yaml (the Calico API server, which serves Calico's own policy kinds; docs/kind.md).
 // Usage: npm run vendor:calico -- v3.30.7   (needs network access to GitHub)
 import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -9,16 +10,18 @@ if (!version) {
   console.error('usage: npm run vendor:calico -- vX.Y.Z')
   process.exit(2)
 }
-const url = `https://raw.githubusercontent.com/projectcalico/calico/${version}/manifests/calico.yaml`
-const res = await fetch(url)
-if (!res.ok) {
-  console.error(`${url}: ${res.status} ${res.statusText}`)
-  process.exit(3)
-}
-const text = await res.text()
 const dir = `manifests/calico/${version}`
 mkdirSync(dir, { recursive: true })
-writeFileSync(`${dir}/calico.yaml`, text)
-const sum = createHash('sha256').update(text).digest('hex')
-writeFileSync(`${dir}/calico.yaml.sha256`, `${sum}  calico.yaml\n`)
-console.log(`${dir}/calico.yaml: ${text.length} bytes, sha256 ${sum}`)
+for (const name of ['calico.yaml', 'apiserver.yaml']) {
+  const url = `https://raw.githubusercontent.com/projectcalico/calico/${version}/manifests/${name}`
+  const res = await fetch(url)
+  if (!res.ok) {
+    console.error(`${url}: ${res.status} ${res.statusText}`)
+    process.exit(3)
+  }
+  const text = await res.text()
+  writeFileSync(`${dir}/${name}`, text)
+  const sum = createHash('sha256').update(text).digest('hex')
+  writeFileSync(`${dir}/${name}.sha256`, `${sum}  ${name}\n`)
+  console.log(`${dir}/${name}: ${text.length} bytes, sha256 ${sum}`)
+}
