@@ -67,6 +67,14 @@ async function calicoServer(t: Test, served = true): Promise<{ url: string; seen
             },
           ],
         })
+      // A namespaced kind listed without a namespace: the cluster-wide path, items from every namespace.
+      if (req.method === 'GET' && req.url?.startsWith('/apis/projectcalico.org/v3/networkpolicies?'))
+        return json(200, {
+          kind: 'NetworkPolicyList',
+          apiVersion: 'projectcalico.org/v3',
+          metadata: {},
+          items: [{ apiVersion: 'projectcalico.org/v3', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'team-a', labels: {} } }],
+        })
       if (req.method === 'GET')
         return json(200, {
           apiVersion: 'projectcalico.org/v3',
@@ -152,7 +160,13 @@ t.test('create, replace, read, delete and list go to the projectcalico.org/v3 pa
       resourceVersion: '42',
     },
   ])
-  const [post, postTier, put, get, getAbsent, del, list] = seen
+  t.same(await api.listCalicoObjects!('NetworkPolicy', 'netpol-harness.io/run'), [{ name: 'p', namespace: 'team-a', labels: {} }])
+  const [post, postTier, put, get, getAbsent, del, list, listNamespaced] = seen
+  t.match(
+    listNamespaced,
+    { method: 'GET', url: /^\/apis\/projectcalico\.org\/v3\/networkpolicies\?.*labelSelector=netpol-harness\.io%2Frun(&|$)/ },
+    'a namespaced kind across all namespaces (no namespaces/<ns> in the path)',
+  )
   t.equal(post.method, 'POST')
   t.match(post.url, /^\/apis\/projectcalico\.org\/v3\/namespaces\/prod\/networkpolicies\?.*fieldManager=netpol-harness/)
   t.same(post.body, np, 'the body is the object as written, field for field')
