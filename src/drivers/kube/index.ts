@@ -142,7 +142,10 @@ export class KubeDriver implements Driver {
    * Creates or replaces Calico objects (projectcalico.org/v3, as users write them) through the Calico API server,
    * labelled with the run; refuses, applying nothing, when one of them exists and is not this run's.
    */
-  applyCalicoObjects(objects: readonly RawCalicoObject[]): Promise<void> {
+  async applyCalicoObjects(objects: readonly RawCalicoObject[]): Promise<void> {
+    // Said in the harness's words before any request (client-node would fail on discovery with "Unrecognized API version and kind").
+    const why = this.calicoUnsupported(objects)
+    if (why) throw new InfraError(why, { hint: 'see docs/kind.md, "Calico policy kinds"' })
     return applyCalicoObjects(this.api, this.opts.runId, objects)
   }
 

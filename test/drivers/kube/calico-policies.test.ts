@@ -208,6 +208,11 @@ t.test('the driver: applied objects are deleted at down, policies before the Tie
     /does not serve projectcalico.org\/v3 StagedGlobalNetworkPolicy/,
   )
   api.calls = []
+  await t.rejects(d.applyCalicoObjects([obj('StagedNetworkPolicy', 'x', {}, 'prod')]), {
+    name: 'InfraError',
+    message: /this cluster does not serve projectcalico.org\/v3 StagedNetworkPolicy/,
+  })
+  t.same(api.calls, [], 'refused before any request')
   await d.down()
   const deleted = api.calls.filter((c) => c.op === 'deleteCalicoObject').map((c) => (c.args[0] as { kind: string }).kind)
   t.same(deleted.slice(-1), ['Tier'], 'the Tier last')
