@@ -22,6 +22,9 @@ export function apiError(code: number, reason: string, message: string): Error {
   })
 }
 
+/** Kind, name and namespace of an object (namespace `default` for a namespaced kind without one). */
+const calicoRefOf = (o: RawCalicoObject): CalicoRef => ({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace })
+
 /** The tier label the Calico client adds to every policy (libcalico-go lib/clientv3 networkpolicy.go addTierLabel). */
 const TIER_LABEL = 'projectcalico.org/tier'
 
@@ -65,26 +68,37 @@ export class FakeCalicoApi {
   }
 
   /**
-   * What the Calico v3.30/v3.31 API server does on create and replace before storing:
+   * What the Calico v3.30/v3.31 API server does on create and replace before storing. How its refusals reach the
+   * client: the apiserver's storage maps only libcalico's AlreadyExists, DoesNotExist and UpdateConflict to storage
+   * errors and passes any other error through (apiserver/pkg/storage/calico aapiError); the generic registry turns
+   * only AlreadyExists into a 409 on create (k8s.io/apiserver registry/generic/registry storeerr InterpretCreateError),
+   * and anything that is not a Status becomes a 500 with the error's text and reason "" (StatusReasonUnknown:
+   * k8s.io/apiserver endpoints/handlers/responsewriters status.go ErrorToAPIStatus). So:
    * - a policy's tier must exist (clientv3 networkpolicy.go Create: "Before creating the policy, check that the tier
-   *   exists"; the apiserver maps the missing Tier to NotFound);
+   *   exists"): libcalico's DoesNotExist becomes a storage key-not-found on create, a 500;
    * - a policy's name must carry its tier (libcalico-go lib/names/policy.go ValidateTieredPolicyName of v3.29-v3.31:
-   *   "Incorrectly formatted policy name"; a validation error, 422 Invalid);
+   *   "Incorrectly formatted policy name"), a validation error: a 500 carrying that text;
    * - `types` defaulted from the rules present (clientv3 defaultPolicyTypesField; tigera docs networkpolicy "types":
    *   no rules or ingress only -> Ingress, egress only -> Egress, both -> both);
    * - the tier label added for a non-default tier (clientv3 networkpolicy.go addTierLabel).
    */
   private admit(o: RawCalicoObject): RawCalicoObject {
+    // The generic registry checks ObjectMeta before the strategy: a missing name is a 422 Invalid (k8s.io/apiserver rest.BeforeCreate).
     if (!o.metadata.name) throw apiError(422, 'Invalid', `${o.kind}.projectcalico.org "" is invalid: metadata.name: Required value`)
     if (o.kind === 'Tier' || o.kind === 'NetworkSet' || o.kind === 'GlobalNetworkSet' || o.kind === 'StagedKubernetesNetworkPolicy')
       return o
     const spec = (o.spec ?? {}) as Record<string, unknown>
     const tier = typeof spec.tier === 'string' && spec.tier !== '' ? spec.tier : 'default'
-    if (!this.get('Tier', tier)) throw apiError(404, 'NotFound', `tiers.projectcalico.org "${tier}" not found`)
+    if (!this.get('Tier', tier))
+      throw apiError(
+        500,
+        '',
+        `StorageError: key not found, Code: 1, Key: ${this.key(calicoRefOf(o))}, ResourceVersion: 0, AdditionalErrorMsg: `,
+      )
     const name = o.metadata.name
     const dotted = name.split('.')
     if (!(name.startsWith(`${tier}.`) || (tier === 'default' && dotted.length === 1)))
-      throw apiError(422, 'Invalid', `${o.kind}.projectcalico.org "${name}" is invalid: Incorrectly formatted policy name ${name}`)
+      throw apiError(500, '', `Incorrectly formatted policy name ${name}`)
     const types =
       spec.types ?? (spec.egress && !spec.ingress ? ['Egress'] : spec.egress && spec.ingress ? ['Ingress', 'Egress'] : ['Ingress'])
     const labels = tier === 'default' ? o.metadata.labels : { ...o.metadata.labels, [TIER_LABEL]: tier }
@@ -135,15 +149,14 @@ export class FakeCalicoApi {
   /**
    * DELETE: a missing object is a 404, which client-node-api.ts swallows. A Tier still holding a policy cannot be
    * deleted, nor the default tier (libcalico-go lib/clientv3 tier.go Delete: "Cannot delete a non-empty tier",
-   * "Cannot delete default tier"; ErrorOperationNotSupported, which the apiserver answers as a 400 BadRequest).
+   * "Cannot delete default tier"; ErrorOperationNotSupported, not a Status: a 500 with its text, as above).
    */
   async deleteCalicoObject(ref: CalicoRef): Promise<void> {
     this.assertServed(ref.kind)
     if (ref.kind === 'Tier') {
-      if (ref.name === 'default')
-        throw apiError(400, 'BadRequest', 'operation Delete is not supported on default: Cannot delete default tier')
+      if (ref.name === 'default') throw apiError(500, '', 'operation Delete is not supported on default: Cannot delete default tier')
       const inTier = [...this.objects.values()].some((s) => (s.obj.spec as { tier?: string } | undefined)?.tier === ref.name)
-      if (inTier) throw apiError(400, 'BadRequest', `operation delete is not supported on ${ref.name}: Cannot delete a non-empty tier`)
+      if (inTier) throw apiError(500, '', `operation delete is not supported on ${ref.name}: Cannot delete a non-empty tier`)
     }
     this.objects.delete(this.key(ref))
   }

@@ -58,7 +58,7 @@ export interface KubeApi {
   servedClusterPolicyKinds?(): Promise<ClusterPolicyKind[]>
   /** Which Calico projectcalico.org/v3 kinds the API serves (API discovery of the group: the Calico API server); [] when none. */
   servedCalicoKinds?(): Promise<CalicoKind[]>
-  /** POST of a Calico object (projectcalico.org/v3); the API server's error (409 when it exists, 404 for a missing tier, 422) is thrown. */
+  /** POST of a Calico object (projectcalico.org/v3); the API server's error is thrown (409 when it exists; Calico's own refusals, a missing tier or a bad name, as a 500 with their text). */
   createCalicoObject?(obj: RawCalicoObject): Promise<void>
   /** PUT of a Calico object over the existing one; `obj.metadata` must carry the resourceVersion read. */
   replaceCalicoObject?(obj: RawCalicoObject & { metadata: { resourceVersion: string } }): Promise<void>
