@@ -19,7 +19,8 @@ import { KubeDriver } from '../kube/index.js'
 import { type KindOptions, type UpResult, context, down, up } from './cluster.js'
 import { EnvironmentError, InfraError, UsageError } from '../../errors.js'
 import { KindNodes } from './nodes.js'
-import { CALICO_POD_SUBNET, CALICO_POD_SUBNET_V6, clusterFamilies } from './config.js'
+import { kubeProxyMode } from '../kube/services.js'
+import { CALICO_POD_SUBNET, CALICO_POD_SUBNET_V6, clusterFamilies, kubeProxyModeOf } from './config.js'
 
 /** The cluster's options plus the runner, the API client factory and the run. */
 export interface KindDriverOptions extends KindOptions {
@@ -83,8 +84,9 @@ export class KindDriver implements Driver {
           })
     })
     const kind = await this.o.exec('kind', ['version'])
+    const api = this.o.api(context(this.o.name))
     this.kube = new KubeDriver({
-      api: this.o.api(context(this.o.name)),
+      api,
       runId: this.o.runId,
       createdByUs: true,
       nodes: this.nodes,
@@ -94,6 +96,16 @@ export class KindDriver implements Driver {
       ipFamilies: clusterFamilies(this.o.ipFamily),
       clusterPolicyKinds: calicoClusterPolicyKinds(this.o.calicoVersion),
     })
+    // A reused cluster keeps the kube-proxy mode it was made with (kubeadm's kube-system/kube-proxy ConfigMap):
+    // Services would be tested through another one than asked. Nothing of the scenario exists yet.
+    const proxy = api.kubeProxyConfig ? kubeProxyMode(await api.kubeProxyConfig().catch(() => undefined)) : undefined
+    if (reused && proxy && proxy !== kubeProxyModeOf(this.o))
+      throw new EnvironmentError(
+        `kind cluster ${this.o.name} runs kube-proxy in ${proxy} mode; this run asks for ${kubeProxyModeOf(this.o)}`,
+        {
+          hint: `delete it (netpol-harness cluster down --name ${this.o.name}) or pick another --name`,
+        },
+      )
     await this.kube.up(scenario, signal)
     this.info = {
       ...this.info,
