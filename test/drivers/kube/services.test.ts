@@ -145,6 +145,30 @@ t.test('the API server refuses a node port another Service holds: up fails with 
   await t.rejects(driver(api, { nodes: {} as NodeAccess }).up(nodePort, signal), /provided port is already allocated/)
 })
 
+t.test('the fake API server validates Services as the real one does (the driver relies on these answers)', async (t) => {
+  const api = new FakeKube()
+  api.namespaces.set('ns', { 'kubernetes.io/metadata.name': 'ns' })
+  const svc = (name: string, nodePort?: number) => ({
+    metadata: { name },
+    spec: { type: 'NodePort', selector: { a: 'b' }, ports: [{ port: 80, ...(nodePort ? { nodePort } : {}) }] },
+  })
+  await t.rejects(api.createService('ns', svc('Web')), { code: 422, message: /a DNS-1035 label must consist of lower case/ })
+  await t.rejects(api.createService('ns', svc('1web')), { code: 422 })
+  await t.rejects(api.createService('ns', svc('web', 29999)), {
+    code: 422,
+    message: /provided port is not in the valid range. The range of valid ports is 30000-32767/,
+  })
+  await t.rejects(api.createService('nope', svc('web')), { code: 404 })
+  await api.createService('ns', svc('web'))
+  await t.rejects(api.createService('ns', svc('web')), { code: 409 })
+  await api.createService('ns', svc('other'))
+  const a = api.services.get('ns/web')!.info
+  const b = api.services.get('ns/other')!.info
+  t.not(a.clusterIPs[0], b.clusterIPs[0], 'distinct ClusterIPs from the service range')
+  t.match(a.clusterIPs[0], /^10\.96\./)
+  t.not(a.nodePorts['80/TCP'], b.nodePorts['80/TCP'], 'distinct node ports')
+})
+
 t.test('a cell whose backend has no pin, and an API without Services, never probe the pod address', async (t) => {
   const api = new FakeKube()
   const d = driver(api)
