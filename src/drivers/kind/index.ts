@@ -3,15 +3,7 @@
 import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import type { Target } from '../../model/cluster.js'
-import {
-  type Driver,
-  type DriverInfo,
-  type InfraChaos,
-  type ProbeConnection,
-  type RawOutcome,
-  chaosNodeRefs,
-  viaUnsupported,
-} from '../driver.js'
+import { type Driver, type DriverInfo, type InfraChaos, type ProbeConnection, type RawOutcome, chaosNodeRefs } from '../driver.js'
 import type { Exec } from '../exec.js'
 import type { KubeApi } from '../kube/api.js'
 import { calicoClusterPolicyKinds, clusterPolicyApi, clusterPolicyUnsupported } from '../cluster-policy-support.js'
@@ -138,8 +130,9 @@ export class KindDriver implements Driver {
   probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
     return this.k().probe(connections, timeoutMs)
   }
+  /** Through Services as the kube driver probes them (services.ts); kind has the node access `node-port` needs. */
   unsupported(t: Target): string | undefined {
-    return viaUnsupported(t, 'kind')
+    return this.kube?.unsupported(t)
   }
   /** `node-N` (pinned pods, chaos) beyond the cluster's `--workers`: kind names them `<cluster>-workerN` (config.ts). */
   scenarioUnsupported(scenario: Scenario): string | undefined {

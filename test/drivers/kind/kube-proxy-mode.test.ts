@@ -85,5 +85,13 @@ t.test('a reused cluster running kube-proxy in another mode is refused before th
   const d = new KindDriver(same, new KindCluster(same))
   await d.up(s, signal)
   t.equal(d.info.versions.kubeProxyMode, 'iptables', 'the mode found is in the versions')
+  // kind probes every way through Services (it has the node access node-port needs), as the kube driver does.
+  for (const via of ['service-ip', 'service-name', 'node-port'] as const)
+    t.equal(d.unsupported({ port: 80, protocol: 'TCP', via }), undefined, `${via} is probed on kind`)
+  const api = apis.at(-1)!
+  t.ok(
+    [...api.services.keys()].some((k) => k.startsWith('web/web-')),
+    'per-backend Services created through the kind context',
+  )
   await d.down()
 })
