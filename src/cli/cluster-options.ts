@@ -13,6 +13,7 @@ export interface ClusterFlags {
   calicoVersion: string
   dataplane: 'iptables' | 'nftables'
   ipFamily: 'ipv4' | 'dual'
+  kubeProxyMode?: 'iptables' | 'ipvs' | 'nftables'
   kindImage?: string
   calicoManifest?: string
   calicoSha256?: string
@@ -49,6 +50,12 @@ export function addClusterOptions(cmd: Command): Command {
         .choices(['ipv4', 'dual'])
         .default('ipv4'),
     )
+    .addOption(
+      new Option(
+        '--kube-proxy-mode <m>',
+        "kind: kube-proxy's mode, which does the Services' DNAT (default: iptables, nftables with --dataplane nftables)",
+      ).choices(['iptables', 'ipvs', 'nftables']),
+    )
     .option('--kind-image <image>', "kind: kindest/node image (pin it with its sha256); default: kind's own")
     .option(
       '--calico-manifest <file>',
@@ -70,6 +77,10 @@ export function kindOptions(f: ClusterFlags, parseDuration: (s: string) => numbe
   if (waitMs === undefined) throw new UsageError(`--wait: invalid duration ${f.wait}`)
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(f.name))
     throw new UsageError(`--name must be lowercase letters, digits and '-' (got ${f.name})`)
+  // Calico's nftables dataplane requires kube-proxy in nftables mode (docs.tigera.io, "nftables dataplane": kube-proxy
+  // must run in nftables mode); the iptables dataplane works with every mode (Calico requirements: iptables, ipvs, nftables).
+  if (f.dataplane === 'nftables' && f.kubeProxyMode && f.kubeProxyMode !== 'nftables')
+    throw new UsageError(`--dataplane nftables needs kube-proxy in nftables mode (got --kube-proxy-mode ${f.kubeProxyMode})`)
   if (f.calicoSha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(f.calicoSha256))
     throw new UsageError(`--calico-sha256 must be 64 hex digits (got ${f.calicoSha256})`)
   return {
@@ -78,6 +89,7 @@ export function kindOptions(f: ClusterFlags, parseDuration: (s: string) => numbe
     calicoVersion: f.calicoVersion,
     dataplane: f.dataplane,
     ...(f.ipFamily === 'dual' ? { ipFamily: 'dual' as const } : {}),
+    ...(f.kubeProxyMode ? { kubeProxyMode: f.kubeProxyMode } : {}),
     ...(f.kindImage ? { image: f.kindImage } : {}),
     ...(f.calicoManifest ? { calicoManifest: resolve(f.calicoManifest) } : {}),
     ...(f.calicoSha256 ? { calicoSha256: f.calicoSha256.toLowerCase() } : {}),

@@ -17,6 +17,7 @@ export const DRIVER_FLAGS: Readonly<Record<string, { readonly flag: string; read
   calicoVersion: { flag: '--calico-version', drivers: ['kind'] },
   dataplane: { flag: '--dataplane', drivers: ['kind'] },
   ipFamily: { flag: '--ip-family', drivers: ['kind'] },
+  kubeProxyMode: { flag: '--kube-proxy-mode', drivers: ['kind'] },
   kindImage: { flag: '--kind-image', drivers: ['kind'] },
   calicoManifest: { flag: '--calico-manifest', drivers: ['kind'] },
   calicoSha256: { flag: '--calico-sha256', drivers: ['kind'] },

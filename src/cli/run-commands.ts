@@ -266,6 +266,7 @@ Examples:
                 calicoVersion: kindOpts.calicoVersion,
                 dataplane: kindOpts.dataplane,
                 ...(kindOpts.ipFamily === 'dual' ? { ipFamily: 'dual' as const } : {}),
+                ...(kindOpts.kubeProxyMode ? { kubeProxyMode: kindOpts.kubeProxyMode } : {}),
                 ...(kindOpts.image ? { image: kindOpts.image } : {}),
                 ...(kindOpts.calicoManifest ? { calicoManifest: kindOpts.calicoManifest } : {}),
                 ...(kindOpts.calicoSha256 ? { calicoSha256: kindOpts.calicoSha256 } : {}),

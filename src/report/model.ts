@@ -262,6 +262,8 @@ export interface RunReport {
       readonly dataplane: 'iptables' | 'nftables'
       /** `dual`: a dual-stack cluster (--ip-family dual); absent: IPv4. */
       readonly ipFamily?: 'dual'
+      /** --kube-proxy-mode as asked for; absent: the dataplane's (the mode found is in the driver versions, `kubeProxyMode`). */
+      readonly kubeProxyMode?: 'iptables' | 'ipvs' | 'nftables'
       readonly image?: string
       readonly calicoManifest?: string
       readonly calicoSha256?: string

@@ -81,6 +81,7 @@ export function optionEntries(o: Options): [string, string][] {
         `${k.calicoVersion} (${k.dataplane} dataplane${k.ipFamily === 'dual' ? ', dual-stack' : ''})${k.calicoManifest ? `, manifest ${k.calicoManifest}` : ''}${k.calicoSha256 ? `, sha256 ${k.calicoSha256}` : ''}`,
       ],
       ['node image', k.image ?? "kind's default"],
+      ...(k.kubeProxyMode ? [['kube-proxy mode', k.kubeProxyMode] as [string, string]] : []),
     )
   }
   if (o.kube)

@@ -28,6 +28,7 @@ const VALUES: Record<string, string[]> = {
   calicoVersion: ['--calico-version', DEFAULT_CALICO],
   dataplane: ['--dataplane', 'nftables'],
   ipFamily: ['--ip-family', 'dual'],
+  kubeProxyMode: ['--kube-proxy-mode', 'ipvs'],
   kindImage: ['--kind-image', 'kindest/node:v1.34.0'],
   calicoManifest: ['--calico-manifest', 'test/fixtures/calico-mini.yaml'],
   calicoSha256: ['--calico-sha256', 'a'.repeat(64)],

@@ -1,7 +1,7 @@
 // An in-memory Kubernetes API for the kube driver's tests: namespaces, pods that become Ready with an IP,
 // policies, calico-node pods, and exec that answers the probe script like agnhost connect would, decided by
 // a `connects` function (the fake CNI).
-import type { ExecResult, KubeApi, PodInfo } from '../../src/drivers/kube/api.js'
+import type { ExecResult, KubeApi, PodInfo, ServiceInfo } from '../../src/drivers/kube/api.js'
 import type { CalicoKind, CalicoRef, RawCalicoObject } from '../../src/drivers/kube/calico-kinds.js'
 import { FakeCalicoApi } from './fake-calico.js'
 import { podId } from '../../src/model/cluster.js'
@@ -18,6 +18,31 @@ interface FakePodManifest {
   spec: { containers: { name: string }[] }
 }
 
+/** A Service manifest as the kube driver sends it (core/v1 Service). */
+export interface FakeServiceManifest {
+  metadata: { name: string; labels?: Record<string, string> }
+  spec: {
+    type?: string
+    selector?: Record<string, string>
+    ports: { name?: string; port: number; protocol?: string; targetPort?: number | string; nodePort?: number }[]
+    externalTrafficPolicy?: string
+  }
+}
+
+/**
+ * An error as client-node throws it: ApiException with the HTTP status in `code` and the API server's Status message
+ * (422 Invalid: `Service "<name>" is invalid: <field>: Invalid value: <v>: <detail>`, apimachinery errors.NewInvalid).
+ */
+function apiError(code: number, message: string): Error {
+  return Object.assign(new Error(`HTTP-Code: ${code} Message: ${message}`), { code })
+}
+
+/** kube-apiserver's default --service-node-port-range (kubernetes pkg/apis/core/v1 / kubeapiserver options: 30000-32767). */
+const NODE_PORTS = { base: 30000, size: 2768 }
+
+/** A DNS-1035 label (a Service's name: apimachinery validation IsDNS1035Label, at most 63 characters). */
+const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
+
 export class FakeKube implements KubeApi {
   context = 'fake-context'
   calls: FakeCall[] = []
@@ -27,7 +52,7 @@ export class FakeKube implements KubeApi {
   pods = new Map<string, { manifest: FakePodManifest; info: PodInfo; polls: number }>()
   policies = new Map<string, NetworkPolicy>()
   nextIp = 100
-  /** The fake CNI: may `from` (a pod id) reach `ip:port/proto`? true, 'timeout', 'refused'. */
+  /** The fake CNI: may `from` (a pod id) reach `ip:port/proto` (`ip` may be a DNS name)? true, 'timeout', 'refused'. */
   connects: (from: string, ip: string, port: number, proto: string) => true | 'timeout' | 'refused' = () => true
   execFails = new Set<string>()
   /** Calico IP pools (crd.projectcalico.org IPPool spec.cidr) when set; none otherwise. */
@@ -63,7 +88,9 @@ export class FakeKube implements KubeApi {
   async deleteNamespace(name: string) {
     this.log('deleteNamespace', name)
     this.namespaces.delete(name)
+    // Namespace deletion removes every object in it (the namespace controller), Services included.
     for (const k of [...this.pods.keys()]) if (k.startsWith(`${name}/`)) this.pods.delete(k)
+    for (const k of [...this.services.keys()]) if (k.startsWith(`${name}/`)) this.services.delete(k)
   }
   async createPod(namespace: string, manifest: object) {
     this.log('createPod', namespace, manifest)
@@ -169,6 +196,93 @@ export class FakeKube implements KubeApi {
   }
   async listCalicoObjects(kind: CalicoKind, labelSelector: string) {
     return this.calico.listCalicoObjects(kind, labelSelector)
+  }
+  /** Services by `namespace/name`, with what the API server allocated. */
+  services = new Map<string, { manifest: FakeServiceManifest; info: ServiceInfo }>()
+  /** The next ClusterIP: kind's service subnet 10.96.0.0/16 (kind networking.serviceSubnet default); .1 is the `kubernetes` Service's. */
+  nextClusterIp = 100
+  /** kube-system/kube-proxy config.conf (kubeadm); undefined: no such ConfigMap. */
+  proxyConfig?: string = 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ""\n'
+  /** Node InternalIPs. */
+  nodeList = [{ name: 'fake-worker', addresses: ['172.18.0.3'] }]
+  /**
+   * Creates a Service as the API server validates and defaults it (pkg/apis/core/validation ValidateService;
+   * pkg/registry/core/service): the name a DNS-1035 label (422), 409 when it exists, a ClusterIP allocated from the
+   * service range, each NodePort port's nodePort allocated from 30000-32767 unless given; a given one outside the range
+   * or already taken is 422 (portallocator: "provided port is not in the valid range. The range of valid ports is
+   * 30000-32767", "provided port is already allocated").
+   */
+  async createService(namespace: string, manifest: object) {
+    this.log('createService', namespace, manifest)
+    const m = manifest as FakeServiceManifest
+    const name = m.metadata.name
+    if (!this.namespaces.has(namespace)) throw apiError(404, `namespaces "${namespace}" not found`)
+    if (!DNS1035.test(name) || name.length > 63)
+      throw apiError(
+        422,
+        `Service "${name}" is invalid: metadata.name: Invalid value: "${name}": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character`,
+      )
+    const id = `${namespace}/${name}`
+    if (this.services.has(id)) throw apiError(409, `services "${name}" already exists`)
+    const taken = new Set([...this.services.values()].flatMap((s) => Object.values(s.info.nodePorts)))
+    const nodePorts: Record<string, number> = {}
+    if (m.spec.type === 'NodePort')
+      m.spec.ports.forEach((p, i) => {
+        const asked = p.nodePort
+        if (asked !== undefined) {
+          if (asked < NODE_PORTS.base || asked >= NODE_PORTS.base + NODE_PORTS.size)
+            throw apiError(
+              422,
+              `Service "${name}" is invalid: spec.ports[${i}].nodePort: Invalid value: ${asked}: provided port is not in the valid range. The range of valid ports is 30000-32767`,
+            )
+          if (taken.has(asked))
+            throw apiError(
+              422,
+              `Service "${name}" is invalid: spec.ports[${i}].nodePort: Invalid value: ${asked}: provided port is already allocated`,
+            )
+        }
+        let port = asked ?? NODE_PORTS.base
+        while (taken.has(port)) port++
+        taken.add(port)
+        nodePorts[`${p.port}/${p.protocol ?? 'TCP'}`] = port
+      })
+    const n = this.nextClusterIp++
+    this.services.set(id, { manifest: m, info: { clusterIPs: [`10.96.${Math.floor(n / 256)}.${n % 256}`], nodePorts } })
+  }
+  async readService(namespace: string, name: string) {
+    return this.services.get(`${namespace}/${name}`)?.info
+  }
+  async deleteService(namespace: string, name: string) {
+    this.log('deleteService', namespace, name)
+    this.services.delete(`${namespace}/${name}`)
+  }
+  async listServices(namespace: string, labelSelector: string) {
+    const [k, v] = labelSelector.split('=')
+    return [...this.services]
+      .filter(
+        ([id, s]) =>
+          id.startsWith(`${namespace}/`) &&
+          (v === undefined ? k in (s.manifest.metadata.labels ?? {}) : s.manifest.metadata.labels?.[k] === v),
+      )
+      .map(([id]) => id.slice(namespace.length + 1))
+  }
+  /**
+   * The EndpointSlice controller's view: the Ready pods of the namespace the selector picks (a Service without a
+   * selector gets no EndpointSlices; pkg/controller/endpointslice), their addresses.
+   */
+  async readyEndpoints(namespace: string, service: string) {
+    const s = this.services.get(`${namespace}/${service}`)
+    const sel = s?.manifest.spec.selector
+    if (!sel) return []
+    return [...this.pods.values()]
+      .filter((p) => p.info.namespace === namespace && p.info.ready && Object.entries(sel).every(([k, v]) => p.info.labels[k] === v))
+      .flatMap((p) => (p.info.ips ?? (p.info.ip ? [p.info.ip] : [])) as string[])
+  }
+  async listNodes() {
+    return this.nodeList
+  }
+  async kubeProxyConfig() {
+    return this.proxyConfig
   }
   async exec(namespace: string, pod: string, container: string, command: readonly string[]): Promise<ExecResult> {
     this.log('exec', namespace, pod, container, command)

@@ -4,13 +4,14 @@
 // pod's namespace against a stand-in for `agnhost connect` (test/fixtures/agnhost/connect.c). Verdicts are
 // observed, never scripted. Each API behaviour the kube driver relies on is cited where it is encoded.
 import { execa } from 'execa'
-import type { ExecResult, KubeApi, PodInfo } from '../../src/drivers/kube/api.js'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import type { ExecResult, KubeApi, PodInfo, ServiceInfo } from '../../src/drivers/kube/api.js'
 import type { NodeAccess } from '../../src/drivers/kube/node-access.js'
 import { type Exec, defaultExec } from '../../src/drivers/exec.js'
 import { LocalDriver } from '../../src/drivers/local/index.js'
 import { sessionOf } from '../../src/drivers/local/names.js'
 import { type TopologyPlan, planTopology } from '../../src/drivers/local/topology.js'
-import { type Target, podId } from '../../src/model/cluster.js'
+import { type Protocol, type Service, type Target, podId } from '../../src/model/cluster.js'
 import type { ClusterPolicy, ClusterPolicyKind } from '../../src/model/cluster-policy.js'
 import type { NetworkPolicy } from '../../src/model/policy.js'
 import type { Action, Scenario } from '../../src/model/scenario.js'
@@ -52,6 +53,23 @@ const selects = (labels: Record<string, string>, selector?: string) => {
   return labels[k] === v
 }
 
+/** A Service as the kube driver creates it (core/v1 Service manifest). */
+interface ServiceManifest {
+  metadata: { name: string; labels?: Record<string, string> }
+  spec: {
+    type?: 'ClusterIP' | 'NodePort'
+    selector?: Record<string, string>
+    externalTrafficPolicy?: 'Cluster' | 'Local'
+    ports: { name?: string; port: number; protocol?: Protocol; targetPort?: number | string; nodePort?: number }[]
+  }
+}
+
+/**
+ * The kubelet's cluster domain (kubeadm's default, kind's: cluster.local); a Service's name is
+ * `<service>.<namespace>.svc.<domain>` (kubernetes.io "DNS for Services and Pods", A records).
+ */
+const CLUSTER_DOMAIN = 'cluster.local'
+
 interface FakePod {
   labels: Record<string, string>
   ip: string
@@ -85,6 +103,10 @@ export class RehearsalKube implements KubeApi {
   )
   private readonly created = new Map<string, number>()
   private readonly pods = new Map<string, FakePod>()
+  /** Services by `namespace/name`, as created (their ClusterIPs are the local driver's NAT's, read at readService). */
+  private readonly services = new Map<string, ServiceManifest>()
+  /** /etc/netns/<ns> folders written for name resolution, removed at `down`. */
+  private readonly hostsDirs: string[] = []
   /** calico-node pod generation per node (a DaemonSet's replacement pod gets a new name). */
   private readonly agents = new Map<string, number>()
 
@@ -247,6 +269,49 @@ export class RehearsalKube implements KubeApi {
   async servedClusterPolicyKinds(): Promise<ClusterPolicyKind[]> {
     return ['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']
   }
+  /**
+   * Services are held until the node side comes up, which then runs them through the local driver's kube-proxy-like
+   * NAT (src/drivers/local/services-nat.ts): a ClusterIP, and DNAT to the backends the selector picks. Created before
+   * the pods are waited for, as the kube driver does; one created later is refused (this fake cannot add it).
+   */
+  async createService(namespace: string, manifest: object) {
+    const m = manifest as ServiceManifest
+    if (!this.namespaces.has(namespace)) throw apiError(404, `namespaces "${namespace}" not found`)
+    const id = `${namespace}/${m.metadata.name}`
+    // 409 AlreadyExists for a name that exists (apimachinery StatusReasonAlreadyExists).
+    if (this.services.has(id)) throw apiError(409, `services "${m.metadata.name}" already exists`)
+    if (this.started) throw new Error('rehearsal: Services must be created before the pods are waited for')
+    this.services.set(id, m)
+  }
+  /** spec.clusterIPs: the address the local NAT gave the Service (none when it selects no pod). */
+  async readService(namespace: string, name: string): Promise<ServiceInfo | undefined> {
+    if (!this.services.has(`${namespace}/${name}`)) return undefined
+    await this.started
+    const ip = this.local.clusterIP(`${namespace}/${name}`)
+    return { clusterIPs: ip ? [ip] : [], nodePorts: {} }
+  }
+  async deleteService(namespace: string, name: string) {
+    this.services.delete(`${namespace}/${name}`)
+  }
+  async listServices(namespace: string, labelSelector: string) {
+    return [...this.services]
+      .filter(([id, m]) => id.startsWith(`${namespace}/`) && selects(m.metadata.labels ?? {}, labelSelector))
+      .map(([, m]) => m.metadata.name)
+  }
+  /**
+   * The EndpointSlice controller's view (pkg/controller/endpointslice): the Ready pods of the namespace the selector
+   * picks, by address; a pod is Ready here as getPod reports it.
+   */
+  async readyEndpoints(namespace: string, service: string) {
+    const sel = this.services.get(`${namespace}/${service}`)?.spec.selector
+    if (!sel || !this.started) return []
+    await this.started
+    return [...this.pods]
+      .filter(
+        ([id, p]) => id.startsWith(`${namespace}/`) && p.polls > POLLS_TO_READY && Object.entries(sel).every(([k, v]) => p.labels[k] === v),
+      )
+      .flatMap(([, p]) => p.ips ?? [p.ip])
+  }
   async exec(namespace: string, pod: string, _container: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
     if (!this.pods.has(podId({ namespace, name: pod }))) return { stdout: '', stderr: '', error: `pods "${pod}" not found` }
     return this.execIn(podId({ namespace, name: pod }), command, timeoutMs)
@@ -283,8 +348,25 @@ export class RehearsalKube implements KubeApi {
   /** Brings the local cluster up with exactly what the API holds: its namespace labels, pod labels and addresses. */
   private async startLocal(): Promise<void> {
     const s = this.scenario
+    const services = [...this.services].map(([id, m]): Service => ({
+      namespace: id.split('/')[0],
+      name: m.metadata.name,
+      selector: m.spec.selector ?? {},
+      type: m.spec.type ?? 'ClusterIP',
+      externalTrafficPolicy: m.spec.externalTrafficPolicy ?? 'Cluster',
+      ports: m.spec.ports.map((p) => ({
+        ...(p.name ? { name: p.name } : {}),
+        port: p.port,
+        protocol: p.protocol ?? 'TCP',
+        // core/v1 ServicePort: targetPort defaults to port.
+        targetPort: p.targetPort ?? p.port,
+        ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
+      })),
+    }))
     const local: Scenario = {
       ...s,
+      // What the API holds (the scenario's Services and the kube driver's per-backend ones), not the scenario's list.
+      services,
       namespaces: s.namespaces.map((n) => ({ ...n, labels: this.namespaces.get(n.name) ?? n.labels })),
       pods: s.pods.map((p) => {
         const api = this.pods.get(podId(p))!
@@ -294,6 +376,35 @@ export class RehearsalKube implements KubeApi {
     await this.local.up(local, this.opts.signal)
     if (!this.sid) throw new Error('rehearsal: the local driver ran no command naming its session')
     this.plan = planTopology(local, this.sid, this.opts.nodes ?? 2)
+    await this.writeHosts(services)
+  }
+
+  /**
+   * Cluster DNS for `service-name` probes: every pod namespace's /etc/netns/<ns>/hosts (which `ip netns exec` mounts
+   * over /etc/hosts, ip-netns(8)) maps each Service's absolute name to its ClusterIP, as CoreDNS answers A records.
+   */
+  private async writeHosts(services: readonly Service[]): Promise<void> {
+    const lines = services.flatMap((svc) => {
+      const ip = this.local.clusterIP(`${svc.namespace}/${svc.name}`)
+      const name = `${svc.name}.${svc.namespace}.svc.${CLUSTER_DOMAIN}`
+      return ip ? [`${ip} ${name}. ${name}`] : []
+    })
+    if (!lines.length) return
+    for (const p of this.plan!.pods) {
+      const dir = `/etc/netns/${p.ns}`
+      await mkdir(dir, { recursive: true })
+      this.hostsDirs.push(dir)
+      await writeFile(`${dir}/hosts`, ['127.0.0.1 localhost', ...lines, ''].join('\n'))
+    }
+  }
+
+  /** Takes the node side down and removes the name files it wrote. */
+  async down(): Promise<void> {
+    try {
+      await this.local.down()
+    } finally {
+      await Promise.all(this.hostsDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })))
+    }
   }
 
   private async toLocal(a: Action): Promise<void> {

@@ -20,7 +20,7 @@ import {
   reuseMismatch,
   CALICO_RELEASES,
 } from './calico.js'
-import { kindConfig } from './config.js'
+import { type KubeProxyMode, kindConfig, kubeProxyModeOf } from './config.js'
 import {
   type ApiserverManifest,
   apiserverImage,
@@ -39,6 +39,8 @@ export interface KindOptions {
   readonly dataplane: 'iptables' | 'nftables'
   /** `dual`: a dual-stack cluster (kind `ipFamily: dual`, Calico assigning IPv6 too); default ipv4. */
   readonly ipFamily?: 'ipv4' | 'dual'
+  /** kube-proxy's mode (`--kube-proxy-mode`); unset: the dataplane's (config.ts kubeProxyModeOf). */
+  readonly kubeProxyMode?: KubeProxyMode
   /** kindest/node image (with its sha256), or kind's default. */
   readonly image?: string
   /** Seconds each readiness wait may take. */
@@ -115,7 +117,7 @@ export function renderPlan(o: KindOptions): string {
   const vendored = existsSync(join(o.root, manifestPath(r.version)))
   const lines = [
     `# netpol-harness cluster up --driver kind --dry-run`,
-    `# cluster ${o.name} (context ${context(o.name)}), ${o.workers} workers, Calico ${r.version} (${o.dataplane} dataplane)${o.ipFamily === 'dual' ? ', dual-stack' : ''}`,
+    `# cluster ${o.name} (context ${context(o.name)}), ${o.workers} workers, Calico ${r.version} (${o.dataplane} dataplane)${o.ipFamily === 'dual' ? ', dual-stack' : ''}, kube-proxy ${kubeProxyModeOf(o)} mode`,
     '',
     '## kind config',
     kindConfig(o),

@@ -28,6 +28,17 @@ export function clusterFamilies(f: KindIpFamily | undefined): ('IPv4' | 'IPv6')[
   return f === 'dual' ? ['IPv4', 'IPv6'] : ['IPv4']
 }
 
+/**
+ * kube-proxy's mode on a kind cluster (kind config `networking.kubeProxyMode`; kind's pkg/apis/config/v1alpha4
+ * ProxyMode: IPTablesProxyMode "iptables", IPVSProxyMode "ipvs", NFTablesProxyMode "nftables"; kind's default iptables).
+ */
+export type KubeProxyMode = 'iptables' | 'ipvs' | 'nftables'
+
+/** The kube-proxy mode of a run: the one asked for, else what the dataplane needs (Calico's nftables one: nftables). */
+export function kubeProxyModeOf(o: { readonly dataplane: 'iptables' | 'nftables'; readonly kubeProxyMode?: KubeProxyMode }): KubeProxyMode {
+  return o.kubeProxyMode ?? (o.dataplane === 'nftables' ? 'nftables' : 'iptables')
+}
+
 /** What the generated kind config depends on. */
 export interface KindConfigOptions {
   readonly workers: number
@@ -36,6 +47,8 @@ export interface KindConfigOptions {
   readonly dataplane: 'iptables' | 'nftables'
   /** `dual`: every pod gets an IPv4 and an IPv6 address. */
   readonly ipFamily?: KindIpFamily
+  /** `--kube-proxy-mode`; unset: what the dataplane needs. */
+  readonly kubeProxyMode?: KubeProxyMode
 }
 
 /** The kind config of a run, as YAML (also printed by the dry run). */
@@ -53,7 +66,7 @@ export function kindConfig(o: KindConfigOptions): string {
             serviceSubnet: DUAL_SERVICE_SUBNET,
           }
         : { podSubnet: o.podSubnet ?? CALICO_POD_SUBNET }),
-      kubeProxyMode: o.dataplane === 'nftables' ? 'nftables' : 'iptables',
+      kubeProxyMode: kubeProxyModeOf(o),
     },
   }
   return `# Written by netpol-harness: kind with Calico (no kindnet).\n${stringify(doc)}`

@@ -3,15 +3,7 @@
 import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import type { Target } from '../../model/cluster.js'
-import {
-  type Driver,
-  type DriverInfo,
-  type InfraChaos,
-  type ProbeConnection,
-  type RawOutcome,
-  chaosNodeRefs,
-  viaUnsupported,
-} from '../driver.js'
+import { type Driver, type DriverInfo, type InfraChaos, type ProbeConnection, type RawOutcome, chaosNodeRefs } from '../driver.js'
 import type { Exec } from '../exec.js'
 import type { KubeApi } from '../kube/api.js'
 import { calicoClusterPolicyKinds, clusterPolicyApi, clusterPolicyUnsupported } from '../cluster-policy-support.js'
@@ -21,7 +13,8 @@ import { calicoApiSummary, calicoObjectsUnsupported } from '../kube/calico-polic
 import { type KindOptions, type UpResult, context, down, up } from './cluster.js'
 import { EnvironmentError, InfraError, UsageError } from '../../errors.js'
 import { KindNodes } from './nodes.js'
-import { CALICO_POD_SUBNET, CALICO_POD_SUBNET_V6, clusterFamilies } from './config.js'
+import { kubeProxyMode } from '../kube/services.js'
+import { CALICO_POD_SUBNET, CALICO_POD_SUBNET_V6, clusterFamilies, kubeProxyModeOf } from './config.js'
 
 /** The cluster's options plus the runner, the API client factory and the run. */
 export interface KindDriverOptions extends KindOptions {
@@ -101,6 +94,16 @@ export class KindDriver implements Driver {
       ipFamilies: clusterFamilies(this.o.ipFamily),
       clusterPolicyKinds: calicoClusterPolicyKinds(this.o.calicoVersion),
     })
+    // A reused cluster keeps the kube-proxy mode it was made with (kubeadm's kube-system/kube-proxy ConfigMap):
+    // Services would be tested through another one than asked. Nothing of the scenario exists yet.
+    const proxy = api.kubeProxyConfig ? kubeProxyMode(await api.kubeProxyConfig().catch(() => undefined)) : undefined
+    if (reused && proxy && proxy !== kubeProxyModeOf(this.o))
+      throw new EnvironmentError(
+        `kind cluster ${this.o.name} runs kube-proxy in ${proxy} mode; this run asks for ${kubeProxyModeOf(this.o)}`,
+        {
+          hint: `delete it (netpol-harness cluster down --name ${this.o.name}) or pick another --name`,
+        },
+      )
     await this.kube.up(scenario, signal)
     this.info = {
       ...this.info,
@@ -135,8 +138,9 @@ export class KindDriver implements Driver {
   probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
     return this.k().probe(connections, timeoutMs)
   }
+  /** Through Services as the kube driver probes them (services.ts); kind has the node access `node-port` needs. */
   unsupported(t: Target): string | undefined {
-    return viaUnsupported(t, 'kind')
+    return this.kube?.unsupported(t)
   }
   /** `node-N` (pinned pods, chaos) beyond the cluster's `--workers`: kind names them `<cluster>-workerN` (config.ts). */
   scenarioUnsupported(scenario: Scenario): string | undefined {

@@ -16,6 +16,14 @@ export interface PodInfo {
   readonly labels: Readonly<Record<string, string>>
 }
 
+/** What the driver reads back of a Service it created (core/v1 ServiceSpec): addresses and allocated node ports. */
+export interface ServiceInfo {
+  /** spec.clusterIPs: one per family, primary first (spec.clusterIP alone on old servers). */
+  readonly clusterIPs: readonly string[]
+  /** spec.ports[].nodePort by `<port>/<protocol>` (NodePort Services). */
+  readonly nodePorts: Readonly<Record<string, number>>
+}
+
 /** The output of one exec into a container, or why it did not run. */
 export interface ExecResult {
   readonly stdout: string
@@ -72,6 +80,20 @@ export interface KubeApi {
   calicoIpPools?(): Promise<string[]>
   /** The images of a DaemonSet's containers (apps/v1), by container name; undefined when there is no such DaemonSet. */
   daemonSetImages?(namespace: string, name: string): Promise<Record<string, string> | undefined>
+  /** Creates a Service (core/v1); absent: the API cannot create Services (every `via` cell is `unsupported`). */
+  createService?(namespace: string, manifest: object): Promise<void>
+  /** Reads a Service back; undefined when there is none (404). */
+  readService?(namespace: string, name: string): Promise<ServiceInfo | undefined>
+  /** Deletes a Service (a 404 is no error). */
+  deleteService?(namespace: string, name: string): Promise<void>
+  /** The Services of a namespace matching a label selector (`key=value`), by name. */
+  listServices?(namespace: string, labelSelector: string): Promise<string[]>
+  /** The addresses of a Service's ready endpoints, from its EndpointSlices (discovery.k8s.io/v1). */
+  readyEndpoints?(namespace: string, service: string): Promise<string[]>
+  /** The nodes and their InternalIP addresses (core/v1 NodeStatus.addresses). */
+  listNodes?(): Promise<{ name: string; addresses: string[] }[]>
+  /** kube-proxy's `config.conf` of the kube-system/kube-proxy ConfigMap (kubeadm), undefined when there is none. */
+  kubeProxyConfig?(): Promise<string | undefined>
   /** One exec into a container; never throws for a failing command or a failed exec. */
   exec(namespace: string, pod: string, container: string, command: readonly string[], timeoutMs: number): Promise<ExecResult>
   podLogs(namespace: string, pod: string, container: string | undefined, tailLines: number): Promise<string>

@@ -112,6 +112,7 @@ export function clientNodeApi(context?: string, kubeconfig?: string): KubeApi {
   const exec = new k8s.Exec(kc)
   const custom = kc.makeApiClient(k8s.CustomObjectsApi)
   const apps = kc.makeApiClient(k8s.AppsV1Api)
+  const discovery = kc.makeApiClient(k8s.DiscoveryV1Api)
   return {
     context: kc.getCurrentContext(),
     async serverVersion() {
@@ -257,6 +258,53 @@ export function clientNodeApi(context?: string, kubeconfig?: string): KubeApi {
       try {
         const ds = await apps.readNamespacedDaemonSet({ namespace, name })
         return Object.fromEntries((ds.spec?.template.spec?.containers ?? []).map((c) => [c.name, c.image ?? '']))
+      } catch (e) {
+        if (notFound(e)) return undefined
+        throw e
+      }
+    },
+    async createService(namespace, manifest) {
+      await core.createNamespacedService({ namespace, body: manifest as k8s.V1Service })
+    },
+    async readService(namespace, name) {
+      try {
+        const svc = await core.readNamespacedService({ namespace, name })
+        // spec.clusterIPs (1.20+) lists one address per family, clusterIP first; spec.ports[].nodePort is allocated on create.
+        const ips = svc.spec?.clusterIPs?.length ? svc.spec.clusterIPs : svc.spec?.clusterIP ? [svc.spec.clusterIP] : []
+        const nodePorts = Object.fromEntries(
+          (svc.spec?.ports ?? []).flatMap((p) => (p.nodePort ? [[`${p.port}/${p.protocol ?? 'TCP'}`, p.nodePort]] : [])),
+        )
+        return { clusterIPs: ips, nodePorts }
+      } catch (e) {
+        if (notFound(e)) return undefined
+        throw e
+      }
+    },
+    async deleteService(namespace, name) {
+      await core.deleteNamespacedService({ namespace, name }).catch((e) => {
+        if (!notFound(e)) throw e
+      })
+    },
+    async listServices(namespace, labelSelector) {
+      return (await core.listNamespacedService({ namespace, labelSelector })).items.map((s) => s.metadata?.name ?? '')
+    },
+    async readyEndpoints(namespace, service) {
+      // EndpointSlices carry kubernetes.io/service-name=<service> (discovery.k8s.io/v1 LabelServiceName); an endpoint's
+      // conditions.ready "nil should be interpreted as true" (kubernetes api/discovery/v1/types.go EndpointConditions).
+      const list = await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` })
+      return list.items.flatMap((sl) => sl.endpoints.filter((e) => e.conditions?.ready !== false).flatMap((e) => e.addresses))
+    },
+    async listNodes() {
+      return (await core.listNode()).items.map((n) => ({
+        name: n.metadata?.name ?? '',
+        addresses: (n.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address),
+      }))
+    },
+    async kubeProxyConfig() {
+      // kubeadm writes kube-proxy's KubeProxyConfiguration to ConfigMap kube-system/kube-proxy, key config.conf
+      // (kubernetes cmd/kubeadm/app/phases/addons/proxy: KubeProxyConfigMap, KubeProxyConfigMapKey).
+      try {
+        return (await core.readNamespacedConfigMap({ namespace: 'kube-system', name: 'kube-proxy' })).data?.['config.conf']
       } catch (e) {
         if (notFound(e)) return undefined
         throw e

@@ -1,6 +1,6 @@
 // Why: the `kube` driver: a real cluster through the Kubernetes API. Namespaces and agnhost probe pods labelled
 // with the run id, policies by server-side apply, labels patched, pod IPs read back; ONE exec per source pod
-// per round. Used directly (`--driver kube`, an existing cluster) and by the kind driver.
+// per round; the scenario's Services with a per-backend Service each (services.ts). Used directly (`--driver kube`, an existing cluster) and by the kind driver.
 import { InfraError, UsageError } from '../../errors.js'
 import { type IPFamily, type Pod, type Target, addressFor, podId } from '../../model/cluster.js'
 import type { Action, Scenario } from '../../model/scenario.js'
@@ -8,7 +8,7 @@ import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
 import { uniqueTargets } from '../../scenario/targets.js'
 import { assertNever } from '../../util/assert-never.js'
-import { type Driver, type DriverInfo, type InfraChaos, type ProbeConnection, type RawOutcome, viaUnsupported } from '../driver.js'
+import type { Driver, DriverInfo, InfraChaos, ProbeConnection, RawOutcome } from '../driver.js'
 import type { KubeApi } from './api.js'
 import { sendAction } from './apply.js'
 import type { ClusterPolicyKind } from '../../model/cluster-policy.js'
@@ -29,6 +29,7 @@ import type { NodeAccess } from './node-access.js'
 import { type PodPlacement, addressPools, createProbePods, inPools, recreatePod } from './pods.js'
 import { probeRound } from './probe.js'
 import { POD_READY_TIMEOUT_MS, readyProvesListening, waitPodsReady } from './readiness.js'
+import { RunServices, cellService, kubeProxyMode } from './services.js'
 
 /** What the kube driver is given: the API, the run, whether it may touch this cluster, node access when there is some. */
 export interface KubeDriverOptions {
@@ -67,6 +68,8 @@ export class KubeDriver implements Driver {
   private readonly namespaces: RunNamespaces
   /** The container each probe pod is exec'd into, by pod id. */
   private containers = new Map<string, string>()
+  /** The scenario's Services and their per-backend pins (services.ts); absent without Services. */
+  private services?: RunServices
 
   constructor(private readonly opts: KubeDriverOptions) {
     this.info = { name: 'kube', cni: 'unknown', versions: {}, ...opts.info }
@@ -92,6 +95,12 @@ export class KubeDriver implements Driver {
         hint: 'use --driver kind, or drop the externals',
       })
     this.info = { ...this.info, versions: { ...this.info.versions, kubernetes: await this.api.serverVersion() } }
+    // Which kube-proxy does the DNAT of `via` cells (docs/services.md): iptables, ipvs or nftables.
+    if (this.api.kubeProxyConfig)
+      this.info = {
+        ...this.info,
+        versions: { ...this.info.versions, kubeProxyMode: kubeProxyMode(await this.api.kubeProxyConfig().catch(() => undefined)) },
+      }
     this.scenario = scenario
     const pools = this.placement?.pools ?? (await addressPools(this.api, this.opts.requestIpsIn))
     const at: PodPlacement = { api: this.api, runId: this.opts.runId, nodes: this.opts.nodes, pools, serves: uniqueTargets(scenario) }
@@ -106,6 +115,11 @@ export class KubeDriver implements Driver {
     await removeLeftoverClusterPolicies(this.api, this.opts.runId, this.opts.clusterPolicyKinds ?? [], this.opts.alive, this.opts.log)
     await removeLeftoverCalicoObjects(this.api, this.opts.runId, this.opts.calicoKinds ?? [], this.opts.alive, this.opts.log)
     this.containers = await createProbePods(scenario.pods, at, (ns) => this.namespaces.isForeign(ns), signal)
+    // Services before the pods are waited for: their EndpointSlices fill as the pods become Ready.
+    if (scenario.services?.length && !RunServices.unsupported(this.api)) {
+      this.services = new RunServices(this.api, this.opts.runId, this.opts.ipFamilies)
+      await this.services.up(scenario.services, scenario.pods, (ns) => this.namespaces.isForeign(ns))
+    }
     if (this.opts.nodes)
       await this.opts.nodes.upExternals(scenario, (name) =>
         scenario.externals.find((e) => e.name === name)!.ports.map((cp) => ({ port: cp.port, protocol: cp.protocol })),
@@ -117,6 +131,11 @@ export class KubeDriver implements Driver {
       // A foreign namespace is predicted with the labels it really has (the scenario's are a subset of them).
       namespaces: initial.namespaces.map((n) => ({ ...n, labels: this.namespaces.foreignLabels(n.name) ?? n.labels })),
       pods: scenario.pods.map((p) => withAddresses(p, ready.get(podId(p))!)),
+    }
+    if (this.services) {
+      await this.services.ready(this.current.services ?? [], this.current.pods, signal)
+      const nodes = this.services.nodeAddresses()
+      if (nodes.length) this.current = { ...this.current, nodes }
     }
     // A family the scenario needs and the cluster did not give (a single-stack cluster the driver was not told about).
     const missing = (scenario.ipFamilies ?? []).filter((f) => this.current!.pods.some((p) => !addressFor(p, f)))
@@ -164,24 +183,47 @@ export class KubeDriver implements Driver {
     return this.current
   }
 
+  /** `via` targets: through the scenario's Services' per-backend pins (services.ts); `node-port` from externals, so node access. */
   unsupported(target: Target): string | undefined {
-    return viaUnsupported(target, 'kube')
+    if (!target.via) return undefined
+    const api = RunServices.unsupported(this.api)
+    if (api) return `probing ${target.via}: ${api}; the cell is predicted only`
+    if (target.via === 'node-port' && (!this.opts.nodes || !this.api.listNodes))
+      return 'node-port cells are probed from externals to node addresses, which needs node access (the kind driver has it) and the nodes list; the cell is predicted only'
+    return undefined
   }
 
-  /** Pods: Ready means every server container passed its readiness check on its port; externals: as the node side checked. */
+  /**
+   * Pods: Ready means every server container passed its readiness check on its port (through a Service: the
+   * backend's port after DNAT); externals: as the node side checked.
+   */
   listening(destination: string, target: Target): boolean {
-    if (this.current?.pods.some((p) => podId(p) === destination))
-      return this.placement !== undefined && readyProvesListening(target, this.placement.serves)
+    const pod = this.current?.pods.find((p) => podId(p) === destination)
+    if (pod) {
+      const hit = target.via ? cellService(this.current!.services ?? [], pod, target) : undefined
+      const on = hit ? { port: hit.backendPort, protocol: target.protocol } : target
+      return this.placement !== undefined && readyProvesListening(on, this.placement.serves)
+    }
     return this.opts.nodes?.listening?.(destination, target) ?? false
   }
 
   probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
-    return probeRound(connections, timeoutMs, (from, command, budgetMs) => {
-      const pod = this.current!.pods.find((p) => podId(p) === from)
-      return pod
-        ? this.api.exec(pod.namespace, pod.name, this.containers.get(from)!, command, budgetMs)
-        : this.opts.nodes!.execExternal(from, command, budgetMs)
-    })
+    return probeRound(
+      connections,
+      timeoutMs,
+      (from, command, budgetMs) => {
+        const pod = this.current!.pods.find((p) => podId(p) === from)
+        return pod
+          ? this.api.exec(pod.namespace, pod.name, this.containers.get(from)!, command, budgetMs)
+          : this.opts.nodes!.execExternal(from, command, budgetMs)
+      },
+      (c) => {
+        if (!c.target.via) return undefined
+        const pod = this.current!.pods.find((p) => podId(p) === c.to)
+        if (!pod || !this.services) return { error: `no Service of ${c.to} was created on this cluster` }
+        return this.services.connect(this.current!.services ?? [], pod, c.target)
+      },
+    )
   }
 
   /**
@@ -228,6 +270,8 @@ export class KubeDriver implements Driver {
     const current = this.current!.pods.find((p) => p.namespace === namespace && p.name === name)!
     const fresh = await recreatePod({ ...spec, labels: current.labels }, this.placement!, this.readyTimeoutMs, signal)
     this.current = { ...this.current!, pods: this.current!.pods.map((p) => (p === current ? withAddresses(p, fresh) : p)) }
+    // Its Services route to it again once their EndpointSlices list the new address.
+    await this.services?.ready(this.current.services ?? [], this.current.pods, signal, podId({ namespace, name }))
   }
 
   /** Diagnostics for the report when something failed: events of our namespaces, and the node side if known. */
@@ -242,6 +286,8 @@ export class KubeDriver implements Driver {
   async down(): Promise<void> {
     await deleteRunClusterPolicies(this.api, this.opts.runId, this.opts.clusterPolicyKinds ?? [])
     await deleteRunCalicoObjects(this.api, this.opts.runId, this.opts.calicoKinds ?? [])
+    // Services in our namespaces go with them; in a foreign namespace they are deleted one by one.
+    await this.services?.down()
     await this.namespaces.down()
     await this.opts.nodes?.downExternals()
   }

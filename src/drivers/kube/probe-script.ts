@@ -3,9 +3,16 @@
 import type { ConnectSpec, RawOutcome } from '../driver.js'
 import { parseAddress } from '../../evaluator/ip.js'
 
-/** Refuses anything that is not an address, a port and a protocol: nothing from input reaches the shell unchecked. */
+/** A DNS name of lowercase labels, absolute (trailing dot) or not: what a `service-name` probe dials (RFC 1123 labels). */
+const DNS_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*\.?$/
+
+/**
+ * Refuses anything that is not an address (or a DNS name), a port and a protocol: nothing from input reaches the
+ * shell unchecked. A name is resolved by agnhost connect itself before it dials (connect.go: net.ResolveTCPAddr /
+ * ResolveUDPAddr with the pod's resolv.conf; a failure is exit 1 with "DNS: ...", a probe error here).
+ */
 function checked(c: ConnectSpec): ConnectSpec {
-  parseAddress(c.ip)
+  if (!(DNS_NAME.test(c.ip) && c.ip.length <= 254 && /[a-z]/.test(c.ip))) parseAddress(c.ip)
   if (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535) throw new Error(`bad port ${c.port}`)
   if (!['TCP', 'UDP', 'SCTP'].includes(c.protocol)) throw new Error(`bad protocol ${c.protocol}`)
   return c

@@ -148,6 +148,11 @@ export class LocalDriver implements Driver {
     }
   }
 
+  /** The ClusterIP its NAT gave a Service (`namespace/name`), undefined when it has no backend; the kube rehearsal's API reads it. */
+  clusterIP(service: string): string | undefined {
+    return this.nat.find((e) => e.service === service)?.clusterIP
+  }
+
   /** Programs every pod's namespace with the Services' NAT (replacing what was there). */
   private async programServices(): Promise<void> {
     const services = this.current?.services ?? []

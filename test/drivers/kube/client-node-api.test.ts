@@ -102,6 +102,67 @@ async function recordingServer(t: Test): Promise<{ url: string; seen: Seen[] }> 
         )
         return
       }
+      // Services (issue 18): a Service read back (spec.clusterIPs, allocated nodePort), its EndpointSlices (one endpoint
+      // not ready, one with conditions.ready unset, which discovery/v1 says to read as ready), the nodes, kube-proxy's
+      // ConfigMap; objects as the API server sends them (core/v1, discovery.k8s.io/v1).
+      const canned: Record<string, object> = {
+        '/api/v1/namespaces/prod/services/web': {
+          kind: 'Service',
+          apiVersion: 'v1',
+          metadata: { name: 'web', namespace: 'prod' },
+          spec: {
+            type: 'NodePort',
+            clusterIP: '10.96.0.42',
+            clusterIPs: ['10.96.0.42', 'fd00:10:96::2a'],
+            ports: [{ port: 80, protocol: 'TCP', targetPort: 'http', nodePort: 31234 }],
+          },
+        },
+        '/apis/discovery.k8s.io/v1/namespaces/prod/endpointslices': {
+          kind: 'EndpointSliceList',
+          apiVersion: 'discovery.k8s.io/v1',
+          metadata: {},
+          items: [
+            {
+              metadata: { name: 'web-abc', labels: { 'kubernetes.io/service-name': 'web' } },
+              addressType: 'IPv4',
+              endpoints: [
+                { addresses: ['10.244.1.5'], conditions: { ready: true } },
+                { addresses: ['10.244.1.6'], conditions: { ready: false } },
+                { addresses: ['10.244.1.7'] },
+              ],
+            },
+          ],
+        },
+        '/api/v1/nodes': {
+          kind: 'NodeList',
+          apiVersion: 'v1',
+          metadata: {},
+          items: [
+            {
+              metadata: { name: 'kind-worker' },
+              status: {
+                addresses: [
+                  { type: 'InternalIP', address: '172.18.0.3' },
+                  { type: 'Hostname', address: 'kind-worker' },
+                ],
+              },
+            },
+          ],
+        },
+        '/api/v1/namespaces/kube-system/configmaps/kube-proxy': {
+          kind: 'ConfigMap',
+          apiVersion: 'v1',
+          metadata: { name: 'kube-proxy', namespace: 'kube-system' },
+          data: { 'config.conf': 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n' },
+        },
+      }
+      const path = req.url?.split('?')[0] ?? ''
+      if (req.method === 'GET' && canned[path]) {
+        seen.push({ method: req.method, url: req.url ?? '', contentType: '', body: undefined })
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(canned[path]))
+        return
+      }
       seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body })
       res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' })
       res.end(JSON.stringify(body ?? { kind: 'Status', status: 'Success' }))
@@ -199,6 +260,36 @@ t.test('createPod and the namespace calls send the manifest unchanged', async (t
   t.same(seen[2].body, { metadata: { labels: { env: null, team: 'a' } } }, 'null removes a label in a merge patch')
   t.equal(seen[2].contentType, 'application/merge-patch+json')
   t.same(seen[3].body, { metadata: { labels: { app: 'api' } } })
+})
+
+t.test('Services: create sends the manifest unchanged; read back ClusterIPs, node ports, ready endpoints, nodes, kube-proxy', async (t) => {
+  const { url, seen } = await recordingServer(t)
+  kubeconfig(t, url)
+  const api = clientNodeApi('wire')
+  const manifest = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'prod', labels: { 'netpol-harness.io/run': 'r1' } },
+    spec: {
+      type: 'NodePort',
+      selector: { app: 'web', 'netpol-harness.io/pod': 'a' },
+      ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 'http' }],
+      externalTrafficPolicy: 'Local',
+    },
+  }
+  await api.createService!('prod', manifest)
+  t.equal(seen[0].method, 'POST')
+  t.equal(seen[0].url.split('?')[0], '/api/v1/namespaces/prod/services')
+  t.same(seen[0].body, manifest, 'the Service manifest as built, named targetPort included')
+  t.same(await api.readService!('prod', 'web'), { clusterIPs: ['10.96.0.42', 'fd00:10:96::2a'], nodePorts: { '80/TCP': 31234 } })
+  t.same(await api.readyEndpoints!('prod', 'web'), ['10.244.1.5', '10.244.1.7'], 'ready, and unset read as ready; not-ready left out')
+  const slices = new URL(seen.find((x) => x.url.includes('endpointslices'))!.url, url)
+  t.equal(slices.searchParams.get('labelSelector'), 'kubernetes.io/service-name=web')
+  t.same(await api.listNodes!(), [{ name: 'kind-worker', addresses: ['172.18.0.3'] }], 'InternalIP only')
+  t.match(await api.kubeProxyConfig!(), /mode: ipvs/)
+  await api.deleteService!('prod', 'web')
+  t.equal(seen.at(-1)!.method, 'DELETE')
+  t.equal(seen.at(-1)!.url.split('?')[0], '/api/v1/namespaces/prod/services/web')
 })
 
 t.test("listNamespaces reads labels and the creation time (how old another run's namespace is)", async (t) => {

@@ -58,6 +58,11 @@ t.test('nothing unchecked reaches the shell', async (t) => {
   t.throws(() => probeCommand([{ key: 'x', ip: '1.2.3.4; rm -rf /', port: 80, protocol: 'TCP' }], 1000))
   t.throws(() => probeCommand([{ key: 'x', ip: '1.2.3.4', port: 0, protocol: 'TCP' }], 1000))
   t.throws(() => probeCommand([{ key: 'x', ip: '1.2.3.4', port: 80, protocol: 'TCP' }], 2.5), /bad timeout/)
+  // service-name probes dial a DNS name (agnhost connect resolves it); nothing but lowercase labels and dots passes.
+  const name = probeCommand([{ key: 'x', ip: 'web-a-1f2e3d.web.svc.cluster.local.', port: 80, protocol: 'TCP' }], 1000)[2]
+  t.match(name, '/agnhost connect web-a-1f2e3d.web.svc.cluster.local.:80 --timeout=1000ms')
+  for (const bad of ['web.$(id).svc', 'web svc', 'Web.svc', 'web..svc', '-web.svc', `${'a'.repeat(64)}.svc`])
+    t.throws(() => probeCommand([{ key: 'x', ip: bad, port: 80, protocol: 'TCP' }], 1000), bad)
 })
 
 t.test('a missing result line is an error, not a verdict', async (t) => {

@@ -82,7 +82,7 @@ t.test(
           try {
             await down()
           } finally {
-            await api.local.down()
+            await api.down()
           }
         }
         return driver
@@ -124,6 +124,31 @@ t.test(
       scripts.length > 0 && scripts.every((s) => s.startsWith('/bin/sh -c ') && s.includes('/agnhost connect ')),
       `every one of ${scripts.length} probes was the one-exec sh script running /agnhost connect`,
     )
+    // Cells through a Service (issue 18): service-ip and service-name are probed through the kube driver's per-backend
+    // Services, which the fake runs through the local driver's NAT (names through /etc/netns/<ns>/hosts): never
+    // unsupported, and every such probe dialled a ClusterIP or a Service name, never the pod address.
+    const via = report.scenarios.flatMap((s) => s.steps.flatMap((st) => st.cells.filter((c) => c.via)))
+    const byWay = new Map<string, Map<string, number>>()
+    for (const c of via) {
+      const m = byWay.get(c.via!) ?? new Map<string, number>()
+      m.set(c.observation.result, (m.get(c.observation.result) ?? 0) + 1)
+      byWay.set(c.via!, m)
+    }
+    for (const [way, m] of byWay) t.comment(`via ${way}: ${[...m].map(([r, n]) => `${n} ${r}`).join(', ')}`)
+    const throughService = via.filter((c) => c.via === 'service-ip' || c.via === 'service-name')
+    t.ok(
+      throughService.every((c) => c.classification !== 'unsupported'),
+      `the ${throughService.length} service-ip and service-name cells were probed through kube, none unsupported`,
+    )
+    if (throughService.length) {
+      t.ok(
+        scripts.some((s) => / connect 10\.96\.\d+\.\d+:/.test(s)) &&
+          (!byWay.has('service-name') || scripts.some((s) => /\.svc\.cluster\.local\.:/.test(s))),
+        'the probes dialled ClusterIPs (and Service names), through the NAT',
+      )
+      const seenVia = new Set(throughService.map((c) => c.observation.result))
+      t.ok(seenVia.has('allowed') && seenVia.has('blocked'), `through Services the probes saw ${[...seenVia].join(', ')}`)
+    }
     if (!only) t.ok(report.summary.cells > 1000, `${report.summary.cells} cells judged`)
     const left = (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => apis.some((a) => a.ownsNetns(l.split(' ')[0])))
     t.same(left, [], 'no network namespace of the rehearsal left behind')
