@@ -286,14 +286,16 @@ export async function runStep(
       return c ? lossShare([c]) : 0
     }
     // A step whose allowed cells show no loss (yet, or none at all) goes by the loss the scenario's last step showed.
-    const seen = share > 0 ? share : (recentLoss.get(driver) ?? 0)
-    const k = evidenceRun(allowed.length ? worst : seen, Math.max(1, allowed.length), MIN_CELL_EVIDENCE)
+    // The last step's loss counts too: a step with few allowed cells measures its own loss poorly.
+    const recent = recentLoss.get(driver) ?? 0
+    const seen = share > 0 ? share : recent
+    const k = evidenceRun(allowed.length ? Math.max(worst, recent) : seen, Math.max(1, allowed.length), MIN_CELL_EVIDENCE)
     return {
       share,
       k,
       // Denied cells: without loss a timeout is taken at its word; with loss it takes k in a row (`confirmDenied`).
       evidence: (r: CellRun) =>
-        r.prediction !== 'allow' ? (seen > 0 ? k : 1) : evidenceRun(Math.max(worst, own(r)), allowed.length, MIN_CELL_EVIDENCE),
+        r.prediction !== 'allow' ? (seen > 0 ? k : 1) : evidenceRun(Math.max(worst, recent, own(r)), allowed.length, MIN_CELL_EVIDENCE),
     }
   }
   // A connection that should pass but timed out is probed again before the round counts it, while it has failed
@@ -306,8 +308,9 @@ export async function runStep(
   const probeRound = async (round: number, which: readonly Probed[], adapt = true) => {
     const atMs = Math.round(performance.now() - origin)
     const denyTimeoutMs = await probeAll(round, which, atMs, adapt)
-    const { evidence } = lossNow()
     for (let i = 0; i < MAX_FAIL_CLOSED_EVIDENCE && !signal.aborted; i++) {
+      // Each pass's answers tell more of the loss (a cell that failed and then answered lost packets): k follows.
+      const { evidence } = lossNow()
       const doubt = which.filter((p) => {
         const g = latest(p)
         if (g === 'fail-closed') return i === 0 || trailingFailClosed(p.run.prediction, p.run.attempts) < evidence(p.run)
@@ -439,9 +442,7 @@ export async function runStep(
     durationMs: Math.round(performance.now() - started),
     counts: countCells(reports),
     cells: reports,
-    ...(loss.share > 0
-      ? { loss: { share: Math.round(loss.share * 1000) / 1000, failClosedEvidence: evidenceRun(loss.share, allowed.length) } }
-      : {}),
+    ...(loss.share > 0 ? { loss: { share: Math.round(loss.share * 1000) / 1000, failClosedEvidence: loss.k } } : {}),
     ...(chaos ? { chaos } : {}),
     ...(signal.aborted ? { interrupted: true as const } : {}),
   }

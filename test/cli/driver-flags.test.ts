@@ -3,20 +3,13 @@
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { main } from '../../src/cli/main.js'
 import { DRIVER_FLAGS } from '../../src/cli/driver-flags.js'
 import { DEFAULT_CALICO } from '../../src/drivers/kind/calico.js'
 import { cannotRunLocal } from '../helpers/can-run.js'
+import { runCli as run } from '../helpers/cli.js'
 
 const SCENARIO = 'scenarios/basics/allow-web-to-customer.yaml'
 const PATH = process.env.PATH
-
-async function run(args: string[]) {
-  let out = ''
-  let err = ''
-  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s) })
-  return { code, out, err }
-}
 
 /** A value for each flag of the table (valid for its own driver). */
 const VALUES: Record<string, string[]> = {

@@ -1,14 +1,7 @@
 // The family in the command line's outputs: predict -o json/yaml/table, explain --family (its default, its errors),
 // and validation mistakes about families exiting 2 with their path.
 import t from 'tap'
-import { main } from '../../src/cli/main.js'
-
-async function run(args: string[]) {
-  let out = ''
-  let err = ''
-  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s) })
-  return { code, out, err }
-}
+import { runCli as run } from '../helpers/cli.js'
 
 const DUAL = 'scenarios/dual-stack/ipblock-one-family.yaml'
 

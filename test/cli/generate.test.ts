@@ -4,15 +4,9 @@ import t from 'tap'
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse, parseAllDocuments } from 'yaml'
-import { main } from '../../src/cli/main.js'
 import { networkPolicySchema } from '../../src/scenario/policy-schema.js'
-
-async function run(args: string[]) {
-  let out = ''
-  let err = ''
-  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s) })
-  return { code, out, err }
-}
+import { runCli as run } from '../helpers/cli.js'
+import { TWINS } from '../helpers/scenario-text.js'
 
 const THREE_TIER = 'scenarios/generate/three-tier.yaml'
 
@@ -29,24 +23,8 @@ t.test('stdout: every document a valid NetworkPolicy, notes and the proof on std
   t.match(r.err, /shop\/api-1, shop\/api-2 have the same stable labels/)
 })
 
-const TWINS = `name: twins
-namespaces:
-  x:
-    pods:
-      web: {labels: {app: web}}
-      api-1: {labels: {app: api}}
-      api-2: {labels: {app: api}}
-probe: {targets: [{port: 80, protocol: TCP}]}
-steps:
-  - name: intent
-    expect:
-      default: deny
-      rules:
-        - {from: x/web, to: x/api-1, verdict: allow}
-`
-
 t.test('widening: exit 1 and nothing written; --allow-widening writes and still lists it', async (t) => {
-  const dir = t.testdir({ 'twins.yaml': TWINS })
+  const dir = t.testdir({ 'twins.yaml': `name: twins\n${TWINS}` })
   const out = join(dir, 'out')
   const refused = await run(['generate', join(dir, 'twins.yaml'), '--step', 'intent', '--out', out])
   t.equal(refused.code, 1)
@@ -90,7 +68,7 @@ t.test('usage: --kind calico not yet, no expect, --scenario without --from-repor
   const calico = await run(['generate', THREE_TIER, '--step', 'generated', '--kind', 'calico'])
   t.equal(calico.code, 2)
   t.match(calico.err, /not yet: needs the Calico policy model \(issue 16\)/)
-  const dir = t.testdir({ 's.yaml': TWINS.replace(/    expect:[\s\S]*$/, '    probe: {timeout: 1s}\n') })
+  const dir = t.testdir({ 's.yaml': 'name: twins\n' + TWINS.replace(/    expect:[\s\S]*$/, '    probe: {timeout: 1s}\n') })
   const noExpect = await run(['generate', join(dir, 's.yaml'), '--step', 'intent'])
   t.equal(noExpect.code, 2)
   t.match(noExpect.err, /has no expect/)

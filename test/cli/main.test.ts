@@ -5,13 +5,7 @@ import t from 'tap'
 import { parse } from 'yaml'
 import { Command } from 'commander'
 import { COMMAND_MODULES, main } from '../../src/cli/main.js'
-
-async function run(args: string[]) {
-  let out = ''
-  let err = ''
-  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s) })
-  return { code, out, err }
-}
+import { runCli as run } from '../helpers/cli.js'
 
 const SCENARIO = 'scenarios/basics/allow-web-to-customer.yaml'
 

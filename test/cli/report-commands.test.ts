@@ -4,19 +4,12 @@ import { execa } from 'execa'
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { main } from '../../src/cli/main.js'
 import type { RunReport } from '../../src/report/model.js'
 import { readRunReport } from '../../src/report/read.js'
 import { writeReports } from '../../src/report/write.js'
 import { sampleReport } from '../helpers/report.js'
 import { reportSchemaErrors } from '../helpers/schema.js'
-
-async function run(args: string[]) {
-  let out = ''
-  let err = ''
-  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s) })
-  return { code, out, err }
-}
+import { runCli as run } from '../helpers/cli.js'
 
 t.test('every run appends to the history; report rebuilds it all', async (t) => {
   const dir = t.testdir()

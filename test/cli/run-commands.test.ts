@@ -4,17 +4,10 @@
 import t from 'tap'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { main } from '../../src/cli/main.js'
 import { cannotRunLocal, netnsCreatedSince, netnsNames } from '../helpers/can-run.js'
 import { reportSchemaErrors } from '../helpers/schema.js'
 import type { RunReport } from '../../src/report/model.js'
-
-async function run(args: string[]) {
-  let out = ''
-  let err = ''
-  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s) })
-  return { code, out, err }
-}
+import { runCli as run } from '../helpers/cli.js'
 
 t.test('a fault-injected local run records what was tested everywhere', { timeout: 120000, skip: await cannotRunLocal() }, async (t) => {
   const dir = t.testdir()

@@ -3,18 +3,11 @@
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { main } from '../../src/cli/main.js'
 import { cannotRunLocal, netnsCreatedSince, netnsNames } from '../helpers/can-run.js'
+import { runCli as run } from '../helpers/cli.js'
 
 const SCENARIOS = 'scenarios/basics'
 const PATH = process.env.PATH
-
-async function run(args: string[]) {
-  let out = ''
-  let err = ''
-  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s) })
-  return { code, out, err }
-}
 
 /** The first line with this machine's versions replaced, so the snapshot holds on any machine. */
 const normalised = (line: string) =>

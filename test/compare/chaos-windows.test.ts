@@ -77,7 +77,7 @@ t.test('evidence from the loss seen: a synthetic 30 % loss raises no fail-closed
   t.equal(failClosedEvidence(denied).k, failClosedEvidence(samples({ a: '.C..CC.C' })).k, 'agreeing denied cells do not dilute the loss')
   const worstPath = failClosedEvidence(samples({ a: '.C.C.CC.C.', b: '..........' }))
   t.ok(worstPath.k === worstPath.of('b') && worstPath.k === worstPath.of('a'), 'the worst path (a: 4 of 10 lost) sets k for every cell')
-  const short = failClosedEvidence(samples({ a: '.CC.C.', b: '......' }))
+  const short = failClosedEvidence(samples({ a: '.CC.C.' + '!'.repeat(24), b: '.'.repeat(30) }))
   t.ok(
     short.of('a') > short.k && short.of('b') === short.k,
     'a cell with too few samples to speak for its path, losing more, gets its own larger k',

@@ -10,6 +10,7 @@ import {
   confirmFailClosed,
   evidenceRun,
   lossOf,
+  lossBound,
   lossShare,
   worstLoss,
 } from '../../src/compare/evidence.js'
@@ -54,7 +55,25 @@ t.test('the loss a cell shows while it works', async (t) => {
     5 / 9,
     'the worst path with enough observations (8) speaks for all: a cross-node cell loses more than one within a node',
   )
-  t.equal(worstLoss([lossOf(seq('.C.')), lossOf(seq('...'))]), 1 / 6, 'none with enough: the share over all')
+  t.equal(
+    worstLoss([lossOf(seq('.C.')), lossOf(seq('...'))]),
+    lossBound({ lost: 1, total: 6 }),
+    'none with enough: the upper bound of the share over all',
+  )
+  t.equal(worstLoss([lossOf(seq('....')), lossOf(seq('...'))]), 0, 'nothing lost: no loss, however few the observations')
+})
+
+t.test('the loss a few observations make plausible is above their share, and comes down to it with many', async (t) => {
+  t.equal(lossBound({ lost: 0, total: 5 }), 0, 'none lost: none (k stays at its least without loss)')
+  const few = lossBound({ lost: 4, total: 20 })
+  t.ok(few > 0.38 && few < 0.42, `4 of 20 lost (0.2): up to about 0.4 (${few}); a small step at 30 % loss measured 0.2 to 0.52`)
+  const many = lossBound({ lost: 600, total: 2000 })
+  t.ok(many > 0.3 && many < 0.33, `600 of 2000: close to 0.3 (${many})`)
+  t.equal(lossBound({ lost: 5, total: 5 }), 1, 'all lost: at most 1')
+  t.ok(
+    evidenceRun(lossBound({ lost: 4, total: 20 }), 4, MIN_CELL_EVIDENCE) >= 10,
+    'so a step with 4 allowed cells that saw 4 of 20 lost asks for 10 or more failures in a row, not 8',
+  )
 })
 
 t.test('fail-closed runs shorter than k next to a working attempt are lost packets', async (t) => {

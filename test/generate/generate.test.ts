@@ -9,27 +9,13 @@ import type { Scenario } from '../../src/model/scenario.js'
 import type { StepReport } from '../../src/report/model.js'
 import { loadScenarios } from '../../src/scenario/load.js'
 import { parseScenario } from '../../src/scenario/parse.js'
+import { TWINS } from '../helpers/scenario-text.js'
 
 function scenario(body: string): Scenario {
   const r = parseScenario(`name: s\n${body}`, 'test.yaml', () => undefined)
   if (!r.ok) throw new Error(JSON.stringify(r.problems))
   return r.scenario
 }
-
-const TWINS = `namespaces:
-  x:
-    pods:
-      web: {labels: {app: web}}
-      api-1: {labels: {app: api}}
-      api-2: {labels: {app: api}}
-probe: {targets: [{port: 80, protocol: TCP}]}
-steps:
-  - name: intent
-    expect:
-      default: deny
-      rules:
-        - {from: x/web, to: x/api-1, verdict: allow}
-`
 
 t.test('twins with the same stable labels: the widened cell is listed with the rule and the cause', async (t) => {
   const g = generate(intentFromExpect(scenario(TWINS), 0))

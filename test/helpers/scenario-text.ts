@@ -38,3 +38,19 @@ export function expectOne(t: Test, text: string, path: string, message: RegExp, 
   t.ok(hit, `problem at ${path} matching ${message}; got ${JSON.stringify(ps)}`)
   if (hit && line !== undefined) t.equal(hit.line, line, `line of ${path}`)
 }
+
+/** One namespace with web and two pods sharing the same stable labels (api-1, api-2); the intent allows web to api-1 only; prepend `name:` for a file. */
+export const TWINS = `namespaces:
+  x:
+    pods:
+      web: {labels: {app: web}}
+      api-1: {labels: {app: api}}
+      api-2: {labels: {app: api}}
+probe: {targets: [{port: 80, protocol: TCP}]}
+steps:
+  - name: intent
+    expect:
+      default: deny
+      rules:
+        - {from: x/web, to: x/api-1, verdict: allow}
+`

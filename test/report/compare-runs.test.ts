@@ -6,6 +6,7 @@ import { compareRuns, failing } from '../../src/report/compare-runs.js'
 import { renderCompareHtml, renderCompareMarkdown, renderCompareTable } from '../../src/report/render-compare.js'
 import { writeReports } from '../../src/report/write.js'
 import { sampleReport } from '../helpers/report.js'
+import { runCli } from '../helpers/cli.js'
 
 const fixed = (id: string, tte = 120) => sampleReport(`20261124-0${id}0000-aaaa`, { failOpen: false, tte })
 const broken = (id: string) => sampleReport(`20261124-0${id}0000-bbbb`)
@@ -70,12 +71,7 @@ t.test('the CLI: exit 1 on a regression, 0 on improvements, --fail-on chooses, -
   const dir = t.testdir()
   const a = writeReports(fixed('1'), dir)
   const b = writeReports(broken('2'), dir)
-  const run = async (args: string[]) => {
-    let out = ''
-    let err = ''
-    const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s) })
-    return { code, out, err }
-  }
+  const run = runCli
   const worse = await run(['compare', a, b, '-o', 'json'])
   t.equal(worse.code, 1, 'fail-open in B fails the gate')
   const doc = JSON.parse(worse.out)
