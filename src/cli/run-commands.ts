@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js'
 import type { Driver, DriverInfo } from '../drivers/driver.js'
 import { LocalDriver } from '../drivers/local/index.js'
 import { cleanupSessions } from '../drivers/local/cleanup.js'
+import { TopologyPool } from '../drivers/local/reuse.js'
 import { defaultExec } from '../drivers/exec.js'
 import { FAULT_MODES, type FaultMode, type Faults } from '../drivers/local/compile-nft.js'
 import { runScenarios } from '../runner/run.js'
@@ -305,6 +306,7 @@ Examples:
       // Kubernetes label values: the run id without its dashes.
       const labelId = runId.replace(/[^a-z0-9]/g, '')
       let cluster: KindCluster | undefined
+      let topologies: TopologyPool<LocalDriver> | undefined
       let makeDriver: (s: Scenario) => Driver
       if (kindOpts) {
         const clientNodeApi = await clusterApi()
@@ -336,7 +338,12 @@ Examples:
             clusterPolicyKinds,
             info: { versions: { clusterPolicies: clusterPolicyApi(clusterPolicyKinds) } },
           })
-      } else makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, log: (l) => progress.log(l, s) })
+      } else {
+        // Scenarios with the same layout share one topology, reset between them (docs/speed.md, reuse.ts).
+        const pool = new TopologyPool<LocalDriver>()
+        topologies = pool
+        makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, pool, log: (l) => progress.log(l, s) })
+      }
       // What the driver said of itself once up, over what was known before (why it was chosen stays).
       let upInfo: DriverInfo | undefined
       const driverOf = (info: DriverInfo | undefined): RunReport['driver'] =>
@@ -390,6 +397,7 @@ Examples:
         progress.summary(report, dir)
         setCode(report.summary.exitCode)
       } finally {
+        await topologies?.close().catch((e: Error) => progress.log(`could not remove a local topology: ${e.message}`))
         await cluster?.close().catch((e: Error) => progress.log(`could not delete the kind cluster: ${e.message}`))
         interrupts.dispose()
       }

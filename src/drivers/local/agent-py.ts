@@ -73,9 +73,9 @@ def rtattr(kind, data):
     return struct.pack('HH', n, kind) + data + b'\0' * (-n % 4)
 
 
-def netlink(requests):
-    # requests: (type, flags, body); every one acknowledged, the first error raised.
-    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+def netlink(requests, protocol=0):
+    # requests: (type, flags, body); every one acknowledged, the first error raised. protocol 0: NETLINK_ROUTE.
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, protocol)
     try:
         for seq, (kind, flags, body) in enumerate(requests, 1):
             s.send(struct.pack('IHHII', 16 + len(body), kind, flags | NLM_F_REQUEST | NLM_F_ACK, seq, 0) + body)
@@ -123,6 +123,17 @@ def configure_pod(setup):
             route(socket.AF_INET6, 0, RT_SCOPE_UNIVERSE, rtattr(RTA_GATEWAY, gw) + oif),
         ]
     netlink(reqs)
+
+
+# ctnetlink: forget every conntrack entry of the agent's own namespace (a node's: where the forward chain's
+# "ct state established,related accept" looks), as conntrack -F does. A delete without a tuple is a flush
+# (net/netfilter/nf_conntrack_netlink.c, ctnetlink_del_conntrack); family AF_UNSPEC: both families.
+NETLINK_NETFILTER, NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_DELETE = 12, 1, 2
+
+
+def flush_conntrack():
+    go_home()
+    netlink([((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE, 0, struct.pack('BBH', socket.AF_UNSPEC, 0, 0))], NETLINK_NETFILTER)
 
 
 class Endpoint:
@@ -449,6 +460,9 @@ def handle(cmd):
             ep = endpoints.pop(cmd['identity'], None)
             if ep:
                 ep.close()
+            return write({'id': rid, 'ok': True})
+        if kind == 'flush-conntrack':
+            flush_conntrack()
             return write({'id': rid, 'ok': True})
         if kind == 'probe':
             ep = endpoints.get(cmd['from'])

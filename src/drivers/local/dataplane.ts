@@ -178,6 +178,11 @@ export class LocalDataplane {
     }, lateMs)
   }
 
+  /** True when a change or a resync failed to program a node (the driver then never hands this topology on). */
+  get failed(): boolean {
+    return this.error !== undefined
+  }
+
   /** Node namespaces an action names: `all`, or the node's name. */
   nodes(ref: string): string[] {
     const list = ref === 'all' ? this.plan.nodes : this.plan.nodes.filter((n) => n.name === ref)
