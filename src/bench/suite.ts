@@ -2,8 +2,8 @@
 // cells and problems, and where the time went (setup, steps, chaos, teardown, summed over scenarios), so the biggest
 // part is known before anything is cut. Runs the built CLI as a user would, in a child process.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import type { RunReport } from '../report/model.js'
 import { countWhere, isDisagreement, isProblem } from '../compare/classification.js'
@@ -70,22 +70,29 @@ export function breakdown(r: RunReport): SuiteBreakdown {
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
 /** Runs the shipped suite with the built CLI (`extra`: more `run` flags), returns its report and the load around it. */
-function runSuite(extra: readonly string[]): { report: RunReport; loadBefore: number; loadAfter: number } {
-  const dir = mkdtempSync(join(tmpdir(), 'nph-bench-suite-'))
+function runSuite(extra: readonly string[]): { report: RunReport; processMs: number; loadBefore: number; loadAfter: number } {
+  // The run's own reports are kept (reports/bench/suite-run/) to look into what the numbers say.
+  const dir = 'reports/bench/suite-run'
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
   const loadBefore = loadavg()[0]
-  try {
+  const t0 = performance.now()
+  {
     try {
-      execFileSync(process.execPath, ['dist/src/cli/bin.js', 'run', 'scenarios/', '--driver', 'local', '-q', '--report-dir', dir, ...extra], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      })
+      execFileSync(
+        process.execPath,
+        ['dist/src/cli/bin.js', 'run', 'scenarios/', '--driver', 'local', '-q', '--report-dir', dir, ...extra],
+        {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      )
     } catch {
       // A run with problems exits non-zero; its report says what they are.
     }
     const run = readdirSync(dir).find((d) => /^\d{8}-/.test(d))
     if (!run) throw new Error('the suite run wrote no report')
-    return { report: JSON.parse(readFileSync(join(dir, run, 'report.json'), 'utf8')) as RunReport, loadBefore, loadAfter: loadavg()[0] }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
+    const report = JSON.parse(readFileSync(join(dir, run, 'report.json'), 'utf8')) as RunReport
+    return { report, processMs: Math.round(performance.now() - t0), loadBefore, loadAfter: loadavg()[0] }
   }
 }
 
@@ -95,16 +102,24 @@ export async function main(): Promise<void> {
     console.log('suite bench: skipped (needs root for network namespaces)')
     return
   }
-  const { report, loadBefore, loadAfter } = runSuite(process.env.NPH_BENCH_SUITE_FLAGS?.split(' ').filter(Boolean) ?? [])
+  const { report, processMs, loadBefore, loadAfter } = runSuite(process.env.NPH_BENCH_SUITE_FLAGS?.split(' ').filter(Boolean) ?? [])
   const b = breakdown(report)
   console.log(
-    `suite: ${b.scenarios} scenarios, ${b.cells} cells in ${secs(b.wallMs)} wall (target <= 45 s), ${b.disagreements} disagreements, ${b.problems} problems, exit ${b.exitCode}; load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
+    `suite: ${b.scenarios} scenarios, ${b.cells} cells in ${secs(b.wallMs)} wall (the CLI process ${secs(processMs)}; target <= 45 s), ${b.disagreements} disagreements, ${b.problems} problems, exit ${b.exitCode}; load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
   )
   console.log(
     `suite: summed over scenarios: setup ${secs(b.setupMs)}, steps ${secs(b.stepsMs)}, chaos steps ${secs(b.chaosStepsMs)} (faults ${secs(b.chaosPhaseMs)}), teardown ${secs(b.teardownMs)}`,
   )
   console.log(`suite: slowest: ${b.slowest.map((s) => `${s.name} ${secs(s.ms)}`).join(', ')}`)
-  const out = { when: new Date().toISOString(), node: process.version, cpus: availableParallelism(), loadBefore, loadAfter, ...b }
+  const out = {
+    when: new Date().toISOString(),
+    node: process.version,
+    cpus: availableParallelism(),
+    loadBefore,
+    loadAfter,
+    processMs,
+    ...b,
+  }
   mkdirSync('reports/bench', { recursive: true })
   writeFileSync('reports/bench/suite.json', JSON.stringify(out, null, 2) + '\n')
   console.log('written: reports/bench/suite.json')

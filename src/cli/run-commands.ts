@@ -5,7 +5,8 @@ import { UsageError } from '../errors.js'
 import type { Driver, DriverInfo } from '../drivers/driver.js'
 import { LocalDriver } from '../drivers/local/index.js'
 import { cleanupSessions } from '../drivers/local/cleanup.js'
-import { TopologyPool } from '../drivers/local/reuse.js'
+import { TopologyPool, layoutKey } from '../drivers/local/reuse.js'
+import { localScenarioUnsupported } from '../drivers/local/supports.js'
 import { defaultExec } from '../drivers/exec.js'
 import { FAULT_MODES, type FaultMode, type Faults } from '../drivers/local/compile-nft.js'
 import { runScenarios } from '../runner/run.js'
@@ -340,7 +341,9 @@ Examples:
           })
       } else {
         // Scenarios with the same layout share one topology, reset between them (docs/speed.md, reuse.ts).
-        const pool = new TopologyPool<LocalDriver>()
+        const pool = new TopologyPool<LocalDriver>(
+          scenarios.map((s) => (localScenarioUnsupported(s, nodes) ? undefined : layoutKey(s, nodes))),
+        )
         topologies = pool
         makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, pool, log: (l) => progress.log(l, s) })
       }

@@ -29,6 +29,8 @@ export type AgentCommand =
       readonly setup?: { readonly ip?: string; readonly gateway: string; readonly ip6?: string; readonly gateway6?: string }
     }
   | { readonly cmd: 'unserve'; readonly id: number; readonly identity: string }
+  /** Run an nft script in the agent's own namespace (a node's) through libnftables, atomically as `nft -f`. */
+  | { readonly cmd: 'nft'; readonly id: number; readonly script: string }
   /** Forget every conntrack entry of the agent's own namespace (a reused topology starts as a fresh one). */
   | { readonly cmd: 'flush-conntrack'; readonly id: number }
   | {
@@ -42,5 +44,5 @@ export type AgentCommand =
 
 /** An agent's answer to one command (matched by id), with the probe outcomes. */
 export type AgentReply =
-  | { readonly id: number; readonly ok: true; readonly results?: readonly RawOutcome[] }
+  | { readonly id: number; readonly ok: true; readonly results?: readonly RawOutcome[]; readonly output?: string }
   | { readonly id: number; readonly ok: false; readonly error: string }

@@ -132,11 +132,7 @@ export class LocalDriver implements Driver {
     for (const e of [...scenario.pods, ...scenario.externals]) for (const ip of e.ips ?? [e.ip]) this.used.add(ip)
     this.servePorts = this.servePortsOf(scenario)
     const plan = this.plan!
-    this.dataplane = new LocalDataplane(plan, () => this.current!, this.current, {
-      exec: this.exec,
-      resyncMs: this.opts.resyncMs ?? 2000,
-      faults: this.opts.faults,
-    })
+    this.dataplane = this.newDataplane(plan)
     await this.guard(async () => {
       await this.dataplane!.start()
       // A chaos step's packet loss ends with its action; removed here too in case it was cut short.
@@ -146,6 +142,29 @@ export class LocalDriver implements Driver {
     this.opts.log?.(
       `topology reused (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals, reset in ${secs(Date.now() - t0)}`,
     )
+  }
+
+  /** `nft -f` in a node's namespace: by its agent (libnftables in-process) unless that is not available here. */
+  private nftInAgents = true
+
+  private newDataplane(plan: TopologyPlan): LocalDataplane {
+    return new LocalDataplane(plan, () => this.current!, this.current!, {
+      exec: this.exec,
+      resyncMs: this.opts.resyncMs ?? 2000,
+      faults: this.opts.faults,
+      nft: async (ns, script) => {
+        const agent = this.processes.get(ns)
+        if (this.nftInAgents && agent?.running) {
+          try {
+            return (await agent.send({ cmd: 'nft', script }, 30000)).output ?? ''
+          } catch (e) {
+            if (!/no libnftables/.test((e as Error).message)) throw e
+            this.nftInAgents = false
+          }
+        }
+        return execOrThrow(this.exec, ['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: script })
+      },
+    })
   }
 
   /** Runs a driver operation; if it throws, this topology is never handed on to another scenario. */
@@ -176,26 +195,24 @@ export class LocalDriver implements Driver {
     await buildTopology(plan, this.exec, { podSides: false })
     const tLinks = Date.now()
     signal.throwIfAborted()
-    this.dataplane = new LocalDataplane(plan, () => this.current!, this.current, {
-      exec: this.exec,
-      resyncMs: this.opts.resyncMs ?? 2000,
-      faults: this.opts.faults,
-    })
-    await this.dataplane.start()
-    const tDataplane = Date.now()
-    // One agent process per node, serving and probing for all its pods, and one for the externals.
+    // One agent process per node, serving and probing for all its pods, and one for the externals; the node agents
+    // also apply their node's rulesets (libnftables in-process), so they start before the dataplane.
     const servePorts = this.servePortsOf(scenario)
     const burst = launchBurst(plan.nodes.length + (plan.externals.length ? 1 : 0))
     const python = (await findPython(this.exec))?.executable
     for (const n of plan.nodes) this.processes.set(n.ns, new Agent(n.ns, burst, python))
     if (plan.externals.length) this.processes.set(plan.fabricNs, new Agent(plan.fabricNs, burst, python))
     await Promise.all([...this.processes.values()].map((a) => a.started(60000)))
+    const tAgents = Date.now()
+    this.dataplane = this.newDataplane(plan)
+    await this.dataplane.start()
+    const tDataplane = Date.now()
     const limit = pLimit(64)
     this.servePorts = servePorts
     await Promise.all([...plan.pods, ...plan.externals].map((e) => limit(() => this.startAgent(e, e.node ? e.ips : undefined))))
     await this.programServices()
     this.opts.log?.(
-      `topology up (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${secs(Date.now() - t0)} (links ${secs(tLinks - t0)}, dataplane ${secs(tDataplane - tLinks)}, agents ${secs(Date.now() - tDataplane)})`,
+      `topology up (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${secs(Date.now() - t0)} (links ${secs(tLinks - t0)}, dataplane ${secs(tDataplane - tAgents)}, agents ${secs(tAgents - tLinks + Date.now() - tDataplane)})`,
     )
   }
 
@@ -405,8 +422,14 @@ export class LocalDriver implements Driver {
    */
   async down(): Promise<void> {
     this.dataplane?.close()
+    // A resync in flight must land before another scenario programs this topology, not after.
+    await this.dataplane?.idle()
     const healthy =
-      this.claimed && !this.failed && !this.dataplane?.failed && this.processes.size > 0 && [...this.processes.values()].every((a) => a.running)
+      this.claimed &&
+      !this.failed &&
+      !this.dataplane?.failed &&
+      this.processes.size > 0 &&
+      [...this.processes.values()].every((a) => a.running)
     if (this.opts.pool && this.layout !== undefined && healthy && this.opts.pool.park(this.layout, this)) return
     await this.destroy()
   }

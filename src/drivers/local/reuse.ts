@@ -41,22 +41,38 @@ export interface Parkable {
  */
 export class TopologyPool<T extends Parkable> {
   private readonly parked = new Map<string, T[]>()
+  /** Scenarios of each layout that have not started yet (when the run's scenarios were given). */
+  private readonly pending?: Map<string, number>
   private closed = false
   /** How many scenarios took a parked topology over. */
   reused = 0
 
-  /** A parked topology of this layout, now the caller's; undefined when none is parked. */
+  /**
+   * `expected`: the layout keys of the run's scenarios, so a topology is parked only while a scenario of its layout
+   * is still to start (others are removed at once, not kept to the end of the run); absent: always parked.
+   */
+  constructor(expected?: readonly (string | undefined)[]) {
+    if (!expected) return
+    this.pending = new Map()
+    for (const k of expected) if (k !== undefined) this.pending.set(k, (this.pending.get(k) ?? 0) + 1)
+  }
+
+  /** A scenario of this layout starts: a parked topology of it, now the caller's; undefined when none is parked. */
   take(key: string | undefined): T | undefined {
     if (key === undefined) return undefined
+    if (this.pending) this.pending.set(key, (this.pending.get(key) ?? 0) - 1)
     const list = this.parked.get(key)
     const t = list?.pop()
     if (t) this.reused++
     return t
   }
 
-  /** Parks a topology for the next scenario of its layout; false (the caller destroys it) once the pool is closed. */
+  /**
+   * Parks a topology for the next scenario of its layout; false (the caller destroys it) once the pool is closed or
+   * when no scenario of that layout is still to start.
+   */
   park(key: string, t: T): boolean {
-    if (this.closed) return false
+    if (this.closed || (this.pending && (this.pending.get(key) ?? 0) <= 0)) return false
     this.parked.set(key, [...(this.parked.get(key) ?? []), t])
     return true
   }
