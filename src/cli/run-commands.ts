@@ -5,6 +5,8 @@ import { UsageError } from '../errors.js'
 import type { Driver, DriverInfo } from '../drivers/driver.js'
 import { LocalDriver } from '../drivers/local/index.js'
 import { cleanupSessions } from '../drivers/local/cleanup.js'
+import { TopologyPool, layoutKey } from '../drivers/local/reuse.js'
+import { localScenarioUnsupported } from '../drivers/local/supports.js'
 import { defaultExec } from '../drivers/exec.js'
 import { FAULT_MODES, type FaultMode, type Faults } from '../drivers/local/compile-nft.js'
 import { runScenarios } from '../runner/run.js'
@@ -307,6 +309,7 @@ Examples:
       // Kubernetes label values: the run id without its dashes.
       const labelId = runId.replace(/[^a-z0-9]/g, '')
       let cluster: KindCluster | undefined
+      let topologies: TopologyPool<LocalDriver> | undefined
       let makeDriver: (s: Scenario) => Driver
       if (kindOpts) {
         const clientNodeApi = await clusterApi()
@@ -341,7 +344,14 @@ Examples:
             calicoKinds,
             info: { versions: { clusterPolicies: clusterPolicyApi(clusterPolicyKinds), calicoApi: calicoApiSummary(calicoKinds) } },
           })
-      } else makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, log: (l) => progress.log(l, s) })
+      } else {
+        // Scenarios with the same layout share one topology, reset between them (docs/speed.md, reuse.ts).
+        const pool = new TopologyPool<LocalDriver>(
+          scenarios.map((s) => (localScenarioUnsupported(s, nodes) ? undefined : layoutKey(s, nodes))),
+        )
+        topologies = pool
+        makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, pool, log: (l) => progress.log(l, s) })
+      }
       // What the driver said of itself once up, over what was known before (why it was chosen stays).
       let upInfo: DriverInfo | undefined
       const driverOf = (info: DriverInfo | undefined): RunReport['driver'] =>
@@ -395,6 +405,7 @@ Examples:
         progress.summary(report, dir)
         setCode(report.summary.exitCode)
       } finally {
+        await topologies?.close().catch((e: Error) => progress.log(`could not remove a local topology: ${e.message}`))
         await cluster?.close().catch((e: Error) => progress.log(`could not delete the kind cluster: ${e.message}`))
         interrupts.dispose()
       }

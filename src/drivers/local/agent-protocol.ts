@@ -11,7 +11,7 @@ export interface ListenSpec {
 
 /**
  * What the harness asks an agent: serve an endpoint (its sockets made inside `netns`, answering with `identity`),
- * stop serving one (its sockets closed, before its namespace goes), or probe a round's connections from one.
+ * stop serving one (its sockets closed, before its namespace goes), flush its own namespace's conntrack, or probe a round's connections from one.
  */
 export type AgentCommand =
   | {
@@ -29,6 +29,10 @@ export type AgentCommand =
       readonly setup?: { readonly ip?: string; readonly gateway: string; readonly ip6?: string; readonly gateway6?: string }
     }
   | { readonly cmd: 'unserve'; readonly id: number; readonly identity: string }
+  /** Run an nft script in the agent's own namespace (a node's) through libnftables, atomically as `nft -f`. */
+  | { readonly cmd: 'nft'; readonly id: number; readonly script: string }
+  /** Forget every conntrack entry of the agent's own namespace (a reused topology starts as a fresh one). */
+  | { readonly cmd: 'flush-conntrack'; readonly id: number }
   | {
       readonly cmd: 'probe'
       readonly id: number
@@ -40,5 +44,5 @@ export type AgentCommand =
 
 /** An agent's answer to one command (matched by id), with the probe outcomes. */
 export type AgentReply =
-  | { readonly id: number; readonly ok: true; readonly results?: readonly RawOutcome[] }
+  | { readonly id: number; readonly ok: true; readonly results?: readonly RawOutcome[]; readonly output?: string }
   | { readonly id: number; readonly ok: false; readonly error: string }

@@ -71,6 +71,11 @@ export class Agent {
     })
   }
 
+  /** False once the process has exited. */
+  get running(): boolean {
+    return !this.exited
+  }
+
   get pid(): number | undefined {
     return this.proc.pid
   }

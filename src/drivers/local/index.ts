@@ -30,6 +30,7 @@ import { type Exec, defaultExec, execOrThrow } from '../exec.js'
 import { claimSession, newSessionId, releaseSession } from './names.js'
 import { preflight } from './preflight.js'
 import { localScenarioUnsupported } from './supports.js'
+import { type TopologyPool, layoutKey } from './reuse.js'
 import {
   type EndpointPlan,
   GATEWAY,
@@ -53,6 +54,11 @@ export interface LocalDriverOptions {
   readonly exec?: Exec
   /** Progress lines (topology up, agents started). */
   readonly log?: (line: string) => void
+  /**
+   * Topologies shared between the scenarios of a run (`reuse.ts`): `up` takes a parked one of the same layout and
+   * resets it; `down` parks a healthy one instead of removing it. The caller closes the pool at the end of the run.
+   */
+  readonly pool?: TopologyPool<LocalDriver>
 }
 
 /** The local driver: topology, dataplane and agents for one scenario, removed at down. */
@@ -61,7 +67,11 @@ export class LocalDriver implements Driver {
   /** Agents answer overlapping rounds: a 200 ms sample interval holds with a 500 ms timeout. */
   readonly sampleConcurrency = 3
   private readonly exec: Exec
-  private readonly sid = newSessionId()
+  private sid = newSessionId()
+  /** The scenario's layout key when its topology may be handed on (reuse.ts). */
+  private layout?: string
+  /** Something the driver did failed (an agent, the dataplane, a chaos action): its topology is never handed on. */
+  private failed = false
   private plan?: TopologyPlan
   private current?: ClusterState
   /** The agent process of each node (by node namespace) and of the externals (by the fabric's). */
@@ -81,6 +91,94 @@ export class LocalDriver implements Driver {
   }
 
   async up(scenario: Scenario, signal: AbortSignal): Promise<void> {
+    const key = layoutKey(scenario, this.opts.nodes ?? 2)
+    const parked = this.opts.pool?.take(key)
+    if (parked) {
+      await this.adopt(parked, scenario)
+      this.layout = key
+      return
+    }
+    await this.build(scenario, signal)
+    this.layout = key
+  }
+
+  /** What each endpoint of the scenario serves (pods: every probed port; externals: their own ports), SCTP aside. */
+  private servePortsOf(scenario: Scenario): (id: string) => { port: number; protocol: Target['protocol'] }[] {
+    return (id) => {
+      const pod = scenario.pods.find((p) => podId(p) === id)
+      const all = pod ? uniqueTargets(scenario) : scenario.externals.find((e) => e.name === id)!.ports
+      return all.filter((t) => t.protocol !== 'SCTP').map((t) => ({ port: t.port, protocol: t.protocol }))
+    }
+  }
+
+  /**
+   * Takes over a parked topology of the same layout and resets it to a fresh cluster's state: the dataplane
+   * programmed from scratch (its table replaced) from the new scenario's initial state, packet loss as the run
+   * asked, and every node's conntrack flushed, so no flow of the previous scenario can decide a verdict here.
+   */
+  private async adopt(from: LocalDriver, scenario: Scenario): Promise<void> {
+    const t0 = Date.now()
+    this.info = from.info
+    this.sid = from.sid
+    this.plan = from.plan
+    this.processes = from.processes
+    this.agents = from.agents
+    this.claimed = true
+    from.claimed = false
+    from.processes = new Map()
+    from.agents = new Map()
+    this.scenario = scenario
+    this.current = initialState(scenario)
+    for (const e of [...scenario.pods, ...scenario.externals]) for (const ip of e.ips ?? [e.ip]) this.used.add(ip)
+    this.servePorts = this.servePortsOf(scenario)
+    const plan = this.plan!
+    this.dataplane = this.newDataplane(plan)
+    await this.guard(async () => {
+      await this.dataplane!.start()
+      // A chaos step's packet loss ends with its action; removed here too in case it was cut short.
+      if (!this.opts.faults?.lossPercent) await Promise.all(plan.nodes.map((n) => this.dataplane!.setLoss(n.ns, 0)))
+      await Promise.all([...this.processes.values()].map((a) => a.send({ cmd: 'flush-conntrack' }, 15000)))
+    })
+    this.opts.log?.(
+      `topology reused (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals, reset in ${secs(Date.now() - t0)}`,
+    )
+  }
+
+  /** `nft -f` in a node's namespace: by its agent (libnftables in-process) unless that is not available here. */
+  private nftInAgents = true
+
+  private newDataplane(plan: TopologyPlan): LocalDataplane {
+    return new LocalDataplane(plan, () => this.current!, this.current!, {
+      exec: this.exec,
+      resyncMs: this.opts.resyncMs ?? 2000,
+      faults: this.opts.faults,
+      nft: async (ns, script) => {
+        const agent = this.processes.get(ns)
+        if (this.nftInAgents && agent?.running) {
+          try {
+            return (await agent.send({ cmd: 'nft', script }, 30000)).output ?? ''
+          } catch (e) {
+            if (!/no libnftables/.test((e as Error).message)) throw e
+            this.nftInAgents = false
+          }
+        }
+        return execOrThrow(this.exec, ['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: script })
+      },
+    })
+  }
+
+  /** Runs a driver operation; if it throws, this topology is never handed on to another scenario. */
+  private async guard<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (e) {
+      this.failed = true
+      throw e
+    }
+  }
+
+  /** Builds the scenario's own topology: namespaces, links, dataplane, agents. */
+  private async build(scenario: Scenario, signal: AbortSignal): Promise<void> {
     const versions = await preflight(this.exec)
     this.info = { ...this.info, versions: { ...versions, node: process.version } }
     const stale = await cleanupSessions(this.exec)
@@ -97,30 +195,24 @@ export class LocalDriver implements Driver {
     await buildTopology(plan, this.exec, { podSides: false })
     const tLinks = Date.now()
     signal.throwIfAborted()
-    this.dataplane = new LocalDataplane(plan, () => this.current!, this.current, {
-      exec: this.exec,
-      resyncMs: this.opts.resyncMs ?? 2000,
-      faults: this.opts.faults,
-    })
-    await this.dataplane.start()
-    const tDataplane = Date.now()
-    // One agent process per node, serving and probing for all its pods, and one for the externals.
-    const servePorts = (id: string): { port: number; protocol: Target['protocol'] }[] => {
-      const pod = scenario.pods.find((p) => podId(p) === id)
-      const all = pod ? uniqueTargets(scenario) : scenario.externals.find((e) => e.name === id)!.ports
-      return all.filter((t) => t.protocol !== 'SCTP').map((t) => ({ port: t.port, protocol: t.protocol }))
-    }
+    // One agent process per node, serving and probing for all its pods, and one for the externals; the node agents
+    // also apply their node's rulesets (libnftables in-process), so they start before the dataplane.
+    const servePorts = this.servePortsOf(scenario)
     const burst = launchBurst(plan.nodes.length + (plan.externals.length ? 1 : 0))
     const python = (await findPython(this.exec))?.executable
     for (const n of plan.nodes) this.processes.set(n.ns, new Agent(n.ns, burst, python))
     if (plan.externals.length) this.processes.set(plan.fabricNs, new Agent(plan.fabricNs, burst, python))
     await Promise.all([...this.processes.values()].map((a) => a.started(60000)))
+    const tAgents = Date.now()
+    this.dataplane = this.newDataplane(plan)
+    await this.dataplane.start()
+    const tDataplane = Date.now()
     const limit = pLimit(64)
     this.servePorts = servePorts
     await Promise.all([...plan.pods, ...plan.externals].map((e) => limit(() => this.startAgent(e, e.node ? e.ips : undefined))))
     await this.programServices()
     this.opts.log?.(
-      `topology up (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${secs(Date.now() - t0)} (links ${secs(tLinks - t0)}, dataplane ${secs(tDataplane - tLinks)}, agents ${secs(Date.now() - tDataplane)})`,
+      `topology up (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${secs(Date.now() - t0)} (links ${secs(tLinks - t0)}, dataplane ${secs(tDataplane - tAgents)}, agents ${secs(tAgents - tLinks + Date.now() - tDataplane)})`,
     )
   }
 
@@ -205,7 +297,7 @@ export class LocalDriver implements Driver {
   async apply(actions: readonly Action[]): Promise<void> {
     if (!this.current || !this.dataplane) throw new InfraError('apply before up')
     for (const a of actions) this.current = applyAction(this.current, a)
-    await this.dataplane.changed()
+    await this.guard(() => this.dataplane!.changed())
   }
 
   chaosUnsupported(): string | undefined {
@@ -217,7 +309,11 @@ export class LocalDriver implements Driver {
     return localScenarioUnsupported(scenario, this.opts.nodes ?? 2)
   }
 
-  async chaos(action: InfraChaos, signal: AbortSignal): Promise<void> {
+  chaos(action: InfraChaos, signal: AbortSignal): Promise<void> {
+    return this.guard(() => this.chaosAction(action, signal))
+  }
+
+  private async chaosAction(action: InfraChaos, signal: AbortSignal): Promise<void> {
     const dp = this.dataplane
     if (!dp || !this.plan || !this.current) throw new InfraError('chaos before up')
     const wait = (ms: number) => sleep(ms, signal)
@@ -319,12 +415,32 @@ export class LocalDriver implements Driver {
         return r.results ?? []
       } catch (e) {
         if (this.recreating.has(from)) return gone()
+        this.failed = true
         throw e
       }
     })
   }
 
+  /**
+   * Ends the scenario: a healthy topology whose layout may be shared is parked in the pool for the next scenario of
+   * the same layout (`reuse.ts`); any other is removed.
+   */
   async down(): Promise<void> {
+    this.dataplane?.close()
+    // A resync in flight must land before another scenario programs this topology, not after.
+    await this.dataplane?.idle()
+    const healthy =
+      this.claimed &&
+      !this.failed &&
+      !this.dataplane?.failed &&
+      this.processes.size > 0 &&
+      [...this.processes.values()].every((a) => a.running)
+    if (this.opts.pool && this.layout !== undefined && healthy && this.opts.pool.park(this.layout, this)) return
+    await this.destroy()
+  }
+
+  /** Kills the agents and removes every namespace of the topology. */
+  async destroy(): Promise<void> {
     this.dataplane?.close()
     await Promise.all([...this.processes.values()].map((a) => a.stop()))
     this.processes.clear()
