@@ -24,6 +24,8 @@ export interface ConnectSpec {
   readonly protocol: Protocol
   /** Local driver, through a Service: the socket mark that pins the backend in the pod's NAT (docs/services.md). */
   readonly mark?: number
+  /** Local driver, through a NodePort: the IP TOS byte (DSCP << 2) that pins the backend in the node's NAT. */
+  readonly tos?: number
 }
 
 /** What the driver reports about itself for the report. */

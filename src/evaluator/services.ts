@@ -15,7 +15,7 @@ export interface ServiceHop {
   readonly port: number
   /** Where DNAT sends it: the backend's port (a named targetPort resolved on the backend). */
   readonly backendPort: number
-  /** `node-port`: the backend's node, which the probe enters (per backend: deterministic). */
+  /** `node-port`: the node the probe enters (`Local`: the backend's; `Cluster`: the first other node, if any). */
   readonly node?: string
   /** The source address the backend sees when it is not the client's (the node's, after SNAT). */
   readonly snatTo?: string
@@ -79,8 +79,13 @@ export function serviceHop(model: Model, src: Endpoint, dest: Endpoint, target: 
       ...(dest.node ? { node: dest.node } : {}),
     }
     if (hit.service.externalTrafficPolicy === 'Local') return base
-    const snatTo = nodeAddress(model, dest.node, target.family)
-    return snatTo ? { ...base, snatTo } : undefined
+    // Cluster: the probe enters the first other node, whose address the backend sees after SNAT. With one node it
+    // enters the backend's own: kube-proxy's masquerade (POSTROUTING) then runs after the CNI judged the packet in
+    // the forward path, so policy sees the client (docs/services.md, "The source the backend sees").
+    const entry = model.nodes.find((n) => n.name !== dest.node)
+    if (!entry) return model.nodes.some((n) => n.name === dest.node) ? base : undefined
+    const snatTo = nodeAddress(model, entry.name, target.family)
+    return snatTo ? { ...base, node: entry.name, snatTo } : undefined
   }
   if (src.kind !== 'pod') return undefined
   return { via: target.via, service, port: target.port, backendPort: hit.backendPort, hairpin: src.index === dest.index }

@@ -76,17 +76,25 @@ t.test('policy judged after DNAT: the backend port (a named targetPort) decides,
   t.equal(table.get('web/b', 'web/a', sip), 'deny')
 })
 
-t.test('NodePort: Cluster SNATs to the backend node address, Local keeps the client address', async (t) => {
+t.test('NodePort: Cluster enters another node and SNATs to its address, Local keeps the client address', async (t) => {
   const table = predictModel(compile(states()[1]), [npCluster, npLocal])
-  t.equal(table.get('outside', 'web/a', npCluster), 'deny', 'a sees node-1; stable admits only the client namespace')
-  t.equal(table.get('outside', 'web/b', npCluster), 'allow', 'b sees node-2 172.18.0.3, inside the ipBlock')
+  t.equal(table.get('outside', 'web/a', npCluster), 'deny', 'a sees node-2; stable admits only the client namespace')
+  t.equal(table.get('outside', 'web/b', npCluster), 'allow', 'b sees node-1 172.18.0.2, inside the ipBlock')
   t.equal(table.get('outside', 'web/b', npLocal), 'deny', 'Local: b sees 192.0.2.10, outside the ipBlock')
   const x = explainCell(compile(states()[1]), 'outside', 'web/b', npCluster)
   t.match(x, {
     verdict: 'allow',
-    service: { via: 'node-port', service: 'web/np', port: 30081, backendPort: 8080, node: 'node-2', snatTo: '172.18.0.3' },
+    service: { via: 'node-port', service: 'web/np', port: 30081, backendPort: 8080, node: 'node-1', snatTo: '172.18.0.2' },
     ingress: { allowed: true, allowedBy: { policy: 'web/canary', rule: 0, peer: 0 } },
   })
+  t.match(explainCell(compile(states()[1]), 'outside', 'web/b', npLocal), { service: { node: 'node-2' } }, 'Local enters the backend node')
+  const outsideRange = states()[1]
+  const far = { ...outsideRange, nodes: [{ name: 'node-1', ip: '10.0.0.1' }, ...nodes.slice(1)] }
+  t.equal(predictModel(compile(far), [npCluster]).get('outside', 'web/b', npCluster), 'deny', 'entered at 10.0.0.1: outside the ipBlock')
+  const one = { ...outsideRange, nodes: [nodes[1]] }
+  const single = predictModel(compile(one), [npCluster])
+  t.equal(single.get('outside', 'web/b', npCluster), 'deny', 'one node: policy sees the client 192.0.2.10 (judged before the masquerade)')
+  t.notOk(explainCell(compile(one), 'outside', 'web/b', npCluster).service?.snatTo, 'no SNAT source on the backend node')
   const unknown = predictModel(compile(states(false)[1]), [npCluster])
   t.equal(unknown.get('outside', 'web/b', npCluster), undefined, 'without node addresses the SNAT source is unknown: no cell')
 })

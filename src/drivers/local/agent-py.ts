@@ -258,6 +258,9 @@ class Attempt:
         # A probe through a Service pins its backend: the pod's NAT picks the DNAT rule by this mark (SO_MARK, 36).
         if self.c.get('mark'):
             sock.setsockopt(socket.SOL_SOCKET, 36, self.c['mark'])
+        # A NodePort probe pins it by the packet's TOS (DSCP), which, unlike a mark, crosses into the node's namespace.
+        if self.c.get('tos'):
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, self.c['tos'])
         return sock
 
     def fail(self, err):

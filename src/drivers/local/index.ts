@@ -15,7 +15,17 @@ import {
   type RawOutcome,
   viaUnsupported,
 } from '../driver.js'
-import { type NatEntry, natEntryFor, planServiceNat, serviceNatScript } from './services-nat.js'
+import {
+  type NatEntry,
+  type NodePortEntry,
+  entryNode,
+  natEntryFor,
+  nodePortEntryFor,
+  nodePortScript,
+  planNodePorts,
+  planServiceNat,
+  serviceNatScript,
+} from './services-nat.js'
 import { connectSpec, probeBySource } from '../probe-fanout.js'
 import { Agent, findPython, launchBurst } from './agents.js'
 import { cleanupSessions } from './cleanup.js'
@@ -134,8 +144,21 @@ export class LocalDriver implements Driver {
   /** DNAT entries of the Services (services-nat.ts), planned at up from the scenario's pods and again when one is recreated. */
   private nat: NatEntry[] = []
 
-  /** A `service-ip` probe: to the backend's Service ClusterIP, marked so the pod's NAT picks that backend. */
+  /** NodePort DNAT entries (services-nat.ts), planned with `nat`. */
+  private nodePorts: NodePortEntry[] = []
+
+  /**
+   * A `service-ip` probe: to the backend's Service ClusterIP, marked so the pod's NAT picks that backend. A
+   * `node-port` probe: to the node port of the node `entryNode` picks, its DSCP value pinning the backend.
+   */
   private serviceConnect(c: ProbeConnection): ConnectSpec | undefined {
+    if (c.target.via === 'node-port') {
+      const e = nodePortEntryFor(this.nodePorts, c.to, c.target)
+      const node = e && entryNode(e, this.plan?.nodes ?? [])
+      // No entry: as for service-ip below, probe an address nothing answers on.
+      if (!e || !node) return { key: c.key, ip: '10.96.255.255', port: c.target.port, protocol: c.target.protocol }
+      return { key: c.key, ip: node.ip, port: e.nodePort, protocol: c.target.protocol, tos: e.dscp << 2 }
+    }
     if (c.target.via !== 'service-ip') return undefined
     const e = natEntryFor(this.nat, c.to, c.target)
     // No entry: the evaluator found a backend the NAT did not (never, as both resolve alike); probe nothing real.
@@ -154,10 +177,16 @@ export class LocalDriver implements Driver {
     if (!services.length || !this.plan) return
     this.nat = planServiceNat(services, this.current!.pods)
     const script = serviceNatScript(this.nat, this.opts.faults?.modes?.includes('policy-before-dnat'))
+    const plan = this.plan
+    const nodeOf = (id: string) => plan.pods.find((p) => p.id === id)?.node?.name
+    this.nodePorts = planNodePorts(services, this.current!.pods, nodeOf) ?? []
+    const noSnat = this.opts.faults?.modes?.includes('nodeport-no-snat')
     const limit = pLimit(16)
-    await Promise.all(
-      this.plan.pods.map((p) => limit(() => execOrThrow(this.exec, ['ip', 'netns', 'exec', p.ns, 'nft', '-f', '-'], { input: script }))),
-    )
+    const nft = (ns: string, input: string) => limit(() => execOrThrow(this.exec, ['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input }))
+    await Promise.all([
+      ...plan.pods.map((p) => nft(p.ns, script)),
+      ...(this.nodePorts.length ? plan.nodes.map((n) => nft(n.ns, nodePortScript(n, this.nodePorts, noSnat))) : []),
+    ])
   }
 
   /** Every agent answered `serve` only once all its sockets were bound, so what it serves is known to listen. */
@@ -286,15 +315,16 @@ export class LocalDriver implements Driver {
     await this.dataplane!.changed()
   }
 
+  /** The cluster now, with the nodes' own addresses (what a NodePort backend sees after SNAT). */
   state(): ClusterState {
     if (!this.current) throw new InfraError('state before up')
-    return this.current
+    return this.plan ? { ...this.current, nodes: this.plan.nodes.map((n) => ({ name: n.name, ip: n.ip })) } : this.current
   }
 
   unsupported(target: Target): string | undefined {
     if (target.protocol === 'SCTP') return 'this kernel has no SCTP sockets (local driver)'
-    // ClusterIP probes run through the pods' own NAT (services-nat.ts), IPv4 only; the other ways are not built yet.
-    if (target.via === 'service-ip' && target.family !== 'IPv6') return undefined
+    // ClusterIP probes run through the pods' own NAT, NodePort probes through the nodes' (services-nat.ts), IPv4 only.
+    if ((target.via === 'service-ip' || target.via === 'node-port') && target.family !== 'IPv6') return undefined
     return viaUnsupported(target, 'local')
   }
 

@@ -103,3 +103,127 @@ export function serviceNatScript(entries: readonly NatEntry[], policyBeforeDnat 
     '',
   ].join('\n')
 }
+
+/** A node as the NodePort NAT needs it: its name and own address. */
+export interface NatNode {
+  readonly name: string
+  readonly ip: string
+}
+
+/** One NodePort DNAT on one node: a node port's traffic to one backend, pinned by the probe's DSCP value. */
+export interface NodePortEntry {
+  readonly service: string
+  readonly port: number
+  readonly nodePort: number
+  readonly protocol: Target['protocol']
+  readonly backend: string
+  readonly backendIp: string
+  readonly backendPort: number
+  /** The node the backend runs on. */
+  readonly backendNode: string
+  /** `Cluster`: SNAT to the entry node's address; `Local`: the client's address kept, only local backends. */
+  readonly local: boolean
+  /** The DSCP value (1-63 but 8, which the `policy-before-dnat` fault uses) a probe sets to pin this backend. */
+  readonly dscp: number
+}
+
+/** DSCP values a NodePort probe may pin a backend with: 1-63 without CS1 (8), the `policy-before-dnat` fault's tag. */
+const DSCPS = Array.from({ length: 63 }, (_, i) => i + 1).filter((d) => d !== 8)
+
+/**
+ * The NodePort entries of every NodePort Service's IPv4 backends (as `planServiceNat`, the backend's node from
+ * `nodeOf`), each with its own DSCP value; undefined when more than 62 would be needed (docs/services.md).
+ */
+export function planNodePorts(
+  services: readonly Service[],
+  pods: readonly Pod[],
+  nodeOf: (podId: string) => string | undefined,
+): NodePortEntry[] | undefined {
+  const entries: NodePortEntry[] = []
+  for (const e of planServiceNat(
+    services.filter((s) => s.type === 'NodePort'),
+    pods,
+  )) {
+    const svc = services.find((s) => `${s.namespace}/${s.name}` === e.service)!
+    const sp = svc.ports.find((p) => p.port === e.port && p.protocol === e.protocol)!
+    const backendNode = nodeOf(e.backend)
+    if (sp.nodePort === undefined || !backendNode) continue
+    const dscp = DSCPS[entries.length]
+    if (dscp === undefined) return undefined
+    entries.push({
+      service: e.service,
+      port: e.port,
+      nodePort: sp.nodePort,
+      protocol: e.protocol,
+      backend: e.backend,
+      backendIp: e.backendIp,
+      backendPort: e.backendPort,
+      backendNode,
+      local: svc.externalTrafficPolicy === 'Local',
+      dscp,
+    })
+  }
+  return entries
+}
+
+/**
+ * The node a `node-port` probe of `entry`'s backend enters: for `Local` the backend's own node (only it answers);
+ * for `Cluster` the first other node, so the backend sees that node's address after SNAT, as on a real cluster
+ * where the client reached another node (on the backend's own node a CNI judging in the forward path sees the client
+ * before kube-proxy's POSTROUTING masquerade); the backend's node when the cluster has one node. The evaluator
+ * picks the same node (src/evaluator/services.ts).
+ */
+export function entryNode(entry: NodePortEntry, nodes: readonly NatNode[]): NatNode | undefined {
+  const own = nodes.find((n) => n.name === entry.backendNode)
+  if (entry.local) return own
+  return nodes.find((n) => n.name !== entry.backendNode) ?? own
+}
+
+/** The entry a `node-port` probe of backend `to` on `target` (the Service port) uses: the first Service by name. */
+export function nodePortEntryFor(entries: readonly NodePortEntry[], to: string, target: Target): NodePortEntry | undefined {
+  return entries.find((e) => e.backend === to && e.port === target.port && e.protocol === target.protocol)
+}
+
+/**
+ * The nftables script of one node's NodePorts (replacing the table): in prerouting, traffic to the node's address on
+ * a node port is DNATed to the backend its DSCP value names, else to a random one (`Cluster`: every backend; `Local`:
+ * this node's only, none: no rule, so the port is closed, as kube-proxy drops Local traffic without a local endpoint);
+ * `Cluster` traffic is marked and SNATed to the node's address in postrouting (kube-proxy's `KUBE-MARK-MASQ` and
+ * `KUBE-POSTROUTING` masquerade). Fault `nodeport-no-snat` leaves the SNAT out.
+ */
+export function nodePortScript(node: NatNode, entries: readonly NodePortEntry[], noSnat = false): string {
+  const rules: string[] = []
+  const groups = new Map<string, NodePortEntry[]>()
+  for (const e of entries) {
+    if (e.local && e.backendNode !== node.name) continue
+    const proto = e.protocol.toLowerCase()
+    const masq = e.local ? '' : `ct mark set ${NODEPORT_MASQ} `
+    rules.push(`    ip daddr ${node.ip} ${proto} dport ${e.nodePort} ip dscp ${e.dscp} ${masq}dnat to ${e.backendIp}:${e.backendPort}`)
+    const k = `${proto} ${e.nodePort} ${e.local}`
+    groups.set(k, [...(groups.get(k) ?? []), e])
+  }
+  for (const [k, list] of groups) {
+    const [proto, port, local] = k.split(' ')
+    const map = list.map((e, i) => `${i} : ${e.backendIp} . ${e.backendPort}`).join(', ')
+    const masq = local === 'true' ? '' : `ct mark set ${NODEPORT_MASQ} `
+    rules.push(`    ip daddr ${node.ip} ${proto} dport ${port} ${masq}dnat ip to numgen random mod ${list.length} map { ${map} }`)
+  }
+  return [
+    'table ip nph_np',
+    'delete table ip nph_np',
+    'table ip nph_np {',
+    '  chain pre {',
+    '    type nat hook prerouting priority -100; policy accept;',
+    ...rules,
+    '  }',
+    '  chain post {',
+    '    type nat hook postrouting priority 100; policy accept;',
+    ...(noSnat ? [] : [`    ct mark ${NODEPORT_MASQ} snat ip to ${node.ip}`]),
+    '  }',
+    '}',
+    '',
+  ].join('\n')
+}
+
+/** The connection mark of NodePort traffic to SNAT (kube-proxy's masquerade mark is 0x4000; ours is our own). */
+const NODEPORT_MASQ = '0x4e504d51'
