@@ -244,6 +244,8 @@ export interface RunReport {
     readonly adaptiveTimeout?: { readonly factor: number; readonly floorMs: number } | null
     /** How many scenarios ran at once (absent: one). */
     readonly parallel?: number
+    /** `--hairpin`: how the dataplane treats a pod reaching itself through its Service (absent: before it existed, allowed). */
+    readonly hairpin?: 'allowed' | 'dropped'
     /** What `--driver` said (`auto` included); the driver used is `driver.name`. */
     readonly driverRequested?: 'local' | 'kind' | 'kube' | 'auto'
     /** `--tags` / `--skip`: the scenario selection (empty: none). */

@@ -3,6 +3,7 @@ import pLimit from 'p-limit'
 import { InfraError } from '../../errors.js'
 import { type IPFamily, type Pod, type Target, ipFamilyOf, podId } from '../../model/cluster.js'
 import type { Action, Scenario } from '../../model/scenario.js'
+import type { HairpinMode } from '../../evaluator/services.js'
 import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
 import { uniqueTargets } from '../../scenario/targets.js'
@@ -60,6 +61,8 @@ export interface LocalDriverOptions {
   /** How often each node agent re-programs its rules in full, repairing flushes (default 2 s; 0 never). */
   readonly resyncMs?: number
   readonly faults?: Faults
+  /** Hairpin traffic (a pod to itself through its Service): allowed (default) or dropped in the pod's NAT table. */
+  readonly hairpin?: HairpinMode
   readonly exec?: Exec
   /** Progress lines (topology up, agents started). */
   readonly log?: (line: string) => void
@@ -171,12 +174,18 @@ export class LocalDriver implements Driver {
     }
   }
 
+  /** The pod `id` as it is now (a recreated pod has new addresses). */
+  private podNow(id: string): Pod {
+    return this.current!.pods.find((x) => podId(x) === id)!
+  }
+
   /** Programs every pod's namespace with the Services' NAT (replacing what was there). */
   private async programServices(): Promise<void> {
     const services = this.current?.services ?? []
     if (!services.length || !this.plan) return
     this.nat = planServiceNat(services, this.current!.pods)
-    const script = serviceNatScript(this.nat, this.opts.faults?.modes?.includes('policy-before-dnat'))
+    const beforeDnat = this.opts.faults?.modes?.includes('policy-before-dnat')
+    const dropHairpin = this.opts.hairpin === 'dropped'
     const plan = this.plan
     const nodeOf = (id: string) => plan.pods.find((p) => p.id === id)?.node?.name
     this.nodePorts = planNodePorts(services, this.current!.pods, nodeOf) ?? []
@@ -184,7 +193,7 @@ export class LocalDriver implements Driver {
     const limit = pLimit(16)
     const nft = (ns: string, input: string) => limit(() => execOrThrow(this.exec, ['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input }))
     await Promise.all([
-      ...plan.pods.map((p) => nft(p.ns, script)),
+      ...plan.pods.map((p) => nft(p.ns, serviceNatScript(this.nat, beforeDnat, dropHairpin ? addressesOf(this.podNow(p.id)) : []))),
       ...(this.nodePorts.length ? plan.nodes.map((n) => nft(n.ns, nodePortScript(n, this.nodePorts, noSnat))) : []),
     ])
   }
@@ -318,8 +327,15 @@ export class LocalDriver implements Driver {
   /** The cluster now, with the nodes' own addresses (what a NodePort backend sees after SNAT). */
   state(): ClusterState {
     if (!this.current) throw new InfraError('state before up')
-    return this.plan ? { ...this.current, nodes: this.plan.nodes.map((n) => ({ name: n.name, ip: n.ip })) } : this.current
+    if (!this.plan) return this.current
+    // The same object while nothing changed: the chaos sampler tells changes by identity.
+    if (this.withNodes?.of !== this.current)
+      this.withNodes = { of: this.current, state: { ...this.current, nodes: this.plan.nodes.map((n) => ({ name: n.name, ip: n.ip })) } }
+    return this.withNodes.state
   }
+
+  /** `state()`'s last answer and the state it was made from. */
+  private withNodes?: { of: ClusterState; state: ClusterState }
 
   unsupported(target: Target): string | undefined {
     if (target.protocol === 'SCTP') return 'this kernel has no SCTP sockets (local driver)'

@@ -65,8 +65,9 @@ export function natEntryFor(entries: readonly NatEntry[], to: string, target: Ta
  * The nftables script for a pod's namespace (replacing the table if it exists): a nat output chain DNATing each
  * Service port to the backend its mark names, and unmarked traffic to a random backend (`numgen random`, as
  * kube-proxy's nftables mode). Judged before the packet leaves the pod, so every policy downstream sees the backend.
+ * `dropHairpinTo`: the pod's own addresses, when hairpin traffic is to be dropped.
  */
-export function serviceNatScript(entries: readonly NatEntry[], policyBeforeDnat = false): string {
+export function serviceNatScript(entries: readonly NatEntry[], policyBeforeDnat = false, dropHairpinTo: readonly string[] = []): string {
   const rules: string[] = []
   // Fault `policy-before-dnat` (compile-nft.ts): Service traffic tagged while it still has the ClusterIP, so the
   // node's policy can wrongly judge it by that address (DSCP crosses namespaces; a socket mark does not).
@@ -75,6 +76,17 @@ export function serviceNatScript(entries: readonly NatEntry[], policyBeforeDnat 
         '  chain tag {',
         '    type filter hook output priority -150; policy accept;',
         `    ip daddr ${SERVICE_NET}.0.0/16 ip dscp set cs1`,
+        '  }',
+      ]
+    : []
+  // Hairpin dropped (`--hairpin dropped`): DNATed traffic to the pod's own address, i.e. back to itself, is dropped
+  // after the NAT (a bridge without hairpin mode, docs/services.md); IPv4 only, as the ClusterIPs.
+  const v4own = dropHairpinTo.filter((ip) => !ip.includes(':'))
+  const hairpin = v4own.length
+    ? [
+        '  chain hairpin {',
+        '    type filter hook output priority 0; policy accept;',
+        `    ct status dnat ip daddr { ${v4own.join(', ')} } drop`,
         '  }',
       ]
     : []
@@ -95,6 +107,7 @@ export function serviceNatScript(entries: readonly NatEntry[], policyBeforeDnat 
     'delete table ip nph_svc',
     'table ip nph_svc {',
     ...tag,
+    ...hairpin,
     '  chain out {',
     '    type nat hook output priority -100; policy accept;',
     ...rules,

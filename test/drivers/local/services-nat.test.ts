@@ -118,3 +118,12 @@ t.test('NodePort script: pinned DNAT on the node address, Local only to local ba
   t.match(s1, /ct mark 0x4e504d51 snat ip to 172\.18\.0\.2/)
   t.notMatch(nodePortScript(nodes[0], entries, true), /snat/, 'fault nodeport-no-snat')
 })
+
+t.test('hairpin dropped: DNATed traffic back to the pod itself is dropped after the NAT', async (t) => {
+  const entries = planServiceNat([svc('web', 8080)], pods)
+  t.notMatch(serviceNatScript(entries), /hairpin/, 'allowed (the default): no chain')
+  t.match(
+    serviceNatScript(entries, false, ['10.244.0.1', 'fd00::1']),
+    /chain hairpin \{\n\s+type filter hook output priority 0; policy accept;\n\s+ct status dnat ip daddr \{ 10\.244\.0\.1 \} drop/,
+  )
+})

@@ -14,6 +14,7 @@ const SPLIT = 'scenarios/services/split-backends.yaml'
 const NAMED = 'scenarios/services/clusterip-named-target-port.yaml'
 const NP_CLUSTER = 'scenarios/services/nodeport-cluster.yaml'
 const NP_LOCAL = 'scenarios/services/nodeport-local.yaml'
+const HAIRPIN = 'scenarios/services/hairpin.yaml'
 const skip = await cannotRunLocal()
 
 async function run(files: string[], args: string[]) {
@@ -93,4 +94,25 @@ t.test('NodePort without SNAT (fault nodeport-no-snat): the remote backend answe
   t.equal(cells.filter((c) => c.classification === 'fail-closed').length, 4, 'every allowed NodePort cell (steps open and node range)')
   const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.err)?.[1]
   t.same(await netnsNames(`nph-${sid}-`), [], 'nothing left behind')
+})
+
+t.test('--hairpin dropped: the local dataplane drops a pod reaching itself through its Service, and the run predicts it', async (t) => {
+  if (skip) return t.skip(String(skip))
+  const dir = t.testdir()
+  const r = await run([HAIRPIN], ['--report-dir', dir, '--settle', '10s', '--hairpin', 'dropped'])
+  t.equal(r.code, 0, r.err)
+  const report = readReport(dir)
+  t.equal(report.options.hairpin, 'dropped', 'recorded in the report options')
+  const cells = report.scenarios[0].steps[0].cells
+  t.match(cell(cells, 'web/a', 'web/a', 'service-ip'), { prediction: 'deny', observation: { result: 'blocked' } })
+  t.match(cell(cells, 'web/a', 'web/b', 'service-ip'), { prediction: 'deny', observation: { result: 'blocked' } })
+  const dir2 = t.testdir()
+  t.equal((await run([HAIRPIN], ['--report-dir', dir2, '--settle', '10s'])).code, 0)
+  const allowed = readReport(dir2)
+  t.equal(allowed.options.hairpin, 'allowed')
+  t.match(cell(allowed.scenarios[0].steps[0].cells, 'web/a', 'web/a', 'service-ip'), {
+    prediction: 'allow',
+    observation: { result: 'allowed', answeredBy: 'web/a' },
+  })
+  for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
 })
