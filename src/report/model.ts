@@ -66,6 +66,8 @@ export interface ServiceHopReport {
   readonly node?: string
   /** The source address the backend saw, when not the client's (the node's, after SNAT). */
   readonly snatTo?: string
+  /** `service-name` with a resolver in the scenario: whether the client's lookup reached every resolver backend. */
+  readonly dns?: { readonly resolver: string; readonly allowed: boolean; readonly deniedBackends: readonly string[] }
 }
 
 /**

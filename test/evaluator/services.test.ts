@@ -124,3 +124,51 @@ t.test('explain and predict agree on every via cell of both steps', async (t) =>
     t.ok(n >= 7)
   }
 })
+
+t.test('service-name with kube-system/kube-dns declared: the lookup (UDP 53 after DNAT) must be allowed first', async (t) => {
+  const r = parseScenario(
+    `
+name: dns
+namespaces:
+  kube-system:
+    pods: {coredns: {labels: {k8s-app: kube-dns}, ports: [{name: dns, port: 53, protocol: UDP}]}}
+    services: {kube-dns: {selector: {k8s-app: kube-dns}, ports: [{port: 53, protocol: UDP, targetPort: dns}]}}
+  app:
+    pods: {web: {labels: {app: web}}, api: {labels: {app: api}}}
+    services: {api: {selector: {app: api}, ports: [{port: 80}]}}
+probe: {targets: [{port: 80, via: [service-ip, service-name]}]}
+steps:
+  - name: dns forgotten
+    apply:
+      - apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: app-egress, namespace: app}
+        spec: {podSelector: {}, policyTypes: [Egress], egress: [{to: [{podSelector: {}}]}]}
+`,
+    'dns.yaml',
+    () => undefined,
+  )
+  if (!r.ok) throw new Error(JSON.stringify(r.problems))
+  const model = compile(stepStates(r.scenario)[0])
+  const name: Target = { port: 80, protocol: 'TCP', via: 'service-name' }
+  const table = predictModel(model, [sip, name])
+  t.equal(table.get('app/web', 'app/api', sip), 'allow', 'by ClusterIP: no lookup, allowed inside the namespace')
+  t.equal(table.get('app/web', 'app/api', name), 'deny', 'by name: the lookup to kube-system/coredns is denied')
+  t.equal(table.get('kube-system/coredns', 'app/api', name), 'allow', 'the DNS pod itself is not isolated')
+  const x = explainCell(model, 'app/web', 'app/api', name)
+  t.match(x, {
+    verdict: 'deny',
+    egress: { allowed: true },
+    service: { dns: { resolver: 'kube-system/kube-dns', allowed: false, deniedBackends: ['kube-system/coredns'] } },
+  })
+  t.notOk(explainCell(model, 'app/web', 'app/api', sip).service?.dns, 'a ClusterIP probe has no lookup')
+  const noResolver = compile({
+    ...stepStates(r.scenario)[0],
+    services: stepStates(r.scenario)[0].services!.filter((s) => s.name !== 'kube-dns'),
+  })
+  t.equal(
+    predictModel(noResolver, [name]).get('app/web', 'app/api', name),
+    'allow',
+    'no resolver declared: names resolve without DNS traffic',
+  )
+})

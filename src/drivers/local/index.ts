@@ -25,7 +25,9 @@ import {
   nodePortScript,
   planNodePorts,
   planServiceNat,
+  serviceName,
   serviceNatScript,
+  serviceRecords,
 } from './services-nat.js'
 import { connectSpec, probeBySource } from '../probe-fanout.js'
 import { Agent, findPython, launchBurst } from './agents.js'
@@ -130,6 +132,9 @@ export class LocalDriver implements Driver {
     await Promise.all([...this.processes.values()].map((a) => a.started(60000)))
     const limit = pLimit(64)
     this.servePorts = servePorts
+    // A resolver in the scenario (kube-system/kube-dns): its pods answer DNS for every Service (ClusterIPs as planned).
+    const services = scenario.services ?? []
+    if (services.some((x) => x.namespace === 'kube-system' && x.name === 'kube-dns')) this.records = serviceRecords(services)
     await Promise.all([...plan.pods, ...plan.externals].map((e) => limit(() => this.startAgent(e, e.node ? e.ips : undefined))))
     await this.programServices()
     this.opts.log?.(
@@ -147,6 +152,9 @@ export class LocalDriver implements Driver {
   /** DNAT entries of the Services (services-nat.ts), planned at up from the scenario's pods and again when one is recreated. */
   private nat: NatEntry[] = []
 
+  /** The Services' names and ClusterIPs every agent answers DNS queries with, when a resolver is declared. */
+  private records?: Record<string, string>
+
   /** NodePort DNAT entries (services-nat.ts), planned with `nat`. */
   private nodePorts: NodePortEntry[] = []
 
@@ -162,8 +170,21 @@ export class LocalDriver implements Driver {
       if (!e || !node) return { key: c.key, ip: '10.96.255.255', port: c.target.port, protocol: c.target.protocol }
       return { key: c.key, ip: node.ip, port: e.nodePort, protocol: c.target.protocol, tos: e.dscp << 2 }
     }
-    if (c.target.via !== 'service-ip') return undefined
+    if (c.target.via !== 'service-ip' && c.target.via !== 'service-name') return undefined
     const e = natEntryFor(this.nat, c.to, c.target)
+    // service-name: the agent asks the scenario's resolver (kube-system/kube-dns) for the name, a real query from the
+    // client's namespace; without one the name is resolved here, as the agent's answer would be (docs/services.md).
+    const [ns, svc] = e?.service.split('/') ?? []
+    const resolver = this.records && e ? this.records[serviceName('kube-system', 'kube-dns')] : undefined
+    if (resolver && c.target.via === 'service-name')
+      return {
+        key: c.key,
+        ip: e!.clusterIP,
+        port: c.target.port,
+        protocol: c.target.protocol,
+        mark: e!.mark,
+        resolve: { name: serviceName(ns, svc), server: resolver },
+      }
     // No entry: the evaluator found a backend the NAT did not (never, as both resolve alike); probe nothing real.
     return {
       key: c.key,
@@ -229,6 +250,7 @@ export class LocalDriver implements Driver {
         listen,
         ...(families.includes('IPv6') ? { families } : {}),
         ...(setupIps ? { setup } : {}),
+        ...(this.records ? { dns: this.records } : {}),
       },
       15000,
     )
@@ -339,8 +361,8 @@ export class LocalDriver implements Driver {
 
   unsupported(target: Target): string | undefined {
     if (target.protocol === 'SCTP') return 'this kernel has no SCTP sockets (local driver)'
-    // ClusterIP probes run through the pods' own NAT, NodePort probes through the nodes' (services-nat.ts), IPv4 only.
-    if ((target.via === 'service-ip' || target.via === 'node-port') && target.family !== 'IPv6') return undefined
+    // ClusterIP and name probes run through the pods' own NAT, NodePort probes through the nodes' (services-nat.ts), IPv4 only.
+    if (target.via && target.family !== 'IPv6') return undefined
     return viaUnsupported(target, 'local')
   }
 

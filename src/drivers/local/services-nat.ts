@@ -29,7 +29,7 @@ export interface NatEntry {
 export function planServiceNat(services: readonly Service[], pods: readonly Pod[]): NatEntry[] {
   const entries: NatEntry[] = []
   services.forEach((svc, i) => {
-    const clusterIP = `${SERVICE_NET}.${Math.floor((i + 10) / 256)}.${(i + 10) % 256}`
+    const clusterIP = clusterIPOf(i)
     for (const sp of svc.ports) {
       for (const pod of pods) {
         if (pod.namespace !== svc.namespace) continue
@@ -54,6 +54,24 @@ export function planServiceNat(services: readonly Service[], pods: readonly Pod[
     }
   })
   return entries.sort((a, b) => a.service.localeCompare(b.service) || a.mark - b.mark)
+}
+
+/** The ClusterIP of the `i`th Service (declaration order): 10.96.0.10 upwards, kube-dns's on kind being the first. */
+function clusterIPOf(i: number): string {
+  return `${SERVICE_NET}.${Math.floor((i + 10) / 256)}.${(i + 10) % 256}`
+}
+
+/** The cluster domain kubelet's `--cluster-domain` defaults to on kind and kubeadm clusters. */
+const CLUSTER_DOMAIN = 'cluster.local'
+
+/** Every Service's name as cluster DNS serves it, `<service>.<namespace>.svc.cluster.local`, and its ClusterIP. */
+export function serviceRecords(services: readonly Service[]): Record<string, string> {
+  return Object.fromEntries(services.map((s, i) => [serviceName(s.namespace, s.name), clusterIPOf(i)]))
+}
+
+/** A Service's fully qualified name (kubernetes/dns `docs/specification.md`, 2.3.1: `<service>.<ns>.svc.<zone>`). */
+export function serviceName(namespace: string, name: string): string {
+  return `${name}.${namespace}.svc.${CLUSTER_DOMAIN}`
 }
 
 /** The entry a `service-ip` probe of backend `to` on `target` uses: the first Service by name, as the evaluator. */

@@ -15,6 +15,7 @@ const NAMED = 'scenarios/services/clusterip-named-target-port.yaml'
 const NP_CLUSTER = 'scenarios/services/nodeport-cluster.yaml'
 const NP_LOCAL = 'scenarios/services/nodeport-local.yaml'
 const HAIRPIN = 'scenarios/services/hairpin.yaml'
+const DNS = 'scenarios/services/dns-by-name.yaml'
 const skip = await cannotRunLocal()
 
 async function run(files: string[], args: string[]) {
@@ -96,23 +97,43 @@ t.test('NodePort without SNAT (fault nodeport-no-snat): the remote backend answe
   t.same(await netnsNames(`nph-${sid}-`), [], 'nothing left behind')
 })
 
-t.test('--hairpin dropped: the local dataplane drops a pod reaching itself through its Service, and the run predicts it', async (t) => {
-  if (skip) return t.skip(String(skip))
+t.test(
+  '--hairpin dropped: the local dataplane drops a pod reaching itself through its Service, and the run predicts it',
+  { skip },
+  async (t) => {
+    const dir = t.testdir()
+    const r = await run([HAIRPIN], ['--report-dir', dir, '--settle', '10s', '--hairpin', 'dropped'])
+    t.equal(r.code, 0, r.err)
+    const report = readReport(dir)
+    t.equal(report.options.hairpin, 'dropped', 'recorded in the report options')
+    const cells = report.scenarios[0].steps[0].cells
+    t.match(cell(cells, 'web/a', 'web/a', 'service-ip'), { prediction: 'deny', observation: { result: 'blocked' } })
+    t.match(cell(cells, 'web/a', 'web/b', 'service-ip'), { prediction: 'deny', observation: { result: 'blocked' } })
+    const dir2 = t.testdir()
+    t.equal((await run([HAIRPIN], ['--report-dir', dir2, '--settle', '10s'])).code, 0)
+    const allowed = readReport(dir2)
+    t.equal(allowed.options.hairpin, 'allowed')
+    t.match(cell(allowed.scenarios[0].steps[0].cells, 'web/a', 'web/a', 'service-ip'), {
+      prediction: 'allow',
+      observation: { result: 'allowed', answeredBy: 'web/a' },
+    })
+    for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g))
+      t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+  },
+)
+
+t.test('service-name with real DNS: the lookup goes to the kube-dns pod, and denying it makes the name fail', { skip }, async (t) => {
   const dir = t.testdir()
-  const r = await run([HAIRPIN], ['--report-dir', dir, '--settle', '10s', '--hairpin', 'dropped'])
+  const r = await run([DNS], ['--report-dir', dir, '--settle', '10s'])
   t.equal(r.code, 0, r.err)
-  const report = readReport(dir)
-  t.equal(report.options.hairpin, 'dropped', 'recorded in the report options')
-  const cells = report.scenarios[0].steps[0].cells
-  t.match(cell(cells, 'web/a', 'web/a', 'service-ip'), { prediction: 'deny', observation: { result: 'blocked' } })
-  t.match(cell(cells, 'web/a', 'web/b', 'service-ip'), { prediction: 'deny', observation: { result: 'blocked' } })
-  const dir2 = t.testdir()
-  t.equal((await run([HAIRPIN], ['--report-dir', dir2, '--settle', '10s'])).code, 0)
-  const allowed = readReport(dir2)
-  t.equal(allowed.options.hairpin, 'allowed')
-  t.match(cell(allowed.scenarios[0].steps[0].cells, 'web/a', 'web/a', 'service-ip'), {
-    prediction: 'allow',
-    observation: { result: 'allowed', answeredBy: 'web/a' },
-  })
+  const [open, forgotten, allowed] = readReport(dir).scenarios[0].steps.map((st) => st.cells)
+  t.match(cell(open, 'app/web', 'app/api', 'service-name'), { observation: { result: 'allowed', answeredBy: 'app/api' } })
+  t.match(cell(forgotten, 'app/web', 'app/api'), { observation: { result: 'allowed' } }, 'the pod address still answers')
+  t.match(
+    cell(forgotten, 'app/web', 'app/api', 'service-name'),
+    { prediction: 'deny', observation: { result: 'blocked' } },
+    'no DNS answer: the name does not resolve',
+  )
+  t.match(cell(allowed, 'app/web', 'app/api', 'service-name'), { observation: { result: 'allowed', answeredBy: 'app/api' } })
   for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
 })
