@@ -69,7 +69,7 @@ export function serviceRecords(services: readonly Service[]): Record<string, str
   return Object.fromEntries(services.map((s, i) => [serviceName(s.namespace, s.name), clusterIPOf(i)]))
 }
 
-/** A Service's fully qualified name (kubernetes/dns `docs/specification.md`, 2.3.1: `<service>.<ns>.svc.<zone>`). */
+/** A Service's fully qualified name (the kubernetes/dns repository's DNS specification, 2.3.1: `<service>.<ns>.svc.<zone>`). */
 export function serviceName(namespace: string, name: string): string {
   return `${name}.${namespace}.svc.${CLUSTER_DOMAIN}`
 }
