@@ -361,8 +361,9 @@ export class LocalDriver implements Driver {
 
   unsupported(target: Target): string | undefined {
     if (target.protocol === 'SCTP') return 'this kernel has no SCTP sockets (local driver)'
-    // ClusterIP and name probes run through the pods' own NAT, NodePort probes through the nodes' (services-nat.ts), IPv4 only.
-    if (target.via && target.family !== 'IPv6') return undefined
+    // ClusterIP and name probes run through the pods' own NAT, NodePort probes through the nodes' (services-nat.ts);
+    // over IPv6 only ClusterIPs (names resolve to A records, nodes have IPv4 addresses).
+    if (target.via && (target.family !== 'IPv6' || target.via === 'service-ip')) return undefined
     return viaUnsupported(target, 'local')
   }
 

@@ -1,7 +1,7 @@
 // Why: the local driver's kube-proxy-like NAT for ClusterIP Services (docs/services.md): every Service gets a
 // ClusterIP, every (Service port, backend) a DNAT rule in each pod's namespace selected by a per-probe socket mark,
 // so each backend is probed on purpose; unmarked traffic is load-balanced at random as kube-proxy does. Pure.
-import { type Pod, type Service, type Target, ipFamilyOf, podId } from '../../model/cluster.js'
+import { type IPFamily, type Pod, type Service, type Target, ipFamilyOf, podId } from '../../model/cluster.js'
 
 /** Where ClusterIPs come from: kind's default IPv4 service subnet (kind `networking.serviceSubnet`, 10.96.0.0/16). */
 const SERVICE_NET = '10.96'
@@ -19,6 +19,8 @@ export interface NatEntry {
   readonly backendIp: string
   readonly backendPort: number
   readonly mark: number
+  /** The family of the ClusterIP and the backend address (a Service has one ClusterIP per family the scenario has). */
+  readonly family: IPFamily
 }
 
 /**
@@ -30,30 +32,40 @@ export function planServiceNat(services: readonly Service[], pods: readonly Pod[
   const entries: NatEntry[] = []
   services.forEach((svc, i) => {
     const clusterIP = clusterIPOf(i)
-    for (const sp of svc.ports) {
-      for (const pod of pods) {
-        if (pod.namespace !== svc.namespace) continue
-        if (!Object.entries(svc.selector).every(([k, v]) => pod.labels[k] === v)) continue
-        const ip = [pod.ip, ...(pod.ips ?? [])].find((a) => a && ipFamilyOf(a) === 'IPv4')
-        const backendPort =
-          typeof sp.targetPort === 'number'
-            ? sp.targetPort
-            : pod.ports.find((cp) => cp.name === sp.targetPort && cp.protocol === sp.protocol)?.port
-        if (!ip || backendPort === undefined) continue
-        entries.push({
-          service: `${svc.namespace}/${svc.name}`,
-          clusterIP,
-          port: sp.port,
-          protocol: sp.protocol,
-          backend: podId(pod),
-          backendIp: ip,
-          backendPort,
-          mark: MARK_BASE + entries.length + 1,
-        })
+    for (const family of FAMILIES)
+      for (const sp of svc.ports) {
+        for (const pod of pods) {
+          if (pod.namespace !== svc.namespace) continue
+          if (!Object.entries(svc.selector).every(([k, v]) => pod.labels[k] === v)) continue
+          const ip = [pod.ip, ...(pod.ips ?? [])].find((a) => a && ipFamilyOf(a) === family)
+          const backendPort =
+            typeof sp.targetPort === 'number'
+              ? sp.targetPort
+              : pod.ports.find((cp) => cp.name === sp.targetPort && cp.protocol === sp.protocol)?.port
+          if (!ip || backendPort === undefined) continue
+          entries.push({
+            service: `${svc.namespace}/${svc.name}`,
+            clusterIP: family === 'IPv4' ? clusterIP : clusterIP6Of(i),
+            port: sp.port,
+            protocol: sp.protocol,
+            backend: podId(pod),
+            backendIp: ip,
+            backendPort,
+            mark: MARK_BASE + entries.length + 1,
+            family,
+          })
+        }
       }
-    }
   })
   return entries.sort((a, b) => a.service.localeCompare(b.service) || a.mark - b.mark)
+}
+
+/** The families a Service gets a ClusterIP of: each its backends have (`PreferDualStack` on a dual-stack cluster). */
+const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6']
+
+/** The IPv6 ClusterIP of the `i`th Service: kind's default IPv6 service subnet, fd00:10:96::/112, from ::a. */
+function clusterIP6Of(i: number): string {
+  return `fd00:10:96::${(i + 10).toString(16)}`
 }
 
 /** The ClusterIP of the `i`th Service (declaration order): 10.96.0.10 upwards, kube-dns's on kind being the first. */
@@ -76,7 +88,9 @@ export function serviceName(namespace: string, name: string): string {
 
 /** The entry a `service-ip` probe of backend `to` on `target` uses: the first Service by name, as the evaluator. */
 export function natEntryFor(entries: readonly NatEntry[], to: string, target: Target): NatEntry | undefined {
-  return entries.find((e) => e.backend === to && e.port === target.port && e.protocol === target.protocol)
+  return entries.find(
+    (e) => e.backend === to && e.port === target.port && e.protocol === target.protocol && (!target.family || e.family === target.family),
+  )
 }
 
 /**
@@ -100,30 +114,34 @@ export function serviceNatScript(entries: readonly NatEntry[], policyBeforeDnat 
   // Hairpin dropped (`--hairpin dropped`): DNATed traffic to the pod's own address, i.e. back to itself, is dropped
   // after the NAT (a bridge without hairpin mode, docs/services.md); IPv4 only, as the ClusterIPs.
   const v4own = dropHairpinTo.filter((ip) => !ip.includes(':'))
-  const hairpin = v4own.length
+  const v6own = dropHairpinTo.filter((ip) => ip.includes(':'))
+  const hairpin = dropHairpinTo.length
     ? [
         '  chain hairpin {',
         '    type filter hook output priority 0; policy accept;',
-        `    ct status dnat ip daddr { ${v4own.join(', ')} } drop`,
+        ...(v4own.length ? [`    ct status dnat ip daddr { ${v4own.join(', ')} } drop`] : []),
+        ...(v6own.length ? [`    ct status dnat ip6 daddr { ${v6own.join(', ')} } drop`] : []),
         '  }',
       ]
     : []
   const groups = new Map<string, NatEntry[]>()
   for (const e of entries) {
     const proto = e.protocol.toLowerCase()
-    rules.push(`    ip daddr ${e.clusterIP} ${proto} dport ${e.port} meta mark ${e.mark} dnat to ${e.backendIp}:${e.backendPort}`)
+    const [ipx, to] = e.family === 'IPv6' ? ['ip6', `[${e.backendIp}]`] : ['ip', e.backendIp]
+    rules.push(`    ${ipx} daddr ${e.clusterIP} ${proto} dport ${e.port} meta mark ${e.mark} dnat ${ipx} to ${to}:${e.backendPort}`)
     const k = `${e.clusterIP} ${proto} ${e.port}`
     groups.set(k, [...(groups.get(k) ?? []), e])
   }
   for (const [k, list] of groups) {
     const [ip, proto, port] = k.split(' ')
+    const ipx = list[0].family === 'IPv6' ? 'ip6' : 'ip'
     const map = list.map((e, i) => `${i} : ${e.backendIp} . ${e.backendPort}`).join(', ')
-    rules.push(`    ip daddr ${ip} ${proto} dport ${port} dnat ip to numgen random mod ${list.length} map { ${map} }`)
+    rules.push(`    ${ipx} daddr ${ip} ${proto} dport ${port} dnat ${ipx} to numgen random mod ${list.length} map { ${map} }`)
   }
   return [
-    'table ip nph_svc',
-    'delete table ip nph_svc',
-    'table ip nph_svc {',
+    'table inet nph_svc',
+    'delete table inet nph_svc',
+    'table inet nph_svc {',
     ...tag,
     ...hairpin,
     '  chain out {',
@@ -174,7 +192,7 @@ export function planNodePorts(
   for (const e of planServiceNat(
     services.filter((s) => s.type === 'NodePort'),
     pods,
-  )) {
+  ).filter((x) => x.family === 'IPv4')) {
     const svc = services.find((s) => `${s.namespace}/${s.name}` === e.service)!
     const sp = svc.ports.find((p) => p.port === e.port && p.protocol === e.protocol)!
     const backendNode = nodeOf(e.backend)

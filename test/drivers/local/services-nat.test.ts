@@ -1,7 +1,7 @@
 // The local driver's Service NAT plan: ClusterIPs, one marked DNAT per (Service port, backend), named targetPorts, and
 // the nft script (its real effect is checked by running scenarios/services/ on the local driver).
 import t from 'tap'
-import type { Pod, Service } from '../../../src/model/cluster.js'
+import type { Pod, Service, Target } from '../../../src/model/cluster.js'
 import {
   entryNode,
   natEntryFor,
@@ -50,9 +50,9 @@ t.test('one entry per backend; a named targetPort only where the pod has it; the
 
 t.test('the script replaces the table: a marked DNAT per backend, then random load balancing for unmarked traffic', async (t) => {
   const script = serviceNatScript(planServiceNat([svc('web', 8080)], pods))
-  t.match(script, /^table ip nph_svc\ndelete table ip nph_svc\n/)
-  t.match(script, /ip daddr 10\.96\.0\.10 tcp dport 80 meta mark \d+ dnat to 10\.244\.0\.1:8080/)
-  t.match(script, /ip daddr 10\.96\.0\.10 tcp dport 80 meta mark \d+ dnat to 10\.244\.0\.2:8080/)
+  t.match(script, /^table inet nph_svc\ndelete table inet nph_svc\n/)
+  t.match(script, /ip daddr 10\.96\.0\.10 tcp dport 80 meta mark \d+ dnat ip to 10\.244\.0\.1:8080/)
+  t.match(script, /ip daddr 10\.96\.0\.10 tcp dport 80 meta mark \d+ dnat ip to 10\.244\.0\.2:8080/)
   t.match(script, /dnat ip to numgen random mod 2 map \{ 0 : 10\.244\.0\.1 \. 8080, 1 : 10\.244\.0\.2 \. 8080 \}/)
 })
 
@@ -126,4 +126,24 @@ t.test('hairpin dropped: DNATed traffic back to the pod itself is dropped after 
     serviceNatScript(entries, false, ['10.244.0.1', 'fd00::1']),
     /chain hairpin \{\n\s+type filter hook output priority 0; policy accept;\n\s+ct status dnat ip daddr \{ 10\.244\.0\.1 \} drop/,
   )
+})
+
+t.test('IPv6: a ClusterIP of each family its backends have (fd00:10:96::a upwards), DNAT per family', async (t) => {
+  const dual = [{ ...pods[0], ips: ['10.244.0.1', 'fd00:10:244::1'] }, pods[1]]
+  const entries = planServiceNat([svc('web', 8080)], dual)
+  t.same(
+    entries.map((e) => [e.family, e.clusterIP, e.backendIp]),
+    [
+      ['IPv4', '10.96.0.10', '10.244.0.1'],
+      ['IPv4', '10.96.0.10', '10.244.0.2'],
+      ['IPv6', 'fd00:10:96::a', 'fd00:10:244::1'],
+    ],
+  )
+  const v6: Target = { port: 80, protocol: 'TCP', via: 'service-ip', family: 'IPv6' }
+  t.equal(natEntryFor(entries, 'web/a', v6)?.clusterIP, 'fd00:10:96::a')
+  t.equal(natEntryFor(entries, 'web/b', v6), undefined, 'b has no IPv6 address')
+  const script = serviceNatScript(entries, false, ['10.244.0.1', 'fd00:10:244::1'])
+  t.match(script, /ip6 daddr fd00:10:96::a tcp dport 80 meta mark \d+ dnat ip6 to \[fd00:10:244::1\]:8080/)
+  t.match(script, /ip6 daddr fd00:10:96::a tcp dport 80 dnat ip6 to numgen random mod 1 map \{ 0 : fd00:10:244::1 \. 8080 \}/)
+  t.match(script, /ct status dnat ip6 daddr \{ fd00:10:244::1 \} drop/)
 })

@@ -16,6 +16,7 @@ const NP_CLUSTER = 'scenarios/services/nodeport-cluster.yaml'
 const NP_LOCAL = 'scenarios/services/nodeport-local.yaml'
 const HAIRPIN = 'scenarios/services/hairpin.yaml'
 const DNS = 'scenarios/services/dns-by-name.yaml'
+const DUAL = 'scenarios/services/dual-stack-clusterip.yaml'
 const skip = await cannotRunLocal()
 
 async function run(files: string[], args: string[]) {
@@ -135,5 +136,16 @@ t.test('service-name with real DNS: the lookup goes to the kube-dns pod, and den
     'no DNS answer: the name does not resolve',
   )
   t.match(cell(allowed, 'app/web', 'app/api', 'service-name'), { observation: { result: 'allowed', answeredBy: 'app/api' } })
+  for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+})
+
+t.test('IPv6 ClusterIPs: an IPv4-only ipBlock admits the client through the IPv4 ClusterIP only', { skip }, async (t) => {
+  const dir = t.testdir()
+  const r = await run([DUAL], ['--report-dir', dir, '--settle', '10s'])
+  t.equal(r.code, 0, r.err)
+  const cells = readReport(dir).scenarios[0].steps[1].cells
+  const of = (family: string) => cells.find((c) => c.from === 'clients/c' && c.to === 'web/a' && c.family === family)
+  t.match(of('IPv4'), { via: 'service-ip', observation: { result: 'allowed', answeredBy: 'web/a' } })
+  t.match(of('IPv6'), { via: 'service-ip', prediction: 'deny', observation: { result: 'blocked' } })
   for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
 })
