@@ -109,6 +109,13 @@ export function renderExplain(s: Scenario, stepArg: string, from: string, to: st
   const step = s.steps[si]
   const lines = [`${from} -> ${to} on ${targetId(target)} at step ${si + 1} "${step.name}" of ${s.name}: ${x.verdict.toUpperCase()}`, '']
   if (x.reason === 'self') lines.push('a pod can always reach itself; policies do not apply', '')
+  if (x.service?.dns) {
+    const d = x.service.dns
+    lines.push(
+      `name lookup: ${from} asks ${d.resolver} (UDP 53, after DNAT to its pods): ${d.allowed ? 'allowed' : `DENIED${d.deniedBackends.length ? ` to ${d.deniedBackends.join(', ')}` : ' (it has no backend)'}: the name does not resolve, nothing is sent to ${to}`}`,
+      '',
+    )
+  }
   if (x.service) {
     const h = x.service
     const entry = h.via === 'node-port' ? `node port ${h.port}${h.node ? ` of ${h.node}` : ''}` : `port ${h.port}`

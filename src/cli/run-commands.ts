@@ -1,5 +1,6 @@
 // Why: commands that touch a cluster: `run` (scenarios against a driver) and `cleanup` (leftovers).
 import { Option, type Command } from 'commander'
+import type { HairpinMode } from '../evaluator/services.js'
 import { setTimeout as delay } from 'node:timers/promises'
 import { UsageError } from '../errors.js'
 import type { Driver, DriverInfo } from '../drivers/driver.js'
@@ -57,6 +58,7 @@ interface RunFlags extends ClusterFlags {
   allowOutsideFiles?: boolean
   parallel: string
   adaptiveTimeout: string
+  hairpin: HairpinMode
 }
 
 function positiveInt(name: string, v: string, min = 0): number {
@@ -170,6 +172,14 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
     )
+    .addOption(
+      new Option(
+        '--hairpin <mode>',
+        'a pod reaching itself through its own Service: allowed (Kubernetes, kube-proxy masquerades it) or dropped by this dataplane; the local driver enforces it (docs/services.md)',
+      )
+        .choices(['allowed', 'dropped'])
+        .default('allowed'),
+    )
     .option('--history-limit <n>', 'how many runs history.json keeps (the most recent)', String(DEFAULT_HISTORY_LIMIT))
     .option(
       '--parallel <n>',
@@ -220,6 +230,7 @@ Examples:
         enforceWithinMs,
         reprobes: positiveInt('--reprobes', flags.reprobes),
         adaptiveTimeout: parseAdaptiveTimeout(flags.adaptiveTimeout, parseDuration),
+        hairpin: flags.hairpin,
       }
       const parallelFlag = flags.parallel === 'auto' ? undefined : positiveInt('--parallel', flags.parallel, 1)
       const nodes = positiveInt('--nodes', flags.nodes, 1)
@@ -256,6 +267,7 @@ Examples:
         enforceWithinMs: opts.enforceWithinMs,
         adaptiveTimeout: opts.adaptiveTimeout ? { factor: opts.adaptiveTimeout.factor, floorMs: opts.adaptiveTimeout.floorMs } : null,
         parallel,
+        hairpin: flags.hairpin,
         driverRequested: flags.driver,
         tags: [...tagSet(flags.tags)],
         skipTags: [...tagSet(flags.skip)],
@@ -350,7 +362,7 @@ Examples:
           scenarios.map((s) => (localScenarioUnsupported(s, nodes) ? undefined : layoutKey(s, nodes))),
         )
         topologies = pool
-        makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, pool, log: (l) => progress.log(l, s) })
+        makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, pool, hairpin: flags.hairpin, log: (l) => progress.log(l, s) })
       }
       // What the driver said of itself once up, over what was known before (why it was chosen stays).
       let upInfo: DriverInfo | undefined

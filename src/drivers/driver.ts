@@ -24,6 +24,10 @@ export interface ConnectSpec {
   readonly protocol: Protocol
   /** Local driver, through a Service: the socket mark that pins the backend in the pod's NAT (docs/services.md). */
   readonly mark?: number
+  /** Local driver, through a NodePort: the IP TOS byte (DSCP << 2) that pins the backend in the node's NAT. */
+  readonly tos?: number
+  /** Local driver, `service-name`: resolve `name` with a DNS query to `server` (UDP 53) first and connect to its answer. */
+  readonly resolve?: { readonly name: string; readonly server: string }
 }
 
 /** What the driver reports about itself for the report. */

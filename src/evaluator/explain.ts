@@ -4,7 +4,7 @@ import type { NetworkPolicyPeer } from '../model/policy.js'
 import { type CompiledRule, type Endpoint, type Model, peerSelects } from './compile.js'
 import { portMatches } from './ports.js'
 import type { PredictOptions, Verdict } from './predict.js'
-import { type ServiceHop, backendTarget, ingressFromAddress, serviceHop } from './services.js'
+import { type ServiceHop, backendTarget, dnsCheck, dnsResolver, dnsTarget, ingressFromAddress, serviceHop } from './services.js'
 import { type TierDecision, type TierHit, firstTierHit } from './tiers.js'
 
 /** Which side of a connection a policy governs. */
@@ -123,11 +123,23 @@ export function explainCell(model: Model, from: string, to: string, target: Targ
   const dst = model.byId.get(to)
   if (!src || !dst) throw new Error(`unknown endpoint ${src ? to : from}`)
   if (target.via) {
-    const hop = serviceHop(model, src, dst, target)
-    if (!hop) throw new Error(`${from} -> ${to} has no cell on ${target.port}/${target.protocol} via ${target.via} (see docs/services.md)`)
+    const found = serviceHop(model, src, dst, target)
+    if (!found)
+      throw new Error(`${from} -> ${to} has no cell on ${target.port}/${target.protocol} via ${target.via} (see docs/services.md)`)
+    // A name is resolved first (predict.ts): the lookup is a service-ip cell to each resolver backend on UDP 53.
+    const resolver = target.via === 'service-name' ? dnsResolver(model) : undefined
+    const dns =
+      resolver &&
+      dnsCheck(model, resolver, src.index, (_, d) => {
+        const b = model.endpoints[d]
+        const dt = dnsTarget(target)
+        return serviceHop(model, src, b, dt) ? explainCell(model, from, b.id, dt, opts).verdict : undefined
+      })
+    const hop = dns ? { ...found, dns } : found
     const bt = backendTarget(target, hop)
     const egress = decide(model, 'egress', src, dst, bt, dst)
     const ingress = hop.snatTo ? decideFromAddress(model, dst, hop.snatTo, bt) : decide(model, 'ingress', dst, src, bt, dst)
+    if (dns && !dns.allowed) return { from, to, target, verdict: 'deny', reason: 'policies', egress, ingress, service: hop }
     if (hop.hairpin)
       return { from, to, target, verdict: opts.hairpin === 'dropped' ? 'deny' : 'allow', reason: 'hairpin', egress, ingress, service: hop }
     const verdict = egress.allowed && ingress.allowed ? 'allow' : 'deny'

@@ -5,7 +5,7 @@ import { TruthTable } from '../model/truth-table.js'
 import { Bitset } from './bitset.js'
 import { type Model, compile, destinationsForPort, ruleMembers } from './compile.js'
 import { portMatches } from './ports.js'
-import { type HairpinMode, backendTarget, ingressFromAddress, serviceHop } from './services.js'
+import { type HairpinMode, backendTarget, dnsCheck, dnsResolver, dnsTarget, ingressFromAddress, serviceHop } from './services.js'
 import { portSetFor, tieredAllowed } from './tiers.js'
 
 /** What policy says of one connection. */
@@ -92,6 +92,20 @@ function predictVia(model: Model, table: TruthTable<Verdict>, target: Target, ti
     const ports = portSetFor(model.endpoints, model.all, 'egress', model.endpoints[s], bt, tierNamedFor(bt.port))
     return tieredAllowed(tiers, 'egress', s, model.all, ports, np, bt.family)
   }
+  // A name is resolved first: with a resolver in the scenario, a client whose lookup cannot reach it gets no answer.
+  const resolver = target.via === 'service-name' ? dnsResolver(model) : undefined
+  let dnsOk: ((s: number) => boolean) | undefined
+  if (resolver) {
+    const dt = dnsTarget(target)
+    const lookups = new TruthTable<Verdict>(table.sources, table.destinations, [dt])
+    predictVia(model, lookups, dt, 0, opts)
+    const memo = new Map<number, boolean>()
+    dnsOk = (s) => {
+      let ok = memo.get(s)
+      if (ok === undefined) memo.set(s, (ok = dnsCheck(model, resolver, s, (a, b) => lookups.getAt(a, b, 0)).allowed))
+      return ok
+    }
+  }
   for (let d = 0; d < model.podCount; d++) {
     const dest = model.endpoints[d]
     if (target.family && !dest.families.has(target.family)) continue
@@ -100,6 +114,10 @@ function predictVia(model: Model, table: TruthTable<Verdict>, target: Target, ti
       if (target.family && !src.families.has(target.family)) continue
       const hop = serviceHop(model, src, dest, target)
       if (!hop) continue
+      if (dnsOk && !dnsOk(s)) {
+        table.setAt(s, d, ti, 'deny')
+        continue
+      }
       if (hop.hairpin) {
         table.setAt(s, d, ti, opts.hairpin === 'dropped' ? 'deny' : 'allow')
         continue

@@ -15,12 +15,64 @@ export interface ServiceHop {
   readonly port: number
   /** Where DNAT sends it: the backend's port (a named targetPort resolved on the backend). */
   readonly backendPort: number
-  /** `node-port`: the backend's node, which the probe enters (per backend: deterministic). */
+  /** `node-port`: the node the probe enters (`Local`: the backend's; `Cluster`: the first other node, if any). */
   readonly node?: string
   /** The source address the backend sees when it is not the client's (the node's, after SNAT). */
   readonly snatTo?: string
   /** A pod reaching itself through its own Service. */
   readonly hairpin: boolean
+  /** `service-name` with a resolver in the scenario: whether the client's DNS query reaches it (`dnsCheck`). */
+  readonly dns?: DnsCheck
+}
+
+/** Name resolution of a `service-name` cell: the resolver Service and whether every one of its backends answers the client. */
+export interface DnsCheck {
+  /** `kube-system/kube-dns`. */
+  readonly resolver: string
+  readonly allowed: boolean
+  /** The resolver's backends the client's query may not reach (UDP 53 after DNAT), when any. */
+  readonly deniedBackends: readonly string[]
+}
+
+/**
+ * The cluster's DNS Service, as kubelet points every pod's resolv.conf at it: `kube-dns` in `kube-system` (its name on
+ * kind and kubeadm clusters, whatever serves it, CoreDNS included) with a UDP port 53. Absent from the scenario: names
+ * resolve without DNS traffic that policy could see (docs/services.md, "Names and DNS").
+ */
+export function dnsResolver(model: Pick<Model, 'services'>): Service | undefined {
+  return model.services.find(
+    (s) => s.namespace === 'kube-system' && s.name === 'kube-dns' && s.ports.some((p) => p.port === 53 && p.protocol === 'UDP'),
+  )
+}
+
+/** The target a name lookup of a `service-name` cell is: UDP 53 through the resolver's ClusterIP, in the cell's family. */
+export function dnsTarget(target: Target): Target {
+  return { port: 53, protocol: 'UDP', via: 'service-ip', ...(target.family ? { family: target.family } : {}) }
+}
+
+/**
+ * Whether the client at endpoint index `s` resolves names: every backend of the resolver that has a UDP 53 cell
+ * from it (`verdictOf`, the verdict of that `service-ip` cell) allows it, and there is at least one. Every backend,
+ * not any: a resolver the client reaches only through some of its backends fails a share of the lookups, which a
+ * probe cannot predict.
+ */
+export function dnsCheck(
+  model: Model,
+  resolver: Service,
+  s: number,
+  verdictOf: (s: number, d: number) => 'allow' | 'deny' | undefined,
+): DnsCheck {
+  const denied: string[] = []
+  let reached = 0
+  for (let d = 0; d < model.podCount; d++) {
+    const b = model.endpoints[d]
+    if (b.namespace !== resolver.namespace || !matchesSelector({ matchLabels: resolver.selector }, b.labels)) continue
+    const v = verdictOf(s, d)
+    if (v === undefined) continue
+    reached++
+    if (v === 'deny') denied.push(b.id)
+  }
+  return { resolver: `${resolver.namespace}/${resolver.name}`, allowed: reached > 0 && denied.length === 0, deniedBackends: denied }
 }
 
 /** How a dataplane treats hairpin traffic (a pod reaching itself through its Service); see docs/services.md. */
@@ -79,8 +131,13 @@ export function serviceHop(model: Model, src: Endpoint, dest: Endpoint, target: 
       ...(dest.node ? { node: dest.node } : {}),
     }
     if (hit.service.externalTrafficPolicy === 'Local') return base
-    const snatTo = nodeAddress(model, dest.node, target.family)
-    return snatTo ? { ...base, snatTo } : undefined
+    // Cluster: the probe enters the first other node, whose address the backend sees after SNAT. With one node it
+    // enters the backend's own: kube-proxy's masquerade (POSTROUTING) then runs after the CNI judged the packet in
+    // the forward path, so policy sees the client (docs/services.md, "The source the backend sees").
+    const entry = model.nodes.find((n) => n.name !== dest.node)
+    if (!entry) return model.nodes.some((n) => n.name === dest.node) ? base : undefined
+    const snatTo = nodeAddress(model, entry.name, target.family)
+    return snatTo ? { ...base, node: entry.name, snatTo } : undefined
   }
   if (src.kind !== 'pod') return undefined
   return { via: target.via, service, port: target.port, backendPort: hit.backendPort, hairpin: src.index === dest.index }

@@ -46,7 +46,10 @@ function npText(d: DirectionExplanation): string {
 /** `via service-ip web/api port 80 -> DNAT to backend port 8080, SNAT to 172.18.0.2`. */
 function hopText(h: ServiceHopReport): string {
   const entry = h.via === 'node-port' ? `node port ${h.port}${h.node ? ` of ${h.node}` : ''}` : `port ${h.port}`
-  return `via ${h.via} ${h.service} ${entry} -> DNAT to backend port ${h.backendPort}${h.snatTo ? `, SNAT to ${h.snatTo}` : ''}`
+  const dns = h.dns
+    ? `name resolved through ${h.dns.resolver}: ${h.dns.allowed ? 'allowed' : `denied${h.dns.deniedBackends.length ? ` to ${h.dns.deniedBackends.join(', ')}` : ' (no backend)'} on UDP 53, so the name does not resolve`}; `
+    : ''
+  return `${dns}via ${h.via} ${h.service} ${entry} -> DNAT to backend port ${h.backendPort}${h.snatTo ? `, SNAT to ${h.snatTo}` : ''}`
 }
 
 /** `egress of x/b: not isolated; ingress of x/a: isolated by x/deny; no rule allows it`. */

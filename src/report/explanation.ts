@@ -46,6 +46,7 @@ function hop(h: ServiceHop): ServiceHopReport {
     backendPort: h.backendPort,
     ...(h.node ? { node: h.node } : {}),
     ...(h.snatTo ? { snatTo: h.snatTo } : {}),
+    ...(h.dns ? { dns: { resolver: h.dns.resolver, allowed: h.dns.allowed, deniedBackends: [...h.dns.deniedBackends] } } : {}),
   }
 }
 

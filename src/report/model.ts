@@ -66,6 +66,8 @@ export interface ServiceHopReport {
   readonly node?: string
   /** The source address the backend saw, when not the client's (the node's, after SNAT). */
   readonly snatTo?: string
+  /** `service-name` with a resolver in the scenario: whether the client's lookup reached every resolver backend. */
+  readonly dns?: { readonly resolver: string; readonly allowed: boolean; readonly deniedBackends: readonly string[] }
 }
 
 /**
@@ -244,6 +246,8 @@ export interface RunReport {
     readonly adaptiveTimeout?: { readonly factor: number; readonly floorMs: number } | null
     /** How many scenarios ran at once (absent: one). */
     readonly parallel?: number
+    /** `--hairpin`: how the dataplane treats a pod reaching itself through its Service (absent: before it existed, allowed). */
+    readonly hairpin?: 'allowed' | 'dropped'
     /** What `--driver` said (`auto` included); the driver used is `driver.name`. */
     readonly driverRequested?: 'local' | 'kind' | 'kube' | 'auto'
     /** `--tags` / `--skip`: the scenario selection (empty: none). */

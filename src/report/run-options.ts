@@ -67,6 +67,7 @@ export function optionEntries(o: Options): [string, string][] {
       o.adaptiveTimeout ? `${o.adaptiveTimeout.factor} x p99, at least ${duration(o.adaptiveTimeout.floorMs)}` : 'off',
     ])
   if (o.parallel !== undefined) e.push(['parallel', String(o.parallel)])
+  if (o.hairpin !== undefined) e.push(['hairpin', o.hairpin])
   if (o.tags !== undefined) e.push(['tags', o.tags.length ? o.tags.join(', ') : 'all'])
   if (o.skipTags?.length) e.push(['skip tags', o.skipTags.join(', ')])
   if (o.faults !== undefined) e.push(['faults', faultsText(o)])

@@ -1,7 +1,7 @@
 // Why: a chaos step's fault phase: probe chosen cells continuously while each fault runs and until agreement
 // returns, then judge the samples (windows, recovery, invariants) with the pure functions of compare/.
 import type { Driver, InfraChaos, ProbeConnection } from '../drivers/driver.js'
-import { compile, predictModel } from '../evaluator/index.js'
+import { type PredictOptions, compile, predictModel } from '../evaluator/index.js'
 import { podId } from '../model/cluster.js'
 import type { ChaosAction, Scenario, Step } from '../model/scenario.js'
 import { type ClusterState, targetAddresses } from '../model/state.js'
@@ -64,13 +64,14 @@ export async function runChaos(
   step: Step,
   signal: AbortSignal,
   log?: (line: string) => void,
+  predictOpts: PredictOptions = {},
 ): Promise<ChaosReport[]> {
   const during = step.during!
   const actions = step.chaos ?? []
   const targets = step.probe.targets
   // The sampled cells: chosen by the `during.cells` patterns (all when none), probeable ones only.
   const externals = new Map(scenario.externals.map((e) => [e.name, e]))
-  const cells = [...predictModel(compile(driver.state()), targets).entries()]
+  const cells = [...predictModel(compile(driver.state()), targets, predictOpts).entries()]
     .filter((c) => !notProbed(driver.unsupported(c.target), externals.get(c.to), c.target))
     .filter(
       (c) =>
@@ -117,7 +118,7 @@ export async function runChaos(
       changedAt = Math.max(changedAt, atMs)
     }
     const settled = applying === 0 && atMs - changedAt >= during.intervalMs
-    const table = predictModel(compile(before), targets)
+    const table = predictModel(compile(before), targets, predictOpts)
     const addr = targetAddresses(before)
     const conns: ProbeConnection[] = cells.map((c) => ({
       key: cellKey(c.from, c.to, c.target),

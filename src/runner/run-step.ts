@@ -1,7 +1,7 @@
 // Why: one step end to end: apply, predict, probe the cells that flip on the enforcement cadence (time to enforce,
 // from submission), probe rounds until agreement, re-probe, judge.
 import type { Driver, ProbeConnection } from '../drivers/driver.js'
-import { type Model, type Verdict, compile, explainCell, predictModel } from '../evaluator/index.js'
+import { type HairpinMode, type Model, type PredictOptions, type Verdict, compile, explainCell, predictModel } from '../evaluator/index.js'
 import type { Target } from '../model/cluster.js'
 import type { Attempt } from '../model/observation.js'
 import type { IntentVerdict, Scenario, Step } from '../model/scenario.js'
@@ -53,6 +53,13 @@ export interface RunOptions {
   readonly enforceWithinMs?: number
   /** Cells predicted denied get k x p99 of the round's allowed latencies instead of the full timeout; absent: off. */
   readonly adaptiveTimeout?: AdaptiveTimeout
+  /** How the dataplane treats a pod reaching itself through its Service (`--hairpin`; absent: allowed, docs/services.md). */
+  readonly hairpin?: HairpinMode
+}
+
+/** The evaluator's options a run's options carry (the hairpin mode). */
+function hairpinOf(opts: RunOptions): PredictOptions {
+  return opts.hairpin ? { hairpin: opts.hairpin } : {}
 }
 
 /** The options `run` uses unless told otherwise. */
@@ -130,6 +137,7 @@ function cellReport(
   enforceWithinMs: number | undefined,
   k: number,
   proves: (a: Attempt) => boolean,
+  predictOpts: PredictOptions = {},
 ): CellReport {
   const observation = observationOf(c)
   const e = c.probing.kind === 'not-probed' ? null : enforcement(c.prediction, c.attempts, k)
@@ -155,7 +163,7 @@ function cellReport(
     intentViolation: j.intentViolation,
     timeToEnforceMs: e?.timeToEnforceMs ?? null,
     ...(c.flips ? { flips: true, ...(e ? { timeToEnforceResolutionMs: e.resolutionMs } : {}) } : {}),
-    ...(isProblem(j.classification) ? { explanation: cellExplanation(explainCell(model, from, to, target)) } : {}),
+    ...(isProblem(j.classification) ? { explanation: cellExplanation(explainCell(model, from, to, target, predictOpts)) } : {}),
   }
 }
 
@@ -189,12 +197,12 @@ export async function runStep(
   const isChaos = !!step.chaos?.length
   // What the cells were before the step: those whose prediction changes must flip (not in chaos steps, whose
   // samples watch enforcement while the faults run).
-  const before = isChaos ? undefined : predictModel(compile(driver.state()), targets)
+  const before = isChaos ? undefined : predictModel(compile(driver.state()), targets, hairpinOf(opts))
   // The clock starts at submission: before the driver's apply, which may already wait for enforcement.
   const started = performance.now()
   await driver.apply(step.actions, signal)
   // A chaos step: faults with continuous probing first; then the matrix must settle as in any step.
-  const chaos = isChaos ? await runChaos(driver, scenario, step, signal, log) : undefined
+  const chaos = isChaos ? await runChaos(driver, scenario, step, signal, log, hairpinOf(opts)) : undefined
   const applied = performance.now()
   // Attempt times count from submission, in a chaos step from the end of its faults.
   const origin = chaos ? applied : started
@@ -205,7 +213,7 @@ export async function runStep(
   const externals = new Map(state.externals.map((e) => [e.name, e]))
 
   // One table from prediction to report: every cell's run, in the prediction's shape.
-  const cells = predictModel(model, targets).map((prediction, from, to, target): CellRun => {
+  const cells = predictModel(model, targets, hairpinOf(opts)).map((prediction, from, to, target): CellRun => {
     const skip = notProbed(driver.unsupported(target), externals.get(to), target)
     const probing: Probing = skip
       ? { kind: 'not-probed', ...skip }
@@ -414,7 +422,9 @@ export async function runStep(
   const proves = (c: CellRun) => (a: Attempt) => !shortened.has(a) || agreement(c.prediction, a.result) === 'agree'
   const reports = [
     ...cells
-      .map((c, from, to, target) => cellReport(c, from, to, target, settledRound, model, enforceWithinMs, loss.evidence(c), proves(c)))
+      .map((c, from, to, target) =>
+        cellReport(c, from, to, target, settledRound, model, enforceWithinMs, loss.evidence(c), proves(c), hairpinOf(opts)),
+      )
       .entries(),
   ].map((e) => e.value)
   const stepEnforcement = converged

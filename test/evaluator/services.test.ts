@@ -76,17 +76,25 @@ t.test('policy judged after DNAT: the backend port (a named targetPort) decides,
   t.equal(table.get('web/b', 'web/a', sip), 'deny')
 })
 
-t.test('NodePort: Cluster SNATs to the backend node address, Local keeps the client address', async (t) => {
+t.test('NodePort: Cluster enters another node and SNATs to its address, Local keeps the client address', async (t) => {
   const table = predictModel(compile(states()[1]), [npCluster, npLocal])
-  t.equal(table.get('outside', 'web/a', npCluster), 'deny', 'a sees node-1; stable admits only the client namespace')
-  t.equal(table.get('outside', 'web/b', npCluster), 'allow', 'b sees node-2 172.18.0.3, inside the ipBlock')
+  t.equal(table.get('outside', 'web/a', npCluster), 'deny', 'a sees node-2; stable admits only the client namespace')
+  t.equal(table.get('outside', 'web/b', npCluster), 'allow', 'b sees node-1 172.18.0.2, inside the ipBlock')
   t.equal(table.get('outside', 'web/b', npLocal), 'deny', 'Local: b sees 192.0.2.10, outside the ipBlock')
   const x = explainCell(compile(states()[1]), 'outside', 'web/b', npCluster)
   t.match(x, {
     verdict: 'allow',
-    service: { via: 'node-port', service: 'web/np', port: 30081, backendPort: 8080, node: 'node-2', snatTo: '172.18.0.3' },
+    service: { via: 'node-port', service: 'web/np', port: 30081, backendPort: 8080, node: 'node-1', snatTo: '172.18.0.2' },
     ingress: { allowed: true, allowedBy: { policy: 'web/canary', rule: 0, peer: 0 } },
   })
+  t.match(explainCell(compile(states()[1]), 'outside', 'web/b', npLocal), { service: { node: 'node-2' } }, 'Local enters the backend node')
+  const outsideRange = states()[1]
+  const far = { ...outsideRange, nodes: [{ name: 'node-1', ip: '10.0.0.1' }, ...nodes.slice(1)] }
+  t.equal(predictModel(compile(far), [npCluster]).get('outside', 'web/b', npCluster), 'deny', 'entered at 10.0.0.1: outside the ipBlock')
+  const one = { ...outsideRange, nodes: [nodes[1]] }
+  const single = predictModel(compile(one), [npCluster])
+  t.equal(single.get('outside', 'web/b', npCluster), 'deny', 'one node: policy sees the client 192.0.2.10 (judged before the masquerade)')
+  t.notOk(explainCell(compile(one), 'outside', 'web/b', npCluster).service?.snatTo, 'no SNAT source on the backend node')
   const unknown = predictModel(compile(states(false)[1]), [npCluster])
   t.equal(unknown.get('outside', 'web/b', npCluster), undefined, 'without node addresses the SNAT source is unknown: no cell')
 })
@@ -115,4 +123,52 @@ t.test('explain and predict agree on every via cell of both steps', async (t) =>
     }
     t.ok(n >= 7)
   }
+})
+
+t.test('service-name with kube-system/kube-dns declared: the lookup (UDP 53 after DNAT) must be allowed first', async (t) => {
+  const r = parseScenario(
+    `
+name: dns
+namespaces:
+  kube-system:
+    pods: {coredns: {labels: {k8s-app: kube-dns}, ports: [{name: dns, port: 53, protocol: UDP}]}}
+    services: {kube-dns: {selector: {k8s-app: kube-dns}, ports: [{port: 53, protocol: UDP, targetPort: dns}]}}
+  app:
+    pods: {web: {labels: {app: web}}, api: {labels: {app: api}}}
+    services: {api: {selector: {app: api}, ports: [{port: 80}]}}
+probe: {targets: [{port: 80, via: [service-ip, service-name]}]}
+steps:
+  - name: dns forgotten
+    apply:
+      - apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: app-egress, namespace: app}
+        spec: {podSelector: {}, policyTypes: [Egress], egress: [{to: [{podSelector: {}}]}]}
+`,
+    'dns.yaml',
+    () => undefined,
+  )
+  if (!r.ok) throw new Error(JSON.stringify(r.problems))
+  const model = compile(stepStates(r.scenario)[0])
+  const name: Target = { port: 80, protocol: 'TCP', via: 'service-name' }
+  const table = predictModel(model, [sip, name])
+  t.equal(table.get('app/web', 'app/api', sip), 'allow', 'by ClusterIP: no lookup, allowed inside the namespace')
+  t.equal(table.get('app/web', 'app/api', name), 'deny', 'by name: the lookup to kube-system/coredns is denied')
+  t.equal(table.get('kube-system/coredns', 'app/api', name), 'allow', 'the DNS pod itself is not isolated')
+  const x = explainCell(model, 'app/web', 'app/api', name)
+  t.match(x, {
+    verdict: 'deny',
+    egress: { allowed: true },
+    service: { dns: { resolver: 'kube-system/kube-dns', allowed: false, deniedBackends: ['kube-system/coredns'] } },
+  })
+  t.notOk(explainCell(model, 'app/web', 'app/api', sip).service?.dns, 'a ClusterIP probe has no lookup')
+  const noResolver = compile({
+    ...stepStates(r.scenario)[0],
+    services: stepStates(r.scenario)[0].services!.filter((s) => s.name !== 'kube-dns'),
+  })
+  t.equal(
+    predictModel(noResolver, [name]).get('app/web', 'app/api', name),
+    'allow',
+    'no resolver declared: names resolve without DNS traffic',
+  )
 })

@@ -224,9 +224,13 @@ export class RunServices {
         return { host: `${pin.name}.${pod.namespace}.svc.${CLUSTER_DOMAIN}.`, port: target.port }
       case 'node-port': {
         const nodePort = pin.info.nodePorts[`${target.port}/${target.protocol}`]
-        const ip = (this.nodes.get(pod.node ?? '') ?? []).find((a) => ipFamilyOf(a) === family)
+        // The node the evaluator assumes (src/evaluator/services.ts): `Local` the backend's own; `Cluster` the first
+        // other node in the state's order, whose address the backend sees after SNAT (its own when it is alone).
+        const entry =
+          hit.service.externalTrafficPolicy === 'Local' ? pod.node : ([...this.nodes.keys()].find((n) => n !== pod.node) ?? pod.node)
+        const ip = (this.nodes.get(entry ?? '') ?? []).find((a) => ipFamilyOf(a) === family)
         if (nodePort === undefined) return { error: `${pin.name} has no node port for ${target.port}/${target.protocol}` }
-        return ip ? { host: ip, port: nodePort } : { error: `node ${pod.node ?? '?'} of ${podId(pod)} has no ${family} InternalIP` }
+        return ip ? { host: ip, port: nodePort } : { error: `node ${entry ?? '?'} for ${podId(pod)} has no ${family} InternalIP` }
       }
       default:
         return { error: `not a Service probe` }

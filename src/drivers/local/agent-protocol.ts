@@ -27,6 +27,8 @@ export type AgentCommand =
        * `gateway`; `ip6`/128 (without duplicate address detection) and the default route via `gateway6`.
        */
       readonly setup?: { readonly ip?: string; readonly gateway: string; readonly ip6?: string; readonly gateway6?: string }
+      /** Service names and their ClusterIPs: the agent's UDP servers answer DNS queries for them (docs/services.md). */
+      readonly dns?: Readonly<Record<string, string>>
     }
   | { readonly cmd: 'unserve'; readonly id: number; readonly identity: string }
   /** Run an nft script in the agent's own namespace (a node's) through libnftables, atomically as `nft -f`. */

@@ -237,6 +237,74 @@ def serve_tcp(ep, port, fam):
     ep.servers.append(s)
 
 
+# DNS (docs/services.md, "Names and DNS"): a UDP server whose agent knows Service names answers a query for one
+# of them with its ClusterIP (an A record), so a pod standing in for kube-dns really resolves; a client resolves a
+# name with a real query from its own namespace, which the dataplane judges like any packet. RFC 1035 section 4.
+dns_records = {}  # lower-case name -> IPv4 address
+
+
+def dns_name(data, i):
+    labels = []
+    while i < len(data):
+        n = data[i]
+        if n == 0:
+            return '.'.join(labels).lower(), i + 1
+        if n & 0xC0:
+            return None, i
+        labels.append(data[i + 1 : i + 1 + n].decode(errors='replace'))
+        i += 1 + n
+    return None, i
+
+
+def dns_query(qid, name):
+    q = b''.join(bytes([len(l)]) + l.encode() for l in name.split('.')) + b'\0'
+    return struct.pack('!HHHHHH', qid, 0x0100, 1, 0, 0, 0) + q + struct.pack('!HH', 1, 1)
+
+
+def dns_answer(data):
+    # The answer to a standard query for an A record of a known name (NXDOMAIN for an unknown one); None: no query.
+    if len(data) < 12:
+        return None
+    qid, flags, qd = struct.unpack('!HHH', data[:6])
+    if flags & 0x8000 or qd != 1:
+        return None
+    name, end = dns_name(data, 12)
+    if name is None or end + 4 > len(data):
+        return None
+    question = data[12 : end + 4]
+    ip = dns_records.get(name)
+    if ip is None:
+        return struct.pack('!HHHHHH', qid, 0x8183, 1, 0, 0, 0) + question
+    rr = struct.pack('!HHHLH', 0xC00C, 1, 1, 5, 4) + socket.inet_aton(ip)
+    return struct.pack('!HHHHHH', qid, 0x8180, 1, 1, 0, 0) + question + rr
+
+
+def dns_address(data, qid):
+    # The first A record of an answer to query qid; (None, why) when there is none.
+    if len(data) < 12:
+        return None, 'a short DNS answer'
+    rid, flags, qd, an = struct.unpack('!HHHH', data[:8])
+    if rid != qid or not flags & 0x8000:
+        return None, 'not the answer to our DNS query'
+    if flags & 0xF:
+        return None, 'DNS rcode %d' % (flags & 0xF)
+    i = 12
+    for _ in range(qd):
+        _, i = dns_name(data, i)
+        i += 4
+    for _ in range(an):
+        if i < len(data) and data[i] & 0xC0:
+            i += 2
+        else:
+            _, i = dns_name(data, i)
+        kind, _, _, n = struct.unpack('!HHLH', data[i : i + 10])
+        i += 10
+        if kind == 1 and n == 4:
+            return socket.inet_ntoa(data[i : i + 4]), None
+        i += n
+    return None, 'no A record in the DNS answer'
+
+
 def serve_udp(ep, port, fam):
     s = server_socket(ep, socket.SOCK_DGRAM, fam)
     s.bind((any_address(fam), port))
@@ -244,13 +312,13 @@ def serve_udp(ep, port, fam):
     def on_datagram():
         while True:
             try:
-                _, addr = s.recvfrom(512)
+                data, addr = s.recvfrom(512)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
                 continue
             try:
-                s.sendto(ep.reply, addr)
+                s.sendto((dns_records and dns_answer(data)) or ep.reply, addr)
             except OSError:
                 pass
 
@@ -268,13 +336,53 @@ class Attempt:
     def __init__(self, ep, c, deadline, done):
         self.ep, self.c, self.done_cb, self.sock, self.buf, self.finished = ep, c, done, None, b'', False
         self.timer = loop.call_at(deadline, self.on_deadline)
+        self.resolving = bool(c.get('resolve'))
         try:
-            if c['protocol'] == 'TCP':
-                self.start_tcp()
+            if self.resolving:
+                self.start_dns()
             else:
-                self.start_udp()
+                self.start()
         except OSError as e:
             self.finish({'outcome': 'error', 'detail': errname(e.errno) if e.errno else str(e)})
+
+    def start(self):
+        if self.c['protocol'] == 'TCP':
+            self.start_tcp()
+        else:
+            self.start_udp()
+
+    def start_dns(self):
+        # service-name: a real query from the client's namespace to its resolver (UDP 53, a fresh source port as for
+        # every probe), then the connection to the address it answers. No answer within the timeout: a timeout.
+        server = self.c['resolve']['server']
+        s = self.ep.socket(socket.SOCK_DGRAM, socket.AF_INET)
+        s.bind(('0.0.0.0', next_source_port(self.ep.identity + '>dns:' + server)))
+        self.sock = s
+        self.qid = int.from_bytes(os.urandom(2), 'big')
+        s.connect((server, 53))
+        loop.add_reader(s.fileno(), self.on_dns)
+        s.send(dns_query(self.qid, self.c['resolve']['name']))
+
+    def on_dns(self):
+        try:
+            d = self.sock.recv(512)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as e:
+            return self.fail(e.errno)
+        ip, why = dns_address(d, self.qid)
+        if ip is None:
+            return self.finish({'outcome': 'error', 'detail': why})
+        loop.remove_reader(self.sock.fileno())
+        self.sock.close()
+        self.sock, self.resolving = None, False
+        self.c = dict(self.c, ip=ip)
+        try:
+            self.start()
+        except OSError as e:
+            self.finish({'outcome': 'error', 'detail': errname(e.errno) if e.errno else str(e)})
+        finally:
+            go_home()
 
     def finish(self, o):
         if self.finished:
@@ -301,6 +409,9 @@ class Attempt:
         # A probe through a Service pins its backend: the pod's NAT picks the DNAT rule by this mark (SO_MARK, 36).
         if self.c.get('mark'):
             sock.setsockopt(socket.SOL_SOCKET, 36, self.c['mark'])
+        # A NodePort probe pins it by the packet's TOS (DSCP), which, unlike a mark, crosses into the node's namespace.
+        if self.c.get('tos'):
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, self.c['tos'])
         return sock
 
     def fail(self, err):
@@ -369,6 +480,8 @@ class Attempt:
         # loop has not read it yet (a timeout must mean nothing came back, never that we were slow to look).
         if self.finished or self.sock is None:
             return self.finish({'outcome': 'timeout'})
+        if self.resolving:
+            return self.finish({'outcome': 'timeout', 'detail': 'no DNS answer'})
         fd = self.sock.fileno()
         if self.c['protocol'] == 'TCP' and not self.buf:
             p = select.poll()
@@ -471,6 +584,7 @@ def handle(cmd):
                 old.close()
             ep = Endpoint(cmd['identity'], cmd['netns'])
             endpoints[ep.identity] = ep
+            dns_records.update(cmd.get('dns') or {})
             try:
                 if cmd.get('setup'):
                     ep.configure(cmd['setup'])

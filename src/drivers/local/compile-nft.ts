@@ -26,6 +26,7 @@ export const FAULT_MODES = [
   'ipv4-only',
   'policy-before-dnat',
   'pass-as-allow',
+  'nodeport-no-snat',
 ] as const
 /** One switchable bug class. */
 export type FaultMode = (typeof FAULT_MODES)[number]

@@ -3,6 +3,7 @@ import pLimit from 'p-limit'
 import { InfraError } from '../../errors.js'
 import { type IPFamily, type Pod, type Target, ipFamilyOf, podId } from '../../model/cluster.js'
 import type { Action, Scenario } from '../../model/scenario.js'
+import type { HairpinMode } from '../../evaluator/services.js'
 import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
 import { uniqueTargets } from '../../scenario/targets.js'
@@ -15,7 +16,19 @@ import {
   type RawOutcome,
   viaUnsupported,
 } from '../driver.js'
-import { type NatEntry, natEntryFor, planServiceNat, serviceNatScript } from './services-nat.js'
+import {
+  type NatEntry,
+  type NodePortEntry,
+  entryNode,
+  natEntryFor,
+  nodePortEntryFor,
+  nodePortScript,
+  planNodePorts,
+  planServiceNat,
+  serviceName,
+  serviceNatScript,
+  serviceRecords,
+} from './services-nat.js'
 import { connectSpec, probeBySource } from '../probe-fanout.js'
 import { Agent, findPython, launchBurst } from './agents.js'
 import { cleanupSessions } from './cleanup.js'
@@ -51,6 +64,8 @@ export interface LocalDriverOptions {
   /** How often each node agent re-programs its rules in full, repairing flushes (default 2 s; 0 never). */
   readonly resyncMs?: number
   readonly faults?: Faults
+  /** Hairpin traffic (a pod to itself through its Service): allowed (default) or dropped in the pod's NAT table. */
+  readonly hairpin?: HairpinMode
   readonly exec?: Exec
   /** Progress lines (topology up, agents started). */
   readonly log?: (line: string) => void
@@ -209,6 +224,9 @@ export class LocalDriver implements Driver {
     const tDataplane = Date.now()
     const limit = pLimit(64)
     this.servePorts = servePorts
+    // A resolver in the scenario (kube-system/kube-dns): its pods answer DNS for every Service (ClusterIPs as planned).
+    const services = scenario.services ?? []
+    if (services.some((x) => x.namespace === 'kube-system' && x.name === 'kube-dns')) this.records = serviceRecords(services)
     await Promise.all([...plan.pods, ...plan.externals].map((e) => limit(() => this.startAgent(e, e.node ? e.ips : undefined))))
     await this.programServices()
     this.opts.log?.(
@@ -226,10 +244,39 @@ export class LocalDriver implements Driver {
   /** DNAT entries of the Services (services-nat.ts), planned at up from the scenario's pods and again when one is recreated. */
   private nat: NatEntry[] = []
 
-  /** A `service-ip` probe: to the backend's Service ClusterIP, marked so the pod's NAT picks that backend. */
+  /** The Services' names and ClusterIPs every agent answers DNS queries with, when a resolver is declared. */
+  private records?: Record<string, string>
+
+  /** NodePort DNAT entries (services-nat.ts), planned with `nat`. */
+  private nodePorts: NodePortEntry[] = []
+
+  /**
+   * A `service-ip` probe: to the backend's Service ClusterIP, marked so the pod's NAT picks that backend. A
+   * `node-port` probe: to the node port of the node `entryNode` picks, its DSCP value pinning the backend.
+   */
   private serviceConnect(c: ProbeConnection): ConnectSpec | undefined {
-    if (c.target.via !== 'service-ip') return undefined
+    if (c.target.via === 'node-port') {
+      const e = nodePortEntryFor(this.nodePorts, c.to, c.target)
+      const node = e && entryNode(e, this.plan?.nodes ?? [])
+      // No entry: as for service-ip below, probe an address nothing answers on.
+      if (!e || !node) return { key: c.key, ip: '10.96.255.255', port: c.target.port, protocol: c.target.protocol }
+      return { key: c.key, ip: node.ip, port: e.nodePort, protocol: c.target.protocol, tos: e.dscp << 2 }
+    }
+    if (c.target.via !== 'service-ip' && c.target.via !== 'service-name') return undefined
     const e = natEntryFor(this.nat, c.to, c.target)
+    // service-name: the agent asks the scenario's resolver (kube-system/kube-dns) for the name, a real query from the
+    // client's namespace; without one the name is resolved here, as the agent's answer would be (docs/services.md).
+    const [ns, svc] = e?.service.split('/') ?? []
+    const resolver = this.records && e ? this.records[serviceName('kube-system', 'kube-dns')] : undefined
+    if (resolver && c.target.via === 'service-name')
+      return {
+        key: c.key,
+        ip: e!.clusterIP,
+        port: c.target.port,
+        protocol: c.target.protocol,
+        mark: e!.mark,
+        resolve: { name: serviceName(ns, svc), server: resolver },
+      }
     // No entry: the evaluator found a backend the NAT did not (never, as both resolve alike); probe nothing real.
     return {
       key: c.key,
@@ -245,16 +292,28 @@ export class LocalDriver implements Driver {
     return this.nat.find((e) => e.service === service)?.clusterIP
   }
 
+  /** The pod `id` as it is now (a recreated pod has new addresses). */
+  private podNow(id: string): Pod {
+    return this.current!.pods.find((x) => podId(x) === id)!
+  }
+
   /** Programs every pod's namespace with the Services' NAT (replacing what was there). */
   private async programServices(): Promise<void> {
     const services = this.current?.services ?? []
     if (!services.length || !this.plan) return
     this.nat = planServiceNat(services, this.current!.pods)
-    const script = serviceNatScript(this.nat, this.opts.faults?.modes?.includes('policy-before-dnat'))
+    const beforeDnat = this.opts.faults?.modes?.includes('policy-before-dnat')
+    const dropHairpin = this.opts.hairpin === 'dropped'
+    const plan = this.plan
+    const nodeOf = (id: string) => plan.pods.find((p) => p.id === id)?.node?.name
+    this.nodePorts = planNodePorts(services, this.current!.pods, nodeOf) ?? []
+    const noSnat = this.opts.faults?.modes?.includes('nodeport-no-snat')
     const limit = pLimit(16)
-    await Promise.all(
-      this.plan.pods.map((p) => limit(() => execOrThrow(this.exec, ['ip', 'netns', 'exec', p.ns, 'nft', '-f', '-'], { input: script }))),
-    )
+    const nft = (ns: string, input: string) => limit(() => execOrThrow(this.exec, ['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input }))
+    await Promise.all([
+      ...plan.pods.map((p) => nft(p.ns, serviceNatScript(this.nat, beforeDnat, dropHairpin ? addressesOf(this.podNow(p.id)) : []))),
+      ...(this.nodePorts.length ? plan.nodes.map((n) => nft(n.ns, nodePortScript(n, this.nodePorts, noSnat))) : []),
+    ])
   }
 
   /** Every agent answered `serve` only once all its sockets were bound, so what it serves is known to listen. */
@@ -288,6 +347,7 @@ export class LocalDriver implements Driver {
         listen,
         ...(families.includes('IPv6') ? { families } : {}),
         ...(setupIps ? { setup } : {}),
+        ...(this.records ? { dns: this.records } : {}),
       },
       15000,
     )
@@ -387,15 +447,24 @@ export class LocalDriver implements Driver {
     await this.dataplane!.changed()
   }
 
+  /** The cluster now, with the nodes' own addresses (what a NodePort backend sees after SNAT). */
   state(): ClusterState {
     if (!this.current) throw new InfraError('state before up')
-    return this.current
+    if (!this.plan) return this.current
+    // The same object while nothing changed: the chaos sampler tells changes by identity.
+    if (this.withNodes?.of !== this.current)
+      this.withNodes = { of: this.current, state: { ...this.current, nodes: this.plan.nodes.map((n) => ({ name: n.name, ip: n.ip })) } }
+    return this.withNodes.state
   }
+
+  /** `state()`'s last answer and the state it was made from. */
+  private withNodes?: { of: ClusterState; state: ClusterState }
 
   unsupported(target: Target): string | undefined {
     if (target.protocol === 'SCTP') return 'this kernel has no SCTP sockets (local driver)'
-    // ClusterIP probes run through the pods' own NAT (services-nat.ts), IPv4 only; the other ways are not built yet.
-    if (target.via === 'service-ip' && target.family !== 'IPv6') return undefined
+    // ClusterIP and name probes run through the pods' own NAT, NodePort probes through the nodes' (services-nat.ts);
+    // over IPv6 only ClusterIPs (names resolve to A records, nodes have IPv4 addresses).
+    if (target.via && (target.family !== 'IPv6' || target.via === 'service-ip')) return undefined
     return viaUnsupported(target, 'local')
   }
 

@@ -5,6 +5,7 @@ import type { Scenario } from '../../model/scenario.js'
 import { DEFAULT_POD_CIDR } from '../../scenario/parse-cluster.js'
 import { clusterPolicyUnsupported } from '../cluster-policy-support.js'
 import { chaosNodeRefs } from '../driver.js'
+import { nodeAddress } from './topology.js'
 
 /** The most nodes the fabric's /24 gives addresses to (`checkPlan` in topology.ts enforces it too). */
 const MAX_NODES = 250
@@ -23,6 +24,10 @@ export function localScenarioUnsupported(s: Scenario, nodeCount: number): string
   const nodes = new Set(Array.from({ length: nodeCount }, (_, i) => `node-${i + 1}`))
   for (const p of s.pods) if (p.node) nodes.add(p.node)
   if (nodes.size > MAX_NODES) return `the local driver supports at most ${MAX_NODES} nodes (this scenario needs ${nodes.size})`
+  // Nodes carry kind-like addresses (topology.ts `nodeAddress`), which no pod or external may have.
+  const nodeIps = new Set(Array.from({ length: nodes.size }, (_, i) => nodeAddress(i)))
+  const taken = [...s.pods, ...s.externals].flatMap((e) => e.ips ?? [e.ip]).filter((ip) => nodeIps.has(ip))
+  if (taken.length) return `${taken.join(', ')} is a node address on the local driver (nodes have 172.18.0.2 upwards, as kind's)`
   const missing = chaosNodeRefs(s).filter((n) => !nodes.has(n))
   if (missing.length)
     return `chaos names node${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which this local cluster does not have (nodes: ${[...nodes].join(', ')}; --nodes sets how many)`

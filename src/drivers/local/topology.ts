@@ -17,6 +17,12 @@ export const GATEWAY = '169.254.1.1'
  */
 export const GATEWAY6 = 'fe80::ecee:eeff:feee:eeee'
 const FABRIC_NET = '169.254.200'
+/**
+ * Nodes' own addresses (what a NodePort client dials and what a NodePort backend sees after SNAT): kind's, whose
+ * nodes sit on the `kind` Docker network 172.18.0.0/16 from 172.18.0.2 (the gateway is .1), so a scenario's ipBlock
+ * for node addresses means the same on both drivers. Carried as a /32 on each node's fabric link.
+ */
+export const nodeAddress = (index: number) => `172.18.0.${index + 2}`
 /** Nodes' IPv6 addresses on the fabric: link-local (fe80::c8:<n>), so no pod or external can ever collide with them. */
 const fabricIp6 = (index: number) => `fe80::c8:${(index + 1).toString(16)}`
 
@@ -28,6 +34,8 @@ export interface NodePlan {
   readonly fabricIp: string
   /** Its IPv6 next hop on the fabric (link-local). */
   readonly fabricIp6: string
+  /** Its own address (kind-like, `nodeAddress`): NodePorts are served on it and Cluster traffic is SNATed to it. */
+  readonly ip: string
 }
 
 /** A pod or external: its id, namespace and addresses. */
@@ -65,6 +73,7 @@ export function planTopology(s: Scenario, sid: string, nodeCount: number): Topol
     ns: nsName.node(sid, index),
     fabricIp: `${FABRIC_NET}.${index + 1}`,
     fabricIp6: fabricIp6(index),
+    ip: nodeAddress(index),
   }))
   let rr = 0
   const pods = s.pods.map((p, i) => {
@@ -115,6 +124,7 @@ function nodeRouteLines(plan: TopologyPlan, node: NodePlan, ipsOf: AddressesOf =
       ),
     ),
     ...plan.externals.flatMap((e) => e.ips.map((ip) => `route replace ${host(ip)} dev fab0`)),
+    ...plan.nodes.filter((n) => n !== node).map((n) => `route replace ${host(n.ip)} via ${n.fabricIp} dev fab0`),
   ]
 }
 
@@ -167,6 +177,7 @@ export async function restartNodeLinks(
   await batch(exec, node.ns, [
     ...links.map((l) => `link set ${l} up`),
     `addr replace ${node.fabricIp}/24 dev fab0`,
+    `addr replace ${node.ip}/32 dev fab0`,
     ...(plan.v6 ? [`addr replace ${node.fabricIp6}/64 dev fab0 nodad`] : []),
     ...plan.pods.filter((p) => p.node === node && ipsOf(p).some(isV6)).map((p) => `addr replace ${GATEWAY6}/64 dev ${p.hostIf!} nodad`),
     ...nodeRouteLines(plan, node, ipsOf),
@@ -220,6 +231,7 @@ export async function buildTopology(plan: TopologyPlan, exec: Exec, opts: { podS
           `link add fab0 type veth peer name f${node.index} netns ${plan.fabricNs}`,
           'link set fab0 up',
           `addr add ${node.fabricIp}/24 dev fab0`,
+          `addr add ${node.ip}/32 dev fab0`,
           ...(v6 ? [`addr add ${node.fabricIp6}/64 dev fab0 nodad`] : []),
         ]
         for (const p of plan.pods) if (p.node === node) lines.push(...podVethLines(p, p.ips))
@@ -246,6 +258,7 @@ export async function buildTopology(plan: TopologyPlan, exec: Exec, opts: { podS
           ...e.ips.map((ip) => (isV6(ip) ? `addr add ${ip}/128 dev eth0 nodad` : `addr add ${ip}/32 dev eth0`)),
           `route add ${FABRIC_NET}.0/24 dev eth0`,
           ...plan.pods.flatMap((p) => p.ips.map((ip) => `route add ${host(ip)} via ${via(p.node!, ip)} dev eth0`)),
+          ...plan.nodes.map((n) => `route add ${host(n.ip)} via ${n.fabricIp} dev eth0`),
         ])
         await sysctl(exec, e.ns, noRp)
       }),

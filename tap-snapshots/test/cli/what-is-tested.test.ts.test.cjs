@@ -26,6 +26,7 @@ options:
   enforce within:   5s
   adaptive timeout: 4 x p99, at least 250ms
   parallel:         1
+  hairpin:          allowed
   tags:             all
   faults:           packet-loss=10
   nodes:            3

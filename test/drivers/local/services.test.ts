@@ -1,6 +1,7 @@
 // Services on the local driver for real: a ClusterIP probe pinned to each backend is answered by that backend, a
 // backend the policy denies times out while its sibling answers, the named targetPort is reached through DNAT;
-// the fault policy-before-dnat (policy judged on the ClusterIP) is caught as fail-open; nothing is left behind.
+// the fault policy-before-dnat (policy judged on the ClusterIP) is caught as fail-open; NodePorts on the nodes'
+// addresses with SNAT (Cluster) or the client kept (Local), and the fault nodeport-no-snat caught; nothing is left behind.
 import t from 'tap'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -11,6 +12,11 @@ import { reportSchemaErrors } from '../../helpers/schema.js'
 
 const SPLIT = 'scenarios/services/split-backends.yaml'
 const NAMED = 'scenarios/services/clusterip-named-target-port.yaml'
+const NP_CLUSTER = 'scenarios/services/nodeport-cluster.yaml'
+const NP_LOCAL = 'scenarios/services/nodeport-local.yaml'
+const HAIRPIN = 'scenarios/services/hairpin.yaml'
+const DNS = 'scenarios/services/dns-by-name.yaml'
+const DUAL = 'scenarios/services/dual-stack-clusterip.yaml'
 const skip = await cannotRunLocal()
 
 async function run(files: string[], args: string[]) {
@@ -58,4 +64,88 @@ t.test('policy judged before DNAT (fault policy-before-dnat): the denied backend
   )
   const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.err)?.[1]
   t.same(await netnsNames(`nph-${sid}-`), [], 'nothing left behind')
+})
+
+t.test('NodePort from an external: Cluster SNATs to the entry node, Local keeps the client; each backend answers', { skip }, async (t) => {
+  const dir = t.testdir()
+  const r = await run([NP_CLUSTER, NP_LOCAL], ['--report-dir', dir, '--settle', '10s'])
+  t.equal(r.code, 0, r.err)
+  const report = readReport(dir)
+  t.same(reportSchemaErrors(report), [], 'report.json follows docs/report.schema.json')
+  const [open, clientRange, nodeRange] = report.scenarios[0].steps.map((st) => st.cells)
+  for (const to of ['web/a', 'web/b'])
+    t.match(cell(open, 'partner', to, 'node-port'), { observation: { result: 'allowed', answeredBy: to } }, `${to} pinned by DSCP`)
+  t.match(cell(clientRange, 'partner', 'web/a', 'node-port'), { prediction: 'deny', observation: { result: 'blocked' } }, 'a sees node-2')
+  t.match(cell(clientRange, 'partner', 'web/a'), { observation: { result: 'allowed' } }, 'on the pod address a sees the client')
+  t.match(cell(nodeRange, 'partner', 'web/b', 'node-port'), { observation: { result: 'allowed', answeredBy: 'web/b' } }, 'b sees node-1')
+  const local = report.scenarios[1].steps[1].cells
+  t.match(cell(local, 'stranger', 'web/a', 'node-port'), { observation: { result: 'blocked' } }, 'Local: the stranger is seen as itself')
+  t.match(cell(local, 'partner', 'web/a', 'node-port'), { observation: { result: 'allowed', answeredBy: 'web/a' } })
+  for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+})
+
+t.test('NodePort without SNAT (fault nodeport-no-snat): the remote backend answers past the node, the run fails', { skip }, async (t) => {
+  const dir = t.testdir()
+  const r = await run([NP_CLUSTER], ['--report-dir', dir, '--settle', '2s', '--reprobes', '1', '--fault', 'nodeport-no-snat'])
+  t.equal(r.code, 1, r.err)
+  const cells = readReport(dir).scenarios[0].steps.flatMap((st) => st.cells)
+  t.ok(
+    cells.filter((c) => c.classification === 'fail-closed').every((c) => c.via === 'node-port'),
+    'only NodePort cells break',
+  )
+  t.equal(cells.filter((c) => c.classification === 'fail-closed').length, 4, 'every allowed NodePort cell (steps open and node range)')
+  const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.err)?.[1]
+  t.same(await netnsNames(`nph-${sid}-`), [], 'nothing left behind')
+})
+
+t.test(
+  '--hairpin dropped: the local dataplane drops a pod reaching itself through its Service, and the run predicts it',
+  { skip },
+  async (t) => {
+    const dir = t.testdir()
+    const r = await run([HAIRPIN], ['--report-dir', dir, '--settle', '10s', '--hairpin', 'dropped'])
+    t.equal(r.code, 0, r.err)
+    const report = readReport(dir)
+    t.equal(report.options.hairpin, 'dropped', 'recorded in the report options')
+    const cells = report.scenarios[0].steps[0].cells
+    t.match(cell(cells, 'web/a', 'web/a', 'service-ip'), { prediction: 'deny', observation: { result: 'blocked' } })
+    t.match(cell(cells, 'web/a', 'web/b', 'service-ip'), { prediction: 'deny', observation: { result: 'blocked' } })
+    const dir2 = t.testdir()
+    t.equal((await run([HAIRPIN], ['--report-dir', dir2, '--settle', '10s'])).code, 0)
+    const allowed = readReport(dir2)
+    t.equal(allowed.options.hairpin, 'allowed')
+    t.match(cell(allowed.scenarios[0].steps[0].cells, 'web/a', 'web/a', 'service-ip'), {
+      prediction: 'allow',
+      observation: { result: 'allowed', answeredBy: 'web/a' },
+    })
+    for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g))
+      t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+  },
+)
+
+t.test('service-name with real DNS: the lookup goes to the kube-dns pod, and denying it makes the name fail', { skip }, async (t) => {
+  const dir = t.testdir()
+  const r = await run([DNS], ['--report-dir', dir, '--settle', '10s'])
+  t.equal(r.code, 0, r.err)
+  const [open, forgotten, allowed] = readReport(dir).scenarios[0].steps.map((st) => st.cells)
+  t.match(cell(open, 'app/web', 'app/api', 'service-name'), { observation: { result: 'allowed', answeredBy: 'app/api' } })
+  t.match(cell(forgotten, 'app/web', 'app/api'), { observation: { result: 'allowed' } }, 'the pod address still answers')
+  t.match(
+    cell(forgotten, 'app/web', 'app/api', 'service-name'),
+    { prediction: 'deny', observation: { result: 'blocked' } },
+    'no DNS answer: the name does not resolve',
+  )
+  t.match(cell(allowed, 'app/web', 'app/api', 'service-name'), { observation: { result: 'allowed', answeredBy: 'app/api' } })
+  for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+})
+
+t.test('IPv6 ClusterIPs: an IPv4-only ipBlock admits the client through the IPv4 ClusterIP only', { skip }, async (t) => {
+  const dir = t.testdir()
+  const r = await run([DUAL], ['--report-dir', dir, '--settle', '10s'])
+  t.equal(r.code, 0, r.err)
+  const cells = readReport(dir).scenarios[0].steps[1].cells
+  const of = (family: string) => cells.find((c) => c.from === 'clients/c' && c.to === 'web/a' && c.family === family)
+  t.match(of('IPv4'), { via: 'service-ip', observation: { result: 'allowed', answeredBy: 'web/a' } })
+  t.match(of('IPv6'), { via: 'service-ip', prediction: 'deny', observation: { result: 'blocked' } })
+  for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
 })

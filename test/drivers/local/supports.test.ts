@@ -1,4 +1,4 @@
-// What the local driver can never run is known from the scenario: mixed families undeclared, chaos on nodes it does not have.
+// What the local driver can never run is known from the scenario: mixed families undeclared, chaos on nodes it does not have, node addresses.
 import t from 'tap'
 import type { Scenario } from '../../../src/model/scenario.js'
 import { parseScenario } from '../../../src/scenario/parse.js'
@@ -40,4 +40,10 @@ t.test('chaos on a node the local cluster does not have is unsupported (it would
   )
   t.equal(new LocalDriver({ nodes: 3 }).scenarioUnsupported(chaosOn('node-3')), undefined, '--nodes 3 has it')
   t.equal(new LocalDriver({ nodes: 2 }).scenarioUnsupported(chaosOn('edge', 'node: edge')), undefined, 'a node a pod is pinned to exists')
+})
+
+t.test("an endpoint at a node's own address is unsupported (nodes carry 172.18.0.2 upwards, as kind's)", async (t) => {
+  const ext = (ip: string) => scenario(`name: s\nnamespaces: {x: {pods: {a: {}}}}\nexternals: {e: {ip: ${ip}}}\nsteps: [{name: one}]\n`)
+  t.match(new LocalDriver({ nodes: 2 }).scenarioUnsupported(ext('172.18.0.3')), /172\.18\.0\.3 is a node address on the local driver/)
+  t.equal(new LocalDriver({ nodes: 2 }).scenarioUnsupported(ext('172.18.0.4')), undefined, 'two nodes: .2 and .3 only')
 })
