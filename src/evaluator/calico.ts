@@ -485,7 +485,32 @@ export function tierNames(model: CalicoModel): string[] {
   return model.tiers.map((t) => t.tier.name)
 }
 
-/** Tier-level ids of the staged policies (what `predict` reports as would-change). */
-export function stagedIds(model: CalicoModel | undefined): string[] {
-  return (model?.staged ?? []).map(calicoId)
+/**
+ * The state as it would be with its staged policies enforced (resources/staged*networkpolicy.mdx): `Set` puts the
+ * policy in place of the enforced one of the same name (or adds it), `Delete` removes that one; the staged objects
+ * themselves are gone. Undefined when the state has no staged policy.
+ */
+export function withStagedEnforced(state: ClusterState): ClusterState | undefined {
+  const all = state.calico ?? []
+  const staged = all.filter((o): o is CalicoPolicy => 'selector' in o && isStaged(o))
+  if (staged.length === 0) return undefined
+  let calico = all.filter((o) => !('selector' in o && isStaged(o)))
+  let policies = [...state.policies]
+  for (const p of staged) {
+    if (p.kind === 'StagedKubernetesNetworkPolicy') {
+      policies = policies.filter((k) => !(k.metadata.namespace === p.namespace && k.metadata.name === p.name))
+      if (p.stagedAction !== 'Delete' && p.k8sSpec)
+        policies.push({
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: p.name, namespace: p.namespace! },
+          spec: p.k8sSpec,
+        })
+      continue
+    }
+    const kind = p.kind === 'StagedNetworkPolicy' ? 'NetworkPolicy' : 'GlobalNetworkPolicy'
+    calico = calico.filter((o) => !(o.kind === kind && o.name === p.name && ('namespace' in o ? o.namespace : undefined) === p.namespace))
+    if (p.stagedAction !== 'Delete') calico.push({ ...p, kind })
+  }
+  return { ...state, calico, policies }
 }

@@ -367,3 +367,21 @@ t.test('a pod no Calico policy selects keeps the NetworkPolicy answer', async (t
   t.equal(verdict(t, calico, 'x/b', 'x/a', TCP80, policies), 'deny')
   t.equal(explainCell(compile({ ...baseState(policies), calico }), 'x/b', 'x/a', TCP80).ingress.calico, undefined)
 })
+
+t.test('staged policies: what they would change if enforced (Set replaces, Delete removes)', async (t) => {
+  const { withStagedEnforced } = await import('../../src/evaluator/calico.js')
+  const s: ClusterState = {
+    ...baseState(),
+    calico: cal(
+      "kind: NetworkPolicy\nmetadata: {name: n, namespace: x}\nspec: {selector: pod == 'a', ingress: [{action: Deny}]}",
+      'kind: StagedNetworkPolicy\nmetadata: {name: n, namespace: x}\nspec: {stagedAction: Delete}',
+      'kind: StagedKubernetesNetworkPolicy\nmetadata: {name: k, namespace: y}\nspec: {podSelector: {}, policyTypes: [Ingress]}',
+    ),
+  }
+  t.equal(predict(s, [TCP80]).get('x/b', 'x/a', TCP80), 'deny', 'enforced: denied')
+  t.equal(predict(s, [TCP80]).get('x/b', 'y/a', TCP80), 'allow', 'staged: changes nothing')
+  const would = withStagedEnforced(s)!
+  t.equal(predict(would, [TCP80]).get('x/b', 'x/a', TCP80), 'allow', 'the staged Delete would remove the Deny')
+  t.equal(predict(would, [TCP80]).get('x/b', 'y/a', TCP80), 'deny', 'the staged Kubernetes policy would isolate y')
+  t.equal(withStagedEnforced(baseState()), undefined)
+})
