@@ -37,7 +37,11 @@ interface Endpoint {
 type AddressOf = (ep: { readonly index: number }, family: IPFamily) => Address | undefined
 
 /** The labels Calico gives a pod's workload endpoint (libcalico-go k8s conversion: namespace, orchestrator, service account, profile labels). */
-export function workloadLabels(pod: Endpoint, nsLabels: Labels, serviceAccount: string): Labels {
+export function workloadLabels(
+  pod: { readonly namespace?: string; readonly labels: Labels },
+  nsLabels: Labels,
+  serviceAccount: string,
+): Labels {
   const out: Record<string, string> = { ...pod.labels }
   for (const [k, v] of Object.entries(nsLabels)) out[`pcns.${k}`] = v
   out['pcns.projectcalico.org/name'] = pod.namespace!
