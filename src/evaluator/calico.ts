@@ -265,7 +265,7 @@ const PROTO_NUMBERS: Readonly<Record<string, number>> = { TCP: 6, UDP: 17, SCTP:
 const protoNumber = (p: string | number) => (typeof p === 'number' ? p : PROTO_NUMBERS[p])
 
 /** The rule's protocol, ipVersion and ICMP fields against a target of family `family` (true: they do not rule it out). */
-export function calicoRuleProtocolMatches(rule: CalicoRule, target: Target, family: IPFamily): boolean {
+function calicoRuleProtocolMatches(rule: CalicoRule, target: Target, family: IPFamily): boolean {
   const proto = protoNumber(target.protocol)
   if (rule.protocol !== undefined && protoNumber(rule.protocol) !== proto) return false
   if (rule.notProtocol !== undefined && protoNumber(rule.notProtocol) === proto) return false
@@ -274,7 +274,7 @@ export function calicoRuleProtocolMatches(rule: CalicoRule, target: Target, fami
 }
 
 /** True when a destination port list (ports / notPorts) admits `target` on `dest` (a name resolves on the destination pod). */
-export function calicoPortListMatches(ports: readonly CalicoPort[], target: Target, dest: Endpoint, protocol: string): boolean {
+function calicoPortListMatches(ports: readonly CalicoPort[], target: Target, dest: Endpoint, protocol: string): boolean {
   return ports.some((p) =>
     'name' in p
       ? dest.kind === 'pod' && dest.ports.some((cp) => cp.name === p.name && cp.protocol === protocol && cp.port === target.port)
@@ -482,11 +482,6 @@ export function calicoTrace(
       return { hits, decidedBy: { kind: 'end-of-tier', tier: t.tier.name, action: 'Deny' }, tiers, allowed: false }
   }
   return { hits, decidedBy: { kind: 'profile' }, tiers, allowed: true }
-}
-
-/** @internal exported for its test: the tier names in evaluation order. */
-export function tierNames(model: CalicoModel): string[] {
-  return model.tiers.map((t) => t.tier.name)
 }
 
 /**
