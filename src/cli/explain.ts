@@ -6,7 +6,7 @@ import type { Scenario } from '../model/scenario.js'
 import { UsageError } from '../errors.js'
 import { stepStates } from '../scenario/apply-actions.js'
 import { intendedVerdict } from '../compare/intent.js'
-import { tierHitText } from '../report/explain-text.js'
+import { calicoHitText, calicoText, tierHitText } from '../report/explain-text.js'
 
 /** Finds a step by name, or by 1-based number. */
 function findStep(s: Scenario, step: string): number {
@@ -40,6 +40,18 @@ function describeTiers(d: DirectionDecision, what: string): string[] | undefined
 function describeDirection(model: Model, d: DirectionDecision, peer: string): string[] {
   const what = d.direction === 'egress' ? `egress of ${d.endpoint}` : `ingress of ${d.endpoint}`
   if (!d.applicable) return [`${what}: external host, no policy applies: allowed`]
+  if (d.calico) {
+    const c = d.calico
+    const lines = [`${what}: Calico tiers apply, in order: ${c.tiers.join(', ')}`]
+    for (const h of c.hits)
+      lines.push(
+        `  ${calicoHitText(h)}${h.action === 'Pass' ? ' -> on to the next tier' : h.action === 'Log' ? ' -> logged, goes on' : ''}`,
+      )
+    lines.push(
+      `  => ${c.decidedBy.kind === 'rule' ? `decided by that rule: ${d.allowed ? 'allowed' : 'denied'}` : calicoText({ ...c, hits: [] }, d.allowed)}`,
+    )
+    return lines
+  }
   const tiers = describeTiers(d, what)
   if (tiers && d.tiers!.decidedIn !== 'NetworkPolicy') return tiers
   if (tiers) return [...tiers, ...describeNetworkPolicies(model, d, peer, what)]

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { HarnessError, InfraError, InputError, type Problem, UsageError, formatProblem } from '../errors.js'
 import type { IPFamily, Protocol, Via } from '../model/cluster.js'
 import { policyId } from '../model/policy.js'
+import { calicoId } from '../model/calico.js'
 import { clusterPolicyId } from '../model/cluster-policy.js'
 import type { Scenario } from '../model/scenario.js'
 import { columns } from '../util/columns.js'
@@ -184,7 +185,9 @@ function validateTable(scenarios: readonly Scenario[], problems: readonly Proble
             ? [policyId(a.policy)]
             : a.kind === 'apply-cluster-policy'
               ? [clusterPolicyId({ kind: a.policy.kind, name: a.policy.metadata.name })]
-              : [],
+              : a.kind === 'apply-calico'
+                ? [calicoId(a.object)]
+                : [],
         ),
       ),
     ).size

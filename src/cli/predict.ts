@@ -1,6 +1,7 @@
 // Why: `predict`: the evaluator's matrix for every step of a scenario, no cluster involved. Output is produced
 // step by step and chunk by chunk, so a matrix of millions of cells never becomes one string (or one object per cell).
 import { predict, type Verdict } from '../evaluator/index.js'
+import { withStagedEnforced } from '../evaluator/calico.js'
 import { targetId } from '../model/cluster.js'
 import type { Scenario } from '../model/scenario.js'
 import type { TruthTable } from '../model/truth-table.js'
@@ -15,6 +16,21 @@ import { type Io, writeOut } from './io.js'
 export interface StepPrediction {
   readonly name: string
   readonly table: TruthTable<Verdict>
+  /** Calico staged policies: the cells they would change if enforced (they change none; docs/calico-policy.md). */
+  readonly staged?: readonly { readonly from: string; readonly to: string; readonly target: string; readonly would: Verdict }[]
+}
+
+/** The cells the step's staged policies would change (undefined: it has none). */
+function stagedChanges(state: Parameters<typeof predict>[0], targets: Parameters<typeof predict>[1], table: TruthTable<Verdict>) {
+  const enforced = withStagedEnforced(state)
+  if (!enforced) return undefined
+  const would = predict(enforced, targets)
+  const out: { from: string; to: string; target: string; would: Verdict }[] = []
+  for (const c of table.entries()) {
+    const w = would.get(c.from, c.to, c.target)
+    if (w !== undefined && w !== c.value) out.push({ from: c.from, to: c.to, target: targetId(c.target), would: w })
+  }
+  return out
 }
 
 /** A cell where the prediction contradicts the step's intent. */
@@ -30,7 +46,11 @@ export interface IntentViolation {
 /** Predicts the steps one at a time, so a step's table can be dropped before the next one is built. */
 export function* predictSteps(s: Scenario): Generator<StepPrediction> {
   const states = stepStates(s)
-  for (const [i, step] of s.steps.entries()) yield { name: step.name, table: predict(states[i], step.probe.targets) }
+  for (const [i, step] of s.steps.entries()) {
+    const table = predict(states[i], step.probe.targets)
+    const staged = stagedChanges(states[i], step.probe.targets, table)
+    yield { name: step.name, table, ...(staged ? { staged } : {}) }
+  }
 }
 
 /** Predicts every step of a scenario. */
@@ -163,6 +183,12 @@ export function* predictTableChunks(s: Scenario, steps: Iterable<StepPrediction>
             }
           : undefined,
       })
+    }
+    if (p.staged) {
+      yield `\nstaged policies (not enforced) would change ${p.staged.length} cell${p.staged.length === 1 ? '' : 's'}`
+      for (const c of p.staged.slice(0, SHOWN_VIOLATIONS)) yield `\n  ${c.from} -> ${c.to} ${c.target}: would ${c.would}`
+      if (p.staged.length > SHOWN_VIOLATIONS) yield `\n  ... and ${p.staged.length - SHOWN_VIOLATIONS} more`
+      yield '\n'
     }
     i++
   }

@@ -8,6 +8,7 @@ import type { ClusterState } from '../model/state.js'
 import { Bitset } from './bitset.js'
 import { type Address, compileIPBlock, matchIPBlock, parseAddress } from './ip.js'
 import { matchesSelector } from './selectors.js'
+import { type CalicoModel, compileCalico } from './calico.js'
 import { type TierModel, compileTiers } from './tiers.js'
 
 /** A pod or an external host: a row and a column of every table. */
@@ -81,6 +82,8 @@ export interface Model {
   readonly nodes: readonly NodeAddress[]
   /** The cluster-policy tiers around the NetworkPolicy tier; undefined when the state has no cluster policy. */
   readonly tiers?: TierModel
+  /** Calico's tiers (docs/calico-policy.md); undefined when the state has no enforced Calico policy. */
+  readonly calico?: CalicoModel
 }
 
 /** The API server's defaulting: Ingress always; Egress when egress rules are present. */
@@ -239,10 +242,12 @@ export function compile(state: ClusterState): Model {
     }
   }
   const tiers = compileTiers(state, endpoints, podCount, addressOf)
+  const calico = compileCalico(state, endpoints, podCount, addressOf)
   return {
     endpoints,
     podCount,
     ...(tiers ? { tiers } : {}),
+    ...(calico ? { calico } : {}),
     policies,
     ingressPolicies,
     egressPolicies,

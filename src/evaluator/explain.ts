@@ -5,7 +5,8 @@ import { type CompiledRule, type Endpoint, type Model, peerSelects } from './com
 import { portMatches } from './ports.js'
 import type { PredictOptions, Verdict } from './predict.js'
 import { type ServiceHop, backendTarget, dnsCheck, dnsResolver, dnsTarget, ingressFromAddress, serviceHop } from './services.js'
-import { type TierDecision, type TierHit, firstTierHit } from './tiers.js'
+import { type CalicoDecision, calicoTrace } from './calico.js'
+import { type TierDecision, type TierHit, firstTierHit, portSetFor } from './tiers.js'
 
 /** Which side of a connection a policy governs. */
 export type Direction = 'ingress' | 'egress'
@@ -42,6 +43,8 @@ export interface DirectionDecision {
   readonly checks: readonly RuleCheck[]
   /** Set when a cluster policy selects the endpoint in this direction: which tier decided, through which rules. */
   readonly tiers?: TierDecision
+  /** Set when a Calico policy selects the endpoint in this direction: every tier's matching rules, Pass chains, end-of-tier denies. */
+  readonly calico?: CalicoDecision
 }
 
 /** Why one cell is allowed or denied: the isolating policies of each end and the deciding rule. */
@@ -86,6 +89,19 @@ function decide(model: Model, direction: Direction, self: Endpoint, peer: Endpoi
   const isolatedBy = indices.map((i) => model.policies[i].id)
   const npAllowed = isolatedBy.length === 0 || allowedBy !== undefined
   const base = { direction, endpoint: self.id, applicable: true, isolatedBy, allowedBy, checks }
+  if (model.calico?.applies[direction][self.index]) {
+    const cx = {
+      endpoints: model.endpoints,
+      all: model.all,
+      np: () => null,
+      clusterTiers: model.tiers,
+      clusterPortSet: portSetFor(model.endpoints, model.all, direction, self, target, new Map()),
+      npIds: isolatedBy,
+      npAllows: allowedBy !== undefined,
+    }
+    const calico = calicoTrace(model.calico, cx, direction, self, peer, target, dest)
+    return { ...base, allowed: calico.allowed, calico }
+  }
   const tiers = model.tiers
   const admin = tiers?.perPod[direction].admin[self.index] ?? []
   const baseline = tiers?.perPod[direction].baseline[self.index] ?? []

@@ -6,3 +6,5 @@ export { matchesSelector } from './selectors.js'
 export { serviceHop, type ServiceHop, type HairpinMode } from './services.js'
 /** The cluster-policy tiers' part of an explanation. */
 export type { TierDecision, TierHit } from './tiers.js'
+/** The Calico tiers' part of an explanation. */
+export type { CalicoDecision, CalicoHit } from './calico.js'

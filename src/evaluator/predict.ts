@@ -6,7 +6,34 @@ import { Bitset } from './bitset.js'
 import { type Model, compile, destinationsForPort, ruleMembers } from './compile.js'
 import { portMatches } from './ports.js'
 import { type HairpinMode, backendTarget, dnsCheck, dnsResolver, dnsTarget, ingressFromAddress, serviceHop } from './services.js'
+import { calicoAllowed } from './calico.js'
 import { portSetFor, tieredAllowed } from './tiers.js'
+
+/**
+ * One pod's direction through every tier: Calico's when a Calico policy selects it (docs/calico-policy.md), else the
+ * network-policy-api tiers around the NetworkPolicy tier, else the NetworkPolicy tier alone (`np`).
+ */
+function throughTiers(
+  model: Model,
+  dir: 'ingress' | 'egress',
+  p: number,
+  target: Target,
+  np: () => Bitset | null,
+  tierNamed: Map<string, Bitset>,
+): Bitset | null {
+  const calico = model.calico
+  const ports = () => portSetFor(model.endpoints, model.all, dir, model.endpoints[p], target, tierNamed)
+  if (calico && calico.applies[dir][p])
+    return calicoAllowed(
+      calico,
+      { endpoints: model.endpoints, all: model.all, np, clusterTiers: model.tiers, clusterPortSet: ports() },
+      dir,
+      p,
+      target,
+    )
+  if (model.tiers) return tieredAllowed(model.tiers, dir, p, model.all, ports(), np, target.family)
+  return np()
+}
 
 /** What policy says of one connection. */
 export type Verdict = 'allow' | 'deny'
@@ -71,8 +98,7 @@ function predictVia(model: Model, table: TruthTable<Verdict>, target: Target, ti
     if (!hit) byPort.set(port, (hit = { target: t, ingress: new Map(), egress: new Map(), named: new Map() }))
     return hit
   }
-  // With cluster policies, each direction goes through the tiers as for a pod-ip target (on the backend port).
-  const tiers = model.tiers
+  // With cluster or Calico policies, each direction goes through the tiers as for a pod-ip target (on the backend port).
   // portSetFor caches named ports by name only, so one cache per backend port.
   const tierCaches = new Map<number, Map<string, Bitset>>()
   const tierNamedFor = (port: number) => {
@@ -80,18 +106,10 @@ function predictVia(model: Model, table: TruthTable<Verdict>, target: Target, ti
     if (!m) tierCaches.set(port, (m = new Map()))
     return m
   }
-  const ingressOf = (d: number, bt: Target): Bitset | null => {
-    const np = () => ingressAllowed(model, d, bt)
-    if (!tiers) return np()
-    const ports = portSetFor(model.endpoints, model.all, 'ingress', model.endpoints[d], bt, tierNamedFor(bt.port))
-    return tieredAllowed(tiers, 'ingress', d, model.all, ports, np, bt.family)
-  }
-  const egressOf = (s: number, bt: Target, named: Map<string, Bitset>): Bitset | null => {
-    const np = () => egressAllowed(model, s, bt, named)
-    if (!tiers) return np()
-    const ports = portSetFor(model.endpoints, model.all, 'egress', model.endpoints[s], bt, tierNamedFor(bt.port))
-    return tieredAllowed(tiers, 'egress', s, model.all, ports, np, bt.family)
-  }
+  const ingressOf = (d: number, bt: Target): Bitset | null =>
+    throughTiers(model, 'ingress', d, bt, () => ingressAllowed(model, d, bt), tierNamedFor(bt.port))
+  const egressOf = (s: number, bt: Target, named: Map<string, Bitset>): Bitset | null =>
+    throughTiers(model, 'egress', s, bt, () => egressAllowed(model, s, bt, named), tierNamedFor(bt.port))
   // A name is resolved first: with a resolver in the scenario, a client whose lookup cannot reach it gets no answer.
   const resolver = target.via === 'service-name' ? dnsResolver(model) : undefined
   let dnsOk: ((s: number) => boolean) | undefined
@@ -147,42 +165,14 @@ export function predictModel(model: Model, targets: readonly Target[], opts: Pre
     if (target.via) return predictVia(model, table, target, ti, opts)
     const namedCache = new Map<string, Bitset>()
     const tierNamed = new Map<string, Bitset>()
-    const tiers = model.tiers
     const ingress: (Bitset | null)[] = []
     const family = target.family
-    for (let d = 0; d < pods; d++) {
-      const np = () => ingressAllowed(model, d, target)
-      ingress.push(
-        tiers
-          ? tieredAllowed(
-              tiers,
-              'ingress',
-              d,
-              model.all,
-              portSetFor(model.endpoints, model.all, 'ingress', model.endpoints[d], target, tierNamed),
-              np,
-              family,
-            )
-          : np(),
-      )
-    }
+    for (let d = 0; d < pods; d++)
+      ingress.push(throughTiers(model, 'ingress', d, target, () => ingressAllowed(model, d, target), tierNamed))
     for (let s = 0; s < n; s++) {
       if (family && !model.endpoints[s].families.has(family)) continue
-      const np = () => egressAllowed(model, s, target, namedCache)
       const egress =
-        s >= pods
-          ? null
-          : tiers
-            ? tieredAllowed(
-                tiers,
-                'egress',
-                s,
-                model.all,
-                portSetFor(model.endpoints, model.all, 'egress', model.endpoints[s], target, tierNamed),
-                np,
-                family,
-              )
-            : np()
+        s >= pods ? null : throughTiers(model, 'egress', s, target, () => egressAllowed(model, s, target, namedCache), tierNamed)
       for (let d = 0; d < n; d++) {
         if (s >= pods && d >= pods) continue
         if (family && !model.endpoints[d].families.has(family)) continue

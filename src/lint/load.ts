@@ -10,6 +10,7 @@ import { parseScenario } from '../scenario/parse.js'
 import { makeNetworkPolicySchema } from '../scenario/policy-schema.js'
 import { clusterPolicySchemaFor } from '../scenario/cluster-policy-schema.js'
 import { clusterPolicyId } from '../model/cluster-policy.js'
+import { calicoId } from '../model/calico.js'
 import { type SourceDoc, locate, parseYamlStream, problemAt } from '../scenario/yaml-source.js'
 import type { LintGroup } from './lint.js'
 import type { LintClusterPolicy, LintNamespace, LintPolicy, LintSet, LintWorkload } from './model.js'
@@ -34,6 +35,7 @@ function scenarioGroup(s: Scenario): LintGroup {
   const sets: LintSet[] = s.steps.map((step) => {
     for (const a of [...step.actions, ...chaosEffects(step.chaos)]) {
       if (a.kind === 'apply-policy' && a.source) sources.set(`${a.policy.metadata.namespace}/${a.policy.metadata.name}`, a.source)
+      if (a.kind === 'apply-calico' && a.source) sources.set(calicoId(a.object), a.source)
       if (a.kind === 'apply-cluster-policy' && a.source)
         sources.set(clusterPolicyId({ kind: a.policy.kind, name: a.policy.metadata.name }), a.source)
       state = applyAction(state, a)
@@ -44,6 +46,10 @@ function scenarioGroup(s: Scenario): LintGroup {
       policies: state.policies.map((policy) => ({
         policy,
         source: sources.get(`${policy.metadata.namespace}/${policy.metadata.name}`) ?? { file: s.file, doc: 0, path: [] },
+      })),
+      calico: (state.calico ?? []).map((object) => ({
+        object,
+        source: sources.get(calicoId(object)) ?? { file: s.file, doc: 0, path: [] },
       })),
       clusterPolicies: (state.clusterPolicies ?? []).map((policy) => ({
         policy,

@@ -1,5 +1,6 @@
 // Why: what `lint` reads and what it says: a set of objects that live together, and findings about them.
 import type { ContainerPort, Labels } from '../model/cluster.js'
+import type { CalicoObject } from '../model/calico.js'
 import type { ClusterPolicy } from '../model/cluster-policy.js'
 import type { NetworkPolicy } from '../model/policy.js'
 import type { SourceRef } from '../model/scenario.js'
@@ -38,6 +39,14 @@ export interface LintSet {
   readonly policies: readonly LintPolicy[]
   /** Cluster-scoped policies (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy); absent: none. */
   readonly clusterPolicies?: readonly LintClusterPolicy[]
+  /** Calico objects (docs/calico-policy.md); absent: none. */
+  readonly calico?: readonly LintCalico[]
+}
+
+/** A Calico object with where it was written. */
+export interface LintCalico {
+  readonly object: CalicoObject
+  readonly source: SourceRef
 }
 
 /** A cluster-scoped policy with where it was written. */
@@ -68,6 +77,10 @@ export type RuleId =
   | 'cluster-policy-same-priority'
   | 'admin-deny-shadows-allow'
   | 'pass-with-nothing-below'
+  | 'calico-deny-shadows-all'
+  | 'calico-pass-with-nothing-after'
+  | 'calico-order-tie'
+  | 'calico-selects-nothing'
 
 /** One finding: a rule, where, what and how to fix it. */
 export interface Finding {

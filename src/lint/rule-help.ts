@@ -75,4 +75,23 @@ export const RULE_HELP: Readonly<Record<RuleId, RuleHelp>> = {
     details: 'A rule that a broader rule of a policy with the same namespace and podSelector already covers has no effect.',
     fix: 'Remove the narrower rule, or narrow the broader one.',
   },
+  'calico-deny-shadows-all': {
+    details:
+      'A Calico Deny rule with no source, destination or protocol matches every connection of the pods its policy selects, so every later policy of its tier and every later tier (the Kubernetes NetworkPolicies of the default tier included) never decides for them.',
+    fix: 'Narrow the Deny, or put a Pass for the traffic later policies should decide before it.',
+  },
+  'calico-pass-with-nothing-after': {
+    details:
+      'A Pass hands a connection to the next tier; when no later tier has a policy selecting the pod (and no Kubernetes NetworkPolicy does), the profile allows it: the Pass is an Allow in disguise.',
+    fix: 'Use Allow if that is meant, or add the policy that should decide in a later tier.',
+  },
+  'calico-order-tie': {
+    details:
+      'Policies of one tier with the same order (or both without one) apply in name order (felix/calc/policy_sorter.go): renaming one changes what is enforced.',
+    fix: 'Give each policy its own order.',
+  },
+  'calico-selects-nothing': {
+    details: 'A policy or rule selector that matches no known pod or network set does nothing today; usually a label is misspelt.',
+    fix: 'Fix the selector.',
+  },
 }

@@ -1,6 +1,7 @@
 // Why: the registry of lint rules, in the order they are documented.
 import type { Rule, RuleId } from './model.js'
 import { adminDenyShadowsAllow, clusterPolicySamePriority, passWithNothingBelow } from './rules/cluster-policy-rules.js'
+import { calicoDenyShadowsAll, calicoOrderTie, calicoPassWithNothingAfter, calicoSelectsNothing } from './rules/calico-rules.js'
 import { egressBlocksDns } from './rules/dns-rules.js'
 import { ingressFromAnywhere } from './rules/exposure-rules.js'
 import { noDefaultDeny } from './rules/namespace-rules.js'
@@ -25,6 +26,10 @@ export const RULES: readonly Rule[] = [
   clusterPolicySamePriority,
   adminDenyShadowsAllow,
   passWithNothingBelow,
+  calicoDenyShadowsAll,
+  calicoPassWithNothingAfter,
+  calicoOrderTie,
+  calicoSelectsNothing,
 ]
 
 /** Rules that report a gap (something missing): in a scenario, only a gap at every step is reported. */

@@ -36,6 +36,8 @@ export interface Pod {
   readonly ip: string
   readonly ips?: readonly string[]
   readonly node?: string
+  /** The pod's service account (absent: `default`, as the API server defaults it). */
+  readonly serviceAccount?: string
   readonly ports: readonly ContainerPort[]
 }
 

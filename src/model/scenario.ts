@@ -1,5 +1,6 @@
 // Why: a validated scenario (ARCHITECTURE.md 3.2) after parsing: tagged unions, defaults resolved.
 import type { External, IPFamily, Labels, Namespace, Pod, Protocol, Service, Target, Via } from './cluster.js'
+import type { CalicoKind, CalicoObject } from './calico.js'
 import type { ClusterPolicy, ClusterPolicyKind } from './cluster-policy.js'
 import type { NetworkPolicy } from './policy.js'
 
@@ -22,6 +23,9 @@ export type Action =
   | { readonly kind: 'delete-policy'; readonly namespace: string; readonly name: string }
   | { readonly kind: 'apply-cluster-policy'; readonly policy: ClusterPolicy; readonly source?: SourceRef }
   | { readonly kind: 'delete-cluster-policy'; readonly policyKind: ClusterPolicyKind; readonly name: string }
+  /** A projectcalico.org/v3 object: parsed, and `raw` exactly as the user wrote it (what the kube driver sends). */
+  | { readonly kind: 'apply-calico'; readonly object: CalicoObject; readonly raw: unknown; readonly source?: SourceRef }
+  | { readonly kind: 'delete-calico'; readonly calicoKind: CalicoKind; readonly namespace?: string; readonly name: string }
   | { readonly kind: 'set-pod-labels'; readonly namespace: string; readonly pod: string; readonly labels: Labels }
   | { readonly kind: 'set-namespace-labels'; readonly namespace: string; readonly labels: Labels }
 

@@ -10,6 +10,7 @@ import {
   addressFor,
   podId,
 } from './cluster.js'
+import type { CalicoObject } from './calico.js'
 import type { ClusterPolicy } from './cluster-policy.js'
 import type { NetworkPolicy } from './policy.js'
 
@@ -25,6 +26,8 @@ export interface ClusterState {
   readonly nodes?: readonly NodeAddress[]
   /** Cluster-scoped policies (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy); absent: none. */
   readonly clusterPolicies?: readonly ClusterPolicy[]
+  /** Calico objects (policies, tiers, network sets, staged policies; docs/calico-policy.md); absent: none. */
+  readonly calico?: readonly CalicoObject[]
 }
 
 /**

@@ -1,6 +1,6 @@
 // Why: a cell's explanation as one line of prose, for every renderer (JUnit failures, Markdown, the run page).
 import { assertNever } from '../util/assert-never.js'
-import type { CellExplanation, DirectionExplanation, ServiceHopReport, TierRuleHit } from './model.js'
+import type { CalicoExplanation, CalicoRuleHit, CellExplanation, DirectionExplanation, ServiceHopReport, TierRuleHit } from './model.js'
 
 /** `Admin cnp/x (priority 10) ingress rule 0 "name": Pass`. */
 export function tierHitText(h: TierRuleHit, direction: string): string {
@@ -27,9 +27,30 @@ function tiersText(d: DirectionExplanation): string | undefined {
   }
 }
 
+/** `tier security: gnp/guard (order 10) rule 0 Pass`. */
+export function calicoHitText(h: CalicoRuleHit): string {
+  const order = h.order !== undefined ? ` (order ${h.order})` : ''
+  return `tier ${h.tier}: ${h.policy}${order}${h.rule !== undefined ? ` rule ${h.rule}` : ''} ${h.action}`
+}
+
+/** Calico's part of a direction: the matching rules through the tiers, and what decided. */
+export function calicoText(c: CalicoExplanation, allowed: boolean): string {
+  const hits = c.hits.map(calicoHitText)
+  const end =
+    c.decidedBy.kind === 'rule'
+      ? allowed
+        ? 'allowed'
+        : 'denied'
+      : c.decidedBy.kind === 'end-of-tier'
+        ? `no rule of tier ${c.decidedBy.tier} decides: end-of-tier ${c.decidedBy.action}`
+        : 'every applying tier passed: allowed by the profile'
+  return `${hits.length ? `${hits.join(', then ')}; ` : ''}${end}`
+}
+
 function direction(d: DirectionExplanation): string {
   const what = `${d.direction} of ${d.endpoint}`
   if (!d.applicable) return `${what}: external, no policy applies`
+  if (d.calico) return `${what}: ${calicoText(d.calico, d.allowed)}`
   const tiers = tiersText(d)
   if (tiers) return `${what}: ${tiers}`
   const passed = d.tiers?.hits.length ? `${d.tiers.hits.map((h) => tierHitText(h, d.direction)).join(', ')} to NetworkPolicy; ` : ''

@@ -35,6 +35,21 @@ function direction(d: DirectionDecision): DirectionExplanation {
           },
         }
       : {}),
+    ...(d.calico
+      ? {
+          calico: {
+            hits: d.calico.hits.map((h) => ({
+              tier: h.tier,
+              policy: h.policy,
+              ...(h.order !== undefined ? { order: h.order } : {}),
+              ...(h.rule !== undefined ? { rule: h.rule } : {}),
+              action: h.action,
+            })),
+            decidedBy: d.calico.decidedBy,
+            tiers: d.calico.tiers,
+          },
+        }
+      : {}),
   }
 }
 

@@ -33,6 +33,27 @@ export interface DirectionExplanation {
   readonly checks: readonly { readonly ref: RuleRef; readonly peerMatched: boolean; readonly portMatched: boolean }[]
   /** Set when a cluster-scoped policy selects the endpoint in this direction: which tier decided, through which rules. */
   readonly tiers?: TierExplanation
+  /** Set when a Calico policy selects the endpoint in this direction (docs/calico-policy.md). */
+  readonly calico?: CalicoExplanation
+}
+
+/** One Calico rule that matched on the way through the tiers (`rule` 0-based; absent for the Kubernetes NetworkPolicies together). */
+export interface CalicoRuleHit {
+  readonly tier: string
+  readonly policy: string
+  readonly order?: number
+  readonly rule?: number
+  readonly action: 'Allow' | 'Deny' | 'Pass' | 'Log'
+}
+
+/** How a direction went through Calico's tiers: the matching rules in order and what decided (a rule, a tier's end, the profile). */
+export interface CalicoExplanation {
+  readonly hits: readonly CalicoRuleHit[]
+  readonly decidedBy:
+    | { readonly kind: 'rule' }
+    | { readonly kind: 'end-of-tier'; readonly tier: string; readonly action: 'Deny' | 'Pass' }
+    | { readonly kind: 'profile' }
+  readonly tiers: readonly string[]
 }
 
 /** One cluster-policy rule that matched on the way through the tiers (indices 0-based as in the YAML). */

@@ -1,4 +1,5 @@
 // Why: what the API server does with a step's actions, as a pure function over ClusterState.
+import type { CalicoObject } from '../model/calico.js'
 import type { Action, ChaosAction, Scenario } from '../model/scenario.js'
 import type { ClusterState } from '../model/state.js'
 import { assertNever } from '../util/assert-never.js'
@@ -36,6 +37,26 @@ export function applyAction(state: ClusterState, action: Action): ClusterState {
       return {
         ...state,
         clusterPolicies: (state.clusterPolicies ?? []).filter((p) => !(p.kind === action.policyKind && p.metadata.name === action.name)),
+      }
+    case 'apply-calico': {
+      const o = action.object
+      const same = (x: CalicoObject) =>
+        x.kind === o.kind &&
+        x.name === o.name &&
+        ('namespace' in x ? x.namespace : undefined) === ('namespace' in o ? o.namespace : undefined)
+      const list = [...(state.calico ?? [])]
+      const i = list.findIndex(same)
+      if (i >= 0) list[i] = o
+      else list.push(o)
+      return { ...state, calico: list }
+    }
+    case 'delete-calico':
+      return {
+        ...state,
+        calico: (state.calico ?? []).filter(
+          (x) =>
+            !(x.kind === action.calicoKind && x.name === action.name && ('namespace' in x ? x.namespace : undefined) === action.namespace),
+        ),
       }
     case 'set-pod-labels':
       return {

@@ -3,8 +3,10 @@
 import { dirname, join, posix } from 'node:path'
 import { z } from 'zod'
 import type { Problem } from '../errors.js'
+import type { CalicoObject } from '../model/calico.js'
 import type { ClusterPolicy } from '../model/cluster-policy.js'
 import type { NetworkPolicy } from '../model/policy.js'
+import { calicoSchema, isCalicoObject } from './calico-schema.js'
 import { clusterPolicySchemaFor } from './cluster-policy-schema.js'
 import { zodIssues } from './zod-issues.js'
 import { networkPolicySchema } from './policy-schema.js'
@@ -16,9 +18,16 @@ import { type Path, type SourceDoc, parseYamlStream, problemAt } from './yaml-so
  */
 export type ReadText = (path: string, within?: string) => string | undefined | { readonly error: string }
 
+/** A projectcalico.org/v3 object of an `apply` entry: parsed, and exactly as written (what the kube driver sends). */
+export interface CalicoEntry {
+  readonly kind: 'Calico'
+  readonly object: CalicoObject
+  readonly raw: unknown
+}
+
 /** One policy of an `apply` entry; `file` is set when it came from a referenced file (with the document's index). */
 export interface EntryPolicy {
-  readonly policy: NetworkPolicy | ClusterPolicy
+  readonly policy: NetworkPolicy | ClusterPolicy | CalicoEntry
   readonly file?: { readonly source: SourceDoc; readonly doc: number }
 }
 
@@ -28,8 +37,11 @@ type EntryProblem = { readonly path: Path; readonly message: string; readonly hi
 /** Marks the one zod issue carrying an entry's problems. */
 const ENTRY_PROBLEMS = 'apply entry problems'
 
-/** The schema an object is read with: by its `kind`, a NetworkPolicy unless it names a cluster policy kind. */
+const calicoEntrySchema = calicoSchema.transform((c): CalicoEntry => ({ kind: 'Calico', object: c.object, raw: c.raw }))
+
+/** The schema an object is read with: Calico's by its apiVersion, else by its `kind`, a NetworkPolicy unless it names a cluster policy kind. */
 function schemaOf(entry: unknown) {
+  if (isCalicoObject(entry)) return calicoEntrySchema
   const kind = entry !== null && typeof entry === 'object' ? (entry as { kind?: unknown }).kind : undefined
   return clusterPolicySchemaFor(kind) ?? networkPolicySchema
 }
@@ -96,7 +108,7 @@ export function scenarioProblems(error: z.ZodError, source: SourceDoc): Problem[
 
 /** A policy with where it was written: its own file and document, or its entry's path in the scenario. */
 export interface LocatedPolicy {
-  readonly policy: NetworkPolicy | ClusterPolicy
+  readonly policy: NetworkPolicy | ClusterPolicy | CalicoEntry
   readonly source: SourceDoc
   readonly path: Path
   /** Index of the YAML document in `source.file`. */

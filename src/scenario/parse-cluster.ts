@@ -180,6 +180,7 @@ function endpointsOf(raw: RawScenario, defaultPorts: readonly ContainerPort[], s
     labels: p.labels ?? {},
     ...addressFields(addrs, families),
     ...(p.node ? { node: p.node } : {}),
+    ...(p.serviceAccount ? { serviceAccount: p.serviceAccount } : {}),
     ports: p.ports ?? defaultPorts,
   }))
   return { externals, pods }

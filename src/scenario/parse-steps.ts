@@ -1,7 +1,8 @@
 // Why: a scenario's steps as actions in their fixed order (apply, delete, setPodLabels, setNamespaceLabels), every
 // reference checked against what the scenario declares and the policies that exist at that step.
 import { NAMESPACE_NAME_LABEL } from '../model/cluster.js'
-import { clusterPolicyId } from '../model/cluster-policy.js'
+import { type CalicoKind, calicoId } from '../model/calico.js'
+import { type ClusterPolicyKind, clusterPolicyId } from '../model/cluster-policy.js'
 import { policyId } from '../model/policy.js'
 import type { Action, ProbeSpec, Step } from '../model/scenario.js'
 import { locatePolicies } from './apply-entry.js'
@@ -16,6 +17,15 @@ function stepActions(s: RawStep, si: number, live: Set<string>, declared: Declar
   const actions: Action[] = []
   s.apply?.forEach((entry, ai) => {
     for (const lp of locatePolicies(entry, sink.source, ['steps', si, 'apply', ai])) {
+      if (lp.policy.kind === 'Calico') {
+        const o = lp.policy.object
+        const ns = 'namespace' in o ? o.namespace : undefined
+        if (ns !== undefined && !declared.namespaces.has(ns))
+          sink.atIn(lp.source, [...lp.path, 'metadata', 'namespace'], `namespace "${ns}" is not declared in the scenario's namespaces`)
+        live.add(calicoId(o))
+        actions.push({ kind: 'apply-calico', object: o, raw: lp.policy.raw, source: { file: lp.source.file, doc: lp.doc, path: lp.path } })
+        continue
+      }
       if (lp.policy.kind !== 'NetworkPolicy') {
         live.add(clusterPolicyId({ kind: lp.policy.kind, name: lp.policy.metadata.name }))
         actions.push({ kind: 'apply-cluster-policy', policy: lp.policy, source: { file: lp.source.file, doc: lp.doc, path: lp.path } })
@@ -29,11 +39,25 @@ function stepActions(s: RawStep, si: number, live: Set<string>, declared: Declar
     }
   })
   s.delete?.forEach((d, di) => {
+    if (d.apiVersion !== undefined) {
+      const id = calicoId({ kind: d.kind as CalicoKind, name: d.name, ...(d.namespace ? { namespace: d.namespace } : {}) })
+      if (!live.has(id))
+        sink.at(['steps', si, 'delete', di], `no ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} exists at this step`)
+      live.delete(id)
+      actions.push({
+        kind: 'delete-calico',
+        calicoKind: d.kind as CalicoKind,
+        ...(d.namespace ? { namespace: d.namespace } : {}),
+        name: d.name,
+      })
+      return
+    }
     if (d.kind !== undefined) {
-      const id = clusterPolicyId({ kind: d.kind, name: d.name })
+      const policyKind = d.kind as ClusterPolicyKind
+      const id = clusterPolicyId({ kind: policyKind, name: d.name })
       if (!live.has(id)) sink.at(['steps', si, 'delete', di], `no ${d.kind} ${d.name} exists at this step`)
       live.delete(id)
-      actions.push({ kind: 'delete-cluster-policy', policyKind: d.kind, name: d.name })
+      actions.push({ kind: 'delete-cluster-policy', policyKind, name: d.name })
       return
     }
     const id = policyId({ metadata: { namespace: d.namespace!, name: d.name } })

@@ -1,12 +1,23 @@
 // Why: the shape of a scenario file (ARCHITECTURE.md 3.2) as a zod schema that also converts what needs no cross
 // reference (durations, protocol defaults, probe targets, intent); `parse-*.ts` check the references afterwards.
 import { z } from 'zod'
+import { CALICO_KINDS, type CalicoKind, NAMESPACED_CALICO_KINDS } from '../model/calico.js'
 import type { ContainerPort, Protocol, Target, Via } from '../model/cluster.js'
 import type { Expect } from '../model/scenario.js'
 import type { ApplyEntrySchema } from './apply-entry.js'
 import { chaosActionSchema, duringSchema, invariantsSchema } from './chaos-schema.js'
 import { duration } from './duration.js'
-import { checked, dns1123LabelError, ipError, cidrError, labels, portNameError, portNumber, protocol } from './fields.js'
+import {
+  checked,
+  dns1123LabelError,
+  dns1123SubdomainError,
+  ipError,
+  cidrError,
+  labels,
+  portNameError,
+  portNumber,
+  protocol,
+} from './fields.js'
 import { strictObject } from './zod-issues.js'
 
 /** Re-exported for the CLI, which imports it from here. */
@@ -116,6 +127,8 @@ const pod = strictObject({
   ip: checked(ipError).optional(),
   ips: ips.optional(),
   node: checked(dns1123LabelError).optional(),
+  /** The pod's service account (Calico's serviceAccounts and serviceAccountSelector match it; absent: `default`). */
+  serviceAccount: checked(dns1123SubdomainError).optional(),
 })
 
 /** A Service port: `targetPort` defaults to `port` (as the API server defaults it), a name picks a container port by name. */
@@ -177,16 +190,31 @@ const stepName = z
 /** A NetworkPolicy by namespace and name, or a cluster policy (cluster-scoped, no namespace) by kind and name. */
 const deletes = z.array(
   strictObject({
-    namespace: checked(dns1123LabelError).optional(),
-    kind: z
-      .enum(['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'], {
-        error: (i) =>
-          `kind must be ClusterNetworkPolicy, AdminNetworkPolicy or BaselineAdminNetworkPolicy (got ${JSON.stringify(i.input)})`,
-      })
+    /** `projectcalico.org/v3`: a Calico object by kind, name and (namespaced kinds) namespace. */
+    apiVersion: z
+      .literal('projectcalico.org/v3', { error: 'apiVersion in a delete entry is projectcalico.org/v3 (Calico kinds)' })
       .optional(),
+    namespace: checked(dns1123LabelError).optional(),
+    kind: z.string().optional(),
     name: z.string().min(1),
   }).superRefine((d, ctx) => {
-    if ((d.namespace === undefined) === (d.kind === undefined))
+    if (d.apiVersion !== undefined) {
+      if (!d.kind || !(CALICO_KINDS as readonly string[]).includes(d.kind))
+        ctx.addIssue({ code: 'custom', path: ['kind'], message: `kind must be one of ${CALICO_KINDS.join(', ')}` })
+      else if (NAMESPACED_CALICO_KINDS.has(d.kind as CalicoKind) !== (d.namespace !== undefined))
+        ctx.addIssue({
+          code: 'custom',
+          message: `a ${d.kind} is ${d.namespace === undefined ? 'namespaced: name its namespace' : 'cluster-scoped: leave namespace out'}`,
+        })
+      return
+    }
+    if (d.kind !== undefined && !['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'].includes(d.kind))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kind'],
+        message: `kind must be ClusterNetworkPolicy, AdminNetworkPolicy or BaselineAdminNetworkPolicy (got ${JSON.stringify(d.kind)}); Calico kinds need apiVersion: projectcalico.org/v3`,
+      })
+    else if ((d.namespace === undefined) === (d.kind === undefined))
       ctx.addIssue({ code: 'custom', message: 'name a NetworkPolicy by namespace and name, or a cluster policy by kind and name' })
   }),
 )

@@ -7,6 +7,7 @@ import { execa } from 'execa'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import type { ExecResult, KubeApi, PodInfo, ServiceInfo } from '../../src/drivers/kube/api.js'
 import type { NodeAccess } from '../../src/drivers/kube/node-access.js'
+import { CALICO_KINDS, type CalicoKind, type CalicoRef, type RawCalicoObject } from '../../src/drivers/kube/calico-kinds.js'
 import { type Exec, defaultExec } from '../../src/drivers/exec.js'
 import { LocalDriver } from '../../src/drivers/local/index.js'
 import { sessionOf } from '../../src/drivers/local/names.js'
@@ -264,6 +265,72 @@ export class RehearsalKube implements KubeApi {
     return [...this.clusterPolicies]
       .filter(([id, l]) => id.startsWith(`${kind}/`) && (v === undefined ? k in l : l[k] === v))
       .map(([id, labels]) => ({ name: id.slice(kind.length + 1), labels }))
+  }
+  /**
+   * Calico's kinds as the Calico API server serves them (test/helpers/fake-calico.ts encodes its rules; here only
+   * what the driver needs to apply, read, list and delete): each object the driver sends is the scenario's own plus
+   * owner labels, so it is matched to the scenario's `apply-calico` action by kind, name, namespace and spec, whose
+   * parsed object the local driver enforces. Namespaced kinds default to `default` (the API server's rule).
+   */
+  private readonly calico = new Map<string, { labels: Record<string, string>; resourceVersion: string }>()
+  private calicoVersion = 0
+  private calicoKey(kind: string, name: string, namespace?: string): string {
+    const ns = CALICO_KINDS[kind as CalicoKind]?.namespaced ? (namespace ?? 'default') : ''
+    return `${kind}/${ns}/${name}`
+  }
+  async servedCalicoKinds(): Promise<CalicoKind[]> {
+    return Object.keys(CALICO_KINDS) as CalicoKind[]
+  }
+  private async calicoToLocal(obj: RawCalicoObject): Promise<void> {
+    const same = (raw: unknown) => {
+      const r = raw as RawCalicoObject & { spec?: unknown }
+      return (
+        r.kind === obj.kind &&
+        r.metadata.name === obj.metadata.name &&
+        this.calicoKey(r.kind, r.metadata.name, r.metadata.namespace) ===
+          this.calicoKey(obj.kind, obj.metadata.name, obj.metadata.namespace) &&
+        JSON.stringify(r.spec ?? null) === JSON.stringify((obj as { spec?: unknown }).spec ?? null)
+      )
+    }
+    const action = this.scenario.steps.flatMap((st) => st.actions).find((a) => a.kind === 'apply-calico' && same(a.raw))
+    if (!action) throw apiError(500, `${obj.kind} ${obj.metadata.name}: not an object of the scenario (the rehearsal can only apply those)`)
+    await this.toLocal(action)
+  }
+  async createCalicoObject(obj: RawCalicoObject) {
+    const key = this.calicoKey(obj.kind, obj.metadata.name, obj.metadata.namespace)
+    if (this.calico.has(key)) throw apiError(409, `${obj.kind} ${obj.metadata.name} already exists`)
+    await this.calicoToLocal(obj)
+    this.calico.set(key, { labels: { ...(obj.metadata.labels ?? {}) }, resourceVersion: String(++this.calicoVersion) })
+  }
+  async replaceCalicoObject(obj: RawCalicoObject & { metadata: { resourceVersion: string } }) {
+    const key = this.calicoKey(obj.kind, obj.metadata.name, obj.metadata.namespace)
+    if (!this.calico.has(key)) throw apiError(404, `${obj.kind} ${obj.metadata.name} not found`)
+    await this.calicoToLocal(obj)
+    this.calico.set(key, { labels: { ...(obj.metadata.labels ?? {}) }, resourceVersion: String(++this.calicoVersion) })
+  }
+  async readCalicoObject(ref: CalicoRef) {
+    const o = this.calico.get(this.calicoKey(ref.kind, ref.name, ref.namespace))
+    return o ? { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}), ...o } : undefined
+  }
+  async deleteCalicoObject(ref: CalicoRef) {
+    const key = this.calicoKey(ref.kind, ref.name, ref.namespace)
+    if (!this.calico.delete(key)) throw apiError(404, `${ref.kind} ${ref.name} not found`)
+    await this.toLocal({
+      kind: 'delete-calico',
+      calicoKind: ref.kind,
+      name: ref.name,
+      ...(ref.namespace ? { namespace: ref.namespace } : {}),
+    })
+  }
+  /** Equality (`k=v`) and existence (`k`) selectors, the two the driver sends. */
+  async listCalicoObjects(kind: CalicoKind, labelSelector: string) {
+    const [k, v] = labelSelector.split('=')
+    return [...this.calico]
+      .filter(([id, o]) => id.startsWith(`${kind}/`) && (v === undefined ? k in o.labels : o.labels[k] === v))
+      .map(([id, o]) => {
+        const [, ns, name] = id.split('/')
+        return { name, ...(ns ? { namespace: ns } : {}), ...o }
+      })
   }
   /** Discovery of policy.networking.k8s.io as a cluster with both CRD bundles installed answers it. */
   async servedClusterPolicyKinds(): Promise<ClusterPolicyKind[]> {

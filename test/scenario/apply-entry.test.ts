@@ -30,7 +30,7 @@ const entries = (parsed.value as { apply: unknown[] }).apply
 t.test('an inline policy, and every document of a referenced file (relative to the scenario)', async (t) => {
   const r = schema.parse({ apply: entries.slice(0, 2) })
   t.same(
-    r.apply.map((e) => e.map((p) => p.policy.metadata.name)),
+    r.apply.map((e) => e.map((p) => ('metadata' in p.policy ? p.policy.metadata.name : p.policy.object.name))),
     [['inline'], ['one', 'two']],
   )
   t.equal(r.apply[0][0].file, undefined, 'inline: no file')

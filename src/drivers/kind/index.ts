@@ -8,7 +8,7 @@ import type { Exec } from '../exec.js'
 import type { KubeApi } from '../kube/api.js'
 import { calicoClusterPolicyKinds, clusterPolicyApi, clusterPolicyUnsupported } from '../cluster-policy-support.js'
 import { KubeDriver } from '../kube/index.js'
-import { CALICO_KIND_NAMES, type CalicoRef, type RawCalicoObject } from '../kube/calico-kinds.js'
+import { CALICO_KIND_NAMES, type CalicoRef, type RawCalicoObject, calicoObjectsUsed } from '../kube/calico-kinds.js'
 import { calicoApiSummary, calicoObjectsUnsupported } from '../kube/calico-policies.js'
 import { type KindOptions, type UpResult, context, down, up } from './cluster.js'
 import { EnvironmentError, InfraError, UsageError } from '../../errors.js'
@@ -155,6 +155,11 @@ export class KindDriver implements Driver {
     const kinds = calicoClusterPolicyKinds(this.o.calicoVersion)
     const policies = clusterPolicyUnsupported(scenario, kinds, `Calico ${this.o.calicoVersion}`)
     if (policies) return policies
+    const calico = calicoObjectsUsed(scenario)
+    if (calico.length) {
+      const why = this.calicoUnsupported(calico)
+      if (why) return why
+    }
     const refs = [...new Set([...scenario.pods.flatMap((p) => (p.node ? [p.node] : [])), ...chaosNodeRefs(scenario)])]
     const missing = refs.filter((r) => /^node-\d+$/.test(r) && Number(r.slice(5)) > this.o.workers)
     if (missing.length) return `this kind cluster has ${this.o.workers} workers (--workers); the scenario names ${missing.join(', ')}`

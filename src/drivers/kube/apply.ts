@@ -40,6 +40,10 @@ export async function sendAction(ctx: ApplyContext, state: ClusterState, a: Acti
       await assertClusterPolicyOurs(api, runId, a.policyKind, a.name)
       await api.deleteClusterPolicy(a.policyKind, a.name)
       return
+    case 'apply-calico':
+    case 'delete-calico':
+      // The driver sends these itself, through the Calico API server (KubeDriver.apply, calico-policies.ts).
+      throw new InfraError(`Calico ${a.kind === 'apply-calico' ? a.object.kind : a.calicoKind} objects go through KubeDriver.apply`)
     case 'set-pod-labels': {
       const pod = state.pods.find((p) => p.namespace === a.namespace && p.name === a.pod)!
       await api.patchPodLabels(a.namespace, a.pod, replaceLabels(pod.labels, a.labels, { [RUN_LABEL]: runId, [POD_LABEL]: a.pod }))

@@ -1,6 +1,7 @@
 // Why: the Calico projectcalico.org/v3 kinds as the cluster serves them (plural, scope, the order they must be created
 // in) and the raw objects users write (the same YAML `calicoctl apply` takes), kept apart from the driver code so the
 // API interface and the driver share them without an import cycle (pure).
+import type { Scenario } from '../../model/scenario.js'
 
 /** The API group and version of every Calico kind the harness applies (docs.tigera.io calico reference/resources). */
 export const CALICO_API_VERSION = 'projectcalico.org/v3'
@@ -58,4 +59,9 @@ export interface CalicoObjectMeta {
   readonly createdAt?: number
   /** metadata.resourceVersion: a replace (PUT) must carry it (optimistic concurrency). */
   readonly resourceVersion?: string
+}
+
+/** The Calico objects a scenario applies, as its author wrote them (what a cluster must be able to take). */
+export function calicoObjectsUsed(s: Scenario): RawCalicoObject[] {
+  return s.steps.flatMap((st) => st.actions.flatMap((a) => (a.kind === 'apply-calico' ? [a.raw as RawCalicoObject] : [])))
 }

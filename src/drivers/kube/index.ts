@@ -15,7 +15,7 @@ import type { ClusterPolicyKind } from '../../model/cluster-policy.js'
 import { clusterPolicyUnsupported } from '../cluster-policy-support.js'
 import { restartAgentUnsupported, restartCalicoNode } from './calico-chaos.js'
 import { deleteRunClusterPolicies, removeLeftoverClusterPolicies } from './cluster-policies.js'
-import type { CalicoKind, CalicoRef, RawCalicoObject } from './calico-kinds.js'
+import { type CalicoKind, type CalicoRef, type RawCalicoObject, calicoObjectsUsed } from './calico-kinds.js'
 import {
   applyCalicoObjects,
   calicoObjectsUnsupported,
@@ -152,7 +152,11 @@ export class KubeDriver implements Driver {
   async apply(actions: readonly Action[]): Promise<void> {
     if (!this.current) throw new InfraError('apply before up')
     for (const a of actions) {
-      await sendAction({ api: this.api, runId: this.opts.runId, namespaces: this.namespaces }, this.current, a)
+      // Calico's kinds go through the Calico API server as the user wrote them (docs/calico-policy.md).
+      if (a.kind === 'apply-calico') await this.applyCalicoObjects([a.raw as RawCalicoObject])
+      else if (a.kind === 'delete-calico')
+        await this.deleteCalicoObjects([{ kind: a.calicoKind, name: a.name, ...(a.namespace ? { namespace: a.namespace } : {}) }])
+      else await sendAction({ api: this.api, runId: this.opts.runId, namespaces: this.namespaces }, this.current, a)
       this.current = applyAction(this.current, a)
     }
   }
@@ -236,6 +240,11 @@ export class KubeDriver implements Driver {
       return `this cluster is ${this.opts.ipFamilies!.join('/')} only; the scenario needs ${lacking.join(' and ')}${this.info.name === 'kind' ? ' (kind: --ip-family dual)' : ''}`
     const policies = clusterPolicyUnsupported(scenario, this.opts.clusterPolicyKinds ?? [], 'this cluster')
     if (policies) return policies
+    const calico = calicoObjectsUsed(scenario)
+    if (calico.length) {
+      const why = this.calicoUnsupported(calico)
+      if (why) return why
+    }
     if (!scenario.externals.length || this.opts.nodes) return undefined
     return `the kube driver cannot create external hosts on an existing cluster (${scenario.externals.map((e) => e.name).join(', ')}); use --driver kind`
   }

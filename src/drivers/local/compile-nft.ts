@@ -7,6 +7,7 @@ import { type ContainerPort, type Labels, podId } from '../../model/cluster.js'
 import { type LabelSelector, type NetworkPolicy, type NetworkPolicyPeer, type NetworkPolicyPort, policyId } from '../../model/policy.js'
 import { type TierPeer, type TierPort, type TierRule, type TieredPolicy, tierOrder, tieredView } from '../../model/cluster-policy.js'
 import type { ClusterState } from '../../model/state.js'
+import { CalicoCompiler } from './compile-nft-calico.js'
 import type { TopologyPlan } from './topology.js'
 
 /** Bug classes real CNIs have shipped (see docs/selftest.md), each one switch of this compiler or the driver. */
@@ -27,6 +28,7 @@ export const FAULT_MODES = [
   'policy-before-dnat',
   'pass-as-allow',
   'nodeport-no-snat',
+  'tier-order-ignored',
 ] as const
 /** One switchable bug class. */
 export type FaultMode = (typeof FAULT_MODES)[number]
@@ -403,6 +405,13 @@ export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults:
   const views = (state.clusterPolicies ?? []).map(tieredView).filter((v) => !skip.has(v.id))
   const admin = tierOrder(views, 'Admin')
   const baseline = tierOrder(views, 'Baseline')
+  // Calico's tiers (compile-nft-calico.ts); the fault `tier-order-ignored` orders them by name.
+  const serviceAccounts = new Map(state.pods.map((p) => [podId(p), p.serviceAccount ?? 'default']))
+  const calico = new CalicoCompiler(
+    state,
+    pods.map((p) => ({ ...p, serviceAccount: serviceAccounts.get(p.id)! })),
+    bug.has('tier-order-ignored'),
+  )
   const tiersOf = (pod: PodInfo, dir: 'ingress' | 'egress'): PodTiers => ({
     admin: admin.filter((p) => p[dir].length > 0 && cx.subjectSelects(p, pod)),
     baseline: baseline.filter((p) => p[dir].length > 0 && cx.subjectSelects(p, pod)),
@@ -435,6 +444,25 @@ export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults:
       const tiered = (dir: 'out' | 'in', np: readonly NetworkPolicy[]): string | undefined => {
         const t = tiersOf(pod, dir === 'out' ? 'egress' : 'ingress')
         const side = dir === 'out' ? 'from' : 'to'
+        const cdir = dir === 'out' ? 'egress' : 'ingress'
+        const cpod = { ...pod, serviceAccount: serviceAccounts.get(pod.id)! }
+        if (calico.any && calico.applies(cpod, cdir)) {
+          const allowed = dir === 'out' ? 'return' : 'accept'
+          const cluster = (which: 'admin' | 'baseline', passTo: string) => {
+            const list = which === 'admin' ? t.admin : t.baseline
+            if (list.length === 0) return undefined
+            const pass = bug.has('pass-as-allow') ? allowed : passTo
+            return tierRules(pod, side, list, cx, (r) => (r.action === 'Accept' ? allowed : r.action === 'Deny' ? 'drop' : pass))
+          }
+          return calico.chainFor(
+            cpod,
+            cdir,
+            allowed,
+            (body) => chainRaw(dir, body),
+            np.length ? chainRules(pod, side, np, cx) : null,
+            cluster,
+          )
+        }
         if (t.admin.length === 0 && t.baseline.length === 0) return np.length ? chainFor(dir, chainRules(pod, side, np, cx)) : undefined
         // Allowed in this direction: egress returns to the forward chain (the destination's ingress still decides).
         const allow = dir === 'out' ? 'return' : 'accept'

@@ -1,0 +1,187 @@
+// Why: mistakes with Calico's own policies (docs/calico-policy.md): a Deny that matches everything in an earlier
+// tier or place shadows every later policy of the pods it selects, a Pass with nothing after it is an allow in
+// disguise, equal orders leave the order to the names, and selectors that match no known pod or network set.
+import { workloadLabels } from '../../evaluator/calico.js'
+import { type Labels, NAMESPACE_NAME_LABEL } from '../../model/cluster.js'
+import {
+  BUILTIN_TIERS,
+  type CalicoEntity,
+  type CalicoPolicy,
+  type CalicoRule,
+  calicoId,
+  compareOrdered,
+  isStaged,
+} from '../../model/calico.js'
+import { calicoSelects } from '../../model/calico-selector.js'
+import type { LintCalico, LintSet, LintWorkload, Rule } from '../model.js'
+
+type Found = ReturnType<Rule['check']>[number]
+type Dir = 'ingress' | 'egress'
+const TYPE = { ingress: 'Ingress', egress: 'Egress' } as const
+
+const nsLabels = (set: LintSet, ns: string): Labels => set.namespaces.find((n) => n.name === ns)?.labels ?? { [NAMESPACE_NAME_LABEL]: ns }
+const wid = (w: LintWorkload) => `${w.namespace}/${w.name}`
+
+/** The enforced Calico policies of a set, with their tier's order, in evaluation order. */
+function policies(set: LintSet): { lp: LintCalico; p: CalicoPolicy; tierOrder: number | undefined }[] {
+  const tiers = new Map<string, number | undefined>(BUILTIN_TIERS.map((t) => [t.name, t.order]))
+  for (const o of set.calico ?? []) if (o.object.kind === 'Tier') tiers.set(o.object.name, o.object.order)
+  return (set.calico ?? [])
+    .filter((lp): lp is LintCalico & { object: CalicoPolicy } => 'selector' in lp.object && !isStaged(lp.object))
+    .map((lp) => ({ lp, p: lp.object, tierOrder: tiers.get(lp.object.tier) }))
+    .sort(
+      (a, b) =>
+        compareOrdered({ order: a.tierOrder, name: a.p.tier }, { order: b.tierOrder, name: b.p.tier }) ||
+        compareOrdered({ order: a.p.order, name: a.p.name }, { order: b.p.order, name: b.p.name }),
+    )
+}
+
+/** The known workloads a Calico policy selects; undefined when the input names no pods. */
+function selected(set: LintSet, p: CalicoPolicy): LintWorkload[] | undefined {
+  if (!set.workloads) return undefined
+  return set.workloads.filter((w) => {
+    if (p.namespace !== undefined && w.namespace !== p.namespace) return false
+    const labels = workloadLabels(w, nsLabels(set, w.namespace), 'default')
+    if (!calicoSelects(p.selector, { labels, namespaced: true })) return false
+    return !p.namespaceSelector || calicoSelects(p.namespaceSelector, { labels: nsLabels(set, w.namespace), namespaced: true })
+  })
+}
+
+const matchesAll = (r: CalicoRule) => {
+  const empty = (e: CalicoEntity) => Object.keys(e).every((k) => k === 'text')
+  return r.protocol === undefined && r.notProtocol === undefined && r.ipVersion === undefined && empty(r.source) && empty(r.destination)
+}
+
+/** A Deny that matches every connection, with later policies (of its tier or later tiers) for the same pods. */
+export const calicoDenyShadowsAll: Rule = {
+  id: 'calico-deny-shadows-all',
+  severity: 'warning',
+  description: 'a Calico Deny that matches everything shadows every later policy of the pods it selects',
+  check(set) {
+    const all = policies(set)
+    const out: Found[] = []
+    all.forEach(({ lp, p }, i) => {
+      for (const dir of ['ingress', 'egress'] as Dir[]) {
+        if (!p.types.includes(TYPE[dir])) continue
+        const ri = p[dir].findIndex((r) => r.action !== 'Log')
+        if (ri < 0 || p[dir][ri].action !== 'Deny' || !matchesAll(p[dir][ri])) continue
+        const mine = selected(set, p)
+        const later = all.slice(i + 1).find(({ p: q }) => {
+          if (!q.types.includes(TYPE[dir])) return false
+          const theirs = selected(set, q)
+          return !mine || !theirs || theirs.some((w) => mine.includes(w))
+        })
+        const np = mine && set.policies.find((n) => mine.some((w) => w.namespace === n.policy.metadata.namespace))
+        if (!later && !np) continue
+        const other = later ? calicoId(later.p) : `${np!.policy.metadata.namespace}/${np!.policy.metadata.name}`
+        out.push({
+          message: `${calicoId(p)} ${dir} rule ${ri} denies everything in tier ${p.tier}: ${other} (later) never decides for the pods it selects`,
+          hint: 'narrow the Deny (source/destination, protocol), or Pass what later policies should decide',
+          source: { ...lp.source, path: [...lp.source.path, 'spec', dir, ri] },
+        })
+      }
+    })
+    return out
+  },
+}
+
+/** A Pass rule for pods that no later tier selects: it simply allows. */
+export const calicoPassWithNothingAfter: Rule = {
+  id: 'calico-pass-with-nothing-after',
+  severity: 'info',
+  description: 'a Calico Pass with no later tier selecting the pods: it allows',
+  check(set) {
+    if (!set.workloads) return []
+    const all = policies(set)
+    const out: Found[] = []
+    all.forEach(({ lp, p, tierOrder }) => {
+      const mine = selected(set, p) ?? []
+      for (const dir of ['ingress', 'egress'] as Dir[]) {
+        const ri = p[dir].findIndex((r) => r.action === 'Pass')
+        if (ri < 0 || !p.types.includes(TYPE[dir])) continue
+        const laterTier = all.some(
+          ({ p: q, tierOrder: qo }) =>
+            compareOrdered({ order: qo, name: q.tier }, { order: tierOrder, name: p.tier }) > 0 &&
+            q.types.includes(TYPE[dir]) &&
+            (selected(set, q) ?? []).some((w) => mine.includes(w)),
+        )
+        const laterNp =
+          compareOrdered({ order: 1_000_000, name: 'default' }, { order: tierOrder, name: p.tier }) > 0 &&
+          set.policies.some((n) => mine.some((w) => w.namespace === n.policy.metadata.namespace))
+        if (laterTier || laterNp) continue
+        out.push({
+          message: `${calicoId(p)} ${dir} rule ${ri} Passes ${mine.length ? `${mine.slice(0, 3).map(wid).join(', ')}` : 'its pods'} to later tiers, but none selects them: the Pass allows`,
+          hint: 'use Allow if that is meant, or add the policy that should decide',
+          source: { ...lp.source, path: [...lp.source.path, 'spec', dir, ri] },
+        })
+      }
+    })
+    return out
+  },
+}
+
+/** Two policies of one tier with the same order over the same pods: their order is decided by name. */
+export const calicoOrderTie: Rule = {
+  id: 'calico-order-tie',
+  severity: 'warning',
+  description: 'two Calico policies of one tier with the same order over the same pods: the names decide',
+  check(set) {
+    const all = policies(set)
+    const out: Found[] = []
+    for (const [i, a] of all.entries())
+      for (const b of all.slice(i + 1)) {
+        if (a.p.tier !== b.p.tier || a.p.order !== b.p.order) continue
+        const dirs = (['ingress', 'egress'] as Dir[]).filter((d) => a.p[d].length > 0 && b.p[d].length > 0)
+        if (dirs.length === 0) continue
+        const sa = selected(set, a.p)
+        const sb = selected(set, b.p)
+        const both = sa && sb ? sa.filter((w) => sb.includes(w)) : undefined
+        if (both && both.length === 0) continue
+        out.push({
+          message: `${calicoId(a.p)} and ${calicoId(b.p)} are both in tier ${a.p.tier} at order ${a.p.order ?? 'none'}${both ? ` over ${both.slice(0, 3).map(wid).join(', ')}` : ''}: ${a.p.name} applies first only because of its name`,
+          hint: `give ${b.p.name} its own order`,
+          source: { ...b.lp.source, path: [...b.lp.source.path, 'spec', 'order'] },
+        })
+      }
+    return out
+  },
+}
+
+/** A policy selector, or a rule selector, that matches no known pod (or network set). */
+export const calicoSelectsNothing: Rule = {
+  id: 'calico-selects-nothing',
+  severity: 'warning',
+  description: 'a Calico selector that matches no known pod or network set',
+  check(set) {
+    if (!set.workloads) return []
+    const out: Found[] = []
+    const sets = (set.calico ?? []).flatMap((c) =>
+      c.object.kind === 'NetworkSet' || c.object.kind === 'GlobalNetworkSet' ? [c.object] : [],
+    )
+    for (const { lp, p } of policies(set)) {
+      if ((selected(set, p) ?? []).length === 0)
+        out.push({
+          message: `${calicoId(p)} selects no pod (selector ${p.selectorText})`,
+          hint: 'fix the selector to match the pods it is meant for',
+          source: { ...lp.source, path: [...lp.source.path, 'spec', 'selector'] },
+        })
+      for (const dir of ['ingress', 'egress'] as Dir[])
+        p[dir].forEach((r, ri) => {
+          for (const side of ['source', 'destination'] as const) {
+            const sel = r[side].selector
+            if (!sel) continue
+            const any =
+              set.workloads!.some((w) => calicoSelects(sel, { labels: workloadLabels(w, nsLabels(set, w.namespace), 'default') })) ||
+              sets.some((s) => calicoSelects(sel, { labels: s.labels }))
+            if (!any)
+              out.push({
+                message: `${calicoId(p)} ${dir} rule ${ri} ${side} selector ${r[side].text.selector} matches no pod or network set`,
+                hint: 'fix the labels',
+                source: { ...lp.source, path: [...lp.source.path, 'spec', dir, ri, side, 'selector'] },
+              })
+          }
+        })
+    }
+    return out
+  },
+}
