@@ -15,6 +15,7 @@ import { loadScenarios } from '../../../src/scenario/load.js'
 import { isProblem } from '../../../src/compare/classification.js'
 import type { ScenarioReport } from '../../../src/report/model.js'
 import { RehearsalKube } from '../../helpers/rehearsal-kube.js'
+import { CALICO_KINDS, type CalicoKind } from '../../../src/drivers/kube/calico-kinds.js'
 
 const skip = await cannotRunLocal([['cc', '--version']])
 
@@ -75,6 +76,8 @@ t.test(
           requestIpsIn: [POD_SUBNET, CALICO_POD_SUBNET_V6],
           podReadyTimeoutMs: 60000,
           clusterPolicyKinds: ['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'],
+          // A cluster with the Calico API server (docs/calico-policy.md): every Calico kind served.
+          calicoKinds: Object.keys(CALICO_KINDS) as CalicoKind[],
         })
         const down = driver.down.bind(driver)
         // The fake's node side goes with the driver, whatever happened to the scenario.
