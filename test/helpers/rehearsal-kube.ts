@@ -354,8 +354,7 @@ export class RehearsalKube implements KubeApi {
   async readService(namespace: string, name: string): Promise<ServiceInfo | undefined> {
     if (!this.services.has(`${namespace}/${name}`)) return undefined
     await this.started
-    const ip = this.local.clusterIP(`${namespace}/${name}`)
-    return { clusterIPs: ip ? [ip] : [], nodePorts: {} }
+    return { clusterIPs: this.local.clusterIPs(`${namespace}/${name}`), nodePorts: {} }
   }
   async deleteService(namespace: string, name: string) {
     this.services.delete(`${namespace}/${name}`)

@@ -289,7 +289,13 @@ export class LocalDriver implements Driver {
 
   /** The ClusterIP its NAT gave a Service (`namespace/name`), undefined when it has no backend; the kube rehearsal's API reads it. */
   clusterIP(service: string): string | undefined {
-    return this.nat.find((e) => e.service === service)?.clusterIP
+    return this.clusterIPs(service)[0]
+  }
+
+  /** Every ClusterIP its NAT gave a Service, one per family (IPv4 first), as `spec.clusterIPs` lists them. */
+  clusterIPs(service: string): string[] {
+    const ips = [...new Set(this.nat.filter((e) => e.service === service).map((e) => e.clusterIP))]
+    return ips.sort((a, b) => Number(a.includes(':')) - Number(b.includes(':')))
   }
 
   /** The pod `id` as it is now (a recreated pod has new addresses). */
