@@ -43,12 +43,18 @@ t.test(
 )
 
 t.test('an agent that fails open while restarting is caught by the chaos scenario', { skip, timeout: 120000 }, async (t) => {
-  const dir = t.testdir()
-  const code = await main(
-    ['selftest', 'scenarios/chaos/restart-agent.yaml', '--modes', 'fail-open-on-restart', '--out', join(dir, 'o.json')],
-    { out: () => {}, err: () => {} },
-  )
-  t.equal(code, 0)
+  // The shipped scenario with only its fail-open limit: its fail-closed and 5 s recovery limits can be missed by the
+  // control on a loaded machine (test/helpers/load-free.ts), which would make the self-test refuse to judge.
+  const text = readFileSync('scenarios/chaos/restart-agent.yaml', 'utf8')
+  const line = 'invariants: {maxFailOpen: 0, maxFailClosed: 0, maxRecovery: 5s}'
+  t.ok(text.includes(line), 'the shipped scenario states its invariants as this test expects')
+  const dir = t.testdir({ 'restart-agent.yaml': text.replace(line, 'invariants: {maxFailOpen: 0}') })
+  let err = ''
+  const code = await main(['selftest', join(dir, 'restart-agent.yaml'), '--modes', 'fail-open-on-restart', '--out', join(dir, 'o.json')], {
+    out: () => {},
+    err: (s) => void (err += s),
+  })
+  t.equal(code, 0, err)
   const [row] = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8')).modes
   t.equal(row.step, 'agents restart')
   t.match(row.classification, /maxFailOpen violated \(\d+ ms\)/)

@@ -82,11 +82,10 @@ t.test('parallel scenarios: at most N at once, the report in scenario order what
   )
   t.equal(fleet.maxUp, 3, 'three drivers up at once, never more')
   t.equal(ended[0], 1, 'a fast scenario ended first')
-  t.equal(ended.at(-1), 0, 'the slow one last')
+  t.equal(ended.at(-1), 0, 'the slow one last: the fast ones ran beside it')
   t.equal(r.summary.exitCode, 0)
   t.equal(r.options.parallel, 3)
   t.ok(r.scenarios.every((s) => s.steps.length === 1 && s.steps[0].converged))
-  t.ok(r.durationMs < 300 + 4 * 20 + 250, `the fast ones ran beside the slow one (${r.durationMs} ms)`)
 })
 
 t.test('parallel 1 runs one scenario at a time', async (t) => {
