@@ -179,13 +179,7 @@ export interface ChaosReport {
  * A cell Calico's staged policies would change if enforced (docs/calico-policy.md). They change no cell: the cell is
  * predicted and probed as `now`; this is the preview. Information, never a failure.
  */
-export interface StagedCellReport {
-  readonly from: string
-  readonly to: string
-  readonly port: number
-  readonly protocol: Protocol
-  readonly family?: IPFamily
-  readonly via?: Exclude<Via, 'pod-ip'>
+export interface StagedCellReport extends Pick<CellReport, 'from' | 'to' | 'port' | 'protocol' | 'family' | 'via'> {
   /** The prediction (what was probed). */
   readonly now: 'allow' | 'deny'
   /** The prediction with the staged policies enforced. */
