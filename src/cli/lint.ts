@@ -29,7 +29,7 @@ const THRESHOLDS = [...SEVERITIES, 'never']
 export function registerLintCommand(program: Command, io: Io, setCode: (n: number) => void): void {
   program
     .command('lint')
-    .description('check policies for common mistakes (scenario files, or plain Kubernetes manifests); no cluster needed')
+    .description('check policies for common mistakes (scenario files, or plain Kubernetes and Calico manifests); no cluster needed')
     .argument('<paths...>', 'scenario files, manifest files, or folders')
     .addOption(
       new Option('-o, --output <format>', 'text (grouped by rule), table (a row per finding), json, yaml, or sarif (for code scanning)')
@@ -63,9 +63,9 @@ Rules:
 ${RULES.map((r) => `  ${r.id.padEnd(30)} ${r.severity.padEnd(8)} ${r.description}`).join('\n')}
 
 In scenario files every step is linted as the cluster it describes (a gap such as a missing default deny
-counts only when no step closes it). Plain manifests are linted together: NetworkPolicy, Namespace and the
-pod templates of Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs; other kinds
-are ignored. Rules about selected pods stay quiet for namespaces whose pods are unknown.
+counts only when no step closes it). Plain manifests are linted together: NetworkPolicy, the cluster policy
+kinds, Calico's projectcalico.org/v3 kinds (as calicoctl apply -f takes them), Namespace and the pod templates
+of Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs; other kinds are ignored. Rules about selected pods stay quiet for namespaces whose pods are unknown.
 
 Text output groups findings by rule (identical findings share a line) and ends with a summary per rule;
 -o table prints one row per finding (place, severity, rule, path, message); -o json and -o yaml list every finding

@@ -1,7 +1,7 @@
 // Why: `predict`: the evaluator's matrix for every step of a scenario, no cluster involved. Output is produced
 // step by step and chunk by chunk, so a matrix of millions of cells never becomes one string (or one object per cell).
 import { predict, type Verdict } from '../evaluator/index.js'
-import { withStagedEnforced } from '../evaluator/calico.js'
+import { type StagedChange, stagedChanges } from '../evaluator/staged.js'
 import { targetId } from '../model/cluster.js'
 import type { Scenario } from '../model/scenario.js'
 import type { TruthTable } from '../model/truth-table.js'
@@ -9,6 +9,8 @@ import { intendedVerdict } from '../compare/intent.js'
 import { stepStates } from '../scenario/apply-actions.js'
 import { type LoadOptions, loadScenarios } from '../scenario/load.js'
 import { GLYPH } from '../report/glyphs.js'
+import { stagedCellReports } from '../report/explanation.js'
+import { stagedLines } from '../report/cells.js'
 import { targetChunks } from '../report/render-table.js'
 import { type Io, writeOut } from './io.js'
 
@@ -17,20 +19,7 @@ export interface StepPrediction {
   readonly name: string
   readonly table: TruthTable<Verdict>
   /** Calico staged policies: the cells they would change if enforced (they change none; docs/calico-policy.md). */
-  readonly staged?: readonly { readonly from: string; readonly to: string; readonly target: string; readonly would: Verdict }[]
-}
-
-/** The cells the step's staged policies would change (undefined: it has none). */
-function stagedChanges(state: Parameters<typeof predict>[0], targets: Parameters<typeof predict>[1], table: TruthTable<Verdict>) {
-  const enforced = withStagedEnforced(state)
-  if (!enforced) return undefined
-  const would = predict(enforced, targets)
-  const out: { from: string; to: string; target: string; would: Verdict }[] = []
-  for (const c of table.entries()) {
-    const w = would.get(c.from, c.to, c.target)
-    if (w !== undefined && w !== c.value) out.push({ from: c.from, to: c.to, target: targetId(c.target), would: w })
-  }
-  return out
+  readonly staged?: readonly StagedChange[]
 }
 
 /** A cell where the prediction contradicts the step's intent. */
@@ -80,7 +69,8 @@ const CHUNK = 16384
 
 /**
  * ARCHITECTURE.md 3.3, exactly (the bytes `JSON.stringify` gives): one cell per (source, destination, target),
- * external-to-external omitted. Chunks of about 16 KiB; ids are quoted once per table.
+ * external-to-external omitted; a step with Calico staged policies adds `staged`, the cells they would change. Chunks
+ * of about 16 KiB; ids are quoted once per table.
  */
 export function* predictJsonChunks(s: Scenario, steps: Iterable<StepPrediction>): Generator<string> {
   yield `{"scenario":${JSON.stringify(s.name)},"steps":[`
@@ -115,7 +105,7 @@ export function* predictJsonChunks(s: Scenario, steps: Iterable<StepPrediction>)
         if (row) yield row
       }
     }
-    yield ']}'
+    yield p.staged ? `],"staged":${JSON.stringify(stagedCellReports(p.staged))}}` : ']}'
   }
   yield ']}'
 }
@@ -160,6 +150,15 @@ function* predictYamlChunks(s: Scenario, steps: Iterable<StepPrediction>, item: 
       }
     }
     yield `${row}${any ? '' : ' []'}\n`
+    if (p.staged) {
+      const items = stagedCellReports(p.staged).map(
+        (c) =>
+          `\n${rest}      - {${Object.entries(c)
+            .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+            .join(', ')}}`,
+      )
+      yield `${rest}    staged:${items.join('') || ' []'}\n`
+    }
   }
   if (!anyStep) yield ' []\n'
 }
@@ -185,10 +184,8 @@ export function* predictTableChunks(s: Scenario, steps: Iterable<StepPrediction>
       })
     }
     if (p.staged) {
-      yield `\nstaged policies (not enforced) would change ${p.staged.length} cell${p.staged.length === 1 ? '' : 's'}`
-      for (const c of p.staged.slice(0, SHOWN_VIOLATIONS)) yield `\n  ${c.from} -> ${c.to} ${c.target}: would ${c.would}`
-      if (p.staged.length > SHOWN_VIOLATIONS) yield `\n  ... and ${p.staged.length - SHOWN_VIOLATIONS} more`
-      yield '\n'
+      const [head, ...cells] = stagedLines(stagedCellReports(p.staged), false)
+      yield `\n${head}${cells.map((l) => `\n  ${l}`).join('')}\n`
     }
     i++
   }

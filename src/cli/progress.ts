@@ -380,7 +380,8 @@ export class Progress {
       r.summary.exitCode === 0 ? 'PASS' : r.interrupted ? `INTERRUPTED (${r.interrupted.by})` : r.summary.exitCode === 1 ? 'FAIL' : 'ERROR'
     const notRun = r.scenarios.filter((s) => s.unsupported).length
     const broken = r.scenarios.reduce((n, s) => n + s.steps.reduce((m, st) => m + invariantLines(st).length, 0), 0)
-    const text = `${verdict}: ${r.summary.cells} cells: ${c.match} match, ${c['fail-open']} fail-open, ${c['fail-closed']} fail-closed, ${c['intent-violation']} intent violations, ${c.flaky} flaky, ${c.slow} slow, ${c['probe-error']} probe errors, ${c.unsupported} unsupported, ${c.skipped} skipped${broken ? `; ${broken} chaos invariants violated` : ''}${notRun ? `; ${notRun} scenarios unsupported by this driver (not run)` : ''}; ${((this.now() - this.t0) / 1000).toFixed(1)} s\nreports: ${dir}/`
+    const staged = r.scenarios.reduce((n, s) => n + s.steps.reduce((m, st) => m + (st.staged?.length ?? 0), 0), 0)
+    const text = `${verdict}: ${r.summary.cells} cells: ${c.match} match, ${c['fail-open']} fail-open, ${c['fail-closed']} fail-closed, ${c['intent-violation']} intent violations, ${c.flaky} flaky, ${c.slow} slow, ${c['probe-error']} probe errors, ${c.unsupported} unsupported, ${c.skipped} skipped${broken ? `; ${broken} chaos invariants violated` : ''}${notRun ? `; ${notRun} scenarios unsupported by this driver (not run)` : ''}${staged ? `; staged policies would change ${staged} cell${staged === 1 ? '' : 's'} (not enforced)` : ''}; ${((this.now() - this.t0) / 1000).toFixed(1)} s\nreports: ${dir}/`
     this.io.err(text + '\n')
     for (const d of r.diagnostics) this.io.err(`diagnostic: ${d}\n`)
   }

@@ -1,4 +1,5 @@
-// Why: the edge where lint input enters: scenario files (every step's state) and plain Kubernetes manifests.
+// Why: the edge where lint input enters: scenario files (every step's state) and plain manifests (Kubernetes objects,
+// and Calico's projectcalico.org/v3 kinds as `calicoctl apply -f` takes them).
 import { InputError, type Problem } from '../errors.js'
 import type { ContainerPort, Labels, Protocol } from '../model/cluster.js'
 import { NAMESPACE_NAME_LABEL } from '../model/cluster.js'
@@ -11,9 +12,10 @@ import { makeNetworkPolicySchema } from '../scenario/policy-schema.js'
 import { clusterPolicySchemaFor } from '../scenario/cluster-policy-schema.js'
 import { clusterPolicyId } from '../model/cluster-policy.js'
 import { calicoId } from '../model/calico.js'
+import { calicoSchema, isCalicoObject, withDefaultNamespace } from '../scenario/calico-schema.js'
 import { type SourceDoc, locate, parseYamlStream, problemAt } from '../scenario/yaml-source.js'
 import type { LintGroup } from './lint.js'
-import type { LintClusterPolicy, LintNamespace, LintPolicy, LintSet, LintWorkload } from './model.js'
+import type { LintCalico, LintClusterPolicy, LintNamespace, LintPolicy, LintSet, LintWorkload } from './model.js'
 
 const manifestPolicySchema = makeNetworkPolicySchema({ exceptInsideCidr: false, namespaceRequired: false })
 
@@ -87,6 +89,7 @@ function workloadOf(kind: string, obj: unknown): LintWorkload | undefined {
 function manifestGroup(files: readonly { file: string; text: string }[], problems: Problem[]): { group: LintGroup; ignored: number } {
   const policies: LintPolicy[] = []
   const clusterPolicies: LintClusterPolicy[] = []
+  const calico: LintCalico[] = []
   const namespaces = new Map<string, LintNamespace>()
   const workloads: LintWorkload[] = []
   let ignored = 0
@@ -100,7 +103,12 @@ function manifestGroup(files: readonly { file: string; text: string }[], problem
         continue
       }
       const source: SourceRef = { file, doc: d.index, path: [] }
-      if (kind === 'NetworkPolicy') {
+      // Calico's kinds first: a projectcalico.org/v3 NetworkPolicy has the same kind as a Kubernetes one.
+      if (isCalicoObject(d.value)) {
+        const r = calicoSchema.safeParse(withDefaultNamespace(d.value))
+        if (!r.success) for (const i of zodIssues(r.error)) problems.push(problemAt(d.source, i.path, i.message, i.hint))
+        else calico.push({ object: r.data.object, source })
+      } else if (kind === 'NetworkPolicy') {
         const r = manifestPolicySchema.safeParse(d.value)
         if (!r.success) for (const i of zodIssues(r.error)) problems.push(problemAt(d.source, i.path, i.message, i.hint))
         else policies.push({ policy: r.data, source })
@@ -121,17 +129,20 @@ function manifestGroup(files: readonly { file: string; text: string }[], problem
       else ignored++
     }
   }
-  // Namespaces named only by policies get the first such policy as their location.
-  for (const lp of policies) {
-    const ns = lp.policy.metadata.namespace
+  // Namespaces named only by policies (Calico's namespaced objects too) get the first such policy as their location.
+  const named = [
+    ...policies.map((lp) => ({ ns: lp.policy.metadata.namespace, source: lp.source })),
+    ...calico.flatMap((c) => ('namespace' in c.object && c.object.namespace ? [{ ns: c.object.namespace, source: c.source }] : [])),
+  ]
+  for (const { ns, source } of named)
     if (!namespaces.has(ns))
-      namespaces.set(ns, { name: ns, labels: { [NAMESPACE_NAME_LABEL]: ns }, source: { ...lp.source, path: ['metadata'] } })
-  }
+      namespaces.set(ns, { name: ns, labels: { [NAMESPACE_NAME_LABEL]: ns }, source: { ...source, path: ['metadata'] } })
   const set: LintSet = {
     namespaces: [...namespaces.values()],
     workloads: workloads.length ? workloads : undefined,
     policies,
     ...(clusterPolicies.length ? { clusterPolicies } : {}),
+    ...(calico.length ? { calico } : {}),
   }
   return { group: { name: 'manifests', sets: [set] }, ignored }
 }

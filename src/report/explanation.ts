@@ -2,7 +2,8 @@
 // versioned report shape, so a change in the evaluator cannot change the report without a compile error here.
 import type { DirectionDecision, Explanation, RuleRef as EvaluatorRuleRef, ServiceHop } from '../evaluator/index.js'
 import { assertNever } from '../util/assert-never.js'
-import type { CellExplanation, DirectionExplanation, RuleRef, ServiceHopReport } from './model.js'
+import type { StagedChange } from '../evaluator/staged.js'
+import type { CellExplanation, DirectionExplanation, RuleRef, ServiceHopReport, StagedCellReport } from './model.js'
 
 function ruleRef(r: EvaluatorRuleRef): RuleRef {
   return { kind: r.kind, policy: r.policy, direction: r.direction, rule: r.rule, peer: r.peer, port: r.port }
@@ -82,4 +83,19 @@ export function cellExplanation(x: Explanation): CellExplanation {
     default:
       return assertNever(x.reason, 'explanation reason')
   }
+}
+
+/** The cells staged policies would change, as report.json and `predict -o json` record them. */
+export function stagedCellReports(changes: readonly StagedChange[]): StagedCellReport[] {
+  return changes.map((c) => ({
+    from: c.from,
+    to: c.to,
+    port: c.target.port,
+    protocol: c.target.protocol,
+    ...(c.target.family ? { family: c.target.family } : {}),
+    ...(c.target.via ? { via: c.target.via } : {}),
+    now: c.now,
+    wouldBe: c.wouldBe,
+    policies: c.policies,
+  }))
 }

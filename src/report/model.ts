@@ -175,6 +175,19 @@ export interface ChaosReport {
   }[]
 }
 
+/**
+ * A cell Calico's staged policies would change if enforced (docs/calico-policy.md). They change no cell: the cell is
+ * predicted and probed as `now`; this is the preview. Information, never a failure.
+ */
+export interface StagedCellReport extends Pick<CellReport, 'from' | 'to' | 'port' | 'protocol' | 'family' | 'via'> {
+  /** The prediction (what was probed). */
+  readonly now: 'allow' | 'deny'
+  /** The prediction with the staged policies enforced. */
+  readonly wouldBe: 'allow' | 'deny'
+  /** The staged policies whose enforcement alone would change the cell (`staged-gnp/name`, ...); empty: only together. */
+  readonly policies: readonly string[]
+}
+
 /** One step of a scenario: its rounds, time to enforce, counts, every cell, and chaos when it injected faults. */
 export interface StepReport {
   readonly index: number
@@ -204,6 +217,8 @@ export interface StepReport {
   readonly loss?: { readonly share: number; readonly failClosedEvidence: number }
   /** Faults injected during the step, if it is a chaos step. */
   readonly chaos?: readonly ChaosReport[]
+  /** Present when the step's state has Calico staged policies: the cells they would change (empty: none). */
+  readonly staged?: readonly StagedCellReport[]
   /** The run was interrupted while this step probed: cells carry the attempts of the rounds completed (none: `skipped`). */
   readonly interrupted?: true
 }

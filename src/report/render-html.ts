@@ -2,11 +2,11 @@
 // charts, chaos timelines, intent violations and versions; one self-contained file (pure renderer).
 import { faultOf, isProblem, isProblemCell } from '../compare/classification.js'
 import { targetId } from '../model/cluster.js'
-import { cellLabel, stepTable } from './cells.js'
+import { cellLabel, stagedLines, stepTable } from './cells.js'
 import { explanationText } from './explain-text.js'
 import { GLYPH, MISMATCH_MARK } from './glyphs.js'
 import { barChart, esc, page } from './html-kit.js'
-import type { CellReport, ChaosReport, RunReport, ScenarioReport, StepReport } from './model.js'
+import type { CellReport, ChaosReport, RunReport, ScenarioReport, StagedCellReport, StepReport } from './model.js'
 import { driverChoiceText, faultsText, isFaultInjected, optionEntries } from './run-options.js'
 
 /** The verdict of a run as a word and a CSS class. */
@@ -94,6 +94,12 @@ function chaosTimeline(ch: ChaosReport): string {
   return `<div class="chaos"><div>${esc(label)}</div><svg class="timeline" role="img" width="${w}" height="60" viewBox="0 0 ${w} 60" xmlns="http://www.w3.org/2000/svg"><line x1="10" y1="50" x2="${w - 10}" y2="50" stroke="#d0d7de"/>${parts.join('')}<text x="10" y="59">0</text><text x="${w - 10}" y="59" text-anchor="end">${Math.round(end)} ms</text></svg>${inv}</div>`
 }
 
+/** What the step's staged policies would change: information, never a failure (docs/calico-policy.md). */
+function stagedSection(staged: readonly StagedCellReport[]): string {
+  const [head, ...cells] = stagedLines(staged, true)
+  return `<h4 class="staged">${esc(head)}</h4>${cells.length ? `<ul class="staged">${cells.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}`
+}
+
 /** A listed problem cell: its scenario, step and the cell. */
 interface Listed {
   readonly s: string
@@ -127,7 +133,8 @@ function scenarioSection(s: ScenarioReport, tteMax: number): string {
     const bad = st.cells.filter(isProblemCell).length
     const meta = `${st.rounds} rounds; ${st.interrupted ? '<b>interrupted</b> (the rounds completed are kept)' : st.converged ? `time to enforce ${st.timeToEnforceMs} ms` : '<b>did not converge</b>'}; ${bad} disagreeing cells; apply ${st.applyMs} ms; timeout ${st.timeoutMs} ms`
     const chaos = st.chaos?.length ? `<h4>Faults</h4>${st.chaos.map(chaosTimeline).join('')}` : ''
-    return `<details class="step"${bad || st.chaos?.length ? ' open' : ''}><summary><b>Step ${st.index + 1}: ${esc(st.name)}</b> <span class="mute">${meta}</span></summary>${chaos}<div class="tables">${truthTables(s.name, st)}</div></details>`
+    const staged = st.staged ? stagedSection(st.staged) : ''
+    return `<details class="step"${bad || st.chaos?.length ? ' open' : ''}><summary><b>Step ${st.index + 1}: ${esc(st.name)}</b> <span class="mute">${meta}</span></summary>${chaos}${staged}<div class="tables">${truthTables(s.name, st)}</div></details>`
   })
   return `<section class="scenario" data-name="${esc(s.name)}" data-tags="${esc(s.tags.join(' '))}" data-classes="${esc(classes.join(' '))}" data-problem="${problems}"><h2 id="${esc(s.name)}">${esc(s.name)}</h2><p class="mute">${esc(s.file)}${s.description ? ` — ${esc(s.description)}` : ''}${s.tags.length ? ` · tags: ${esc(s.tags.join(', '))}` : ''}${s.ipFamilies ? ` · address families: ${esc(s.ipFamilies.join(', '))}` : ''}</p>${s.error ? `<p class="pill error">${esc(s.error)}</p>` : ''}${s.unsupported ? `<p class="r-unsupported">unsupported by this driver, not run: ${esc(s.unsupported)}</p>` : ''}${chart}${steps.join('')}</section>`
 }

@@ -1,7 +1,7 @@
 // Why: JUnit XML for CI systems: one testcase per step, or per failing cell so test views point at the cell;
 // skipped when nothing could be probed. Produced chunk by chunk, so a run of any size never becomes one string.
 import { isProblemCell } from '../compare/classification.js'
-import { cellLabel, explainCommand } from './cells.js'
+import { cellLabel, explainCommand, stagedLines } from './cells.js'
 import { explanationText } from './explain-text.js'
 import type { CellReport, RunReport, StepReport } from './model.js'
 import { isFaultInjected, optionEntries } from './run-options.js'
@@ -85,7 +85,8 @@ function runProperties(r: RunReport): [string, string][] {
  * The run as JUnit XML (junit.xml), one chunk per testcase line. A step that agrees is one testcase; a step with
  * problems is one failing testcase per problem cell (named by the cell, carrying the scenario `file` and the
  * `explain` command that reproduces the reasoning), plus one for broken chaos invariants; a step where nothing could
- * be probed is `skipped` with the reason, never a pass.
+ * be probed is `skipped` with the reason, never a pass. What Calico staged policies would change is the `<system-out>` of
+ * the step's first testcase (information, never a failure).
  */
 export function* junitChunks(r: RunReport): Generator<string> {
   const counts = r.scenarios.map(suiteCounts)
@@ -106,21 +107,30 @@ export function* junitChunks(r: RunReport): Generator<string> {
       const c = stepCase(st)
       const step = `step ${st.index + 1}: ${st.name}`
       const time = (st.durationMs / 1000).toFixed(3)
+      // What staged policies would change is information: the step's first testcase carries it as output, never as a failure.
+      let info = st.staged ? `      <system-out>${xmlEscape(stagedLines(st.staged, true).join('\n'))}</system-out>\n` : ''
+      const out = () => {
+        const o = info
+        info = ''
+        return o
+      }
       for (const cell of c.problems) {
         yield `    <testcase classname="${cls}" name="${xmlEscape(`${step}: ${cellLabel(cell)}`)}" file="${file}" time="${time}">\n`
         yield `      <failure message="${xmlEscape(`${cell.classification}: ${cellLabel(cell)}`)}" type="${xmlEscape(cell.classification)}">${xmlEscape(`${cellLine(cell)}\nreproduce the reasoning: ${explainCommand(s.file, st.index + 1, cell)}`)}</failure>\n`
-        yield '    </testcase>\n'
+        yield `${out()}    </testcase>\n`
       }
       if (c.broken.length) {
         yield `    <testcase classname="${cls}" name="${xmlEscape(`${step}: chaos invariants`)}" file="${file}" time="${time}">\n`
         yield `      <failure message="${xmlEscape(`${c.broken.length} chaos invariants violated`)}" type="invariant">${xmlEscape(c.broken.join('\n'))}</failure>\n`
-        yield '    </testcase>\n'
+        yield `${out()}    </testcase>\n`
       } else if (c.problems.length === 0) {
         if (c.skipped) {
           yield `    <testcase classname="${cls}" name="${xmlEscape(step)}" file="${file}" time="${time}">\n`
           yield `      <skipped message="${xmlEscape(c.skipped)}"/>\n`
-          yield '    </testcase>\n'
-        } else yield `    <testcase classname="${cls}" name="${xmlEscape(step)}" file="${file}" time="${time}"/>\n`
+          yield `${out()}    </testcase>\n`
+        } else if (info)
+          yield `    <testcase classname="${cls}" name="${xmlEscape(step)}" file="${file}" time="${time}">\n${out()}    </testcase>\n`
+        else yield `    <testcase classname="${cls}" name="${xmlEscape(step)}" file="${file}" time="${time}"/>\n`
       }
     }
     if (s.unsupported) {

@@ -1,7 +1,7 @@
 // Why: a report people can read in a terminal or a pull request: summary, then per step truth tables. Produced
 // chunk by chunk (a table row, a cell line), so a run of any size never becomes one string.
 import { CLASSIFICATIONS, isProblem } from '../compare/classification.js'
-import { stepTable } from './cells.js'
+import { stagedLines, stepTable } from './cells.js'
 import { GLYPH } from './glyphs.js'
 import type { RunReport, StepReport } from './model.js'
 import { targetChunks } from './render-table.js'
@@ -92,6 +92,10 @@ export function* markdownChunks(r: RunReport): Generator<string> {
           yield line(`  - ${i.name} <= ${i.limitMs} ms: observed ${i.observedMs ?? 'never'} ms, ${i.passed ? 'ok' : '**violated**'}`)
       }
       if (st.chaos?.length) yield line('')
+      if (st.staged) {
+        const [head, ...cells] = stagedLines(st.staged, true)
+        yield line(`- ${head}${cells.length ? ':' : ''}`, ...cells.map((l) => `  - ${l}`), '')
+      }
       if (problems) {
         for (const x of st.cells) if (isProblem(x.classification)) yield line(`- ${cellLine(x)}`)
         yield line('')

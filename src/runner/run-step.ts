@@ -32,7 +32,8 @@ import { intendedVerdict } from '../compare/intent.js'
 import { classifyOutcome } from '../probe/classify.js'
 import { notProbed } from '../probe/not-probed.js'
 import type { CellReport, StepReport } from '../report/model.js'
-import { cellExplanation } from '../report/explanation.js'
+import { cellExplanation, stagedCellReports } from '../report/explanation.js'
+import { stagedChanges } from '../evaluator/staged.js'
 import { runChaos } from './chaos.js'
 import { ENFORCE_INTERVAL_MS, cadenceTimeoutMs, runCadence } from './enforce.js'
 import { type AdaptiveTimeout, DEFAULT_ADAPTIVE_TIMEOUT, adaptiveTimeoutMs } from './adaptive-timeout.js'
@@ -213,7 +214,10 @@ export async function runStep(
   const externals = new Map(state.externals.map((e) => [e.name, e]))
 
   // One table from prediction to report: every cell's run, in the prediction's shape.
-  const cells = predictModel(model, targets, hairpinOf(opts)).map((prediction, from, to, target): CellRun => {
+  const predicted = predictModel(model, targets, hairpinOf(opts))
+  // Calico staged policies change no cell (probed as predicted); the report says what they would change.
+  const staged = stagedChanges(state, targets, predicted, hairpinOf(opts))
+  const cells = predicted.map((prediction, from, to, target): CellRun => {
     const skip = notProbed(driver.unsupported(target), externals.get(to), target)
     const probing: Probing = skip
       ? { kind: 'not-probed', ...skip }
@@ -454,6 +458,7 @@ export async function runStep(
     cells: reports,
     ...(loss.share > 0 ? { loss: { share: Math.round(loss.share * 1000) / 1000, failClosedEvidence: loss.k } } : {}),
     ...(chaos ? { chaos } : {}),
+    ...(staged ? { staged: stagedCellReports(staged) } : {}),
     ...(signal.aborted ? { interrupted: true as const } : {}),
   }
 }

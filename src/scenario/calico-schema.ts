@@ -307,6 +307,15 @@ const KINDS: readonly CalicoKind[] = [
 ]
 const NAMESPACED: ReadonlySet<string> = new Set(['NetworkPolicy', 'NetworkSet', 'StagedNetworkPolicy', 'StagedKubernetesNetworkPolicy'])
 
+/**
+ * A plain manifest's object as `calicoctl apply -f` and the API server take it: a namespaced kind without
+ * `metadata.namespace` is in `default` (scenarios must name it). Anything else is returned as it is.
+ */
+export function withDefaultNamespace(v: unknown): unknown {
+  if (!isObj(v) || !NAMESPACED.has(v.kind as string) || !isObj(v.metadata) || v.metadata.namespace !== undefined) return v
+  return { ...v, metadata: { ...v.metadata, namespace: 'default' } }
+}
+
 /** A parsed Calico object with the object exactly as written (what the kube driver sends). */
 export interface ParsedCalico {
   readonly object: CalicoObject

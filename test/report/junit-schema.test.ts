@@ -108,3 +108,20 @@ t.test('every suite carries what was tested as <properties>: driver, CNI, versio
   t.match(clean, /<property name="fault-injected" value="false"\/>/)
   t.equal((await lint(renderJunit(sampleReport()))).exitCode, 0, 'a report without the new fields still validates')
 })
+
+t.test("staged policies: the step's first testcase carries them as output, after its failure; counts unchanged", { skip }, async (t) => {
+  const base = sampleReport()
+  const staged = [
+    { from: 'x/a', to: 'x/b', port: 80, protocol: 'TCP' as const, now: 'allow' as const, wouldBe: 'deny' as const, policies: [] },
+  ]
+  const r = { ...base, scenarios: base.scenarios.map((s) => ({ ...s, steps: s.steps.map((st) => ({ ...st, staged })) })) }
+  const xml = renderJunit(r)
+  t.equal((await lint(xml)).exitCode, 0, 'valid: <system-out> after <failure>')
+  t.match(
+    xml,
+    /<failure message="fail-open: x\/b -&gt; x\/a 80\/TCP"[^]*?<\/failure>\n\s+<system-out>staged policies \(not enforced\) would change 1 cell; probed against the prediction without them\nx\/a -&gt; x\/b 80\/TCP: allow, would be deny \(only the staged policies together\)<\/system-out>\n\s+<\/testcase>/,
+  )
+  t.equal(xml.match(/<system-out>/g)?.length, 2, 'once per step (two steps)')
+  const counts = (x: string) => /<testsuites [^>]*tests="(\d+)" failures="(\d+)"/.exec(x)!.slice(1)
+  t.same(counts(xml), counts(renderJunit(base)), 'information: no testcase or failure more')
+})

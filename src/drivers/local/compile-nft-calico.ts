@@ -197,6 +197,15 @@ export class CalicoCompiler {
         ...(d.notPorts ?? []).flatMap((p) => ('name' in p && dir === 'ingress' ? resolve(pod, p.name) : [])),
       ]
       const not = notList.length ? [`th dport != { ${notList.join(', ')} }`] : []
+      // Egress: a named notPort excludes each destination pod's own number, as address . port pairs.
+      if (dir === 'egress') {
+        const pairs = (d.notPorts ?? []).flatMap((p) =>
+          'name' in p
+            ? this.pods.flatMap((t) => resolve(t, p.name).flatMap((n) => t.ips.filter((a) => famOf(a) === f).map((a) => `${a} . ${n}`)))
+            : [],
+        )
+        if (pairs.length) not.push(`${f} daddr . th dport != { ${[...new Set(pairs)].join(', ')} }`)
+      }
       if (!d.ports) variants.push({ extra: not })
       else {
         const nums = numeric(d.ports)

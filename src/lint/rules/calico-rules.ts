@@ -8,6 +8,7 @@ import {
   type CalicoEntity,
   type CalicoPolicy,
   type CalicoRule,
+  K8S_NP_ORDER,
   calicoId,
   compareOrdered,
   isStaged,
@@ -52,37 +53,71 @@ const matchesAll = (r: CalicoRule) => {
   return r.protocol === undefined && r.notProtocol === undefined && r.ipVersion === undefined && empty(r.source) && empty(r.destination)
 }
 
+/** Where Kubernetes NetworkPolicies sit among Calico's policies: the `default` tier, at order 1000 (K8S_NP_ORDER). */
+const K8S_PLACE = { tier: { order: 1_000_000, name: 'default' }, policy: { order: K8S_NP_ORDER, name: 'knp.default.' } }
+
+/** What a "nothing after it" rule says about one rule of a policy, given what decides after it for its pods (if anything). */
+type AfterFinding = (x: {
+  p: CalicoPolicy
+  dir: Dir
+  ri: number
+  mine: LintWorkload[] | undefined
+  later: string | undefined
+}) => Pick<Found, 'message' | 'hint'> | undefined
+
+/**
+ * The shape both "what comes after" rules share: for each enforced policy and direction, the rule `pick` chooses
+ * (-1: none), then what decides next for the policy's pods in that direction (a later Calico policy selecting one of
+ * them, or a Kubernetes NetworkPolicy of their namespaces placed later; `tierOnly`: only in later tiers, as after a
+ * Pass), and the finding `say` makes of it.
+ */
+function afterRule(set: LintSet, pick: (rules: readonly CalicoRule[]) => number, tierOnly: boolean, say: AfterFinding): Found[] {
+  const all = policies(set)
+  const out: Found[] = []
+  all.forEach(({ lp, p, tierOrder }, i) => {
+    const tier = { order: tierOrder, name: p.tier }
+    const mine = selected(set, p)
+    for (const dir of ['ingress', 'egress'] as Dir[]) {
+      const ri = pick(p[dir])
+      if (ri < 0 || !p.types.includes(TYPE[dir])) continue
+      const later = all.slice(i + 1).find(({ p: q, tierOrder: qo }) => {
+        if (!q.types.includes(TYPE[dir])) return false
+        if (tierOnly && compareOrdered({ order: qo, name: q.tier }, tier) <= 0) return false
+        const theirs = selected(set, q)
+        return !mine || !theirs || theirs.some((w) => mine.includes(w))
+      })
+      const tierCmp = compareOrdered(K8S_PLACE.tier, tier)
+      const npLater = tierCmp > 0 || (!tierOnly && tierCmp === 0 && compareOrdered(K8S_PLACE.policy, p) > 0)
+      const np = npLater && mine ? set.policies.find((n) => mine.some((w) => w.namespace === n.policy.metadata.namespace)) : undefined
+      const what = later ? calicoId(later.p) : np ? `${np.policy.metadata.namespace}/${np.policy.metadata.name}` : undefined
+      const f = say({ p, dir, ri, mine, later: what })
+      if (f) out.push({ ...f, source: { ...lp.source, path: [...lp.source.path, 'spec', dir, ri] } })
+    }
+  })
+  return out
+}
+
 /** A Deny that matches every connection, with later policies (of its tier or later tiers) for the same pods. */
 export const calicoDenyShadowsAll: Rule = {
   id: 'calico-deny-shadows-all',
   severity: 'warning',
   description: 'a Calico Deny that matches everything shadows every later policy of the pods it selects',
-  check(set) {
-    const all = policies(set)
-    const out: Found[] = []
-    all.forEach(({ lp, p }, i) => {
-      for (const dir of ['ingress', 'egress'] as Dir[]) {
-        if (!p.types.includes(TYPE[dir])) continue
-        const ri = p[dir].findIndex((r) => r.action !== 'Log')
-        if (ri < 0 || p[dir][ri].action !== 'Deny' || !matchesAll(p[dir][ri])) continue
-        const mine = selected(set, p)
-        const later = all.slice(i + 1).find(({ p: q }) => {
-          if (!q.types.includes(TYPE[dir])) return false
-          const theirs = selected(set, q)
-          return !mine || !theirs || theirs.some((w) => mine.includes(w))
-        })
-        const np = mine && set.policies.find((n) => mine.some((w) => w.namespace === n.policy.metadata.namespace))
-        if (!later && !np) continue
-        const other = later ? calicoId(later.p) : `${np!.policy.metadata.namespace}/${np!.policy.metadata.name}`
-        out.push({
-          message: `${calicoId(p)} ${dir} rule ${ri} denies everything in tier ${p.tier}: ${other} (later) never decides for the pods it selects`,
-          hint: 'narrow the Deny (source/destination, protocol), or Pass what later policies should decide',
-          source: { ...lp.source, path: [...lp.source.path, 'spec', dir, ri] },
-        })
-      }
-    })
-    return out
-  },
+  check: (set) =>
+    afterRule(
+      set,
+      (rules) => {
+        const ri = rules.findIndex((r) => r.action !== 'Log')
+        return ri >= 0 && rules[ri].action === 'Deny' && matchesAll(rules[ri]) ? ri : -1
+      },
+      false,
+      ({ p, dir, ri, later }) =>
+        later === undefined
+          ? undefined
+          : {
+              message: `${calicoId(p)} ${dir} rule ${ri} denies everything in tier ${p.tier}: ${later} (later) never decides for the pods it selects`,
+              hint: 'narrow the Deny (source/destination, protocol), or Pass what later policies should decide',
+            },
+    ),
 }
 
 /** A Pass rule for pods that no later tier selects: it simply allows. */
@@ -90,34 +125,21 @@ export const calicoPassWithNothingAfter: Rule = {
   id: 'calico-pass-with-nothing-after',
   severity: 'info',
   description: 'a Calico Pass with no later tier selecting the pods: it allows',
-  check(set) {
-    if (!set.workloads) return []
-    const all = policies(set)
-    const out: Found[] = []
-    all.forEach(({ lp, p, tierOrder }) => {
-      const mine = selected(set, p) ?? []
-      for (const dir of ['ingress', 'egress'] as Dir[]) {
-        const ri = p[dir].findIndex((r) => r.action === 'Pass')
-        if (ri < 0 || !p.types.includes(TYPE[dir])) continue
-        const laterTier = all.some(
-          ({ p: q, tierOrder: qo }) =>
-            compareOrdered({ order: qo, name: q.tier }, { order: tierOrder, name: p.tier }) > 0 &&
-            q.types.includes(TYPE[dir]) &&
-            (selected(set, q) ?? []).some((w) => mine.includes(w)),
-        )
-        const laterNp =
-          compareOrdered({ order: 1_000_000, name: 'default' }, { order: tierOrder, name: p.tier }) > 0 &&
-          set.policies.some((n) => mine.some((w) => w.namespace === n.policy.metadata.namespace))
-        if (laterTier || laterNp) continue
-        out.push({
-          message: `${calicoId(p)} ${dir} rule ${ri} Passes ${mine.length ? `${mine.slice(0, 3).map(wid).join(', ')}` : 'its pods'} to later tiers, but none selects them: the Pass allows`,
-          hint: 'use Allow if that is meant, or add the policy that should decide',
-          source: { ...lp.source, path: [...lp.source.path, 'spec', dir, ri] },
-        })
-      }
-    })
-    return out
-  },
+  check: (set) =>
+    !set.workloads
+      ? []
+      : afterRule(
+          set,
+          (rules) => rules.findIndex((r) => r.action === 'Pass'),
+          true,
+          ({ p, dir, ri, mine, later }) =>
+            later
+              ? undefined
+              : {
+                  message: `${calicoId(p)} ${dir} rule ${ri} Passes ${mine?.length ? `${mine.slice(0, 3).map(wid).join(', ')}` : 'its pods'} to later tiers, but none selects them: the Pass allows`,
+                  hint: 'use Allow if that is meant, or add the policy that should decide',
+                },
+        ),
 }
 
 /** Two policies of one tier with the same order over the same pods: their order is decided by name. */

@@ -44,3 +44,43 @@ t.test('tier-order-ignored is caught as fail-open, and the explanation walks the
     [['zeta', 'gnp/zeta.block-probe', 'Deny']],
   )
 })
+
+t.test('staged policies: probed unchanged on the local dataplane, what they would change in every report', { skip }, async (t) => {
+  const dir = t.testdir()
+  let err = ''
+  const code = await main(['run', 'scenarios/calico/staged-preview.yaml', '--driver', 'local', '--report-dir', dir], {
+    out: () => {},
+    err: (s) => void (err += s),
+  })
+  t.equal(code, 0, err)
+  const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
+  const file = (name: string) => readFileSync(join(dir, id, name), 'utf8')
+  const report: RunReport = JSON.parse(file('report.json'))
+  t.same(reportSchemaErrors(report), [], 'report.json (with staged) follows docs/report.schema.json')
+  const [step1, step2] = report.scenarios[0].steps
+  t.ok(
+    step1.cells.every((c) => c.prediction === 'allow' && c.observation.result === 'allowed'),
+    'every cell allowed, as probed: the staged deny-all changed nothing',
+  )
+  t.same(
+    step1.staged?.map((c) => [c.from, c.to, c.now, c.wouldBe, c.policies]),
+    [
+      ['team/a', 'team/b', 'allow', 'deny', ['staged-gnp/deny-all', 'staged-np/team/deny-b']],
+      ['team/b', 'team/a', 'allow', 'deny', ['staged-gnp/deny-all', 'staged-knp/team/isolate-a']],
+    ],
+  )
+  t.same(
+    step2.staged?.map((c) => `${c.from} -> ${c.to}`),
+    ['team/b -> team/a'],
+  )
+  const line = 'team/a -> team/b 80/TCP: allow, would be deny (staged-gnp/deny-all, staged-np/team/deny-b)'
+  t.match(
+    file('report.md'),
+    `- staged policies (not enforced) would change 2 cells; probed against the prediction without them:\n  - ${line}\n`,
+  )
+  t.match(file('junit.xml'), `<system-out>staged policies (not enforced) would change 2 cells`)
+  t.notMatch(file('junit.xml'), /<failure/, 'information, not a failure')
+  t.match(file('report.html'), `<li>${line.replace('->', '-&gt;')}</li>`)
+  t.match(err, /^PASS: 8 cells: .*; staged policies would change 3 cells \(not enforced\);/m, 'the summary line')
+  for (const sid of err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+})
