@@ -1,5 +1,5 @@
 // Why: deterministic synthetic clusters for benchmarks (seeded, so every run measures the same work).
-import type { ContainerPort, Namespace, Pod, Target } from '../model/cluster.js'
+import type { ContainerPort, Namespace, Pod, Protocol, Target } from '../model/cluster.js'
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '../model/policy.js'
 import type { Scenario } from '../model/scenario.js'
 import type { ClusterState } from '../model/state.js'
@@ -21,6 +21,7 @@ export interface GenOptions {
   readonly pods: number
   readonly namespaces: number
   readonly policies: number
+  /** TCP, UDP or SCTP targets (policies name their ports). */
   readonly targets: readonly Target[]
   readonly seed?: number
 }
@@ -35,7 +36,8 @@ export function generateCluster(o: GenOptions): ClusterState {
     name: `ns-${i}`,
     labels: { 'kubernetes.io/metadata.name': `ns-${i}`, team: teams[i % teams.length], env: i % 2 ? 'prod' : 'dev' },
   }))
-  const ports: ContainerPort[] = o.targets.map((t) => ({
+  const portTargets = o.targets.map((t) => ({ port: t.port, protocol: t.protocol as Protocol }))
+  const ports: ContainerPort[] = portTargets.map((t) => ({
     name: `serve-${t.port}-${t.protocol.toLowerCase()}`,
     port: t.port,
     protocol: t.protocol,
@@ -48,7 +50,7 @@ export function generateCluster(o: GenOptions): ClusterState {
     ports,
   }))
   const port = (): NetworkPolicyPort => {
-    const t = pick(o.targets)
+    const t = pick(portTargets)
     const k = r()
     if (k < 0.4) return { port: t.port, protocol: t.protocol }
     if (k < 0.7) return { port: `serve-${t.port}-${t.protocol.toLowerCase()}`, protocol: t.protocol }

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { Command, CommanderError, Option } from 'commander'
 import { HarnessError, InfraError, InputError, type Problem, UsageError, formatProblem } from '../errors.js'
-import type { IPFamily, Protocol, Via } from '../model/cluster.js'
+import type { IPFamily, ProbeProtocol, Via } from '../model/cluster.js'
 import { policyId } from '../model/policy.js'
 import { calicoId } from '../model/calico.js'
 import { clusterPolicyId } from '../model/cluster-policy.js'
@@ -120,14 +120,14 @@ Examples:
     .requiredOption('--step <name|n>', 'step name, or its number (1-based)')
     .requiredOption('--from <endpoint>', 'source: namespace/pod or an external name')
     .requiredOption('--to <endpoint>', 'destination: namespace/pod or an external name')
-    .requiredOption('--port <port>', 'destination port', (v) => {
+    .option('--port <port>', 'destination port (required, but with --protocol ICMP: an echo has none)', (v) => {
       const n = Number(v)
       if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--port must be 1-65535 (got ${v})`)
       return n
     })
     .addOption(
       new Option('--protocol <proto>', 'protocol')
-        .choices(['TCP', 'UDP', 'SCTP'])
+        .choices(['TCP', 'UDP', 'SCTP', 'ICMP'])
         .default('TCP')
         .argParser((v) => v.toUpperCase()),
     )
@@ -147,8 +147,8 @@ Examples:
           step: string
           from: string
           to: string
-          port: number
-          protocol: Protocol
+          port?: number
+          protocol: ProbeProtocol
           family?: IPFamily
           via: Via
           allowOutsideFiles?: boolean
@@ -157,9 +157,13 @@ Examples:
         if (existsSync(file) && statSync(file).isDirectory())
           throw new UsageError(`explain takes one scenario file, not a folder: ${file} (name a .yaml file in it)`)
         const [{ loadScenarios }, { renderExplain }] = await Promise.all([import('../scenario/load.js'), import('./explain.js')])
+        if (opts.protocol === 'ICMP' ? opts.port !== undefined : opts.port === undefined)
+          throw new UsageError(
+            opts.protocol === 'ICMP' ? 'an ICMP echo has no port: leave --port out' : `required option '--port <port>' not specified`,
+          )
         const [s] = loadScenarios([file], loadOptionsOf(opts))
         const target = {
-          port: opts.port,
+          port: opts.port ?? 0,
           protocol: opts.protocol,
           ...(opts.family ? { family: opts.family } : {}),
           ...(opts.via !== 'pod-ip' ? { via: opts.via } : {}),

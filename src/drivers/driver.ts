@@ -1,5 +1,5 @@
 // Why: what the runner needs from any cluster (local namespaces, kind, an existing cluster).
-import type { Protocol, Target } from '../model/cluster.js'
+import type { ProbeProtocol, Target } from '../model/cluster.js'
 import type { Action, ChaosAction, Scenario } from '../model/scenario.js'
 import type { ClusterState } from '../model/state.js'
 import type { RawOutcome } from '../model/observation.js'
@@ -20,8 +20,9 @@ export interface ProbeConnection {
 export interface ConnectSpec {
   readonly key: string
   readonly ip: string
+  /** 0 for an ICMP echo. */
   readonly port: number
-  readonly protocol: Protocol
+  readonly protocol: ProbeProtocol
   /** Local driver, through a Service: the socket mark that pins the backend in the pod's NAT (docs/services.md). */
   readonly mark?: number
   /** Local driver, through a NodePort: the IP TOS byte (DSCP << 2) that pins the backend in the node's NAT. */

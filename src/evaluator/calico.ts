@@ -4,7 +4,7 @@
 // tier; no match: the tier's default action (Deny, or Pass). Every tier passed: allowed (the profile). Kubernetes
 // NetworkPolicies are the `default` tier's policies at order 1000; the network-policy-api tiers are `kube-admin` and
 // `kube-baseline`. Compiled to bitsets like the rest, and a pod no Calico policy selects costs nothing more.
-import type { ContainerPort, IPFamily, Labels, Target } from '../model/cluster.js'
+import { type IPFamily, type Labels, type Target, isIcmp } from '../model/cluster.js'
 import {
   BUILTIN_TIERS,
   type CalicoEntity,
@@ -21,20 +21,8 @@ import {
 import { type CalicoSelector, calicoSelects } from '../model/calico-selector.js'
 import type { ClusterState } from '../model/state.js'
 import { Bitset } from './bitset.js'
-import { type Address, compileIPBlock, matchIPBlock } from './ip.js'
-import { type CompiledTierPolicy, type TierHit, type TierModel, firstTierHit } from './tiers.js'
-
-/** What the Calico model reads of an endpoint (compile.ts's `Endpoint`, restated so the files do not import each other). */
-interface Endpoint {
-  readonly index: number
-  readonly kind: 'pod' | 'external'
-  readonly namespace?: string
-  readonly labels: Labels
-  readonly address: Address | undefined
-  readonly ports: readonly ContainerPort[]
-}
-
-type AddressOf = (ep: { readonly index: number }, family: IPFamily) => Address | undefined
+import { compileIPBlock, matchIPBlock } from './ip.js'
+import { type AddressOf, type CompiledTierPolicy, type Endpoint, type TierHit, type TierModel, firstTierHit } from './tiers.js'
 
 /** The labels Calico gives a pod's workload endpoint (libcalico-go k8s conversion: namespace, orchestrator, service account, profile labels). */
 export function workloadLabels(
@@ -264,12 +252,35 @@ function saLabels(name: string): Labels {
 const PROTO_NUMBERS: Readonly<Record<string, number>> = { TCP: 6, UDP: 17, SCTP: 132, ICMP: 1, ICMPv6: 58, UDPLite: 136 }
 const protoNumber = (p: string | number) => (typeof p === 'number' ? p : PROTO_NUMBERS[p])
 
-/** The rule's protocol, ipVersion and ICMP fields against a target of family `family` (true: they do not rule it out). */
+/**
+ * An ICMP echo cell as a packet: protocol 1 with type 8 (echo request, RFC 792) over IPv4, protocol 58 with type 128
+ * (RFC 4443) over IPv6, code 0 both. Calico's `icmp`/`notICMP` take that type and code (projectcalico docs
+ * reference/resources/networkpolicy "ICMP": type 0-254, code 0-255 only with a type).
+ */
+function icmpEcho(family: IPFamily): { readonly proto: number; readonly type: number; readonly code: number } {
+  return family === 'IPv6' ? { proto: 58, type: 128, code: 0 } : { proto: 1, type: 8, code: 0 }
+}
+
+/** An `icmp`/`notICMP` match against a packet's type and code (a match without a code takes every code of the type). */
+function icmpMatches(m: { readonly type?: number; readonly code?: number }, p: { readonly type: number; readonly code: number }): boolean {
+  return m.type === p.type && (m.code === undefined || m.code === p.code)
+}
+
+/**
+ * The rule's protocol, ipVersion and ICMP fields against a target of family `family` (true: they do not rule it out).
+ * An ICMP echo cell is protocol 1 (IPv4) or 58 (IPv6): `protocol: ICMP` never matches an IPv6 cell, nor `ICMPv6` an
+ * IPv4 one; `icmp` must match its type and code, `notICMP` must not (validation ties both to an ICMP protocol, so
+ * they never match a TCP/UDP/SCTP cell: the protocol does not).
+ */
 function calicoRuleProtocolMatches(rule: CalicoRule, target: Target, family: IPFamily): boolean {
-  const proto = protoNumber(target.protocol)
+  const echo = isIcmp(target) ? icmpEcho(family) : undefined
+  const proto = echo ? echo.proto : protoNumber(target.protocol)
   if (rule.protocol !== undefined && protoNumber(rule.protocol) !== proto) return false
   if (rule.notProtocol !== undefined && protoNumber(rule.notProtocol) === proto) return false
   if (rule.ipVersion !== undefined && (rule.ipVersion === 4) !== (family === 'IPv4')) return false
+  // Felix matches a type only when one is given (rules.go: ICMPType nil: any ICMP); a code only with its type.
+  if (rule.icmp?.type !== undefined && !(echo && icmpMatches(rule.icmp, echo))) return false
+  if (rule.notICMP?.type !== undefined && echo && icmpMatches(rule.notICMP, echo)) return false
   return true
 }
 

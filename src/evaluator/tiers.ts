@@ -19,8 +19,11 @@ import { Bitset } from './bitset.js'
 import { type Address, compileIPBlock, matchIPBlock } from './ip.js'
 import { matchesSelector } from './selectors.js'
 
-/** What the tiers read of an endpoint (compile.ts's `Endpoint`; restated here so the two files do not import each other). */
-interface Endpoint {
+/**
+ * What the tiers (and Calico's, calico.ts) read of an endpoint: compile.ts's `Endpoint`, restated here so compile.ts
+ * and the tier files do not import each other.
+ */
+export interface Endpoint {
   readonly index: number
   readonly kind: 'pod' | 'external'
   readonly namespace?: string
@@ -30,7 +33,7 @@ interface Endpoint {
 }
 
 /** An endpoint's address of a family (undefined: it has none). */
-type AddressOf = (ep: { readonly index: number }, family: IPFamily) => Address | undefined
+export type AddressOf = (ep: { readonly index: number }, family: IPFamily) => Address | undefined
 
 /** A rule with the endpoints each of its peers selects. */
 export interface CompiledTierRule {

@@ -62,7 +62,7 @@ function requiredFlows(intent: Intent): { flows: Flow[]; dns: DnsNote[] } {
   for (const c of intent.verdicts.entries()) {
     if (c.value !== 'allow' || c.from === c.to) continue
     flows.push({ from: c.from, to: c.to, target: c.target })
-    if (c.target.port === DNS_PORT && OTHER[c.target.protocol]) {
+    if (c.target.port === DNS_PORT && c.target.protocol !== 'ICMP' && OTHER[c.target.protocol]) {
       const k = `${c.from}|${c.to}|${c.target.family ?? ''}`
       const e = dns.get(k) ?? {
         from: c.from,

@@ -3,7 +3,7 @@
 import { intendedVerdict } from '../compare/intent.js'
 import { UsageError } from '../errors.js'
 import type { Target } from '../model/cluster.js'
-import { addressFor, podId, targetId } from '../model/cluster.js'
+import { addressFor, isIcmp, podId, targetId } from '../model/cluster.js'
 import type { IntentVerdict, Scenario } from '../model/scenario.js'
 import type { ClusterState } from '../model/state.js'
 import { TruthTable } from '../model/truth-table.js'
@@ -24,18 +24,24 @@ function endpointIds(state: ClusterState): { ids: string[]; pods: number } {
 }
 
 /**
- * The targets `generate` reads: pod addresses only. Cells through a Service (`via`) are not generated from yet: their
- * verdict depends on the backend port and the source address after DNAT/SNAT (docs/services.md), and the set is
- * proven on the pod-address cells only.
+ * The targets `generate` reads: ports on pod addresses only. Cells through a Service (`via`) are not generated from
+ * yet: their verdict depends on the backend port and the source address after DNAT/SNAT (docs/services.md), and the
+ * set is proven on the pod-address cells only. ICMP echo cells neither: a NetworkPolicy port cannot name ICMP, only a
+ * rule without ports (every protocol) admits it.
  */
 function podAddressTargets(targets: readonly Target[]): Target[] {
-  return targets.filter((t) => !t.via)
+  return targets.filter((t) => !t.via && !isIcmp(t))
 }
 
-/** What the origin says when cells through Services were left out. */
+/** What the origin says when cells through Services or ICMP echo cells were left out. */
 function throughServices(targets: readonly Target[]): string {
   const n = targets.filter((t) => t.via).length
-  return n ? ` (pod addresses only: ${n} target${n === 1 ? '' : 's'} through a Service left out)` : ''
+  const icmp = targets.filter(isIcmp).length
+  const parts = [
+    ...(n ? [`pod addresses only: ${n} target${n === 1 ? '' : 's'} through a Service left out`] : []),
+    ...(icmp ? ['ICMP echo left out'] : []),
+  ]
+  return parts.length ? ` (${parts.join('; ')})` : ''
 }
 
 /** The cluster at step `si` of `s` (labels as that step leaves them) without any policy. */

@@ -3,6 +3,15 @@
 /** Transport protocols a NetworkPolicy port can name. */
 export type Protocol = 'TCP' | 'UDP' | 'SCTP'
 
+/**
+ * What a probe target can carry: a transport protocol, or `ICMP`: an ICMP echo (ICMPv6 echo on an IPv6 cell), which
+ * has no port (its target's `port` is 0) and is answered by the destination's kernel (docs/scenarios.md).
+ */
+export type ProbeProtocol = Protocol | 'ICMP'
+
+/** A port a pod or an external serves: a transport port (an ICMP echo is the kernel's, served by no process). */
+export type ServedPort = Pick<ContainerPort, 'port' | 'protocol'>
+
 /** An IP family, spelled as Kubernetes spells it (Service `ipFamilies`, `PodIP` families). */
 export type IPFamily = 'IPv4' | 'IPv6'
 
@@ -59,8 +68,9 @@ export type Via = 'pod-ip' | 'service-ip' | 'service-name' | 'node-port'
  * Service that selects it: `port` is then the Service's port, the pod is one backend of it (one cell per backend).
  */
 export interface Target {
+  /** 0 for an ICMP echo, which has no port. */
   readonly port: number
-  readonly protocol: Protocol
+  readonly protocol: ProbeProtocol
   readonly family?: IPFamily
   readonly via?: Exclude<Via, 'pod-ip'>
 }
@@ -100,9 +110,21 @@ export function podId(pod: { namespace: string; name: string }): string {
   return `${pod.namespace}/${pod.name}`
 }
 
-/** `80/TCP` (`80/TCP/IPv6` with a family, `80/TCP/service-ip` through a Service): how a target is printed everywhere. */
-export function targetId(t: Target): string {
-  const base = t.family ? `${t.port}/${t.protocol}/${t.family}` : `${t.port}/${t.protocol}`
+/** An ICMP echo target (no port). */
+export function isIcmp(t: { readonly protocol: string }): boolean {
+  return t.protocol === 'ICMP'
+}
+
+/** The one ICMP echo target (port 0: none). */
+export const ICMP_ECHO: Target = { port: 0, protocol: 'ICMP' }
+
+/**
+ * `80/TCP` (`80/TCP/IPv6` with a family, `80/TCP/service-ip` through a Service, `ICMP` and `ICMP/IPv6` for an echo):
+ * how a target is printed everywhere.
+ */
+export function targetId(t: Pick<Target, 'port' | 'protocol' | 'family' | 'via'>): string {
+  const head = isIcmp(t) ? 'ICMP' : `${t.port}/${t.protocol}`
+  const base = t.family ? `${head}/${t.family}` : head
   return t.via ? `${base}/${t.via}` : base
 }
 

@@ -1,5 +1,5 @@
 // Why: a validated scenario (ARCHITECTURE.md 3.2) after parsing: tagged unions, defaults resolved.
-import type { External, IPFamily, Labels, Namespace, Pod, Protocol, Service, Target, Via } from './cluster.js'
+import type { External, IPFamily, Labels, Namespace, Pod, ProbeProtocol, Service, Target, Via } from './cluster.js'
 import type { CalicoKind, CalicoObject } from './calico.js'
 import type { ClusterPolicy, ClusterPolicyKind } from './cluster-policy.js'
 import type { NetworkPolicy } from './policy.js'
@@ -41,7 +41,7 @@ export interface ExpectRule {
   readonly from: EndpointPattern
   readonly to: EndpointPattern
   readonly port?: number
-  readonly protocol?: Protocol
+  readonly protocol?: ProbeProtocol
   /** Only cells of this family (dual-stack scenarios). */
   readonly family?: IPFamily
   /** Only cells probed this way (absent: every way). */
@@ -80,7 +80,7 @@ export interface DuringSpec {
     readonly from: EndpointPattern
     readonly to: EndpointPattern
     readonly port?: number
-    readonly protocol?: Protocol
+    readonly protocol?: ProbeProtocol
     readonly family?: IPFamily
   }[]
 }

@@ -1,5 +1,5 @@
 // Why: the run report, the public, versioned JSON contract (ARCHITECTURE.md 3.4). Add fields; never change them.
-import type { IPFamily, Protocol, Via } from '../model/cluster.js'
+import type { IPFamily, ProbeProtocol, Via } from '../model/cluster.js'
 import type { Classification, Counts } from '../compare/classification.js'
 import type { Attempt, ObservationResult } from '../model/observation.js'
 import type { IntentVerdict } from '../model/scenario.js'
@@ -111,8 +111,9 @@ export type CellExplanation =
 export interface CellReport {
   readonly from: string
   readonly to: string
+  /** 0 for an ICMP echo (`protocol: ICMP`), which has no port. */
   readonly port: number
-  readonly protocol: Protocol
+  readonly protocol: ProbeProtocol
   /** The address family probed (dual-stack scenarios; absent: the scenario's one family). */
   readonly family?: IPFamily
   /** How the cell was probed when not on the pod's address: through the Service that `to` backs (docs/services.md). */
@@ -192,7 +193,7 @@ export interface StagedCellReport extends Pick<CellReport, 'from' | 'to' | 'port
 export interface StepReport {
   readonly index: number
   readonly name: string
-  readonly targets: readonly { port: number; protocol: Protocol; family?: IPFamily; via?: Exclude<Via, 'pod-ip'> }[]
+  readonly targets: readonly { port: number; protocol: ProbeProtocol; family?: IPFamily; via?: Exclude<Via, 'pod-ip'> }[]
   readonly timeoutMs: number
   /** Milliseconds the driver took to accept the step's changes. */
   readonly applyMs: number

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { DuringSpec, Invariants } from '../model/scenario.js'
 import type { ApplyEntrySchema } from './apply-entry.js'
 import { duration, duration0 } from './duration.js'
-import { checked, dns1123LabelError, labels, portNumber, protocol } from './fields.js'
+import { checked, dns1123LabelError, labels, portNumber, probeProtocol } from './fields.js'
 import { strictObject } from './zod-issues.js'
 
 const nodeRef = z.string().min(1)
@@ -57,7 +57,7 @@ export const duringSchema = strictObject({
         from: z.string().min(1),
         to: z.string().min(1),
         port: portNumber.optional(),
-        protocol: protocol.optional(),
+        protocol: probeProtocol.optional(),
         family: z.enum(['IPv4', 'IPv6']).optional(),
       }),
     )

@@ -115,6 +115,11 @@ export const protocol = z.enum(['TCP', 'UDP', 'SCTP'], {
   error: (i) => `protocol must be TCP, UDP or SCTP (got ${JSON.stringify(i.input)})`,
 })
 
+/** What a probe target (or an expect rule, a chaos sample) names: a NetworkPolicy protocol, or ICMP (an echo, no port). */
+export const probeProtocol = z.enum(['TCP', 'UDP', 'SCTP', 'ICMP'], {
+  error: (i) => `protocol must be TCP, UDP, SCTP or ICMP (got ${JSON.stringify(i.input)})`,
+})
+
 /** A port number, 1 to 65535. */
 export const portNumber = z
   .number({ error: (i) => `port must be a number from 1 to 65535 (got ${JSON.stringify(i.input)})` })

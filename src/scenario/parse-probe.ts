@@ -17,13 +17,11 @@ export function resolveProbe(raw: ProbeOverride | undefined, base: ProbeSpec): P
   return { targets: dedupeTargets(targets), timeoutMs: raw.timeoutMs ?? base.timeoutMs }
 }
 
-/** The container ports of a pod that declares none: one per target of any probe, named as the Kubernetes e2e suite does. */
+/** The container ports of a pod that declares none: one per target of any probe (ICMP aside), named as the Kubernetes e2e suite does. */
 export function servePorts(probes: readonly ProbeSpec[]): ContainerPort[] {
-  return dedupeTargets(probes.flatMap((p) => p.targets.filter((t) => !t.via))).map((t) => ({
-    name: `serve-${t.port}-${t.protocol.toLowerCase()}`,
-    port: t.port,
-    protocol: t.protocol,
-  }))
+  return dedupeTargets(probes.flatMap((p) => p.targets.filter((t) => !t.via))).flatMap((t) =>
+    t.protocol === 'ICMP' ? [] : [{ name: `serve-${t.port}-${t.protocol.toLowerCase()}`, port: t.port, protocol: t.protocol }],
+  )
 }
 
 /** A dual-stack scenario probes every target on each family, in turn (`80/TCP/IPv4`, `80/TCP/IPv6`); one family: as is. */

@@ -2,7 +2,7 @@
 // reference (durations, protocol defaults, probe targets, intent); `parse-*.ts` check the references afterwards.
 import { z } from 'zod'
 import { CALICO_KINDS, type CalicoKind, NAMESPACED_CALICO_KINDS } from '../model/calico.js'
-import type { ContainerPort, Protocol, Target, Via } from '../model/cluster.js'
+import { type ContainerPort, ICMP_ECHO, isIcmp, type Protocol, type Target, type Via } from '../model/cluster.js'
 import type { Expect } from '../model/scenario.js'
 import type { ApplyEntrySchema } from './apply-entry.js'
 import { chaosActionSchema, duringSchema, invariantsSchema } from './chaos-schema.js'
@@ -16,6 +16,7 @@ import {
   labels,
   portNameError,
   portNumber,
+  probeProtocol,
   protocol,
 } from './fields.js'
 import { strictObject } from './zod-issues.js'
@@ -56,14 +57,32 @@ const vias = z.union([via.transform((v) => [v]), z.array(via).min(1, { error: 'v
   })
 })
 
-/** A target probed through each of `ways` (`pod-ip` leaves `via` out, so such a target is the one written before Services). */
+/**
+ * A target probed through each of `ways` (`pod-ip` leaves `via` out, so such a target is the one written before
+ * Services); an ICMP echo stays on the pod's address whatever `ways` says (a step's `via` over inherited targets).
+ */
 export function targetVia(t: Target, ways: readonly Via[]): Target[] {
   const { via: _, ...base } = t
+  if (isIcmp(t)) return [base]
   return ways.map((v) => (v === 'pod-ip' ? base : { ...base, via: v }))
 }
 
-const target = strictObject({ port: portNumber, protocol: protocol.optional(), via: vias.optional() })
-const targetsOf = (t: z.output<typeof target>): Target[] => targetVia({ port: t.port, protocol: t.protocol ?? 'TCP' }, t.via ?? ['pod-ip'])
+/**
+ * A probe target: `{port, protocol}` (TCP when omitted), or `{protocol: ICMP}`: an ICMP echo (ICMPv6 on an IPv6 cell),
+ * which has no port and is probed on pod addresses only (a Service forwards no ICMP echo to its backends).
+ */
+const target = strictObject({ port: portNumber.optional(), protocol: probeProtocol.optional(), via: vias.optional() }).superRefine(
+  (t, ctx) => {
+    if (t.protocol === 'ICMP') {
+      if (t.port !== undefined) ctx.addIssue({ code: 'custom', path: ['port'], message: 'an ICMP echo has no port: leave port out' })
+      if (t.via?.some((v) => v !== 'pod-ip'))
+        ctx.addIssue({ code: 'custom', path: ['via'], message: 'an ICMP echo is probed on pod addresses only (via: pod-ip)' })
+    } else if (t.port === undefined)
+      ctx.addIssue({ code: 'custom', path: ['port'], message: 'port is required (only protocol: ICMP has none)' })
+  },
+)
+const targetsOf = (t: z.output<typeof target>): Target[] =>
+  t.protocol === 'ICMP' ? [ICMP_ECHO] : targetVia({ port: t.port!, protocol: t.protocol ?? 'TCP' }, t.via ?? ['pod-ip'])
 
 /** What a `probe` block sets; what it leaves unset is inherited (from the scenario's probe, or the default). */
 export interface ProbeOverride {
@@ -89,6 +108,12 @@ const probeSchema = strictObject({
     if (p.targets && (p.ports || p.protocols))
       ctx.addIssue({ code: 'custom', path: ['targets'], message: 'use either targets or ports/protocols, not both' })
     if (p.protocols && !p.ports) ctx.addIssue({ code: 'custom', path: ['protocols'], message: 'protocols needs ports' })
+    if (p.via?.some((v) => v !== 'pod-ip') && p.targets?.some((t) => t.protocol === 'ICMP'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['via'],
+        message: 'an ICMP echo is probed on pod addresses only: give the other targets their own via',
+      })
     if (p.via && p.targets?.some((t) => t.via))
       ctx.addIssue({ code: 'custom', path: ['via'], message: 'use via either on the probe or on its targets, not both' })
   })
@@ -173,7 +198,7 @@ const expectRule = strictObject({
   from: z.string().min(1),
   to: z.string().min(1),
   port: portNumber.optional(),
-  protocol: protocol.optional(),
+  protocol: probeProtocol.optional(),
   family: ipFamily.optional(),
   via: via.optional(),
   verdict: z.enum(['allow', 'deny'], { error: (i) => `verdict must be allow or deny (got ${JSON.stringify(i.input)})` }),

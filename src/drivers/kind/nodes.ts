@@ -1,7 +1,7 @@
 // Why: what the kind driver can do because the nodes are Docker containers: faults inside a node, node
 // restarts, and external hosts as agnhost containers at their declared addresses, routed to the pod CIDR.
 import { InfraError } from '../../errors.js'
-import type { Target } from '../../model/cluster.js'
+import type { ServedPort, Target } from '../../model/cluster.js'
 import type { Scenario } from '../../model/scenario.js'
 import { sleep } from '../../util/sleep.js'
 import type { InfraChaos } from '../driver.js'
@@ -111,7 +111,7 @@ export class KindNodes implements NodeAccess {
   }
 
   /** One Docker network per /24 of external addresses, joined by every node; one agnhost container per external. */
-  async upExternals(s: Scenario, serves: (name: string) => Target[]): Promise<void> {
+  async upExternals(s: Scenario, serves: (name: string) => ServedPort[]): Promise<void> {
     const nodes = await this.nodeNames()
     // Is netem usable here? (Checked once, on a worker, against its loopback.)
     const probe = await this.exec('docker', [
@@ -215,7 +215,7 @@ export class KindNodes implements NodeAccess {
   }
 
   /** Asks each TCP/UDP server of an external, from inside its container, until it answers (agnhost connect, 20 s at most). */
-  private async verifyServing(name: string, container: string, ports: readonly Target[]): Promise<void> {
+  private async verifyServing(name: string, container: string, ports: readonly ServedPort[]): Promise<void> {
     for (const t of ports.filter((p) => p.protocol !== 'SCTP')) {
       let last = ''
       for (let i = 0; i < 20; i++) {
@@ -282,7 +282,7 @@ export class KindNodes implements NodeAccess {
  * One agnhost server per declared port in one container (one address): serve-hostname for TCP and UDP, porter for SCTP,
  * as the pinned agnhost reads them (see AGNHOST_IMAGE). The script holds only checked port numbers and fixed words.
  */
-function externalServers(ports: readonly Target[], identity: string): { script: string; env: string[] } {
+function externalServers(ports: readonly ServedPort[], identity: string): { script: string; env: string[] } {
   const env: string[] = []
   const jobs: string[] = []
   for (const t of ports) {

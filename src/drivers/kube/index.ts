@@ -2,7 +2,8 @@
 // with the run id, policies by server-side apply, labels patched, pod IPs read back; ONE exec per source pod
 // per round; the scenario's Services with a per-backend Service each (services.ts). Used directly (`--driver kube`, an existing cluster) and by the kind driver.
 import { InfraError, UsageError } from '../../errors.js'
-import { type IPFamily, type Pod, type Target, addressFor, podId } from '../../model/cluster.js'
+import { type IPFamily, type Pod, type Target, addressFor, isIcmp, podId } from '../../model/cluster.js'
+import { ICMP_UNSUPPORTED } from './probe-script.js'
 import type { Action, Scenario } from '../../model/scenario.js'
 import type { ClusterState } from '../../model/state.js'
 import { applyAction, initialState } from '../../scenario/apply-actions.js'
@@ -189,6 +190,7 @@ export class KubeDriver implements Driver {
 
   /** `via` targets: through the scenario's Services' per-backend pins (services.ts); `node-port` from externals, so node access. */
   unsupported(target: Target): string | undefined {
+    if (isIcmp(target)) return ICMP_UNSUPPORTED
     if (!target.via) return undefined
     const api = RunServices.unsupported(this.api)
     if (api) return `probing ${target.via}: ${api}; the cell is predicted only`

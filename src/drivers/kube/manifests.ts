@@ -1,5 +1,5 @@
 // Why: the objects the kube driver creates (pure): labelled namespaces and agnhost probe pods per the e2e model.
-import type { Protocol, Target } from '../../model/cluster.js'
+import type { Protocol, ServedPort as Served } from '../../model/cluster.js'
 import type { Pod } from '../../model/cluster.js'
 
 /**
@@ -17,13 +17,13 @@ export const POD_LABEL = 'netpol-harness.io/pod'
 const proto = (p: Protocol) => p.toLowerCase()
 
 /** The server command for one port in the pinned agnhost: serve-hostname for TCP and UDP, porter for SCTP (env). */
-export function serverCommand(t: Target, identity: string): { command: string[]; env: { name: string; value: string }[] } {
+export function serverCommand(t: Served, identity: string): { command: string[]; env: { name: string; value: string }[] } {
   if (t.protocol === 'SCTP') return { command: ['/agnhost', 'porter'], env: [{ name: `SERVE_SCTP_PORT_${t.port}`, value: identity }] }
   return { command: ['/agnhost', 'serve-hostname', `--${proto(t.protocol)}`, '--http=false', '--port', String(t.port)], env: [] }
 }
 
 /** One container per (port, protocol), named `cont-<port>-<proto>`, its port `serve-<port>-<proto>` (as the e2e suite). */
-function serverContainer(t: Target, declaredName?: string) {
+function serverContainer(t: Served, declaredName?: string) {
   const base = {
     name: `cont-${t.port}-${proto(t.protocol)}`,
     image: AGNHOST_IMAGE,
@@ -54,9 +54,9 @@ const CALICO_IP_ANNOTATION = 'cni.projectcalico.org/ipAddrs'
  * The pod manifest of a scenario pod: labels, the run label, one server container per port it serves, and
  * (`requestIp`) the scenario's address, so policies' ipBlocks mean on the cluster what they mean in the scenario.
  */
-export function podManifest(p: Pod, serves: readonly Target[], runId: string, requestIp = false) {
+export function podManifest(p: Pod, serves: readonly Served[], runId: string, requestIp = false) {
   const named = new Map(p.ports.map((cp) => [`${cp.port}/${cp.protocol}`, cp.name]))
-  const all = new Map<string, Target>()
+  const all = new Map<string, Served>()
   for (const t of [...serves, ...p.ports.map((cp) => ({ port: cp.port, protocol: cp.protocol }))]) all.set(`${t.port}/${t.protocol}`, t)
   return {
     apiVersion: 'v1',

@@ -1,7 +1,7 @@
 // Why: the scenario's probe pods on a cluster: on their real nodes, at the scenario's address where Calico can give
 // it, a crashed run's pod of the same name in a namespace we do not own removed first, recreated for chaos.
 import { InfraError } from '../../errors.js'
-import { IP_FAMILIES, type IPFamily, type Target, ipFamilyOf, podId } from '../../model/cluster.js'
+import { IP_FAMILIES, type IPFamily, type ServedPort, ipFamilyOf, podId } from '../../model/cluster.js'
 import { inRange, parseAddress, parseCidr } from '../../evaluator/ip.js'
 import type { Pod } from '../../model/cluster.js'
 import type { KubeApi } from './api.js'
@@ -16,7 +16,7 @@ export interface PodPlacement {
   readonly nodes?: NodeAccess
   /** Subnets where Calico honours the ipAddrs annotation. */
   readonly pools: readonly string[]
-  readonly serves: readonly Target[]
+  readonly serves: readonly ServedPort[]
 }
 
 /** The subnets to ask Calico for scenario addresses in: the ones given (kind: its pod subnet), else the cluster's Calico IP pools ([] without Calico). */

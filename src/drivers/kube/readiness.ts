@@ -1,7 +1,7 @@
 // Why: a cluster answers later than it is asked: wait until probe pods are Ready (and say why not), until a deleted
 // namespace or pod is really gone; and what Ready proves about a pod's servers.
 import { InfraError } from '../../errors.js'
-import { type Target, podId } from '../../model/cluster.js'
+import { type ServedPort, type Target, podId } from '../../model/cluster.js'
 import { sleep } from '../../util/sleep.js'
 import type { KubeApi } from './api.js'
 
@@ -63,7 +63,7 @@ export async function waitPodGone(api: KubeApi, namespace: string, name: string,
 }
 
 /** Pods: Ready means every server container passed its readiness check on its port, so a Ready pod listens on every target it serves. */
-export function readyProvesListening(target: Target, serves: readonly Target[]): boolean {
+export function readyProvesListening(target: Target, serves: readonly ServedPort[]): boolean {
   // SCTP containers (porter) carry no readiness check, so Ready says nothing about them.
   return target.protocol !== 'SCTP' && serves.some((t) => t.port === target.port && t.protocol === target.protocol)
 }

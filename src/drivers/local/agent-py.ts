@@ -182,11 +182,11 @@ class Endpoint:
         finally:
             go_home()
 
-    def socket(self, kind, family=socket.AF_INET):
+    def socket(self, kind, family=socket.AF_INET, proto=0):
         # Created inside the endpoint's namespace, where it stays. The thread stays there too until the caller
         # goes home (once per burst of attempts: consecutive attempts mostly share a source).
         enter(self.nsfd)
-        return socket.socket(family, kind | socket.SOCK_NONBLOCK)
+        return socket.socket(family, kind | socket.SOCK_NONBLOCK, proto)
 
     def close(self):
         go_home()
@@ -326,6 +326,23 @@ def serve_udp(ep, port, fam):
     ep.servers.append(s)
 
 
+def icmp_checksum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xFFFF)
+    s += s >> 16
+    return ~s & 0xFFFF
+
+
+def same_address(a, b):
+    fam = family_of(a)
+    try:
+        return fam == family_of(b) and socket.inet_pton(fam, a) == socket.inet_pton(fam, b.split('%')[0])
+    except OSError:
+        return False
+
+
 def errname(n):
     return errno.errorcode.get(n, str(n))
 
@@ -348,8 +365,49 @@ class Attempt:
     def start(self):
         if self.c['protocol'] == 'TCP':
             self.start_tcp()
+        elif self.c['protocol'] == 'ICMP':
+            self.start_icmp()
         else:
             self.start_udp()
+
+    def start_icmp(self):
+        # An ICMP echo request (ICMPv6 over IPv6) from a raw socket in the source's namespace (the agent is root);
+        # the answer is the destination kernel's echo reply. connect() makes the kernel deliver only packets from
+        # that address; the identifier is fresh per attempt (conntrack keys ICMP flows on it: every probe is a new
+        # flow, like the UDP source ports), and only a reply carrying it counts.
+        ip = self.c['ip']
+        self.v6 = ':' in ip
+        fam = socket.AF_INET6 if self.v6 else socket.AF_INET
+        s = self.ep.socket(socket.SOCK_RAW, fam, socket.IPPROTO_ICMPV6 if self.v6 else socket.IPPROTO_ICMP)
+        self.sock = s
+        self.icmp_id = next_source_port(self.ep.identity + '>icmp:' + ip) & 0xFFFF
+        s.connect((ip, 0))
+        loop.add_reader(s.fileno(), self.on_icmp)
+        payload = b'netpol-harness probe'
+        kind = 128 if self.v6 else 8
+        head = struct.pack('!BBHHH', kind, 0, 0, self.icmp_id, 1)
+        # IPv6: the kernel fills in the ICMPv6 checksum of a raw socket (RFC 3542 3.1); IPv4: ours.
+        if not self.v6:
+            head = struct.pack('!BBHHH', kind, 0, icmp_checksum(head + payload), self.icmp_id, 1)
+        s.send(head + payload)
+
+    def on_icmp(self):
+        while not self.finished:
+            try:
+                d, addr = self.sock.recvfrom(2048)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:
+                return self.fail(e.errno)
+            if not self.v6 and d:
+                d = d[(d[0] & 0x0F) * 4:]  # a raw IPv4 socket reads the IP header too
+            if len(d) < 8:
+                continue
+            kind, _, _, ident, _ = struct.unpack('!BBHHH', d[:8])
+            if kind == (129 if self.v6 else 0) and ident == self.icmp_id:
+                # answeredBy: the address that replied (the driver knows whose it is).
+                who = self.c['ip'] if same_address(self.c['ip'], addr[0]) else addr[0]
+                return self.finish({'outcome': 'connected', 'answeredBy': who})
 
     def start_dns(self):
         # service-name: a real query from the client's namespace to its resolver (UDP 53, a fresh source port as for
@@ -482,6 +540,9 @@ class Attempt:
             return self.finish({'outcome': 'timeout'})
         if self.resolving:
             return self.finish({'outcome': 'timeout', 'detail': 'no DNS answer'})
+        if self.c['protocol'] == 'ICMP':
+            self.on_icmp()
+            return self.finish({'outcome': 'timeout'})
         fd = self.sock.fileno()
         if self.c['protocol'] == 'TCP' and not self.buf:
             p = select.poll()
@@ -633,7 +694,7 @@ def handle(cmd):
                     write({'id': rid, 'ok': True, 'results': results})
 
             for i, c in enumerate(conns):
-                if c['protocol'] not in ('TCP', 'UDP'):
+                if c['protocol'] not in ('TCP', 'UDP', 'ICMP'):
                     on_result(i, {'key': c['key'], 'outcome': 'error', 'latencyMs': 0, 'detail': 'SCTP is not supported by the local agent'})
                 else:
                     connect(ep, c, cmd['timeoutMs'], max(1, cmd.get('attempts') or 1), lambda r, i=i: on_result(i, r))

@@ -179,8 +179,23 @@ export class CalicoCompiler {
       const head = [`meta nfproto ${f === 'ip' ? 'ipv4' : 'ipv6'}`, ...src, ...dst]
       if (proto) head.push(`meta l4proto ${proto}`)
       if (rule.notProtocol !== undefined) head.push(`meta l4proto != ${nftProto(rule.notProtocol)}`)
-      if (rule.icmp?.type !== undefined) head.push(`${f === 'ip' ? 'icmp' : 'icmpv6'} type ${rule.icmp.type}`)
+      // ICMP: protocol 1 is IPv4's, 58 IPv6's; a rule naming one never matches the other family's packets (as the
+      // evaluator), so it has no rule there. `icmp` matches type (and code); `notICMP` anything but that type and
+      // code: two rules, another type, or that type with another code.
+      const icmpProto =
+        rule.protocol === 'ICMP' || rule.protocol === 1 ? 'ip' : rule.protocol === 'ICMPv6' || rule.protocol === 58 ? 'ip6' : undefined
+      if (icmpProto && icmpProto !== f) continue
+      const icmpKw = f === 'ip' ? 'icmp' : 'icmpv6'
+      if (rule.icmp?.type !== undefined) head.push(`${icmpKw} type ${rule.icmp.type}`)
+      if (rule.icmp?.code !== undefined) head.push(`${icmpKw} code ${rule.icmp.code}`)
       const d = rule.destination
+      if (rule.notICMP?.type !== undefined) {
+        const base = head.join(' ')
+        out.push(`${base} ${icmpKw} type != ${rule.notICMP.type} ${verdict}`)
+        if (rule.notICMP.code !== undefined)
+          out.push(`${base} ${icmpKw} type ${rule.notICMP.type} ${icmpKw} code != ${rule.notICMP.code} ${verdict}`)
+        continue
+      }
       if (!d.ports && !d.notPorts) {
         out.push(`${head.join(' ')} ${verdict}`)
         continue

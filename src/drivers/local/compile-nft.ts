@@ -29,6 +29,7 @@ export const FAULT_MODES = [
   'pass-as-allow',
   'nodeport-no-snat',
   'tier-order-ignored',
+  'icmp-always-accepted',
 ] as const
 /** One switchable bug class. */
 export type FaultMode = (typeof FAULT_MODES)[number]
@@ -495,6 +496,9 @@ export function compileRulesets(state: ClusterState, plan: TopologyPlan, faults:
       // The bug: policy judged on the Service address, before DNAT: no policy selects a ClusterIP, so Service traffic
       // (which the pods' NAT tags with DSCP CS1 under this fault, services-nat.ts) is never filtered.
       ...(bug.has('policy-before-dnat') ? ['    ip dscp cs1 accept'] : []),
+      // The bug: every ICMP packet accepted ahead of policy (a dataplane keeping neighbour discovery and path MTU
+      // working the blunt way): isolation never drops an echo.
+      ...(bug.has('icmp-always-accepted') ? ['    meta l4proto { icmp, ipv6-icmp } accept'] : []),
       // Egress of the sending pod first (its chain returns when allowed), then ingress of the receiving pod.
       ...(dispatch.out.length ? [`    iifname vmap { ${dispatch.out.join(', ')} }`] : []),
       ...(dispatch.in.length ? [`    oifname vmap { ${dispatch.in.join(', ')} }`] : []),

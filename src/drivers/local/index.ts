@@ -1,7 +1,7 @@
 // Why: the `local` driver: a "cluster" of network namespaces with an nftables dataplane, run for real.
 import pLimit from 'p-limit'
 import { InfraError } from '../../errors.js'
-import { type IPFamily, type Pod, type Target, ipFamilyOf, podId } from '../../model/cluster.js'
+import { type IPFamily, type Pod, type ServedPort, type Target, ipFamilyOf, isIcmp, podId } from '../../model/cluster.js'
 import type { Action, Scenario } from '../../model/scenario.js'
 import type { HairpinMode } from '../../evaluator/services.js'
 import type { ClusterState } from '../../model/state.js'
@@ -118,7 +118,7 @@ export class LocalDriver implements Driver {
   }
 
   /** What each endpoint of the scenario serves (pods: every probed port; externals: their own ports), SCTP aside. */
-  private servePortsOf(scenario: Scenario): (id: string) => { port: number; protocol: Target['protocol'] }[] {
+  private servePortsOf(scenario: Scenario): (id: string) => ServedPort[] {
     return (id) => {
       const pod = scenario.pods.find((p) => podId(p) === id)
       const all = pod ? uniqueTargets(scenario) : scenario.externals.find((e) => e.name === id)!.ports
@@ -239,7 +239,7 @@ export class LocalDriver implements Driver {
     return [...this.processes.values()].flatMap((a) => (a.pid ? [a.pid] : []))
   }
 
-  private servePorts: (id: string) => { port: number; protocol: Target['protocol'] }[] = () => []
+  private servePorts: (id: string) => ServedPort[] = () => []
 
   /** DNAT entries of the Services (services-nat.ts), planned at up from the scenario's pods and again when one is recreated. */
   private nat: NatEntry[] = []
@@ -487,7 +487,7 @@ export class LocalDriver implements Driver {
         // Slack for a loaded machine, more for a big round: each agent paces all its sources' attempts (launchBurst).
         const budget = timeoutMs + 10000 + Math.round((5 * connections.length) / Math.max(1, this.processes.size))
         const r = await agent.send({ cmd: 'probe', from, timeoutMs, connect, attempts: this.opts.attempts ?? 3 }, budget)
-        return r.results ?? []
+        return echoAnswers(conns, r.results ?? [])
       } catch (e) {
         if (this.recreating.has(from)) return gone()
         this.failed = true
@@ -526,6 +526,21 @@ export class LocalDriver implements Driver {
       this.claimed = false
     }
   }
+}
+
+/**
+ * An ICMP echo is answered by a kernel, not by our server, so the agent says which address replied: the address
+ * probed is the destination's own (every address of the topology is one endpoint's), anything else stays as is and
+ * is an error (answered by someone else). TCP and UDP outcomes name the identity the server sent.
+ * @internal exported for its test
+ */
+export function echoAnswers(conns: readonly ProbeConnection[], results: readonly RawOutcome[]): RawOutcome[] {
+  const icmp = new Map(conns.filter((c) => isIcmp(c.target)).map((c) => [c.key, c]))
+  if (icmp.size === 0) return [...results]
+  return results.map((r) => {
+    const c = icmp.get(r.key)
+    return c && r.outcome === 'connected' && r.answeredBy === c.ip ? { ...r, answeredBy: c.to } : r
+  })
 }
 
 /** Every address of a pod, primary first. */
