@@ -4,7 +4,7 @@ import { matchesSelector } from '../../evaluator/index.js'
 import { NAMESPACE_NAME_LABEL, type Labels } from '../../model/cluster.js'
 import { type TierPeer, type TieredPolicy, tieredView } from '../../model/cluster-policy.js'
 import type { LabelSelector, NetworkPolicyPeer } from '../../model/policy.js'
-import type { LintClusterPolicy, LintSet, LintWorkload, Rule } from '../model.js'
+import type { LintClusterPolicy, LintPolicy, LintSet, LintWorkload, Rule } from '../model.js'
 import { effectivePolicyTypes } from '../../evaluator/index.js'
 
 type Dir = 'ingress' | 'egress'
@@ -12,34 +12,43 @@ type Found = ReturnType<Rule['check']>[number]
 
 const nsLabels = (set: LintSet, ns: string): Labels => set.namespaces.find((n) => n.name === ns)?.labels ?? { [NAMESPACE_NAME_LABEL]: ns }
 
+/**
+ * The known workloads in the namespaces `ns` names (a namespace selector, or one namespace by name) that `pods` selects
+ * (absent: every pod there).
+ */
+function workloadsIn(set: LintSet, ns: LabelSelector | string, pods?: LabelSelector): LintWorkload[] {
+  return (set.workloads ?? []).filter(
+    (w) =>
+      (typeof ns === 'string' ? w.namespace === ns : matchesSelector(ns, nsLabels(set, w.namespace))) &&
+      (!pods || matchesSelector(pods, w.labels)),
+  )
+}
+
 /** The known workloads a cluster policy's subject selects; undefined when the input names no pods. */
 function subjectWorkloads(set: LintSet, v: TieredPolicy): LintWorkload[] | undefined {
-  if (!set.workloads) return undefined
   const { namespaces, pods } = v.subject
-  return set.workloads.filter(
-    (w) =>
-      matchesSelector(namespaces ?? pods!.namespaceSelector, nsLabels(set, w.namespace)) &&
-      (!pods || matchesSelector(pods.podSelector, w.labels)),
-  )
+  return set.workloads && workloadsIn(set, namespaces ?? pods!.namespaceSelector, pods?.podSelector)
 }
 
 /** The known workloads a cluster-policy peer selects (networks, nodes, domainNames: none known). */
 function tierPeerWorkloads(set: LintSet, p: TierPeer): LintWorkload[] {
-  const sel: { ns: LabelSelector; pod?: LabelSelector } | undefined =
-    'namespaces' in p ? { ns: p.namespaces } : 'pods' in p ? { ns: p.pods.namespaceSelector, pod: p.pods.podSelector } : undefined
-  if (!sel || !set.workloads) return []
-  return set.workloads.filter(
-    (w) => matchesSelector(sel.ns, nsLabels(set, w.namespace)) && (!sel.pod || matchesSelector(sel.pod, w.labels)),
-  )
+  return 'namespaces' in p
+    ? workloadsIn(set, p.namespaces)
+    : 'pods' in p
+      ? workloadsIn(set, p.pods.namespaceSelector, p.pods.podSelector)
+      : []
 }
 
 /** The known workloads a NetworkPolicy peer selects, for a policy of namespace `ns` (ipBlock: none). */
 function npPeerWorkloads(set: LintSet, p: NetworkPolicyPeer, ns: string): LintWorkload[] {
-  if (p.ipBlock || !set.workloads) return []
-  return set.workloads.filter(
-    (w) =>
-      (p.namespaceSelector ? matchesSelector(p.namespaceSelector, nsLabels(set, w.namespace)) : w.namespace === ns) &&
-      (!p.podSelector || matchesSelector(p.podSelector, w.labels)),
+  return p.ipBlock ? [] : workloadsIn(set, p.namespaceSelector ?? ns, p.podSelector)
+}
+
+/** Whether NetworkPolicy `np` isolates workload `w` in direction `dir` (no workload: whether it isolates any pod in `dir`). */
+function isolates(np: LintPolicy, dir: Dir, w?: LintWorkload): boolean {
+  return (
+    effectivePolicyTypes(np.policy).has(dir === 'ingress' ? 'Ingress' : 'Egress') &&
+    (!w || (np.policy.metadata.namespace === w.namespace && matchesSelector(np.policy.spec.podSelector, w.labels)))
   )
 }
 
@@ -90,10 +99,9 @@ export const adminDenyShadowsAllow: Rule = {
           if (rule.action !== 'Deny' || rule.ports !== null) continue
           const denied = rule.peers.flatMap((p) => tierPeerWorkloads(set, p))
           for (const np of set.policies) {
-            if (!effectivePolicyTypes(np.policy).has(dir === 'ingress' ? 'Ingress' : 'Egress')) continue
-            const ns = np.policy.metadata.namespace
-            const selected = subject.filter((w) => w.namespace === ns && matchesSelector(np.policy.spec.podSelector, w.labels))
+            const selected = subject.filter((w) => isolates(np, dir, w))
             if (selected.length === 0) continue
+            const ns = np.policy.metadata.namespace
             const rules = (dir === 'ingress' ? np.policy.spec.ingress : np.policy.spec.egress) ?? []
             rules.forEach((r, ri) => {
               const peers = ('from' in r ? r.from : (r as { to?: NetworkPolicyPeer[] }).to) ?? []
@@ -127,21 +135,10 @@ export const passWithNothingBelow: Rule = {
         if (!pass) continue
         const type = dir === 'ingress' ? 'Ingress' : 'Egress'
         const subject = subjectWorkloads(set, v)
-        const below = (w: LintWorkload | undefined, ns: string | undefined) =>
-          set.policies.some(
-            (np) =>
-              effectivePolicyTypes(np.policy).has(type) &&
-              (ns === undefined || np.policy.metadata.namespace === ns) &&
-              (!w || matchesSelector(np.policy.spec.podSelector, w.labels)),
-          ) || all.some((o) => o.v.tier === 'Baseline' && o.v[dir].length > 0 && (!w || (subjectWorkloads(set, o.v) ?? []).includes(w)))
-        const lonely =
-          v.tier === 'Baseline'
-            ? (subject ?? [])
-            : subject
-              ? subject.filter((w) => !below(w, w.namespace))
-              : below(undefined, undefined)
-                ? []
-                : [undefined]
+        const below = (w?: LintWorkload) =>
+          set.policies.some((np) => isolates(np, dir, w)) ||
+          all.some((o) => o.v.tier === 'Baseline' && o.v[dir].length > 0 && (!w || (subjectWorkloads(set, o.v) ?? []).includes(w)))
+        const lonely = v.tier === 'Baseline' ? (subject ?? []) : subject ? subject.filter((w) => !below(w)) : below() ? [] : [undefined]
         if (lonely.length === 0) continue
         const who = lonely[0]
           ? ` for ${lonely
