@@ -6,6 +6,7 @@ import { type TierPeer, type TieredPolicy, tieredView } from '../../model/cluste
 import type { LabelSelector, NetworkPolicyPeer } from '../../model/policy.js'
 import type { LintClusterPolicy, LintPolicy, LintSet, LintWorkload, Rule } from '../model.js'
 import { effectivePolicyTypes } from '../../evaluator/index.js'
+import { rulesOf } from './walk.js'
 
 type Dir = 'ingress' | 'egress'
 type Found = ReturnType<Rule['check']>[number]
@@ -102,18 +103,16 @@ export const adminDenyShadowsAllow: Rule = {
             const selected = subject.filter((w) => isolates(np, dir, w))
             if (selected.length === 0) continue
             const ns = np.policy.metadata.namespace
-            const rules = (dir === 'ingress' ? np.policy.spec.ingress : np.policy.spec.egress) ?? []
-            rules.forEach((r, ri) => {
-              const peers = ('from' in r ? r.from : (r as { to?: NetworkPolicyPeer[] }).to) ?? []
-              const allowed = peers.flatMap((p) => npPeerWorkloads(set, p, ns))
+            for (const r of rulesOf([np]).filter((x) => x.direction === dir)) {
+              const allowed = (r.peers ?? []).flatMap((p) => npPeerWorkloads(set, p, ns))
               const both = allowed.find((w) => denied.includes(w))
-              if (!both) return
+              if (!both) continue
               out.push({
-                message: `${v.id} ${dir} rule ${rule.index} (Admin, Deny) denies ${dir === 'ingress' ? `${id(both)} -> ${id(selected[0])}` : `${id(selected[0])} -> ${id(both)}`}, which ${ns}/${np.policy.metadata.name} ${dir} rule ${ri} allows: the NetworkPolicy allow never takes effect`,
+                message: `${v.id} ${dir} rule ${rule.index} (Admin, Deny) denies ${dir === 'ingress' ? `${id(both)} -> ${id(selected[0])}` : `${id(selected[0])} -> ${id(both)}`}, which ${ns}/${np.policy.metadata.name} ${dir} rule ${r.index} allows: the NetworkPolicy allow never takes effect`,
                 hint: `put a Pass for the traffic ${ns} may decide on before the Deny, or narrow the Deny`,
                 source: { ...lp.source, path: [...lp.source.path, 'spec', dir, rule.index] },
               })
-            })
+            }
           }
         }
     }
