@@ -1,48 +1,27 @@
 // Why: mistakes with cluster-scoped policy (docs/cluster-policy.md): equal priorities whose order is undefined, an
 // Admin Deny that silently overrides a namespace's own allow, and a Pass that has nothing below it to decide.
-import { matchesSelector } from '../../evaluator/index.js'
-import { NAMESPACE_NAME_LABEL, type Labels } from '../../model/cluster.js'
+import { effectivePolicyTypes, matchesSelector } from '../../evaluator/index.js'
 import { type TierPeer, type TieredPolicy, tieredView } from '../../model/cluster-policy.js'
-import type { LabelSelector, NetworkPolicyPeer } from '../../model/policy.js'
 import type { LintClusterPolicy, LintPolicy, LintSet, LintWorkload, Rule } from '../model.js'
-import { effectivePolicyTypes } from '../../evaluator/index.js'
+import { peerWorkloads, workloadsSelected } from '../scope.js'
 import { rulesOf } from './walk.js'
 
 type Dir = 'ingress' | 'egress'
 type Found = ReturnType<Rule['check']>[number]
 
-const nsLabels = (set: LintSet, ns: string): Labels => set.namespaces.find((n) => n.name === ns)?.labels ?? { [NAMESPACE_NAME_LABEL]: ns }
-
-/**
- * The known workloads in the namespaces `ns` names (a namespace selector, or one namespace by name) that `pods` selects
- * (absent: every pod there).
- */
-function workloadsIn(set: LintSet, ns: LabelSelector | string, pods?: LabelSelector): LintWorkload[] {
-  return (set.workloads ?? []).filter(
-    (w) =>
-      (typeof ns === 'string' ? w.namespace === ns : matchesSelector(ns, nsLabels(set, w.namespace))) &&
-      (!pods || matchesSelector(pods, w.labels)),
-  )
-}
-
 /** The known workloads a cluster policy's subject selects; undefined when the input names no pods. */
 function subjectWorkloads(set: LintSet, v: TieredPolicy): LintWorkload[] | undefined {
   const { namespaces, pods } = v.subject
-  return set.workloads && workloadsIn(set, namespaces ?? pods!.namespaceSelector, pods?.podSelector)
+  return set.workloads && workloadsSelected(set, namespaces ?? pods!.namespaceSelector, pods?.podSelector)
 }
 
 /** The known workloads a cluster-policy peer selects (networks, nodes, domainNames: none known). */
 function tierPeerWorkloads(set: LintSet, p: TierPeer): LintWorkload[] {
   return 'namespaces' in p
-    ? workloadsIn(set, p.namespaces)
+    ? workloadsSelected(set, p.namespaces)
     : 'pods' in p
-      ? workloadsIn(set, p.pods.namespaceSelector, p.pods.podSelector)
+      ? workloadsSelected(set, p.pods.namespaceSelector, p.pods.podSelector)
       : []
-}
-
-/** The known workloads a NetworkPolicy peer selects, for a policy of namespace `ns` (ipBlock: none). */
-function npPeerWorkloads(set: LintSet, p: NetworkPolicyPeer, ns: string): LintWorkload[] {
-  return p.ipBlock ? [] : workloadsIn(set, p.namespaceSelector ?? ns, p.podSelector)
 }
 
 /** Whether NetworkPolicy `np` isolates workload `w` in direction `dir` (no workload: whether it isolates any pod in `dir`). */
@@ -104,7 +83,7 @@ export const adminDenyShadowsAllow: Rule = {
             if (selected.length === 0) continue
             const ns = np.policy.metadata.namespace
             for (const r of rulesOf([np]).filter((x) => x.direction === dir)) {
-              const allowed = (r.peers ?? []).flatMap((p) => npPeerWorkloads(set, p, ns))
+              const allowed = (r.peers ?? []).flatMap((p) => peerWorkloads(set, np.policy, p))
               const both = allowed.find((w) => denied.includes(w))
               if (!both) continue
               out.push({
