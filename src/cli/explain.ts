@@ -5,17 +5,9 @@ import { addressFor, targetId } from '../model/cluster.js'
 import type { Scenario } from '../model/scenario.js'
 import { UsageError } from '../errors.js'
 import { stepStates } from '../scenario/apply-actions.js'
+import { stepIndex } from '../scenario/select.js'
 import { intendedVerdict } from '../compare/intent.js'
 import { calicoHitText, calicoText, tierHitText } from '../report/explain-text.js'
-
-/** Finds a step by name, or by 1-based number. */
-function findStep(s: Scenario, step: string): number {
-  const byName = s.steps.findIndex((x) => x.name === step)
-  if (byName >= 0) return byName
-  const n = Number(step)
-  if (Number.isInteger(n) && n >= 1 && n <= s.steps.length) return n - 1
-  throw new UsageError(`no step "${step}" in scenario ${s.name}; steps: ${s.steps.map((x, i) => `${i + 1}:${x.name}`).join(', ')}`)
-}
 
 function describeRulePort(model: Model, policy: string, dir: 'ingress' | 'egress', rule: number, port: number): string {
   const p = model.policies.find((x) => x.id === policy)!
@@ -102,7 +94,7 @@ function cellTarget(s: Scenario, target: Target): Target {
 /** The explanation as text. Throws UsageError for unknown endpoints. */
 export function renderExplain(s: Scenario, stepArg: string, from: string, to: string, asked: Target): string {
   const target = cellTarget(s, asked)
-  const si = findStep(s, stepArg)
+  const si = stepIndex(s, stepArg)
   const state = stepStates(s)[si]
   const model = compile(state)
   for (const id of [from, to]) {

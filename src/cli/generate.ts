@@ -12,6 +12,7 @@ import { lintGenerated } from '../generate/lint-check.js'
 import { renderNotes, renderPerNamespace, renderScenarioStep, renderYaml } from '../generate/render.js'
 import { readRunReport } from '../report/read.js'
 import { loadScenarios } from '../scenario/load.js'
+import { stepIndex } from '../scenario/select.js'
 import { ALLOW_OUTSIDE_FILES, loadOptionsOf } from './input-options.js'
 import type { Io } from './io.js'
 
@@ -25,15 +26,6 @@ interface GenerateFlags {
   externals: ExternalsMode
   kind: 'networkpolicy' | 'calico'
   allowOutsideFiles?: boolean
-}
-
-/** A step by name, or by its 1-based number. */
-function stepIndex(s: Scenario, step: string): number {
-  const byName = s.steps.findIndex((x) => x.name === step)
-  if (byName >= 0) return byName
-  const n = Number(step)
-  if (Number.isInteger(n) && n >= 1 && n <= s.steps.length) return n - 1
-  throw new UsageError(`no step "${step}" in scenario ${s.name}; steps: ${s.steps.map((x, i) => `${i + 1}:${x.name}`).join(', ')}`)
 }
 
 function loadOne(file: string, flags: GenerateFlags): Scenario {

@@ -1,10 +1,10 @@
 // Why: the evaluator explains itself: which policies isolate each end, and which rule (if any) allowed it.
-import type { Target } from '../model/cluster.js'
+import type { ServiceHop, Target } from '../model/cluster.js'
 import type { NetworkPolicyPeer } from '../model/policy.js'
 import { type CompiledRule, type Endpoint, type Model, peerSelects } from './compile.js'
 import { portMatches } from './ports.js'
 import type { PredictOptions, Verdict } from './predict.js'
-import { type ServiceHop, backendTarget, dnsCheck, dnsResolver, dnsTarget, ingressFromAddress, serviceHop } from './services.js'
+import { backendTarget, dnsCheck, dnsResolver, dnsTarget, ingressFromAddress, serviceHop } from './services.js'
 import { type CalicoDecision, calicoTrace } from './calico.js'
 import { type TierDecision, type TierHit, firstTierHit, portSetFor } from './tiers.js'
 

@@ -3,7 +3,7 @@ export { compile, effectivePolicyTypes, type Endpoint, type Model } from './comp
 export { predict, predictModel, type PredictOptions, type Verdict } from './predict.js'
 export { explainCell, describePeer, describeSelector, type Explanation, type DirectionDecision, type RuleRef } from './explain.js'
 export { matchesSelector } from './selectors.js'
-export { serviceHop, type ServiceHop, type HairpinMode } from './services.js'
+export { serviceHop, type HairpinMode } from './services.js'
 /** The cluster-policy tiers' part of an explanation. */
 export type { TierDecision, TierHit } from './tiers.js'
 /** The Calico tiers' part of an explanation. */

@@ -1,38 +1,10 @@
 // Why: Services in the evaluator (docs/services.md): a `via` target reaches a pod as one backend of the Service
 // selecting it, judged after DNAT (the backend's port) with the source the backend really sees (SNAT, hairpin).
-import type { IPFamily, Service, ServicePort, Target, Via } from '../model/cluster.js'
+import type { DnsCheck, IPFamily, Service, ServiceHop, ServicePort, Target } from '../model/cluster.js'
 import { type Endpoint, type Model } from './compile.js'
 import { compileIPBlock, matchIPBlock, parseAddress } from './ip.js'
 import { portMatches } from './ports.js'
 import { matchesSelector } from './selectors.js'
-
-/** What happens between the client and the backend of one `via` cell: the Service, DNAT and, if any, SNAT. */
-export interface ServiceHop {
-  readonly via: Exclude<Via, 'pod-ip'>
-  /** `namespace/name` of the Service. */
-  readonly service: string
-  /** The port the client dials: the Service port, or the node port for `node-port`. */
-  readonly port: number
-  /** Where DNAT sends it: the backend's port (a named targetPort resolved on the backend). */
-  readonly backendPort: number
-  /** `node-port`: the node the probe enters (`Local`: the backend's; `Cluster`: the first other node, if any). */
-  readonly node?: string
-  /** The source address the backend sees when it is not the client's (the node's, after SNAT). */
-  readonly snatTo?: string
-  /** A pod reaching itself through its own Service. */
-  readonly hairpin: boolean
-  /** `service-name` with a resolver in the scenario: whether the client's DNS query reaches it (`dnsCheck`). */
-  readonly dns?: DnsCheck
-}
-
-/** Name resolution of a `service-name` cell: the resolver Service and whether every one of its backends answers the client. */
-export interface DnsCheck {
-  /** `kube-system/kube-dns`. */
-  readonly resolver: string
-  readonly allowed: boolean
-  /** The resolver's backends the client's query may not reach (UDP 53 after DNAT), when any. */
-  readonly deniedBackends: readonly string[]
-}
 
 /**
  * The cluster's DNS Service, as kubelet points every pod's resolv.conf at it: `kube-dns` in `kube-system` (its name on

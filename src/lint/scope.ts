@@ -49,15 +49,21 @@ export function subjects(set: LintSet, policy: NetworkPolicy): LintWorkload[] {
   ]
 }
 
-/** Known workloads a selector peer matches (ipBlock peers match none here). */
+/**
+ * Known workloads in the namespaces `namespaces` picks (a namespace selector, or one namespace by name) whose labels
+ * `pods` selects (absent: every pod there).
+ */
+export function workloadsSelected(set: LintSet, namespaces: LabelSelector | string, pods?: LabelSelector): LintWorkload[] {
+  return (set.workloads ?? []).filter(
+    (w) =>
+      (typeof namespaces === 'string' ? w.namespace === namespaces : matchesSelector(namespaces, namespaceLabels(set, w.namespace))) &&
+      (!pods || matchesSelector(pods, w.labels)),
+  )
+}
+
+/** Known workloads a selector peer of `policy` matches (ipBlock peers match none here). */
 export function peerWorkloads(set: LintSet, policy: NetworkPolicy, peer: NetworkPolicyPeer): LintWorkload[] {
-  if (peer.ipBlock) return []
-  return (set.workloads ?? []).filter((w) => {
-    const nsOk = peer.namespaceSelector
-      ? matchesSelector(peer.namespaceSelector, namespaceLabels(set, w.namespace))
-      : w.namespace === policy.metadata.namespace
-    return nsOk && (!peer.podSelector || matchesSelector(peer.podSelector, w.labels))
-  })
+  return peer.ipBlock ? [] : workloadsSelected(set, peer.namespaceSelector ?? policy.metadata.namespace, peer.podSelector)
 }
 
 const EDGE_WORDS = new Set([

@@ -96,6 +96,37 @@ export interface Service {
   readonly ports: readonly ServicePort[]
 }
 
+/**
+ * What happens between the client and the backend of one `via` cell: the Service, DNAT and, if any, SNAT. The
+ * evaluator works it out (`serviceHop`); a run's report records it (`ServiceHopReport`, the hairpin as its own kind).
+ */
+export interface ServiceHop {
+  readonly via: Exclude<Via, 'pod-ip'>
+  /** `namespace/name` of the Service. */
+  readonly service: string
+  /** The port the client dials: the Service port, or the node port for `node-port`. */
+  readonly port: number
+  /** Where DNAT sends it: the backend's port (a named targetPort resolved on the backend). */
+  readonly backendPort: number
+  /** `node-port`: the node the probe enters (`Local`: the backend's; `Cluster`: the first other node, if any). */
+  readonly node?: string
+  /** The source address the backend sees when it is not the client's (the node's, after SNAT). */
+  readonly snatTo?: string
+  /** A pod reaching itself through its own Service. */
+  readonly hairpin: boolean
+  /** `service-name` with a resolver in the scenario: whether the client's DNS query reaches it (the evaluator's `dnsCheck`). */
+  readonly dns?: DnsCheck
+}
+
+/** Name resolution of a `service-name` cell: the resolver Service and whether every one of its backends answers the client. */
+export interface DnsCheck {
+  /** `kube-system/kube-dns`. */
+  readonly resolver: string
+  readonly allowed: boolean
+  /** The resolver's backends the client's query may not reach (UDP 53 after DNAT), when any. */
+  readonly deniedBackends: readonly string[]
+}
+
 /** A node's name and address, as the driver knows it (the source a NodePort backend sees after SNAT). */
 export interface NodeAddress {
   readonly name: string

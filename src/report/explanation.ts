@@ -1,6 +1,7 @@
 // Why: the evaluator's account of a cell as report.json records it (pure): copied field by field into the
 // versioned report shape, so a change in the evaluator cannot change the report without a compile error here.
-import type { DirectionDecision, Explanation, RuleRef as EvaluatorRuleRef, ServiceHop } from '../evaluator/index.js'
+import type { DirectionDecision, Explanation, RuleRef as EvaluatorRuleRef } from '../evaluator/index.js'
+import type { ServiceHop } from '../model/cluster.js'
 import { assertNever } from '../util/assert-never.js'
 import type { StagedChange } from '../evaluator/staged.js'
 import type { CellExplanation, DirectionExplanation, RuleRef, ServiceHopReport, StagedCellReport } from './model.js'

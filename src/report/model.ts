@@ -1,5 +1,5 @@
 // Why: the run report, the public, versioned JSON contract (ARCHITECTURE.md 3.4). Add fields; never change them.
-import type { IPFamily, ProbeProtocol, Via } from '../model/cluster.js'
+import type { IPFamily, ProbeProtocol, ServiceHop, Via } from '../model/cluster.js'
 import type { Classification, Counts } from '../compare/classification.js'
 import type { Attempt, ObservationResult } from '../model/observation.js'
 import type { IntentVerdict } from '../model/scenario.js'
@@ -76,20 +76,11 @@ export interface TierExplanation {
   readonly hits: readonly TierRuleHit[]
 }
 
-/** The Service hop of a cell probed through a Service (docs/services.md): DNAT to the backend's port, SNAT if any. */
-export interface ServiceHopReport {
-  readonly via: Exclude<Via, 'pod-ip'>
-  /** `namespace/name` of the Service. */
-  readonly service: string
-  /** The port the client dialled (the Service port, or the node port). */
-  readonly port: number
-  readonly backendPort: number
-  readonly node?: string
-  /** The source address the backend saw, when not the client's (the node's, after SNAT). */
-  readonly snatTo?: string
-  /** `service-name` with a resolver in the scenario: whether the client's lookup reached every resolver backend. */
-  readonly dns?: { readonly resolver: string; readonly allowed: boolean; readonly deniedBackends: readonly string[] }
-}
+/**
+ * The Service hop of a cell probed through a Service (docs/services.md): DNAT to the backend's port, SNAT if any, the
+ * name lookup. The model's hop but its `hairpin` flag: a hairpin cell's explanation is a kind of its own.
+ */
+export type ServiceHopReport = Omit<ServiceHop, 'hairpin'>
 
 /**
  * The evaluator's account of a cell: a pod to itself (always allowed), or the decision of both directions.

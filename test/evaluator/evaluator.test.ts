@@ -3,7 +3,7 @@ import t from 'tap'
 import { compile, explainCell, predict } from '../../src/evaluator/index.js'
 import type { Protocol } from '../../src/model/cluster.js'
 import type { NetworkPolicy } from '../../src/model/policy.js'
-import { baseState, np } from '../helpers/state.js'
+import { baseState, explainedState, np } from '../helpers/state.js'
 
 interface Case {
   name: string
@@ -343,14 +343,7 @@ t.test('external to external cells do not exist', async (t) => {
 })
 
 t.test('explanation names the isolating policies and the deciding rule', async (t) => {
-  const state = baseState([
-    np('{podSelector: {}, policyTypes: [Ingress]}', 'x', 'deny'),
-    np(
-      '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {matchLabels: {pod: x}}}, {namespaceSelector: {}}], ports: [{port: 80, protocol: UDP}, {port: 81}]}]}',
-      'x',
-      'allow',
-    ),
-  ])
+  const state = explainedState()
   const x = explainCell(compile(state), 'z/a', 'x/a', { port: 81, protocol: 'TCP' })
   t.equal(x.verdict, 'allow')
   t.same(x.ingress.isolatedBy, ['x/deny', 'x/allow'])

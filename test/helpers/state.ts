@@ -41,3 +41,18 @@ export function baseState(policies: NetworkPolicy[] = [], podsOverride?: Pod[]):
 export function np(spec: string, namespace = 'x', name = 'p'): NetworkPolicy {
   return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec: parse(spec) }
 }
+
+/**
+ * The base cluster with namespace x isolated for ingress (`x/deny`) and pod x/a let in by `x/allow` from pods labelled
+ * pod=x or from any namespace (two peers), on UDP 80 or port 81 (two ports): a cell allowed by peer 1 and port 1.
+ */
+export function explainedState(): ClusterState {
+  return baseState([
+    np('{podSelector: {}, policyTypes: [Ingress]}', 'x', 'deny'),
+    np(
+      '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {matchLabels: {pod: x}}}, {namespaceSelector: {}}], ports: [{port: 80, protocol: UDP}, {port: 81}]}]}',
+      'x',
+      'allow',
+    ),
+  ])
+}

@@ -5,16 +5,9 @@ import { cellExplanation } from '../../src/report/explanation.js'
 import { explanationText } from '../../src/report/explain-text.js'
 import { reportSchemaErrors } from '../helpers/schema.js'
 import { sampleReport } from '../helpers/report.js'
-import { baseState, np } from '../helpers/state.js'
+import { explainedState } from '../helpers/state.js'
 
-const state = baseState([
-  np('{podSelector: {}, policyTypes: [Ingress]}', 'x', 'deny'),
-  np(
-    '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {matchLabels: {pod: x}}}, {namespaceSelector: {}}], ports: [{port: 80, protocol: UDP}, {port: 81}]}]}',
-    'x',
-    'allow',
-  ),
-])
+const state = explainedState()
 const model = compile(state)
 const tcp81 = { port: 81, protocol: 'TCP' as const }
 

@@ -2,14 +2,14 @@
 // which calico.yaml does not include: the kind driver installs it the way Calico documents for manifest installs
 // (tigera docs "Enable kubectl to manage Calico APIs", Manifest install tab), from the release's own
 // manifests/apiserver.yaml, vendored and pinned like calico.yaml (docs/kind.md "Calico policy kinds").
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { InfraError } from '../../errors.js'
 import { type Exec, execOrThrow } from '../exec.js'
 import type { CalicoRelease } from './calico.js'
+import { vendoredManifest } from './vendored.js'
 
 /** Where the release's API server manifest is vendored, relative to the project root. */
 export function apiserverManifestPath(version: string): string {
@@ -180,32 +180,16 @@ export async function apiserverManifest(
   fetchText: (url: string) => Promise<string>,
 ): Promise<ApiserverManifest> {
   const rel = apiserverManifestPath(r.version)
-  const file = join(root, rel)
-  const sumFile = `${file}.sha256`
-  const hash = (t: string) => createHash('sha256').update(t).digest('hex')
-  let text: string
-  let source: string
-  if (existsSync(file)) {
-    text = readFileSync(file, 'utf8')
-    source = `vendored ${rel}`
-    if (existsSync(sumFile)) {
-      const want = readFileSync(sumFile, 'utf8').trim().split(/\s+/)[0]
-      if (want !== hash(text)) throw new InfraError(`${rel} does not match its recorded sha256 (${want}), got ${hash(text)}`)
-    } else writeFileSync(sumFile, `${hash(text)}  apiserver.yaml\n`)
-  } else {
-    const url = apiserverManifestUrl(r.version)
-    text = await fetchText(url).catch((e: Error) => {
-      throw new InfraError(`the Calico API server manifest of ${r.version} is not vendored and could not be fetched: ${e.message}`, {
+  const { text, source, sha256 } = await vendoredManifest(
+    { root, rel, url: apiserverManifestUrl(r.version) },
+    fetchText,
+    (e) =>
+      new InfraError(`the Calico API server manifest of ${r.version} is not vendored and could not be fetched: ${e.message}`, {
         hint: `on a machine with network access: npm run vendor:calico -- ${r.version}, then copy ${rel}`,
-      })
-    })
-    mkdirSync(dirname(file), { recursive: true })
-    writeFileSync(file, text)
-    writeFileSync(sumFile, `${hash(text)}  apiserver.yaml\n`)
-    source = `fetched ${url}`
-  }
+      }),
+  )
   try {
-    return { ...patchApiserverManifest(text, r), source, sha256: hash(text) }
+    return { ...patchApiserverManifest(text, r), source, sha256 }
   } catch (e) {
     throw new InfraError(`${rel}: ${(e as Error).message}`)
   }

@@ -1,9 +1,8 @@
 // Why: create or reuse a kind cluster with Calico, wait for it the right way (rollout status, never
 // `kind create cluster --wait`), check that no kindnet runs, reuse only a matching one, delete it; print it as a plan.
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { InfraError, UsageError } from '../../errors.js'
 import { type Exec, execOrThrow } from '../exec.js'
 import { AGNHOST_IMAGE } from '../kube/manifests.js'
@@ -21,6 +20,7 @@ import {
   CALICO_RELEASES,
 } from './calico.js'
 import { type KubeProxyMode, kindConfig, kubeProxyModeOf } from './config.js'
+import { type VendoredText, sha256, vendoredManifest } from './vendored.js'
 import {
   type ApiserverManifest,
   apiserverImage,
@@ -163,46 +163,30 @@ export function renderPlan(o: KindOptions): string {
  */
 export async function calicoManifest(o: KindOptions, fetchText: (url: string) => Promise<string> = defaultFetch): Promise<CalicoManifest> {
   const r = release(o)
-  const file = join(o.root, manifestPath(r.version))
-  const sumFile = `${file}.sha256`
-  const hash = (t: string) => createHash('sha256').update(t).digest('hex')
   const pinned = (t: string, what: string) => {
-    if (o.calicoSha256 && hash(t) !== o.calicoSha256.toLowerCase())
-      throw new UsageError(`${what} has sha256 ${hash(t)}, not ${o.calicoSha256.toLowerCase()} (--calico-sha256); nothing was created`)
+    if (o.calicoSha256 && sha256(t) !== o.calicoSha256.toLowerCase())
+      throw new UsageError(`${what} has sha256 ${sha256(t)}, not ${o.calicoSha256.toLowerCase()} (--calico-sha256); nothing was created`)
   }
-  let text: string
-  let source: string
+  let m: VendoredText
   if (o.calicoManifest) {
     if (!existsSync(o.calicoManifest)) throw new UsageError(`--calico-manifest ${o.calicoManifest}: no such file`)
-    text = readFileSync(o.calicoManifest, 'utf8')
-    source = `file ${o.calicoManifest}`
+    const text = readFileSync(o.calicoManifest, 'utf8')
     pinned(text, o.calicoManifest)
-  } else if (existsSync(file)) {
-    text = readFileSync(file, 'utf8')
-    source = `vendored ${manifestPath(r.version)}`
-    pinned(text, manifestPath(r.version))
-    if (existsSync(sumFile)) {
-      const want = readFileSync(sumFile, 'utf8').trim().split(/\s+/)[0]
-      if (want !== hash(text))
-        throw new InfraError(`${manifestPath(r.version)} does not match its recorded sha256 (${want}), got ${hash(text)}`)
-    } else writeFileSync(sumFile, `${hash(text)}  calico.yaml\n`)
-  } else {
-    const url = manifestUrl(r.version)
-    text = await fetchText(url).catch((e: Error) => {
-      throw new InfraError(`Calico ${r.version} is not vendored and could not be fetched: ${e.message}`, {
-        hint: `on a machine with network access: npm run vendor:calico -- ${r.version}, then copy ${manifestPath(r.version)}; or pass --calico-manifest FILE`,
-      })
-    })
-    pinned(text, url)
-    mkdirSync(dirname(file), { recursive: true })
-    writeFileSync(file, text)
-    writeFileSync(sumFile, `${hash(text)}  calico.yaml\n`)
-    source = `fetched ${url}`
-  }
+    m = { text, source: `file ${o.calicoManifest}`, sha256: sha256(text) }
+  } else
+    m = await vendoredManifest(
+      { root: o.root, rel: manifestPath(r.version), url: manifestUrl(r.version) },
+      fetchText,
+      (e) =>
+        new InfraError(`Calico ${r.version} is not vendored and could not be fetched: ${e.message}`, {
+          hint: `on a machine with network access: npm run vendor:calico -- ${r.version}, then copy ${manifestPath(r.version)}; or pass --calico-manifest FILE`,
+        }),
+      pinned,
+    )
   try {
-    return { patched: patchCalicoManifest(text, r, o), source, sha256: hash(text) }
+    return { patched: patchCalicoManifest(m.text, r, o), source: m.source, sha256: m.sha256 }
   } catch (e) {
-    throw new InfraError(`${source.replace(/^\S+ /, '')}: ${(e as Error).message}`)
+    throw new InfraError(`${m.source.replace(/^\S+ /, '')}: ${(e as Error).message}`)
   }
 }
 

@@ -1,45 +1,34 @@
 // Why: mistakes with cluster-scoped policy (docs/cluster-policy.md): equal priorities whose order is undefined, an
 // Admin Deny that silently overrides a namespace's own allow, and a Pass that has nothing below it to decide.
-import { matchesSelector } from '../../evaluator/index.js'
-import { NAMESPACE_NAME_LABEL, type Labels } from '../../model/cluster.js'
+import { effectivePolicyTypes, matchesSelector } from '../../evaluator/index.js'
 import { type TierPeer, type TieredPolicy, tieredView } from '../../model/cluster-policy.js'
-import type { LabelSelector, NetworkPolicyPeer } from '../../model/policy.js'
-import type { LintClusterPolicy, LintSet, LintWorkload, Rule } from '../model.js'
-import { effectivePolicyTypes } from '../../evaluator/index.js'
+import type { LintClusterPolicy, LintPolicy, LintSet, LintWorkload, Rule } from '../model.js'
+import { peerWorkloads, workloadsSelected } from '../scope.js'
+import { rulesOf } from './walk.js'
 
 type Dir = 'ingress' | 'egress'
 type Found = ReturnType<Rule['check']>[number]
 
-const nsLabels = (set: LintSet, ns: string): Labels => set.namespaces.find((n) => n.name === ns)?.labels ?? { [NAMESPACE_NAME_LABEL]: ns }
-
 /** The known workloads a cluster policy's subject selects; undefined when the input names no pods. */
 function subjectWorkloads(set: LintSet, v: TieredPolicy): LintWorkload[] | undefined {
-  if (!set.workloads) return undefined
   const { namespaces, pods } = v.subject
-  return set.workloads.filter(
-    (w) =>
-      matchesSelector(namespaces ?? pods!.namespaceSelector, nsLabels(set, w.namespace)) &&
-      (!pods || matchesSelector(pods.podSelector, w.labels)),
-  )
+  return set.workloads && workloadsSelected(set, namespaces ?? pods!.namespaceSelector, pods?.podSelector)
 }
 
 /** The known workloads a cluster-policy peer selects (networks, nodes, domainNames: none known). */
 function tierPeerWorkloads(set: LintSet, p: TierPeer): LintWorkload[] {
-  const sel: { ns: LabelSelector; pod?: LabelSelector } | undefined =
-    'namespaces' in p ? { ns: p.namespaces } : 'pods' in p ? { ns: p.pods.namespaceSelector, pod: p.pods.podSelector } : undefined
-  if (!sel || !set.workloads) return []
-  return set.workloads.filter(
-    (w) => matchesSelector(sel.ns, nsLabels(set, w.namespace)) && (!sel.pod || matchesSelector(sel.pod, w.labels)),
-  )
+  return 'namespaces' in p
+    ? workloadsSelected(set, p.namespaces)
+    : 'pods' in p
+      ? workloadsSelected(set, p.pods.namespaceSelector, p.pods.podSelector)
+      : []
 }
 
-/** The known workloads a NetworkPolicy peer selects, for a policy of namespace `ns` (ipBlock: none). */
-function npPeerWorkloads(set: LintSet, p: NetworkPolicyPeer, ns: string): LintWorkload[] {
-  if (p.ipBlock || !set.workloads) return []
-  return set.workloads.filter(
-    (w) =>
-      (p.namespaceSelector ? matchesSelector(p.namespaceSelector, nsLabels(set, w.namespace)) : w.namespace === ns) &&
-      (!p.podSelector || matchesSelector(p.podSelector, w.labels)),
+/** Whether NetworkPolicy `np` isolates workload `w` in direction `dir` (no workload: whether it isolates any pod in `dir`). */
+function isolates(np: LintPolicy, dir: Dir, w?: LintWorkload): boolean {
+  return (
+    effectivePolicyTypes(np.policy).has(dir === 'ingress' ? 'Ingress' : 'Egress') &&
+    (!w || (np.policy.metadata.namespace === w.namespace && matchesSelector(np.policy.spec.podSelector, w.labels)))
   )
 }
 
@@ -90,22 +79,19 @@ export const adminDenyShadowsAllow: Rule = {
           if (rule.action !== 'Deny' || rule.ports !== null) continue
           const denied = rule.peers.flatMap((p) => tierPeerWorkloads(set, p))
           for (const np of set.policies) {
-            if (!effectivePolicyTypes(np.policy).has(dir === 'ingress' ? 'Ingress' : 'Egress')) continue
-            const ns = np.policy.metadata.namespace
-            const selected = subject.filter((w) => w.namespace === ns && matchesSelector(np.policy.spec.podSelector, w.labels))
+            const selected = subject.filter((w) => isolates(np, dir, w))
             if (selected.length === 0) continue
-            const rules = (dir === 'ingress' ? np.policy.spec.ingress : np.policy.spec.egress) ?? []
-            rules.forEach((r, ri) => {
-              const peers = ('from' in r ? r.from : (r as { to?: NetworkPolicyPeer[] }).to) ?? []
-              const allowed = peers.flatMap((p) => npPeerWorkloads(set, p, ns))
+            const ns = np.policy.metadata.namespace
+            for (const r of rulesOf([np]).filter((x) => x.direction === dir)) {
+              const allowed = (r.peers ?? []).flatMap((p) => peerWorkloads(set, np.policy, p))
               const both = allowed.find((w) => denied.includes(w))
-              if (!both) return
+              if (!both) continue
               out.push({
-                message: `${v.id} ${dir} rule ${rule.index} (Admin, Deny) denies ${dir === 'ingress' ? `${id(both)} -> ${id(selected[0])}` : `${id(selected[0])} -> ${id(both)}`}, which ${ns}/${np.policy.metadata.name} ${dir} rule ${ri} allows: the NetworkPolicy allow never takes effect`,
+                message: `${v.id} ${dir} rule ${rule.index} (Admin, Deny) denies ${dir === 'ingress' ? `${id(both)} -> ${id(selected[0])}` : `${id(selected[0])} -> ${id(both)}`}, which ${ns}/${np.policy.metadata.name} ${dir} rule ${r.index} allows: the NetworkPolicy allow never takes effect`,
                 hint: `put a Pass for the traffic ${ns} may decide on before the Deny, or narrow the Deny`,
                 source: { ...lp.source, path: [...lp.source.path, 'spec', dir, rule.index] },
               })
-            })
+            }
           }
         }
     }
@@ -127,21 +113,10 @@ export const passWithNothingBelow: Rule = {
         if (!pass) continue
         const type = dir === 'ingress' ? 'Ingress' : 'Egress'
         const subject = subjectWorkloads(set, v)
-        const below = (w: LintWorkload | undefined, ns: string | undefined) =>
-          set.policies.some(
-            (np) =>
-              effectivePolicyTypes(np.policy).has(type) &&
-              (ns === undefined || np.policy.metadata.namespace === ns) &&
-              (!w || matchesSelector(np.policy.spec.podSelector, w.labels)),
-          ) || all.some((o) => o.v.tier === 'Baseline' && o.v[dir].length > 0 && (!w || (subjectWorkloads(set, o.v) ?? []).includes(w)))
-        const lonely =
-          v.tier === 'Baseline'
-            ? (subject ?? [])
-            : subject
-              ? subject.filter((w) => !below(w, w.namespace))
-              : below(undefined, undefined)
-                ? []
-                : [undefined]
+        const below = (w?: LintWorkload) =>
+          set.policies.some((np) => isolates(np, dir, w)) ||
+          all.some((o) => o.v.tier === 'Baseline' && o.v[dir].length > 0 && (!w || (subjectWorkloads(set, o.v) ?? []).includes(w)))
+        const lonely = v.tier === 'Baseline' ? (subject ?? []) : subject ? subject.filter((w) => !below(w)) : below() ? [] : [undefined]
         if (lonely.length === 0) continue
         const who = lonely[0]
           ? ` for ${lonely

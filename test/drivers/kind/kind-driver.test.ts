@@ -10,6 +10,7 @@ import { KindCluster, KindDriver, type KindDriverOptions } from '../../../src/dr
 import { runScenarios } from '../../../src/runner/run.js'
 import { DEFAULT_RUN_OPTIONS } from '../../../src/runner/run-step.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
+import type { Scenario } from '../../../src/model/scenario.js'
 import { FakeKube } from '../../helpers/fake-kube.js'
 
 process.env.PATH = `${resolve('test/fixtures/fake-bin')}:${process.env.PATH}`
@@ -45,18 +46,21 @@ function setup(t: { testdir: () => string }, keep = false) {
   return { o, apis, calls, dir }
 }
 
+/** Run options for the fakes: a short settle, no re-probes, rounds 10 ms apart. */
+const QUICK = { ...DEFAULT_RUN_OPTIONS, settleMs: 200, reprobes: 0, roundIntervalMs: 10 }
+
+/** Runs the scenarios on one kind cluster made with `o`, as `run` does, and closes the cluster after. */
+async function runOnKind(o: KindDriverOptions, scenarios: Scenario[]) {
+  const kind = new KindCluster(o)
+  const report = await runScenarios(scenarios, () => new KindDriver(o, kind), 'run', QUICK, new AbortController().signal)
+  await kind.close()
+  return report
+}
+
 t.test('a run: cluster once, scenarios on its context, externals at their addresses, cluster deleted at the end', async (t) => {
   const { o, apis, calls } = setup(t)
-  const kind = new KindCluster(o)
   const scenarios = loadScenarios(['scenarios/basics', 'scenarios/egress/egress-to-database-subnet.yaml'])
-  const report = await runScenarios(
-    scenarios,
-    () => new KindDriver(o, kind),
-    'run',
-    { ...DEFAULT_RUN_OPTIONS, settleMs: 200, reprobes: 0, roundIntervalMs: 10 },
-    new AbortController().signal,
-  )
-  await kind.close()
+  const report = await runOnKind(o, scenarios)
   const c = calls()
   t.equal(c.filter((x) => x.startsWith('kind create cluster')).length, 1, 'one cluster for both scenarios')
   t.equal(apis[0].context, 'kind-nph')
@@ -154,13 +158,7 @@ t.test('Ctrl-C mid-run: namespaces and cluster removed', async (t) => {
     ac.abort()
     return probe(c, ms)
   }
-  const report = await runScenarios(
-    [s],
-    () => slow,
-    'run',
-    { ...DEFAULT_RUN_OPTIONS, settleMs: 200, reprobes: 0, roundIntervalMs: 10 },
-    ac.signal,
-  )
+  const report = await runScenarios([s], () => slow, 'run', QUICK, ac.signal)
   await kind.close()
   t.equal(report.summary.exitCode, 130)
   t.equal(report.scenarios[0].error, 'interrupted')
@@ -204,16 +202,8 @@ t.test('Calico never ready: the run stops, every scenario is listed, the cluster
   const { o, calls } = setup(t)
   process.env.FAKE_CALICO = 'never'
   t.teardown(() => void delete process.env.FAKE_CALICO)
-  const kind = new KindCluster(o)
   const scenarios = loadScenarios(['scenarios/basics', 'scenarios/upstream/allow-all.yaml'])
-  const report = await runScenarios(
-    scenarios,
-    () => new KindDriver(o, kind),
-    'run',
-    { ...DEFAULT_RUN_OPTIONS, settleMs: 200, reprobes: 0, roundIntervalMs: 10 },
-    new AbortController().signal,
-  )
-  await kind.close()
+  const report = await runOnKind(o, scenarios)
   t.same(
     report.scenarios.map((s) => s.name),
     scenarios.map((s) => s.name),

@@ -10,13 +10,12 @@ import {
   deleteCalicoObjects,
   tieredNameProblem,
 } from '../../../src/drivers/kube/calico-policies.js'
-import { KubeDriver } from '../../../src/drivers/kube/index.js'
 import { RUN_LABEL } from '../../../src/drivers/kube/manifests.js'
 import { HOST_LABEL, PID_LABEL, hostLabel } from '../../../src/drivers/kube/owner.js'
 import { InfraError } from '../../../src/errors.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
-import { DEFAULT_POD_CIDR } from '../../../src/scenario/parse-cluster.js'
 import { FakeKube } from '../../helpers/fake-kube.js'
+import { kubeDriver } from '../../helpers/kube-driver.js'
 
 const obj = (kind: CalicoKind, name: string, spec: Record<string, unknown> = {}, namespace?: string): RawCalicoObject => ({
   apiVersion: 'projectcalico.org/v3',
@@ -183,13 +182,7 @@ t.test('unsupported: a cluster without the Calico API server, or a name its rele
 const [scenario] = loadScenarios(['scenarios/cluster-policy/isolation.yaml'])
 const signal = new AbortController().signal
 const driver = (api: FakeKube, extra = {}) =>
-  new KubeDriver({
-    api,
-    runId: 'r1',
-    createdByUs: false,
-    allowExisting: true,
-    podReadyTimeoutMs: 5000,
-    requestIpsIn: DEFAULT_POD_CIDR,
+  kubeDriver(api, {
     calicoKinds: ['Tier', 'GlobalNetworkSet', 'NetworkSet', 'GlobalNetworkPolicy', 'NetworkPolicy'],
     calicoVersion: 'v3.30.7',
     ...extra,

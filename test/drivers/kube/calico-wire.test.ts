@@ -2,18 +2,9 @@
 // that answers as the Calico API server does (discovery of projectcalico.org/v3, 404 Status for a missing object) and
 // records every request: paths, verbs, query and bodies field for field.
 import t, { type Test } from 'tap'
-import { createServer, type IncomingMessage } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { clientNodeApi } from '../../../src/drivers/kube/client-node-api.js'
 import type { RawCalicoObject } from '../../../src/drivers/kube/calico-kinds.js'
-
-interface Seen {
-  readonly method: string
-  readonly url: string
-  readonly body: unknown
-}
+import { NOT_FOUND, wireServer } from '../../helpers/wire-server.js'
 
 /**
  * The resources GET /apis/projectcalico.org/v3 lists with the Calico API server (tigera docs "Enable kubectl to manage
@@ -33,77 +24,48 @@ const DISCOVERY = {
   ],
 }
 
-async function calicoServer(t: Test, served = true): Promise<{ url: string; seen: Seen[] }> {
-  const seen: Seen[] = []
-  const server = createServer((req: IncomingMessage, res) => {
-    let text = ''
-    req.on('data', (c) => (text += c))
-    req.on('end', () => {
-      const json = (code: number, body: unknown) => {
-        res.writeHead(code, { 'content-type': 'application/json' })
-        res.end(JSON.stringify(body))
-      }
-      // Discovery: the aggregated group answers only where the Calico API server is installed; 404 elsewhere.
-      if (req.method === 'GET' && req.url === '/apis/projectcalico.org/v3')
-        return served ? json(200, DISCOVERY) : json(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 })
-      seen.push({ method: req.method ?? '', url: req.url ?? '', body: text ? JSON.parse(text) : undefined })
-      if (req.method === 'GET' && req.url?.includes('/absent'))
-        return json(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' })
-      if (req.method === 'GET' && req.url?.startsWith('/apis/projectcalico.org/v3/globalnetworkpolicies?'))
-        return json(200, {
-          kind: 'GlobalNetworkPolicyList',
-          apiVersion: 'projectcalico.org/v3',
-          metadata: {},
-          items: [
-            {
-              apiVersion: 'projectcalico.org/v3',
-              kind: 'GlobalNetworkPolicy',
-              metadata: {
-                name: 'security.g',
-                labels: { 'netpol-harness.io/run': 'r1', 'projectcalico.org/tier': 'security' },
-                creationTimestamp: '2026-12-02T10:00:00Z',
-                resourceVersion: '42',
-              },
+/** The Calico API server as the client sees it (discovery when `served`, else 404; objects echoed, one list each). */
+function calicoServer(t: Test, served = true) {
+  return wireServer(t, (req) => {
+    const json = (status: number, body: unknown) => ({ status, body })
+    // Discovery: the aggregated group answers only where the Calico API server is installed; 404 elsewhere.
+    if (req.method === 'GET' && req.url === '/apis/projectcalico.org/v3') return served ? json(200, DISCOVERY) : json(404, NOT_FOUND)
+    if (req.method === 'GET' && req.url.includes('/absent')) return json(404, { ...NOT_FOUND, message: 'not found' })
+    if (req.method === 'GET' && req.url.startsWith('/apis/projectcalico.org/v3/globalnetworkpolicies?'))
+      return json(200, {
+        kind: 'GlobalNetworkPolicyList',
+        apiVersion: 'projectcalico.org/v3',
+        metadata: {},
+        items: [
+          {
+            apiVersion: 'projectcalico.org/v3',
+            kind: 'GlobalNetworkPolicy',
+            metadata: {
+              name: 'security.g',
+              labels: { 'netpol-harness.io/run': 'r1', 'projectcalico.org/tier': 'security' },
+              creationTimestamp: '2026-12-02T10:00:00Z',
+              resourceVersion: '42',
             },
-          ],
-        })
-      // A namespaced kind listed without a namespace: the cluster-wide path, items from every namespace.
-      if (req.method === 'GET' && req.url?.startsWith('/apis/projectcalico.org/v3/networkpolicies?'))
-        return json(200, {
-          kind: 'NetworkPolicyList',
-          apiVersion: 'projectcalico.org/v3',
-          metadata: {},
-          items: [{ apiVersion: 'projectcalico.org/v3', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'team-a', labels: {} } }],
-        })
-      if (req.method === 'GET')
-        return json(200, {
-          apiVersion: 'projectcalico.org/v3',
-          kind: 'Tier',
-          metadata: { name: 'security', labels: { team: 'net' }, resourceVersion: '7', creationTimestamp: '2026-12-02T10:00:00Z' },
-        })
-      if (req.method === 'DELETE') return json(200, { kind: 'Status', status: 'Success' })
-      return json(req.method === 'POST' ? 201 : 200, JSON.parse(text))
-    })
+          },
+        ],
+      })
+    // A namespaced kind listed without a namespace: the cluster-wide path, items from every namespace.
+    if (req.method === 'GET' && req.url.startsWith('/apis/projectcalico.org/v3/networkpolicies?'))
+      return json(200, {
+        kind: 'NetworkPolicyList',
+        apiVersion: 'projectcalico.org/v3',
+        metadata: {},
+        items: [{ apiVersion: 'projectcalico.org/v3', kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'team-a', labels: {} } }],
+      })
+    if (req.method === 'GET')
+      return json(200, {
+        apiVersion: 'projectcalico.org/v3',
+        kind: 'Tier',
+        metadata: { name: 'security', labels: { team: 'net' }, resourceVersion: '7', creationTimestamp: '2026-12-02T10:00:00Z' },
+      })
+    if (req.method === 'DELETE') return json(200, { kind: 'Status', status: 'Success' })
+    return json(req.method === 'POST' ? 201 : 200, req.body)
   })
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
-  t.teardown(() => new Promise<void>((ok) => server.close(() => ok())))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen }
-}
-
-function kubeconfig(t: Test, server: string): string {
-  const file = join(t.testdir(), 'config')
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'wire', cluster: { server, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'wire', user: { token: 'test' } }],
-      contexts: [{ name: 'wire', context: { cluster: 'wire', user: 'wire' } }],
-      'current-context': 'wire',
-    }),
-  )
-  return file
 }
 
 const np: RawCalicoObject = {
@@ -127,20 +89,20 @@ const np: RawCalicoObject = {
 }
 
 t.test('discovery lists the served Calico kinds the harness applies (none without the API server)', async (t) => {
-  const { url } = await calicoServer(t)
-  t.same(await clientNodeApi(undefined, kubeconfig(t, url)).servedCalicoKinds!(), [
+  const { kubeconfig } = await calicoServer(t)
+  t.same(await clientNodeApi(undefined, kubeconfig).servedCalicoKinds!(), [
     'Tier',
     'GlobalNetworkSet',
     'GlobalNetworkPolicy',
     'NetworkPolicy',
   ])
   const none = await calicoServer(t, false)
-  t.same(await clientNodeApi(undefined, kubeconfig(t, none.url)).servedCalicoKinds!(), [])
+  t.same(await clientNodeApi(undefined, none.kubeconfig).servedCalicoKinds!(), [])
 })
 
 t.test('create, replace, read, delete and list go to the projectcalico.org/v3 paths with the objects as written', async (t) => {
-  const { url, seen } = await calicoServer(t)
-  const api = clientNodeApi(undefined, kubeconfig(t, url))
+  const { kubeconfig, seen } = await calicoServer(t)
+  const api = clientNodeApi(undefined, kubeconfig)
   await api.createCalicoObject!(np)
   await api.createCalicoObject!({ apiVersion: 'projectcalico.org/v3', kind: 'Tier', metadata: { name: 'security' }, spec: { order: 100 } })
   await api.replaceCalicoObject!({ ...np, metadata: { ...np.metadata, resourceVersion: '5' } })

@@ -2,194 +2,125 @@
 // ObjectSerializer, HTTP) against a local socket that records every request. No fake KubeApi: this is the layer
 // where client-node's typed model renames `from` to `_from` and silently drops the plain key.
 import t, { type Test } from 'tap'
-import { createServer, type IncomingMessage } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { clientNodeApi } from '../../../src/drivers/kube/client-node-api.js'
 import { main } from '../../../src/cli/main.js'
 import { podManifest } from '../../../src/drivers/kube/manifests.js'
 import type { NetworkPolicy } from '../../../src/model/policy.js'
+import { NOT_FOUND, type WireRequest, wireServer } from '../../helpers/wire-server.js'
 
-interface Seen {
-  readonly method: string
-  readonly url: string
-  readonly contentType: string
-  readonly body: unknown
+/** Discovery of one API group version as the API server answers it (an APIResourceList). */
+const discovery = (groupVersion: string, resources: object[]) => ({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources })
+
+/**
+ * Objects as the API server sends them, by path. Services (issue 18): a Service read back (spec.clusterIPs, allocated
+ * nodePort), its EndpointSlices (one endpoint not ready, one with conditions.ready unset, which discovery/v1 says to read
+ * as ready), the nodes, kube-proxy's ConfigMap (core/v1, discovery.k8s.io/v1).
+ */
+const CANNED: Record<string, object> = {
+  // KubernetesObjectApi asks discovery where a kind lives before it patches (client-node src/object.ts
+  // resource()); the API server answers GET /apis/<group>/<version> with an APIResourceList.
+  '/apis/networking.k8s.io/v1': discovery('networking.k8s.io/v1', [
+    {
+      name: 'networkpolicies',
+      singularName: 'networkpolicy',
+      namespaced: true,
+      kind: 'NetworkPolicy',
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    },
+  ]),
+  // The network-policy-api CRD's discovery (cluster-scoped: namespaced false).
+  '/apis/policy.networking.k8s.io/v1alpha2': discovery('policy.networking.k8s.io/v1alpha2', [
+    { name: 'clusternetworkpolicies', namespaced: false, kind: 'ClusterNetworkPolicy', verbs: ['get', 'list', 'patch'] },
+  ]),
+  // A NamespaceList as the API server sends it: metadata.creationTimestamp is RFC 3339 in UTC (apimachinery metav1.Time).
+  '/api/v1/namespaces': {
+    kind: 'NamespaceList',
+    apiVersion: 'v1',
+    metadata: {},
+    items: [{ metadata: { name: 'prod', labels: { env: 'prod' }, creationTimestamp: '2026-12-02T10:00:00Z' } }],
+  },
+  '/api/v1/namespaces/prod/services/web': {
+    kind: 'Service',
+    apiVersion: 'v1',
+    metadata: { name: 'web', namespace: 'prod' },
+    spec: {
+      type: 'NodePort',
+      clusterIP: '10.96.0.42',
+      clusterIPs: ['10.96.0.42', 'fd00:10:96::2a'],
+      ports: [{ port: 80, protocol: 'TCP', targetPort: 'http', nodePort: 31234 }],
+    },
+  },
+  '/apis/discovery.k8s.io/v1/namespaces/prod/endpointslices': {
+    kind: 'EndpointSliceList',
+    apiVersion: 'discovery.k8s.io/v1',
+    metadata: {},
+    items: [
+      {
+        metadata: { name: 'web-abc', labels: { 'kubernetes.io/service-name': 'web' } },
+        addressType: 'IPv4',
+        endpoints: [
+          { addresses: ['10.244.1.5'], conditions: { ready: true } },
+          { addresses: ['10.244.1.6'], conditions: { ready: false } },
+          { addresses: ['10.244.1.7'] },
+        ],
+      },
+    ],
+  },
+  '/api/v1/nodes': {
+    kind: 'NodeList',
+    apiVersion: 'v1',
+    metadata: {},
+    items: [
+      {
+        metadata: { name: 'kind-worker' },
+        status: {
+          addresses: [
+            { type: 'InternalIP', address: '172.18.0.3' },
+            { type: 'Hostname', address: 'kind-worker' },
+          ],
+        },
+      },
+    ],
+  },
+  '/api/v1/namespaces/kube-system/configmaps/kube-proxy': {
+    kind: 'ConfigMap',
+    apiVersion: 'v1',
+    metadata: { name: 'kube-proxy', namespace: 'kube-system' },
+    data: { 'config.conf': 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n' },
+  },
 }
 
-/** A stand-in API server on 127.0.0.1: answers every request with the object it was sent (as apply/create do). */
-async function recordingServer(t: Test): Promise<{ url: string; seen: Seen[] }> {
-  const seen: Seen[] = []
-  const server = createServer((req: IncomingMessage, res) => {
-    let text = ''
-    req.on('data', (c) => (text += c))
-    req.on('end', () => {
-      const body = text ? JSON.parse(text) : undefined
-      // KubernetesObjectApi asks discovery where a kind lives before it patches (client-node src/object.ts
-      // resource()); the API server answers GET /apis/<group>/<version> with an APIResourceList.
-      if (req.method === 'GET' && req.url === '/apis/networking.k8s.io/v1') {
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.end(
-          JSON.stringify({
-            kind: 'APIResourceList',
-            apiVersion: 'v1',
-            groupVersion: 'networking.k8s.io/v1',
-            resources: [
-              {
-                name: 'networkpolicies',
-                singularName: 'networkpolicy',
-                namespaced: true,
-                kind: 'NetworkPolicy',
-                verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-              },
-            ],
-          }),
-        )
-        return
+const CNPS = '/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies'
+const cnp = (name: string) => ({
+  apiVersion: 'policy.networking.k8s.io/v1alpha2',
+  kind: 'ClusterNetworkPolicy',
+  metadata: { name, labels: { 'netpol-harness.io/run': 'r0' }, creationTimestamp: '2026-12-02T10:00:00Z' },
+})
+
+/**
+ * A stand-in API server selected through KUBECONFIG, as kubectl and client-node read it: GETs answered from `CANNED`,
+ * a ClusterNetworkPolicy read (404 with a Status for `absent`, as the API server answers a missing name) or listed by
+ * label selector, every other request answered with the object it was sent (as apply/create do).
+ */
+async function recordingServer(t: Test): Promise<{ url: string; seen: WireRequest[] }> {
+  const { url, kubeconfig, seen } = await wireServer(t, (req) => {
+    const path = req.url.split('?')[0]
+    if (req.method === 'GET' && CANNED[path]) return { status: 200, body: CANNED[path] }
+    if (req.method === 'GET' && path === `${CNPS}/absent`) return { status: 404, body: NOT_FOUND }
+    if (req.method === 'GET' && path.startsWith(`${CNPS}/`)) return { status: 200, body: cnp('present') }
+    if (req.method === 'GET' && path === CNPS)
+      return {
+        status: 200,
+        body: { kind: 'ClusterNetworkPolicyList', apiVersion: 'policy.networking.k8s.io/v1alpha2', metadata: {}, items: [cnp('listed')] },
       }
-      // The network-policy-api CRD's discovery (cluster-scoped: namespaced false), then GET of one object (404 with a
-      // Status when absent, as the API server answers a missing name) and a LIST by label selector.
-      if (req.method === 'GET' && req.url === '/apis/policy.networking.k8s.io/v1alpha2') {
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.end(
-          JSON.stringify({
-            kind: 'APIResourceList',
-            apiVersion: 'v1',
-            groupVersion: 'policy.networking.k8s.io/v1alpha2',
-            resources: [
-              { name: 'clusternetworkpolicies', namespaced: false, kind: 'ClusterNetworkPolicy', verbs: ['get', 'list', 'patch'] },
-            ],
-          }),
-        )
-        return
-      }
-      if (req.method === 'GET' && req.url?.startsWith('/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies')) {
-        seen.push({ method: req.method, url: req.url, contentType: '', body: undefined })
-        const cnp = (name: string) => ({
-          apiVersion: 'policy.networking.k8s.io/v1alpha2',
-          kind: 'ClusterNetworkPolicy',
-          metadata: { name, labels: { 'netpol-harness.io/run': 'r0' }, creationTimestamp: '2026-12-02T10:00:00Z' },
-        })
-        const absent = req.url.startsWith('/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies/absent')
-        res.writeHead(absent ? 404 : 200, { 'content-type': 'application/json' })
-        res.end(
-          JSON.stringify(
-            absent
-              ? { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }
-              : req.url.includes('/clusternetworkpolicies/')
-                ? cnp('present')
-                : {
-                    kind: 'ClusterNetworkPolicyList',
-                    apiVersion: 'policy.networking.k8s.io/v1alpha2',
-                    metadata: {},
-                    items: [cnp('listed')],
-                  },
-          ),
-        )
-        return
-      }
-      // A NamespaceList as the API server sends it: metadata.creationTimestamp is RFC 3339 in UTC (apimachinery metav1.Time).
-      if (req.method === 'GET' && req.url?.startsWith('/api/v1/namespaces?')) {
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.end(
-          JSON.stringify({
-            kind: 'NamespaceList',
-            apiVersion: 'v1',
-            metadata: {},
-            items: [{ metadata: { name: 'prod', labels: { env: 'prod' }, creationTimestamp: '2026-12-02T10:00:00Z' } }],
-          }),
-        )
-        return
-      }
-      // Services (issue 18): a Service read back (spec.clusterIPs, allocated nodePort), its EndpointSlices (one endpoint
-      // not ready, one with conditions.ready unset, which discovery/v1 says to read as ready), the nodes, kube-proxy's
-      // ConfigMap; objects as the API server sends them (core/v1, discovery.k8s.io/v1).
-      const canned: Record<string, object> = {
-        '/api/v1/namespaces/prod/services/web': {
-          kind: 'Service',
-          apiVersion: 'v1',
-          metadata: { name: 'web', namespace: 'prod' },
-          spec: {
-            type: 'NodePort',
-            clusterIP: '10.96.0.42',
-            clusterIPs: ['10.96.0.42', 'fd00:10:96::2a'],
-            ports: [{ port: 80, protocol: 'TCP', targetPort: 'http', nodePort: 31234 }],
-          },
-        },
-        '/apis/discovery.k8s.io/v1/namespaces/prod/endpointslices': {
-          kind: 'EndpointSliceList',
-          apiVersion: 'discovery.k8s.io/v1',
-          metadata: {},
-          items: [
-            {
-              metadata: { name: 'web-abc', labels: { 'kubernetes.io/service-name': 'web' } },
-              addressType: 'IPv4',
-              endpoints: [
-                { addresses: ['10.244.1.5'], conditions: { ready: true } },
-                { addresses: ['10.244.1.6'], conditions: { ready: false } },
-                { addresses: ['10.244.1.7'] },
-              ],
-            },
-          ],
-        },
-        '/api/v1/nodes': {
-          kind: 'NodeList',
-          apiVersion: 'v1',
-          metadata: {},
-          items: [
-            {
-              metadata: { name: 'kind-worker' },
-              status: {
-                addresses: [
-                  { type: 'InternalIP', address: '172.18.0.3' },
-                  { type: 'Hostname', address: 'kind-worker' },
-                ],
-              },
-            },
-          ],
-        },
-        '/api/v1/namespaces/kube-system/configmaps/kube-proxy': {
-          kind: 'ConfigMap',
-          apiVersion: 'v1',
-          metadata: { name: 'kube-proxy', namespace: 'kube-system' },
-          data: { 'config.conf': 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n' },
-        },
-      }
-      const path = req.url?.split('?')[0] ?? ''
-      if (req.method === 'GET' && canned[path]) {
-        seen.push({ method: req.method, url: req.url ?? '', contentType: '', body: undefined })
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.end(JSON.stringify(canned[path]))
-        return
-      }
-      seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body })
-      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify(body ?? { kind: 'Status', status: 'Success' }))
-    })
+    return { status: req.method === 'POST' ? 201 : 200, body: req.body ?? { kind: 'Status', status: 'Success' } }
   })
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
-  t.teardown(() => new Promise<void>((ok) => server.close(() => ok())))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen }
-}
-
-/** A kubeconfig naming the recording server, selected through KUBECONFIG as kubectl and client-node read it. */
-function kubeconfig(t: Test, server: string): void {
-  const file = join(t.testdir(), 'config')
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'wire', cluster: { server, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'wire', user: { token: 'test' } }],
-      contexts: [{ name: 'wire', context: { cluster: 'wire', user: 'wire' } }],
-      'current-context': 'wire',
-    }),
-  )
   const before = process.env.KUBECONFIG
-  process.env.KUBECONFIG = file
+  process.env.KUBECONFIG = kubeconfig
   t.teardown(() => (before === undefined ? delete process.env.KUBECONFIG : (process.env.KUBECONFIG = before)))
+  return { url, seen }
 }
 
 // Every field the scenario format lets a policy carry, in the API's own (wire) spelling.
@@ -218,8 +149,7 @@ const policy = {
 } as unknown as NetworkPolicy
 
 t.test('applyPolicy sends the policy field for field (from, to, except, endPort, named ports, policyTypes)', async (t) => {
-  const { url, seen } = await recordingServer(t)
-  kubeconfig(t, url)
+  const { seen } = await recordingServer(t)
   await clientNodeApi('wire').applyPolicy(policy)
   t.equal(seen.length, 1)
   t.equal(seen[0].method, 'PATCH')
@@ -230,8 +160,7 @@ t.test('applyPolicy sends the policy field for field (from, to, except, endPort,
 })
 
 t.test('createPod and the namespace calls send the manifest unchanged', async (t) => {
-  const { url, seen } = await recordingServer(t)
-  kubeconfig(t, url)
+  const { seen } = await recordingServer(t)
   const api = clientNodeApi('wire')
   const manifest = podManifest(
     { namespace: 'prod', name: 'web', labels: { app: 'web' }, ip: '10.244.1.5', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] },
@@ -264,7 +193,6 @@ t.test('createPod and the namespace calls send the manifest unchanged', async (t
 
 t.test('Services: create sends the manifest unchanged; read back ClusterIPs, node ports, ready endpoints, nodes, kube-proxy', async (t) => {
   const { url, seen } = await recordingServer(t)
-  kubeconfig(t, url)
   const api = clientNodeApi('wire')
   const manifest = {
     apiVersion: 'v1',
@@ -293,8 +221,7 @@ t.test('Services: create sends the manifest unchanged; read back ClusterIPs, nod
 })
 
 t.test("listNamespaces reads labels and the creation time (how old another run's namespace is)", async (t) => {
-  const { url } = await recordingServer(t)
-  kubeconfig(t, url)
+  await recordingServer(t)
   t.same(await clientNodeApi('wire').listNamespaces('netpol-harness.io/run'), [
     { name: 'prod', labels: { env: 'prod' }, createdAt: Date.parse('2026-12-02T10:00:00Z') },
   ])
@@ -302,7 +229,6 @@ t.test("listNamespaces reads labels and the creation time (how old another run's
 
 t.test('readClusterPolicy: labels of an existing object, undefined on 404; listClusterPolicies sends the label selector', async (t) => {
   const { url, seen } = await recordingServer(t)
-  kubeconfig(t, url)
   const api = clientNodeApi('wire')
   t.same(await api.readClusterPolicy!('ClusterNetworkPolicy', 'present'), { labels: { 'netpol-harness.io/run': 'r0' } })
   t.equal(await api.readClusterPolicy!('ClusterNetworkPolicy', 'absent'), undefined)
@@ -327,8 +253,7 @@ t.test('a missing kubeconfig or context is a usage error naming what was looked 
   delete process.env.KUBECONFIG
   process.env.HOME = dir
   t.throws(() => clientNodeApi(), { name: 'UsageError', message: /kubeconfig: no such file: .*\.kube\/config/ }, 'no silent localhost:8080')
-  const { url } = await recordingServer(t)
-  kubeconfig(t, url)
+  await recordingServer(t)
   t.throws(() => clientNodeApi('prod'), { name: 'UsageError', message: /--context: no context "prod" in .* \(contexts: wire\)/ })
   t.equal(clientNodeApi().context, 'wire', 'the current context by default')
 })

@@ -1,15 +1,14 @@
 // Cluster policies on a shared cluster: labelled with the run, never applied over someone else's, deleted at down
 // (ours only), and a crashed run's removed by the next run's cleanup while a live run's stay.
 import t from 'tap'
-import { KubeDriver } from '../../../src/drivers/kube/index.js'
 import { RUN_LABEL } from '../../../src/drivers/kube/manifests.js'
 import { HOST_LABEL, PID_LABEL, hostLabel } from '../../../src/drivers/kube/owner.js'
 import { InfraError } from '../../../src/errors.js'
 import { CLUSTER_POLICY_KINDS, type ClusterPolicy } from '../../../src/model/cluster-policy.js'
 import type { Action } from '../../../src/model/scenario.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
-import { DEFAULT_POD_CIDR } from '../../../src/scenario/parse-cluster.js'
 import { FakeKube } from '../../helpers/fake-kube.js'
+import { kubeDriver } from '../../helpers/kube-driver.js'
 
 const [scenario] = loadScenarios(['scenarios/cluster-policy/isolation.yaml'])
 const signal = new AbortController().signal
@@ -17,17 +16,7 @@ const applies = scenario.steps
   .flatMap((s) => s.actions)
   .filter((a): a is Extract<Action, { kind: 'apply-cluster-policy' }> => a.kind === 'apply-cluster-policy')
 const policy = applies[0].policy
-const driver = (api: FakeKube, extra = {}) =>
-  new KubeDriver({
-    api,
-    runId: 'r1',
-    createdByUs: false,
-    allowExisting: true,
-    podReadyTimeoutMs: 5000,
-    requestIpsIn: DEFAULT_POD_CIDR,
-    clusterPolicyKinds: CLUSTER_POLICY_KINDS,
-    ...extra,
-  })
+const driver = (api: FakeKube, extra = {}) => kubeDriver(api, { clusterPolicyKinds: CLUSTER_POLICY_KINDS, ...extra })
 const withLabels = (p: ClusterPolicy, name: string, labels: Record<string, string>) =>
   ({ ...p, metadata: { ...p.metadata, name, labels } }) as ClusterPolicy
 

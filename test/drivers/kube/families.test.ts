@@ -2,13 +2,13 @@
 // at its family's address; a family the cluster lacks: unsupported when known (kind's config, Calico's pools), a
 // setup error naming what the pods got otherwise.
 import t from 'tap'
-import { KubeDriver } from '../../../src/drivers/kube/index.js'
 import { poolFamilies } from '../../../src/drivers/kube/pods.js'
 import { cellKey } from '../../../src/model/truth-table.js'
 import { targetAddresses } from '../../../src/model/state.js'
 import { parseScenario } from '../../../src/scenario/parse.js'
 import type { Scenario } from '../../../src/model/scenario.js'
 import { FakeKube } from '../../helpers/fake-kube.js'
+import { kubeDriver } from '../../helpers/kube-driver.js'
 
 const signal = new AbortController().signal
 function scenario(text: string): Scenario {
@@ -17,11 +17,10 @@ function scenario(text: string): Scenario {
   return r.scenario
 }
 const DUAL = scenario('name: s\nipFamilies: [IPv4, IPv6]\nnamespaces: {x: {pods: {a: {}, b: {}}}}\nsteps: [{name: one}]\n')
-const driver = (api: FakeKube, extra = {}) => new KubeDriver({ api, runId: 'r1', createdByUs: true, podReadyTimeoutMs: 5000, ...extra })
 
 t.test('dual-stack pods: both addresses asked for and read back; an IPv6 cell connects to the IPv6 address', async (t) => {
   const api = new FakeKube()
-  const d = driver(api, { requestIpsIn: ['10.244.0.0/16', 'fd00:10:244::/56'] })
+  const d = kubeDriver(api, { requestIpsIn: ['10.244.0.0/16', 'fd00:10:244::/56'] })
   await d.up(DUAL, signal)
   const pods = d.state().pods
   t.same(
@@ -42,14 +41,14 @@ t.test('dual-stack pods: both addresses asked for and read back; an IPv6 cell co
 
 t.test('a family the cluster lacks', async (t) => {
   t.match(
-    driver(new FakeKube(), { ipFamilies: ['IPv4'] }).scenarioUnsupported(DUAL),
+    kubeDriver(new FakeKube(), { ipFamilies: ['IPv4'] }).scenarioUnsupported(DUAL),
     /this cluster is IPv4 only; the scenario needs IPv6/,
     'known up front: unsupported',
   )
-  t.equal(driver(new FakeKube(), { ipFamilies: ['IPv4', 'IPv6'] }).scenarioUnsupported(DUAL), undefined)
+  t.equal(kubeDriver(new FakeKube(), { ipFamilies: ['IPv4', 'IPv6'] }).scenarioUnsupported(DUAL), undefined)
   // Not known up front: the pods get IPv4 only (no pool holds the IPv6 address), and setup says so.
   const api = new FakeKube()
-  const d = driver(api, { requestIpsIn: ['10.244.0.0/16'] })
+  const d = kubeDriver(api, { requestIpsIn: ['10.244.0.0/16'] })
   await t.rejects(d.up(DUAL, signal), /needs IPv6 but its pods got 10\.99\.0\.\d+; 10\.99\.0\.\d+/)
   await d.down()
 })

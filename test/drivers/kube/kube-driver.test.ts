@@ -1,7 +1,7 @@
 // The kube driver against an in-memory API: namespaces and pods labelled with the run, IPs read back,
 // server-side apply, label patches, ONE exec per source pod per round, safety, cleanup, chaos.
 import t from 'tap'
-import { KubeDriver } from '../../../src/drivers/kube/index.js'
+import type { KubeDriver } from '../../../src/drivers/kube/index.js'
 import { RUN_LABEL } from '../../../src/drivers/kube/manifests.js'
 import { HOST_LABEL, PID_LABEL, hostLabel } from '../../../src/drivers/kube/owner.js'
 import { compile, predictModel } from '../../../src/evaluator/index.js'
@@ -10,31 +10,21 @@ import { UsageError } from '../../../src/errors.js'
 import { runScenarios } from '../../../src/runner/run.js'
 import { DEFAULT_RUN_OPTIONS } from '../../../src/runner/run-step.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
-import { DEFAULT_POD_CIDR } from '../../../src/scenario/parse-cluster.js'
 import { FakeKube } from '../../helpers/fake-kube.js'
+import { kubeDriver } from '../../helpers/kube-driver.js'
 
 const [scenario] = loadScenarios(['scenarios/upstream/allow-from-namespace-selector.yaml'])
 const signal = new AbortController().signal
-const driver = (api: FakeKube, extra = {}) =>
-  new KubeDriver({
-    api,
-    runId: 'r1',
-    createdByUs: false,
-    allowExisting: true,
-    podReadyTimeoutMs: 5000,
-    requestIpsIn: DEFAULT_POD_CIDR,
-    ...extra,
-  })
 
 t.test('refuses a cluster it did not create unless allowed, before touching it', async (t) => {
   const api = new FakeKube()
-  await t.rejects(driver(api, { allowExisting: false }).up(scenario, signal), UsageError)
+  await t.rejects(kubeDriver(api, { allowExisting: false }).up(scenario, signal), UsageError)
   t.same(api.calls, [])
 })
 
 t.test('up: labelled namespaces, agnhost pods per target, the scenario addresses, IPs read back', async (t) => {
   const api = new FakeKube()
-  const d = driver(api)
+  const d = kubeDriver(api)
   await d.up(scenario, signal)
   t.same([...api.namespaces.keys()], ['x', 'y', 'z'])
   t.equal(api.namespaces.get('x')![RUN_LABEL], 'r1')
@@ -57,7 +47,7 @@ t.test('up: labelled namespaces, agnhost pods per target, the scenario addresses
 
 t.test('apply: server-side apply, label patches that replace and keep our labels', async (t) => {
   const api = new FakeKube()
-  const d = driver(api)
+  const d = kubeDriver(api)
   await d.up(scenario, signal)
   await d.apply(scenario.steps[1].actions)
   t.ok(api.policies.size > 0, 'policies applied')
@@ -75,7 +65,7 @@ t.test('apply: server-side apply, label patches that replace and keep our labels
 
 t.test('probe: one exec per source pod per round; exec failures are probe errors, never blocked', async (t) => {
   const api = new FakeKube()
-  const d = driver(api)
+  const d = kubeDriver(api)
   await d.up(scenario, signal)
   api.connects = (_from, _ip, port) => (port === 81 ? 'timeout' : true)
   api.execFails.add('z/c')
@@ -119,7 +109,7 @@ t.test('a whole run through the fake: a correct CNI agrees, a CNI that ignores p
     const report = await runScenarios(
       [scenario],
       () => {
-        const d = driver(api)
+        const d = kubeDriver(api)
         api.connects = broken ? () => true : perfect(api, d)
         return d
       },
@@ -147,7 +137,7 @@ const withSystemNamespaces = () => {
 
 t.test('a namespace that exists on every cluster (kube-system) is used, never created, relabelled or deleted', async (t) => {
   const api = withSystemNamespaces()
-  const d = driver(api)
+  const d = kubeDriver(api)
   await d.up(dns, signal)
   t.notOk(
     api.calls.some((c) => c.op === 'createNamespace' && c.args[0] === 'kube-system'),
@@ -198,7 +188,7 @@ t.test('a scenario that cannot come up is reported and the run goes on with the 
   api.namespaces.set('team-a', { 'kubernetes.io/metadata.name': 'team-a', team: 'theirs' }) // someone else's namespace, other labels
   const report = await runScenarios(
     [teams, dns],
-    () => driver(api),
+    () => kubeDriver(api),
     'run',
     { ...DEFAULT_RUN_OPTIONS, settleMs: 300, reprobes: 1, roundIntervalMs: 10 },
     signal,
@@ -222,10 +212,10 @@ t.test(
     const api = withSystemNamespaces()
     const [egress] = loadScenarios(['scenarios/egress/egress-to-database-subnet.yaml'])
     t.ok(egress.externals.length > 0, 'the scenario has external hosts')
-    t.equal(driver(api).scenarioUnsupported(dns), undefined, 'a scenario without externals runs')
+    t.equal(kubeDriver(api).scenarioUnsupported(dns), undefined, 'a scenario without externals runs')
     const report = await runScenarios(
       [egress, dns],
-      () => driver(api),
+      () => kubeDriver(api),
       'run',
       { ...DEFAULT_RUN_OPTIONS, settleMs: 300, reprobes: 1, roundIntervalMs: 10 },
       signal,
@@ -243,7 +233,7 @@ t.test(
 
 t.test('an environment that cannot work stops the run, and every scenario not run is still listed', async (t) => {
   const api = new FakeKube()
-  const report = await runScenarios([scenario, dns], () => driver(api, { allowExisting: false }), 'run', DEFAULT_RUN_OPTIONS, signal)
+  const report = await runScenarios([scenario, dns], () => kubeDriver(api, { allowExisting: false }), 'run', DEFAULT_RUN_OPTIONS, signal)
   t.same(
     report.scenarios.map((s) => [s.name, s.steps.length]),
     [
@@ -257,7 +247,7 @@ t.test('an environment that cannot work stops the run, and every scenario not ru
 
 t.test('chaos: restart-agent through the API, node faults only with node access, each said when unsupported', async (t) => {
   const api = new FakeKube()
-  const d = driver(api)
+  const d = kubeDriver(api)
   await d.up(scenario, signal)
   api.pods.set('kube-system/cn-1', {
     manifest: { metadata: { name: 'cn-1', labels: {} }, spec: { containers: [] } },
@@ -292,7 +282,7 @@ t.test('chaos: restart-agent through the API, node faults only with node access,
 
 t.test('recreate-pod: the pod comes back with its current labels and the state carries its new address', async (t) => {
   const api = new FakeKube()
-  const d = driver(api, { requestIpsIn: [] })
+  const d = kubeDriver(api, { requestIpsIn: [] })
   await d.up(scenario, signal)
   await d.apply([{ kind: 'set-pod-labels', namespace: 'x', pod: 'a', labels: { pod: 'a', role: 'moved' } }])
   const before = d.state().pods.find((p) => p.namespace === 'x' && p.name === 'a')!

@@ -2,22 +2,19 @@
 // pod, created before readiness, EndpointSlices waited on, ClusterIPs and node ports read back, `via` probes sent to
 // the pin (ClusterIP, absolute DNS name, node address and node port), kube-proxy's mode, ownership and cleanup.
 import t from 'tap'
-import { KubeDriver } from '../../../src/drivers/kube/index.js'
 import { POD_LABEL, RUN_LABEL } from '../../../src/drivers/kube/manifests.js'
 import { PIN_LABEL, kubeProxyMode, pinName } from '../../../src/drivers/kube/services.js'
 import type { NodeAccess } from '../../../src/drivers/kube/node-access.js'
 import { InfraError } from '../../../src/errors.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
-import { DEFAULT_POD_CIDR } from '../../../src/scenario/parse-cluster.js'
 import type { ProbeConnection } from '../../../src/drivers/driver.js'
 import { type FakeServiceManifest, FakeKube } from '../../helpers/fake-kube.js'
+import { kubeDriver } from '../../helpers/kube-driver.js'
 
 const [split] = loadScenarios(['scenarios/services/split-backends.yaml'])
 const [named] = loadScenarios(['scenarios/services/clusterip-named-target-port.yaml'])
 const [nodePort] = loadScenarios(['scenarios/services/nodeport-local.yaml'])
 const signal = new AbortController().signal
-const driver = (api: FakeKube, extra = {}) =>
-  new KubeDriver({ api, runId: 'r1', createdByUs: true, podReadyTimeoutMs: 5000, requestIpsIn: DEFAULT_POD_CIDR, ...extra })
 const conn = (from: string, to: string, via: 'service-ip' | 'service-name' | 'node-port', port = 80): ProbeConnection => ({
   key: `${from}>${to}>${via}`,
   from,
@@ -43,7 +40,7 @@ t.test("kube-proxy's mode from config.conf: empty is iptables (Linux default), n
 
 t.test('up: the Service as written and a pin per pod, created after the pods and before they are waited for', async (t) => {
   const api = new FakeKube()
-  const d = driver(api)
+  const d = kubeDriver(api)
   await d.up(split, signal)
   const ops = api.calls.map((c) => c.op)
   t.ok(ops.lastIndexOf('createPod') < ops.indexOf('createService'), 'pods first (their names are the pins’ selectors)')
@@ -63,7 +60,7 @@ t.test('up: the Service as written and a pin per pod, created after the pods and
 
 t.test('probe: service-ip to the pin ClusterIP, service-name to its absolute DNS name, both in the one exec', async (t) => {
   const api = new FakeKube()
-  const d = driver(api)
+  const d = kubeDriver(api)
   await d.up(split, signal)
   const stableIp = api.services.get(`web/${pinName('web', 'stable')}`)!.info.clusterIPs[0]
   const seen: string[] = []
@@ -98,7 +95,7 @@ t.test('probe: service-ip to the pin ClusterIP, service-name to its absolute DNS
 
 t.test('a named targetPort: the pin keeps the name, listening is judged on the backend port', async (t) => {
   const api = new FakeKube()
-  const d = driver(api)
+  const d = kubeDriver(api)
   await d.up(named, signal)
   const pin = api.services.get(`shop/${pinName('api', 'api')}`)!.manifest
   t.same(pin.spec.ports, [{ port: 80, protocol: 'TCP', targetPort: 'http' }])
@@ -107,7 +104,7 @@ t.test('a named targetPort: the pin keeps the name, listening is judged on the b
 
 t.test('node-port: from externals to the backend node address and the pin’s allocated node port', async (t) => {
   const api = new FakeKube()
-  t.match(driver(api).unsupported({ port: 80, protocol: 'TCP', via: 'node-port' }), /node access/, 'without node access: unsupported')
+  t.match(kubeDriver(api).unsupported({ port: 80, protocol: 'TCP', via: 'node-port' }), /node access/, 'without node access: unsupported')
   const execs: string[] = []
   const nodes: NodeAccess = {
     nodeName: (r) => r,
@@ -122,7 +119,7 @@ t.test('node-port: from externals to the backend node address and the pin’s al
     downExternals: async () => {},
     diagnostics: async () => [],
   }
-  const d = driver(api, { nodes })
+  const d = kubeDriver(api, { nodes })
   t.equal(d.unsupported({ port: 80, protocol: 'TCP', via: 'node-port' }), undefined)
   await d.up(nodePort, signal)
   const scenarioSvc = api.services.get('web/web')!
@@ -142,7 +139,7 @@ t.test('the API server refuses a node port another Service holds: up fails with 
   const api = new FakeKube()
   api.namespaces.set('other', { 'kubernetes.io/metadata.name': 'other' })
   await api.createService('other', { metadata: { name: 'taken' }, spec: { type: 'NodePort', ports: [{ port: 1, nodePort: 30080 }] } })
-  await t.rejects(driver(api, { nodes: {} as NodeAccess }).up(nodePort, signal), /provided port is already allocated/)
+  await t.rejects(kubeDriver(api, { nodes: {} as NodeAccess }).up(nodePort, signal), /provided port is already allocated/)
 })
 
 t.test('the fake API server validates Services as the real one does (the driver relies on these answers)', async (t) => {
@@ -171,19 +168,19 @@ t.test('the fake API server validates Services as the real one does (the driver 
 
 t.test('a cell whose backend has no pin, and an API without Services, never probe the pod address', async (t) => {
   const api = new FakeKube()
-  const d = driver(api)
+  const d = kubeDriver(api)
   await d.up(split, signal)
   const out = await d.probe([conn('clients/c', 'clients/c', 'service-ip')], 500)
   t.equal(out[0].outcome, 'error')
   t.match(out[0].detail, /backs no Service/)
   t.equal(api.calls.filter((c) => c.op === 'exec').length, 0, 'nothing was run')
   const bare = Object.assign(new FakeKube(), { createService: undefined })
-  t.match(driver(bare).unsupported({ port: 80, protocol: 'TCP', via: 'service-ip' }), /cannot create Services/)
+  t.match(kubeDriver(bare).unsupported({ port: 80, protocol: 'TCP', via: 'service-ip' }), /cannot create Services/)
 })
 
 t.test('recreate-pod: its pins are waited on until their EndpointSlices list the new address', async (t) => {
   const api = new FakeKube()
-  const d = driver(api)
+  const d = kubeDriver(api)
   await d.up(split, signal)
   const before = api.calls.length
   await d.chaos({ action: 'recreate-pod', namespace: 'web', pod: 'canary' }, signal)
@@ -197,7 +194,7 @@ t.test(
   async (t) => {
     const api = new FakeKube()
     api.namespaces.set('web', { 'kubernetes.io/metadata.name': 'web' })
-    const d = driver(api, { createdByUs: false, allowExisting: true })
+    const d = kubeDriver(api, { createdByUs: false, allowExisting: true })
     await d.up(split, signal)
     t.equal(api.services.size, 3)
     await d.down()
@@ -208,12 +205,12 @@ t.test(
       metadata: { name: 'web', labels: { [RUN_LABEL]: 'old' } },
       spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
     })
-    const again = driver(api, { createdByUs: false, allowExisting: true })
+    const again = kubeDriver(api, { createdByUs: false, allowExisting: true })
     await again.up(split, signal)
     t.equal(api.services.get('web/web')!.manifest.metadata.labels?.[RUN_LABEL], 'r1', 'the leftover replaced')
     await again.down()
     await api.createService('web', { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } })
-    await t.rejects(driver(api, { createdByUs: false, allowExisting: true }).up(split, signal), InfraError)
+    await t.rejects(kubeDriver(api, { createdByUs: false, allowExisting: true }).up(split, signal), InfraError)
     t.ok(api.services.has('web/web'), 'theirs untouched')
   },
 )

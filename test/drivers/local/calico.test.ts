@@ -4,33 +4,24 @@
 import t from 'tap'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { main } from '../../../src/cli/main.js'
-import type { RunReport } from '../../../src/report/model.js'
-import { cannotRunLocal, netnsNames } from '../../helpers/can-run.js'
+import { cannotRunLocal } from '../../helpers/can-run.js'
+import { namespacesLeft, runLocal } from '../../helpers/local-run.js'
 import { reportSchemaErrors } from '../../helpers/schema.js'
 
 const skip = await cannotRunLocal()
 
-async function run(args: string[]): Promise<{ code: number; err: string; report: RunReport }> {
-  const dir = t.testdir()
-  let err = ''
-  const code = await main(['run', ...args, '--driver', 'local', '--report-dir', dir], { out: () => {}, err: (s) => void (err += s) })
-  const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
-  return { code, err, report: JSON.parse(readFileSync(join(dir, id, 'report.json'), 'utf8')) }
-}
-
 t.test('scenarios/calico: every cell observed agrees with the prediction', { skip }, async (t) => {
-  const { code, err, report } = await run(['scenarios/calico', '--enforce-within', '10m'])
+  const { code, err, report } = await runLocal(t, ['scenarios/calico', '--enforce-within', '10m'])
   t.equal(code, 0, err)
   const c = report.summary.counts
   t.equal(c['fail-open'] + c['fail-closed'] + c['intent-violation'] + c.flaky + c['probe-error'], 0, JSON.stringify(c))
   t.ok(report.scenarios.length >= 10, `${report.scenarios.length} scenarios`)
   t.ok(c.match > 200, `${c.match} cells matched`)
-  for (const sid of err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+  t.same(await namespacesLeft(err), [], 'nothing left behind')
 })
 
 t.test('tier-order-ignored is caught as fail-open, and the explanation walks the Calico tiers', { skip }, async (t) => {
-  const { code, report } = await run(['scenarios/calico/tier-order.yaml', '--fault', 'tier-order-ignored', '--settle', '2s'])
+  const { code, report } = await runLocal(t, ['scenarios/calico/tier-order.yaml', '--fault', 'tier-order-ignored', '--settle', '2s'])
   t.equal(code, 1)
   t.same(reportSchemaErrors(report), [], 'report.json (with calico) follows docs/report.schema.json')
   const cell = report.scenarios[0].steps[0].cells.find((x) => x.from === 'edge/probe' && x.to === 'edge/web')!
@@ -46,16 +37,10 @@ t.test('tier-order-ignored is caught as fail-open, and the explanation walks the
 })
 
 t.test('staged policies: probed unchanged on the local dataplane, what they would change in every report', { skip }, async (t) => {
-  const dir = t.testdir()
-  let err = ''
-  const code = await main(['run', 'scenarios/calico/staged-preview.yaml', '--driver', 'local', '--report-dir', dir], {
-    out: () => {},
-    err: (s) => void (err += s),
-  })
+  const { code, err, dir, report } = await runLocal(t, ['scenarios/calico/staged-preview.yaml'])
   t.equal(code, 0, err)
   const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
   const file = (name: string) => readFileSync(join(dir, id, name), 'utf8')
-  const report: RunReport = JSON.parse(file('report.json'))
   t.same(reportSchemaErrors(report), [], 'report.json (with staged) follows docs/report.schema.json')
   const [step1, step2] = report.scenarios[0].steps
   t.ok(
@@ -82,5 +67,5 @@ t.test('staged policies: probed unchanged on the local dataplane, what they woul
   t.notMatch(file('junit.xml'), /<failure/, 'information, not a failure')
   t.match(file('report.html'), `<li>${line.replace('->', '-&gt;')}</li>`)
   t.match(err, /^PASS: 8 cells: .*; staged policies would change 3 cells \(not enforced\);/m, 'the summary line')
-  for (const sid of err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+  t.same(await namespacesLeft(err), [], 'nothing left behind')
 })

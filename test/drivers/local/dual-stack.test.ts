@@ -2,35 +2,22 @@
 // agent serving and probing over IPv6; an IPv6 cell denied by an IPv4-only ipBlock times out, an allowed one is
 // answered by the right pod; rules compiled for IPv4 only (fault ipv4-only) are caught; nothing is left behind.
 import t from 'tap'
-import { cannotRunLocal, netnsNames } from '../../helpers/can-run.js'
-import { readFileSync, readdirSync } from 'node:fs'
+import { cannotRunLocal } from '../../helpers/can-run.js'
+import { namespacesLeft, runLocal } from '../../helpers/local-run.js'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { main } from '../../../src/cli/main.js'
-import type { CellReport, RunReport } from '../../../src/report/model.js'
+import type { CellReport } from '../../../src/report/model.js'
 import { reportSchemaErrors } from '../../helpers/schema.js'
 
 const SCENARIO = 'scenarios/dual-stack/ipblock-one-family.yaml'
 const skip = await cannotRunLocal()
 
-async function run(args: string[]) {
-  let err = ''
-  const code = await main(['run', SCENARIO, '--driver', 'local', ...args], { out: () => {}, err: (s) => void (err += s) })
-  return { code, err }
-}
-
-function readReport(dir: string): RunReport {
-  const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
-  return JSON.parse(readFileSync(join(dir, id, 'report.json'), 'utf8'))
-}
-
 const cell = (cells: readonly CellReport[], from: string, to: string, family: string) =>
   cells.find((c) => c.from === from && c.to === to && c.family === family)!
 
 t.test('every cell probed on IPv4 and IPv6: an IPv4 ipBlock leaves the IPv6 cell denied, for real', { skip }, async (t) => {
-  const dir = t.testdir()
-  const r = await run(['--report-dir', dir, '--settle', '10s'])
+  const { dir, report, ...r } = await runLocal(t, [SCENARIO, '--settle', '10s'])
   t.equal(r.code, 0, r.err)
-  const report = readReport(dir)
   t.same(reportSchemaErrors(report), [], 'report.json follows docs/report.schema.json (family, ipFamilies)')
   const s = report.scenarios[0]
   t.same(s.ipFamilies, ['IPv4', 'IPv6'])
@@ -65,16 +52,13 @@ t.test('every cell probed on IPv4 and IPv6: an IPv4 ipBlock leaves the IPv6 cell
   t.match(md, /80\/TCP\/IPv6/)
   t.match(md, /\(address families: IPv4, IPv6\)/, 'the scenario names its families')
   t.match(readFileSync(join(dir, report.runId, 'junit.xml'), 'utf8'), /<testsuite name="dual-stack-ipblock-one-family"/)
-  const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.err)?.[1]
-  t.ok(sid)
-  t.same(await netnsNames(`nph-${sid}-`), [], 'nothing left behind')
+  t.same(await namespacesLeft(r.err), [], 'nothing left behind')
 })
 
 t.test('rules compiled for IPv4 only: the IPv6 cells fail open and the run fails', { skip }, async (t) => {
-  const dir = t.testdir()
-  const r = await run(['--report-dir', dir, '--settle', '2s', '--reprobes', '1', '--fault', 'ipv4-only'])
+  const r = await runLocal(t, [SCENARIO, '--settle', '2s', '--reprobes', '1', '--fault', 'ipv4-only'])
   t.equal(r.code, 1, r.err)
-  const cells = readReport(dir).scenarios[0].steps.flatMap((st) => st.cells)
+  const cells = r.report.scenarios[0].steps.flatMap((st) => st.cells)
   const open = cells.filter((c) => c.classification === 'fail-open')
   t.ok(open.length > 0, `${open.length} cells fail open`)
   t.ok(
@@ -85,6 +69,5 @@ t.test('rules compiled for IPv4 only: the IPv6 cells fail open and the run fails
     cells.filter((c) => c.family === 'IPv4').every((c) => c.classification === 'match'),
     'IPv4 is enforced',
   )
-  const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.err)?.[1]
-  t.same(await netnsNames(`nph-${sid}-`), [], 'nothing left behind')
+  t.same(await namespacesLeft(r.err), [], 'nothing left behind')
 })

@@ -2,10 +2,10 @@
 import t from 'tap'
 import { cannotRunLocal, netnsNames } from '../../helpers/can-run.js'
 import { execa } from 'execa'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { main } from '../../../src/cli/main.js'
-import type { RunReport } from '../../../src/report/model.js'
+import { runCli } from '../../helpers/cli.js'
+import { namespacesLeft, readRunReport, runLocal } from '../../helpers/local-run.js'
 import { reportSchemaErrors } from '../../helpers/schema.js'
 
 const FIXTURE = 'test/fixtures/scenarios/local-mix.yaml'
@@ -13,24 +13,11 @@ const BIN = 'dist/src/cli/bin.js'
 
 const skip = await cannotRunLocal()
 
-async function runCli(args: string[]) {
-  let err = ''
-  const code = await main(args, { out: () => {}, err: (s) => void (err += s) })
-  return { code, err }
-}
-
-function readReport(dir: string): RunReport {
-  const [run] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
-  return JSON.parse(readFileSync(join(dir, run, 'report.json'), 'utf8'))
-}
-
 const namespacesOf = (sid: string) => netnsNames(`nph-${sid}-`)
 
 t.test('allow, deny, ipBlock with externals, named ports, relabels: the run agrees everywhere', { skip }, async (t) => {
-  const dir = t.testdir()
-  const r = await runCli(['run', FIXTURE, '--driver', 'local', '--report-dir', dir, '--settle', '10s'])
+  const { dir, report, ...r } = await runLocal(t, [FIXTURE, '--settle', '10s'])
   t.equal(r.code, 0, r.err)
-  const report = readReport(dir)
   t.equal(report.schemaVersion, 2)
   t.same(reportSchemaErrors(report), [], 'report.json follows docs/report.schema.json')
   t.ok(existsSync(join(dir, 'history.json')) && existsSync(join(dir, 'index.html')), 'the run is added to the history')
@@ -55,29 +42,12 @@ t.test('allow, deny, ipBlock with externals, named ports, relabels: the run agre
   const hidden = steps[2].cells.find((x) => x.from === 'app/web' && x.to === 'ext-hidden' && x.port === 5432)!
   t.equal(hidden.observation.result, 'blocked', 'except carved out of the egress ipBlock')
   for (const f of ['junit.xml', 'report.md', 'report.html']) t.ok(existsSync(join(dir, report.runId, f)), f)
-  const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.err)?.[1]
-  t.ok(sid, 'the run names its namespaces')
-  t.same(await namespacesOf(sid!), [], 'nothing left behind')
+  t.same(await namespacesLeft(r.err), [], 'nothing left behind')
 })
 
 t.test('a dataplane that skips a policy is caught as fail-open, exit 1', { skip }, async (t) => {
-  const dir = t.testdir()
-  const r = await runCli([
-    'run',
-    FIXTURE,
-    '--driver',
-    'local',
-    '--report-dir',
-    dir,
-    '--settle',
-    '2s',
-    '--reprobes',
-    '2',
-    '--fault',
-    'skip-policy=app/default-deny',
-  ])
+  const { dir, report, ...r } = await runLocal(t, [FIXTURE, '--settle', '2s', '--reprobes', '2', '--fault', 'skip-policy=app/default-deny'])
   t.equal(r.code, 1)
-  const report = readReport(dir)
   t.same(reportSchemaErrors(report), [], 'a failing report follows the schema too')
   t.ok(report.summary.counts['fail-open'] > 0)
   const cell = report.scenarios[0].steps[1].cells.find((x) => x.from === 'ops/tool' && x.to === 'app/db' && x.port === 80)!
@@ -136,7 +106,7 @@ t.test(
     t.equal(ps.stdout.trim(), '', 'no process of the run is left')
     const tables = await execa('nft', ['list', 'tables'], { reject: false })
     t.notMatch(tables.stdout, /nph/, 'no nft table in the root namespace')
-    t.equal(readReport(dir).summary.exitCode, 130, 'the partial report says interrupted')
+    t.equal(readRunReport(dir).summary.exitCode, 130, 'the partial report says interrupted')
   },
 )
 

@@ -3,11 +3,11 @@
 // the fault policy-before-dnat (policy judged on the ClusterIP) is caught as fail-open; NodePorts on the nodes'
 // addresses with SNAT (Cluster) or the client kept (Local), and the fault nodeport-no-snat caught; nothing is left behind.
 import t from 'tap'
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cannotRunLocal, netnsNames } from '../../helpers/can-run.js'
-import { main } from '../../../src/cli/main.js'
-import type { CellReport, RunReport } from '../../../src/report/model.js'
+import { cannotRunLocal } from '../../helpers/can-run.js'
+import { namespacesLeft, runLocal } from '../../helpers/local-run.js'
+import type { CellReport } from '../../../src/report/model.js'
 import { reportSchemaErrors } from '../../helpers/schema.js'
 
 const SPLIT = 'scenarios/services/split-backends.yaml'
@@ -19,25 +19,13 @@ const DNS = 'scenarios/services/dns-by-name.yaml'
 const DUAL = 'scenarios/services/dual-stack-clusterip.yaml'
 const skip = await cannotRunLocal()
 
-async function run(files: string[], args: string[]) {
-  let err = ''
-  const code = await main(['run', ...files, '--driver', 'local', ...args], { out: () => {}, err: (s) => void (err += s) })
-  return { code, err }
-}
-
-function readReport(dir: string): RunReport {
-  const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
-  return JSON.parse(readFileSync(join(dir, id, 'report.json'), 'utf8'))
-}
-
 const cell = (cells: readonly CellReport[], from: string, to: string, via?: string) =>
   cells.find((c) => c.from === from && c.to === to && c.via === via)!
 
 t.test('through a ClusterIP, per backend, judged after DNAT', { skip }, async (t) => {
-  const dir = t.testdir()
-  const r = await run([SPLIT, NAMED], ['--report-dir', dir, '--settle', '10s'])
+  const r = await runLocal(t, [SPLIT, NAMED, '--settle', '10s'])
   t.equal(r.code, 0, r.err)
-  const report = readReport(dir)
+  const report = r.report
   t.same(reportSchemaErrors(report), [], 'report.json follows docs/report.schema.json (via)')
   const split = report.scenarios[0].steps[1].cells
   t.same(report.scenarios[0].steps[1].targets, [{ port: 80, protocol: 'TCP', via: 'service-ip' }])
@@ -49,28 +37,25 @@ t.test('through a ClusterIP, per backend, judged after DNAT', { skip }, async (t
   const named = report.scenarios[1].steps[1].cells
   t.match(cell(named, 'clients/allowed', 'shop/api', 'service-ip'), { observation: { result: 'allowed', answeredBy: 'shop/api' } })
   t.match(cell(named, 'clients/allowed', 'shop/api'), { observation: { result: 'blocked' } }, 'the pod address on 80 is not http')
-  t.match(readFileSync(join(dir, report.runId, 'report.md'), 'utf8'), /80\/TCP\/service-ip/)
-  for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+  t.match(readFileSync(join(r.dir, report.runId, 'report.md'), 'utf8'), /80\/TCP\/service-ip/)
+  t.same(await namespacesLeft(r.err), [], 'nothing left behind')
 })
 
 t.test('policy judged before DNAT (fault policy-before-dnat): the denied backend answers, the run fails', { skip }, async (t) => {
-  const dir = t.testdir()
-  const r = await run([SPLIT], ['--report-dir', dir, '--settle', '2s', '--reprobes', '1', '--fault', 'policy-before-dnat'])
+  const r = await runLocal(t, [SPLIT, '--settle', '2s', '--reprobes', '1', '--fault', 'policy-before-dnat'])
   t.equal(r.code, 1, r.err)
-  const cells = readReport(dir).scenarios[0].steps.flatMap((st) => st.cells)
+  const cells = r.report.scenarios[0].steps.flatMap((st) => st.cells)
   t.same(
     cells.filter((c) => c.classification === 'fail-open').map((c) => `${c.from} -> ${c.to} ${c.via}`),
     ['clients/c -> web/canary service-ip'],
   )
-  const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.err)?.[1]
-  t.same(await netnsNames(`nph-${sid}-`), [], 'nothing left behind')
+  t.same(await namespacesLeft(r.err), [], 'nothing left behind')
 })
 
 t.test('NodePort from an external: Cluster SNATs to the entry node, Local keeps the client; each backend answers', { skip }, async (t) => {
-  const dir = t.testdir()
-  const r = await run([NP_CLUSTER, NP_LOCAL], ['--report-dir', dir, '--settle', '10s'])
+  const r = await runLocal(t, [NP_CLUSTER, NP_LOCAL, '--settle', '10s'])
   t.equal(r.code, 0, r.err)
-  const report = readReport(dir)
+  const report = r.report
   t.same(reportSchemaErrors(report), [], 'report.json follows docs/report.schema.json')
   const [open, clientRange, nodeRange] = report.scenarios[0].steps.map((st) => st.cells)
   for (const to of ['web/a', 'web/b'])
@@ -81,53 +66,48 @@ t.test('NodePort from an external: Cluster SNATs to the entry node, Local keeps 
   const local = report.scenarios[1].steps[1].cells
   t.match(cell(local, 'stranger', 'web/a', 'node-port'), { observation: { result: 'blocked' } }, 'Local: the stranger is seen as itself')
   t.match(cell(local, 'partner', 'web/a', 'node-port'), { observation: { result: 'allowed', answeredBy: 'web/a' } })
-  for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+  t.same(await namespacesLeft(r.err), [], 'nothing left behind')
 })
 
 t.test('NodePort without SNAT (fault nodeport-no-snat): the remote backend answers past the node, the run fails', { skip }, async (t) => {
-  const dir = t.testdir()
-  const r = await run([NP_CLUSTER], ['--report-dir', dir, '--settle', '2s', '--reprobes', '1', '--fault', 'nodeport-no-snat'])
+  const r = await runLocal(t, [NP_CLUSTER, '--settle', '2s', '--reprobes', '1', '--fault', 'nodeport-no-snat'])
   t.equal(r.code, 1, r.err)
-  const cells = readReport(dir).scenarios[0].steps.flatMap((st) => st.cells)
+  const cells = r.report.scenarios[0].steps.flatMap((st) => st.cells)
   t.ok(
     cells.filter((c) => c.classification === 'fail-closed').every((c) => c.via === 'node-port'),
     'only NodePort cells break',
   )
   t.equal(cells.filter((c) => c.classification === 'fail-closed').length, 4, 'every allowed NodePort cell (steps open and node range)')
-  const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.err)?.[1]
-  t.same(await netnsNames(`nph-${sid}-`), [], 'nothing left behind')
+  t.same(await namespacesLeft(r.err), [], 'nothing left behind')
 })
 
 t.test(
   '--hairpin dropped: the local dataplane drops a pod reaching itself through its Service, and the run predicts it',
   { skip },
   async (t) => {
-    const dir = t.testdir()
-    const r = await run([HAIRPIN], ['--report-dir', dir, '--settle', '10s', '--hairpin', 'dropped'])
+    const r = await runLocal(t, [HAIRPIN, '--settle', '10s', '--hairpin', 'dropped'])
     t.equal(r.code, 0, r.err)
-    const report = readReport(dir)
+    const report = r.report
     t.equal(report.options.hairpin, 'dropped', 'recorded in the report options')
     const cells = report.scenarios[0].steps[0].cells
     t.match(cell(cells, 'web/a', 'web/a', 'service-ip'), { prediction: 'deny', observation: { result: 'blocked' } })
     t.match(cell(cells, 'web/a', 'web/b', 'service-ip'), { prediction: 'deny', observation: { result: 'blocked' } })
-    const dir2 = t.testdir()
-    t.equal((await run([HAIRPIN], ['--report-dir', dir2, '--settle', '10s'])).code, 0)
-    const allowed = readReport(dir2)
+    const again = await runLocal(t, [HAIRPIN, '--settle', '10s'])
+    t.equal(again.code, 0)
+    const allowed = again.report
     t.equal(allowed.options.hairpin, 'allowed')
     t.match(cell(allowed.scenarios[0].steps[0].cells, 'web/a', 'web/a', 'service-ip'), {
       prediction: 'allow',
       observation: { result: 'allowed', answeredBy: 'web/a' },
     })
-    for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g))
-      t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+    t.same(await namespacesLeft(r.err), [], 'nothing left behind')
   },
 )
 
 t.test('service-name with real DNS: the lookup goes to the kube-dns pod, and denying it makes the name fail', { skip }, async (t) => {
-  const dir = t.testdir()
-  const r = await run([DNS], ['--report-dir', dir, '--settle', '10s'])
+  const r = await runLocal(t, [DNS, '--settle', '10s'])
   t.equal(r.code, 0, r.err)
-  const [open, forgotten, allowed] = readReport(dir).scenarios[0].steps.map((st) => st.cells)
+  const [open, forgotten, allowed] = r.report.scenarios[0].steps.map((st) => st.cells)
   t.match(cell(open, 'app/web', 'app/api', 'service-name'), { observation: { result: 'allowed', answeredBy: 'app/api' } })
   t.match(cell(forgotten, 'app/web', 'app/api'), { observation: { result: 'allowed' } }, 'the pod address still answers')
   t.match(
@@ -136,16 +116,15 @@ t.test('service-name with real DNS: the lookup goes to the kube-dns pod, and den
     'no DNS answer: the name does not resolve',
   )
   t.match(cell(allowed, 'app/web', 'app/api', 'service-name'), { observation: { result: 'allowed', answeredBy: 'app/api' } })
-  for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+  t.same(await namespacesLeft(r.err), [], 'nothing left behind')
 })
 
 t.test('IPv6 ClusterIPs: an IPv4-only ipBlock admits the client through the IPv4 ClusterIP only', { skip }, async (t) => {
-  const dir = t.testdir()
-  const r = await run([DUAL], ['--report-dir', dir, '--settle', '10s'])
+  const r = await runLocal(t, [DUAL, '--settle', '10s'])
   t.equal(r.code, 0, r.err)
-  const cells = readReport(dir).scenarios[0].steps[1].cells
+  const cells = r.report.scenarios[0].steps[1].cells
   const of = (family: string) => cells.find((c) => c.from === 'clients/c' && c.to === 'web/a' && c.family === family)
   t.match(of('IPv4'), { via: 'service-ip', observation: { result: 'allowed', answeredBy: 'web/a' } })
   t.match(of('IPv6'), { via: 'service-ip', prediction: 'deny', observation: { result: 'blocked' } })
-  for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+  t.same(await namespacesLeft(r.err), [], 'nothing left behind')
 })
