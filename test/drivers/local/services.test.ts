@@ -72,12 +72,14 @@ t.test('NodePort from an external: Cluster SNATs to the entry node, Local keeps 
   t.equal(r.code, 0, r.err)
   const report = readReport(dir)
   t.same(reportSchemaErrors(report), [], 'report.json follows docs/report.schema.json')
-  const [open, clientRange, nodeRange] = report.scenarios[0].steps.map((st) => st.cells)
+  const [open, clientRange, nodeRange, node2] = report.scenarios[0].steps.map((st) => st.cells)
   for (const to of ['web/a', 'web/b'])
     t.match(cell(open, 'partner', to, 'node-port'), { observation: { result: 'allowed', answeredBy: to } }, `${to} pinned by DSCP`)
   t.match(cell(clientRange, 'partner', 'web/a', 'node-port'), { prediction: 'deny', observation: { result: 'blocked' } }, 'a sees node-2')
   t.match(cell(clientRange, 'partner', 'web/a'), { observation: { result: 'allowed' } }, 'on the pod address a sees the client')
   t.match(cell(nodeRange, 'partner', 'web/b', 'node-port'), { observation: { result: 'allowed', answeredBy: 'web/b' } }, 'b sees node-1')
+  t.match(cell(node2, 'partner', 'web/a', 'node-port'), { observation: { result: 'allowed', answeredBy: 'web/a' } }, 'a entered via node-2')
+  t.match(cell(node2, 'partner', 'web/b', 'node-port'), { prediction: 'deny', observation: { result: 'blocked' } }, 'b entered via node-1')
   const local = report.scenarios[1].steps[1].cells
   t.match(cell(local, 'stranger', 'web/a', 'node-port'), { observation: { result: 'blocked' } }, 'Local: the stranger is seen as itself')
   t.match(cell(local, 'partner', 'web/a', 'node-port'), { observation: { result: 'allowed', answeredBy: 'web/a' } })
@@ -93,7 +95,11 @@ t.test('NodePort without SNAT (fault nodeport-no-snat): the remote backend answe
     cells.filter((c) => c.classification === 'fail-closed').every((c) => c.via === 'node-port'),
     'only NodePort cells break',
   )
-  t.equal(cells.filter((c) => c.classification === 'fail-closed').length, 4, 'every allowed NodePort cell (steps open and node range)')
+  t.equal(
+    cells.filter((c) => c.classification === 'fail-closed').length,
+    5,
+    "every allowed NodePort cell (steps open, node range and node-2's address)",
+  )
   const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.err)?.[1]
   t.same(await netnsNames(`nph-${sid}-`), [], 'nothing left behind')
 })
