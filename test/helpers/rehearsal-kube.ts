@@ -505,21 +505,32 @@ export class RehearsalKube implements KubeApi {
   }
 
   /**
-   * Cluster DNS for `service-name` probes: every pod namespace's /etc/netns/<ns>/hosts (which `ip netns exec` mounts
-   * over /etc/hosts, ip-netns(8)) maps each Service's absolute name to its ClusterIP, as CoreDNS answers A records.
+   * Cluster DNS for `service-name` probes, through the files `ip netns exec` mounts over /etc (ip-netns(8):
+   * /etc/netns/<ns>/<file>). With the scenario's kube-system/kube-dns (this fake cluster has no DNS of its own, so
+   * that Service is its DNS): each pod's resolv.conf as the kubelet writes it for dnsPolicy ClusterFirst (kubernetes
+   * pkg/kubelet/network/dns/dns.go: the cluster DNS Service's address as the only nameserver, the search list
+   * <ns>.svc.<domain> svc.<domain> <domain>, options ndots:5), and no Service name in hosts: every name is a real UDP
+   * query to the kube-dns ClusterIP, which the local NAT sends to the DNS pods and the local dataplane judges.
+   * Without it: hosts maps each Service's absolute name to its ClusterIP, as CoreDNS would answer.
    */
   private async writeHosts(services: readonly Service[]): Promise<void> {
-    const lines = services.flatMap((svc) => {
-      const ip = this.local.clusterIP(`${svc.namespace}/${svc.name}`)
-      const name = `${svc.name}.${svc.namespace}.svc.${CLUSTER_DOMAIN}`
-      return ip ? [`${ip} ${name}. ${name}`] : []
-    })
-    if (!lines.length) return
+    const dns = this.local.clusterIP('kube-system/kube-dns')
+    const lines = dns
+      ? []
+      : services.flatMap((svc) => {
+          const ip = this.local.clusterIP(`${svc.namespace}/${svc.name}`)
+          const name = `${svc.name}.${svc.namespace}.svc.${CLUSTER_DOMAIN}`
+          return ip ? [`${ip} ${name}. ${name}`] : []
+        })
+    if (!lines.length && !dns) return
     for (const p of this.plan!.pods) {
       const dir = `/etc/netns/${p.ns}`
       await mkdir(dir, { recursive: true })
       this.hostsDirs.push(dir)
       await writeFile(`${dir}/hosts`, ['127.0.0.1 localhost', ...lines, ''].join('\n'))
+      const ns = p.id.split('/')[0]
+      const search = [`${ns}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN].join(' ')
+      if (dns) await writeFile(`${dir}/resolv.conf`, `search ${search}\nnameserver ${dns}\noptions ndots:5\n`)
     }
   }
 

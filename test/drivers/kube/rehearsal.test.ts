@@ -78,6 +78,8 @@ t.test(
           clusterPolicyKinds: ['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'],
           // A cluster with the Calico API server (docs/calico-policy.md): every Calico kind served.
           calicoKinds: Object.keys(CALICO_KINDS) as CalicoKind[],
+          // The fake cluster has no DNS of its own: a scenario's kube-system/kube-dns is its DNS (real lookups).
+          clusterDns: false,
         })
         const down = driver.down.bind(driver)
         // The fake's node side goes with the driver, whatever happened to the scenario.
@@ -131,14 +133,9 @@ t.test(
     // per-backend Services, which the fake runs through the local driver's NAT (names through /etc/netns/<ns>/hosts,
     // node ports on the nodes' InternalIPs): never unsupported, and every such probe dialled a ClusterIP, a Service name
     // or a node's address on a node port, never the pod address.
-    // A scenario with the cluster's DNS (kube-system/kube-dns) has its name cells predicted only on the kube path: a
-    // lookup that policy blocks reads as an error from agnhost connect (KubeDriver.unsupported).
-    const withDns = new Set(
-      scenarios.filter((s) => (s.services ?? []).some((x) => x.namespace === 'kube-system' && x.name === 'kube-dns')).map((s) => s.name),
-    )
-    const via = report.scenarios.flatMap((s) =>
-      s.steps.flatMap((st) => st.cells.filter((c) => c.via && !(c.via === 'service-name' && withDns.has(s.name)))),
-    )
+    // A scenario with the cluster's DNS (kube-system/kube-dns) resolves names with real queries to it: a lookup that
+    // policy drops is agnhost's unanswered-lookup error, read as blocked (probe-script.ts).
+    const via = report.scenarios.flatMap((s) => s.steps.flatMap((st) => st.cells.filter((c) => c.via)))
     const byWay = new Map<string, Map<string, number>>()
     for (const c of via) {
       const m = byWay.get(c.via!) ?? new Map<string, number>()
@@ -161,6 +158,13 @@ t.test(
       )
       const seenVia = new Set(throughService.map((c) => c.observation.result))
       t.ok(seenVia.has('allowed') && seenVia.has('blocked'), `through Services the probes saw ${[...seenVia].join(', ')}`)
+      // Scenarios with the cluster's DNS: some name cells are blocked by their lookup (policy drops the query to kube-dns).
+      const lookups = throughService.filter((c) => /name lookup unanswered/.test(c.observation.detail ?? ''))
+      if (scenarios.some((s) => s.services?.some((x) => x.namespace === 'kube-system' && x.name === 'kube-dns')))
+        t.ok(
+          lookups.length > 0 && lookups.every((c) => c.via === 'service-name' && c.observation.result === 'blocked'),
+          `${lookups.length} name cells blocked by an unanswered lookup (agnhost's DNS i/o timeout)`,
+        )
     }
     if (!only) t.ok(report.summary.cells > 1000, `${report.summary.cells} cells judged`)
     const left = (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => apis.some((a) => a.ownsNetns(l.split(' ')[0])))
