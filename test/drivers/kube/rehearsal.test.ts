@@ -157,7 +157,8 @@ t.test(
         'the probes dialled ClusterIPs, Service names and node ports on node addresses, through the NAT',
       )
       const seenVia = new Set(throughService.map((c) => c.observation.result))
-      t.ok(seenVia.has('allowed') && seenVia.has('blocked'), `through Services the probes saw ${[...seenVia].join(', ')}`)
+      // Over the library; a narrowed run may pick scenarios whose Service cells are all allowed.
+      if (!only) t.ok(seenVia.has('allowed') && seenVia.has('blocked'), `through Services the probes saw ${[...seenVia].join(', ')}`)
       // Scenarios with the cluster's DNS: some name cells are blocked by their lookup (policy drops the query to kube-dns).
       const lookups = throughService.filter((c) => /name lookup unanswered/.test(c.observation.detail ?? ''))
       if (scenarios.some((s) => s.services?.some((x) => x.namespace === 'kube-system' && x.name === 'kube-dns')))
