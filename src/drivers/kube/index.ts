@@ -203,6 +203,10 @@ export class KubeDriver implements Driver {
       return 'node-port cells are probed from externals to node addresses, which needs node access (the kind driver has it) and the nodes list; the cell is predicted only'
     // With the cluster's DNS in the scenario, a name cell is denied when policy blocks the lookup: agnhost `connect`
     // then prints Go's unanswered-lookup error, which the probe script reads as a timeout (probe-script.ts).
+    // A name cell of one family (dual-stack): agnhost dials the name and Go's dialer picks the family among the A and
+    // AAAA answers (net.Dialer: RFC 6724 order, then a fallback to the other family), so the family is not the cell's.
+    if (target.via === 'service-name' && target.family)
+      return `agnhost connect dials a name in the family Go's dialer prefers, not necessarily ${target.family}; the cell is predicted only`
     return undefined
   }
 

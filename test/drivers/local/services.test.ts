@@ -155,3 +155,21 @@ t.test('IPv6 ClusterIPs: an IPv4-only ipBlock admits the client through the IPv4
   t.match(of('IPv6'), { via: 'service-ip', prediction: 'deny', observation: { result: 'blocked' } })
   for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
 })
+
+t.test('IPv6 names: kube-dns answers AAAA with the IPv6 ClusterIP, and the IPv6 name cell connects over IPv6', { skip }, async (t) => {
+  const dir = t.testdir()
+  const r = await run(['scenarios/services/dual-stack-by-name.yaml'], ['--report-dir', dir, '--settle', '10s'])
+  t.equal(r.code, 0, r.err)
+  const [open, v4only] = readReport(dir).scenarios[0].steps.map((st) => st.cells)
+  const of = (cells: readonly CellReport[], family: string) =>
+    cells.find((c) => c.from === 'clients/c' && c.to === 'web/a' && c.family === family)
+  t.match(
+    of(open, 'IPv6'),
+    { via: 'service-name', observation: { result: 'allowed', answeredBy: 'web/a' } },
+    'resolved (AAAA) and answered',
+  )
+  t.match(of(v4only, 'IPv4'), { via: 'service-name', observation: { result: 'allowed', answeredBy: 'web/a' } })
+  // Had the IPv6 cell resolved to the IPv4 ClusterIP (an A record), the IPv4-only ipBlock would have admitted it.
+  t.match(of(v4only, 'IPv6'), { via: 'service-name', prediction: 'deny', observation: { result: 'blocked' } }, 'connected over IPv6')
+  for (const sid of r.err.matchAll(/namespaces nph-([0-9a-f]{6})-/g)) t.same(await netnsNames(`nph-${sid[1]}-`), [], 'nothing left behind')
+})
