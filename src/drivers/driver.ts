@@ -27,8 +27,11 @@ export interface ConnectSpec {
   readonly mark?: number
   /** Local driver, through a NodePort: the IP TOS byte (DSCP << 2) that pins the backend in the node's NAT. */
   readonly tos?: number
-  /** Local driver, `service-name`: resolve `name` with a DNS query to `server` (UDP 53) first and connect to its answer. */
-  readonly resolve?: { readonly name: string; readonly server: string }
+  /**
+   * Local driver, `service-name`: resolve `name` with a DNS query to `server` (UDP 53) first and connect to its answer:
+   * an A record, or an AAAA record when `aaaa` (an IPv6 cell, asked of the resolver's IPv6 ClusterIP).
+   */
+  readonly resolve?: { readonly name: string; readonly server: string; readonly aaaa?: boolean }
 }
 
 /** What the driver reports about itself for the report. */

@@ -23,7 +23,8 @@ export function classifyOutcome(raw: RawOutcome, expected: string, listening: bo
         ? { result: 'allowed', ...base }
         : { result: 'error', ...base, detail: `answered by ${raw.answeredBy ?? 'nobody'}, expected ${expected}` }
     case 'timeout':
-      return { result: 'blocked', ...base }
+      // The detail says what went unanswered when it was not the connection itself (a name lookup: docs/services.md).
+      return { result: 'blocked', ...base, ...(raw.detail ? { detail: raw.detail } : {}) }
     case 'refused':
       if (!listening)
         return {

@@ -6,6 +6,7 @@ import type { Target } from '../../src/model/cluster.js'
 import type { ClusterState } from '../../src/model/state.js'
 import { stepStates } from '../../src/scenario/apply-actions.js'
 import { parseScenario } from '../../src/scenario/parse.js'
+import { loadScenarios } from '../../src/scenario/load.js'
 
 const text = `
 name: services
@@ -171,4 +172,26 @@ steps:
     'allow',
     'no resolver declared: names resolve without DNS traffic',
   )
+})
+
+// The network-policy-api's ingress peers are namespaces and pods only (`networks` is an egress peer in all three kinds,
+// docs/cluster-policy.md), so a node address after SNAT matches no Admin or Baseline ingress rule: a Deny from every
+// namespace stops the pods and not the NodePort cells, in both tiers (scenarios/services/nodeport-cluster-policy.yaml).
+t.test('NodePort/Cluster: no cluster-policy ingress rule matches the SNATed node address', async (t) => {
+  const [scenario] = loadScenarios(['scenarios/services/nodeport-cluster-policy.yaml'])
+  const [admin, baseline] = stepStates(scenario).map((s) => ({ ...s, nodes }))
+  const np: Target = { port: 80, protocol: 'TCP', via: 'node-port' }
+  for (const [name, state] of [
+    ['admin', admin],
+    ['baseline', baseline],
+  ] as const) {
+    const table = predictModel(compile(state), [pip, np])
+    t.equal(table.get('clients/c', 'web/a', pip), 'deny', `${name}: a pod in any namespace is denied`)
+    t.equal(table.get('web/b', 'web/a', pip), 'deny', `${name}: so is one in the same namespace`)
+    t.equal(table.get('partner', 'web/a', pip), 'allow', `${name}: an external is in no namespace`)
+    for (const to of ['web/a', 'web/b']) {
+      t.equal(table.get('partner', to, np), 'allow', `${name}: ${to} through the NodePort sees a node, in no namespace`)
+      t.match(explainCell(compile(state), 'partner', to, np), { verdict: 'allow', service: { snatTo: /^172\.18\.0\./ } })
+    }
+  }
 })

@@ -33,6 +33,9 @@ export const CALICO_IP_ANNOTATION = 'cni.projectcalico.org/ipAddrs'
 /** Where the fake's IPAM puts a pod that asks for no address (a block of its own, clear of every scenario address). */
 const FALLBACK_POOL = '10.245.0.0/16'
 
+/** kube-apiserver's default --service-node-port-range, 30000-32767, and its static band (KEP-3668: 86 ports for this size). */
+const NODE_PORTS = { base: 30000, size: 2768, static: 86 }
+
 /** Polls a created pod stays Pending before it reports Ready (the kubelet starts containers, then probes them). */
 const POLLS_TO_READY = 2
 
@@ -348,13 +351,69 @@ export class RehearsalKube implements KubeApi {
     // 409 AlreadyExists for a name that exists (apimachinery StatusReasonAlreadyExists).
     if (this.services.has(id)) throw apiError(409, `services "${m.metadata.name}" already exists`)
     if (this.started) throw new Error('rehearsal: Services must be created before the pods are waited for')
-    this.services.set(id, m)
+    this.services.set(id, { ...m, spec: { ...m.spec, ports: this.allocateNodePorts(m) } })
   }
-  /** spec.clusterIPs: the address the local NAT gave the Service (none when it selects no pod). */
+  /**
+   * spec.ports[].nodePort of a NodePort Service as the API server sets it (pkg/registry/core/service/portallocator):
+   * a given one must lie in --service-node-port-range (30000-32767 by default) and be free, else 422; an omitted one
+   * is allocated. KEP-3668 (GA in 1.29) splits the range: the lower band, min(max(16, size/32), 128) ports (86 of
+   * 2768: 30000-30085, allocator.go calculateRangeOffset), is kept for ports users ask for; dynamic allocation takes
+   * the upper band first (at random there, in order here, so runs are reproducible).
+   */
+  private allocateNodePorts(m: ServiceManifest): ServiceManifest['spec']['ports'] {
+    if (m.spec.type !== 'NodePort') return m.spec.ports
+    const taken = new Set([...this.services.values()].flatMap((s) => s.spec.ports.flatMap((p) => (p.nodePort ? [p.nodePort] : []))))
+    return m.spec.ports.map((p, i) => {
+      if (p.nodePort !== undefined) {
+        if (p.nodePort < NODE_PORTS.base || p.nodePort >= NODE_PORTS.base + NODE_PORTS.size || taken.has(p.nodePort))
+          throw apiError(422, `Service "${m.metadata.name}" is invalid: spec.ports[${i}].nodePort: Invalid value: ${p.nodePort}`)
+        taken.add(p.nodePort)
+        return p
+      }
+      let port = NODE_PORTS.base + NODE_PORTS.static
+      while (taken.has(port)) port++
+      taken.add(port)
+      return { ...p, nodePort: port }
+    })
+  }
+  /**
+   * spec.clusterIPs: the address the local NAT gave the Service (none when it selects no pod); spec.ports[].nodePort
+   * as allocated at create, which the local NAT serves on every node (services-nat.ts nodePortScript).
+   */
   async readService(namespace: string, name: string): Promise<ServiceInfo | undefined> {
-    if (!this.services.has(`${namespace}/${name}`)) return undefined
+    const m = this.services.get(`${namespace}/${name}`)
+    if (!m) return undefined
     await this.started
-    return { clusterIPs: this.local.clusterIPs(`${namespace}/${name}`), nodePorts: {} }
+    const nodePorts = Object.fromEntries(
+      m.spec.ports.flatMap((p) => (p.nodePort !== undefined ? [[`${p.port}/${p.protocol ?? 'TCP'}`, p.nodePort]] : [])),
+    )
+    return { clusterIPs: this.local.clusterIPs(`${namespace}/${name}`), nodePorts }
+  }
+  /**
+   * The nodes as `GET /api/v1/nodes` lists them: v1 Node objects whose status.addresses carry an `InternalIP` (and a
+   * `Hostname`) entry (kubernetes.io/docs/reference/node/node-status, "Addresses": "InternalIP: Typically the IP
+   * address of the node that is only routable within the cluster"; core/v1 NodeAddress {type, address}). The InternalIP
+   * is the local driver's node address, the one its NodePort NAT answers on and SNATs to, as kind's nodes have their
+   * Docker network address. Listed by name, as the API server lists from etcd (keys in name order).
+   */
+  async listNodes() {
+    await this.started
+    const nodes = [...(this.plan?.nodes ?? [])]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((n) => ({
+        metadata: { name: n.name },
+        status: {
+          addresses: [
+            { type: 'InternalIP', address: n.ip },
+            { type: 'Hostname', address: n.name },
+          ],
+        },
+      }))
+    // What client-node-api.ts reads of each: the name and its InternalIP addresses.
+    return nodes.map((n) => ({
+      name: n.metadata.name,
+      addresses: n.status.addresses.filter((a) => a.type === 'InternalIP').map((a) => a.address),
+    }))
   }
   async deleteService(namespace: string, name: string) {
     this.services.delete(`${namespace}/${name}`)
@@ -446,21 +505,32 @@ export class RehearsalKube implements KubeApi {
   }
 
   /**
-   * Cluster DNS for `service-name` probes: every pod namespace's /etc/netns/<ns>/hosts (which `ip netns exec` mounts
-   * over /etc/hosts, ip-netns(8)) maps each Service's absolute name to its ClusterIP, as CoreDNS answers A records.
+   * Cluster DNS for `service-name` probes, through the files `ip netns exec` mounts over /etc (ip-netns(8):
+   * /etc/netns/<ns>/<file>). With the scenario's kube-system/kube-dns (this fake cluster has no DNS of its own, so
+   * that Service is its DNS): each pod's resolv.conf as the kubelet writes it for dnsPolicy ClusterFirst (kubernetes
+   * pkg/kubelet/network/dns/dns.go: the cluster DNS Service's address as the only nameserver, the search list
+   * <ns>.svc.<domain> svc.<domain> <domain>, options ndots:5), and no Service name in hosts: every name is a real UDP
+   * query to the kube-dns ClusterIP, which the local NAT sends to the DNS pods and the local dataplane judges.
+   * Without it: hosts maps each Service's absolute name to its ClusterIP, as CoreDNS would answer.
    */
   private async writeHosts(services: readonly Service[]): Promise<void> {
-    const lines = services.flatMap((svc) => {
-      const ip = this.local.clusterIP(`${svc.namespace}/${svc.name}`)
-      const name = `${svc.name}.${svc.namespace}.svc.${CLUSTER_DOMAIN}`
-      return ip ? [`${ip} ${name}. ${name}`] : []
-    })
-    if (!lines.length) return
+    const dns = this.local.clusterIP('kube-system/kube-dns')
+    const lines = dns
+      ? []
+      : services.flatMap((svc) => {
+          const ip = this.local.clusterIP(`${svc.namespace}/${svc.name}`)
+          const name = `${svc.name}.${svc.namespace}.svc.${CLUSTER_DOMAIN}`
+          return ip ? [`${ip} ${name}. ${name}`] : []
+        })
+    if (!lines.length && !dns) return
     for (const p of this.plan!.pods) {
       const dir = `/etc/netns/${p.ns}`
       await mkdir(dir, { recursive: true })
       this.hostsDirs.push(dir)
       await writeFile(`${dir}/hosts`, ['127.0.0.1 localhost', ...lines, ''].join('\n'))
+      const ns = p.id.split('/')[0]
+      const search = [`${ns}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN].join(' ')
+      if (dns) await writeFile(`${dir}/resolv.conf`, `search ${search}\nnameserver ${dns}\noptions ndots:5\n`)
     }
   }
 

@@ -11,7 +11,12 @@ t.test('classify', async (t) => {
   const wrong = classifyOutcome({ key: 'k', outcome: 'connected', latencyMs: 2, answeredBy: 'x/b' }, 'x/a', true)
   t.equal(wrong.result, 'error')
   t.match(wrong.detail, /answered by x\/b, expected x\/a/)
-  t.equal(classifyOutcome({ key: 'k', outcome: 'timeout', latencyMs: 1000 }, 'x/a', true).result, 'blocked')
+  t.same(classifyOutcome({ key: 'k', outcome: 'timeout', latencyMs: 1000 }, 'x/a', true), { result: 'blocked', latencyMs: 1000 })
+  t.same(
+    classifyOutcome({ key: 'k', outcome: 'timeout', latencyMs: 1000, detail: 'name lookup unanswered' }, 'x/a', true),
+    { result: 'blocked', latencyMs: 1000, detail: 'name lookup unanswered' },
+    'what went unanswered, when it was not the connection (a name lookup)',
+  )
   t.equal(
     classifyOutcome({ key: 'k', outcome: 'refused', latencyMs: 1 }, 'x/a', true).result,
     'refused',

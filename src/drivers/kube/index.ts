@@ -56,6 +56,13 @@ export interface KubeDriverOptions {
   /** The cluster's address families when known (kind: from its config): a scenario needing another is `unsupported`. */
   readonly ipFamilies?: readonly IPFamily[]
   readonly log?: (line: string) => void
+  /**
+   * Does the cluster run its own DNS as the Service kube-system/kube-dns (kubeadm's CoreDNS addon: kind and most
+   * clusters)? Unset: yes. A scenario declaring kube-system/kube-dns (docs/services.md, "Names and DNS") then is
+   * `unsupported`: its Service cannot be created over the cluster's, and its stand-in DNS pods, labelled like CoreDNS's,
+   * would join the cluster's Service and answer a share of every pod's lookups with agnhost.
+   */
+  readonly clusterDns?: boolean
   /** Is a process of this host alive? (Another run's namespaces are removed only when its process is gone.) */
   readonly alive?: (pid: number) => boolean
 }
@@ -196,11 +203,12 @@ export class KubeDriver implements Driver {
     if (api) return `probing ${target.via}: ${api}; the cell is predicted only`
     if (target.via === 'node-port' && (!this.opts.nodes || !this.api.listNodes))
       return 'node-port cells are probed from externals to node addresses, which needs node access (the kind driver has it) and the nodes list; the cell is predicted only'
-    // With the cluster's DNS in the scenario, a name cell is denied when policy blocks the lookup; agnhost `connect`
-    // reports a failed lookup as an error ("DNS: ...", test/images/agnhost/connect/connect.go), which cannot yet be
-    // told apart from a lookup that failed for another reason (docs/services.md, "What is missing").
-    if (target.via === 'service-name' && this.current?.services?.some((s) => s.namespace === 'kube-system' && s.name === 'kube-dns'))
-      return 'a name lookup that policy blocks reads as a probe error on this driver (agnhost connect); with kube-system/kube-dns in the scenario the cell is predicted only'
+    // With the cluster's DNS in the scenario, a name cell is denied when policy blocks the lookup: agnhost `connect`
+    // then prints Go's unanswered-lookup error, which the probe script reads as a timeout (probe-script.ts).
+    // A name cell of one family (dual-stack): agnhost dials the name and Go's dialer picks the family among the A and
+    // AAAA answers (net.Dialer: RFC 6724 order, then a fallback to the other family), so the family is not the cell's.
+    if (target.via === 'service-name' && target.family)
+      return `agnhost connect dials a name in the family Go's dialer prefers, not necessarily ${target.family}; the cell is predicted only`
     return undefined
   }
 
@@ -245,6 +253,8 @@ export class KubeDriver implements Driver {
     const lacking = this.opts.ipFamilies && (scenario.ipFamilies ?? []).filter((f) => !this.opts.ipFamilies!.includes(f))
     if (lacking?.length)
       return `this cluster is ${this.opts.ipFamilies!.join('/')} only; the scenario needs ${lacking.join(' and ')}${this.info.name === 'kind' ? ' (kind: --ip-family dual)' : ''}`
+    if (this.opts.clusterDns !== false && scenario.services?.some((s) => s.namespace === 'kube-system' && s.name === 'kube-dns'))
+      return "the scenario declares kube-system/kube-dns, which this cluster already runs (its own DNS): the scenario's Service cannot replace it and its DNS pods would join it (docs/services.md)"
     const policies = clusterPolicyUnsupported(scenario, this.opts.clusterPolicyKinds ?? [], 'this cluster')
     if (policies) return policies
     const calico = calicoObjectsUsed(scenario)

@@ -19,7 +19,7 @@ const DNS_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}
 /**
  * Refuses anything that is not an address (or a DNS name), a port and a protocol: nothing from input reaches the
  * shell unchecked. A name is resolved by agnhost connect itself before it dials (connect.go: net.ResolveTCPAddr /
- * ResolveUDPAddr with the pod's resolv.conf; a failure is exit 1 with "DNS: ...", a probe error here).
+ * ResolveUDPAddr with the pod's resolv.conf; a failure is exit 1 with "DNS: ...", see `unansweredLookup`).
  */
 function checked(c: ConnectSpec): ConnectSpec {
   if (!(DNS_NAME.test(c.ip) && c.ip.length <= 254 && /[a-z]/.test(c.ip))) parseAddress(c.ip)
@@ -46,8 +46,22 @@ export function probeCommand(conns: readonly ConnectSpec[], timeoutMs: number, a
 }
 
 /**
+ * A lookup no DNS server answered, as agnhost connect prints it: "DNS: " and Go's DNSError text (agnhost is built
+ * with CGO_ENABLED=0, kubernetes test/images/image-util.sh, so Go's own resolver): "lookup <name> on <server>:53:
+ * read udp <client>-><server>:53: i/o timeout" (golang/go src/net: DNSError.Error "lookup <name> on <server>: <err>";
+ * dnsclient_unix.go exchange reads under a deadline, tryOneName keeps the last attempt's error, the deadline's text
+ * is "i/o timeout"). Every attempt went unanswered (Go's defaults without resolv.conf options: 2 attempts of 5 s), which
+ * is what a policy dropping the query does. A refused query ("connection refused": nothing behind the ClusterIP),
+ * NXDOMAIN ("no such host") or another rcode ("server misbehaving") is an answer: those stay probe errors.
+ */
+function unansweredLookup(text: string): boolean {
+  return /^DNS: lookup \S+ on \S+: .*i\/o timeout$/.test(text)
+}
+
+/**
  * Maps agnhost connect's exit code and stderr prefix to an outcome. kubernetes test/images/agnhost/connect/connect.go:
- * exit 0 connected; exit 1 with a stderr line starting TIMEOUT, REFUSED, DNS, OTHER or UNKNOWN. UDP sends
+ * exit 0 connected; exit 1 with a stderr line starting TIMEOUT, REFUSED, DNS, OTHER or UNKNOWN (DNS: a timeout when the
+ * lookup went unanswered, `unansweredLookup`; an error otherwise). UDP sends
  * "hostname\n" and needs a reply; with no server, the ICMP port-unreachable surfaces as "connection refused" (REFUSED).
  */
 export function parseProbeOutput<C extends ConnectSpec>(conns: readonly C[], stdout: string, expected: (c: C) => string): RawOutcome[] {
@@ -66,6 +80,8 @@ export function parseProbeOutput<C extends ConnectSpec>(conns: readonly C[], std
     if (code === 0) o = { key: c.key, outcome: 'connected', latencyMs, answeredBy: expected(c), detail: 'identity by address' }
     else if (text.startsWith('TIMEOUT')) o = { key: c.key, outcome: 'timeout', latencyMs }
     else if (text.startsWith('REFUSED')) o = { key: c.key, outcome: 'refused', latencyMs, detail: text }
+    // A name lookup dropped on the way to the cluster's DNS: the name cell is blocked (its DNS part, docs/services.md).
+    else if (unansweredLookup(text)) o = { key: c.key, outcome: 'timeout', latencyMs, detail: `name lookup unanswered: ${text}` }
     else o = { key: c.key, outcome: 'error', latencyMs, detail: text || `exit ${code}` }
     seen.set(i, o)
   }

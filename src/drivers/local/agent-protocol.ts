@@ -28,7 +28,7 @@ export type AgentCommand =
        */
       readonly setup?: { readonly ip?: string; readonly gateway: string; readonly ip6?: string; readonly gateway6?: string }
       /** Service names and their ClusterIPs: the agent's UDP servers answer DNS queries for them (docs/services.md). */
-      readonly dns?: Readonly<Record<string, string>>
+      readonly dns?: Readonly<Record<string, readonly string[]>>
     }
   | { readonly cmd: 'unserve'; readonly id: number; readonly identity: string }
   /** Run an nft script in the agent's own namespace (a node's) through libnftables, atomically as `nft -f`. */

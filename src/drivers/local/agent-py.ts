@@ -240,7 +240,7 @@ def serve_tcp(ep, port, fam):
 # DNS (docs/services.md, "Names and DNS"): a UDP server whose agent knows Service names answers a query for one
 # of them with its ClusterIP (an A record), so a pod standing in for kube-dns really resolves; a client resolves a
 # name with a real query from its own namespace, which the dataplane judges like any packet. RFC 1035 section 4.
-dns_records = {}  # lower-case name -> IPv4 address
+dns_records = {}  # lower-case name -> its addresses (an A record for the IPv4 one, AAAA for the IPv6 one)
 
 
 def dns_name(data, i):
@@ -256,13 +256,14 @@ def dns_name(data, i):
     return None, i
 
 
-def dns_query(qid, name):
+def dns_query(qid, name, qtype=1):
     q = b''.join(bytes([len(l)]) + l.encode() for l in name.split('.')) + b'\0'
-    return struct.pack('!HHHHHH', qid, 0x0100, 1, 0, 0, 0) + q + struct.pack('!HH', 1, 1)
+    return struct.pack('!HHHHHH', qid, 0x0100, 1, 0, 0, 0) + q + struct.pack('!HH', qtype, 1)
 
 
 def dns_answer(data):
-    # The answer to a standard query for an A record of a known name (NXDOMAIN for an unknown one); None: no query.
+    # The answer to a standard query for a known name: its A (type 1) or AAAA (type 28) record, none when it has no
+    # address of that family (NOERROR, as CoreDNS answers); NXDOMAIN for an unknown name. None: no query.
     if len(data) < 12:
         return None
     qid, flags, qd = struct.unpack('!HHH', data[:6])
@@ -272,10 +273,16 @@ def dns_answer(data):
     if name is None or end + 4 > len(data):
         return None
     question = data[12 : end + 4]
-    ip = dns_records.get(name)
-    if ip is None:
+    ips = dns_records.get(name)
+    if ips is None:
         return struct.pack('!HHHHHH', qid, 0x8183, 1, 0, 0, 0) + question
-    rr = struct.pack('!HHHLH', 0xC00C, 1, 1, 5, 4) + socket.inet_aton(ip)
+    qtype = struct.unpack('!H', data[end : end + 2])[0]
+    addrs = [ip for ip in ([ips] if isinstance(ips, str) else ips) if (":" in ip) == (qtype == 28)]
+    if qtype not in (1, 28) or not addrs:
+        return struct.pack('!HHHHHH', qid, 0x8180, 1, 0, 0, 0) + question
+    fam = socket.AF_INET6 if qtype == 28 else socket.AF_INET
+    packed = socket.inet_pton(fam, addrs[0])
+    rr = struct.pack('!HHHLH', 0xC00C, qtype, 1, 5, len(packed)) + packed
     return struct.pack('!HHHHHH', qid, 0x8180, 1, 1, 0, 0) + question + rr
 
 
@@ -301,8 +308,10 @@ def dns_address(data, qid):
         i += 10
         if kind == 1 and n == 4:
             return socket.inet_ntoa(data[i : i + 4]), None
+        if kind == 28 and n == 16:
+            return socket.inet_ntop(socket.AF_INET6, data[i : i + 16]), None
         i += n
-    return None, 'no A record in the DNS answer'
+    return None, 'no address record in the DNS answer'
 
 
 def serve_udp(ep, port, fam):
@@ -413,13 +422,14 @@ class Attempt:
         # service-name: a real query from the client's namespace to its resolver (UDP 53, a fresh source port as for
         # every probe), then the connection to the address it answers. No answer within the timeout: a timeout.
         server = self.c['resolve']['server']
-        s = self.ep.socket(socket.SOCK_DGRAM, socket.AF_INET)
-        s.bind(('0.0.0.0', next_source_port(self.ep.identity + '>dns:' + server)))
+        fam = socket.AF_INET6 if ':' in server else socket.AF_INET
+        s = self.ep.socket(socket.SOCK_DGRAM, fam)
+        s.bind((any_address(fam), next_source_port(self.ep.identity + '>dns:' + server)))
         self.sock = s
         self.qid = int.from_bytes(os.urandom(2), 'big')
         s.connect((server, 53))
         loop.add_reader(s.fileno(), self.on_dns)
-        s.send(dns_query(self.qid, self.c['resolve']['name']))
+        s.send(dns_query(self.qid, self.c['resolve']['name'], 28 if self.c['resolve'].get('aaaa') else 1))
 
     def on_dns(self):
         try:

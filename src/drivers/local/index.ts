@@ -226,7 +226,7 @@ export class LocalDriver implements Driver {
     this.servePorts = servePorts
     // A resolver in the scenario (kube-system/kube-dns): its pods answer DNS for every Service (ClusterIPs as planned).
     const services = scenario.services ?? []
-    if (services.some((x) => x.namespace === 'kube-system' && x.name === 'kube-dns')) this.records = serviceRecords(services)
+    if (services.some((x) => x.namespace === 'kube-system' && x.name === 'kube-dns')) this.records = serviceRecords(services, scenario.pods)
     await Promise.all([...plan.pods, ...plan.externals].map((e) => limit(() => this.startAgent(e, e.node ? e.ips : undefined))))
     await this.programServices()
     this.opts.log?.(
@@ -245,7 +245,7 @@ export class LocalDriver implements Driver {
   private nat: NatEntry[] = []
 
   /** The Services' names and ClusterIPs every agent answers DNS queries with, when a resolver is declared. */
-  private records?: Record<string, string>
+  private records?: Record<string, string[]>
 
   /** NodePort DNAT entries (services-nat.ts), planned with `nat`. */
   private nodePorts: NodePortEntry[] = []
@@ -267,7 +267,10 @@ export class LocalDriver implements Driver {
     // service-name: the agent asks the scenario's resolver (kube-system/kube-dns) for the name, a real query from the
     // client's namespace; without one the name is resolved here, as the agent's answer would be (docs/services.md).
     const [ns, svc] = e?.service.split('/') ?? []
-    const resolver = this.records && e ? this.records[serviceName('kube-system', 'kube-dns')] : undefined
+    // The lookup goes in the cell's family (the evaluator's dnsTarget): an AAAA query to the resolver's IPv6 ClusterIP.
+    const v6 = e?.family === 'IPv6'
+    const resolver =
+      this.records && e ? this.records[serviceName('kube-system', 'kube-dns')]?.find((a) => a.includes(':') === v6) : undefined
     if (resolver && c.target.via === 'service-name')
       return {
         key: c.key,
@@ -275,7 +278,7 @@ export class LocalDriver implements Driver {
         port: c.target.port,
         protocol: c.target.protocol,
         mark: e!.mark,
-        resolve: { name: serviceName(ns, svc), server: resolver },
+        resolve: { name: serviceName(ns, svc), server: resolver, ...(v6 ? { aaaa: true } : {}) },
       }
     // No entry: the evaluator found a backend the NAT did not (never, as both resolve alike); probe nothing real.
     return {
@@ -469,8 +472,8 @@ export class LocalDriver implements Driver {
   unsupported(target: Target): string | undefined {
     if (target.protocol === 'SCTP') return 'this kernel has no SCTP sockets (local driver)'
     // ClusterIP and name probes run through the pods' own NAT, NodePort probes through the nodes' (services-nat.ts);
-    // over IPv6 only ClusterIPs (names resolve to A records, nodes have IPv4 addresses).
-    if (target.via && (target.family !== 'IPv6' || target.via === 'service-ip')) return undefined
+    // over IPv6 ClusterIPs and names (AAAA records), not NodePorts (nodes have IPv4 addresses).
+    if (target.via && (target.family !== 'IPv6' || target.via !== 'node-port')) return undefined
     return viaUnsupported(target, 'local')
   }
 

@@ -76,9 +76,19 @@ function clusterIPOf(i: number): string {
 /** The cluster domain kubelet's `--cluster-domain` defaults to on kind and kubeadm clusters. */
 const CLUSTER_DOMAIN = 'cluster.local'
 
-/** Every Service's name as cluster DNS serves it, `<service>.<namespace>.svc.cluster.local`, and its ClusterIP. */
-export function serviceRecords(services: readonly Service[]): Record<string, string> {
-  return Object.fromEntries(services.map((s, i) => [serviceName(s.namespace, s.name), clusterIPOf(i)]))
+/**
+ * Every Service's name as cluster DNS serves it, `<service>.<namespace>.svc.cluster.local`, and its ClusterIPs: the
+ * IPv4 one (an A record), and the IPv6 one when its backends have IPv6 addresses (an AAAA record, as CoreDNS answers
+ * for a dual-stack Service: kubernetes/dns docs/specification.md 2.3.1, one record per `spec.clusterIPs` family).
+ */
+export function serviceRecords(services: readonly Service[], pods: readonly Pod[]): Record<string, string[]> {
+  const v6 = new Map(planServiceNat(services, pods).flatMap((e) => (e.family === 'IPv6' ? [[e.service, e.clusterIP] as const] : [])))
+  return Object.fromEntries(
+    services.map((s, i) => {
+      const six = v6.get(`${s.namespace}/${s.name}`)
+      return [serviceName(s.namespace, s.name), [clusterIPOf(i), ...(six ? [six] : [])]]
+    }),
+  )
 }
 
 /** A Service's fully qualified name (the kubernetes/dns repository's DNS specification, 2.3.1: `<service>.<ns>.svc.<zone>`). */

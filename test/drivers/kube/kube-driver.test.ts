@@ -128,7 +128,7 @@ t.test('a whole run through the fake: a correct CNI agrees, a CNI that ignores p
 // kube-node-lease, created by the API server's system namespaces controller with only the label
 // kubernetes.io/metadata.name (kubernetes/kubernetes pkg/controlplane/controller/systemnamespaces; the label is set on
 // every namespace by the NamespaceDefaultLabelName admission, KEP-2161).
-const [dns] = loadScenarios(['scenarios/egress/dns-under-default-deny.yaml'])
+const [dns] = loadScenarios(['scenarios/generate/dns.yaml'])
 const withSystemNamespaces = () => {
   const api = new FakeKube()
   for (const n of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) api.namespaces.set(n, { 'kubernetes.io/metadata.name': n })
@@ -292,4 +292,22 @@ t.test('recreate-pod: the pod comes back with its current labels and the state c
   t.equal(after.ip, api.pods.get('x/a')!.info.ip)
   t.same(after.labels, { pod: 'a', role: 'moved' })
   t.match(api.pods.get('x/a')!.info.labels, { pod: 'a', role: 'moved' }, 'created again with the labels it had')
+})
+
+// A scenario declaring kube-system/kube-dns stands for the cluster's DNS (docs/services.md, "Names and DNS"). kubeadm's
+// CoreDNS addon (kind's too) already runs a Service of that name selecting k8s-app=kube-dns: ours could not be created
+// over it, and the scenario's DNS pods (labelled like CoreDNS's) would join it and answer real lookups with agnhost.
+t.test('a scenario declaring kube-system/kube-dns is unsupported on a cluster running its own DNS', async (t) => {
+  const [withDns] = loadScenarios(['scenarios/egress/dns-under-default-deny.yaml'])
+  t.ok(
+    withDns.services?.some((s) => s.namespace === 'kube-system' && s.name === 'kube-dns'),
+    'the scenario declares kube-dns',
+  )
+  t.match(kubeDriver(withSystemNamespaces()).scenarioUnsupported(withDns), /kube-system\/kube-dns, which this cluster already runs/)
+  t.equal(kubeDriver(withSystemNamespaces()).scenarioUnsupported(dns), undefined, 'pods in kube-system without kube-dns run')
+  t.equal(
+    kubeDriver(withSystemNamespaces(), { clusterDns: false }).scenarioUnsupported(withDns),
+    undefined,
+    'a cluster without DNS of its own (the rehearsal) takes the scenario as its DNS',
+  )
 })

@@ -72,3 +72,28 @@ t.test('a missing result line is an error, not a verdict', async (t) => {
     ['connected', 'error'],
   )
 })
+
+// agnhost connect resolves names with Go's resolver and prints "DNS: " + Go's DNSError (connect.go; golang/go src/net
+// DNSError.Error, dnsclient_unix.go): an unanswered query (every attempt hit the read deadline) is what a policy
+// dropping the lookup does, so the cell is blocked; an answer that says no (NXDOMAIN), a refused query or another rcode
+// is no policy verdict: a probe error.
+t.test('a name lookup nobody answered is a timeout (blocked); any other lookup failure is an error', async (t) => {
+  const c = [0, 1, 2, 3].map((i) => ({ key: `k${i}`, ip: 'api-x.app.svc.cluster.local.', port: 80, protocol: 'TCP' as const }))
+  const lookup = 'DNS: lookup api-x.app.svc.cluster.local. on 10.96.0.10:53:'
+  const out = parseProbeOutput(
+    c,
+    [
+      `@@0 1 0 ${lookup} read udp 10.244.1.5:41234->10.96.0.10:53: i/o timeout`,
+      `@@1 1 0 ${lookup} no such host`,
+      `@@2 1 0 ${lookup} read udp 10.244.1.5:41234->10.96.0.10:53: connection refused`,
+      `@@3 1 0 ${lookup} server misbehaving`,
+    ].join('\n'),
+    () => 'app/api',
+  )
+  t.same(
+    out.map((o) => o.outcome),
+    ['timeout', 'error', 'error', 'error'],
+  )
+  t.match(out[0].detail, /^name lookup unanswered: DNS: lookup api-x/, 'the blocked cell says the lookup went unanswered')
+  t.match(out[1].detail, /no such host/)
+})

@@ -55,6 +55,8 @@ t.test(
           clusterPolicyKinds: ['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'],
           // A cluster with the Calico API server (docs/calico-policy.md): every Calico kind served.
           calicoKinds: Object.keys(CALICO_KINDS) as CalicoKind[],
+          // The fake cluster has no DNS of its own: a scenario's kube-system/kube-dns is its DNS (real lookups).
+          clusterDns: false,
         })
         const down = driver.down.bind(driver)
         // The fake's node side goes with the driver, whatever happened to the scenario.
@@ -110,16 +112,15 @@ t.test(
       scripts.length > 0 && scripts.every((s) => s.startsWith('/bin/sh -c ') && s.includes('/agnhost connect ')),
       `every one of ${scripts.length} probes was the one-exec sh script running /agnhost connect`,
     )
-    // Cells through a Service (issue 18): service-ip and service-name are probed through the kube driver's per-backend
-    // Services, which the fake runs through the local driver's NAT (names through /etc/netns/<ns>/hosts): never
-    // unsupported, and every such probe dialled a ClusterIP or a Service name, never the pod address.
-    // A scenario with the cluster's DNS (kube-system/kube-dns) has its name cells predicted only on the kube path: a
-    // lookup that policy blocks reads as an error from agnhost connect (KubeDriver.unsupported).
-    const withDns = new Set(
-      scenarios.filter((s) => (s.services ?? []).some((x) => x.namespace === 'kube-system' && x.name === 'kube-dns')).map((s) => s.name),
-    )
+    // Cells through a Service (issue 18): service-ip, service-name and node-port are probed through the kube driver's
+    // per-backend Services, which the fake runs through the local driver's NAT (names through /etc/netns/<ns>/hosts,
+    // node ports on the nodes' InternalIPs): never unsupported, and every such probe dialled a ClusterIP, a Service name
+    // or a node's address on a node port, never the pod address.
+    // A scenario with the cluster's DNS (kube-system/kube-dns) resolves names with real queries to it: a lookup that
+    // policy drops is agnhost's unanswered-lookup error, read as blocked (probe-script.ts).
+    // Name cells of one family (dual-stack) are unsupported on the kube path: agnhost cannot choose the family.
     const via = report.scenarios.flatMap((s) =>
-      s.steps.flatMap((st) => st.cells.filter((c) => c.via && !(c.via === 'service-name' && withDns.has(s.name)))),
+      s.steps.flatMap((st) => st.cells.filter((c) => c.via && !(c.via === 'service-name' && c.family))),
     )
     const byWay = new Map<string, Map<string, number>>()
     for (const c of via) {
@@ -128,19 +129,29 @@ t.test(
       byWay.set(c.via!, m)
     }
     for (const [way, m] of byWay) t.comment(`via ${way}: ${[...m].map(([r, n]) => `${n} ${r}`).join(', ')}`)
-    const throughService = via.filter((c) => c.via === 'service-ip' || c.via === 'service-name')
+    const throughService = via.filter((c) => c.via === 'service-ip' || c.via === 'service-name' || c.via === 'node-port')
     t.ok(
       throughService.every((c) => c.classification !== 'unsupported'),
-      `the ${throughService.length} service-ip and service-name cells were probed through kube, none unsupported`,
+      `the ${throughService.length} service-ip, service-name and node-port cells were probed through kube, none unsupported`,
     )
     if (throughService.length) {
       t.ok(
-        scripts.some((s) => / connect 10\.96\.\d+\.\d+:/.test(s)) &&
-          (!byWay.has('service-name') || scripts.some((s) => /\.svc\.cluster\.local\.:/.test(s))),
-        'the probes dialled ClusterIPs (and Service names), through the NAT',
+        (!byWay.has('service-ip') || scripts.some((s) => / connect 10\.96\.\d+\.\d+:/.test(s))) &&
+          (!byWay.has('service-name') || scripts.some((s) => /\.svc\.cluster\.local\.:/.test(s))) &&
+          // A node's InternalIP (the local driver's nodes carry kind's, 172.18.0.2 upwards) on a node port (30000-32767).
+          (!byWay.has('node-port') || scripts.some((s) => / connect 172\.18\.0\.\d+:3\d{4} /.test(s))),
+        'the probes dialled ClusterIPs, Service names and node ports on node addresses, through the NAT',
       )
       const seenVia = new Set(throughService.map((c) => c.observation.result))
-      t.ok(seenVia.has('allowed') && seenVia.has('blocked'), `through Services the probes saw ${[...seenVia].join(', ')}`)
+      // Over the library; a narrowed run may pick scenarios whose Service cells are all allowed.
+      if (!only) t.ok(seenVia.has('allowed') && seenVia.has('blocked'), `through Services the probes saw ${[...seenVia].join(', ')}`)
+      // Scenarios with the cluster's DNS: some name cells are blocked by their lookup (policy drops the query to kube-dns).
+      const lookups = throughService.filter((c) => /name lookup unanswered/.test(c.observation.detail ?? ''))
+      if (scenarios.some((s) => s.services?.some((x) => x.namespace === 'kube-system' && x.name === 'kube-dns')))
+        t.ok(
+          lookups.length > 0 && lookups.every((c) => c.via === 'service-name' && c.observation.result === 'blocked'),
+          `${lookups.length} name cells blocked by an unanswered lookup (agnhost's DNS i/o timeout)`,
+        )
     }
     if (!only) t.ok(report.summary.cells > 1000, `${report.summary.cells} cells judged`)
     const left = (await execa('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => apis.some((a) => a.ownsNetns(l.split(' ')[0])))

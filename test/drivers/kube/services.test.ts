@@ -214,3 +214,13 @@ t.test(
     t.ok(api.services.has('web/web'), 'theirs untouched')
   },
 )
+
+// agnhost connect dials a name and Go's dialer picks the family among the answers (RFC 6724 order, then the other
+// family as a fallback): a name cell of one family (dual-stack) cannot be placed in that family on this driver.
+t.test('service-name cells of one family (dual-stack) are predicted only; without a family they are probed', async (t) => {
+  const d = kubeDriver(new FakeKube())
+  t.equal(d.unsupported({ port: 80, protocol: 'TCP', via: 'service-name' }), undefined)
+  t.match(d.unsupported({ port: 80, protocol: 'TCP', via: 'service-name', family: 'IPv6' }), /family Go's dialer prefers/)
+  t.match(d.unsupported({ port: 80, protocol: 'TCP', via: 'service-name', family: 'IPv4' }), /predicted only/)
+  t.equal(d.unsupported({ port: 80, protocol: 'TCP', via: 'service-ip', family: 'IPv6' }), undefined, 'ClusterIPs have a family')
+})

@@ -57,12 +57,14 @@ t.test('NodePort from an external: Cluster SNATs to the entry node, Local keeps 
   t.equal(r.code, 0, r.err)
   const report = r.report
   t.same(reportSchemaErrors(report), [], 'report.json follows docs/report.schema.json')
-  const [open, clientRange, nodeRange] = report.scenarios[0].steps.map((st) => st.cells)
+  const [open, clientRange, nodeRange, node2] = report.scenarios[0].steps.map((st) => st.cells)
   for (const to of ['web/a', 'web/b'])
     t.match(cell(open, 'partner', to, 'node-port'), { observation: { result: 'allowed', answeredBy: to } }, `${to} pinned by DSCP`)
   t.match(cell(clientRange, 'partner', 'web/a', 'node-port'), { prediction: 'deny', observation: { result: 'blocked' } }, 'a sees node-2')
   t.match(cell(clientRange, 'partner', 'web/a'), { observation: { result: 'allowed' } }, 'on the pod address a sees the client')
   t.match(cell(nodeRange, 'partner', 'web/b', 'node-port'), { observation: { result: 'allowed', answeredBy: 'web/b' } }, 'b sees node-1')
+  t.match(cell(node2, 'partner', 'web/a', 'node-port'), { observation: { result: 'allowed', answeredBy: 'web/a' } }, 'a entered via node-2')
+  t.match(cell(node2, 'partner', 'web/b', 'node-port'), { prediction: 'deny', observation: { result: 'blocked' } }, 'b entered via node-1')
   const local = report.scenarios[1].steps[1].cells
   t.match(cell(local, 'stranger', 'web/a', 'node-port'), { observation: { result: 'blocked' } }, 'Local: the stranger is seen as itself')
   t.match(cell(local, 'partner', 'web/a', 'node-port'), { observation: { result: 'allowed', answeredBy: 'web/a' } })
@@ -77,7 +79,11 @@ t.test('NodePort without SNAT (fault nodeport-no-snat): the remote backend answe
     cells.filter((c) => c.classification === 'fail-closed').every((c) => c.via === 'node-port'),
     'only NodePort cells break',
   )
-  t.equal(cells.filter((c) => c.classification === 'fail-closed').length, 4, 'every allowed NodePort cell (steps open and node range)')
+  t.equal(
+    cells.filter((c) => c.classification === 'fail-closed').length,
+    5,
+    "every allowed NodePort cell (steps open, node range and node-2's address)",
+  )
   t.same(await namespacesLeft(r.err), [], 'nothing left behind')
 })
 
@@ -126,5 +132,22 @@ t.test('IPv6 ClusterIPs: an IPv4-only ipBlock admits the client through the IPv4
   const of = (family: string) => cells.find((c) => c.from === 'clients/c' && c.to === 'web/a' && c.family === family)
   t.match(of('IPv4'), { via: 'service-ip', observation: { result: 'allowed', answeredBy: 'web/a' } })
   t.match(of('IPv6'), { via: 'service-ip', prediction: 'deny', observation: { result: 'blocked' } })
+  t.same(await namespacesLeft(r.err), [], 'nothing left behind')
+})
+
+t.test('IPv6 names: kube-dns answers AAAA with the IPv6 ClusterIP, and the IPv6 name cell connects over IPv6', { skip }, async (t) => {
+  const r = await runLocal(t, ['scenarios/services/dual-stack-by-name.yaml', '--settle', '10s'])
+  t.equal(r.code, 0, r.err)
+  const [open, v4only] = r.report.scenarios[0].steps.map((st) => st.cells)
+  const of = (cells: readonly CellReport[], family: string) =>
+    cells.find((c) => c.from === 'clients/c' && c.to === 'web/a' && c.family === family)
+  t.match(
+    of(open, 'IPv6'),
+    { via: 'service-name', observation: { result: 'allowed', answeredBy: 'web/a' } },
+    'resolved (AAAA) and answered',
+  )
+  t.match(of(v4only, 'IPv4'), { via: 'service-name', observation: { result: 'allowed', answeredBy: 'web/a' } })
+  // Had the IPv6 cell resolved to the IPv4 ClusterIP (an A record), the IPv4-only ipBlock would have admitted it.
+  t.match(of(v4only, 'IPv6'), { via: 'service-name', prediction: 'deny', observation: { result: 'blocked' } }, 'connected over IPv6')
   t.same(await namespacesLeft(r.err), [], 'nothing left behind')
 })
