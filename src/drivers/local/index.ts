@@ -234,6 +234,11 @@ export class LocalDriver implements Driver {
     )
   }
 
+  /** The session id naming this driver's namespaces (`nph-<sid>-*`; a topology taken over keeps its own). */
+  get session(): string {
+    return this.sid
+  }
+
   /** The agent processes' ids (the bench reads their CPU time). */
   agentPids(): number[] {
     return [...this.processes.values()].flatMap((a) => (a.pid ? [a.pid] : []))
