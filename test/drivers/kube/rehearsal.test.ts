@@ -89,7 +89,8 @@ t.test(
           nodes: api.nodes(),
           // Dual-stack scenarios ask for both addresses, as on a kind cluster made with --ip-family dual.
           requestIpsIn: [POD_SUBNET, CALICO_POD_SUBNET_V6],
-          podReadyTimeoutMs: 60000,
+          // The fake's pods become Ready once the local driver has built their node side, which took over 60 s on
+          // the loaded 2-core machine with two scenarios building at once: the driver's own default (180 s) applies.
           clusterPolicyKinds: ['ClusterNetworkPolicy', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy'],
           // A cluster with the Calico API server (docs/calico-policy.md): every Calico kind served.
           calicoKinds: Object.keys(CALICO_KINDS) as CalicoKind[],
