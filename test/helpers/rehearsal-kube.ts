@@ -8,8 +8,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises'
 import type { ExecResult, KubeApi, PodInfo, ServiceInfo } from '../../src/drivers/kube/api.js'
 import type { NodeAccess } from '../../src/drivers/kube/node-access.js'
 import { CALICO_KINDS, type CalicoKind, type CalicoRef, type RawCalicoObject } from '../../src/drivers/kube/calico-kinds.js'
-import { type Exec, defaultExec } from '../../src/drivers/exec.js'
 import { LocalDriver } from '../../src/drivers/local/index.js'
+import type { TopologyPool } from '../../src/drivers/local/reuse.js'
 import { sessionOf } from '../../src/drivers/local/names.js'
 import { type TopologyPlan, planTopology } from '../../src/drivers/local/topology.js'
 import { type Protocol, type Service, type Target, podId } from '../../src/model/cluster.js'
@@ -36,8 +36,11 @@ const FALLBACK_POOL = '10.245.0.0/16'
 /** kube-apiserver's default --service-node-port-range, 30000-32767, and its static band (KEP-3668: 86 ports for this size). */
 const NODE_PORTS = { base: 30000, size: 2768, static: 86 }
 
-/** Polls a created pod stays Pending before it reports Ready (the kubelet starts containers, then probes them). */
-const POLLS_TO_READY = 2
+/**
+ * Polls a created pod stays Pending before it reports Ready (the kubelet starts containers, then probes them): one,
+ * so the kube driver's wait loop always sees Pending first and polls again (500 ms later), and no more.
+ */
+const POLLS_TO_READY = 1
 
 /** An error as client-node throws it: ApiException with the HTTP status in `code` (409 AlreadyExists, 404 NotFound). */
 function apiError(code: number, message: string): Error {
@@ -89,6 +92,11 @@ export interface RehearsalOptions {
   readonly signal: AbortSignal
   /** Node count of the local cluster (the kind default config has one control plane and one worker). */
   readonly nodes?: number
+  /**
+   * The run's pool of parked local topologies (src/drivers/local/reuse.ts): a scenario whose node side has the
+   * layout of one that ended cleanly takes it over after the local driver's reset, as `run --driver local` does.
+   */
+  readonly pool?: TopologyPool<LocalDriver>
 }
 
 /** The fake API server plus its node side, for one scenario. */
@@ -118,14 +126,7 @@ export class RehearsalKube implements KubeApi {
     private readonly scenario: Scenario,
     private readonly opts: RehearsalOptions,
   ) {
-    // The local driver's session id names its namespaces (nph-<sid>-p<i>); it is read off the batch that creates
-    // them (topology.ts buildTopology: `ip -batch -` with "netns add <ns>" lines), not off cleanup of old runs.
-    const exec: Exec = (file, args, o) => {
-      const added = /^netns add (\S+)/m.exec(o?.input ?? '')?.[1]
-      if (file === 'ip' && added) this.sid ??= sessionOf(added)
-      return defaultExec(file, args, o)
-    }
-    this.local = new LocalDriver({ nodes: opts.nodes ?? 2, exec })
+    this.local = new LocalDriver({ nodes: opts.nodes ?? 2, ...(opts.pool ? { pool: opts.pool } : {}) })
     for (let i = 1; i <= (opts.nodes ?? 2); i++) this.agents.set(`node-${i}`, 0)
   }
 
@@ -498,8 +499,11 @@ export class RehearsalKube implements KubeApi {
         return { ...p, labels: api.labels, ip: api.ip, ...(api.ips ? { ips: api.ips } : {}) }
       }),
     }
+    // The session naming its namespaces (nph-<sid>-p<i>): its own (known before it builds, so a failed build's
+    // leftovers are found too), or that of the topology it took over.
+    this.sid = this.local.session
     await this.local.up(local, this.opts.signal)
-    if (!this.sid) throw new Error('rehearsal: the local driver ran no command naming its session')
+    this.sid = this.local.session
     this.plan = planTopology(local, this.sid, this.opts.nodes ?? 2)
     await this.writeHosts(services)
   }

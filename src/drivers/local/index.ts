@@ -148,14 +148,24 @@ export class LocalDriver implements Driver {
     this.servePorts = this.servePortsOf(scenario)
     const plan = this.plan!
     this.dataplane = this.newDataplane(plan)
+    // The layout leaves the served ports out (reuse.ts): an endpoint serving other ports than this scenario's is
+    // served again (its agent closes the old sockets and binds the new ones), so what listens is this scenario's.
+    const ports = (serve: (id: string) => readonly { port: number; protocol: string }[], id: string) =>
+      serve(id)
+        .map((t) => `${t.port}/${t.protocol}`)
+        .sort()
+        .join(',')
+    const reserve = [...plan.pods, ...plan.externals].filter((e) => ports(from.servePorts, e.id) !== ports(this.servePorts, e.id))
     await this.guard(async () => {
+      const limit = pLimit(64)
+      await Promise.all(reserve.map((e) => limit(() => this.startAgent(e))))
       await this.dataplane!.start()
       // A chaos step's packet loss ends with its action; removed here too in case it was cut short.
       if (!this.opts.faults?.lossPercent) await Promise.all(plan.nodes.map((n) => this.dataplane!.setLoss(n.ns, 0)))
       await Promise.all([...this.processes.values()].map((a) => a.send({ cmd: 'flush-conntrack' }, 15000)))
     })
     this.opts.log?.(
-      `topology reused (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals, reset in ${secs(Date.now() - t0)}`,
+      `topology reused (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals, reset in ${secs(Date.now() - t0)}${reserve.length ? `, ${reserve.length} endpoints serving other ports` : ''}`,
     )
   }
 
@@ -232,6 +242,11 @@ export class LocalDriver implements Driver {
     this.opts.log?.(
       `topology up (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals in ${secs(Date.now() - t0)} (links ${secs(tLinks - t0)}, dataplane ${secs(tDataplane - tAgents)}, agents ${secs(tAgents - tLinks + Date.now() - tDataplane)})`,
     )
+  }
+
+  /** The session id naming this driver's namespaces (`nph-<sid>-*`; a topology taken over keeps its own). */
+  get session(): string {
+    return this.sid
   }
 
   /** The agent processes' ids (the bench reads their CPU time). */

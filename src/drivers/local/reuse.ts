@@ -4,7 +4,6 @@
 // reset (its dataplane programmed from scratch, conntrack flushed, packet loss removed), instead of building its own.
 import { podId } from '../../model/cluster.js'
 import type { Scenario } from '../../model/scenario.js'
-import { uniqueTargets } from '../../scenario/targets.js'
 
 /** Chaos that changes the topology itself (addresses, links): a scenario using it never hands its topology on. */
 const TOPOLOGY_CHAOS: ReadonlySet<string> = new Set(['recreate-pod', 'restart-node'])
@@ -12,9 +11,10 @@ const TOPOLOGY_CHAOS: ReadonlySet<string> = new Set(['recreate-pod', 'restart-no
 /**
  * Pure: what must be equal for two scenarios to share a topology, or undefined when the scenario's topology must
  * not be shared: the node count, every pod in order (id, addresses, pinned node: the same namespaces, links and
- * routes), every external with its ports, and the ports the agents serve. Scenarios with Services (their NAT lives
- * in every pod's namespace) or with chaos that changes the topology are never shared. Labels, policies and probe
- * settings are the dataplane's and the runner's: they may differ.
+ * routes) and every external with its ports. Scenarios with Services (their NAT lives in every pod's namespace) or
+ * with chaos that changes the topology are never shared. Labels, policies and probe settings are the dataplane's and
+ * the runner's, and the ports the pods serve are the agents' (the scenario taking a topology over has its agents
+ * serve its own ports): they may differ.
  */
 export function layoutKey(s: Scenario, nodes: number): string | undefined {
   if (s.services?.length) return undefined
@@ -23,9 +23,6 @@ export function layoutKey(s: Scenario, nodes: number): string | undefined {
     nodes,
     pods: s.pods.map((p) => [podId(p), p.ips ?? [p.ip], p.node ?? null]),
     externals: s.externals.map((e) => [e.name, e.ips ?? [e.ip], e.ports.map((t) => `${t.port}/${t.protocol}`)]),
-    serves: uniqueTargets(s)
-      .filter((t) => t.protocol !== 'SCTP')
-      .map((t) => `${t.port}/${t.protocol}`),
   })
 }
 

@@ -27,12 +27,12 @@ steps:
   - name: open
 `
 
-t.test('layoutKey: the same pods, addresses and served ports share; labels and policies do not matter', async (t) => {
+t.test('layoutKey: the same pods and addresses share; labels, policies and served ports do not matter', async (t) => {
   const one = layoutKey(scenario(BASE), 2)
   t.type(one, 'string')
   t.equal(layoutKey(scenario(BASE.replace('name: one', 'name: two').replace('{pod: a}', '{pod: z, tier: web}')), 2), one, 'labels differ')
   t.not(layoutKey(scenario(BASE), 3), one, 'another node count')
-  t.not(layoutKey(scenario(BASE.replace('[53]', '[53, 80]')), 2), one, 'another served port')
+  t.equal(layoutKey(scenario(BASE.replace('[53]', '[53, 80]')), 2), one, 'another served port: the agents serve it when taken over')
   t.not(layoutKey(scenario(BASE.replace('b: {labels: {pod: b}}', 'c: {labels: {pod: b}}')), 2), one, 'another pod name')
   t.not(layoutKey(scenario(BASE.replace('a: {labels: {pod: a}}', 'a: {labels: {pod: a}, node: node-2}')), 2), one, 'a pinned pod')
   const chaos = scenario(
@@ -138,6 +138,44 @@ t.test(
     )
   },
 )
+
+t.test("a topology taken over serves the new scenario's ports, and no longer the old ones", { skip, timeout: 90000 }, async (t) => {
+  const pool = new TopologyPool<LocalDriver>()
+  t.teardown(() => pool.close())
+  const logs: string[] = []
+  const make = () => new LocalDriver({ nodes: 1, attempts: 1, resyncMs: 0, pool, log: (l) => logs.push(l) })
+  const first = scenario(BASE)
+  const second = scenario(
+    BASE.replace('name: one', 'name: two').replace('ports: [53], protocols: [UDP, TCP]', 'ports: [80], protocols: [TCP]'),
+  )
+  t.equal(layoutKey(second, 1), layoutKey(first, 1), 'the same layout')
+  const b = first.pods.find((p) => p.name === 'b')!.ip
+  const conn = (port: number, protocol: 'TCP' | 'UDP'): ProbeConnection => ({
+    key: `a-b-${port}-${protocol}`,
+    from: 'x/a',
+    to: 'x/b',
+    ip: b,
+    target: { port, protocol },
+  })
+  const d1 = make()
+  await d1.up(first, new AbortController().signal)
+  t.same(
+    (await d1.probe([conn(53, 'TCP'), conn(80, 'TCP')], 600)).map((o) => o.outcome),
+    ['connected', 'refused'],
+    'the first scenario serves 53 only',
+  )
+  await d1.down()
+  const d2 = make()
+  await d2.up(second, new AbortController().signal)
+  t.match(logs.at(-1), /topology reused .*, 2 endpoints serving other ports/, 'taken over, every endpoint served again')
+  t.same(
+    (await d2.probe([conn(80, 'TCP'), conn(53, 'TCP'), conn(53, 'UDP')], 600)).map((o) => o.outcome),
+    ['connected', 'refused', 'refused'],
+    "the second scenario's port answers, the first one's no longer",
+  )
+  t.ok(d2.listening('x/b', { port: 80, protocol: 'TCP' }) && !d2.listening('x/b', { port: 53, protocol: 'TCP' }), 'listening follows')
+  await d2.down()
+})
 
 t.test('a topology whose driver failed is not handed on', { skip, timeout: 60000 }, async (t) => {
   const pool = new TopologyPool<LocalDriver>()
