@@ -3,8 +3,9 @@
 // refused, timeout), stops serving on command, and says hello before anything else.
 import t from 'tap'
 import { execa } from 'execa'
-import { Agent, launchBurst } from '../../../src/drivers/local/agents.js'
+import { launchBurst } from '../../../src/drivers/local/agents.js'
 import { cannotRunLocal } from '../../helpers/can-run.js'
+import { agentWithPod } from '../../helpers/agent-pod.js'
 
 const skip = await cannotRunLocal([['python3', '--version']])
 
@@ -15,30 +16,14 @@ t.test('launch bursts scale with the CPUs per agent, never below 8', async (t) =
 })
 
 t.test('serve, probe and unserve across namespaces', { skip, timeout: 60000 }, async (t) => {
-  // Not the driver's nph-<sid>- pattern: no cleanup of a concurrent run touches these.
-  const home = `nphtest-agent-${process.pid}-home`
-  const pod = `nphtest-agent-${process.pid}-pod`
-  await execa('ip', ['-batch', '-'], { input: `netns add ${home}\nnetns add ${pod}\n` })
-  t.teardown(() => execa('ip', ['-force', '-batch', '-'], { input: `netns del ${home}\nnetns del ${pod}\n`, reject: false }))
-  // A veth whose peer stays in the pod (up, no address: nothing answers there): the agent brings eth0 up, gives it
-  // the address and routes via the gateway.
-  await execa('ip', ['-n', pod, '-batch', '-'], { input: 'link add eth0 type veth peer name peer0\nlink set peer0 up\n' })
-
-  const agent = new Agent(home, 8)
-  t.teardown(() => agent.stop())
-  await agent.started(30000)
-  await agent.send(
-    {
-      cmd: 'serve',
-      identity: 'x/a',
-      netns: `/run/netns/${pod}`,
-      listen: [
-        { port: 8080, protocol: 'TCP' },
-        { port: 8053, protocol: 'UDP' },
-      ],
-      setup: { ip: '10.99.0.1', gateway: '169.254.1.1' },
-    },
-    15000,
+  const { agent, home, pod } = await agentWithPod(
+    t,
+    'agent',
+    [
+      { port: 8080, protocol: 'TCP' },
+      { port: 8053, protocol: 'UDP' },
+    ],
+    { ip: '10.99.0.1', gateway: '169.254.1.1' },
   )
   const addr = await execa('ip', ['-n', pod, '-o', '-4', 'addr', 'show', 'dev', 'eth0'])
   t.match(addr.stdout, /inet 10\.99\.0\.1\/32/, 'the pod address is on eth0')

@@ -7,7 +7,6 @@ import { execa } from 'execa'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { main } from '../../../src/cli/main.js'
-import { Agent } from '../../../src/drivers/local/agents.js'
 import { compileRulesets } from '../../../src/drivers/local/compile-nft.js'
 import { echoAnswers } from '../../../src/drivers/local/index.js'
 import { planTopology } from '../../../src/drivers/local/topology.js'
@@ -17,6 +16,7 @@ import { stepStates } from '../../../src/scenario/apply-actions.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
 import { cannotRunLocal, netnsNames } from '../../helpers/can-run.js'
 import { reportSchemaErrors } from '../../helpers/schema.js'
+import { agentWithPod } from '../../helpers/agent-pod.js'
 
 const skip = await cannotRunLocal([['python3', '--version']])
 const skipNft = await cannotRunLocal()
@@ -64,24 +64,12 @@ t.test('echoAnswers: the address probed is the destination; another address stay
 })
 
 t.test('agent: a real echo from the pod namespace, IPv4 and IPv6; nothing there is a timeout', { skip, timeout: 60000 }, async (t) => {
-  const home = `nphtest-icmp-${process.pid}-home`
-  const pod = `nphtest-icmp-${process.pid}-pod`
-  await execa('ip', ['-batch', '-'], { input: `netns add ${home}\nnetns add ${pod}\n` })
-  t.teardown(() => execa('ip', ['-force', '-batch', '-'], { input: `netns del ${home}\nnetns del ${pod}\n`, reject: false }))
-  await execa('ip', ['-n', pod, '-batch', '-'], { input: 'link add eth0 type veth peer name peer0\nlink set peer0 up\n' })
-  const agent = new Agent(home, 8)
-  t.teardown(() => agent.stop())
-  await agent.started(30000)
-  await agent.send(
-    {
-      cmd: 'serve',
-      identity: 'x/a',
-      netns: `/run/netns/${pod}`,
-      listen: [],
-      setup: { ip: '10.99.0.1', gateway: '169.254.1.1', ip6: 'fd00:99::1', gateway6: 'fe80::1' },
-    },
-    15000,
-  )
+  const { agent, pod } = await agentWithPod(t, 'icmp', [], {
+    ip: '10.99.0.1',
+    gateway: '169.254.1.1',
+    ip6: 'fd00:99::1',
+    gateway6: 'fe80::1',
+  })
   const probe = (connect: { key: string; ip: string; port: number; protocol: 'ICMP' }[]) =>
     agent.send({ cmd: 'probe', from: 'x/a', timeoutMs: 600, connect, attempts: 2 }, 10000).then((r) => r.results ?? [])
   const by = new Map(
