@@ -5,14 +5,20 @@ import type { ChaosReport, RunReport, ScenarioReport } from '../../src/report/mo
 
 type Invariant = NonNullable<ChaosReport['invariants']>[number]
 
+/** How far past its limit a loaded machine may take a time limit: three times the limit, never less than 1.5 s. */
+const LOAD_SLACK = 3
+const LOAD_FLOOR_MS = 1500
+
 /**
- * An invariant whose violation can come from a loaded machine alone: a time limit above zero that was exceeded
- * though the cells did come back (a slow resync or probe under load), or a fail-closed window (an allowed probe that
- * timed out on a starved CPU). A fail-open window against a zero limit, or no recovery at all, never comes from load.
+ * An invariant whose violation can come from a loaded machine alone: a time limit exceeded, though the cells did come
+ * back, by no more than the slack (a slow resync or a starved probe under load; an allowed probe that timed out makes
+ * a short fail-closed window). A fail-open window against a zero limit, no recovery at all, or a window far past its
+ * limit (an agent dropping traffic for its whole restart, a resync that never comes) never comes from load.
  */
 export function loadDependent(i: Invariant): boolean {
-  if (i.name === 'maxFailClosed') return true
-  return i.limitMs > 0 && i.observedMs !== null
+  if (i.observedMs === null) return false
+  if (i.name === 'maxFailOpen' && i.limitMs === 0) return false
+  return i.observedMs <= Math.max(LOAD_SLACK * i.limitMs, LOAD_FLOOR_MS)
 }
 
 /** `slow` is a time-to-enforce limit exceeded: load-dependent as well. */

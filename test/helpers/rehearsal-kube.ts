@@ -359,21 +359,29 @@ export class RehearsalKube implements KubeApi {
    * a given one must lie in --service-node-port-range (30000-32767 by default) and be free, else 422; an omitted one
    * is allocated. KEP-3668 (GA in 1.29) splits the range: the lower band, min(max(16, size/32), 128) ports (86 of
    * 2768: 30000-30085, allocator.go calculateRangeOffset), is kept for ports users ask for; dynamic allocation takes
-   * the upper band first (at random there, in order here, so runs are reproducible).
+   * the upper band first (at random there, in order here, so runs are reproducible). A node port is the cluster's (one
+   * allocator for every protocol), but a Service's ports with the same port number (53/TCP and 53/UDP) share one,
+   * allocated once (pkg/registry/core/service/storage/alloc.go initNodePorts: svcPortToNodePort keyed by the port).
    */
   private allocateNodePorts(m: ServiceManifest): ServiceManifest['spec']['ports'] {
     if (m.spec.type !== 'NodePort') return m.spec.ports
     const taken = new Set([...this.services.values()].flatMap((s) => s.spec.ports.flatMap((p) => (p.nodePort ? [p.nodePort] : []))))
+    // This Service's node ports by its port number (svcPortToNodePort).
+    const own = new Map<number, number>()
     return m.spec.ports.map((p, i) => {
+      const shared = own.get(p.port)
+      if (shared !== undefined) return { ...p, nodePort: shared }
       if (p.nodePort !== undefined) {
         if (p.nodePort < NODE_PORTS.base || p.nodePort >= NODE_PORTS.base + NODE_PORTS.size || taken.has(p.nodePort))
           throw apiError(422, `Service "${m.metadata.name}" is invalid: spec.ports[${i}].nodePort: Invalid value: ${p.nodePort}`)
         taken.add(p.nodePort)
+        own.set(p.port, p.nodePort)
         return p
       }
       let port = NODE_PORTS.base + NODE_PORTS.static
       while (taken.has(port)) port++
       taken.add(port)
+      own.set(p.port, port)
       return { ...p, nodePort: port }
     })
   }

@@ -44,3 +44,25 @@ t.test('anything else is not a run report', async (t) => {
   ]
   for (const [json, what] of table) t.equal(upgradeReport(json), undefined, what)
 })
+
+t.test('a staged change of an ICMP echo cell (port 0) follows the schema, as every other ICMP cell does', async (t) => {
+  const base = sampleReport()
+  const staged = [
+    {
+      from: 'x/a',
+      to: 'x/b',
+      port: 0,
+      protocol: 'ICMP' as const,
+      now: 'allow' as const,
+      wouldBe: 'deny' as const,
+      policies: ['gnp/deny-icmp'],
+    },
+  ]
+  const r = { ...base, scenarios: base.scenarios.map((s) => ({ ...s, steps: s.steps.map((st) => ({ ...st, staged })) })) }
+  t.same(reportSchemaErrors(r), [])
+  const bad = {
+    ...r,
+    scenarios: r.scenarios.map((s) => ({ ...s, steps: s.steps.map((st) => ({ ...st, staged: [{ ...staged[0], port: -1 }] })) })),
+  }
+  t.not(reportSchemaErrors(bad).length, 0, 'a negative port is still refused')
+})

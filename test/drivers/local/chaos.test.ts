@@ -72,8 +72,10 @@ t.test('a flushed node fails open until the agent resyncs, and recovers', { skip
   const [ch] = r.report.scenarios[0].steps[1].chaos!
   const open = ch.windows.filter((w) => w.kind === 'fail-open')
   t.equal(open.length, 1, 'the flush opened node-1')
-  // Closed by the resync: the next test shows that without one it stays open (how soon is for npm run bench).
-  t.ok(open[0].endMs > open[0].startMs, `a window that ended (${open[0].endMs - open[0].startMs} ms)`)
+  // Closed by the resync: the next test shows that without one it stays open. Within a few 1 s resyncs, the
+  // scenario's own 5 s maxRecovery (how soon exactly is for npm run bench: it depends on the machine's load).
+  const ms = open[0].endMs - open[0].startMs
+  t.ok(ms > 0 && ms <= 5000, `a window that ended within a few resyncs (${ms} ms)`)
   t.not(ch.recoveryMs, null, `recovered (${ch.recoveryMs} ms)`)
 })
 
