@@ -120,10 +120,10 @@ t.test(
       ['maxFailOpen'],
       'maxFailOpen, and no fail-closed window or lost recovery made up by the loss',
     )
-    t.ok(
-      r.report.scenarios[0].steps.some((s) => s.loss && s.loss.share > 0),
-      // How much of it a small step's few attempts show varies (0.1 to 0.5 seen at 30 %); that it shows does not.
-      `the steps saw the loss (${r.report.scenarios[0].steps.map((s) => s.loss?.share ?? 0).join(', ')})`,
-    )
+    // The loss was injected (the report says so). How much of it a small step's few hedged attempts show is chance:
+    // 0 to 0.56 seen at 30 % (CI once saw none in either step), so it is printed, not judged; the 10 % test above and
+    // test/compare/evidence.test.ts judge what loss does to verdicts.
+    t.ok(r.report.options.faults?.includes('packet-loss=30'), `run under packet-loss=30 (${r.report.options.faults})`)
+    t.comment(`loss seen by the steps: ${r.report.scenarios[0].steps.map((s) => s.loss?.share ?? 0).join(', ')}`)
   },
 )
