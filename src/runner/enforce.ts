@@ -24,33 +24,73 @@ export function cadenceTimeoutMs(stepTimeoutMs: number, c: Pick<Cadence, 'interv
   return Math.min(stepTimeoutMs, Math.max(500, c.intervalMs * (c.concurrency - 1)))
 }
 
+/** What `runCadence` left running: the attempts still in flight once nothing was pending. */
+export interface CadenceRest {
+  /** Settles when they have ended; rejects with the first failure among them. */
+  readonly done: Promise<void>
+}
+
 /**
  * Starts an attempt on the cells `pending()` returns every interval (overlapping up to `concurrency`) until none
- * is pending or the deadline passes, then waits for the attempts in flight. `attempt` records its own results.
+ * is pending or the deadline passes. `attempt` records its own results. It returns at once when nothing is pending
+ * (the attempts still in flight then only confirm what is known: the caller drops their results and waits for
+ * `done` before its step ends), after the attempts in flight when the deadline passed, an attempt failed or the
+ * signal aborted.
  */
 export async function runCadence<T>(
   c: Cadence,
   pending: () => readonly T[],
   attempt: (which: readonly T[]) => Promise<void>,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<CadenceRest> {
   const inflight = new Set<Promise<void>>()
   let failure: unknown
+  let settled = false
+  let nextStart = 0
   try {
     for (;;) {
       signal.throwIfAborted()
       if (failure) throw failure
       const which = pending()
-      if (which.length === 0 || performance.now() >= c.deadline) break
-      const started = performance.now()
-      const p = attempt(which).catch((e) => void (failure ??= e))
-      inflight.add(p)
-      void p.finally(() => inflight.delete(p))
-      await sleep(c.intervalMs - (performance.now() - started), signal)
-      while (inflight.size >= Math.max(1, c.concurrency)) await Promise.race(inflight)
+      settled = which.length === 0
+      const now = performance.now()
+      if (settled || now >= c.deadline) break
+      if (now >= nextStart && inflight.size < Math.max(1, c.concurrency)) {
+        nextStart = now + c.intervalMs
+        const p = attempt(which).catch((e) => void (failure ??= e))
+        inflight.add(p)
+        void p.finally(() => inflight.delete(p))
+        continue
+      }
+      // Until the next start is due (not before a place is free), or sooner when an attempt ends: its answer may
+      // leave nothing pending.
+      const full = inflight.size >= Math.max(1, c.concurrency)
+      await wake(full ? Infinity : nextStart - now, inflight, signal)
     }
   } finally {
-    await Promise.all([...inflight])
+    if (!settled) await Promise.all([...inflight])
   }
-  if (failure) throw failure
+  const rest = Promise.all([...inflight]).then(() => {
+    if (failure) throw failure
+  })
+  if (!settled && failure) throw failure
+  // Not awaited here: a failure surfaces when the caller awaits `done`.
+  rest.catch(() => undefined)
+  return { done: rest }
+}
+
+/** Waits `ms`, or until one of `inflight` ends or the signal aborts; leaves no timer or listener behind. */
+async function wake(ms: number, inflight: ReadonlySet<Promise<void>>, signal: AbortSignal): Promise<void> {
+  const nap = new AbortController()
+  const stop = () => nap.abort()
+  signal.addEventListener('abort', stop, { once: true })
+  try {
+    await Promise.race([
+      Number.isFinite(ms) ? sleep(ms, nap.signal) : new Promise<void>((r) => nap.signal.addEventListener('abort', () => r())),
+      ...inflight,
+    ])
+  } finally {
+    nap.abort()
+    signal.removeEventListener('abort', stop)
+  }
 }

@@ -236,7 +236,14 @@ export async function runStep(
   /** Attempts whose `blocked` came from a shortened timeout: they prove nothing until probed at the full one. */
   const shortened = new WeakSet<Attempt>()
   /** Probes each cell once, or `copies(p)` times at once (each copy its own connection and attempt). */
-  const probeOnce = async (round: number, which: readonly Probed[], atMs: number, timeoutMs = fullMs, copies?: (p: Probed) => number) => {
+  const probeOnce = async (
+    round: number,
+    which: readonly Probed[],
+    atMs: number,
+    timeoutMs = fullMs,
+    copies?: (p: Probed) => number,
+    wanted: () => boolean = () => true,
+  ) => {
     if (signal.aborted) return
     const of = new Map<string, Probed>()
     const conns = copies
@@ -250,7 +257,8 @@ export async function runStep(
       : which.map((p) => p.conn)
     const raws = await driver.probe(conns, timeoutMs, signal).catch((e: unknown) => (signal.aborted ? [] : Promise.reject(e)))
     // Interrupted (signal, closed output): the round in flight is dropped, what came before is kept and reported.
-    if (signal.aborted) return
+    // So are the enforcement cadence's answers that come back after it ended (`wanted`).
+    if (signal.aborted || !wanted()) return
     for (const raw of raws) {
       const p = copies ? of.get(raw.key) : byKey.get(raw.key)
       if (!p) continue
@@ -343,10 +351,20 @@ export async function runStep(
     evidenceAgreements(p.run.prediction, p.run.attempts, evidence(p.run)).at(-1)
 
   // The enforcement cadence (round 0): the cells that flip, every ENFORCE_INTERVAL_MS, overlapping as the driver
-  // allows, until each agrees on its last two attempts or the settle time is over.
+  // allows, until each agrees on its last two attempts or the settle time is over. Attempts still in flight then
+  // only confirm what is known: their answers are dropped and the rounds start at once (the step waits for them
+  // before it ends, so nothing of it is in flight during the next).
   const flipping = probed.filter((p) => p.run.flips)
   const cadence = { intervalMs: ENFORCE_INTERVAL_MS, concurrency: driver.sampleConcurrency ?? 1, deadline: origin + opts.settleMs }
   const flipTimeoutMs = cadenceTimeoutMs(step.probe.timeoutMs, cadence)
+  // A cell the step closes is given the adaptive timeout of the scenario's last allowed latencies (docs/speed.md), as
+  // in a round: its block is seen in a quarter of the time on a quiet network. A shortened block decides nothing
+  // (`shortened`); it tells when enforcement began, like the rounds' blocks do.
+  const flipDenyTimeoutMs = opts.adaptiveTimeout
+    ? adaptiveTimeoutMs(recentLatencies.get(driver) ?? [], flipTimeoutMs, opts.adaptiveTimeout)
+    : flipTimeoutMs
+  let cadenceOpen = true
+  const inCadence = () => cadenceOpen
   const byStart = (p: Probed) => p.run.attempts.sort((a, b) => a.atMs - b.atMs)
   const settled = (p: Probed) => {
     const last = byStart(p).slice(-2)
@@ -363,18 +381,25 @@ export async function runStep(
       elapsedMs: performance.now() - origin,
     })
   if (flipping.length) cadenceProgress()
-  await runCadence(
+  const cadenceRest = await runCadence(
     cadence,
     () => flipping.filter((p) => !settled(p)),
     async (which) => {
-      await probeOnce(0, which, Math.round(performance.now() - origin), flipTimeoutMs)
-      cadenceProgress()
+      const atMs = Math.round(performance.now() - origin)
+      const closes = which.filter((p) => p.run.prediction !== 'allow')
+      const opens = which.filter((p) => p.run.prediction === 'allow')
+      await Promise.all([
+        opens.length ? probeOnce(0, opens, atMs, flipTimeoutMs, undefined, inCadence) : undefined,
+        closes.length ? probeOnce(0, closes, atMs, flipDenyTimeoutMs, undefined, inCadence) : undefined,
+      ])
+      if (cadenceOpen) cadenceProgress()
     },
     signal,
   ).catch((e: unknown) => {
     // Interrupted while enforcing: the attempts so far are kept, and the step is reported as interrupted below.
     if (!signal.aborted) throw e
   })
+  cadenceOpen = false
   flipping.forEach(byStart)
 
   let round = 0
@@ -420,6 +445,10 @@ export async function runStep(
     await probeRound(round + 1 + i, disagreeing, false) // the evidence of a disagreement: always the full timeout
   }
 
+  // The cadence's attempts still in flight (answers dropped) end before the step does.
+  await cadenceRest?.done.catch((e: unknown) => {
+    if (!signal.aborted) throw e
+  })
   const loss = lossNow()
   if (allowed.length) recentLoss.set(driver, loss.share)
   // A disagreement under a shortened timeout proves nothing: it was probed again at the full one, which decides.

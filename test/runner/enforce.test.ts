@@ -49,6 +49,46 @@ t.test('the cadence starts an attempt every interval, overlapping, until nothing
   )
 })
 
+t.test('once nothing is pending the cadence returns at once; the attempts in flight end in `done`', async (t) => {
+  let known = false
+  let begun = 0
+  let ended = 0
+  const rest = await runCadence(
+    { intervalMs: 20, concurrency: 3, deadline: performance.now() + 5000 },
+    () => (known ? [] : ['cell']),
+    async () => {
+      begun++
+      // The first answer settles the cell; the attempts started meanwhile are still in flight when it does.
+      await new Promise((r) => setTimeout(r, 100))
+      known = true
+      ended++
+    },
+    signal,
+  )
+  t.ok(ended >= 1 && begun > ended, `returned with attempts in flight (${ended} of ${begun} ended)`)
+  await rest.done
+  t.equal(ended, begun, '`done`: every attempt started has ended')
+
+  let answered = false
+  let started = 0
+  const late = await runCadence(
+    { intervalMs: 10, concurrency: 2, deadline: performance.now() + 5000 },
+    () => (answered ? [] : ['cell']),
+    async () => {
+      if (++started === 1) {
+        await new Promise((r) => setTimeout(r, 25))
+        answered = true
+        return
+      }
+      await new Promise((r) => setTimeout(r, 60))
+      throw new Error('late boom')
+    },
+    signal,
+  )
+  t.equal(started, 2, 'the second attempt was in flight when the first settled the cell')
+  await t.rejects(late.done, /late boom/, 'an attempt in flight that fails rejects `done`')
+})
+
 t.test('cadence timeout: attempts in flight keep the cadence', async (t) => {
   t.equal(cadenceTimeoutMs(1000, { intervalMs: ENFORCE_INTERVAL_MS, concurrency: 3 }), 500)
   t.equal(cadenceTimeoutMs(1000, { intervalMs: ENFORCE_INTERVAL_MS, concurrency: 6 }), 1000, 'never longer than the step')

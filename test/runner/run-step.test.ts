@@ -459,3 +459,54 @@ t.test('without loss a denied cell that timed out is taken at its word: no copie
     [],
   )
 })
+
+/** A driver whose blocked connections take their whole timeout, as on a network, and whose cadence overlaps (3). */
+class TimedDriver extends ScriptedDriver {
+  readonly sampleConcurrency = 3
+  /** Every probe call's start and end (ms since the last apply) and its timeout. */
+  spans: { start: number; end: number; timeoutMs: number; keys: string[] }[] = []
+  override async probe(conns: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
+    const start = performance.now() - this.appliedAt
+    const out = await super.probe(conns, timeoutMs)
+    if (out.some((o) => o.outcome === 'timeout')) await new Promise((r) => setTimeout(r, timeoutMs))
+    this.spans.push({ start, end: performance.now() - this.appliedAt, timeoutMs, keys: conns.map((c) => c.key) })
+    return out
+  }
+}
+
+t.test('a closing cell on the cadence: the adaptive timeout, and the rounds do not wait for attempts that only confirm', async (t) => {
+  const text = TEXT.replace('timeout: 100ms', 'timeout: 1s').replace('steps:\n', 'steps:\n  - name: baseline\n')
+  const r0 = parseScenario(text, 's.yaml', () => undefined)
+  if (!r0.ok) throw new Error(JSON.stringify(r0.problems))
+  const s = r0.scenario
+  const d = new TimedDriver(s, correct)
+  const at = { ...opts, adaptiveTimeout: { factor: 4, floorMs: 250 } }
+  await runStep(d, s, 0, at, signal) // the baseline: every cell allowed, answering in 1 ms
+  d.spans = []
+  const r = await runStep(d, s, 1, at, signal)
+  t.equal(r.converged, true)
+  const cadence = r.cells.filter((c) => c.flips).map((c) => c.observation.attempts.filter((a) => a.round === 0))
+  t.ok(cadence.length > 0)
+  t.ok(
+    cadence.every((as) => as.length >= 2 && as.every((a) => a.result === 'blocked' && a.latencyMs === 250)),
+    'the cells the step closes are probed at max(floor 250 ms, 4 x the 1 ms the baseline answered in), not 500 ms',
+  )
+  t.ok(
+    cadence.every((as) => as.length === 2),
+    `two agreeing attempts settle a cell; the answers of attempts still in flight then are dropped (${cadence.map((as) => as.length)})`,
+  )
+  // Round 1 begins with the allowed cells (none of them on the cadence here: the step only closes); before it, the
+  // cadence.
+  const flipping = new Set(r.cells.filter((c) => c.flips).map((c) => `${c.from}|${c.to}|${c.port}/${c.protocol}`))
+  const firstRound = d.spans.reduce((a, s) => (s.keys.some((k) => !flipping.has(k)) && s.start < a.start ? s : a), {
+    start: Infinity,
+  } as (typeof d.spans)[number])
+  const cadenceSpans = d.spans.filter((s) => s.start < firstRound.start)
+  const lastCadence = cadenceSpans.reduce((a, s) => (s.end > a.end ? s : a))
+  t.ok(cadenceSpans.length >= 3, `a third cadence attempt was started before the second answered (${cadenceSpans.length})`)
+  t.ok(
+    firstRound.start < lastCadence.end,
+    `round 1 started (${Math.round(firstRound.start)} ms) before the last cadence attempt ended (${Math.round(lastCadence.end)} ms)`,
+  )
+  t.ok(r.durationMs >= lastCadence.end - 1, 'the step ends after it: nothing of the step is in flight during the next')
+})
