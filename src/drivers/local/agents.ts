@@ -8,12 +8,22 @@ import { AGENT_PY } from './agent-py.js'
 import type { AgentCommand, AgentReply } from './agent-protocol.js'
 import type { Exec } from '../exec.js'
 
+/** `findPython`'s answer per `exec`: asked once per process (a run builds a topology per scenario). */
+const pythons = new WeakMap<Exec, Promise<{ executable: string; version: string } | undefined>>()
+
 /**
- * The Python 3 the agents run: `python3` on PATH, resolved once to the real executable (a pyenv shim is a bash
- * script that took 2 s per start on a loaded machine) and run with -I -S (no user site, no site-packages: the agent
- * needs the standard library only). Undefined when there is no usable python3 (3.8 or newer).
+ * The Python 3 the agents run: `python3` on PATH, resolved once per process to the real executable (a pyenv shim is
+ * a bash script: 300-400 ms per start on an idle machine, 2 s on a loaded one, and it was asked twice per scenario)
+ * and run with -I -S (no user site, no site-packages: the agent needs the standard library only). Undefined when
+ * there is no usable python3 (3.8 or newer).
  */
-export async function findPython(exec: Exec): Promise<{ executable: string; version: string } | undefined> {
+export function findPython(exec: Exec): Promise<{ executable: string; version: string } | undefined> {
+  let found = pythons.get(exec)
+  if (!found) pythons.set(exec, (found = lookUpPython(exec)))
+  return found
+}
+
+async function lookUpPython(exec: Exec): Promise<{ executable: string; version: string } | undefined> {
   const r = await exec('python3', [
     '-I',
     '-S',

@@ -3,12 +3,25 @@ import { EnvironmentError } from '../../errors.js'
 import type { Exec } from '../exec.js'
 import { findPython } from './agents.js'
 
-/** Versions of the tools found; throws InfraError (exit 3) naming what to install. */
+/** What `preflight` found per `exec`, once it found everything (a run builds a topology per scenario). */
+const found = new WeakMap<Exec, Promise<Record<string, string>>>()
+
+/** Versions of the tools found; throws InfraError (exit 3) naming what to install. Asked once per process. */
 export async function preflight(exec: Exec): Promise<Record<string, string>> {
   if (process.getuid && process.getuid() !== 0)
     throw new EnvironmentError('the local driver needs root (it creates network namespaces and nftables rules)', {
       hint: 'run as root, or use --driver kind',
     })
+  let versions = found.get(exec)
+  if (!versions) {
+    found.set(exec, (versions = lookUp(exec)))
+    // A failure is not kept: the next scenario asks again (and says again what is missing).
+    versions.catch(() => found.delete(exec))
+  }
+  return { ...(await versions) }
+}
+
+async function lookUp(exec: Exec): Promise<Record<string, string>> {
   const missing: string[] = []
   const versions: Record<string, string> = {}
   const ip = await exec('ip', ['-V']).catch(() => undefined)
