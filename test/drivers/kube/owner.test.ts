@@ -57,7 +57,9 @@ t.test("removeLeftovers: a gone run's objects removed in order and logged, a liv
     removeLeftovers([of('c', 'r0', 333)], {
       alive: () => true,
       describe: (x) => x.name,
-      remove: async () => t.fail('never removed'),
+      remove: async () => {
+        t.fail('never removed')
+      },
       live: (x) => {
         throw new Error(`${x.name} may still be in use`)
       },
