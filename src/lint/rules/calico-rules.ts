@@ -1,7 +1,6 @@
 // Why: mistakes with Calico's own policies (docs/calico-policy.md): a Deny that matches everything in an earlier
 // tier or place shadows every later policy of the pods it selects, a Pass with nothing after it is an allow in
 // disguise, equal orders leave the order to the names, and selectors that match no known pod or network set.
-import { workloadLabels } from '../../evaluator/calico.js'
 import { type Labels, NAMESPACE_NAME_LABEL } from '../../model/cluster.js'
 import {
   BUILTIN_TIERS,
@@ -12,6 +11,7 @@ import {
   calicoId,
   compareOrdered,
   isStaged,
+  workloadLabels,
 } from '../../model/calico.js'
 import { calicoSelects } from '../../model/calico-selector.js'
 import type { LintCalico, LintSet, LintWorkload, Rule } from '../model.js'
