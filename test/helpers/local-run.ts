@@ -7,11 +7,16 @@ import type { RunReport } from '../../src/report/model.js'
 import { netnsNames } from './can-run.js'
 import { runCli } from './cli.js'
 
-/** The report.json of the run written under the report folder `dir` (a run's folder is named `YYYYMMDD-...`). */
-export function readRunReport(dir: string): RunReport {
+/** The folder of the run written under the report folder `dir` (a run's folder is named `YYYYMMDD-...`). */
+export function runFolder(dir: string): string {
   const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
   if (id === undefined) throw new Error(`no run folder in ${dir}`)
-  return JSON.parse(readFileSync(join(dir, id, 'report.json'), 'utf8'))
+  return join(dir, id)
+}
+
+/** The report.json of the run written under the report folder `dir`. */
+export function readRunReport(dir: string): RunReport {
+  return JSON.parse(readFileSync(join(runFolder(dir), 'report.json'), 'utf8'))
 }
 
 /**

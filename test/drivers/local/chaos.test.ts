@@ -2,26 +2,19 @@
 // and loss that does not raise false alarms (CI runs as root here).
 import t from 'tap'
 import { cannotRunLocal } from '../../helpers/can-run.js'
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { main } from '../../../src/cli/main.js'
-import type { RunReport } from '../../../src/report/model.js'
 import { FAIL_OPEN_RESTART_MS } from '../../../src/drivers/local/dataplane.js'
 import { reportSchemaErrors } from '../../helpers/schema.js'
 import { loadDependentProblems, loadFreeProblems } from '../../helpers/load-free.js'
+import { runFolder, runLocal } from '../../helpers/local-run.js'
 
 const skip = await cannotRunLocal()
 
+/** A run with a 10 s settle (the last `--settle` counts), and the JUnit file it wrote. */
 async function run(args: string[]) {
-  const dir = t.testdir()
-  let err = ''
-  const code = await main(['run', ...args, '--driver', 'local', '--report-dir', dir, '--settle', '10s'], {
-    out: () => {},
-    err: (s) => void (err += s),
-  })
-  const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
-  const report = JSON.parse(readFileSync(join(dir, id, 'report.json'), 'utf8')) as RunReport
-  return { code, err, report, junit: readFileSync(join(dir, id, 'junit.xml'), 'utf8') }
+  const r = await runLocal(t, [...args, '--settle', '10s'])
+  return { ...r, junit: readFileSync(join(runFolder(r.dir), 'junit.xml'), 'utf8') }
 }
 
 t.test('an agent restart that keeps its rules: no window, quick recovery', { skip, timeout: 120000 }, async (t) => {
