@@ -108,6 +108,14 @@ function byRank<T extends { kind: CalicoKind }>(items: readonly T[], reverse = f
   return [...items].sort((a, b) => sign * (CALICO_KINDS[a.kind].rank - CALICO_KINDS[b.kind].rank))
 }
 
+/** The kinds in delete order: policies, then network sets, then Tiers (a non-empty Tier cannot be deleted). */
+function deletionOrder(kinds: readonly CalicoKind[]): CalicoKind[] {
+  return byRank(
+    kinds.map((kind) => ({ kind })),
+    true,
+  ).map((x) => x.kind)
+}
+
 /** The client's Calico operations, or an InfraError naming what it lacks. */
 function calicoClient(api: KubeApi) {
   const { createCalicoObject, replaceCalicoObject, readCalicoObject, deleteCalicoObject } = api
@@ -196,10 +204,7 @@ export async function deleteCalicoObjects(api: KubeApi, runId: string, refs: rea
 /** Deletes every Calico object of the served kinds that carries this run's label, policies before sets before Tiers. */
 export async function deleteRunCalicoObjects(api: KubeApi, runId: string, kinds: readonly CalicoKind[]): Promise<void> {
   if (!api.listCalicoObjects || !api.deleteCalicoObject) return
-  for (const kind of byRank(
-    kinds.map((k) => ({ kind: k })),
-    true,
-  ).map((x) => x.kind)) {
+  for (const kind of deletionOrder(kinds)) {
     const mine = await api.listCalicoObjects(kind, `${RUN_LABEL}=${runId}`).catch(() => [])
     await Promise.all(mine.map((m) => api.deleteCalicoObject!({ kind, name: m.name, namespace: m.namespace }).catch(() => {})))
   }
@@ -214,10 +219,7 @@ export async function removeLeftoverCalicoObjects(
   log?: (line: string) => void,
 ): Promise<void> {
   if (!api.listCalicoObjects || !api.deleteCalicoObject) return
-  for (const kind of byRank(
-    kinds.map((k) => ({ kind: k })),
-    true,
-  ).map((x) => x.kind)) {
+  for (const kind of deletionOrder(kinds)) {
     const ref = (m: CalicoObjectMeta): CalicoRef => ({ kind, name: m.name, namespace: m.namespace })
     await removeLeftovers(await listForCleanup(api.listCalicoObjects(kind, RUN_LABEL), `Calico ${kind}`, log), {
       skipRun: runId,
