@@ -35,6 +35,24 @@ export async function runLocal(t: Test, args: readonly string[]): Promise<{ code
   return { code, err, dir, report }
 }
 
+/** How many of a run's cells disagree or are in doubt: fail-open, fail-closed, intent violations, flaky, probe errors. */
+export function disagreeing(report: RunReport): number {
+  const c = report.summary.counts
+  return c['fail-open'] + c['fail-closed'] + c['intent-violation'] + c.flaky + c['probe-error']
+}
+
+/**
+ * A local run (`runLocal`) whose every cell must agree with its prediction: exit 0, no cell disagreeing or in doubt,
+ * and no network namespace left behind; the report, for what the test checks further.
+ */
+export async function runAgreeing(t: Test, args: readonly string[]): Promise<RunReport> {
+  const { code, err, report } = await runLocal(t, args)
+  t.equal(code, 0, err)
+  t.equal(disagreeing(report), 0, JSON.stringify(report.summary.counts))
+  t.same(await namespacesLeft(err), [], 'nothing left behind')
+  return report
+}
+
 /**
  * The network namespaces still on this machine of every session a run's stderr names (`namespaces nph-<session>-`):
  * what the run left behind. A stderr naming no session is an error, not an empty list.
