@@ -6,7 +6,6 @@
 // `kube-baseline`. Compiled to bitsets like the rest, and a pod no Calico policy selects costs nothing more.
 import { type IPFamily, type Labels, type Target, isIcmp } from '../model/cluster.js'
 import {
-  BUILTIN_TIERS,
   type CalicoEntity,
   type CalicoNetworkSet,
   type CalicoPolicy,
@@ -15,30 +14,15 @@ import {
   type CalicoTier,
   K8S_NP_ORDER,
   calicoId,
-  compareOrdered,
   isStaged,
+  orderedTiers,
+  workloadLabels,
 } from '../model/calico.js'
 import { type CalicoSelector, calicoSelects } from '../model/calico-selector.js'
 import type { ClusterState } from '../model/state.js'
 import { Bitset } from './bitset.js'
 import { compileIPBlock, matchIPBlock } from './ip.js'
 import { type AddressOf, type CompiledTierPolicy, type Endpoint, type TierHit, type TierModel, firstTierHit } from './tiers.js'
-
-/** The labels Calico gives a pod's workload endpoint (libcalico-go k8s conversion: namespace, orchestrator, service account, profile labels). */
-export function workloadLabels(
-  pod: { readonly namespace?: string; readonly labels: Labels },
-  nsLabels: Labels,
-  serviceAccount: string,
-): Labels {
-  const out: Record<string, string> = { ...pod.labels }
-  for (const [k, v] of Object.entries(nsLabels)) out[`pcns.${k}`] = v
-  out['pcns.projectcalico.org/name'] = pod.namespace!
-  out['pcsa.projectcalico.org/name'] = serviceAccount
-  out['projectcalico.org/namespace'] = pod.namespace!
-  out['projectcalico.org/orchestrator'] = 'k8s'
-  out['projectcalico.org/serviceaccount'] = serviceAccount
-  return out
-}
 
 /** One item of a tier in evaluation order: a Calico policy, the Kubernetes NetworkPolicies (all Allow), or a network-policy-api policy. */
 type TierItem =
@@ -193,25 +177,17 @@ export function compileCalico(
     }
   }
   const compiled = policies.map(compilePolicy)
-  const tierDefs = new Map<string, CalicoTier>(BUILTIN_TIERS.map((t) => [t.name, t]))
-  for (const o of objects) if (o.kind === 'Tier') tierDefs.set(o.name, o)
   // Tiers: every tier a policy names (an unknown tier: Calico refuses the policy; validate says so), plus the built-in ones.
-  const byTier = new Map<string, { key: { order?: number; name: string }; item: TierItem }[]>()
-  const add = (tier: string, key: { order?: number; name: string }, item: TierItem) => {
-    const list = byTier.get(tier) ?? []
-    list.push({ key, item })
-    byTier.set(tier, list)
-  }
-  for (const c of compiled) add(c.policy.tier, { order: c.policy.order, name: c.policy.name }, { kind: 'calico', policy: c })
-  add('default', { order: K8S_NP_ORDER, name: 'knp.default.' }, { kind: 'k8s' })
-  add('kube-admin', { order: -Infinity, name: '' }, { kind: 'cluster', side: 'admin', index: -1 })
-  add('kube-baseline', { order: -Infinity, name: '' }, { kind: 'cluster', side: 'baseline', index: -1 })
-  const tiers: CompiledTier[] = [...byTier]
-    .map(([name, list]) => ({
-      tier: tierDefs.get(name) ?? { kind: 'Tier' as const, name, defaultAction: 'Deny' as const },
-      items: list.sort((a, b) => compareOrdered(a.key, b.key)).map((x) => x.item),
-    }))
-    .sort((a, b) => (faults.tierOrderIgnored ? (a.tier.name < b.tier.name ? -1 : 1) : compareOrdered(a.tier, b.tier)))
+  const tiers: CompiledTier[] = orderedTiers<TierItem>(
+    objects,
+    compiled.map((c) => ({ policy: c.policy, item: { kind: 'calico', policy: c } })),
+    {
+      k8s: { kind: 'k8s' },
+      admin: { kind: 'cluster', side: 'admin', index: -1 },
+      baseline: { kind: 'cluster', side: 'baseline', index: -1 },
+    },
+    !!faults.tierOrderIgnored,
+  )
   const applies = (dir: 'ingress' | 'egress') => {
     const out = pods.map(() => false)
     const type = dir === 'ingress' ? 'Ingress' : 'Egress'

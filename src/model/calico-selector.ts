@@ -112,22 +112,17 @@ export function parseCalicoSelector(text: string): CalicoSelector {
     p++
     return t.v
   }
-  const orExpr = (): CalicoSelector => {
-    const of = [andExpr()]
-    while (isOp('||')) {
+  // One precedence level: operands joined by `op` (&& binds tighter than ||).
+  const joined = (op: '||' | '&&', operand: () => CalicoSelector) => (): CalicoSelector => {
+    const of = [operand()]
+    while (isOp(op)) {
       p++
-      of.push(andExpr())
+      of.push(operand())
     }
-    return of.length === 1 ? of[0] : { op: '||', of }
+    return of.length === 1 ? of[0] : { op, of }
   }
-  const andExpr = (): CalicoSelector => {
-    const of = [unary()]
-    while (isOp('&&')) {
-      p++
-      of.push(unary())
-    }
-    return of.length === 1 ? of[0] : { op: '&&', of }
-  }
+  const andExpr = joined('&&', () => unary())
+  const orExpr = joined('||', andExpr)
   const unary = (): CalicoSelector => {
     if (isOp('!')) {
       p++

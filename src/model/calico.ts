@@ -153,6 +153,55 @@ export function compareOrdered(a: { order?: number; name: string }, b: { order?:
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
 }
 
+/**
+ * Felix's tiers in evaluation order, each with its items in order (the evaluator and the local dataplane both walk
+ * them): the enforced Calico policies in their tier, the Kubernetes NetworkPolicies in `default` at order 1000, the
+ * network-policy-api policies first in `kube-admin` and `kube-baseline`. A tier is its Tier object, else the built-in
+ * one, else (a policy in an unknown tier, which Calico refuses) a Deny tier. `byName`: the `tier-order-ignored` fault
+ * (tiers sorted by name, not by order). Items of equal order and name keep the order given.
+ */
+export function orderedTiers<T>(
+  objects: readonly CalicoObject[],
+  policies: readonly { readonly policy: CalicoPolicy; readonly item: T }[],
+  fixed: { readonly k8s: T; readonly admin: T; readonly baseline: T },
+  byName: boolean,
+): { tier: CalicoTier; items: T[] }[] {
+  const defs = new Map<string, CalicoTier>(BUILTIN_TIERS.map((t) => [t.name, t]))
+  for (const o of objects) if (o.kind === 'Tier') defs.set(o.name, o)
+  const byTier = new Map<string, { key: { order?: number; name: string }; item: T }[]>()
+  const add = (tier: string, key: { order?: number; name: string }, item: T) => {
+    const list = byTier.get(tier) ?? []
+    list.push({ key, item })
+    byTier.set(tier, list)
+  }
+  for (const { policy, item } of policies) add(policy.tier, { order: policy.order, name: policy.name }, item)
+  add('default', { order: K8S_NP_ORDER, name: 'knp.default.' }, fixed.k8s)
+  add('kube-admin', { order: -Infinity, name: '' }, fixed.admin)
+  add('kube-baseline', { order: -Infinity, name: '' }, fixed.baseline)
+  return [...byTier]
+    .map(([name, list]) => ({
+      tier: defs.get(name) ?? { kind: 'Tier' as const, name, defaultAction: 'Deny' as const },
+      items: list.sort((a, b) => compareOrdered(a.key, b.key)).map((x) => x.item),
+    }))
+    .sort((a, b) => (byName ? (a.tier.name < b.tier.name ? -1 : 1) : compareOrdered(a.tier, b.tier)))
+}
+
+/** The labels Calico gives a pod's workload endpoint (libcalico-go k8s conversion: namespace, orchestrator, service account, profile labels). */
+export function workloadLabels(
+  pod: { readonly namespace?: string; readonly labels: Labels },
+  nsLabels: Labels,
+  serviceAccount: string,
+): Labels {
+  const out: Record<string, string> = { ...pod.labels }
+  for (const [k, v] of Object.entries(nsLabels)) out[`pcns.${k}`] = v
+  out['pcns.projectcalico.org/name'] = pod.namespace!
+  out['pcsa.projectcalico.org/name'] = serviceAccount
+  out['projectcalico.org/namespace'] = pod.namespace!
+  out['projectcalico.org/orchestrator'] = 'k8s'
+  out['projectcalico.org/serviceaccount'] = serviceAccount
+  return out
+}
+
 /** `types` defaulting (v3 docs, policy `types`): ingress only or no rules -> Ingress; egress only -> Egress; both -> both. */
 export function defaultTypes(ingress: number, egress: number): ('Ingress' | 'Egress')[] {
   if (egress > 0 && ingress === 0) return ['Egress']

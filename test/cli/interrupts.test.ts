@@ -2,7 +2,7 @@
 // with the finished scenarios and the partial step; SIGKILL leaves the journal, from which `report` rebuilds it.
 import t, { type Test } from 'tap'
 import { execa } from 'execa'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { main } from '../../src/cli/main.js'
 import { cleanupSessions } from '../../src/drivers/local/cleanup.js'
@@ -10,6 +10,7 @@ import { defaultExec } from '../../src/drivers/exec.js'
 import { OWNER_DIR } from '../../src/drivers/local/names.js'
 import type { RunReport } from '../../src/report/model.js'
 import { cannotRunLocal, netnsNames } from '../helpers/can-run.js'
+import { readRunReport, runFolder } from '../helpers/local-run.js'
 import { reportSchemaErrors } from '../helpers/schema.js'
 
 const BIN = 'dist/src/cli/bin.js'
@@ -30,13 +31,6 @@ const ARGS = [
   '1',
 ]
 const skip = (await cannotRunLocal()) || (!existsSync(BIN) && 'needs npm run build')
-
-function runDir(dir: string): string {
-  const [run] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
-  return join(dir, run)
-}
-
-const readReport = (dir: string): RunReport => JSON.parse(readFileSync(join(runDir(dir), 'report.json'), 'utf8'))
 
 const namespacesOf = (sid: string) => netnsNames(`nph-${sid}-`)
 
@@ -110,11 +104,11 @@ for (const [signal, code] of [
     t.match(r.all, `${signal}: stopping and removing everything this run created`)
     t.match(r.all, `INTERRUPTED (${signal})`)
     t.notMatch(r.all, /\n\s+at /, 'no stack trace')
-    const report = readReport(dir)
+    const report = readRunReport(dir)
     t.equal(report.summary.exitCode, code)
     t.match(report.interrupted, { by: signal })
     assertPartial(t, report)
-    const journal = readFileSync(join(runDir(dir), 'scenarios.jsonl'), 'utf8')
+    const journal = readFileSync(join(runFolder(dir), 'scenarios.jsonl'), 'utf8')
       .trim()
       .split('\n')
     t.equal(journal.length, 3, 'the journal: header and both scenarios as they ended')
@@ -133,7 +127,7 @@ t.test('output closed (run ... 2>&1 | head -3): exit 141, quiet, cleaned up, rep
   t.equal(r.stderr, '', 'nothing else, no stack trace')
   const sid = /namespaces nph-([0-9a-f]{6})-/.exec(r.stdout)?.[1]
   t.ok(sid, 'the third line names the first session')
-  const report = readReport(dir)
+  const report = readRunReport(dir)
   t.same(reportSchemaErrors(report), [])
   t.equal(report.summary.exitCode, 141)
   t.match(report.interrupted, { by: 'EPIPE', detail: /the output was closed/ })
@@ -147,9 +141,9 @@ t.test('SIGKILL: the journal keeps the finished scenario; report rebuilds report
   const sids = await ready
   child.kill('SIGKILL')
   await child
-  t.notOk(existsSync(join(runDir(dir), 'report.json')), 'a killed run writes no report.json')
+  t.notOk(existsSync(join(runFolder(dir), 'report.json')), 'a killed run writes no report.json')
   t.equal(
-    readFileSync(join(runDir(dir), 'scenarios.jsonl'), 'utf8')
+    readFileSync(join(runFolder(dir), 'scenarios.jsonl'), 'utf8')
       .trim()
       .split('\n').length,
     2,
@@ -159,7 +153,7 @@ t.test('SIGKILL: the journal keeps the finished scenario; report rebuilds report
   const code = await main(['report', dir], { out: () => {}, err: (s) => void (err += s) })
   t.equal(code, 0, 'report exits 0')
   t.match(err, /recovered: .*report\.json rebuilt from scenarios\.jsonl/)
-  const report = readReport(dir)
+  const report = readRunReport(dir)
   t.same(reportSchemaErrors(report), [])
   t.equal(report.summary.exitCode, 137)
   t.match(report.interrupted, { by: 'lost', detail: /1 of 2 scenarios finished, the one in flight is lost/ })

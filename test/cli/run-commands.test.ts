@@ -2,12 +2,12 @@
 // report.json, the journal, report.md, junit.xml, history.json and index.html all record the driver and the options;
 // `compare` against the same run without the fault warns that the options differ.
 import t from 'tap'
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cannotRunLocal, netnsCreatedSince, netnsNames } from '../helpers/can-run.js'
 import { reportSchemaErrors } from '../helpers/schema.js'
-import type { RunReport } from '../../src/report/model.js'
 import { runCli as run } from '../helpers/cli.js'
+import { readRunReport, runFolder } from '../helpers/local-run.js'
 
 t.test('a fault-injected local run records what was tested everywhere', { timeout: 120000, skip: await cannotRunLocal() }, async (t) => {
   const dir = t.testdir()
@@ -22,11 +22,8 @@ t.test('a fault-injected local run records what was tested everywhere', { timeou
     'the first line, before anything else',
   )
   t.same(await netnsCreatedSince(before), [], 'nothing left behind')
-  const runDir = join(
-    dir,
-    readdirSync(dir).find((f) => /^\d{8}-/.test(f))!,
-  )
-  const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as RunReport
+  const runDir = runFolder(dir)
+  const report = readRunReport(dir)
   t.same(reportSchemaErrors(report), [])
   t.match(report.driver, { name: 'local', chosenBy: 'flag', reason: '--driver local', cni: 'netpol-harness local nftables dataplane' })
   t.match(report.driver.versions, { nftables: /^nftables v/, kernel: /./, python3: /^3\./, iproute2: /iproute2/ }, 'before and after up')

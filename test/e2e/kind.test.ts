@@ -2,11 +2,10 @@
 // `kind` and a working Docker engine are present (`npm run test:e2e`, the nightly workflow); says why otherwise.
 import t from 'tap'
 import { execa } from 'execa'
-import { readFileSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { clientNodeApi } from '../../src/drivers/kube/client-node-api.js'
 import type { RawCalicoObject } from '../../src/drivers/kube/calico-kinds.js'
 import { applyCalicoObjects, deleteRunCalicoObjects } from '../../src/drivers/kube/calico-policies.js'
+import { readRunReport } from '../helpers/local-run.js'
 
 async function why(): Promise<string | false> {
   const kind = await execa('kind', ['version'], { reject: false })
@@ -46,10 +45,9 @@ t.test('kind + Calico: the basics agree, an agent restart keeps enforcing', { sk
     { reject: false, all: true },
   )
   t.equal(r.exitCode, 0, r.all)
-  const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
-  const report = JSON.parse(readFileSync(join(dir, id, 'report.json'), 'utf8'))
+  const report = readRunReport(dir)
   t.equal(report.driver.name, 'kind')
-  t.ok(report.driver.timings.installCalico > 0, 'install timings recorded')
+  t.ok((report.driver.timings?.installCalico ?? 0) > 0, 'install timings recorded')
   t.equal(report.summary.counts['fail-open'], 0)
   t.equal(report.driver.versions.calico, calico)
   t.match(report.driver.versions.calicoManifest, /sha256:[0-9a-f]{64}$/, 'the installed manifest is recorded with its hash')

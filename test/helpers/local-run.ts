@@ -7,11 +7,16 @@ import type { RunReport } from '../../src/report/model.js'
 import { netnsNames } from './can-run.js'
 import { runCli } from './cli.js'
 
-/** The report.json of the run written under the report folder `dir` (a run's folder is named `YYYYMMDD-...`). */
-export function readRunReport(dir: string): RunReport {
+/** The folder of the run written under the report folder `dir` (a run's folder is named `YYYYMMDD-...`). */
+export function runFolder(dir: string): string {
   const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
   if (id === undefined) throw new Error(`no run folder in ${dir}`)
-  return JSON.parse(readFileSync(join(dir, id, 'report.json'), 'utf8'))
+  return join(dir, id)
+}
+
+/** The report.json of the run written under the report folder `dir`. */
+export function readRunReport(dir: string): RunReport {
+  return JSON.parse(readFileSync(join(runFolder(dir), 'report.json'), 'utf8'))
 }
 
 /**
@@ -28,6 +33,24 @@ export async function runLocal(t: Test, args: readonly string[]): Promise<{ code
     throw new Error(`run exited ${code} without a report (${(e as Error).message}): ${err}`)
   }
   return { code, err, dir, report }
+}
+
+/** How many of a run's cells disagree or are in doubt: fail-open, fail-closed, intent violations, flaky, probe errors. */
+export function disagreeing(report: RunReport): number {
+  const c = report.summary.counts
+  return c['fail-open'] + c['fail-closed'] + c['intent-violation'] + c.flaky + c['probe-error']
+}
+
+/**
+ * A local run (`runLocal`) whose every cell must agree with its prediction: exit 0, no cell disagreeing or in doubt,
+ * and no network namespace left behind; the report, for what the test checks further.
+ */
+export async function runAgreeing(t: Test, args: readonly string[]): Promise<RunReport> {
+  const { code, err, report } = await runLocal(t, args)
+  t.equal(code, 0, err)
+  t.equal(disagreeing(report), 0, JSON.stringify(report.summary.counts))
+  t.same(await namespacesLeft(err), [], 'nothing left behind')
+  return report
 }
 
 /**

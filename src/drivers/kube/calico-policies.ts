@@ -6,9 +6,9 @@
 // `down`, and removes those of a run that is gone.
 import { InfraError } from '../../errors.js'
 import type { KubeApi } from './api.js'
-import { CALICO_KINDS, type CalicoKind, type CalicoRef, type RawCalicoObject } from './calico-kinds.js'
+import { CALICO_KINDS, type CalicoKind, type CalicoObjectMeta, type CalicoRef, type RawCalicoObject } from './calico-kinds.js'
 import { RUN_LABEL } from './manifests.js'
-import { leftoverReason, ownerLabels } from './owner.js'
+import { listForCleanup, ownerLabels, removeLeftovers } from './owner.js'
 
 /**
  * What the report records of how Calico's own kinds are applied (`driver.versions.calicoApi`): the path (the Calico
@@ -108,6 +108,14 @@ function byRank<T extends { kind: CalicoKind }>(items: readonly T[], reverse = f
   return [...items].sort((a, b) => sign * (CALICO_KINDS[a.kind].rank - CALICO_KINDS[b.kind].rank))
 }
 
+/** The kinds in delete order: policies, then network sets, then Tiers (a non-empty Tier cannot be deleted). */
+function deletionOrder(kinds: readonly CalicoKind[]): CalicoKind[] {
+  return byRank(
+    kinds.map((kind) => ({ kind })),
+    true,
+  ).map((x) => x.kind)
+}
+
 /** The client's Calico operations, or an InfraError naming what it lacks. */
 function calicoClient(api: KubeApi) {
   const { createCalicoObject, replaceCalicoObject, readCalicoObject, deleteCalicoObject } = api
@@ -196,10 +204,7 @@ export async function deleteCalicoObjects(api: KubeApi, runId: string, refs: rea
 /** Deletes every Calico object of the served kinds that carries this run's label, policies before sets before Tiers. */
 export async function deleteRunCalicoObjects(api: KubeApi, runId: string, kinds: readonly CalicoKind[]): Promise<void> {
   if (!api.listCalicoObjects || !api.deleteCalicoObject) return
-  for (const kind of byRank(
-    kinds.map((k) => ({ kind: k })),
-    true,
-  ).map((x) => x.kind)) {
+  for (const kind of deletionOrder(kinds)) {
     const mine = await api.listCalicoObjects(kind, `${RUN_LABEL}=${runId}`).catch(() => [])
     await Promise.all(mine.map((m) => api.deleteCalicoObject!({ kind, name: m.name, namespace: m.namespace }).catch(() => {})))
   }
@@ -214,22 +219,15 @@ export async function removeLeftoverCalicoObjects(
   log?: (line: string) => void,
 ): Promise<void> {
   if (!api.listCalicoObjects || !api.deleteCalicoObject) return
-  for (const kind of byRank(
-    kinds.map((k) => ({ kind: k })),
-    true,
-  ).map((x) => x.kind)) {
-    const labelled = await api.listCalicoObjects(kind, RUN_LABEL).catch((e: Error) => {
-      log?.(`cannot list Calico ${kind} objects to remove those of crashed runs: ${e.message}`)
-      return []
-    })
-    for (const m of labelled) {
-      if (m.labels[RUN_LABEL] === runId) continue
-      const why = leftoverReason(m.labels, m.createdAt, Date.now(), alive)
-      if (!why) continue
-      const ref = { kind, name: m.name, namespace: m.namespace }
-      log?.(`removing ${describeRef(ref)} left by run ${m.labels[RUN_LABEL]}: ${why}`)
+  for (const kind of deletionOrder(kinds)) {
+    const ref = (m: CalicoObjectMeta): CalicoRef => ({ kind, name: m.name, namespace: m.namespace })
+    await removeLeftovers(await listForCleanup(api.listCalicoObjects(kind, RUN_LABEL), `Calico ${kind}`, log), {
+      skipRun: runId,
+      alive,
+      log,
+      describe: (m) => describeRef(ref(m)),
       // A Tier still holding someone else's policy cannot be deleted (clientv3 tier.go: "Cannot delete a non-empty tier"): said, not fatal.
-      await api.deleteCalicoObject(ref).catch((e: unknown) => log?.(`cannot remove ${describeRef(ref)}: ${apiMessage(e)}`))
-    }
+      remove: (m) => api.deleteCalicoObject!(ref(m)).catch((e: unknown) => log?.(`cannot remove ${describeRef(ref(m))}: ${apiMessage(e)}`)),
+    })
   }
 }

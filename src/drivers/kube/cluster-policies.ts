@@ -5,7 +5,7 @@ import { InfraError } from '../../errors.js'
 import type { ClusterPolicy, ClusterPolicyKind } from '../../model/cluster-policy.js'
 import type { KubeApi } from './api.js'
 import { RUN_LABEL } from './manifests.js'
-import { leftoverReason, ownerLabels } from './owner.js'
+import { listForCleanup, ownerLabels, removeLeftovers } from './owner.js'
 
 /** The policy as the harness applies it: the scenario's labels plus the run's owner labels. */
 export function ownedClusterPolicy(policy: ClusterPolicy, runId: string): ClusterPolicy {
@@ -44,18 +44,12 @@ export async function removeLeftoverClusterPolicies(
   log?: (line: string) => void,
 ): Promise<void> {
   if (!api.listClusterPolicies || !api.deleteClusterPolicy) return
-  for (const kind of kinds) {
-    // A client that may not list them (RBAC) cannot clean up: said in the log, and the scenario still runs.
-    const labelled = await api.listClusterPolicies(kind, RUN_LABEL).catch((e: Error) => {
-      log?.(`cannot list ${kind} objects to remove those of crashed runs: ${e.message}`)
-      return []
+  for (const kind of kinds)
+    await removeLeftovers(await listForCleanup(api.listClusterPolicies(kind, RUN_LABEL), kind, log), {
+      skipRun: runId,
+      alive,
+      log,
+      describe: (p) => `${kind} ${p.name}`,
+      remove: (p) => api.deleteClusterPolicy!(kind, p.name),
     })
-    for (const p of labelled) {
-      if (p.labels[RUN_LABEL] === runId) continue
-      const why = leftoverReason(p.labels, p.createdAt, Date.now(), alive)
-      if (!why) continue
-      log?.(`removing ${kind} ${p.name} left by run ${p.labels[RUN_LABEL]}: ${why}`)
-      await api.deleteClusterPolicy(kind, p.name)
-    }
-  }
 }

@@ -7,7 +7,7 @@ import { policyId } from '../../model/policy.js'
 import type { Scenario } from '../../model/scenario.js'
 import type { KubeApi } from './api.js'
 import { RUN_LABEL } from './manifests.js'
-import { HOST_LABEL, PID_LABEL, leftoverReason, ownerLabels } from './owner.js'
+import { HOST_LABEL, PID_LABEL, ownerLabels, removeLeftovers } from './owner.js'
 import { waitNamespaceGone } from './readiness.js'
 
 /** The API and the run whose namespaces these are. */
@@ -57,17 +57,23 @@ export class RunNamespaces {
         continue
       }
       // Another run's namespace: a concurrent run on the same cluster keeps it; only a run that is gone leaves it.
-      const why = leftoverReason(labels, found.createdAt, Date.now(), this.o.alive)
-      if (!why)
-        throw new InfraError(
-          `namespace ${ns.name} in context ${api.context} belongs to netpol-harness run ${labels[RUN_LABEL]}${labels[HOST_LABEL] ? ` (host ${labels[HOST_LABEL]}, pid ${labels[PID_LABEL]})` : ''}, which may still be running`,
-          {
-            hint: `run the two at different times, or give this scenario other namespace names; if that run is gone, kubectl delete namespace ${ns.name}`,
-          },
-        )
-      this.o.log?.(`removing namespace ${ns.name} left by run ${labels[RUN_LABEL]}: ${why}`)
-      await api.deleteNamespace(ns.name)
-      await waitNamespaceGone(api, ns.name, signal)
+      await removeLeftovers([found], {
+        alive: this.o.alive,
+        log: this.o.log,
+        describe: () => `namespace ${ns.name}`,
+        live: () => {
+          throw new InfraError(
+            `namespace ${ns.name} in context ${api.context} belongs to netpol-harness run ${labels[RUN_LABEL]}${labels[HOST_LABEL] ? ` (host ${labels[HOST_LABEL]}, pid ${labels[PID_LABEL]})` : ''}, which may still be running`,
+            {
+              hint: `run the two at different times, or give this scenario other namespace names; if that run is gone, kubectl delete namespace ${ns.name}`,
+            },
+          )
+        },
+        remove: async () => {
+          await api.deleteNamespace(ns.name)
+          await waitNamespaceGone(api, ns.name, signal)
+        },
+      })
     }
     for (const ns of scenario.namespaces) {
       if (this.foreign.has(ns.name)) continue

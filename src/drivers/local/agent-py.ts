@@ -369,7 +369,7 @@ class Attempt:
             else:
                 self.start()
         except OSError as e:
-            self.finish({'outcome': 'error', 'detail': errname(e.errno) if e.errno else str(e)})
+            self.failed(e)
 
     def start(self):
         if self.c['protocol'] == 'TCP':
@@ -402,12 +402,10 @@ class Attempt:
 
     def on_icmp(self):
         while not self.finished:
-            try:
-                d, addr = self.sock.recvfrom(2048)
-            except (BlockingIOError, InterruptedError):
+            got = self.receive(lambda: self.sock.recvfrom(2048))
+            if got is None:
                 return
-            except OSError as e:
-                return self.fail(e.errno)
+            d, addr = got
             if not self.v6 and d:
                 d = d[(d[0] & 0x0F) * 4:]  # a raw IPv4 socket reads the IP header too
             if len(d) < 8:
@@ -422,7 +420,7 @@ class Attempt:
         # service-name: a real query from the client's namespace to its resolver (UDP 53, a fresh source port as for
         # every probe), then the connection to the address it answers. No answer within the timeout: a timeout.
         server = self.c['resolve']['server']
-        fam = socket.AF_INET6 if ':' in server else socket.AF_INET
+        fam = family_of(server)
         s = self.ep.socket(socket.SOCK_DGRAM, fam)
         s.bind((any_address(fam), next_source_port(self.ep.identity + '>dns:' + server)))
         self.sock = s
@@ -432,12 +430,9 @@ class Attempt:
         s.send(dns_query(self.qid, self.c['resolve']['name'], 28 if self.c['resolve'].get('aaaa') else 1))
 
     def on_dns(self):
-        try:
-            d = self.sock.recv(512)
-        except (BlockingIOError, InterruptedError):
+        d = self.receive(lambda: self.sock.recv(512))
+        if d is None:
             return
-        except OSError as e:
-            return self.fail(e.errno)
         ip, why = dns_address(d, self.qid)
         if ip is None:
             return self.finish({'outcome': 'error', 'detail': why})
@@ -448,7 +443,7 @@ class Attempt:
         try:
             self.start()
         except OSError as e:
-            self.finish({'outcome': 'error', 'detail': errname(e.errno) if e.errno else str(e)})
+            self.failed(e)
         finally:
             go_home()
 
@@ -488,6 +483,24 @@ class Attempt:
         else:
             self.finish({'outcome': 'error', 'detail': errname(err)})
 
+    def failed(self, e):
+        # A step of the attempt raised (a socket that could not be made, bound or connected).
+        self.finish({'outcome': 'error', 'detail': errname(e.errno) if e.errno else str(e)})
+
+    def receive(self, read):
+        # What the socket holds now; None when nothing is there yet, or when reading failed (the attempt is then finished).
+        try:
+            return read()
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError as e:
+            self.fail(e.errno)
+            return None
+
+    def answered(self, data):
+        # The endpoint's reply names who answered.
+        self.finish({'outcome': 'connected', 'answeredBy': data.decode(errors='replace').strip()})
+
     def on_connected(self):
         loop.remove_writer(self.sock.fileno())
         err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
@@ -496,18 +509,15 @@ class Attempt:
         loop.add_reader(self.sock.fileno(), self.on_data)
 
     def on_data(self):
-        try:
-            d = self.sock.recv(512)
-        except (BlockingIOError, InterruptedError):
+        d = self.receive(lambda: self.sock.recv(512))
+        if d is None:
             return
-        except OSError as e:
-            return self.fail(e.errno)
         if d:
             self.buf += d
             if b'\n' in self.buf:
-                self.finish({'outcome': 'connected', 'answeredBy': self.buf.decode(errors='replace').strip()})
+                self.answered(self.buf)
         elif self.buf:
-            self.finish({'outcome': 'connected', 'answeredBy': self.buf.decode(errors='replace').strip()})
+            self.answered(self.buf)
         else:
             self.finish({'outcome': 'error', 'detail': 'connection closed without a reply'})
 
@@ -535,13 +545,10 @@ class Attempt:
         s.send(b'probe\n')
 
     def on_datagram(self):
-        try:
-            d = self.sock.recv(512)
-        except (BlockingIOError, InterruptedError):
+        d = self.receive(lambda: self.sock.recv(512))
+        if d is None:
             return
-        except OSError as e:
-            return self.fail(e.errno)
-        self.finish({'outcome': 'connected', 'answeredBy': d.decode(errors='replace').strip()})
+        self.answered(d)
 
     def on_deadline(self):
         # Last look before calling it a timeout: an answer the kernel already holds counts, even when this busy
@@ -567,7 +574,7 @@ class Attempt:
             d = b''
         data = self.buf + d
         if data:
-            return self.finish({'outcome': 'connected', 'answeredBy': data.decode(errors='replace').strip()})
+            return self.answered(data)
         self.finish({'outcome': 'timeout'})
 
 

@@ -5,16 +5,15 @@
 import ipaddr from 'ipaddr.js'
 import type { ContainerPort, Labels } from '../../model/cluster.js'
 import {
-  BUILTIN_TIERS,
   type CalicoEntity,
   type CalicoNetworkSet,
   type CalicoPolicy,
   type CalicoPort,
   type CalicoRule,
   type CalicoTier,
-  K8S_NP_ORDER,
-  compareOrdered,
   isStaged,
+  orderedTiers,
+  workloadLabels,
 } from '../../model/calico.js'
 import { type CalicoSelector, calicoSelects } from '../../model/calico-selector.js'
 import type { ClusterState } from '../../model/state.js'
@@ -53,31 +52,14 @@ export class CalicoCompiler {
     this.policies = objects.filter((o): o is CalicoPolicy => 'selector' in o && !isStaged(o))
     this.sets = objects.filter((o): o is CalicoNetworkSet => o.kind === 'NetworkSet' || o.kind === 'GlobalNetworkSet')
     this.nsLabels = new Map(state.namespaces.map((n) => [n.name, n.labels]))
-    const defs = new Map<string, CalicoTier>(BUILTIN_TIERS.map((t) => [t.name, t]))
-    for (const o of objects) if (o.kind === 'Tier') defs.set(o.name, o)
-    const by = new Map<string, { key: { order?: number; name: string }; item: Item }[]>()
-    const add = (tier: string, key: { order?: number; name: string }, item: Item) => by.set(tier, [...(by.get(tier) ?? []), { key, item }])
-    for (const p of this.policies) add(p.tier, { order: p.order, name: p.name }, { kind: 'calico', policy: p })
-    add('default', { order: K8S_NP_ORDER, name: 'knp.default.' }, { kind: 'k8s' })
-    add('kube-admin', { order: -Infinity, name: '' }, { kind: 'admin' })
-    add('kube-baseline', { order: -Infinity, name: '' }, { kind: 'baseline' })
-    this.tiers = [...by]
-      .map(([name, list]) => ({
-        tier: defs.get(name) ?? { kind: 'Tier' as const, name, defaultAction: 'Deny' as const },
-        items: list.sort((a, b) => compareOrdered(a.key, b.key)).map((x) => x.item),
-      }))
+    this.tiers = orderedTiers<Item>(
+      objects,
+      this.policies.map((p) => ({ policy: p, item: { kind: 'calico', policy: p } })),
+      { k8s: { kind: 'k8s' }, admin: { kind: 'admin' }, baseline: { kind: 'baseline' } },
       // The fault: tiers by name, not by order.
-      .sort((a, b) => (tierOrderIgnored ? (a.tier.name < b.tier.name ? -1 : 1) : compareOrdered(a.tier, b.tier)))
-    for (const p of pods) {
-      const l: Record<string, string> = { ...p.labels }
-      for (const [k, v] of Object.entries(this.nsLabels.get(p.namespace) ?? {})) l[`pcns.${k}`] = v
-      l['pcns.projectcalico.org/name'] = p.namespace
-      l['pcsa.projectcalico.org/name'] = p.serviceAccount
-      l['projectcalico.org/namespace'] = p.namespace
-      l['projectcalico.org/orchestrator'] = 'k8s'
-      l['projectcalico.org/serviceaccount'] = p.serviceAccount
-      this.workload.set(p.id, l)
-    }
+      tierOrderIgnored,
+    )
+    for (const p of pods) this.workload.set(p.id, workloadLabels(p, this.nsLabels.get(p.namespace) ?? {}, p.serviceAccount))
   }
 
   /** True when the state has an enforced Calico policy at all. */

@@ -1,7 +1,6 @@
 // Why: mistakes with Calico's own policies (docs/calico-policy.md): a Deny that matches everything in an earlier
 // tier or place shadows every later policy of the pods it selects, a Pass with nothing after it is an allow in
 // disguise, equal orders leave the order to the names, and selectors that match no known pod or network set.
-import { workloadLabels } from '../../evaluator/calico.js'
 import { type Labels, NAMESPACE_NAME_LABEL } from '../../model/cluster.js'
 import {
   BUILTIN_TIERS,
@@ -12,9 +11,11 @@ import {
   calicoId,
   compareOrdered,
   isStaged,
+  workloadLabels,
 } from '../../model/calico.js'
 import { calicoSelects } from '../../model/calico-selector.js'
 import type { LintCalico, LintSet, LintWorkload, Rule } from '../model.js'
+import { ties } from './walk.js'
 
 type Found = ReturnType<Rule['check']>[number]
 type Dir = 'ingress' | 'egress'
@@ -147,26 +148,17 @@ export const calicoOrderTie: Rule = {
   id: 'calico-order-tie',
   severity: 'warning',
   description: 'two Calico policies of one tier with the same order over the same pods: the names decide',
-  check(set) {
-    const all = policies(set)
-    const out: Found[] = []
-    for (const [i, a] of all.entries())
-      for (const b of all.slice(i + 1)) {
-        if (a.p.tier !== b.p.tier || a.p.order !== b.p.order) continue
-        const dirs = (['ingress', 'egress'] as Dir[]).filter((d) => a.p[d].length > 0 && b.p[d].length > 0)
-        if (dirs.length === 0) continue
-        const sa = selected(set, a.p)
-        const sb = selected(set, b.p)
-        const both = sa && sb ? sa.filter((w) => sb.includes(w)) : undefined
-        if (both && both.length === 0) continue
-        out.push({
-          message: `${calicoId(a.p)} and ${calicoId(b.p)} are both in tier ${a.p.tier} at order ${a.p.order ?? 'none'}${both ? ` over ${both.slice(0, 3).map(wid).join(', ')}` : ''}: ${a.p.name} applies first only because of its name`,
-          hint: `give ${b.p.name} its own order`,
-          source: { ...b.lp.source, path: [...b.lp.source.path, 'spec', 'order'] },
-        })
-      }
-    return out
-  },
+  check: (set) =>
+    ties(
+      policies(set),
+      (a, b) => a.p.tier === b.p.tier && a.p.order === b.p.order,
+      (x) => x.p,
+      (x) => selected(set, x.p),
+    ).map(({ a, b, both }) => ({
+      message: `${calicoId(a.p)} and ${calicoId(b.p)} are both in tier ${a.p.tier} at order ${a.p.order ?? 'none'}${both ? ` over ${both.slice(0, 3).map(wid).join(', ')}` : ''}: ${a.p.name} applies first only because of its name`,
+      hint: `give ${b.p.name} its own order`,
+      source: { ...b.lp.source, path: [...b.lp.source.path, 'spec', 'order'] },
+    })),
 }
 
 /** A policy selector, or a rule selector, that matches no known pod (or network set). */

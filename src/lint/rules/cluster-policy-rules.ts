@@ -4,7 +4,7 @@ import { effectivePolicyTypes, matchesSelector } from '../../evaluator/index.js'
 import { type TierPeer, type TieredPolicy, tieredView } from '../../model/cluster-policy.js'
 import type { LintClusterPolicy, LintPolicy, LintSet, LintWorkload, Rule } from '../model.js'
 import { peerWorkloads, workloadsSelected } from '../scope.js'
-import { rulesOf } from './walk.js'
+import { rulesOf, ties } from './walk.js'
 
 type Dir = 'ingress' | 'egress'
 type Found = ReturnType<Rule['check']>[number]
@@ -41,26 +41,17 @@ export const clusterPolicySamePriority: Rule = {
   id: 'cluster-policy-same-priority',
   severity: 'warning',
   description: 'two cluster policies of one tier with the same priority over the same pods',
-  check(set) {
-    const all = views(set)
-    const out: Found[] = []
-    for (const [i, a] of all.entries())
-      for (const b of all.slice(i + 1)) {
-        if (a.v.tier !== b.v.tier || a.v.priority === undefined || a.v.priority !== b.v.priority) continue
-        const dirs = (['ingress', 'egress'] as const).filter((d) => a.v[d].length > 0 && b.v[d].length > 0)
-        if (dirs.length === 0) continue
-        const sa = subjectWorkloads(set, a.v)
-        const sb = subjectWorkloads(set, b.v)
-        const both = sa && sb ? sa.filter((w) => sb.includes(w)) : undefined
-        if (both && both.length === 0) continue
-        out.push({
-          message: `${a.v.id} and ${b.v.id} are both ${a.v.tier} tier at priority ${a.v.priority} with ${dirs.join(' and ')} rules${both ? ` over the same pods (${both.slice(0, 3).map(id).join(', ')})` : ''}: which applies first is undefined`,
-          hint: `give ${b.v.id} a priority other than ${a.v.priority}`,
-          source: { ...b.lp.source, path: [...b.lp.source.path, 'spec', 'priority'] },
-        })
-      }
-    return out
-  },
+  check: (set) =>
+    ties(
+      views(set),
+      (a, b) => a.v.tier === b.v.tier && a.v.priority !== undefined && a.v.priority === b.v.priority,
+      (x) => x.v,
+      (x) => subjectWorkloads(set, x.v),
+    ).map(({ a, b, dirs, both }) => ({
+      message: `${a.v.id} and ${b.v.id} are both ${a.v.tier} tier at priority ${a.v.priority} with ${dirs.join(' and ')} rules${both ? ` over the same pods (${both.slice(0, 3).map(id).join(', ')})` : ''}: which applies first is undefined`,
+      hint: `give ${b.v.id} a priority other than ${a.v.priority}`,
+      source: { ...b.lp.source, path: [...b.lp.source.path, 'spec', 'priority'] },
+    })),
 }
 
 /** An Admin Deny rule that matches traffic a namespace's NetworkPolicy rule explicitly allows, for known pods. */

@@ -3,47 +3,21 @@
 // policy RBAC, projectcalico/calico#11017), the certificate, secret and caBundle, the waits, reuse, a failure that
 // leaves the run going, the dry-run plan, and the path recorded by the kind driver.
 import t from 'tap'
-import { X509Certificate, createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { X509Certificate } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { defaultExec } from '../../../src/drivers/exec.js'
 import { apiserverManifest, patchApiserverManifest } from '../../../src/drivers/kind/calico-apiserver.js'
-import { calicoRelease, patchCalicoManifest } from '../../../src/drivers/kind/calico.js'
-import { type KindOptions, renderPlan, up } from '../../../src/drivers/kind/cluster.js'
+import { calicoRelease } from '../../../src/drivers/kind/calico.js'
+import { renderPlan, up } from '../../../src/drivers/kind/cluster.js'
 import { KindCluster, KindDriver } from '../../../src/drivers/kind/index.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
+import { APISERVER_MINI, CALICO_MINI, fakeKind, kindOptions, miniManifest, sha } from '../../helpers/fake-kind.js'
 import { FakeKube } from '../../helpers/fake-kube.js'
 
-const MINI = readFileSync('test/fixtures/calico-mini.yaml', 'utf8')
-const API_MINI = readFileSync('test/fixtures/calico-apiserver-mini.yaml', 'utf8')
 const r = calicoRelease('v3.30.7')!
 process.env.PATH = `${resolve('test/fixtures/fake-bin')}:${process.env.PATH}`
-
-function fake(t: { testdir: () => string }, env: Record<string, string> = {}) {
-  const dir = t.testdir()
-  for (const k of Object.keys(process.env)) if (k.startsWith('FAKE_')) delete process.env[k]
-  Object.assign(process.env, { FAKE_DIR: dir, ...env })
-  mkdirSync(join(dir, 'manifests/calico/v3.30.7'), { recursive: true })
-  writeFileSync(join(dir, 'manifests/calico/v3.30.7/apiserver.yaml'), API_MINI)
-  const calls = () => (existsSync(join(dir, 'calls.log')) ? readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n') : [])
-  const stdins = () =>
-    readdirSync(dir)
-      .filter((f) => f.startsWith('stdin-'))
-      .sort()
-      .map((f) => readFileSync(join(dir, f), 'utf8'))
-  return { dir, calls, stdins }
-}
-const opts = (root: string): KindOptions => ({
-  name: 'nph',
-  workers: 2,
-  calicoVersion: 'v3.30.7',
-  dataplane: 'iptables',
-  waitSeconds: 5,
-  root,
-})
-const manifest = async () => ({ patched: patchCalicoManifest(MINI, r, { dataplane: 'iptables' }), source: 'test', sha256: 'x' })
-const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 const crdRule = (yaml: string) =>
   parseAllDocuments(yaml)
     .map((d) => d.toJS() as { kind?: string; metadata?: { name?: string }; rules?: { apiGroups: string[]; resources: string[] }[] })
@@ -51,20 +25,23 @@ const crdRule = (yaml: string) =>
     .rules!.find((x) => x.apiGroups.includes('crd.projectcalico.org'))!.resources
 
 t.test('the patch adds the staged policy resources to the calico-crds rule, and nothing else', async (t) => {
-  const { patched, added } = patchApiserverManifest(API_MINI, r)
+  const { patched, added } = patchApiserverManifest(APISERVER_MINI, r)
   t.same(added, ['stagednetworkpolicies', 'stagedglobalnetworkpolicies', 'stagedkubernetesnetworkpolicies'])
-  t.same(crdRule(patched), [...crdRule(API_MINI), ...added])
+  t.same(crdRule(patched), [...crdRule(APISERVER_MINI), ...added])
   const strip = (y: string) =>
     parseAllDocuments(y)
       .map((d) => d.toJS() as { kind?: string } | null)
       .filter((o) => o && o.kind !== 'ClusterRole')
-  t.same(strip(patched), strip(API_MINI), 'every other object unchanged')
+  t.same(strip(patched), strip(APISERVER_MINI), 'every other object unchanged')
   t.same(patchApiserverManifest(patched, r).added, [], 'a manifest that has them (a fixed release) is left as it is')
   t.throws(
-    () => patchApiserverManifest(API_MINI.replace('apiserver:v3.30.7', 'apiserver:v3.29.0'), r),
+    () => patchApiserverManifest(APISERVER_MINI.replace('apiserver:v3.30.7', 'apiserver:v3.29.0'), r),
     /not pinned to v3\.30\.7: calico\/apiserver:v3\.29\.0/,
   )
-  t.throws(() => patchApiserverManifest(API_MINI.replace('kind: APIService', 'kind: Other'), r), /no APIService\/v3\.projectcalico\.org/)
+  t.throws(
+    () => patchApiserverManifest(APISERVER_MINI.replace('kind: APIService', 'kind: Other'), r),
+    /no APIService\/v3\.projectcalico\.org/,
+  )
 })
 
 t.test('the manifest is vendored with its sha256 on first use, then verified', async (t) => {
@@ -73,17 +50,17 @@ t.test('the manifest is vendored with its sha256 on first use, then verified', a
   const fetchText = async (url: string) => {
     fetched++
     t.equal(url, 'https://raw.githubusercontent.com/projectcalico/calico/v3.30.7/manifests/apiserver.yaml')
-    return API_MINI
+    return APISERVER_MINI
   }
   const first = await apiserverManifest(root, r, fetchText)
   t.same(
     [first.source, first.sha256],
-    ['fetched https://raw.githubusercontent.com/projectcalico/calico/v3.30.7/manifests/apiserver.yaml', sha(API_MINI)],
+    ['fetched https://raw.githubusercontent.com/projectcalico/calico/v3.30.7/manifests/apiserver.yaml', sha(APISERVER_MINI)],
   )
-  t.equal(readFileSync(join(root, 'manifests/calico/v3.30.7/apiserver.yaml.sha256'), 'utf8'), `${sha(API_MINI)}  apiserver.yaml\n`)
+  t.equal(readFileSync(join(root, 'manifests/calico/v3.30.7/apiserver.yaml.sha256'), 'utf8'), `${sha(APISERVER_MINI)}  apiserver.yaml\n`)
   t.equal((await apiserverManifest(root, r, fetchText)).source, 'vendored manifests/calico/v3.30.7/apiserver.yaml')
   t.equal(fetched, 1)
-  writeFileSync(join(root, 'manifests/calico/v3.30.7/apiserver.yaml'), API_MINI + '# changed\n')
+  writeFileSync(join(root, 'manifests/calico/v3.30.7/apiserver.yaml'), APISERVER_MINI + '# changed\n')
   await t.rejects(apiserverManifest(root, r, fetchText), /does not match its recorded sha256/)
   await t.rejects(
     apiserverManifest(t.testdir(), r, async () => Promise.reject(new Error('offline'))),
@@ -92,9 +69,9 @@ t.test('the manifest is vendored with its sha256 on first use, then verified', a
 })
 
 t.test('a new cluster: after Calico is ready, the API server as documented, then waited for until v3 is served', async (t) => {
-  const f = fake(t)
+  const f = fakeKind(t)
   const logs: string[] = []
-  const res = await up(defaultExec, opts(f.dir), (l) => logs.push(l), manifest)
+  const res = await up(defaultExec, kindOptions(f.dir), (l) => logs.push(l), miniManifest)
   const calls = f.calls()
   const order = [
     'get daemonset kindnet',
@@ -111,7 +88,7 @@ t.test('a new cluster: after Calico is ready, the API server as documented, then
   )
   const [, installed] = f.stdins()
   t.same(crdRule(installed), [
-    ...crdRule(API_MINI),
+    ...crdRule(APISERVER_MINI),
     'stagednetworkpolicies',
     'stagedglobalnetworkpolicies',
     'stagedkubernetesnetworkpolicies',
@@ -128,28 +105,28 @@ t.test('a new cluster: after Calico is ready, the API server as documented, then
   t.ok('calicoApiserver' in res.timings)
   t.equal(
     res.calicoApi,
-    `Calico API server (vendored manifests/calico/v3.30.7/apiserver.yaml sha256:${sha(API_MINI)}; RBAC patched: +stagednetworkpolicies, +stagedglobalnetworkpolicies, +stagedkubernetesnetworkpolicies)`,
+    `Calico API server (vendored manifests/calico/v3.30.7/apiserver.yaml sha256:${sha(APISERVER_MINI)}; RBAC patched: +stagednetworkpolicies, +stagedglobalnetworkpolicies, +stagedkubernetesnetworkpolicies)`,
   )
 })
 
 t.test('a reused cluster: left alone when it serves v3, installed when it does not', async (t) => {
-  const serving = fake(t, { FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'yes', FAKE_CALICO_API: 'yes' })
-  const a = await up(defaultExec, opts(serving.dir), () => {}, manifest)
+  const serving = fakeKind(t, { FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'yes', FAKE_CALICO_API: 'yes' })
+  const a = await up(defaultExec, kindOptions(serving.dir), () => {}, miniManifest)
   t.match(a.calicoApi, /already serving projectcalico.org\/v3 in the reused cluster/)
   t.notOk(
     serving.calls().some((c) => c.includes('create -f -')),
     'nothing created',
   )
-  const bare = fake(t, { FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'yes' })
-  const b = await up(defaultExec, opts(bare.dir), () => {}, manifest)
+  const bare = fakeKind(t, { FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'yes' })
+  const b = await up(defaultExec, kindOptions(bare.dir), () => {}, miniManifest)
   t.match(b.calicoApi, /^Calico API server \(vendored/)
   t.ok(bare.calls().some((c) => c.includes('rollout status deployment/calico-apiserver')))
 })
 
 t.test('an API server that never gets ready leaves the cluster up, says why, and records it', async (t) => {
-  const f = fake(t, { FAKE_CALICO_API_READY: 'no' })
+  const f = fakeKind(t, { FAKE_CALICO_API_READY: 'no' })
   const logs: string[] = []
-  const res = await up(defaultExec, opts(f.dir), (l) => logs.push(l), manifest)
+  const res = await up(defaultExec, kindOptions(f.dir), (l) => logs.push(l), miniManifest)
   t.equal(res.reused, false)
   t.match(res.calicoApi, /^none: kubectl .*rollout status deployment\/calico-apiserver .* failed \(exit 1\)/)
   t.match(
@@ -159,7 +136,7 @@ t.test('an API server that never gets ready leaves the cluster up, says why, and
 })
 
 t.test('the dry-run plan shows the API server steps', async (t) => {
-  const plan = renderPlan(opts(fake(t).dir))
+  const plan = renderPlan(kindOptions(fakeKind(t).dir))
   t.match(plan, /## the Calico API server \(projectcalico.org\/v3/)
   t.match(plan, /manifests\/calico\/v3.30.7\/apiserver.yaml: vendored; its calico-crds ClusterRole gets the staged policy resources/)
   t.match(
@@ -171,11 +148,12 @@ t.test('the dry-run plan shows the API server steps', async (t) => {
 })
 
 t.test('the kind driver asks the cluster which Calico kinds it serves and records the path', async (t) => {
-  const f = fake(t, { FAKE_NAME: 'nph' })
-  writeFileSync(join(f.dir, 'manifests/calico/v3.30.7/calico.yaml'), MINI)
+  const f = fakeKind(t, { FAKE_NAME: 'nph' })
+  const options = kindOptions(f.dir)
+  writeFileSync(join(f.dir, 'manifests/calico/v3.30.7/calico.yaml'), CALICO_MINI)
   const apis: FakeKube[] = []
   const o = {
-    ...opts(f.dir),
+    ...options,
     exec: defaultExec,
     api: (ctx: string) => {
       const api = new FakeKube()

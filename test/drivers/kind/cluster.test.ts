@@ -2,57 +2,22 @@
 // call): create, reuse (only of a matching Calico), recreate, a Calico that never gets ready, kindnet, a failing
 // kind load, the manifest (vendored, fetched, --calico-manifest, --calico-sha256), the dry-run plan.
 import t from 'tap'
-import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { defaultExec } from '../../../src/drivers/exec.js'
-import { calicoManifest, up, type KindOptions } from '../../../src/drivers/kind/cluster.js'
+import { calicoManifest, up } from '../../../src/drivers/kind/cluster.js'
 import { patchCalicoManifest, calicoRelease } from '../../../src/drivers/kind/calico.js'
 import { kindConfig } from '../../../src/drivers/kind/config.js'
 import { InfraError, UsageError } from '../../../src/errors.js'
+import { CALICO_MINI, fakeKind, kindOptions, miniManifest, sha } from '../../helpers/fake-kind.js'
 import { main } from '../../../src/cli/main.js'
 
-const MINI = readFileSync('test/fixtures/calico-mini.yaml', 'utf8')
-const APISERVER_MINI = readFileSync('test/fixtures/calico-apiserver-mini.yaml', 'utf8')
 process.env.PATH = `${resolve('test/fixtures/fake-bin')}:${process.env.PATH}`
 
-function fake(t: { testdir: () => string }, env: Record<string, string> = {}) {
-  const dir = t.testdir()
-  for (const k of Object.keys(process.env)) if (k.startsWith('FAKE_')) delete process.env[k]
-  Object.assign(process.env, { FAKE_DIR: dir, ...env })
-  const calls = () => (existsSync(join(dir, 'calls.log')) ? readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n') : [])
-  const stdins = () =>
-    readdirSync(dir)
-      .filter((f) => f.startsWith('stdin-'))
-      .map((f) => readFileSync(join(dir, f), 'utf8'))
-  return { dir, calls, stdins }
-}
-
-/** The options, with the Calico API server manifest vendored in `root` from the fixture (a real run vendors it). */
-const opts = (root: string): KindOptions => {
-  mkdirSync(join(root, 'manifests/calico/v3.30.7'), { recursive: true })
-  writeFileSync(join(root, 'manifests/calico/v3.30.7/apiserver.yaml'), APISERVER_MINI)
-  return bare(root)
-}
-const bare = (root: string): KindOptions => ({
-  name: 'nph',
-  workers: 2,
-  calicoVersion: 'v3.30.7',
-  dataplane: 'iptables',
-  waitSeconds: 5,
-  root,
-})
-const manifest = async () => ({
-  patched: patchCalicoManifest(MINI, calicoRelease('v3.30.7')!, { dataplane: 'iptables' }),
-  source: 'test',
-  sha256: 'x',
-})
-const sha = (t: string) => createHash('sha256').update(t).digest('hex')
-
 t.test('create: kind without --wait, images preloaded when present, Calico created and waited for', async (t) => {
-  const f = fake(t, { FAKE_IMAGES: 'docker.io/calico/node:v3.30.7' })
+  const f = fakeKind(t, { FAKE_IMAGES: 'docker.io/calico/node:v3.30.7' })
   const logs: string[] = []
-  const r = await up(defaultExec, opts(f.dir), (l) => logs.push(l), manifest)
+  const r = await up(defaultExec, kindOptions(f.dir), (l) => logs.push(l), miniManifest)
   t.equal(r.reused, false)
   t.same(Object.keys(r.timings), ['createCluster', 'loadImages', 'installCalico', 'calicoReady', 'calicoApiserver'])
   const calls = f.calls()
@@ -89,8 +54,8 @@ t.test('create: kind without --wait, images preloaded when present, Calico creat
 })
 
 t.test('reuse a healthy cluster; recreate an unhealthy one', async (t) => {
-  const healthy = fake(t, { FAKE_CLUSTERS: 'other nph', FAKE_HEALTHY: 'yes' })
-  const r = await up(defaultExec, opts(healthy.dir), () => {}, manifest)
+  const healthy = fakeKind(t, { FAKE_CLUSTERS: 'other nph', FAKE_HEALTHY: 'yes' })
+  const r = await up(defaultExec, kindOptions(healthy.dir), () => {}, miniManifest)
   t.equal(r.reused, true)
   t.match(
     r.calico.felix,
@@ -101,8 +66,8 @@ t.test('reuse a healthy cluster; recreate an unhealthy one', async (t) => {
     healthy.calls().some((c) => c.startsWith('kind create')),
     'nothing created',
   )
-  const sick = fake(t, { FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'no' })
-  t.equal((await up(defaultExec, opts(sick.dir), () => {}, manifest)).reused, false)
+  const sick = fakeKind(t, { FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'no' })
+  t.equal((await up(defaultExec, kindOptions(sick.dir), () => {}, miniManifest)).reused, false)
   const calls = sick.calls()
   t.ok(calls.indexOf('kind delete cluster --name nph') < calls.findIndex((c) => c.startsWith('kind create')), 'deleted, then created')
 })
@@ -121,8 +86,8 @@ t.test('a healthy cluster running another Calico, another dataplane or kindnet i
     [{ FAKE_KINDNET: 'yes' }, /a kindnet DaemonSet runs/],
   ]
   for (const [env, why] of cases) {
-    const f = fake(t, { FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'yes', ...env })
-    const e = await up(defaultExec, opts(f.dir), () => {}, manifest).catch((x) => x)
+    const f = fakeKind(t, { FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'yes', ...env })
+    const e = await up(defaultExec, kindOptions(f.dir), () => {}, miniManifest).catch((x) => x)
     t.ok(e instanceof InfraError, Object.keys(env).join())
     t.match(e.message, /kind cluster nph exists but is not what this run asks for \(Calico v3\.30\.7, iptables dataplane\)/)
     t.match(e.message, why)
@@ -137,9 +102,9 @@ t.test('a healthy cluster running another Calico, another dataplane or kindnet i
 // Issue 12, defect 9: with Docker 29's containerd image store `kind load docker-image` exits 1 on pulled multi-platform
 // images (kubernetes-sigs/kind#3795); the preload is an optimisation, so the nodes pull instead of the run failing.
 t.test('a failing kind load is logged and the nodes pull the image', async (t) => {
-  const f = fake(t, { FAKE_IMAGES: 'docker.io/calico/node:v3.30.7', FAKE_LOAD: 'fail' })
+  const f = fakeKind(t, { FAKE_IMAGES: 'docker.io/calico/node:v3.30.7', FAKE_LOAD: 'fail' })
   const logs: string[] = []
-  const r = await up(defaultExec, opts(f.dir), (l) => logs.push(l), manifest)
+  const r = await up(defaultExec, kindOptions(f.dir), (l) => logs.push(l), miniManifest)
   t.equal(r.reused, false)
   t.match(
     logs.join('\n'),
@@ -152,8 +117,8 @@ t.test('a failing kind load is logged and the nodes pull the image', async (t) =
 })
 
 t.test('a Calico that never gets ready: an infrastructure error with diagnostics', async (t) => {
-  const f = fake(t, { FAKE_CALICO: 'never' })
-  const e = await up(defaultExec, opts(f.dir), () => {}, manifest).catch((x) => x)
+  const f = fakeKind(t, { FAKE_CALICO: 'never' })
+  const e = await up(defaultExec, kindOptions(f.dir), () => {}, miniManifest).catch((x) => x)
   t.ok(e instanceof InfraError)
   t.match(e.message, /Calico did not become ready within 5 s/)
   t.match(e.message, /--- calico-node logs ---\ncalico-node-x felix: bird: unable to connect to BIRD \(fake\)/)
@@ -164,9 +129,9 @@ t.test('a Calico that never gets ready: an infrastructure error with diagnostics
 })
 
 t.test('a running kindnet is refused', async (t) => {
-  const f = fake(t, { FAKE_KINDNET: 'yes' })
+  const f = fakeKind(t, { FAKE_KINDNET: 'yes' })
   await t.rejects(
-    up(defaultExec, opts(f.dir), () => {}, manifest),
+    up(defaultExec, kindOptions(f.dir), () => {}, miniManifest),
     /a kindnet DaemonSet is running/,
   )
 })
@@ -177,27 +142,27 @@ t.test('the manifest: vendored on first use with its sha256, verified after, pat
   const fetchText = async (url: string) => {
     fetched++
     t.equal(url, 'https://raw.githubusercontent.com/projectcalico/calico/v3.30.7/manifests/calico.yaml')
-    return MINI
+    return CALICO_MINI
   }
-  const first = await calicoManifest(opts(root), fetchText)
+  const first = await calicoManifest(kindOptions(root), fetchText)
   t.match(first.patched, /value: "false"/)
   t.same(
     [first.source, first.sha256],
-    ['fetched https://raw.githubusercontent.com/projectcalico/calico/v3.30.7/manifests/calico.yaml', sha(MINI)],
+    ['fetched https://raw.githubusercontent.com/projectcalico/calico/v3.30.7/manifests/calico.yaml', sha(CALICO_MINI)],
   )
   t.ok(existsSync(join(root, 'manifests/calico/v3.30.7/calico.yaml.sha256')))
-  const second = await calicoManifest(opts(root), fetchText)
+  const second = await calicoManifest(kindOptions(root), fetchText)
   t.equal(fetched, 1, 'fetched once, then read from the vendored file')
   t.equal(second.source, 'vendored manifests/calico/v3.30.7/calico.yaml')
-  writeFileSync(join(root, 'manifests/calico/v3.30.7/calico.yaml'), MINI + '# changed\n')
-  await t.rejects(calicoManifest(opts(root), fetchText), /does not match its recorded sha256/)
+  writeFileSync(join(root, 'manifests/calico/v3.30.7/calico.yaml'), CALICO_MINI + '# changed\n')
+  await t.rejects(calicoManifest(kindOptions(root), fetchText), /does not match its recorded sha256/)
   t.throws(
-    () => patchCalicoManifest(MINI.replace('node:v3.30.7', 'node:v3.29.0'), calicoRelease('v3.30.7')!, { dataplane: 'iptables' }),
+    () => patchCalicoManifest(CALICO_MINI.replace('node:v3.30.7', 'node:v3.29.0'), calicoRelease('v3.30.7')!, { dataplane: 'iptables' }),
     /images not pinned to v3\.30\.7: docker\.io\/calico\/node:v3\.29\.0/,
   )
   const root2 = t.testdir()
   await t.rejects(
-    calicoManifest(opts(root2), async () => Promise.reject(new Error('offline'))),
+    calicoManifest(kindOptions(root2), async () => Promise.reject(new Error('offline'))),
     /not vendored and could not be fetched: offline/,
   )
   mkdirSync(join(root2, 'x'))
@@ -206,22 +171,22 @@ t.test('the manifest: vendored on first use with its sha256, verified after, pat
 // Issue 12, defect 7: the docs promised pinned manifests, but only a first-use hash was recorded. --calico-manifest
 // installs a given file, --calico-sha256 must match (vendored, fetched or given) before anything is written or created.
 t.test('--calico-manifest and --calico-sha256: a mismatch is a usage error before anything is created', async (t) => {
-  const f = fake(t)
+  const f = fakeKind(t)
   const file = join(f.dir, 'my-calico.yaml')
-  writeFileSync(file, MINI)
-  const good = await calicoManifest({ ...opts(f.dir), calicoManifest: file, calicoSha256: sha(MINI) })
-  t.same([good.source, good.sha256], [`file ${file}`, sha(MINI)])
+  writeFileSync(file, CALICO_MINI)
+  const good = await calicoManifest({ ...kindOptions(f.dir), calicoManifest: file, calicoSha256: sha(CALICO_MINI) })
+  t.same([good.source, good.sha256], [`file ${file}`, sha(CALICO_MINI)])
   const wrong = '0'.repeat(64)
-  const e = await up(defaultExec, { ...opts(f.dir), calicoManifest: file, calicoSha256: wrong }, () => {}).catch((x) => x)
+  const e = await up(defaultExec, { ...kindOptions(f.dir), calicoManifest: file, calicoSha256: wrong }, () => {}).catch((x) => x)
   t.ok(e instanceof UsageError)
-  t.match(e.message, `has sha256 ${sha(MINI)}, not ${wrong} (--calico-sha256); nothing was created`)
+  t.match(e.message, `has sha256 ${sha(CALICO_MINI)}, not ${wrong} (--calico-sha256); nothing was created`)
   t.notOk(
     f.calls().some((c) => c.startsWith('kind create') || c.startsWith('kind delete')),
     'no cluster created or deleted',
   )
-  const sick = fake(t, { FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'no' })
+  const sick = fakeKind(t, { FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'no' })
   await t.rejects(
-    up(defaultExec, { ...opts(sick.dir), calicoManifest: file, calicoSha256: wrong }, () => {}),
+    up(defaultExec, { ...kindOptions(sick.dir), calicoManifest: file, calicoSha256: wrong }, () => {}),
     UsageError,
   )
   t.notOk(
@@ -230,12 +195,12 @@ t.test('--calico-manifest and --calico-sha256: a mismatch is a usage error befor
   )
   const root = t.testdir()
   await t.rejects(
-    calicoManifest({ ...opts(root), calicoSha256: wrong }, async () => MINI),
+    calicoManifest({ ...kindOptions(root), calicoSha256: wrong }, async () => CALICO_MINI),
     /has sha256/,
   )
   t.notOk(existsSync(join(root, 'manifests/calico/v3.30.7/calico.yaml')), 'a fetched manifest that does not match is not vendored')
   await t.rejects(
-    calicoManifest({ ...opts(root), calicoManifest: join(root, 'nope.yaml') }),
+    calicoManifest({ ...kindOptions(root), calicoManifest: join(root, 'nope.yaml') }),
     /--calico-manifest \S+nope\.yaml: no such file/,
   )
   t.equal(
@@ -245,14 +210,14 @@ t.test('--calico-manifest and --calico-sha256: a mismatch is a usage error befor
   )
   let out = ''
   t.equal(
-    await main(['cluster', 'up', '--dry-run', '--calico-manifest', file, '--calico-sha256', sha(MINI)], {
+    await main(['cluster', 'up', '--dry-run', '--calico-manifest', file, '--calico-sha256', sha(CALICO_MINI)], {
       out: (s) => void (out += s),
       err: () => {},
     }),
     0,
   )
   t.match(out, `${file} (--calico-manifest)`)
-  t.match(out, `sha256 must be ${sha(MINI)} (--calico-sha256)`)
+  t.match(out, `sha256 must be ${sha(CALICO_MINI)} (--calico-sha256)`)
   t.match(out, `create -f - < <${file}, with calico-node env`)
 })
 
@@ -265,7 +230,7 @@ t.test('kind config: no default CNI, Calico pod subnet, workers, kube-proxy matc
 })
 
 t.test('cluster up --dry-run prints the plan and touches nothing', async (t) => {
-  const f = fake(t)
+  const f = fakeKind(t)
   let out = ''
   const code = await main(['cluster', 'up', '--dry-run', '--calico-version', 'v3.31.7', '--dataplane', 'nftables', '--workers', '3'], {
     out: (s) => void (out += s),

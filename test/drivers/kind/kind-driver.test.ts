@@ -2,8 +2,7 @@
 // kube driver on its context, external hosts as containers at their addresses, node faults through Docker,
 // and Ctrl-C removing what was created.
 import t from 'tap'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { defaultExec } from '../../../src/drivers/exec.js'
 import { KindCluster, KindDriver, type KindDriverOptions } from '../../../src/drivers/kind/index.js'
@@ -11,23 +10,16 @@ import { runScenarios } from '../../../src/runner/run.js'
 import { DEFAULT_RUN_OPTIONS } from '../../../src/runner/run-step.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
 import type { Scenario } from '../../../src/model/scenario.js'
+import { CALICO_MINI, fakeKind, kindOptions, sha } from '../../helpers/fake-kind.js'
 import { FakeKube } from '../../helpers/fake-kube.js'
 
 process.env.PATH = `${resolve('test/fixtures/fake-bin')}:${process.env.PATH}`
-const MINI = readFileSync('test/fixtures/calico-mini.yaml', 'utf8')
 
 function setup(t: { testdir: () => string }, keep = false) {
-  const dir = t.testdir()
-  Object.assign(process.env, { FAKE_DIR: dir, FAKE_NAME: 'nph' })
-  delete process.env.FAKE_CLUSTERS
+  const { dir, calls } = fakeKind(t, { FAKE_NAME: 'nph' })
   const apis: FakeKube[] = []
   const o: KindDriverOptions = {
-    name: 'nph',
-    workers: 2,
-    calicoVersion: 'v3.30.7',
-    dataplane: 'iptables',
-    waitSeconds: 5,
-    root: dir,
+    ...kindOptions(dir),
     exec: defaultExec,
     api: (ctx) => {
       const api = new FakeKube()
@@ -39,10 +31,7 @@ function setup(t: { testdir: () => string }, keep = false) {
     keep,
   }
   // The manifest comes from the fixture (a real run vendors calico.yaml).
-  mkdirSync(join(dir, 'manifests/calico/v3.30.7'), { recursive: true })
-  writeFileSync(join(dir, 'manifests/calico/v3.30.7/calico.yaml'), MINI)
-  writeFileSync(join(dir, 'manifests/calico/v3.30.7/apiserver.yaml'), readFileSync('test/fixtures/calico-apiserver-mini.yaml', 'utf8'))
-  const calls = () => (existsSync(join(dir, 'calls.log')) ? readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n') : [])
+  writeFileSync(join(dir, 'manifests/calico/v3.30.7/calico.yaml'), CALICO_MINI)
   return { o, apis, calls, dir }
 }
 
@@ -67,10 +56,7 @@ t.test('a run: cluster once, scenarios on its context, externals at their addres
   t.equal(report.driver.name, 'kind')
   t.equal(report.driver.versions.calico, 'v3.30.7')
   // Issue 12, defects 6 and 7: the report says which manifest was installed (source and sha256) and the Felix settings set.
-  t.equal(
-    report.driver.versions.calicoManifest,
-    `vendored manifests/calico/v3.30.7/calico.yaml sha256:${createHash('sha256').update(MINI).digest('hex')}`,
-  )
+  t.equal(report.driver.versions.calicoManifest, `vendored manifests/calico/v3.30.7/calico.yaml sha256:${sha(CALICO_MINI)}`)
   t.equal(report.driver.versions.felix, 'XDPENABLED=false NFTABLESMODE=Disabled IPTABLESREFRESHINTERVAL=2 NFTABLESREFRESHINTERVAL=2')
   t.ok(report.driver.timings && 'installCalico' in report.driver.timings, 'install timings in the report')
   t.ok(

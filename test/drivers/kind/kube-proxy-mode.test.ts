@@ -2,7 +2,7 @@
 // dataplane's by default, refused with Calico's nftables dataplane unless nftables, shown by the dry run, recorded
 // from the kube-system/kube-proxy ConfigMap, and a reused cluster of another mode refused before anything is created.
 import t from 'tap'
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parse } from 'yaml'
 import { main } from '../../../src/cli/main.js'
@@ -11,6 +11,7 @@ import { kindConfig } from '../../../src/drivers/kind/config.js'
 import { KindCluster, KindDriver, type KindDriverOptions } from '../../../src/drivers/kind/index.js'
 import { EnvironmentError } from '../../../src/errors.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
+import { CALICO_MINI, fakeKind } from '../../helpers/fake-kind.js'
 import { FakeKube } from '../../helpers/fake-kube.js'
 
 process.env.PATH = `${resolve('test/fixtures/fake-bin')}:${process.env.PATH}`
@@ -45,12 +46,10 @@ t.test('cluster up --dry-run shows it; nftables dataplane with another mode is a
 })
 
 t.test('a reused cluster running kube-proxy in another mode is refused before the scenario is created', async (t) => {
-  const dir = t.testdir()
-  for (const k of Object.keys(process.env)) if (k.startsWith('FAKE_')) delete process.env[k]
-  Object.assign(process.env, { FAKE_DIR: dir, FAKE_NAME: 'nph', FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'yes' })
+  const { dir } = fakeKind(t, { FAKE_NAME: 'nph', FAKE_CLUSTERS: 'nph', FAKE_HEALTHY: 'yes' })
   t.teardown(() => void (delete process.env.FAKE_CLUSTERS, delete process.env.FAKE_HEALTHY))
   mkdirSync(join(dir, 'manifests/calico/v3.30.7'), { recursive: true })
-  writeFileSync(join(dir, 'manifests/calico/v3.30.7/calico.yaml'), readFileSync('test/fixtures/calico-mini.yaml', 'utf8'))
+  writeFileSync(join(dir, 'manifests/calico/v3.30.7/calico.yaml'), CALICO_MINI)
   const apis: FakeKube[] = []
   const o = (kubeProxyMode?: 'ipvs'): KindDriverOptions => ({
     name: 'nph',

@@ -1,6 +1,6 @@
 // Telling another run's live namespace from a leftover: same host and a dead process, or older than any scenario.
 import t from 'tap'
-import { HOST_LABEL, PID_LABEL, hostLabel, leftoverReason } from '../../../src/drivers/kube/owner.js'
+import { HOST_LABEL, PID_LABEL, hostLabel, leftoverReason, listForCleanup, removeLeftovers } from '../../../src/drivers/kube/owner.js'
 import { RUN_LABEL } from '../../../src/drivers/kube/manifests.js'
 
 const now = Date.parse('2026-12-02T12:00:00Z')
@@ -23,4 +23,65 @@ for (const [name, labels, createdAt, isAlive, want] of rows) {
 t.test('the host label is a valid Kubernetes label value', async (t) => {
   for (const h of ['ci-runner.example.com', 'A_b', '-x-', 'ä'.repeat(80), 'x'.repeat(80)])
     t.match(hostLabel(h), /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/, h)
+})
+
+t.test("removeLeftovers: a gone run's objects removed in order and logged, a live run's kept or refused, this run's skipped", async (t) => {
+  const young = Date.now() - 60_000
+  const of = (name: string, run: string, pid: number) => ({
+    name,
+    labels: { ...mine, [RUN_LABEL]: run, [PID_LABEL]: String(pid) },
+    createdAt: young,
+  })
+  const objects = [of('a', 'dead', 111), of('b', 'live', 222), of('c', 'r0', 333), of('d', 'dead', 111)]
+  const lines: string[] = []
+  const removed: string[] = []
+  const live: string[] = []
+  await removeLeftovers(objects, {
+    skipRun: 'r0',
+    alive: (pid) => pid === 222,
+    log: (l) => lines.push(l),
+    describe: (x) => `Thing ${x.name}`,
+    remove: async (x) => {
+      removed.push(x.name)
+    },
+    live: (x) => live.push(x.name),
+  })
+  t.same(removed, ['a', 'd'], "only the gone run's, one after the other")
+  t.same(live, ['b'], "this run's own object is never judged (c neither live nor removed)")
+  t.same(lines, [
+    'removing Thing a left by run dead: its process 111 on this host is gone',
+    'removing Thing d left by run dead: its process 111 on this host is gone',
+  ])
+  // Without skipRun every object is judged: this run's own (alive) process makes it live, and `live` may refuse.
+  await t.rejects(
+    removeLeftovers([of('c', 'r0', 333)], {
+      alive: () => true,
+      describe: (x) => x.name,
+      remove: async () => {
+        t.fail('never removed')
+      },
+      live: (x) => {
+        throw new Error(`${x.name} may still be in use`)
+      },
+    }),
+    /c may still be in use/,
+  )
+  // A failing removal stops the loop (each caller decides whether its errors are fatal).
+  await t.rejects(
+    removeLeftovers(objects, {
+      alive: () => false,
+      describe: (x) => x.name,
+      remove: async (x) => {
+        throw new Error(`cannot delete ${x.name}`)
+      },
+    }),
+    /cannot delete a/,
+  )
+})
+
+t.test('listForCleanup: a list the client may not make is said and taken as empty', async (t) => {
+  const lines: string[] = []
+  t.same(await listForCleanup(Promise.resolve([1, 2]), 'Thing', (l) => lines.push(l)), [1, 2])
+  t.same(await listForCleanup(Promise.reject(new Error('forbidden')), 'Calico Tier', (l) => lines.push(l)), [])
+  t.same(lines, ['cannot list Calico Tier objects to remove those of crashed runs: forbidden'])
 })

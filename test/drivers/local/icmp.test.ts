@@ -4,19 +4,16 @@
 // (icmp-always-accepted) is caught as fail-open on exactly the echo cells policy denies.
 import t from 'tap'
 import { execa } from 'execa'
-import { readFileSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { main } from '../../../src/cli/main.js'
 import { compileRulesets } from '../../../src/drivers/local/compile-nft.js'
 import { echoAnswers } from '../../../src/drivers/local/index.js'
 import { planTopology } from '../../../src/drivers/local/topology.js'
 import { ICMP_ECHO } from '../../../src/model/cluster.js'
-import type { RunReport } from '../../../src/report/model.js'
 import { stepStates } from '../../../src/scenario/apply-actions.js'
 import { loadScenarios } from '../../../src/scenario/load.js'
 import { cannotRunLocal, netnsNames } from '../../helpers/can-run.js'
 import { reportSchemaErrors } from '../../helpers/schema.js'
 import { agentWithPod } from '../../helpers/agent-pod.js'
+import { runLocal } from '../../helpers/local-run.js'
 
 const skip = await cannotRunLocal([['python3', '--version']])
 const skipNft = await cannotRunLocal()
@@ -95,17 +92,7 @@ t.test('agent: a real echo from the pod namespace, IPv4 and IPv6; nothing there 
 })
 
 t.test('scenarios/calico/icmp.yaml: icmp-always-accepted is caught as fail-open on the denied echo cells', { skip: skipNft }, async (t) => {
-  const dir = t.testdir()
-  let err = ''
-  const code = await main(
-    ['run', 'scenarios/calico/icmp.yaml', '--driver', 'local', '--fault', 'icmp-always-accepted', '--settle', '2s', '--report-dir', dir],
-    {
-      out: () => {},
-      err: (x) => void (err += x),
-    },
-  )
-  const [id] = readdirSync(dir).filter((n) => /^\d{8}-/.test(n))
-  const report: RunReport = JSON.parse(readFileSync(join(dir, id, 'report.json'), 'utf8'))
+  const { code, err, report } = await runLocal(t, ['scenarios/calico/icmp.yaml', '--fault', 'icmp-always-accepted', '--settle', '2s'])
   t.equal(code, 1, err)
   t.same(reportSchemaErrors(report), [], 'report.json with ICMP cells (port 0) follows docs/report.schema.json')
   const cells = report.scenarios[0].steps.flatMap((st) => st.cells)
