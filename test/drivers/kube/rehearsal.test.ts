@@ -107,7 +107,9 @@ t.test(
       },
       PARALLEL,
     ).finally(() => pool.close())
-    t.comment(`${scenarios.length} scenarios, ${PARALLEL} at once, ${pool.reused} on a topology taken over: ${report.durationMs} ms`)
+    t.comment(
+      `${scenarios.length} scenarios, ${PARALLEL} at once, ${pool.reused + pool.reconciled} on a topology taken over (${pool.reconciled} of another layout, reconciled): ${report.durationMs} ms`,
+    )
     // Time limits (chaos recovery, time to enforce) depend on this shared machine's load: printed, judged by bench.
     const bad = loadFreeProblems(report.scenarios, isSctp)
     t.comment(`failed on the kube path: ${bad.length} of ${report.scenarios.length}`)
