@@ -154,7 +154,8 @@ export class TopologyPool<T extends Parkable> {
   /**
    * Parks a topology for a later scenario: of its layout, or (as one of at most `spares` spares) of its base. False
    * (the caller destroys it) once the pool is closed or when no scenario still to start could take it over. Parked
-   * topologies no scenario still to start can use any more are removed here.
+   * topologies no scenario still to start can use any more are removed here, and so is a spare of a base fewer
+   * scenarios still to start share when the bound is reached.
    */
   park(key: PoolKey, t: T): boolean {
     if (this.closed) return false
@@ -168,8 +169,15 @@ export class TopologyPool<T extends Parkable> {
     if (useless(key)) return false
     const ofLayout = this.parked.filter((p) => p.key.layout === key.layout).length
     if ((pending.layout.get(key.layout) ?? 0) <= ofLayout) {
-      // No scenario of its own layout would take it: a spare, within the bound.
-      if (this.spareList().length >= this.spares) return false
+      // No scenario of its own layout would take it: a spare, within the bound. At the bound, it replaces the spare
+      // fewer scenarios still to start could take over (another base's), if any.
+      const spares = this.spareList()
+      if (spares.length >= this.spares) {
+        const fits = (k: PoolKey) => pending.base.get(k.base) ?? 0
+        const victim = spares.sort((a, b) => fits(a.key) - fits(b.key))[0]
+        if (!victim || fits(victim.key) >= fits(key)) return false
+        this.drop(victim)
+      }
     }
     this.parked.push({ key, t })
     return true

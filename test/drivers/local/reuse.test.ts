@@ -122,6 +122,23 @@ t.test('TopologyPool across layouts: the spare differing in the fewest pods, and
   t.same(destroyed.sort(), ['far', 'o'])
 })
 
+t.test('TopologyPool at its bound of spares: a spare more scenarios still to start could use replaces one fewer could', async (t) => {
+  const destroyed: string[] = []
+  const topo = (name: string) => ({ name, destroy: async () => void destroyed.push(name) })
+  const [a, b, c] = [key('a', 'rare'), key('b', 'common'), key('c', 'common')]
+  const pool = new TopologyPool<ReturnType<typeof topo>>([a, b, key('r', 'rare'), c, key('d', 'common'), key('e', 'common')], { spares: 1 })
+  pool.take(a)
+  pool.take(b)
+  t.ok(pool.park(a, topo('a')), 'a spare for the one rare scenario still to start')
+  t.notOk(pool.park(key('b2', 'rare'), topo('a2')), 'a second spare of the same base: over the bound')
+  t.ok(pool.park(b, topo('b')), 'three common scenarios are still to start against one rare: it takes the place')
+  t.equal(pool.size, 1)
+  t.notOk(pool.park(key('c2', 'common'), topo('c2')), 'a spare of the same base is there already: over the bound')
+  t.ok(pool.park(c, topo('c')), 'kept for the scenario of its own layout still to start: not a spare')
+  await pool.close()
+  t.same(destroyed.sort(), ['a', 'b', 'c'], 'the replaced spare removed at once, the others at close')
+})
+
 const denyB: NetworkPolicy = {
   apiVersion: 'networking.k8s.io/v1',
   kind: 'NetworkPolicy',
