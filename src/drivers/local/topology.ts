@@ -353,7 +353,10 @@ export async function reconcileTopology(r: Reconcile, exec: Exec): Promise<void>
             r.removedPods.filter((p) => p.node!.name !== node.name),
             (_, ip) => `route del ${host(ip)}`,
           ),
+          // An external is on the fabric's link itself: the node's neighbour entry for it (its MAC) outlives the
+          // route, and would send the next external at that address frames it drops until the entry goes stale.
           ...hostRoutes(r.removedExternals, (_, ip) => `route del ${host(ip)}`),
+          ...hostRoutes(r.removedExternals, (_, ip) => `neigh flush to ${ip} dev fab0`),
         ]
         if (lines.length) await batch(exec, node.ns, lines)
       }),
