@@ -273,6 +273,14 @@ export class LocalDriver implements Driver {
     return this.sid
   }
 
+  /**
+   * Where the scenario's pods and externals are (namespaces, links), once up: `planTopology`'s for a topology built
+   * or taken over as it was, another once reconciled from another layout (`reconcilePlan`).
+   */
+  get topology(): TopologyPlan | undefined {
+    return this.plan
+  }
+
   /** The agent processes' ids (the bench reads their CPU time). */
   agentPids(): number[] {
     return [...this.processes.values()].flatMap((a) => (a.pid ? [a.pid] : []))
