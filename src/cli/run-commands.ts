@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js'
 import type { Driver, DriverInfo } from '../drivers/driver.js'
 import { LocalDriver } from '../drivers/local/index.js'
 import { cleanupSessions } from '../drivers/local/cleanup.js'
-import { TopologyPool, layoutKey } from '../drivers/local/reuse.js'
+import { TopologyPool, poolKey } from '../drivers/local/reuse.js'
 import { localScenarioUnsupported } from '../drivers/local/supports.js'
 import { defaultExec } from '../drivers/exec.js'
 import { FAULT_MODES, type FaultMode, type Faults } from '../drivers/local/compile-nft.js'
@@ -357,9 +357,10 @@ Examples:
             info: { versions: { clusterPolicies: clusterPolicyApi(clusterPolicyKinds), calicoApi: calicoApiSummary(calicoKinds) } },
           })
       } else {
-        // Scenarios with the same layout share one topology, reset between them (docs/speed.md, reuse.ts).
+        // Scenarios share topologies, reset between them, reconciled between layouts (docs/speed.md, reuse.ts).
         const pool = new TopologyPool<LocalDriver>(
-          scenarios.map((s) => (localScenarioUnsupported(s, nodes) ? undefined : layoutKey(s, nodes))),
+          scenarios.map((s) => (localScenarioUnsupported(s, nodes) ? undefined : poolKey(s, nodes))),
+          { spares: parallel },
         )
         topologies = pool
         makeDriver = (s) => new LocalDriver({ nodes, faults, resyncMs, pool, hairpin: flags.hairpin, log: (l) => progress.log(l, s) })

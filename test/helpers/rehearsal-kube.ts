@@ -512,7 +512,8 @@ export class RehearsalKube implements KubeApi {
     this.sid = this.local.session
     await this.local.up(local, this.opts.signal)
     this.sid = this.local.session
-    this.plan = planTopology(local, this.sid, this.opts.nodes ?? 2)
+    // Where its pods are (a topology of another layout taken over keeps its own namespace names, reconciled).
+    this.plan = this.local.topology ?? planTopology(local, this.sid, this.opts.nodes ?? 2)
     await this.writeHosts(services)
   }
 

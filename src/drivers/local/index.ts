@@ -43,7 +43,7 @@ import { type Exec, defaultExec, execOrThrow } from '../exec.js'
 import { claimSession, newSessionId, releaseSession } from './names.js'
 import { preflight } from './preflight.js'
 import { localScenarioUnsupported } from './supports.js'
-import { type TopologyPool, layoutKey } from './reuse.js'
+import { type PoolKey, type TopologyPool, poolKey } from './reuse.js'
 import {
   type EndpointPlan,
   GATEWAY,
@@ -53,6 +53,8 @@ import {
   checkPlan,
   planTopology,
   rebuildPod,
+  reconcilePlan,
+  reconcileTopology,
   restartNodeLinks,
 } from './topology.js'
 
@@ -83,8 +85,8 @@ export class LocalDriver implements Driver {
   readonly sampleConcurrency = 3
   private readonly exec: Exec
   private sid = newSessionId()
-  /** The scenario's layout key when its topology may be handed on (reuse.ts). */
-  private layout?: string
+  /** The scenario's pool key when its topology may be handed on (reuse.ts). */
+  private key?: PoolKey
   /** Something the driver did failed (an agent, the dataplane, a chaos action): its topology is never handed on. */
   private failed = false
   private plan?: TopologyPlan
@@ -106,15 +108,11 @@ export class LocalDriver implements Driver {
   }
 
   async up(scenario: Scenario, signal: AbortSignal): Promise<void> {
-    const key = layoutKey(scenario, this.opts.nodes ?? 2)
+    const key = poolKey(scenario, this.opts.nodes ?? 2)
     const parked = this.opts.pool?.take(key)
-    if (parked) {
-      await this.adopt(parked, scenario)
-      this.layout = key
-      return
-    }
+    this.key = key
+    if (parked) return this.adopt(parked, scenario)
     await this.build(scenario, signal)
-    this.layout = key
   }
 
   /** What each endpoint of the scenario serves (pods: every probed port; externals: their own ports), SCTP aside. */
@@ -127,9 +125,12 @@ export class LocalDriver implements Driver {
   }
 
   /**
-   * Takes over a parked topology of the same layout and resets it to a fresh cluster's state: the dataplane
-   * programmed from scratch (its table replaced) from the new scenario's initial state, packet loss as the run
-   * asked, and every node's conntrack flushed, so no flow of the previous scenario can decide a verdict here.
+   * Takes over a parked topology and resets it to a fresh cluster's state. One of another layout (on the same nodes,
+   * `reuse.ts`) is reconciled first: the pods and externals this scenario does not have are removed (their endpoints
+   * in the agents, their namespaces, links and routes), the ones it has and the topology not (or with other addresses
+   * or on another node) added. Then, as for the same layout: the dataplane programmed from scratch (its table
+   * replaced) from the new scenario's initial state, packet loss as the run asked, and every node's conntrack
+   * flushed, so no flow of the previous scenario can decide a verdict here.
    */
   private async adopt(from: LocalDriver, scenario: Scenario): Promise<void> {
     const t0 = Date.now()
@@ -146,27 +147,50 @@ export class LocalDriver implements Driver {
     this.current = initialState(scenario)
     for (const e of [...scenario.pods, ...scenario.externals]) for (const ip of e.ips ?? [e.ip]) this.used.add(ip)
     this.servePorts = this.servePortsOf(scenario)
-    const plan = this.plan!
-    this.dataplane = this.newDataplane(plan)
-    // The layout leaves the served ports out (reuse.ts): an endpoint serving other ports than this scenario's is
-    // served again (its agent closes the old sockets and binds the new ones), so what listens is this scenario's.
-    const ports = (serve: (id: string) => readonly { port: number; protocol: string }[], id: string) =>
-      serve(id)
-        .map((t) => `${t.port}/${t.protocol}`)
-        .sort()
-        .join(',')
-    const reserve = [...plan.pods, ...plan.externals].filter((e) => ports(from.servePorts, e.id) !== ports(this.servePorts, e.id))
     await this.guard(async () => {
+      const fresh = planTopology(scenario, this.sid, this.opts.nodes ?? 2)
+      checkPlan(fresh)
+      const r = reconcilePlan(from.plan!, fresh)
+      if (!r) throw new InfraError(`the parked topology nph-${this.sid}-* has other nodes than ${scenario.name} needs`)
+      const removed = [...r.removedPods, ...r.removedExternals]
+      const added = [...r.addedPods, ...r.addedExternals]
+      // Their sockets closed first: they would keep a removed namespace alive, and answer for a removed endpoint.
+      await Promise.all(
+        removed.map(async (e) => {
+          await this.agents.get(e.id)?.send({ cmd: 'unserve', identity: e.id }, 15000)
+          this.agents.delete(e.id)
+        }),
+      )
+      await reconcileTopology(r, this.exec)
+      const plan = (this.plan = r.plan)
+      this.dataplane = this.newDataplane(plan)
+      // The layout leaves the served ports out (reuse.ts): a kept endpoint serving other ports than this scenario's is
+      // served again (its agent closes the old sockets and binds the new ones), so what listens is this scenario's.
+      const ports = (serve: (id: string) => readonly { port: number; protocol: string }[], id: string) =>
+        serve(id)
+          .map((t) => `${t.port}/${t.protocol}`)
+          .sort()
+          .join(',')
+      const reserve = [...plan.pods, ...plan.externals].filter(
+        (e) => !added.includes(e) && ports(from.servePorts, e.id) !== ports(this.servePorts, e.id),
+      )
       const limit = pLimit(64)
-      await Promise.all(reserve.map((e) => limit(() => this.startAgent(e))))
-      await this.dataplane!.start()
+      await Promise.all([
+        ...reserve.map((e) => limit(() => this.startAgent(e))),
+        ...added.map((e) => limit(() => this.startAgent(e, e.node ? e.ips : undefined))),
+      ])
+      await this.dataplane.start()
       // A chaos step's packet loss ends with its action; removed here too in case it was cut short.
       if (!this.opts.faults?.lossPercent) await Promise.all(plan.nodes.map((n) => this.dataplane!.setLoss(n.ns, 0)))
       await Promise.all([...this.processes.values()].map((a) => a.send({ cmd: 'flush-conntrack' }, 15000)))
+      const what = `${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals`
+      const served = reserve.length ? `, ${reserve.length} endpoints serving other ports` : ''
+      this.opts.log?.(
+        removed.length || added.length
+          ? `topology reconciled (namespaces nph-${this.sid}-*): ${what}; ${r.removedPods.length} pods removed, ${r.addedPods.length} added${r.removedExternals.length || r.addedExternals.length ? `, ${r.removedExternals.length} externals removed, ${r.addedExternals.length} added` : ''} in ${secs(Date.now() - t0)}${served}`
+          : `topology reused (namespaces nph-${this.sid}-*): ${what}, reset in ${secs(Date.now() - t0)}${served}`,
+      )
     })
-    this.opts.log?.(
-      `topology reused (namespaces nph-${this.sid}-*): ${plan.nodes.length} nodes, ${plan.pods.length} pods, ${plan.externals.length} externals, reset in ${secs(Date.now() - t0)}${reserve.length ? `, ${reserve.length} endpoints serving other ports` : ''}`,
-    )
   }
 
   /** `nft -f` in a node's namespace: by its agent (libnftables in-process) unless that is not available here. */
@@ -247,6 +271,14 @@ export class LocalDriver implements Driver {
   /** The session id naming this driver's namespaces (`nph-<sid>-*`; a topology taken over keeps its own). */
   get session(): string {
     return this.sid
+  }
+
+  /**
+   * Where the scenario's pods and externals are (namespaces, links), once up: `planTopology`'s for a topology built
+   * or taken over as it was, another once reconciled from another layout (`reconcilePlan`).
+   */
+  get topology(): TopologyPlan | undefined {
+    return this.plan
   }
 
   /** The agent processes' ids (the bench reads their CPU time). */
@@ -528,7 +560,7 @@ export class LocalDriver implements Driver {
       !this.dataplane?.failed &&
       this.processes.size > 0 &&
       [...this.processes.values()].every((a) => a.running)
-    if (this.opts.pool && this.layout !== undefined && healthy && this.opts.pool.park(this.layout, this)) return
+    if (this.opts.pool && this.key !== undefined && healthy && this.opts.pool.park(this.key, this)) return
     await this.destroy()
   }
 

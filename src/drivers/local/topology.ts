@@ -217,7 +217,6 @@ export async function buildTopology(plan: TopologyPlan, exec: Exec, opts: { podS
     planNamespaces(plan).map((ns) => `netns add ${ns}`),
   )
   const limit = pLimit(8)
-  const noRp = ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']
   const v6 = plan.v6
 
   // The fabric: a bridge; nodes and externals plug into it.
@@ -236,32 +235,204 @@ export async function buildTopology(plan: TopologyPlan, exec: Exec, opts: { podS
         ]
         for (const p of plan.pods) if (p.node === node) lines.push(...podVethLines(p, p.ips))
         await batch(exec, node.ns, [...lines, ...nodeRouteLines(plan, node)])
-        await sysctl(exec, node.ns, ['net.ipv4.ip_forward=1', ...noRp, ...(v6 ? ['net.ipv6.conf.all.forwarding=1'] : [])])
+        await sysctl(exec, node.ns, ['net.ipv4.ip_forward=1', ...NO_RP, ...(v6 ? ['net.ipv6.conf.all.forwarding=1'] : [])])
       }),
     ),
   )
   await batch(exec, plan.fabricNs, [
     ...plan.nodes.flatMap((n) => [`link set f${n.index} master br0`, `link set f${n.index} up`]),
-    ...plan.externals.flatMap((e, i) => [
-      `link add x${i} type veth peer name eth0 netns ${e.ns}`,
-      `link set x${i} master br0`,
-      `link set x${i} up`,
+    ...plan.externals.flatMap((e) => [
+      `link add ${externalLink(e)} type veth peer name eth0 netns ${e.ns}`,
+      `link set ${externalLink(e)} master br0`,
+      `link set ${externalLink(e)} up`,
     ]),
   ])
   await Promise.all([
     ...(opts.podSides === false ? [] : plan.pods.map((p) => limit(() => batch(exec, p.ns, podLines(p.ips))))),
-    ...plan.externals.map((e) =>
+    ...plan.externals.map((e) => limit(() => setUpExternal(plan, e, exec))),
+  ])
+}
+
+const NO_RP = ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']
+
+/** The fabric side of an external's veth pair (`x<i>`, `i` its namespace's index). */
+const externalLink = (e: EndpointPlan) => `x${/-e(\d+)$/.exec(e.ns)![1]}`
+
+/** Inside an external's namespace: its addresses, the fabric's subnet, a route to every pod and node. */
+async function setUpExternal(plan: TopologyPlan, e: EndpointPlan, exec: Exec): Promise<void> {
+  await batch(exec, e.ns, [
+    'link set lo up',
+    'link set eth0 up',
+    ...e.ips.map((ip) => (isV6(ip) ? `addr add ${ip}/128 dev eth0 nodad` : `addr add ${ip}/32 dev eth0`)),
+    `route add ${FABRIC_NET}.0/24 dev eth0`,
+    ...plan.pods.flatMap((p) => p.ips.map((ip) => `route add ${host(ip)} via ${via(p.node!, ip)} dev eth0`)),
+    ...plan.nodes.map((n) => `route add ${host(n.ip)} via ${n.fabricIp} dev eth0`),
+  ])
+  await sysctl(exec, e.ns, NO_RP)
+}
+
+/** What turns one topology into another on the same nodes and fabric (`reconcilePlan`). */
+export interface Reconcile {
+  /** The topology as it will be: kept endpoints keep their namespaces and links, added ones get new ones. */
+  readonly plan: TopologyPlan
+  readonly removedPods: readonly EndpointPlan[]
+  readonly addedPods: readonly EndpointPlan[]
+  readonly removedExternals: readonly EndpointPlan[]
+  readonly addedExternals: readonly EndpointPlan[]
+}
+
+/** The index in a namespace's name (`...-p<i>`, `...-e<i>`). */
+const nsIndex = (ns: string) => Number(/-[pe](\d+)$/.exec(ns)![1])
+
+/**
+ * Pure: how the topology `old` becomes the one `fresh` plans (the same nodes by name, the same IPv6 setting, both
+ * with or both without externals; otherwise undefined). A pod or external is kept when its id, addresses and node are
+ * the same; any other is removed, and the new one added under a namespace and link index never used in this
+ * topology (so no name of a removed one is met again). Everything else is `fresh`'s: order, node assignment.
+ */
+export function reconcilePlan(old: TopologyPlan, fresh: TopologyPlan): Reconcile | undefined {
+  const names = (p: TopologyPlan) => p.nodes.map((n) => n.name).join(',')
+  if (names(old) !== names(fresh) || old.v6 !== fresh.v6 || old.externals.length > 0 !== fresh.externals.length > 0) return undefined
+  const sig = (e: EndpointPlan) => JSON.stringify([e.id, e.ips, e.node?.name ?? null])
+  const match = (
+    was: readonly EndpointPlan[],
+    now: readonly EndpointPlan[],
+    nsOf: (i: number) => string,
+    hostIf?: (i: number) => string,
+  ) => {
+    const bySig = new Map(was.map((e) => [sig(e), e]))
+    let next = Math.max(-1, ...was.map((e) => nsIndex(e.ns))) + 1
+    const added: EndpointPlan[] = []
+    const kept = new Set<EndpointPlan>()
+    const list = now.map((e) => {
+      const k = bySig.get(sig(e))
+      if (k && !kept.has(k)) return (kept.add(k), k)
+      const i = next++
+      const node = e.node && old.nodes[e.node.index]
+      const made: EndpointPlan = { ...e, ns: nsOf(i), ...(node ? { node } : {}), ...(hostIf ? { hostIf: hostIf(i) } : {}) }
+      added.push(made)
+      return made
+    })
+    return { list, added, removed: was.filter((e) => !kept.has(e)) }
+  }
+  const pods = match(
+    old.pods,
+    fresh.pods,
+    (i) => nsName.pod(old.sid, i),
+    (i) => `vp${i}`,
+  )
+  const externals = match(old.externals, fresh.externals, (i) => nsName.external(old.sid, i))
+  return {
+    plan: { ...old, pods: pods.list, externals: externals.list },
+    removedPods: pods.removed,
+    addedPods: pods.added,
+    removedExternals: externals.removed,
+    addedExternals: externals.added,
+  }
+}
+
+/**
+ * Turns the topology into `r.plan`: removed pods and externals lose their links, namespaces and every route to them
+ * (on the other nodes and the kept externals); added ones get their namespaces, links and routes everywhere, as
+ * `buildTopology` makes them (a pod's own side is its agent's, as there). The nodes and the fabric stay. The agents
+ * must have stopped serving the removed endpoints first (their sockets keep a namespace alive).
+ */
+export async function reconcileTopology(r: Reconcile, exec: Exec): Promise<void> {
+  const { plan } = r
+  const hostRoutes = (es: readonly EndpointPlan[], line: (e: EndpointPlan, ip: string) => string) =>
+    es.flatMap((e) => e.ips.map((ip) => line(e, ip)))
+  // Removal: the node side of each link first (a namespace's deletion frees its links only lazily), then the routes
+  // the kernel did not drop with a link, then the namespaces.
+  const limit = pLimit(8)
+  await Promise.all(
+    plan.nodes.map((node) =>
       limit(async () => {
-        await batch(exec, e.ns, [
-          'link set lo up',
-          'link set eth0 up',
-          ...e.ips.map((ip) => (isV6(ip) ? `addr add ${ip}/128 dev eth0 nodad` : `addr add ${ip}/32 dev eth0`)),
-          `route add ${FABRIC_NET}.0/24 dev eth0`,
-          ...plan.pods.flatMap((p) => p.ips.map((ip) => `route add ${host(ip)} via ${via(p.node!, ip)} dev eth0`)),
-          ...plan.nodes.map((n) => `route add ${host(n.ip)} via ${n.fabricIp} dev eth0`),
-        ])
-        await sysctl(exec, e.ns, noRp)
+        const lines = [
+          ...r.removedPods.filter((p) => p.node!.name === node.name).map((p) => `link del ${p.hostIf}`),
+          ...hostRoutes(
+            r.removedPods.filter((p) => p.node!.name !== node.name),
+            (_, ip) => `route del ${host(ip)}`,
+          ),
+          // An external is on the fabric's link itself: the node's neighbour entry for it (its MAC) outlives the
+          // route, and would send the next external at that address frames it drops until the entry goes stale.
+          ...hostRoutes(r.removedExternals, (_, ip) => `route del ${host(ip)}`),
+          ...hostRoutes(r.removedExternals, (_, ip) => `neigh flush to ${ip} dev fab0`),
+        ]
+        if (lines.length) await batch(exec, node.ns, lines)
       }),
     ),
+  )
+  const keptExternals = plan.externals.filter((e) => !r.addedExternals.includes(e))
+  if (r.removedExternals.length)
+    await batch(
+      exec,
+      plan.fabricNs,
+      r.removedExternals.map((e) => `link del ${externalLink(e)}`),
+    )
+  if (r.removedPods.length)
+    await Promise.all(
+      keptExternals.map((e) =>
+        limit(() =>
+          batch(
+            exec,
+            e.ns,
+            hostRoutes(r.removedPods, (_, ip) => `route del ${host(ip)}`),
+          ),
+        ),
+      ),
+    )
+  const gone = [...r.removedPods, ...r.removedExternals]
+  if (gone.length)
+    await batch(
+      exec,
+      undefined,
+      gone.map((e) => `netns del ${e.ns}`),
+    )
+
+  // Addition: namespaces, the node side of the pods' links and every node's routes, the externals' links on the fabric.
+  const added = [...r.addedPods, ...r.addedExternals]
+  if (!added.length) return
+  await batch(
+    exec,
+    undefined,
+    added.map((e) => `netns add ${e.ns}`),
+  )
+  await Promise.all(
+    plan.nodes.map((node) =>
+      limit(async () => {
+        const lines = [
+          ...r.addedPods.filter((p) => p.node === node).flatMap((p) => podVethLines(p, p.ips)),
+          ...hostRoutes(
+            r.addedPods.filter((p) => p.node !== node),
+            (p, ip) => `route replace ${host(ip)} via ${via(p.node!, ip)} dev fab0`,
+          ),
+          ...hostRoutes(r.addedExternals, (_, ip) => `route replace ${host(ip)} dev fab0`),
+        ]
+        if (lines.length) await batch(exec, node.ns, lines)
+      }),
+    ),
+  )
+  if (r.addedExternals.length)
+    await batch(
+      exec,
+      plan.fabricNs,
+      r.addedExternals.flatMap((e) => {
+        const x = externalLink(e)
+        return [`link add ${x} type veth peer name eth0 netns ${e.ns}`, `link set ${x} master br0`, `link set ${x} up`]
+      }),
+    )
+  await Promise.all([
+    ...r.addedExternals.map((e) => limit(() => setUpExternal(plan, e, exec))),
+    ...(r.addedPods.length
+      ? keptExternals.map((e) =>
+          limit(() =>
+            batch(
+              exec,
+              e.ns,
+              hostRoutes(r.addedPods, (p, ip) => `route replace ${host(ip)} via ${via(p.node!, ip)} dev eth0`),
+            ),
+          ),
+        )
+      : []),
   ])
 }

@@ -15,7 +15,7 @@ import { loadScenarios } from '../../../src/scenario/load.js'
 import { loadDependentProblems, loadFreeProblems } from '../../helpers/load-free.js'
 import { RehearsalKube } from '../../helpers/rehearsal-kube.js'
 import type { LocalDriver } from '../../../src/drivers/local/index.js'
-import { TopologyPool, layoutKey } from '../../../src/drivers/local/reuse.js'
+import { TopologyPool, poolKey } from '../../../src/drivers/local/reuse.js'
 import { CALICO_KINDS, type CalicoKind } from '../../../src/drivers/kube/calico-kinds.js'
 
 const skip = await cannotRunLocal([['cc', '--version']])
@@ -53,7 +53,10 @@ t.test(
     const apis: RehearsalKube[] = []
     // The node side as `run --driver local` has it (docs/speed.md): scenarios whose local cluster has the same layout
     // share one topology, reset between them (the fake asks for the scenario's own addresses, so the keys match).
-    const pool = new TopologyPool<LocalDriver>(scenarios.map((s) => layoutKey(s, NODES)))
+    const pool = new TopologyPool<LocalDriver>(
+      scenarios.map((s) => poolKey(s, NODES)),
+      { spares: PARALLEL },
+    )
     const report = await runScenarios(
       scenarios,
       (s) => {
@@ -104,7 +107,9 @@ t.test(
       },
       PARALLEL,
     ).finally(() => pool.close())
-    t.comment(`${scenarios.length} scenarios, ${PARALLEL} at once, ${pool.reused} on a topology taken over: ${report.durationMs} ms`)
+    t.comment(
+      `${scenarios.length} scenarios, ${PARALLEL} at once, ${pool.reused + pool.reconciled} on a topology taken over (${pool.reconciled} of another layout, reconciled): ${report.durationMs} ms`,
+    )
     // Time limits (chaos recovery, time to enforce) depend on this shared machine's load: printed, judged by bench.
     const bad = loadFreeProblems(report.scenarios, isSctp)
     t.comment(`failed on the kube path: ${bad.length} of ${report.scenarios.length}`)
