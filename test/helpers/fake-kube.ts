@@ -43,8 +43,12 @@ const NODE_PORTS = { base: 30000, size: 2768 }
 /** A DNS-1035 label (a Service's name: apimachinery validation IsDNS1035Label, at most 63 characters). */
 const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
 
+/** How many fake clusters this process made. */
+let fakes = 0
+
 export class FakeKube implements KubeApi {
-  context = 'fake-context'
+  /** Each fake its own cluster: the scenarios of a run hold their namespace names per context (kube/namespaces.ts). */
+  context = `fake-context-${++fakes}`
   calls: FakeCall[] = []
   namespaces = new Map<string, Record<string, string>>()
   /** metadata.creationTimestamp (ms), which the API server sets on create; tests may backdate it. */
@@ -68,14 +72,37 @@ export class FakeKube implements KubeApi {
   async serverVersion() {
     return 'v1.35.0-fake'
   }
+  /**
+   * Deleted namespaces still terminating, with how many more namespace lists still show them. A real API server keeps
+   * a deleted namespace, in phase Terminating, until the namespace controller has removed its content and its
+   * "kubernetes" finalizer (pkg/registry/core/namespace/storage/storage.go Delete); our pods have a 0 s grace period,
+   * so on kind that is a few seconds: here, the next `terminatingLists` lists.
+   */
+  readonly terminating = new Map<string, number>()
+  terminatingLists = 2
+
+  /** The namespaces not deleted: neither gone nor terminating. */
+  active(): string[] {
+    return [...this.namespaces.keys()].filter((n) => !this.terminating.has(n))
+  }
+
   async listNamespaces(labelSelector?: string) {
     const [k, v] = labelSelector?.split('=') ?? []
+    for (const [name, left] of [...this.terminating]) {
+      if (left > 0) this.terminating.set(name, left - 1)
+      else {
+        this.terminating.delete(name)
+        this.namespaces.delete(name)
+      }
+    }
     return [...this.namespaces]
       .filter(([, l]) => !k || l[k] === v)
       .map(([name, labels]) => ({ name, labels, ...(this.created.has(name) ? { createdAt: this.created.get(name)! } : {}) }))
   }
   async createNamespace(name: string, labels: Record<string, string>) {
     this.log('createNamespace', name, labels)
+    // 409 AlreadyExists for a name that exists, a terminating one included (apimachinery StatusReasonAlreadyExists).
+    if (this.namespaces.has(name)) throw apiError(409, `namespaces "${name}" already exists`)
     this.namespaces.set(name, { ...labels, 'kubernetes.io/metadata.name': name })
     this.created.set(name, Date.now())
   }
@@ -87,13 +114,24 @@ export class FakeKube implements KubeApi {
   }
   async deleteNamespace(name: string) {
     this.log('deleteNamespace', name)
-    this.namespaces.delete(name)
+    // Deleting a terminating namespace again: 409 Conflict (storage.go Delete, finalizers not yet empty).
+    if (this.terminating.has(name))
+      throw apiError(
+        409,
+        `Operation cannot be fulfilled on namespaces "${name}": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.`,
+      )
+    if (!this.namespaces.has(name)) throw apiError(404, `namespaces "${name}" not found`)
+    if (this.terminatingLists > 0) this.terminating.set(name, this.terminatingLists)
+    else this.namespaces.delete(name)
     // Namespace deletion removes every object in it (the namespace controller), Services included.
     for (const k of [...this.pods.keys()]) if (k.startsWith(`${name}/`)) this.pods.delete(k)
     for (const k of [...this.services.keys()]) if (k.startsWith(`${name}/`)) this.services.delete(k)
   }
   async createPod(namespace: string, manifest: object) {
     this.log('createPod', namespace, manifest)
+    // The NamespaceLifecycle admission plugin (apiserver admission/plugin/namespace/lifecycle): 403 Forbidden.
+    if (this.terminating.has(namespace))
+      throw apiError(403, `unable to create new content in namespace ${namespace} because it is being terminated`)
     const m = manifest as FakePodManifest
     const wanted = m.metadata.annotations?.['cni.projectcalico.org/ipAddrs']
     // Calico's ipAddrs: one address per family (dual-stack: both, read back as status.podIPs).

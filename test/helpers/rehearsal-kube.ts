@@ -99,9 +99,13 @@ export interface RehearsalOptions {
   readonly pool?: TopologyPool<LocalDriver>
 }
 
+/** How many fake clusters this process made (their contexts are numbered). */
+let rehearsals = 0
+
 /** The fake API server plus its node side, for one scenario. */
 export class RehearsalKube implements KubeApi {
-  readonly context = 'rehearsal'
+  /** One fake cluster per scenario: its own context, so scenarios rehearsed at once never wait for each other's names. */
+  readonly context = `rehearsal-${++rehearsals}`
   readonly local: LocalDriver
   /** The shell script of every exec, for assertions. */
   readonly scripts: string[] = []

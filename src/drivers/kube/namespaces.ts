@@ -9,6 +9,13 @@ import type { KubeApi } from './api.js'
 import { RUN_LABEL } from './manifests.js'
 import { HOST_LABEL, PID_LABEL, ownerLabels, removeLeftovers } from './owner.js'
 import { waitNamespaceGone } from './readiness.js'
+import { sleep } from '../../util/sleep.js'
+
+/**
+ * The namespace names the scenarios of this process hold on each cluster (context), from `up` to `down`: scenarios
+ * run at once (`--parallel`) whose namespaces share a name take turns, never both in one namespace.
+ */
+const held = new Set<string>()
 
 /** The API and the run whose namespaces these are. */
 export interface RunNamespacesOptions {
@@ -30,9 +37,73 @@ export class RunNamespaces {
 
   constructor(private readonly o: RunNamespacesOptions) {}
 
-  /** Creates the scenario's namespaces; one that exists is used when foreign (its labels must include the scenario's), removed when a gone run left it. */
+  /** The names this scenario holds (`held`), released at `down`. */
+  private holding: string[] = []
+
+  /**
+   * Waits until no other scenario of this process holds any of these names, then holds them all at once (all or
+   * nothing: two scenarios each waiting for the other's names cannot happen).
+   */
+  private async hold(names: readonly string[], signal: AbortSignal): Promise<void> {
+    const keys = [...new Set(names)].map((n) => `${this.o.api.context}/${n}`)
+    let told = false
+    while (keys.some((k) => held.has(k))) {
+      if (!told)
+        this.o.log?.(
+          `waiting for another scenario of this run to finish with namespace(s) ${keys
+            .filter((k) => held.has(k))
+            .map((k) => k.split('/').pop())
+            .join(', ')}`,
+        )
+      told = true
+      await sleep(200, signal)
+      signal.throwIfAborted()
+    }
+    for (const k of keys) held.add(k)
+    this.holding = keys
+  }
+
+  /**
+   * Creates the scenario's namespaces; one that exists is used when foreign (its labels must include the scenario's),
+   * removed when a gone run left it, and waited for when an earlier scenario of this run left it terminating.
+   */
   async up(scenario: Scenario, signal: AbortSignal): Promise<void> {
+    await this.hold(
+      scenario.namespaces.map((n) => n.name),
+      signal,
+    )
+    try {
+      await this.make(scenario, signal)
+    } catch (e) {
+      // What was created is deleted now, and the names are given back: a scenario that fails here may never get to
+      // `down` (a test), and none may wait for it.
+      await Promise.all([...this.created].map((n) => this.o.api.deleteNamespace(n).catch(() => {})))
+      this.created.clear()
+      this.release()
+      throw e
+    }
+  }
+
+  /** Gives the names held back to the other scenarios of this process. */
+  private release(): void {
+    for (const k of this.holding) held.delete(k)
+    this.holding = []
+  }
+
+  private async make(scenario: Scenario, signal: AbortSignal): Promise<void> {
     const { api } = this.o
+    // An earlier scenario of this run deleted its namespaces at its end without waiting: on a real API server a
+    // deleted namespace stays, in phase Terminating, until the namespace controller has removed its content
+    // (pkg/registry/core/namespace/storage/storage.go Delete: the "kubernetes" finalizer), and creating it again
+    // meanwhile is 409 AlreadyExists. The next scenario with the same names (the upstream ones all use x, y, z)
+    // waits for it to be gone. Deleting it again is harmless: a terminating namespace answers 409 Conflict ("The
+    // system is ensuring all content is removed from this namespace"), one of ours not yet deleted is deleted.
+    for (const n of await api.listNamespaces(`${RUN_LABEL}=${this.o.runId}`)) {
+      if (!scenario.namespaces.some((ns) => ns.name === n.name)) continue
+      this.o.log?.(`waiting for namespace ${n.name} of an earlier scenario of this run to finish terminating`)
+      await api.deleteNamespace(n.name).catch(() => {})
+      await waitNamespaceGone(api, n.name, signal)
+    }
     // Namespaces: ours from a crashed run are removed; anyone else's (kube-system, default, a team's) are used as
     // they are, with their labels, and only our own pods and policies in them are ever touched.
     const existing = new Map((await api.listNamespaces()).map((n) => [n.name, n]))
@@ -107,8 +178,12 @@ export class RunNamespaces {
     }
     this.foreignPolicies.clear()
     this.foreign.clear()
-    const mine = (await api.listNamespaces(`${RUN_LABEL}=${runId}`).catch(() => [])).map((n) => n.name)
+    // Ours: the run's namespaces among this scenario's names (never those of a scenario of this run still running
+    // beside it, which hold other names).
+    const names = new Set(this.holding.map((k) => k.slice(k.lastIndexOf('/') + 1)))
+    const mine = (await api.listNamespaces(`${RUN_LABEL}=${runId}`).catch(() => [])).map((n) => n.name).filter((n) => names.has(n))
     await Promise.all(mine.map((n) => api.deleteNamespace(n).catch(() => {})))
     this.created.clear()
+    this.release()
   }
 }

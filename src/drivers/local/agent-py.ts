@@ -57,6 +57,22 @@ def next_source_port(key):
     return PORT_LOW + cur
 
 
+# A source port in use (the block of another destination's cursor, whose copies and hedges hold a run of
+# consecutive ports: 40 copies x 3 hedges under heavy loss) is skipped, as far as it takes: a probe never fails
+# for want of a port while most of the range is free.
+BIND_TRIES = 4096
+
+
+def bind_fresh(sock, fam, key):
+    for _ in range(BIND_TRIES):
+        try:
+            return sock.bind((any_address(fam), next_source_port(key)))
+        except OSError as e:
+            if e.errno != errno.EADDRINUSE:
+                raise
+    raise OSError(errno.EADDRINUSE, 'no fresh UDP source port in %d tries' % BIND_TRIES)
+
+
 # rtnetlink, for a pod's own side of its link (lo and eth0 up, its address, the route to its node). The same
 # requests as ip -n <pod> -batch, without what that costs per pod: each ip -n copies the mount namespace
 # (iproute2 netns_switch: unshare(CLONE_NEWNS), remount /sys), which with 1,000 namespaces mounted in /run/netns
@@ -422,7 +438,7 @@ class Attempt:
         server = self.c['resolve']['server']
         fam = family_of(server)
         s = self.ep.socket(socket.SOCK_DGRAM, fam)
-        s.bind((any_address(fam), next_source_port(self.ep.identity + '>dns:' + server)))
+        bind_fresh(s, fam, self.ep.identity + '>dns:' + server)
         self.sock = s
         self.qid = int.from_bytes(os.urandom(2), 'big')
         s.connect((server, 53))
@@ -524,21 +540,13 @@ class Attempt:
     def start_udp(self):
         dest = '%s:%d' % (self.c['ip'], self.c['port'])
         fam = family_of(self.c['ip'])
-        s, last = None, None
-        for _ in range(32):
-            cand = self.ep.socket(socket.SOCK_DGRAM, fam)
-            try:
-                self.marked(cand)
-                cand.bind((any_address(fam), next_source_port(self.ep.identity + '>' + dest)))
-                s = cand
-                break
-            except OSError as e:
-                cand.close()
-                last = e
-                if e.errno != errno.EADDRINUSE:
-                    break
-        if s is None:
-            return self.finish({'outcome': 'error', 'detail': 'no fresh UDP source port: ' + errname(last.errno)})
+        s = self.ep.socket(socket.SOCK_DGRAM, fam)
+        try:
+            self.marked(s)
+            bind_fresh(s, fam, self.ep.identity + '>' + dest)
+        except OSError as e:
+            s.close()
+            return self.finish({'outcome': 'error', 'detail': 'no fresh UDP source port: ' + errname(e.errno)})
         self.sock = s
         s.connect((self.c['ip'], self.c['port']))
         loop.add_reader(s.fileno(), self.on_datagram)

@@ -91,7 +91,7 @@ t.test('a run: cluster once, scenarios on its context, externals at their addres
   )
   t.equal(c[c.length - 1], 'kind delete cluster --name nph', 'the cluster is deleted at the end')
   t.ok(
-    apis.every((a) => a.namespaces.size === 0),
+    apis.every((a) => a.active().length === 0),
     'every namespace removed',
   )
 })
@@ -148,7 +148,7 @@ t.test('Ctrl-C mid-run: namespaces and cluster removed', async (t) => {
   await kind.close()
   t.equal(report.summary.exitCode, 130)
   t.equal(report.scenarios[0].error, 'interrupted')
-  t.same([...apis[0].namespaces.keys()], [], 'namespaces of the run deleted')
+  t.same(apis[0].active(), [], 'namespaces of the run deleted')
   t.equal(calls().at(-1), 'kind delete cluster --name nph')
 })
 

@@ -53,7 +53,7 @@ t.test('a scenario policy named like an existing foreign one is refused, naming 
   t.type(err, InfraError)
   t.match(
     (err as InfraError).message,
-    new RegExp(`will not overwrite or delete ${policy.kind} ${policy.metadata.name} in context fake-context`),
+    new RegExp(`will not overwrite or delete ${policy.kind} ${policy.metadata.name} in context fake-context-\\d+`),
   )
   t.match((err as InfraError).hint, /rename the .+ in the scenario/)
   t.same(

@@ -102,6 +102,49 @@ t.test("a foreign namespace whose labels include the scenario's is used; down re
     'the policy applied in the foreign namespace, once; ours go with our namespaces',
   )
   t.same([...api.pods.keys()], ['y/theirs'], 'only our pod in it is deleted')
-  t.same([...api.namespaces.keys()], ['y'], 'our namespaces deleted, the foreign one kept')
+  t.same(api.active(), ['y'], 'our namespaces deleted, the foreign one kept')
   t.same([...ns.created], [])
+})
+
+// On a real API server a deleted namespace stays, Terminating, until the namespace controller has emptied it
+// (pkg/registry/core/namespace/storage/storage.go Delete; FakeKube keeps it for two more lists), and creating it
+// again meanwhile is 409 AlreadyExists. Every upstream scenario uses x, y and z: the next scenario of a run must wait.
+t.test('the next scenario of the run waits for the namespaces the last one left terminating', async (t) => {
+  const api = new FakeKube()
+  const lines: string[] = []
+  const first = new RunNamespaces({ api, runId: 'r1', log: (l) => lines.push(l) })
+  await first.up(scenario, signal)
+  await first.down()
+  t.same([...api.terminating.keys()].sort(), ['x', 'y', 'z'], 'deleted, still terminating')
+  const second = new RunNamespaces({ api, runId: 'r1', log: (l) => lines.push(l) })
+  await second.up(scenario, signal)
+  t.same([...second.created].sort(), ['x', 'y', 'z'], 'created again once gone, not refused as "may still be running"')
+  t.match(lines.join('\n'), /waiting for namespace x of an earlier scenario of this run to finish terminating/)
+  await second.down()
+})
+
+t.test('scenarios of one run at once: the same names take turns; down deletes only its own', async (t) => {
+  const api = new FakeKube()
+  api.terminatingLists = 0
+  const [other] = loadScenarios(['scenarios/upstream/allow-all.yaml'])
+  const a = new RunNamespaces({ api, runId: 'r1' })
+  await a.up(scenario, signal)
+  const b = new RunNamespaces({ api, runId: 'r1' })
+  let bUp = false
+  const waiting = b.up(other, signal).then(() => void (bUp = true))
+  await new Promise((r) => setTimeout(r, 500))
+  t.notOk(bUp, 'the second waits while the first holds x, y and z')
+  await a.down()
+  await waiting
+  t.ok(bUp, 'and goes on once they are free')
+  t.same([...b.created].sort(), ['x', 'y', 'z'])
+
+  const lone = new FakeKube()
+  lone.terminatingLists = 0
+  const c = new RunNamespaces({ api: lone, runId: 'r1' })
+  await c.up(scenario, signal)
+  lone.namespaces.set('w', { [RUN_LABEL]: 'r1' }) // another scenario of the run, beside it, under another name
+  await c.down()
+  t.ok(lone.namespaces.has('w'), "down leaves the run's other namespaces to their own scenario")
+  await b.down()
 })

@@ -98,7 +98,7 @@ t.test('removeLeftoverPod: a pod we do not own stops the scenario and is left al
   await api.createPod('kube-system', { metadata: { name: 'coredns', labels: { 'k8s-app': 'kube-dns' } }, spec: { containers: [] } })
   await t.rejects(removeLeftoverPod(api, 'kube-system', 'coredns', signal), {
     name: 'InfraError',
-    message: 'pod kube-system/coredns already exists in context fake-context and was not created by netpol-harness',
+    message: `pod kube-system/coredns already exists in context ${api.context} and was not created by netpol-harness`,
     hint: 'rename the scenario pod',
   })
   t.ok(api.pods.has('kube-system/coredns'))
