@@ -18,6 +18,16 @@ export const MIN_CELL_EVIDENCE = 6
  */
 export const MAX_FAIL_CLOSED_EVIDENCE = 40
 
+/**
+ * The most for an allowed cell of a step's rounds (its re-probes run at the full timeout, one a second): a TCP probe
+ * between two nodes at 30 % injected loss per node needs its SYN, SYN-ACK, ACK and reply through both (no
+ * retransmission fits in one timeout), and fails about 0.75 of its attempts in a row once it has failed (10,529
+ * runs of failures in two full suites, issue 21). At 40, such a cell is called blocked with chance 0.75^40 = 1e-5
+ * per run of failures, about 0.1 a suite: one cell was (46 in a row). 60 keeps that under 1e-7 (0.75^60), the
+ * false alarm risk per step for up to ~100 such cells; a real block costs 20 more re-probes, only under heavy loss.
+ */
+export const MAX_CELL_EVIDENCE = 60
+
 /** The chance of one false fail-closed verdict per step (its cells) or per chaos phase (its samples) that k allows. */
 export const FALSE_ALARM_RISK = 1e-4
 

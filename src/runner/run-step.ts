@@ -21,7 +21,7 @@ import {
   trailingTimeouts,
 } from '../compare/compare.js'
 import {
-  MAX_FAIL_CLOSED_EVIDENCE,
+  MAX_CELL_EVIDENCE,
   MIN_CELL_EVIDENCE,
   type LossCount,
   evidenceRun,
@@ -325,7 +325,11 @@ export async function runStep(
       k,
       // Denied cells: without loss a timeout is taken at its word; with loss it takes k in a row (`confirmDenied`).
       evidence: (r: CellRun) =>
-        r.prediction !== 'allow' ? (seen > 0 ? k : 1) : evidenceRun(Math.max(worst, recent, own(r)), allowed.length, MIN_CELL_EVIDENCE),
+        r.prediction !== 'allow'
+          ? seen > 0
+            ? k
+            : 1
+          : evidenceRun(Math.max(worst, recent, own(r)), allowed.length, MIN_CELL_EVIDENCE, MAX_CELL_EVIDENCE),
       // What proves an allowed cell that flips still not enforced after the limit (`slow`): the same loss, uncapped.
       lateEvidence: (r: CellRun) => lateEvidenceRun(Math.max(worst, recent, own(r)), allowed.length),
     }
@@ -340,7 +344,7 @@ export async function runStep(
   const probeRound = async (round: number, which: readonly Probed[], adapt = true) => {
     const atMs = Math.round(performance.now() - origin)
     const denyTimeoutMs = await probeAll(round, which, atMs, adapt)
-    for (let i = 0; i < MAX_FAIL_CLOSED_EVIDENCE && !signal.aborted; i++) {
+    for (let i = 0; i < MAX_CELL_EVIDENCE && !signal.aborted; i++) {
       // Each pass's answers tell more of the loss (a cell that failed and then answered lost packets): k follows.
       const { evidence } = lossNow()
       const doubt = which.filter((p) => {
