@@ -98,6 +98,26 @@ export function enforcement(prediction: Verdict, attempts: readonly Attempt[], k
 }
 
 /**
+ * Do a flipping cell's attempts prove that its change was still not enforced after `limitMs` (what `slow` claims)?
+ * Without loss (`k` 1, `lateEvidenceRun`) every attempt is taken at its word: a time to enforce past the limit is
+ * proof. Under loss, attempts are read in order of `evidenceMs`: meant to be denied, an answer after the limit (loss
+ * cannot make a connection answer); meant to be allowed, a run of at least `k` disagreeing attempts in a row that
+ * reaches past the limit (a shorter run is what loss does to a connection that works). An enforcement seen late
+ * but not proven so is no alarm: the cell is judged by its agreement, its time to enforce reported as measured.
+ */
+export function lateProven(prediction: Verdict, attempts: readonly Attempt[], limitMs: number, k: number): boolean {
+  if (k <= 1) return true
+  const list = attempts.map((a) => ({ at: evidenceMs(a), g: agreement(prediction, a.result) })).sort((a, b) => a.at - b.at)
+  if (prediction !== 'allow') return list.some((x) => x.g === 'fail-open' && x.at > limitMs)
+  let run = 0
+  for (const x of list) {
+    run = x.g === 'agree' ? 0 : run + 1
+    if (run >= k && x.at > limitMs) return true
+  }
+  return false
+}
+
+/**
  * What decides a cell's judgement: the agreement of every attempt from round `fromRound` on (the step's last round,
  * then every re-probe), in order, read as evidence (`evidenceAgreements`: runs shorter than `k` of lost packets next
  * to an attempt that shows the connection's real state, at any time in the step, taken as that state).

@@ -15,15 +15,17 @@ import {
   evidenceAgreements,
   judgeCell,
   judgedAgreements,
+  lateProven,
   latestAgreement,
   trailingFailClosed,
   trailingTimeouts,
 } from '../compare/compare.js'
 import {
-  MAX_FAIL_CLOSED_EVIDENCE,
+  MAX_CELL_EVIDENCE,
   MIN_CELL_EVIDENCE,
   type LossCount,
   evidenceRun,
+  lateEvidenceRun,
   lossOf,
   lossShare,
   worstLoss,
@@ -136,13 +138,21 @@ function cellReport(
   settledRound: number,
   model: Model,
   enforceWithinMs: number | undefined,
-  k: number,
+  loss: { evidence: (r: CellRun) => number; lateEvidence: (r: CellRun) => number },
   proves: (a: Attempt) => boolean,
   predictOpts: PredictOptions = {},
 ): CellReport {
   const observation = observationOf(c)
+  const k = loss.evidence(c)
   const e = c.probing.kind === 'not-probed' ? null : enforcement(c.prediction, c.attempts, k)
-  const late = c.flips && e !== null && enforceWithinMs !== undefined && e.timeToEnforceMs > enforceWithinMs
+  // Late only when the attempts prove it (an answer of a cell meant to be denied, or a run of failures loss does not
+  // explain, after the limit): a cell whose first answer came late under loss is not slow for that alone.
+  const late =
+    c.flips &&
+    e !== null &&
+    enforceWithinMs !== undefined &&
+    e.timeToEnforceMs > enforceWithinMs &&
+    lateProven(c.prediction, c.attempts, enforceWithinMs, loss.lateEvidence(c))
   const j = judgeCell(
     c.intent,
     c.prediction,
@@ -315,7 +325,13 @@ export async function runStep(
       k,
       // Denied cells: without loss a timeout is taken at its word; with loss it takes k in a row (`confirmDenied`).
       evidence: (r: CellRun) =>
-        r.prediction !== 'allow' ? (seen > 0 ? k : 1) : evidenceRun(Math.max(worst, recent, own(r)), allowed.length, MIN_CELL_EVIDENCE),
+        r.prediction !== 'allow'
+          ? seen > 0
+            ? k
+            : 1
+          : evidenceRun(Math.max(worst, recent, own(r)), allowed.length, MIN_CELL_EVIDENCE, MAX_CELL_EVIDENCE),
+      // What proves an allowed cell that flips still not enforced after the limit (`slow`): the same loss, uncapped.
+      lateEvidence: (r: CellRun) => lateEvidenceRun(Math.max(worst, recent, own(r)), allowed.length),
     }
   }
   // A connection that should pass but timed out is probed again before the round counts it, while it has failed
@@ -328,7 +344,7 @@ export async function runStep(
   const probeRound = async (round: number, which: readonly Probed[], adapt = true) => {
     const atMs = Math.round(performance.now() - origin)
     const denyTimeoutMs = await probeAll(round, which, atMs, adapt)
-    for (let i = 0; i < MAX_FAIL_CLOSED_EVIDENCE && !signal.aborted; i++) {
+    for (let i = 0; i < MAX_CELL_EVIDENCE && !signal.aborted; i++) {
       // Each pass's answers tell more of the loss (a cell that failed and then answered lost packets): k follows.
       const { evidence } = lossNow()
       const doubt = which.filter((p) => {
@@ -455,9 +471,7 @@ export async function runStep(
   const proves = (c: CellRun) => (a: Attempt) => !shortened.has(a) || agreement(c.prediction, a.result) === 'agree'
   const reports = [
     ...cells
-      .map((c, from, to, target) =>
-        cellReport(c, from, to, target, settledRound, model, enforceWithinMs, loss.evidence(c), proves(c), hairpinOf(opts)),
-      )
+      .map((c, from, to, target) => cellReport(c, from, to, target, settledRound, model, enforceWithinMs, loss, proves(c), hairpinOf(opts)))
       .entries(),
   ].map((e) => e.value)
   const stepEnforcement = converged

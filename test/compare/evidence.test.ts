@@ -3,6 +3,7 @@
 import t from 'tap'
 import {
   FALSE_ALARM_RISK,
+  MAX_CELL_EVIDENCE,
   MAX_FAIL_CLOSED_EVIDENCE,
   MIN_CELL_EVIDENCE,
   MIN_FAIL_CLOSED_EVIDENCE,
@@ -110,4 +111,25 @@ t.test('a denied connection: timeouts shorter than k next to an answer are lost 
   t.equal(deny('O.r', 4), 'OO.', 'a refusal is never lost packets')
   t.equal(deny('....', 4), '....', 'never answered: every timeout is taken as denied')
   t.equal(deny('O.O.', 1), 'O.O.', 'k of 1 (no loss seen): a timeout is taken at its word')
+})
+
+// Issue 21: gryffindor/harry -> slytherin/draco 80/TCP (cluster-policy-admin-ingress-rules, step 2, a full suite at
+// 30 % loss) failed 46 times in a row and was fail-closed: its step's cells between two nodes failed about 0.75 of
+// their attempts in a row, where 40 (the old cap) is reached by chance once in about 1e5 runs of failures.
+t.test("an allowed cell's k goes past the fail-closed cap, to what a two-node path at 30 % loss asks for", async (t) => {
+  t.ok(evidenceRun(0.75, 32, MIN_CELL_EVIDENCE, MAX_CELL_EVIDENCE) > MAX_FAIL_CLOSED_EVIDENCE, 'p 0.75: past the old cap')
+  // The step's worst cell with 8 observations or more: hufflepuff/cedric -> ravenclaw/luna 8080, 15 of 16 lost.
+  const k = evidenceRun(worstLoss([{ lost: 15, total: 16 }]), 32, MIN_CELL_EVIDENCE, MAX_CELL_EVIDENCE)
+  t.equal(k, MAX_CELL_EVIDENCE, `that step's k: ${k}`)
+  t.equal(evidenceRun(0.75, 32), MAX_FAIL_CLOSED_EVIDENCE, 'the chaos samples and the denied cells keep the old cap')
+  t.equal(evidenceRun(0.99, 32, MIN_CELL_EVIDENCE, MAX_CELL_EVIDENCE), MAX_CELL_EVIDENCE, 'capped all the same')
+  const harry = [...Array(46).fill('fail-closed'), 'agree']
+  t.equal(
+    confirmFailClosed(harry, k)
+      .slice(0, 46)
+      .every((g) => g === 'agree'),
+    true,
+    '46 failures before an answer: loss',
+  )
+  t.equal(confirmFailClosed(harry.slice(0, 46), k)[0], 'fail-closed', 'never answered in the step: still fail-closed')
 })

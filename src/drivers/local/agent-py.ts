@@ -443,7 +443,22 @@ class Attempt:
         self.qid = int.from_bytes(os.urandom(2), 'big')
         s.connect((server, 53))
         loop.add_reader(s.fileno(), self.on_dns)
-        s.send(dns_query(self.qid, self.c['resolve']['name'], 28 if self.c['resolve'].get('aaaa') else 1))
+        self.query = dns_query(self.qid, self.c['resolve']['name'], 28 if self.c['resolve'].get('aaaa') else 1)
+        s.send(self.query)
+        # A resolver retransmits an unanswered query (res_state's retrans interval and retry count: glibc
+        # bits/types/res_state.h); its seconds scaled to the probe's window: the same query again at each quarter of
+        # it while no answer came, so a lost datagram costs a quarter window, not the attempt (docs/services.md).
+        self.retrans = max(0.05, (self.timer.when() - loop.time()) / 4)
+        self.resend = loop.call_later(self.retrans, self.resend_dns)
+
+    def resend_dns(self):
+        if self.finished or not self.resolving or self.sock is None:
+            return
+        try:
+            self.sock.send(self.query)
+        except OSError:
+            pass
+        self.resend = loop.call_later(self.retrans, self.resend_dns)
 
     def on_dns(self):
         d = self.receive(lambda: self.sock.recv(512))
@@ -452,6 +467,7 @@ class Attempt:
         ip, why = dns_address(d, self.qid)
         if ip is None:
             return self.finish({'outcome': 'error', 'detail': why})
+        self.resend.cancel()
         loop.remove_reader(self.sock.fileno())
         self.sock.close()
         self.sock, self.resolving = None, False
@@ -468,6 +484,8 @@ class Attempt:
             return
         self.finished = True
         self.timer.cancel()
+        if getattr(self, 'resend', None) is not None:
+            self.resend.cancel()
         if self.sock is not None:
             fd = self.sock.fileno()
             if fd >= 0:

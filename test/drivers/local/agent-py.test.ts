@@ -106,3 +106,50 @@ time.sleep(120)`,
   )
   t.match(r.results?.[0], { outcome: 'connected', answeredBy: 'x/a' }, '300 ports in use at the cursor: the next free one is taken')
 })
+
+// A resolver retransmits an unanswered query (docs/services.md "Names under loss"): a name probe whose first
+// queries are lost still resolves, and connects, within its one timeout. Before the agent re-sent its query, the
+// lost first datagram made the whole attempt a timeout.
+t.test('a name probe re-sends its DNS query within the timeout', { skip, timeout: 60000 }, async (t) => {
+  const { agent, pod } = await agentWithPod(t, 'dnsre', [{ port: 8080, protocol: 'TCP' }], { ip: '10.99.0.1', gateway: '169.254.1.1' })
+  // A resolver in the pod that ignores the first two queries and answers the third (A 10.99.0.1), then reports
+  // the queries it saw: how many, and from how many source ports (a retransmission is the same flow).
+  const server = execa('ip', [
+    'netns',
+    'exec',
+    pod,
+    'python3',
+    '-c',
+    [
+      'import socket, struct, sys',
+      's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.99.0.1", 53)); s.settimeout(5)',
+      'print("ready", flush=True)',
+      'seen = []',
+      'while len(seen) < 3:',
+      '    d, a = s.recvfrom(512); seen.append(a[1])',
+      'q = d[12:]',
+      'ans = struct.pack("!HHHHHH", struct.unpack("!H", d[:2])[0], 0x8180, 1, 1, 0, 0) + q + struct.pack("!HHHLH", 0xC00C, 1, 1, 5, 4) + socket.inet_aton("10.99.0.1")',
+      's.sendto(ans, a)',
+      'print(len(seen), len(set(seen)), flush=True)',
+    ].join('\n'),
+  ])
+  await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()))
+  const [r] =
+    (
+      await agent.send(
+        {
+          cmd: 'probe',
+          from: 'x/a',
+          timeoutMs: 800,
+          attempts: 1,
+          connect: [
+            { key: 'name', ip: '', port: 8080, protocol: 'TCP', resolve: { name: 'api.x.svc.cluster.local', server: '10.99.0.1' } },
+          ],
+        },
+        10000,
+      )
+    ).results ?? []
+  t.match(r, { outcome: 'connected', answeredBy: 'x/a' }, 'resolved by the third query, then connected')
+  const out = await server
+  t.equal(out.stdout.split('\n').at(-1), '3 1', 'three queries, one source port: retransmissions of one flow')
+})
