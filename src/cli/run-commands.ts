@@ -183,7 +183,7 @@ export function registerRunCommands(program: Command, io: Io, setCode: (n: numbe
     .option('--history-limit <n>', 'how many runs history.json keeps (the most recent)', String(DEFAULT_HISTORY_LIMIT))
     .option(
       '--parallel <n>',
-      'how many scenarios run at once, each on its own cluster (auto: local driver by CPU count, kind/kube 1; see docs/speed.md)',
+      'how many scenarios run at once, each on its own cluster (auto: local driver two per CPU, at most 8; kind/kube 1; see docs/speed.md)',
       'auto',
     )
     .option(

@@ -120,9 +120,9 @@ t.test('an interrupt takes every running driver down', async (t) => {
   t.equal(r.summary.exitCode, 130)
 })
 
-t.test('--parallel auto: one local scenario per CPU (at most 8), one at a time on a cluster', async (t) => {
-  t.equal(defaultParallel('local', 2), 2)
-  t.equal(defaultParallel('local', 1), 1)
+t.test('--parallel auto: two local scenarios per CPU (at most 8), one at a time on a cluster', async (t) => {
+  t.equal(defaultParallel('local', 2), 4, 'two per CPU')
+  t.equal(defaultParallel('local', 1), 2)
   t.equal(defaultParallel('local', 64), 8)
   t.equal(defaultParallel('kind', 16), 1)
   t.equal(defaultParallel('kube', 16), 1)
