@@ -70,10 +70,13 @@ export async function runCadence<T>(
   } finally {
     if (!settled) await Promise.all([...inflight])
   }
+  if (!settled) {
+    if (failure) throw failure
+    return { done: Promise.resolve() }
+  }
   const rest = Promise.all([...inflight]).then(() => {
     if (failure) throw failure
   })
-  if (!settled && failure) throw failure
   // Not awaited here: a failure surfaces when the caller awaits `done`.
   rest.catch(() => undefined)
   return { done: rest }

@@ -404,10 +404,12 @@ export async function runStep(
       const atMs = Math.round(performance.now() - origin)
       const closes = which.filter((p) => p.run.prediction !== 'allow')
       const opens = which.filter((p) => p.run.prediction === 'allow')
-      await Promise.all([
+      // Both to their end before the attempt counts as ended (one failing must not leave the other untracked).
+      const ends = await Promise.allSettled([
         opens.length ? probeOnce(0, opens, atMs, flipTimeoutMs, undefined, inCadence) : undefined,
         closes.length ? probeOnce(0, closes, atMs, flipDenyTimeoutMs, undefined, inCadence) : undefined,
       ])
+      for (const e of ends) if (e.status === 'rejected') throw e.reason
       if (cadenceOpen) cadenceProgress()
     },
     signal,
@@ -417,6 +419,15 @@ export async function runStep(
   })
   cadenceOpen = false
   flipping.forEach(byStart)
+  /** A round that throws waits for the cadence's attempts still in flight first: none outlives the step. */
+  const guarded = async (run: () => Promise<number>): Promise<number> => {
+    try {
+      return await run()
+    } catch (e) {
+      await cadenceRest?.done.catch(() => {})
+      throw e
+    }
+  }
 
   let round = 0
   let converged = false
@@ -424,7 +435,7 @@ export async function runStep(
   while (probed.length > 0 && !signal.aborted) {
     round++
     const roundStart = performance.now()
-    const atMs = await probeRound(round, probed)
+    const atMs = await guarded(() => probeRound(round, probed))
     if (signal.aborted) {
       round--
       break
@@ -458,7 +469,7 @@ export async function runStep(
   const disagreeing = probed.filter((p) => current(p, evidence) !== 'agree')
   for (let i = 0; i < opts.reprobes && disagreeing.length > 0 && !signal.aborted; i++) {
     await sleep(opts.roundIntervalMs, signal)
-    await probeRound(round + 1 + i, disagreeing, false) // the evidence of a disagreement: always the full timeout
+    await guarded(() => probeRound(round + 1 + i, disagreeing, false)) // the evidence of a disagreement: always the full timeout
   }
 
   // The cadence's attempts still in flight (answers dropped) end before the step does.

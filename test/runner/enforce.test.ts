@@ -89,6 +89,28 @@ t.test('once nothing is pending the cadence returns at once; the attempts in fli
   await t.rejects(late.done, /late boom/, 'an attempt in flight that fails rejects `done`')
 })
 
+t.test('an attempt that fails after the deadline fails the cadence, never as an unhandled rejection', async (t) => {
+  const unhandled: unknown[] = []
+  const on = (e: unknown) => void unhandled.push(e)
+  process.on('unhandledRejection', on)
+  t.teardown(() => void process.off('unhandledRejection', on))
+  await t.rejects(
+    runCadence(
+      // Never full (5 at once): the loop stops at the deadline with attempts in flight, which then fail.
+      { intervalMs: 10, concurrency: 5, deadline: performance.now() + 25 },
+      () => ['still pending'],
+      async () => {
+        await new Promise((r) => setTimeout(r, 60)) // ends after the deadline
+        throw new Error('agent gone')
+      },
+      signal,
+    ),
+    /agent gone/,
+  )
+  await new Promise((r) => setTimeout(r, 50))
+  t.same(unhandled, [], 'no unhandled rejection')
+})
+
 t.test('cadence timeout: attempts in flight keep the cadence', async (t) => {
   t.equal(cadenceTimeoutMs(1000, { intervalMs: ENFORCE_INTERVAL_MS, concurrency: 3 }), 500)
   t.equal(cadenceTimeoutMs(1000, { intervalMs: ENFORCE_INTERVAL_MS, concurrency: 6 }), 1000, 'never longer than the step')

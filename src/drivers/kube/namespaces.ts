@@ -181,7 +181,9 @@ export class RunNamespaces {
     // Ours: the run's namespaces among this scenario's names (never those of a scenario of this run still running
     // beside it, which hold other names).
     const names = new Set(this.holding.map((k) => k.slice(k.lastIndexOf('/') + 1)))
-    const mine = (await api.listNamespaces(`${RUN_LABEL}=${runId}`).catch(() => [])).map((n) => n.name).filter((n) => names.has(n))
+    // The list failing: at least those this scenario created.
+    const listed = await api.listNamespaces(`${RUN_LABEL}=${runId}`).catch(() => undefined)
+    const mine = listed ? listed.map((n) => n.name).filter((n) => names.has(n)) : [...this.created]
     await Promise.all(mine.map((n) => api.deleteNamespace(n).catch(() => {})))
     this.created.clear()
     this.release()

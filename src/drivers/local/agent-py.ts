@@ -438,8 +438,8 @@ class Attempt:
         server = self.c['resolve']['server']
         fam = family_of(server)
         s = self.ep.socket(socket.SOCK_DGRAM, fam)
+        self.sock = s  # finish() closes it, whatever fails below
         bind_fresh(s, fam, self.ep.identity + '>dns:' + server)
-        self.sock = s
         self.qid = int.from_bytes(os.urandom(2), 'big')
         s.connect((server, 53))
         loop.add_reader(s.fileno(), self.on_dns)

@@ -19,7 +19,11 @@ const pythons = new WeakMap<Exec, Promise<{ executable: string; version: string 
  */
 export function findPython(exec: Exec): Promise<{ executable: string; version: string } | undefined> {
   let found = pythons.get(exec)
-  if (!found) pythons.set(exec, (found = lookUpPython(exec)))
+  if (!found) {
+    pythons.set(exec, (found = lookUpPython(exec)))
+    // Not found (or the lookup failed under load): not kept, the next scenario asks again.
+    void found.then((p) => (p ? undefined : pythons.delete(exec)))
+  }
   return found
 }
 

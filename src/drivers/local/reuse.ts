@@ -198,7 +198,10 @@ export class TopologyPool<T extends Parkable> {
     this.closed = true
     const all = this.parked.map((p) => p.t)
     this.parked = []
-    await Promise.all([...all.map((t) => t.destroy()), ...this.dropping])
+    // Every one to its end, even when one fails (Ctrl-C must not exit with teardowns still running).
+    const ends = await Promise.allSettled([...all.map((t) => t.destroy()), ...this.dropping])
+    const failed = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected')
+    if (failed) throw failed.reason
     if (this.dropError) throw this.dropError
   }
 }
