@@ -37,30 +37,28 @@ export class RunNamespaces {
 
   constructor(private readonly o: RunNamespacesOptions) {}
 
-  /** The names this scenario holds (`held`), released at `down`. */
+  /** The namespace names this scenario holds (`held`), released at `down`. */
   private holding: string[] = []
+
+  /** A name's key in `held`: names are per cluster. */
+  private key(name: string): string {
+    return `${this.o.api.context}/${name}`
+  }
 
   /**
    * Waits until no other scenario of this process holds any of these names, then holds them all at once (all or
    * nothing: two scenarios each waiting for the other's names cannot happen).
    */
   private async hold(names: readonly string[], signal: AbortSignal): Promise<void> {
-    const keys = [...new Set(names)].map((n) => `${this.o.api.context}/${n}`)
-    let told = false
-    while (keys.some((k) => held.has(k))) {
-      if (!told)
-        this.o.log?.(
-          `waiting for another scenario of this run to finish with namespace(s) ${keys
-            .filter((k) => held.has(k))
-            .map((k) => k.split('/').pop())
-            .join(', ')}`,
-        )
-      told = true
+    const unique = [...new Set(names)]
+    const taken = () => unique.filter((n) => held.has(this.key(n)))
+    if (taken().length) this.o.log?.(`waiting for another scenario of this run to finish with namespace(s) ${taken().join(', ')}`)
+    while (taken().length) {
       await sleep(200, signal)
       signal.throwIfAborted()
     }
-    for (const k of keys) held.add(k)
-    this.holding = keys
+    for (const n of unique) held.add(this.key(n))
+    this.holding = unique
   }
 
   /**
@@ -86,7 +84,7 @@ export class RunNamespaces {
 
   /** Gives the names held back to the other scenarios of this process. */
   private release(): void {
-    for (const k of this.holding) held.delete(k)
+    for (const n of this.holding) held.delete(this.key(n))
     this.holding = []
   }
 
@@ -180,7 +178,7 @@ export class RunNamespaces {
     this.foreign.clear()
     // Ours: the run's namespaces among this scenario's names (never those of a scenario of this run still running
     // beside it, which hold other names).
-    const names = new Set(this.holding.map((k) => k.slice(k.lastIndexOf('/') + 1)))
+    const names = new Set(this.holding)
     // The list failing: at least those this scenario created.
     const listed = await api.listNamespaces(`${RUN_LABEL}=${runId}`).catch(() => undefined)
     const mine = listed ? listed.map((n) => n.name).filter((n) => names.has(n)) : [...this.created]

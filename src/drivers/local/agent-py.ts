@@ -377,6 +377,7 @@ class Attempt:
 
     def __init__(self, ep, c, deadline, done):
         self.ep, self.c, self.done_cb, self.sock, self.buf, self.finished = ep, c, done, None, b'', False
+        self.resend = None  # the DNS query's retransmission timer, while resolving
         self.timer = loop.call_at(deadline, self.on_deadline)
         self.resolving = bool(c.get('resolve'))
         try:
@@ -484,7 +485,7 @@ class Attempt:
             return
         self.finished = True
         self.timer.cancel()
-        if getattr(self, 'resend', None) is not None:
+        if self.resend is not None:
             self.resend.cancel()
         if self.sock is not None:
             fd = self.sock.fileno()

@@ -7,25 +7,18 @@ import { InfraError } from '../../errors.js'
 import { AGENT_PY } from './agent-py.js'
 import type { AgentCommand, AgentReply } from './agent-protocol.js'
 import type { Exec } from '../exec.js'
-
-/** `findPython`'s answer per `exec`: asked once per process (a run builds a topology per scenario). */
-const pythons = new WeakMap<Exec, Promise<{ executable: string; version: string } | undefined>>()
+import { oncePerKey } from '../../util/memo.js'
 
 /**
  * The Python 3 the agents run: `python3` on PATH, resolved once per process to the real executable (a pyenv shim is
  * a bash script: 300-400 ms per start on an idle machine, 2 s on a loaded one, and it was asked twice per scenario)
  * and run with -I -S (no user site, no site-packages: the agent needs the standard library only). Undefined when
- * there is no usable python3 (3.8 or newer).
+ * there is no usable python3 (3.8 or newer); that answer (perhaps a lookup that failed under load) is not kept.
  */
-export function findPython(exec: Exec): Promise<{ executable: string; version: string } | undefined> {
-  let found = pythons.get(exec)
-  if (!found) {
-    pythons.set(exec, (found = lookUpPython(exec)))
-    // Not found (or the lookup failed under load): not kept, the next scenario asks again.
-    void found.then((p) => (p ? undefined : pythons.delete(exec)))
-  }
-  return found
-}
+export const findPython = oncePerKey(
+  (exec: Exec) => lookUpPython(exec),
+  (found) => found !== undefined,
+)
 
 async function lookUpPython(exec: Exec): Promise<{ executable: string; version: string } | undefined> {
   const r = await exec('python3', [

@@ -2,9 +2,10 @@
 import { EnvironmentError } from '../../errors.js'
 import type { Exec } from '../exec.js'
 import { findPython } from './agents.js'
+import { oncePerKey } from '../../util/memo.js'
 
-/** What `preflight` found per `exec`, once it found everything (a run builds a topology per scenario). */
-const found = new WeakMap<Exec, Promise<Record<string, string>>>()
+/** The tools' versions per `exec`, looked up once per process (a run builds a topology per scenario); a failure is not kept. */
+const versionsOf = oncePerKey((exec: Exec) => lookUp(exec))
 
 /** Versions of the tools found; throws InfraError (exit 3) naming what to install. Asked once per process. */
 export async function preflight(exec: Exec): Promise<Record<string, string>> {
@@ -12,13 +13,7 @@ export async function preflight(exec: Exec): Promise<Record<string, string>> {
     throw new EnvironmentError('the local driver needs root (it creates network namespaces and nftables rules)', {
       hint: 'run as root, or use --driver kind',
     })
-  let versions = found.get(exec)
-  if (!versions) {
-    found.set(exec, (versions = lookUp(exec)))
-    // A failure is not kept: the next scenario asks again (and says again what is missing).
-    versions.catch(() => found.delete(exec))
-  }
-  return { ...(await versions) }
+  return { ...(await versionsOf(exec)) }
 }
 
 async function lookUp(exec: Exec): Promise<Record<string, string>> {

@@ -241,11 +241,7 @@ export async function buildTopology(plan: TopologyPlan, exec: Exec, opts: { podS
   )
   await batch(exec, plan.fabricNs, [
     ...plan.nodes.flatMap((n) => [`link set f${n.index} master br0`, `link set f${n.index} up`]),
-    ...plan.externals.flatMap((e) => [
-      `link add ${externalLink(e)} type veth peer name eth0 netns ${e.ns}`,
-      `link set ${externalLink(e)} master br0`,
-      `link set ${externalLink(e)} up`,
-    ]),
+    ...plan.externals.flatMap(externalLinkLines),
   ])
   await Promise.all([
     ...(opts.podSides === false ? [] : plan.pods.map((p) => limit(() => batch(exec, p.ns, podLines(p.ips))))),
@@ -257,6 +253,12 @@ const NO_RP = ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter
 
 /** The fabric side of an external's veth pair (`x<i>`, `i` its namespace's index). */
 const externalLink = (e: EndpointPlan) => `x${/-e(\d+)$/.exec(e.ns)![1]}`
+
+/** In the fabric's namespace: an external's veth pair, its fabric side on the bridge. */
+const externalLinkLines = (e: EndpointPlan) => {
+  const x = externalLink(e)
+  return [`link add ${x} type veth peer name eth0 netns ${e.ns}`, `link set ${x} master br0`, `link set ${x} up`]
+}
 
 /** Inside an external's namespace: its addresses, the fabric's subnet, a route to every pod and node. */
 async function setUpExternal(plan: TopologyPlan, e: EndpointPlan, exec: Exec): Promise<void> {
@@ -412,15 +414,7 @@ export async function reconcileTopology(r: Reconcile, exec: Exec): Promise<void>
       }),
     ),
   )
-  if (r.addedExternals.length)
-    await batch(
-      exec,
-      plan.fabricNs,
-      r.addedExternals.flatMap((e) => {
-        const x = externalLink(e)
-        return [`link add ${x} type veth peer name eth0 netns ${e.ns}`, `link set ${x} master br0`, `link set ${x} up`]
-      }),
-    )
+  if (r.addedExternals.length) await batch(exec, plan.fabricNs, r.addedExternals.flatMap(externalLinkLines))
   await Promise.all([
     ...r.addedExternals.map((e) => limit(() => setUpExternal(plan, e, exec))),
     ...(r.addedPods.length
