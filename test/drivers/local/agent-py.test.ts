@@ -60,6 +60,10 @@ t.test('serve, probe and unserve across namespaces', { skip, timeout: 60000 }, a
   t.equal(hedged.outcome, 'timeout')
   // Three attempts one after another would take three timeouts (1,800 ms); hedged, they share one.
   t.ok(hedged.latencyMs < 3 * 600, `hedges share the one timeout (${hedged.latencyMs} ms)`)
+  // The third connection is due 2 x 600 / 3 ms after the first (a timer never fires early): a block is known until then.
+  t.ok(hedged.lastSentMs! >= 400, `the last unanswered connection was sent at +${hedged.lastSentMs} ms`)
+  t.equal(by.get('nowhere')!.lastSentMs, undefined, 'one connection: its start is the block')
+  t.equal(by.get('tcp')!.lastSentMs, undefined, 'an answer has no lastSentMs')
 
   await agent.send({ cmd: 'unserve', identity: 'x/a' }, 10000)
   t.equal(await listening(pod), '', 'unserve closes its sockets')
