@@ -367,7 +367,9 @@ export async function runStep(
     evidenceAgreements(p.run.prediction, p.run.attempts, evidence(p.run)).at(-1)
 
   // The enforcement cadence (round 0): the cells that flip, every ENFORCE_INTERVAL_MS, overlapping as the driver
-  // allows, until each agrees on its last two attempts or the settle time is over. Attempts still in flight then
+  // allows, until each agrees (on its last attempt; on its last two once loss was seen, where one timeout may be a
+  // lost packet: the round that follows probes every cell again, so one agreeing attempt is never the verdict) or
+  // the settle time is over. Attempts still in flight then
   // only confirm what is known: their answers are dropped and the rounds start at once (the step waits for them
   // before it ends, so nothing of it is in flight during the next).
   const flipping = probed.filter((p) => p.run.flips)
@@ -382,9 +384,9 @@ export async function runStep(
   let cadenceOpen = true
   const inCadence = () => cadenceOpen
   const byStart = (p: Probed) => p.run.attempts.sort((a, b) => a.atMs - b.atMs)
-  const settled = (p: Probed) => {
-    const last = byStart(p).slice(-2)
-    return last.length === 2 && last.every((a) => agreement(p.run.prediction, a.result) === 'agree')
+  const settled = (p: Probed, need: number) => {
+    const last = byStart(p).slice(-need)
+    return last.length === need && last.every((a) => agreement(p.run.prediction, a.result) === 'agree')
   }
   const cadenceProgress = () =>
     progress?.({
@@ -399,7 +401,10 @@ export async function runStep(
   if (flipping.length) cadenceProgress()
   const cadenceRest = await runCadence(
     cadence,
-    () => flipping.filter((p) => !settled(p)),
+    () => {
+      const need = lossNow().share > 0 || (recentLoss.get(driver) ?? 0) > 0 ? 2 : 1
+      return flipping.filter((p) => !settled(p, need))
+    },
     async (which) => {
       const atMs = Math.round(performance.now() - origin)
       const closes = which.filter((p) => p.run.prediction !== 'allow')
