@@ -457,8 +457,12 @@ class Attempt:
             return
         try:
             self.sock.send(self.query)
-        except OSError:
+        except (BlockingIOError, InterruptedError):
             pass
+        except OSError as e:
+            # The socket's pending error (an ICMP port unreachable for the last query: ECONNREFUSED) is reported to
+            # whichever call comes first, this send or the reader's recv: it ends the lookup either way.
+            return self.fail(e.errno)
         self.resend = loop.call_later(self.retrans, self.resend_dns)
 
     def on_dns(self):

@@ -289,8 +289,9 @@ const nsIndex = (ns: string) => Number(/-[pe](\d+)$/.exec(ns)![1])
 /**
  * Pure: how the topology `old` becomes the one `fresh` plans (the same nodes by name, the same IPv6 setting, both
  * with or both without externals; otherwise undefined). A pod or external is kept when its id, addresses and node are
- * the same; any other is removed, and the new one added under a namespace and link index never used in this
- * topology (so no name of a removed one is met again). Everything else is `fresh`'s: order, node assignment.
+ * the same; any other is removed, and the new one added under a namespace and link index above every one the
+ * topology holds now (a removed endpoint's name may come back in a later reconcile: its namespace, link and routes
+ * went with it, and a new namespace starts with empty conntrack). Everything else is `fresh`'s: order, node assignment.
  */
 export function reconcilePlan(old: TopologyPlan, fresh: TopologyPlan): Reconcile | undefined {
   const names = (p: TopologyPlan) => p.nodes.map((n) => n.name).join(',')
