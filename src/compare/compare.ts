@@ -51,17 +51,12 @@ export interface Enforcement {
 }
 
 /**
- * When an attempt shows the dataplane's state, as tightly as it can bound enforcement: a connection that was answered,
- * when the answer came (a hedged probe's later connection may be the one answered, up to a timeout after the start).
- * A block spans every connection of the attempt, all unanswered: for a cell meant to be denied (closing), its start
- * (enforcement came no later: the first connection was already dropped); for one meant to be allowed (opening), when
- * its last connection was sent (`lastSentMs`: enforcement came no earlier, the path still dropped then). Any other
- * result, at its start.
+ * When an attempt shows the dataplane's state: a connection that was answered, when the answer came (a hedged
+ * probe's later connection may be the one answered, up to a timeout after the start); any other result, at
+ * its start (every connection of it failed, the first one included).
  */
-function evidenceMs(a: Attempt, prediction: Verdict): number {
-  if (a.result === 'allowed' && a.latencyMs !== undefined) return Math.round(a.atMs + a.latencyMs)
-  if (a.result === 'blocked' && prediction === 'allow' && a.lastSentMs !== undefined) return Math.round(a.atMs + a.lastSentMs)
-  return a.atMs
+function evidenceMs(a: Attempt): number {
+  return a.result === 'allowed' && a.latencyMs !== undefined ? Math.round(a.atMs + a.latencyMs) : a.atMs
 }
 
 /**
@@ -88,7 +83,7 @@ export function evidenceAgreements(prediction: Verdict, attempts: readonly Attem
  * answer of a connection meant to be denied are lost packets, not enforcement (`confirmDenied`).
  */
 export function enforcement(prediction: Verdict, attempts: readonly Attempt[], k = MIN_FAIL_CLOSED_EVIDENCE): Enforcement | null {
-  const list = attempts.map((a) => ({ at: evidenceMs(a, prediction), a })).sort((a, b) => a.at - b.at)
+  const list = attempts.map((a) => ({ at: evidenceMs(a), a })).sort((a, b) => a.at - b.at)
   const ok = evidenceAgreements(
     prediction,
     list.map((x) => x.a),
@@ -112,7 +107,7 @@ export function enforcement(prediction: Verdict, attempts: readonly Attempt[], k
  */
 export function lateProven(prediction: Verdict, attempts: readonly Attempt[], limitMs: number, k: number): boolean {
   if (k <= 1) return true
-  const list = attempts.map((a) => ({ at: evidenceMs(a, prediction), g: agreement(prediction, a.result) })).sort((a, b) => a.at - b.at)
+  const list = attempts.map((a) => ({ at: evidenceMs(a), g: agreement(prediction, a.result) })).sort((a, b) => a.at - b.at)
   if (prediction !== 'allow') return list.some((x) => x.g === 'fail-open' && x.at > limitMs)
   let run = 0
   for (const x of list) {

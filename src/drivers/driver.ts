@@ -7,6 +7,16 @@ import type { RawOutcome } from '../model/observation.js'
 /** What a probe of any driver reports for one connection (defined with the observation it becomes). */
 export type { RawOutcome }
 
+/** How a probe round is sent, beyond its connections and timeout. */
+export interface ProbeOptions {
+  /**
+   * One connection per cell, never hedged (a driver that hedges, the local one, sends more only while unanswered):
+   * a block is then that one connection unanswered for the whole timeout, dated by its send (time to enforce of a
+   * cell that opens, docs/reports.md). Drivers that send one anyway ignore it.
+   */
+  readonly single?: boolean
+}
+
 /** One connection of a probe round: from a source endpoint to a destination address and target. */
 export interface ProbeConnection {
   readonly key: string
@@ -62,7 +72,7 @@ export interface Driver {
   /** The cluster as it is now: pods with their addresses and labels, namespaces, policies. */
   state(): ClusterState
   /** Runs one probe round: one command per source, every connection of a source in parallel. Never throws for a blocked connection. */
-  probe(connections: readonly ProbeConnection[], timeoutMs: number, signal: AbortSignal): Promise<RawOutcome[]>
+  probe(connections: readonly ProbeConnection[], timeoutMs: number, signal: AbortSignal, opts?: ProbeOptions): Promise<RawOutcome[]>
   /**
    * Has the driver seen `destination`'s server listening on `target` (pods: a readiness check per port; externals:
    * checked after start)? Only then is a refused connection evidence of a REJECT rule; otherwise it means nothing

@@ -10,11 +10,6 @@ export interface Attempt {
   readonly atMs: number
   readonly result: ObservationResult
   readonly latencyMs?: number
-  /**
-   * A blocked attempt of several connections (the local agent's hedges): when the last of them was sent, in ms after
-   * the first. None was answered, so the path still dropped then (what dates the block of a cell opening).
-   */
-  readonly lastSentMs?: number
   readonly answeredBy?: string
   readonly detail?: string
 }
@@ -25,8 +20,6 @@ export interface RawOutcome {
   /** connected: a reply came back; timeout; refused (RST or ICMP unreachable); error: anything else. */
   readonly outcome: 'connected' | 'timeout' | 'refused' | 'error'
   readonly latencyMs: number
-  /** A timeout of several connections (hedges): when the last was sent, in ms after the first (`Attempt.lastSentMs`). */
-  readonly lastSentMs?: number
   /** The identity the server sent back, when connected. */
   readonly answeredBy?: string
   readonly detail?: string

@@ -6,7 +6,6 @@ import { assertNever } from '../util/assert-never.js'
 export interface Observed {
   readonly result: ObservationResult
   readonly latencyMs: number
-  readonly lastSentMs?: number
   readonly answeredBy?: string
   readonly detail?: string
 }
@@ -25,12 +24,7 @@ export function classifyOutcome(raw: RawOutcome, expected: string, listening: bo
         : { result: 'error', ...base, detail: `answered by ${raw.answeredBy ?? 'nobody'}, expected ${expected}` }
     case 'timeout':
       // The detail says what went unanswered when it was not the connection itself (a name lookup: docs/services.md).
-      return {
-        result: 'blocked',
-        ...base,
-        ...(raw.lastSentMs !== undefined ? { lastSentMs: raw.lastSentMs } : {}),
-        ...(raw.detail ? { detail: raw.detail } : {}),
-      }
+      return { result: 'blocked', ...base, ...(raw.detail ? { detail: raw.detail } : {}) }
     case 'refused':
       if (!listening)
         return {

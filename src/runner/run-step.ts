@@ -245,15 +245,19 @@ export async function runStep(
   const fullMs = step.probe.timeoutMs
   /** Attempts whose `blocked` came from a shortened timeout: they prove nothing until probed at the full one. */
   const shortened = new WeakSet<Attempt>()
-  /** Probes each cell once, or `copies(p)` times at once (each copy its own connection and attempt). */
+  /**
+   * Probes each cell once, or `copies(p)` times at once (each copy its own connection and attempt), at `timeoutMs`
+   * (default the full timeout). `inOrder`: each attempt goes in among the cell's attempts in order of start, not
+   * last (the cadence's: one still in flight when the rounds began is older than theirs). `single`: one connection
+   * per attempt (`ProbeOptions`).
+   */
   const probeOnce = async (
     round: number,
     which: readonly Probed[],
     atMs: number,
-    timeoutMs = fullMs,
-    copies?: (p: Probed) => number,
-    wanted: () => boolean = () => true,
+    o: { timeoutMs?: number; copies?: (p: Probed) => number; inOrder?: boolean; single?: boolean } = {},
   ) => {
+    const { timeoutMs = fullMs, copies } = o
     if (signal.aborted) return
     const of = new Map<string, Probed>()
     const conns = copies
@@ -265,10 +269,11 @@ export async function runStep(
           }),
         )
       : which.map((p) => p.conn)
-    const raws = await driver.probe(conns, timeoutMs, signal).catch((e: unknown) => (signal.aborted ? [] : Promise.reject(e)))
+    const raws = await driver
+      .probe(conns, timeoutMs, signal, o.single ? { single: true } : undefined)
+      .catch((e: unknown) => (signal.aborted ? [] : Promise.reject(e)))
     // Interrupted (signal, closed output): the round in flight is dropped, what came before is kept and reported.
-    // So are the enforcement cadence's answers that come back after it ended (`wanted`).
-    if (signal.aborted || !wanted()) return
+    if (signal.aborted) return
     for (const raw of raws) {
       const p = copies ? of.get(raw.key) : byKey.get(raw.key)
       if (!p) continue
@@ -279,7 +284,9 @@ export async function runStep(
       }
       // An answer is an answer whatever the timeout; only a failure under a shortened one proves nothing yet.
       if (timeoutMs < fullMs && attempt.result !== 'allowed') shortened.add(attempt)
-      p.run.attempts.push(attempt)
+      const at = o.inOrder ? p.run.attempts.findIndex((a) => a.atMs > atMs) : -1
+      if (at < 0) p.run.attempts.push(attempt)
+      else p.run.attempts.splice(at, 0, attempt)
     }
   }
   // Adaptive timeout (docs/speed.md): the cells predicted allowed go first, at the full timeout; their latencies set
@@ -300,7 +307,8 @@ export async function runStep(
     const memory = recentLatencies.get(driver) ?? []
     recentLatencies.set(driver, [...memory, ...measured].slice(-LATENCY_MEMORY))
     const denyMs = adaptiveTimeoutMs(measured.length ? measured : memory, fullMs, opts.adaptiveTimeout)
-    if (deny.length) await probeOnce(round, deny, atMs, denyMs)
+    // Dated by their own start: the allowed part may have taken up to a timeout (a block dates enforcement).
+    if (deny.length) await probeOnce(round, deny, allow.length ? Math.round(performance.now() - origin) : atMs, { timeoutMs: denyMs })
     return denyMs
   }
   // Loss (docs/chaos.md): how many fail-closed attempts in a row of an allowed cell make evidence of a block, from the
@@ -359,7 +367,8 @@ export async function runStep(
     const { evidence: k } = lossNow()
     const copies = (p: Probed) => (p.run.attempts.at(-1)?.result === 'blocked' ? k(p.run) - trailingTimeouts(p.run.attempts) : 0)
     const hidden = which.filter((p) => p.run.prediction !== 'allow' && copies(p) > 0)
-    if (hidden.length && !signal.aborted) await probeOnce(round, hidden, Math.round(performance.now() - origin), denyTimeoutMs, copies)
+    if (hidden.length && !signal.aborted)
+      await probeOnce(round, hidden, Math.round(performance.now() - origin), { timeoutMs: denyTimeoutMs, copies })
     return atMs
   }
   /** A cell's agreement now, as evidence reads its attempts (runs of lost packets shorter than its k taken as such). */
@@ -367,11 +376,12 @@ export async function runStep(
     evidenceAgreements(p.run.prediction, p.run.attempts, evidence(p.run)).at(-1)
 
   // The enforcement cadence (round 0): the cells that flip, every ENFORCE_INTERVAL_MS, overlapping as the driver
-  // allows, until each agrees (on its last attempt; on its last two once loss was seen, where one timeout may be a
-  // lost packet: the round that follows probes every cell again, so one agreeing attempt is never the verdict) or
-  // the settle time is over. Attempts still in flight then
-  // only confirm what is known: their answers are dropped and the rounds start at once (the step waits for them
-  // before it ends, so nothing of it is in flight during the next).
+  // allows, until each agrees (on its last attempt; on its last two once this step or the last one with allowed cells
+  // saw loss, where one timeout may be a lost packet: the round that follows probes every cell again, so one
+  // agreeing attempt is never the verdict) or the settle time is over. The rounds then start at once: attempts still in
+  // flight are older than any of theirs and only bound enforcement more tightly (a cell opening: a block that lasts
+  // its timeout began before the answer that settled the cell), so their answers go in among the cell's attempts in
+  // order of start (the step waits for them before it ends, so nothing of it is in flight during the next).
   const flipping = probed.filter((p) => p.run.flips)
   const cadence = { intervalMs: ENFORCE_INTERVAL_MS, concurrency: driver.sampleConcurrency ?? 1, deadline: origin + opts.settleMs }
   const flipTimeoutMs = cadenceTimeoutMs(step.probe.timeoutMs, cadence)
@@ -382,10 +392,10 @@ export async function runStep(
     ? adaptiveTimeoutMs(recentLatencies.get(driver) ?? [], flipTimeoutMs, opts.adaptiveTimeout)
     : flipTimeoutMs
   let cadenceOpen = true
-  const inCadence = () => cadenceOpen
-  const byStart = (p: Probed) => p.run.attempts.sort((a, b) => a.atMs - b.atMs)
+  /** Has this step or the last one with allowed cells seen loss (then one timeout may be a lost packet)? */
+  const lossSeen = () => lossNow().share > 0 || (recentLoss.get(driver) ?? 0) > 0
   const settled = (p: Probed, need: number) => {
-    const last = byStart(p).slice(-need)
+    const last = p.run.attempts.slice(-need) // in order of start (`inOrder`)
     return last.length === need && last.every((a) => agreement(p.run.prediction, a.result) === 'agree')
   }
   const cadenceProgress = () =>
@@ -401,18 +411,18 @@ export async function runStep(
   if (flipping.length) cadenceProgress()
   const cadenceRest = await runCadence(
     cadence,
-    () => {
-      const need = lossNow().share > 0 || (recentLoss.get(driver) ?? 0) > 0 ? 2 : 1
-      return flipping.filter((p) => !settled(p, need))
-    },
+    () => flipping.filter((p) => !settled(p, lossSeen() ? 2 : 1)),
     async (which) => {
       const atMs = Math.round(performance.now() - origin)
       const closes = which.filter((p) => p.run.prediction !== 'allow')
       const opens = which.filter((p) => p.run.prediction === 'allow')
-      // Both to their end before the attempt counts as ended (one failing must not leave the other untracked).
+      // Both to their end before the attempt counts as ended (one failing must not leave the other untracked). A cell
+      // opening is probed with one connection while no loss was seen: its block is then dated by the one send, with
+      // the whole cadence timeout to be answered, and the cadence's attempts every interval are what hedges do
+      // elsewhere (a block dated by its first of several connections left enforcement known to within 537 ms).
       const ends = await Promise.allSettled([
-        opens.length ? probeOnce(0, opens, atMs, flipTimeoutMs, undefined, inCadence) : undefined,
-        closes.length ? probeOnce(0, closes, atMs, flipDenyTimeoutMs, undefined, inCadence) : undefined,
+        opens.length ? probeOnce(0, opens, atMs, { timeoutMs: flipTimeoutMs, inOrder: true, single: !lossSeen() }) : undefined,
+        closes.length ? probeOnce(0, closes, atMs, { timeoutMs: flipDenyTimeoutMs, inOrder: true }) : undefined,
       ])
       for (const e of ends) if (e.status === 'rejected') throw e.reason
       if (cadenceOpen) cadenceProgress()
@@ -423,7 +433,6 @@ export async function runStep(
     if (!signal.aborted) throw e
   })
   cadenceOpen = false
-  flipping.forEach(byStart)
   /** A round that throws waits for the cadence's attempts still in flight first: none outlives the step. */
   const guarded = async (run: () => Promise<number>): Promise<number> => {
     try {

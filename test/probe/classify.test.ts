@@ -13,11 +13,6 @@ t.test('classify', async (t) => {
   t.match(wrong.detail, /answered by x\/b, expected x\/a/)
   t.same(classifyOutcome({ key: 'k', outcome: 'timeout', latencyMs: 1000 }, 'x/a', true), { result: 'blocked', latencyMs: 1000 })
   t.same(
-    classifyOutcome({ key: 'k', outcome: 'timeout', latencyMs: 1000, lastSentMs: 667 }, 'x/a', true),
-    { result: 'blocked', latencyMs: 1000, lastSentMs: 667 },
-    'a hedged block keeps when its last connection was sent',
-  )
-  t.same(
     classifyOutcome({ key: 'k', outcome: 'timeout', latencyMs: 1000, detail: 'name lookup unanswered' }, 'x/a', true),
     { result: 'blocked', latencyMs: 1000, detail: 'name lookup unanswered' },
     'what went unanswered, when it was not the connection (a name lookup)',

@@ -1,7 +1,7 @@
 // The round logic with a scripted driver (no network): convergence, time-to-enforce (the enforcement cadence of
 // the cells that flip, from submission), slow, flaky, stable faults.
 import t from 'tap'
-import type { Driver, ProbeConnection } from '../../src/drivers/driver.js'
+import type { Driver, ProbeConnection, ProbeOptions } from '../../src/drivers/driver.js'
 import type { RawOutcome } from '../../src/model/observation.js'
 import type { Scenario } from '../../src/model/scenario.js'
 import type { ClusterState } from '../../src/model/state.js'
@@ -36,8 +36,8 @@ class ScriptedDriver implements Driver {
   /** Connections in the current probe call. */
   batch = 0
   appliedAt = performance.now()
-  /** Every probe call: the timeout it was given and its connections' keys. */
-  calls: { timeoutMs: number; keys: string[] }[] = []
+  /** Every probe call: the timeout it was given, its connections' keys and whether it asked for one connection each. */
+  calls: { timeoutMs: number; keys: string[]; single: boolean }[] = []
   private st: ClusterState
   constructor(
     s: Scenario,
@@ -56,10 +56,10 @@ class ScriptedDriver implements Driver {
   unsupported(target: { protocol: string }) {
     return target.protocol === 'SCTP' ? 'no SCTP here' : undefined
   }
-  async probe(conns: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
+  async probe(conns: readonly ProbeConnection[], timeoutMs: number, _signal?: AbortSignal, opts?: ProbeOptions): Promise<RawOutcome[]> {
     this.rounds++
     this.batch = conns.length
-    this.calls.push({ timeoutMs, keys: conns.map((c) => c.key) })
+    this.calls.push({ timeoutMs, keys: conns.map((c) => c.key), single: opts?.single === true })
     return conns.map((c): RawOutcome => {
       const d = this.decide(c, this.rounds, performance.now() - this.appliedAt, timeoutMs)
       return d === 'wrong'
@@ -474,6 +474,64 @@ class TimedDriver extends ScriptedDriver {
   }
 }
 
+t.test('a cell that opens: blocks still in flight when it answered are kept and bound its time to enforce', async (t) => {
+  const text = TEXT.replace('timeout: 100ms', 'timeout: 1s').replace(
+    'spec: {podSelector: {}}}\n',
+    'spec: {podSelector: {}}}\n  - name: open\n    apply:\n      - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: o, namespace: x}, spec: {podSelector: {}, ingress: [{}]}}\n',
+  )
+  const r0 = parseScenario(text, 's.yaml', () => undefined)
+  if (!r0.ok) throw new Error(JSON.stringify(r0.problems))
+  const s = r0.scenario
+  let step = 0
+  // The opening step's policy reaches the dataplane 450 ms after the apply; a blocked attempt lasts its timeout (500 ms
+  // on the cadence), so when the cell first answers, the attempts started before it are still in flight.
+  const d = new TimedDriver(s, (c, _call, ms) => (step === 0 ? correct(c) : ms >= 450))
+  await runStep(d, s, 0, opts, signal)
+  step = 1
+  const r = await runStep(d, s, 1, opts, signal)
+  const cell = r.cells.find((c) => c.flips && c.prediction === 'allow')!
+  const cadence = cell.observation.attempts.filter((a) => a.round === 0)
+  const answer = cadence.findIndex((a) => a.result === 'allowed')
+  t.ok(answer >= 2, `blocks before the answer, the last ones answered after it: kept (${cadence.map((a) => `${a.atMs} ${a.result}`)})`)
+  const lastBlock = cadence[answer - 1]
+  t.equal(lastBlock.result, 'blocked')
+  t.ok(lastBlock.atMs > cadence[0].atMs, 'the last block is not the first attempt')
+  t.equal(cell.timeToEnforceMs, Math.round(cadence[answer].atMs + cadence[answer].latencyMs!), 'enforced by the answer')
+  t.equal(cell.timeToEnforceResolutionMs, cell.timeToEnforceMs! - lastBlock.atMs, 'and after the last block began')
+})
+
+t.test('the cadence probes a cell that opens with one connection per attempt (no hedges) until loss is seen', async (t) => {
+  const text = TEXT.replace(
+    'spec: {podSelector: {}}}\n',
+    'spec: {podSelector: {}}}\n  - name: open\n    apply:\n      - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: o, namespace: x}, spec: {podSelector: {}, ingress: [{}]}}\n',
+  )
+  const r0 = parseScenario(text, 's.yaml', () => undefined)
+  if (!r0.ok) throw new Error(JSON.stringify(r0.problems))
+  const s = r0.scenario
+  for (const lossy of [false, true]) {
+    let step = 0
+    // When `lossy`, the closing step loses the first connection of every cell that stays allowed (it answers when
+    // probed again: loss is seen); the opening step is enforced at once.
+    const lost = new Set<string>()
+    const first = (k: string) => !lost.has(k) && !!lost.add(k)
+    const d = new ScriptedDriver(s, (c) => (step === 0 ? correct(c) && !(lossy && first(c.key)) : true))
+    await runStep(d, s, 0, opts, signal)
+    step = 1
+    d.calls = []
+    const r = await runStep(d, s, 1, opts, signal)
+    const opening = new Set(
+      r.cells.filter((c) => c.flips && c.prediction === 'allow').map((c) => `${c.from}|${c.to}|${c.port}/${c.protocol}`),
+    )
+    t.ok(opening.size > 0, 'the step opens cells')
+    const cadence = d.calls.filter((c) => c.keys.some((k) => opening.has(k)))
+    const rounds = r.cells.flatMap((c) => c.observation.attempts.filter((a) => a.round > 0))
+    t.ok(rounds.length > 0)
+    if (!lossy) t.ok(cadence[0].single, 'no loss: the first call with opening cells (the cadence) asks for one connection each')
+    else t.notOk(cadence[0].single, 'loss seen: hedged, as every other probe')
+    t.notOk(d.calls.at(-1)!.single, 'the rounds are hedged')
+  }
+})
+
 t.test('once loss was seen, a cell the cadence probes settles on two agreeing attempts, not one', async (t) => {
   const r0 = parseScenario(TEXT.replace('steps:\n', 'steps:\n  - name: baseline\n'), 's.yaml', () => undefined)
   if (!r0.ok) throw new Error(JSON.stringify(r0.problems))
@@ -517,8 +575,12 @@ t.test('a closing cell on the cadence: the adaptive timeout, and the rounds do n
     'the cells the step closes are probed at max(floor 250 ms, 4 x the 1 ms the baseline answered in), not 500 ms',
   )
   t.ok(
-    cadence.every((as) => as.length === 1),
-    `one agreeing attempt settles a cell (no loss seen); the answers of attempts still in flight then are dropped (${cadence.map((as) => as.length)})`,
+    cadence.every((as) => as.length >= 2),
+    `one agreeing attempt settles a cell (no loss seen); one still in flight then is kept (${cadence.map((as) => as.length)})`,
+  )
+  t.ok(
+    r.cells.every((c) => c.observation.attempts.every((a, i, all) => i === 0 || a.atMs >= all[i - 1].atMs)),
+    "every cell's attempts are in order of start, the cadence's before the rounds'",
   )
   // Round 1 begins with the allowed cells (none of them on the cadence here: the step only closes); before it, the
   // cadence.

@@ -639,7 +639,7 @@ pacer = None
 
 def connect(ep, c, timeout_ms, attempts, on_result):
     """Hedged: a new attempt every timeout/attempts while none answered, all within one timeout from the first."""
-    state = {'pending': 0, 'launched': 0, 'done': False, 'timers': [], 'start': None, 'last': None}
+    state = {'pending': 0, 'launched': 0, 'done': False, 'timers': [], 'start': None}
     key = c['key']
 
     def result(i, o):
@@ -653,10 +653,6 @@ def connect(ep, c, timeout_ms, attempts, on_result):
             r = dict(o)
             r['key'] = key
             r['latencyMs'] = round((loop.time() - state['start']) * 1000, 2)
-            if o['outcome'] == 'timeout' and state['launched'] > 1:
-                # Every connection went unanswered, the last one too: the path still dropped when it was sent (what
-                # dates the block of a cell opening, docs/reports.md "Time to enforce").
-                r['lastSentMs'] = round((state['last'] - state['start']) * 1000, 2)
             if i > 0:
                 r['detail'] = ', '.join(x for x in (o.get('detail'), 'attempt %d' % (i + 1)) if x)
             on_result(r)
@@ -672,7 +668,6 @@ def connect(ep, c, timeout_ms, attempts, on_result):
                 state['timers'].append(loop.call_at(now + j * timeout_ms / attempts / 1000, lambda j=j: hedge(j)))
         state['pending'] += 1
         state['launched'] += 1
-        state['last'] = now
         Attempt(ep, c, state['start'] + timeout_ms / 1000, lambda o: result(i, o))
 
     def hedge(j):

@@ -13,6 +13,7 @@ import {
   type DriverInfo,
   type InfraChaos,
   type ProbeConnection,
+  type ProbeOptions,
   type RawOutcome,
   viaUnsupported,
 } from '../driver.js'
@@ -524,8 +525,9 @@ export class LocalDriver implements Driver {
     return viaUnsupported(target, 'local')
   }
 
-  /** One `probe` command per source agent, all its connections in parallel, each hedged. */
-  probe(connections: readonly ProbeConnection[], timeoutMs: number): Promise<RawOutcome[]> {
+  /** One `probe` command per source agent, all its connections in parallel, each hedged (unless `opts.single`). */
+  probe(connections: readonly ProbeConnection[], timeoutMs: number, _signal?: AbortSignal, opts?: ProbeOptions): Promise<RawOutcome[]> {
+    const attempts = opts?.single ? 1 : (this.opts.attempts ?? 3)
     return probeBySource(connections, async (from, conns) => {
       const connect = conns.map((c) => this.serviceConnect(c) ?? connectSpec(c))
       const gone = (): RawOutcome[] =>
@@ -536,7 +538,7 @@ export class LocalDriver implements Driver {
       try {
         // Slack for a loaded machine, more for a big round: each agent paces all its sources' attempts (launchBurst).
         const budget = timeoutMs + 10000 + Math.round((5 * connections.length) / Math.max(1, this.processes.size))
-        const r = await agent.send({ cmd: 'probe', from, timeoutMs, connect, attempts: this.opts.attempts ?? 3 }, budget)
+        const r = await agent.send({ cmd: 'probe', from, timeoutMs, connect, attempts }, budget)
         return echoAnswers(conns, r.results ?? [])
       } catch (e) {
         if (this.recreating.has(from)) return gone()
