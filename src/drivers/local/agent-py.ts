@@ -517,6 +517,11 @@ class Attempt:
         return sock
 
     def fail(self, err):
+        if self.resolving:
+            # The lookup got an answer that is no address: an ICMP unreachable (nothing serves DNS at the resolver;
+            # the local dataplane drops, never rejects) is a probe error, as on kind and kube (docs/services.md).
+            why = 'connection refused (nothing serves DNS there)' if err == errno.ECONNREFUSED else errname(err)
+            return self.finish({'outcome': 'error', 'detail': 'name lookup failed: %s' % why})
         if err == errno.ECONNREFUSED:
             self.finish({'outcome': 'refused', 'detail': 'ECONNREFUSED'})
         else:

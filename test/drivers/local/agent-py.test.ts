@@ -166,4 +166,23 @@ t.test('a name probe re-sends its DNS query within the timeout', { skip, timeout
   t.match(r, { outcome: 'connected', answeredBy: 'x/a' }, 'resolved by the third query, then connected')
   const out = await server
   t.equal(out.stdout.split('\n').at(-1), '3 1', 'three queries, one source port: retransmissions of one flow')
+
+  // Nothing serves DNS at the resolver any more: the kernel answers the query with an ICMP port unreachable. That is an
+  // answer, not a drop: a probe error (as agnhost's "connection refused" is on kind), never a blocked or refused cell.
+  const [refused] =
+    (
+      await agent.send(
+        {
+          cmd: 'probe',
+          from: 'x/a',
+          timeoutMs: 800,
+          attempts: 1,
+          connect: [
+            { key: 'name', ip: '', port: 8080, protocol: 'TCP', resolve: { name: 'api.x.svc.cluster.local', server: '10.99.0.1' } },
+          ],
+        },
+        10000,
+      )
+    ).results ?? []
+  t.match(refused, { outcome: 'error', detail: /^name lookup failed: connection refused/ })
 })
