@@ -419,7 +419,8 @@ export async function runStep(
       // Both to their end before the attempt counts as ended (one failing must not leave the other untracked). A cell
       // opening is probed with one connection while no loss was seen: its block is then dated by the one send, with
       // the whole cadence timeout to be answered, and the cadence's attempts every interval are what hedges do
-      // elsewhere (a block dated by its first of several connections left enforcement known to within 537 ms).
+      // elsewhere (hedged, an attempt begun before enforcement may be answered by a later connection, which tells
+      // nothing of when: that left enforcement known to within about 530 ms).
       const ends = await Promise.allSettled([
         opens.length ? probeOnce(0, opens, atMs, { timeoutMs: flipTimeoutMs, inOrder: true, single: !lossSeen() }) : undefined,
         closes.length ? probeOnce(0, closes, atMs, { timeoutMs: flipDenyTimeoutMs, inOrder: true }) : undefined,
