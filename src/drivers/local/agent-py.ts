@@ -9,7 +9,7 @@ export const AGENT_PY = String.raw`
 # externals). A socket keeps the network namespace it was created in, so the process enters an endpoint's
 # namespace (setns) only to create a socket and goes back home at once; everything else is one epoll loop.
 # Speaks JSON lines on stdin/stdout; exits when stdin closes.
-import asyncio, ctypes, errno, gc, json, os, select, socket, struct, sys
+import _socket, asyncio, ctypes, errno, gc, json, math, os, select, socket, struct, sys
 
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -198,11 +198,12 @@ class Endpoint:
         finally:
             go_home()
 
-    def socket(self, kind, family=socket.AF_INET, proto=0):
+    def socket(self, kind, family=socket.AF_INET, proto=0, bare=False):
         # Created inside the endpoint's namespace, where it stays. The thread stays there too until the caller
-        # goes home (once per burst of attempts: consecutive attempts mostly share a source).
+        # goes home (once per burst of attempts: consecutive attempts mostly share a source). bare: the C socket
+        # object, without the Python wrapper an attempt does not use.
         enter(self.nsfd)
-        return socket.socket(family, kind | socket.SOCK_NONBLOCK, proto)
+        return (_socket.socket if bare else socket.socket)(family, kind | socket.SOCK_NONBLOCK, proto)
 
     def close(self):
         go_home()
@@ -378,7 +379,7 @@ class Attempt:
     def __init__(self, ep, c, deadline, done):
         self.ep, self.c, self.done_cb, self.sock, self.buf, self.finished = ep, c, done, None, b'', False
         self.resend = None  # the DNS query's retransmission timer, while resolving
-        self.timer = loop.call_at(deadline, self.on_deadline)
+        self.timer = ticks.at(deadline, self.on_deadline)
         self.resolving = bool(c.get('resolve'))
         try:
             if self.resolving:
@@ -404,11 +405,11 @@ class Attempt:
         ip = self.c['ip']
         self.v6 = ':' in ip
         fam = socket.AF_INET6 if self.v6 else socket.AF_INET
-        s = self.ep.socket(socket.SOCK_RAW, fam, socket.IPPROTO_ICMPV6 if self.v6 else socket.IPPROTO_ICMP)
+        s = self.ep.socket(socket.SOCK_RAW, fam, socket.IPPROTO_ICMPV6 if self.v6 else socket.IPPROTO_ICMP, bare=True)
         self.sock = s
         self.icmp_id = next_source_port(self.ep.identity + '>icmp:' + ip) & 0xFFFF
         s.connect((ip, 0))
-        loop.add_reader(s.fileno(), self.on_icmp)
+        watch.add(s.fileno(), self.on_icmp)
         payload = b'netpol-harness probe'
         kind = 128 if self.v6 else 8
         head = struct.pack('!BBHHH', kind, 0, 0, self.icmp_id, 1)
@@ -490,16 +491,20 @@ class Attempt:
         if self.sock is not None:
             fd = self.sock.fileno()
             if fd >= 0:
-                loop.remove_reader(fd)
-                loop.remove_writer(fd)
+                if self.resolving:
+                    loop.remove_reader(fd)
+                else:
+                    watch.forget(fd)
             self.sock.close()
         self.done_cb(o)
 
     def start_tcp(self):
-        self.sock = self.marked(self.ep.socket(socket.SOCK_STREAM, family_of(self.c['ip'])))
+        # Watched for reading only: the endpoint's reply (or the end of the connection, or its failure: a refused or
+        # unreachable connect makes the socket readable with its error) is all an attempt waits for.
+        self.sock = self.marked(self.ep.socket(socket.SOCK_STREAM, family_of(self.c['ip']), bare=True))
         err = self.sock.connect_ex((self.c['ip'], self.c['port']))
         if err in (0, errno.EINPROGRESS):
-            loop.add_writer(self.sock.fileno(), self.on_connected)
+            watch.add(self.sock.fileno(), self.on_data)
         else:
             self.fail(err)
 
@@ -536,13 +541,6 @@ class Attempt:
         # The endpoint's reply names who answered.
         self.finish({'outcome': 'connected', 'answeredBy': data.decode(errors='replace').strip()})
 
-    def on_connected(self):
-        loop.remove_writer(self.sock.fileno())
-        err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-        if err:
-            return self.fail(err)
-        loop.add_reader(self.sock.fileno(), self.on_data)
-
     def on_data(self):
         d = self.receive(lambda: self.sock.recv(512))
         if d is None:
@@ -559,7 +557,7 @@ class Attempt:
     def start_udp(self):
         dest = '%s:%d' % (self.c['ip'], self.c['port'])
         fam = family_of(self.c['ip'])
-        s = self.ep.socket(socket.SOCK_DGRAM, fam)
+        s = self.ep.socket(socket.SOCK_DGRAM, fam, bare=True)
         try:
             self.marked(s)
             bind_fresh(s, fam, self.ep.identity + '>' + dest)
@@ -568,7 +566,7 @@ class Attempt:
             return self.finish({'outcome': 'error', 'detail': 'no fresh UDP source port: ' + errname(e.errno)})
         self.sock = s
         s.connect((self.c['ip'], self.c['port']))
-        loop.add_reader(s.fileno(), self.on_datagram)
+        watch.add(s.fileno(), self.on_datagram)
         s.send(b'probe\n')
 
     def on_datagram(self):
@@ -605,6 +603,78 @@ class Attempt:
         self.finish({'outcome': 'timeout'})
 
 
+class Watch:
+    """The probe sockets' readiness: an epoll of their own, itself one reader of the loop. Watching a socket is one
+    epoll_ctl, where the loop's add_reader makes a handle and a selector key per socket (and a TCP attempt took a
+    writer, then a reader, then removed both)."""
+
+    def __init__(self):
+        self.poller, self.callbacks = select.epoll(), {}
+        loop.add_reader(self.poller.fileno(), self.drain)
+
+    def add(self, fd, callback):
+        # One event, then none until watched again: a socket done with needs no epoll_ctl to stop watching it (it
+        # leaves the epoll when it closes), one that still waits is watched again after its callback.
+        self.callbacks[fd] = callback
+        self.poller.register(fd, select.EPOLLIN | select.EPOLLONESHOT)
+
+    def forget(self, fd):
+        self.callbacks.pop(fd, None)
+
+    def drain(self):
+        for fd, _ in self.poller.poll(0):
+            callback = self.callbacks.get(fd)
+            if callback is not None:
+                callback()
+                if self.callbacks.get(fd) == callback:
+                    self.poller.modify(fd, select.EPOLLIN | select.EPOLLONESHOT)
+
+
+class Tick:
+    """A callback Ticks runs once, unless cancelled first."""
+
+    __slots__ = ('due', 'fn')
+
+    def __init__(self, due, fn):
+        self.due, self.fn = due, fn
+
+    def when(self):
+        return self.due
+
+    def cancel(self):
+        self.fn = None
+
+
+class Ticks:
+    """Callbacks due at about the same time share one timer of the loop: each runs at its time or up to TICK later,
+    never earlier. A round's thousands of deadlines and hedges cost a timer per tick, not one each, and one return to
+    the agent's own namespace per tick, not one per hedge."""
+
+    TICK = 0.002
+
+    def __init__(self):
+        self.due = {}
+
+    def at(self, when, fn):
+        k = math.ceil(when / self.TICK)
+        batch = self.due.get(k)
+        if batch is None:
+            batch = self.due[k] = []
+            loop.call_at(k * self.TICK, self.fire, k)
+        t = Tick(when, fn)
+        batch.append(t)
+        return t
+
+    def fire(self, k):
+        try:
+            for t in self.due.pop(k, ()):
+                fn, t.fn = t.fn, None
+                if fn is not None:
+                    fn()
+        finally:
+            go_home()
+
+
 class Pacer:
     """Launches attempts at most BURST per loop turn, so a big round cannot starve the loop that reads answers."""
 
@@ -631,6 +701,8 @@ class Pacer:
 
 
 pacer = None
+watch = None
+ticks = None
 
 
 def connect(ep, c, timeout_ms, attempts, on_result):
@@ -665,17 +737,11 @@ def connect(ep, c, timeout_ms, attempts, on_result):
             state['start'] = now
             # The window starts when the first attempt really starts, so pacing never eats into it.
             for j in range(1, attempts):
-                state['timers'].append(loop.call_at(now + j * timeout_ms / attempts / 1000, lambda j=j: hedge(j)))
+                state['timers'].append(ticks.at(now + j * timeout_ms / attempts / 1000, lambda j=j: launch(j)))
         state['pending'] += 1
         state['launched'] += 1
         state['last'] = now
         Attempt(ep, c, state['start'] + timeout_ms / 1000, lambda o: result(i, o))
-
-    def hedge(j):
-        try:
-            launch(j)
-        finally:
-            go_home()
 
     pacer.push(lambda: launch(0))
 
@@ -785,8 +851,9 @@ def handle(cmd):
 
 
 async def main():
-    global loop, out, pacer
+    global loop, out, pacer, watch, ticks
     loop = asyncio.get_running_loop()
+    watch, ticks = Watch(), Ticks()
     pacer = Pacer(int(sys.argv[2]) if len(sys.argv) > 2 else 64)
     reader = asyncio.StreamReader(limit=1 << 26)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
