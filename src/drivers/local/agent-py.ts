@@ -9,7 +9,7 @@ export const AGENT_PY = String.raw`
 # externals). A socket keeps the network namespace it was created in, so the process enters an endpoint's
 # namespace (setns) only to create a socket and goes back home at once; everything else is one epoll loop.
 # Speaks JSON lines on stdin/stdout; exits when stdin closes.
-import _socket, asyncio, ctypes, errno, gc, json, math, os, select, socket, struct, sys
+import _socket, asyncio, ctypes, errno, gc, json, math, os, resource, select, socket, struct, sys
 
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -239,16 +239,16 @@ def serve_tcp(ep, port, fam):
     def on_accept():
         while True:
             try:
-                c, _ = s.accept()
+                fd, _ = s._accept()  # the bare descriptor: no socket object for a connection only written to once
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
                 return
             try:
-                c.send(ep.reply)
+                os.write(fd, ep.reply)
             except OSError:
                 pass
-            c.close()
+            closer.add(fd)
 
     loop.add_reader(s.fileno(), on_accept)
     ep.servers.append(s)
@@ -495,7 +495,7 @@ class Attempt:
                     loop.remove_reader(fd)
                 else:
                     watch.forget(fd)
-            self.sock.close()
+                closer.add(self.sock.detach())
         self.done_cb(o)
 
     def start_tcp(self):
@@ -675,11 +675,48 @@ class Ticks:
             go_home()
 
 
+class Closer:
+    """Descriptors of sockets done with, closed once no attempt has been launched for QUIET: closing a TCP socket sends
+    its FIN through the dataplane, packets the kernel carries on this CPU within close(), which would delay the
+    launches still to come. Beyond their limit waiting, they close at once."""
+
+    QUIET = 0.02
+
+    def __init__(self, limit):
+        self.fds, self.limit, self.timer = [], limit, None
+
+    def add(self, fd):
+        self.fds.append(fd)
+        if len(self.fds) >= self.limit:
+            self.flush()
+        elif self.timer is None:
+            self.timer = loop.call_later(self.QUIET, self.when_quiet)
+
+    def when_quiet(self):
+        self.timer = None
+        wait = pacer.last + self.QUIET - loop.time()
+        if pacer.queue or wait > 0:
+            self.timer = loop.call_later(max(wait, self.QUIET / 4), self.when_quiet)
+        else:
+            self.flush()
+
+    def flush(self):
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        fds, self.fds = self.fds, []
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 class Pacer:
     """Launches attempts at most BURST per loop turn, so a big round cannot starve the loop that reads answers."""
 
     def __init__(self, burst):
-        self.burst, self.queue, self.scheduled = burst, [], False
+        self.burst, self.queue, self.scheduled, self.last = burst, [], False, 0.0
 
     def push(self, fn):
         self.queue.append(fn)
@@ -694,6 +731,7 @@ class Pacer:
                 fn()
         finally:
             go_home()
+        self.last = loop.time()
         if self.queue:
             loop.call_soon(self.run)
         else:
@@ -703,6 +741,7 @@ class Pacer:
 pacer = None
 watch = None
 ticks = None
+closer = None
 
 
 def connect(ep, c, timeout_ms, attempts, on_result):
@@ -851,9 +890,17 @@ def handle(cmd):
 
 
 async def main():
-    global loop, out, pacer, watch, ticks
+    global loop, out, pacer, watch, ticks, closer
     loop = asyncio.get_running_loop()
-    watch, ticks = Watch(), Ticks()
+    # Sockets wait to be closed (Closer): as many descriptors as the hard limit allows, a quarter of them for that.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (OSError, ValueError):
+            pass
+    watch, ticks, closer = Watch(), Ticks(), Closer(max(64, min(4096, soft // 4)))
     pacer = Pacer(int(sys.argv[2]) if len(sys.argv) > 2 else 64)
     reader = asyncio.StreamReader(limit=1 << 26)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)

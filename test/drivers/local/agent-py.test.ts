@@ -3,6 +3,7 @@
 // refused, timeout), stops serving on command, and says hello before anything else.
 import t from 'tap'
 import { execa } from 'execa'
+import { readdir } from 'node:fs/promises'
 import { launchBurst } from '../../../src/drivers/local/agents.js'
 import { cannotRunLocal } from '../../helpers/can-run.js'
 import { agentWithPod } from '../../helpers/agent-pod.js'
@@ -66,6 +67,20 @@ t.test('serve, probe and unserve across namespaces', { skip, timeout: 60000 }, a
   t.ok(hedged.lastSentMs! >= 400, `the last unanswered connection was sent at +${hedged.lastSentMs} ms`)
   t.equal(by.get('nowhere')!.lastSentMs, undefined, 'one connection: its start is the block')
   t.equal(by.get('tcp')!.lastSentMs, undefined, 'an answer has no lastSentMs')
+
+  // Sockets done with close in batches once no attempt has been launched for a moment (agent-py.ts Closer): every
+  // one of them, the client's and the accepted one, closes.
+  const openFds = async () => (await readdir(`/proc/${agent.pid}/fd`)).length
+  await new Promise((r) => setTimeout(r, 200))
+  const idle = await openFds()
+  const many = await probe(Array.from({ length: 50 }, (_, i) => ({ key: `c${i}`, ip: '10.99.0.1', port: 8080, protocol: 'TCP' as const })))
+  t.ok(many.every((o) => o.outcome === 'connected'), '50 connections answered')
+  let open = await openFds()
+  for (let i = 0; i < 100 && open > idle; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    open = await openFds()
+  }
+  t.equal(open, idle, 'and none of their sockets is left open')
 
   await agent.send({ cmd: 'unserve', identity: 'x/a' }, 10000)
   t.equal(await listening(pod), '', 'unserve closes its sockets')
