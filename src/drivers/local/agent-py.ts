@@ -485,6 +485,8 @@ class Attempt:
         if self.finished:
             return
         self.finished = True
+        if watch.at is not None:
+            o['at'] = watch.at  # when the answer came (Watch.drain)
         self.timer.cancel()
         if self.resend is not None:
             self.resend.cancel()
@@ -609,7 +611,7 @@ class Watch:
     writer, then a reader, then removed both)."""
 
     def __init__(self):
-        self.poller, self.callbacks = select.epoll(), {}
+        self.poller, self.callbacks, self.noted, self.at = select.epoll(), {}, [], None
         loop.add_reader(self.poller.fileno(), self.drain)
 
     def add(self, fd, callback):
@@ -622,12 +624,33 @@ class Watch:
         self.callbacks.pop(fd, None)
 
     def drain(self):
-        for fd, _ in self.poller.poll(0):
-            callback = self.callbacks.get(fd)
-            if callback is not None:
+        events = self.poller.poll(0)
+        if pacer.queue:
+            # Launches first: an answer is noted with the time it came, and read once every queued attempt has
+            # started (or at the next hedge or deadline). Its latency is the time it came, not when it was read.
+            now = loop.time()
+            self.noted += [(fd, now) for fd, _ in events]
+            return
+        self.catch_up()
+        now = loop.time()
+        for fd, _ in events:
+            self.answer(fd, now)
+
+    def catch_up(self):
+        noted, self.noted = self.noted, []
+        for fd, at in noted:
+            self.answer(fd, at)
+
+    def answer(self, fd, at):
+        callback = self.callbacks.get(fd)
+        if callback is not None:
+            self.at = at
+            try:
                 callback()
-                if self.callbacks.get(fd) == callback:
-                    self.poller.modify(fd, select.EPOLLIN | select.EPOLLONESHOT)
+            finally:
+                self.at = None
+            if self.callbacks.get(fd) == callback:
+                self.poller.modify(fd, select.EPOLLIN | select.EPOLLONESHOT)
 
 
 class Tick:
@@ -666,6 +689,7 @@ class Ticks:
         return t
 
     def fire(self, k):
+        watch.catch_up()  # answers noted first: an answered connection is not hedged, nor timed out
         try:
             for t in self.due.pop(k, ()):
                 fn, t.fn = t.fn, None
@@ -704,6 +728,7 @@ class Closer:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+        watch.catch_up()  # no answer noted for a descriptor about to close (and be reused)
         fds, self.fds = self.fds, []
         for fd in fds:
             try:
@@ -736,6 +761,8 @@ class Pacer:
             loop.call_soon(self.run)
         else:
             self.scheduled = False
+            if watch.noted:
+                loop.call_soon(watch.catch_up)
 
 
 pacer = None
@@ -759,7 +786,7 @@ def connect(ep, c, timeout_ms, attempts, on_result):
                 h.cancel()
             r = dict(o)
             r['key'] = key
-            r['latencyMs'] = round((loop.time() - state['start']) * 1000, 2)
+            r['latencyMs'] = round(((r.pop('at', None) or loop.time()) - state['start']) * 1000, 2)
             if o['outcome'] == 'timeout' and state['launched'] > 1:
                 # Every connection went unanswered, the last one too: the path still dropped when it was sent (what
                 # dates the block of a cell opening, docs/reports.md "Time to enforce").
