@@ -74,7 +74,10 @@ t.test('serve, probe and unserve across namespaces', { skip, timeout: 60000 }, a
   await new Promise((r) => setTimeout(r, 200))
   const idle = await openFds()
   const many = await probe(Array.from({ length: 50 }, (_, i) => ({ key: `c${i}`, ip: '10.99.0.1', port: 8080, protocol: 'TCP' as const })))
-  t.ok(many.every((o) => o.outcome === 'connected'), '50 connections answered')
+  t.ok(
+    many.every((o) => o.outcome === 'connected'),
+    '50 connections answered',
+  )
   let open = await openFds()
   for (let i = 0; i < 100 && open > idle; i++) {
     await new Promise((r) => setTimeout(r, 50))
