@@ -821,6 +821,8 @@ probing = set()  # ids of the probe commands whose results are not written yet
 def probe_started(rid):
     if not probing:
         gc.disable()
+    elif gc.get_count()[0] > 200000:
+        gc.collect()  # probes in flight for long (rounds overlapping without end): collected all the same
     probing.add(rid)
 
 
