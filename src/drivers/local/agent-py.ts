@@ -9,7 +9,7 @@ export const AGENT_PY = String.raw`
 # externals). A socket keeps the network namespace it was created in, so the process enters an endpoint's
 # namespace (setns) only to create a socket and goes back home at once; everything else is one epoll loop.
 # Speaks JSON lines on stdin/stdout; exits when stdin closes.
-import asyncio, ctypes, errno, json, os, select, socket, struct, sys
+import _socket, asyncio, ctypes, errno, gc, json, math, os, resource, select, socket, struct, sys
 
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -198,11 +198,12 @@ class Endpoint:
         finally:
             go_home()
 
-    def socket(self, kind, family=socket.AF_INET, proto=0):
+    def socket(self, kind, family=socket.AF_INET, proto=0, bare=False):
         # Created inside the endpoint's namespace, where it stays. The thread stays there too until the caller
-        # goes home (once per burst of attempts: consecutive attempts mostly share a source).
+        # goes home (once per burst of attempts: consecutive attempts mostly share a source). bare: the C socket
+        # object, without the Python wrapper an attempt does not use.
         enter(self.nsfd)
-        return socket.socket(family, kind | socket.SOCK_NONBLOCK, proto)
+        return (_socket.socket if bare else socket.socket)(family, kind | socket.SOCK_NONBLOCK, proto)
 
     def close(self):
         go_home()
@@ -238,16 +239,16 @@ def serve_tcp(ep, port, fam):
     def on_accept():
         while True:
             try:
-                c, _ = s.accept()
+                fd, _ = s._accept()  # the bare descriptor: no socket object for a connection only written to once
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
                 return
             try:
-                c.send(ep.reply)
+                os.write(fd, ep.reply)
             except OSError:
                 pass
-            c.close()
+            closer.add(fd)
 
     loop.add_reader(s.fileno(), on_accept)
     ep.servers.append(s)
@@ -378,7 +379,7 @@ class Attempt:
     def __init__(self, ep, c, deadline, done):
         self.ep, self.c, self.done_cb, self.sock, self.buf, self.finished = ep, c, done, None, b'', False
         self.resend = None  # the DNS query's retransmission timer, while resolving
-        self.timer = loop.call_at(deadline, self.on_deadline)
+        self.timer = ticks.at(deadline, self.on_deadline)
         self.resolving = bool(c.get('resolve'))
         try:
             if self.resolving:
@@ -404,11 +405,11 @@ class Attempt:
         ip = self.c['ip']
         self.v6 = ':' in ip
         fam = socket.AF_INET6 if self.v6 else socket.AF_INET
-        s = self.ep.socket(socket.SOCK_RAW, fam, socket.IPPROTO_ICMPV6 if self.v6 else socket.IPPROTO_ICMP)
+        s = self.ep.socket(socket.SOCK_RAW, fam, socket.IPPROTO_ICMPV6 if self.v6 else socket.IPPROTO_ICMP, bare=True)
         self.sock = s
         self.icmp_id = next_source_port(self.ep.identity + '>icmp:' + ip) & 0xFFFF
         s.connect((ip, 0))
-        loop.add_reader(s.fileno(), self.on_icmp)
+        watch.add(s.fileno(), self.on_icmp)
         payload = b'netpol-harness probe'
         kind = 128 if self.v6 else 8
         head = struct.pack('!BBHHH', kind, 0, 0, self.icmp_id, 1)
@@ -488,22 +489,28 @@ class Attempt:
         if self.finished:
             return
         self.finished = True
+        if watch.at is not None:
+            o['at'] = watch.at  # when the answer came (Watch.drain)
         self.timer.cancel()
         if self.resend is not None:
             self.resend.cancel()
         if self.sock is not None:
             fd = self.sock.fileno()
             if fd >= 0:
-                loop.remove_reader(fd)
-                loop.remove_writer(fd)
-            self.sock.close()
+                if self.resolving:
+                    loop.remove_reader(fd)
+                else:
+                    watch.forget(fd)
+                closer.add(self.sock.detach())
         self.done_cb(o)
 
     def start_tcp(self):
-        self.sock = self.marked(self.ep.socket(socket.SOCK_STREAM, family_of(self.c['ip'])))
+        # Watched for reading only: the endpoint's reply (or the end of the connection, or its failure: a refused or
+        # unreachable connect makes the socket readable with its error) is all an attempt waits for.
+        self.sock = self.marked(self.ep.socket(socket.SOCK_STREAM, family_of(self.c['ip']), bare=True))
         err = self.sock.connect_ex((self.c['ip'], self.c['port']))
         if err in (0, errno.EINPROGRESS):
-            loop.add_writer(self.sock.fileno(), self.on_connected)
+            watch.add(self.sock.fileno(), self.on_data)
         else:
             self.fail(err)
 
@@ -545,13 +552,6 @@ class Attempt:
         # The endpoint's reply names who answered.
         self.finish({'outcome': 'connected', 'answeredBy': data.decode(errors='replace').strip()})
 
-    def on_connected(self):
-        loop.remove_writer(self.sock.fileno())
-        err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-        if err:
-            return self.fail(err)
-        loop.add_reader(self.sock.fileno(), self.on_data)
-
     def on_data(self):
         d = self.receive(lambda: self.sock.recv(512))
         if d is None:
@@ -568,7 +568,7 @@ class Attempt:
     def start_udp(self):
         dest = '%s:%d' % (self.c['ip'], self.c['port'])
         fam = family_of(self.c['ip'])
-        s = self.ep.socket(socket.SOCK_DGRAM, fam)
+        s = self.ep.socket(socket.SOCK_DGRAM, fam, bare=True)
         try:
             self.marked(s)
             bind_fresh(s, fam, self.ep.identity + '>' + dest)
@@ -577,7 +577,7 @@ class Attempt:
             return self.finish({'outcome': 'error', 'detail': 'no fresh UDP source port: ' + errname(e.errno)})
         self.sock = s
         s.connect((self.c['ip'], self.c['port']))
-        loop.add_reader(s.fileno(), self.on_datagram)
+        watch.add(s.fileno(), self.on_datagram)
         s.send(b'probe\n')
 
     def on_datagram(self):
@@ -614,11 +614,143 @@ class Attempt:
         self.finish({'outcome': 'timeout'})
 
 
+class Watch:
+    """The probe sockets' readiness: an epoll of their own, itself one reader of the loop. Watching a socket is one
+    epoll_ctl, where the loop's add_reader makes a handle and a selector key per socket (and a TCP attempt took a
+    writer, then a reader, then removed both)."""
+
+    def __init__(self):
+        self.poller, self.callbacks, self.noted, self.at = select.epoll(), {}, [], None
+        loop.add_reader(self.poller.fileno(), self.drain)
+
+    def add(self, fd, callback):
+        # One event, then none until watched again: a socket done with needs no epoll_ctl to stop watching it (it
+        # leaves the epoll when it closes), one that still waits is watched again after its callback.
+        self.callbacks[fd] = callback
+        self.poller.register(fd, select.EPOLLIN | select.EPOLLONESHOT)
+
+    def forget(self, fd):
+        self.callbacks.pop(fd, None)
+
+    def drain(self):
+        events = self.poller.poll(0)
+        if pacer.queue:
+            # Launches first: an answer is noted with the time it came, and read once every queued attempt has
+            # started (or at the next hedge or deadline). Its latency is the time it came, not when it was read.
+            now = loop.time()
+            self.noted += [(fd, now) for fd, _ in events]
+            return
+        self.catch_up()
+        now = loop.time()
+        for fd, _ in events:
+            self.answer(fd, now)
+
+    def catch_up(self):
+        noted, self.noted = self.noted, []
+        for fd, at in noted:
+            self.answer(fd, at)
+
+    def answer(self, fd, at):
+        callback = self.callbacks.get(fd)
+        if callback is not None:
+            self.at = at
+            try:
+                callback()
+            finally:
+                self.at = None
+            if self.callbacks.get(fd) == callback:
+                self.poller.modify(fd, select.EPOLLIN | select.EPOLLONESHOT)
+
+
+class Tick:
+    """A callback Ticks runs once, unless cancelled first."""
+
+    __slots__ = ('due', 'fn')
+
+    def __init__(self, due, fn):
+        self.due, self.fn = due, fn
+
+    def when(self):
+        return self.due
+
+    def cancel(self):
+        self.fn = None
+
+
+class Ticks:
+    """Callbacks due at about the same time share one timer of the loop: each runs at its time or up to TICK later,
+    never earlier. A round's thousands of deadlines and hedges cost a timer per tick, not one each, and one return to
+    the agent's own namespace per tick, not one per hedge."""
+
+    TICK = 0.002
+
+    def __init__(self):
+        self.due = {}
+
+    def at(self, when, fn):
+        k = math.ceil(when / self.TICK)
+        batch = self.due.get(k)
+        if batch is None:
+            batch = self.due[k] = []
+            loop.call_at(k * self.TICK, self.fire, k)
+        t = Tick(when, fn)
+        batch.append(t)
+        return t
+
+    def fire(self, k):
+        watch.catch_up()  # answers noted first: an answered connection is not hedged, nor timed out
+        try:
+            for t in self.due.pop(k, ()):
+                fn, t.fn = t.fn, None
+                if fn is not None:
+                    fn()
+        finally:
+            go_home()
+
+
+class Closer:
+    """Descriptors of sockets done with, closed once no attempt has been launched for QUIET: closing a TCP socket sends
+    its FIN through the dataplane, packets the kernel carries on this CPU within close(), which would delay the
+    launches still to come. Beyond their limit waiting, they close at once."""
+
+    QUIET = 0.02
+
+    def __init__(self, limit):
+        self.fds, self.limit, self.timer = [], limit, None
+
+    def add(self, fd):
+        self.fds.append(fd)
+        if len(self.fds) >= self.limit:
+            self.flush()
+        elif self.timer is None:
+            self.timer = loop.call_later(self.QUIET, self.when_quiet)
+
+    def when_quiet(self):
+        self.timer = None
+        wait = pacer.last + self.QUIET - loop.time()
+        if pacer.queue or wait > 0:
+            self.timer = loop.call_later(max(wait, self.QUIET / 4), self.when_quiet)
+        else:
+            self.flush()
+
+    def flush(self):
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        watch.catch_up()  # no answer noted for a descriptor about to close (and be reused)
+        fds, self.fds = self.fds, []
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 class Pacer:
     """Launches attempts at most BURST per loop turn, so a big round cannot starve the loop that reads answers."""
 
     def __init__(self, burst):
-        self.burst, self.queue, self.scheduled = burst, [], False
+        self.burst, self.queue, self.scheduled, self.last = burst, [], False, 0.0
 
     def push(self, fn):
         self.queue.append(fn)
@@ -633,13 +765,19 @@ class Pacer:
                 fn()
         finally:
             go_home()
+        self.last = loop.time()
         if self.queue:
             loop.call_soon(self.run)
         else:
             self.scheduled = False
+            if watch.noted:
+                loop.call_soon(watch.catch_up)
 
 
 pacer = None
+watch = None
+ticks = None
+closer = None
 
 
 def connect(ep, c, timeout_ms, attempts, on_result):
@@ -657,7 +795,7 @@ def connect(ep, c, timeout_ms, attempts, on_result):
                 h.cancel()
             r = dict(o)
             r['key'] = key
-            r['latencyMs'] = round((loop.time() - state['start']) * 1000, 2)
+            r['latencyMs'] = round(((r.pop('at', None) or loop.time()) - state['start']) * 1000, 2)
             if i > 0:
                 r['detail'] = ', '.join(x for x in (o.get('detail'), 'attempt %d' % (i + 1)) if x)
             on_result(r)
@@ -670,18 +808,41 @@ def connect(ep, c, timeout_ms, attempts, on_result):
             state['start'] = now
             # The window starts when the first attempt really starts, so pacing never eats into it.
             for j in range(1, attempts):
-                state['timers'].append(loop.call_at(now + j * timeout_ms / attempts / 1000, lambda j=j: hedge(j)))
+                state['timers'].append(ticks.at(now + j * timeout_ms / attempts / 1000, lambda j=j: launch(j)))
         state['pending'] += 1
         state['launched'] += 1
         Attempt(ep, c, state['start'] + timeout_ms / 1000, lambda o: result(i, o))
 
-    def hedge(j):
-        try:
-            launch(j)
-        finally:
-            go_home()
-
     pacer.push(lambda: launch(0))
+
+
+# The garbage collector waits while a probe is in flight: a round allocates tens of thousands of objects, and a
+# collection (a full one took 12-85 ms in a 4,096-cell round) in the middle of its launches or deadlines delays
+# them all. A round that left many objects behind is collected once its last results are written.
+probing = set()  # ids of the probe commands whose results are not written yet
+
+
+def probe_started(rid):
+    if not probing:
+        gc.disable()
+    elif gc.get_count()[0] > 200000:
+        gc.collect()  # probes in flight for long (rounds overlapping without end): collected all the same
+    probing.add(rid)
+
+
+def probe_ended(rid):
+    if rid in probing:
+        probing.discard(rid)
+        if not probing:
+            loop.call_soon(collect_between_rounds)
+
+
+def collect_between_rounds():
+    if probing:
+        return
+    if gc.get_count()[0] > 10000:
+        gc.collect()
+    gc.enable()
 
 
 def write(obj):
@@ -745,7 +906,9 @@ def handle(cmd):
                 left[0] -= 1
                 if left[0] == 0:
                     write({'id': rid, 'ok': True, 'results': results})
+                    probe_ended(rid)
 
+            probe_started(rid)
             for i, c in enumerate(conns):
                 if c['protocol'] not in ('TCP', 'UDP', 'ICMP'):
                     on_result(i, {'key': c['key'], 'outcome': 'error', 'latencyMs': 0, 'detail': 'SCTP is not supported by the local agent'})
@@ -755,12 +918,22 @@ def handle(cmd):
         write({'id': rid, 'ok': False, 'error': 'unknown command %s' % kind})
     except Exception as e:  # a bad command must not take the other endpoints down
         go_home()
+        probe_ended(rid)
         write({'id': rid, 'ok': False, 'error': '%s: %s' % (type(e).__name__, e)})
 
 
 async def main():
-    global loop, out, pacer
+    global loop, out, pacer, watch, ticks, closer
     loop = asyncio.get_running_loop()
+    # Sockets wait to be closed (Closer): as many descriptors as the hard limit allows, a quarter of them for that.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (OSError, ValueError):
+            pass
+    watch, ticks, closer = Watch(), Ticks(), Closer(max(64, min(4096, soft // 4)))
     pacer = Pacer(int(sys.argv[2]) if len(sys.argv) > 2 else 64)
     reader = asyncio.StreamReader(limit=1 << 26)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
