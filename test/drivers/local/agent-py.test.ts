@@ -168,7 +168,8 @@ t.test('a name probe re-sends its DNS query within the timeout', { skip, timeout
     ].join('\n'),
   ])
   await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()))
-  const [r] =
+  /** One probe of the name through the pod's resolver, one connection, 800 ms. */
+  const byName = async () =>
     (
       await agent.send(
         {
@@ -183,26 +184,13 @@ t.test('a name probe re-sends its DNS query within the timeout', { skip, timeout
         10000,
       )
     ).results ?? []
+  const [r] = await byName()
   t.match(r, { outcome: 'connected', answeredBy: 'x/a' }, 'resolved by the third query, then connected')
   const out = await server
   t.equal(out.stdout.split('\n').at(-1), '3 1', 'three queries, one source port: retransmissions of one flow')
 
   // Nothing serves DNS at the resolver any more: the kernel answers the query with an ICMP port unreachable. That is an
   // answer, not a drop: a probe error (as agnhost's "connection refused" is on kind), never a blocked or refused cell.
-  const [refused] =
-    (
-      await agent.send(
-        {
-          cmd: 'probe',
-          from: 'x/a',
-          timeoutMs: 800,
-          attempts: 1,
-          connect: [
-            { key: 'name', ip: '', port: 8080, protocol: 'TCP', resolve: { name: 'api.x.svc.cluster.local', server: '10.99.0.1' } },
-          ],
-        },
-        10000,
-      )
-    ).results ?? []
+  const [refused] = await byName()
   t.match(refused, { outcome: 'error', detail: /^name lookup failed: connection refused/ })
 })
