@@ -20,10 +20,20 @@ steps:
       - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: d, namespace: x}, spec: {podSelector: {}}}
 `
 
-function scenario(): Scenario {
-  const r = parseScenario(TEXT, 's.yaml', () => undefined)
+function scenario(text = TEXT): Scenario {
+  const r = parseScenario(text, 's.yaml', () => undefined)
   if (!r.ok) throw new Error(JSON.stringify(r.problems))
   return r.scenario
+}
+
+/** TEXT with a second step that opens every cell the first one closed (the probe timeout as given). */
+function closeThenOpen(timeout = '100ms'): Scenario {
+  return scenario(
+    TEXT.replace('timeout: 100ms', `timeout: ${timeout}`).replace(
+      'spec: {podSelector: {}}}\n',
+      'spec: {podSelector: {}}}\n  - name: open\n    apply:\n      - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: o, namespace: x}, spec: {podSelector: {}, ingress: [{}]}}\n',
+    ),
+  )
 }
 
 /**
@@ -475,13 +485,7 @@ class TimedDriver extends ScriptedDriver {
 }
 
 t.test('a cell that opens: blocks still in flight when it answered are kept and bound its time to enforce', async (t) => {
-  const text = TEXT.replace('timeout: 100ms', 'timeout: 1s').replace(
-    'spec: {podSelector: {}}}\n',
-    'spec: {podSelector: {}}}\n  - name: open\n    apply:\n      - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: o, namespace: x}, spec: {podSelector: {}, ingress: [{}]}}\n',
-  )
-  const r0 = parseScenario(text, 's.yaml', () => undefined)
-  if (!r0.ok) throw new Error(JSON.stringify(r0.problems))
-  const s = r0.scenario
+  const s = closeThenOpen('1s')
   let step = 0
   // The opening step's policy reaches the dataplane 450 ms after the apply; a blocked attempt lasts its timeout (500 ms
   // on the cadence), so when the cell first answers, the attempts started before it are still in flight.
@@ -501,13 +505,7 @@ t.test('a cell that opens: blocks still in flight when it answered are kept and 
 })
 
 t.test('the cadence probes a cell that opens with one connection per attempt (no hedges) until loss is seen', async (t) => {
-  const text = TEXT.replace(
-    'spec: {podSelector: {}}}\n',
-    'spec: {podSelector: {}}}\n  - name: open\n    apply:\n      - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: o, namespace: x}, spec: {podSelector: {}, ingress: [{}]}}\n',
-  )
-  const r0 = parseScenario(text, 's.yaml', () => undefined)
-  if (!r0.ok) throw new Error(JSON.stringify(r0.problems))
-  const s = r0.scenario
+  const s = closeThenOpen()
   for (const lossy of [false, true]) {
     let step = 0
     // When `lossy`, the closing step loses the first connection of every cell that stays allowed (it answers when
@@ -533,9 +531,7 @@ t.test('the cadence probes a cell that opens with one connection per attempt (no
 })
 
 t.test('once loss was seen, a cell the cadence probes settles on two agreeing attempts, not one', async (t) => {
-  const r0 = parseScenario(TEXT.replace('steps:\n', 'steps:\n  - name: baseline\n'), 's.yaml', () => undefined)
-  if (!r0.ok) throw new Error(JSON.stringify(r0.problems))
-  const s = r0.scenario
+  const s = scenario(TEXT.replace('steps:\n', 'steps:\n  - name: baseline\n'))
   // The baseline loses every connection of x/a's first probe call (lost packets: they answer when probed again); then
   // the policy is enforced at once. A closing cell's one timeout may be such a lost packet.
   let step = 0
@@ -558,10 +554,7 @@ t.test('once loss was seen, a cell the cadence probes settles on two agreeing at
 })
 
 t.test('a closing cell on the cadence: the adaptive timeout, and the rounds do not wait for attempts that only confirm', async (t) => {
-  const text = TEXT.replace('timeout: 100ms', 'timeout: 1s').replace('steps:\n', 'steps:\n  - name: baseline\n')
-  const r0 = parseScenario(text, 's.yaml', () => undefined)
-  if (!r0.ok) throw new Error(JSON.stringify(r0.problems))
-  const s = r0.scenario
+  const s = scenario(TEXT.replace('timeout: 100ms', 'timeout: 1s').replace('steps:\n', 'steps:\n  - name: baseline\n'))
   const d = new TimedDriver(s, correct)
   const at = { ...opts, adaptiveTimeout: { factor: 4, floorMs: 250 } }
   await runStep(d, s, 0, at, signal) // the baseline: every cell allowed, answering in 1 ms
